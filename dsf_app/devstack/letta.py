@@ -1,0 +1,183 @@
+"""The Letta server 0.16.8 in its own virtual environment, on the local PostgreSQL cluster.
+
+Installed from PyPI constrained by `requirements-letta.txt` (exported from the server's own
+uv.lock): unconstrained extras pull packages that break it. Its tables come from the alembic
+migrations shipped in the source distribution; the server never creates them itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from dsf_app.devstack import processes
+from dsf_app.devstack.postgres import PG_BIN
+from dsf_app.errors import ServiceUnavailable
+from dsf_app.settings import REPO_ROOT
+
+LETTA_VERSION = "0.16.8"
+CONSTRAINTS = REPO_ROOT / "requirements-letta.txt"
+# uvloop: on plain asyncio the server stalls 60 s on repeated requests (DESIGN.md section 7).
+EXTRA_PACKAGES = ("uvloop==0.22.1",)
+
+
+@dataclass(frozen=True)
+class LettaInstall:
+    root: Path
+
+    @property
+    def venv(self) -> Path:
+        return self.root / "venv"
+
+    @property
+    def source(self) -> Path:
+        return self.root / f"letta-{LETTA_VERSION}"
+
+    @property
+    def marker(self) -> Path:
+        return self.root / f".installed-{LETTA_VERSION}"
+
+    @property
+    def bin(self) -> Path:
+        return self.venv / "bin"
+
+
+def _run(
+    argv: list[str],
+    *,
+    what: str,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    log: Path,
+) -> None:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        result = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+    if result.returncode != 0:
+        raise ServiceUnavailable(f"{what} failed (exit {result.returncode}) — see {log}")
+
+
+def install(target: LettaInstall, log: Path) -> bool:
+    """Install the server once; True if it was installed now."""
+    if target.marker.exists():
+        return False
+    shutil.rmtree(target.root, ignore_errors=True)
+    target.root.mkdir(parents=True)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            "letta",
+            f"letta=={LETTA_VERSION}",
+            "-d",
+            str(target.root),
+        ],
+        what="Downloading the Letta source distribution",
+        log=log,
+    )
+    with tarfile.open(target.root / f"letta-{LETTA_VERSION}.tar.gz") as archive:
+        archive.extractall(target.root, filter="data")
+    _run(
+        [_base_python(), "-m", "venv", str(target.venv)],
+        what="Creating the Letta venv",
+        log=log,
+    )
+    env = {**os.environ, "PATH": f"{PG_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    _run(
+        [
+            str(target.bin / "pip"),
+            "install",
+            "--quiet",
+            "-c",
+            str(CONSTRAINTS),
+            f"letta[server,postgres]=={LETTA_VERSION}",
+            *EXTRA_PACKAGES,
+        ],
+        what="Installing the Letta server",
+        env=env,
+        log=log,
+    )
+    target.marker.touch()
+    return True
+
+
+def _base_python() -> str:
+    """The interpreter the app's venv was made from (a venv made inside a venv nests badly)."""
+    return str(Path(sys.base_prefix) / "bin" / "python3")
+
+
+def server_env(pg_uri: str, letta_dir: Path, provider_env: Mapping[str, str]) -> dict[str, str]:
+    letta_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(letta_dir),
+        "LETTA_DIR": str(letta_dir),
+        "LETTA_PG_URI": pg_uri,
+        "LANG": "C.UTF-8",
+        **{key: value for key, value in provider_env.items() if value},
+    }
+
+
+def migrate(target: LettaInstall, env: Mapping[str, str], log: Path) -> None:
+    _run(
+        [str(target.bin / "alembic"), "upgrade", "head"],
+        what="Migrating the Letta database",
+        env=env,
+        cwd=target.source,
+        log=log,
+    )
+
+
+def healthy(base_url: str) -> bool:
+    try:
+        return httpx.get(f"{base_url}/v1/health/", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def start(
+    target: LettaInstall,
+    files: processes.ProcessFiles,
+    port: int,
+    env: Mapping[str, str],
+    timeout: float = 120,
+) -> int:
+    """Start the server (idempotent); returns its PID once it answers /v1/health/."""
+    base_url = f"http://127.0.0.1:{port}"
+    running = processes.recorded_pid(files)
+    if running and healthy(base_url):
+        return running
+    processes.ensure_port_free(port, "DSF_LETTA_PORT")
+    pid = processes.spawn(
+        files,
+        [
+            str(target.bin / "letta"),
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        cwd=Path(env["LETTA_DIR"]),
+    )
+    processes.wait_until(
+        lambda: healthy(base_url),
+        what="Letta server",
+        timeout=timeout,
+        alive=lambda: processes.pid_alive(pid),
+        log_file=files.log_file,
+    )
+    return pid

@@ -1,0 +1,33 @@
+"""The SQLModel tables of DESIGN.md section 4; Alembic migrations in alembic/ create them."""
+
+from dsf_app.models.agents import AgentKind, AgentRecord, AgentRun
+from dsf_app.models.assets import Asset, AssetCategory, AssetType
+from dsf_app.models.chat import ChatMessage
+from dsf_app.models.stories import Story, StorySegment
+from dsf_app.models.users import OAuthAccount, User
+from dsf_app.models.worlds import (
+    CollaboratorRole,
+    Visibility,
+    World,
+    WorldCollaborator,
+    WorldState,
+)
+
+__all__ = [
+    "AgentKind",
+    "AgentRecord",
+    "AgentRun",
+    "Asset",
+    "AssetCategory",
+    "AssetType",
+    "ChatMessage",
+    "CollaboratorRole",
+    "OAuthAccount",
+    "Story",
+    "StorySegment",
+    "User",
+    "Visibility",
+    "World",
+    "WorldCollaborator",
+    "WorldState",
+]

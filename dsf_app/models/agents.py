@@ -1,0 +1,73 @@
+"""Which Letta agent serves whom, and one AgentRun per turn (searchable by meaning)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import Column, Index
+from sqlmodel import Field, SQLModel
+
+from dsf_app.models.columns import (
+    enum_field,
+    foreign_key,
+    id_field,
+    json_field,
+    optional_timestamp_field,
+    timestamp_field,
+)
+
+EMBEDDING_DIMENSIONS = 384
+
+
+class AgentKind(StrEnum):
+    USER = "user"
+    WORLD = "world"
+    EXPERIENCE = "experience"
+
+
+class AgentRecord(SQLModel, table=True):
+    __tablename__ = "agent_record"
+    __table_args__ = (
+        Index(
+            "ix_agent_record_lookup",
+            "kind",
+            "user_id",
+            "world_id",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+        ),
+    )
+
+    id: uuid.UUID = id_field()
+    kind: AgentKind = enum_field()
+    letta_agent_id: str = Field(unique=True, max_length=100)
+    user_id: uuid.UUID | None = foreign_key("user.id", nullable=True)
+    world_id: uuid.UUID | None = foreign_key("world.id", nullable=True)
+    created_at: datetime = timestamp_field()
+
+
+class AgentRun(SQLModel, table=True):
+    __tablename__ = "agent_run"
+    __table_args__ = (Index("ix_agent_run_user_started", "user_id", "started_at"),)
+
+    id: uuid.UUID = id_field()
+    user_id: uuid.UUID = foreign_key("user.id")
+    world_id: uuid.UUID | None = foreign_key("world.id", nullable=True, cascade=False)
+    agent_kind: AgentKind = enum_field()
+    letta_agent_id: str = Field(default="", max_length=100)
+    letta_run_ids: list[Any] = json_field(list)
+    started_at: datetime = timestamp_field()
+    ended_at: datetime | None = optional_timestamp_field()
+    stop_reason: str | None = Field(default=None, max_length=40)
+    steps: int = 0
+    tool_calls: list[Any] = json_field(list)
+    usage: dict[str, Any] = json_field()
+    error: str | None = None
+    summary: str = ""
+    embedding: list[float] | None = Field(
+        default=None, sa_column=Column(Vector(EMBEDDING_DIMENSIONS), nullable=True)
+    )

@@ -1,0 +1,129 @@
+"""Every DSF setting, read once from the environment and `.env`.
+
+Nothing else in DSF reads `os.environ`: import `get_settings()` instead. A setting left unset
+falls back to the local service that `./start.sh` runs, so a fresh clone needs no configuration.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=REPO_ROOT / ".env", extra="ignore")
+
+    dsf_home: Path = Field(
+        REPO_ROOT / ".dsf",
+        description="Folder for local service data, tools, logs and PID files.",
+    )
+    app_port: int = Field(3000, alias="DSF_APP_PORT", description="Port the app serves on.")
+    app_url: str = Field(
+        "",
+        alias="DSF_APP_URL",
+        description="Public URL of the app; defaults to http://127.0.0.1:<DSF_APP_PORT>.",
+    )
+
+    database_url_override: str = Field(
+        "",
+        alias="DATABASE_URL",
+        description="External PostgreSQL (with pgvector) to use.",
+    )
+    pg_port: int = Field(55432, alias="DSF_PG_PORT", description="Port of the local PostgreSQL.")
+
+    s3_endpoint_url_override: str = Field(
+        "",
+        alias="S3_ENDPOINT_URL",
+        description="External S3-compatible endpoint to use.",
+    )
+    s3_port: int = Field(59000, alias="DSF_S3_PORT", description="Port of the local S3 server.")
+    s3_bucket: str = Field("dsf-assets", alias="S3_BUCKET")
+    s3_region: str = Field("us-east-1", alias="AWS_REGION")
+    s3_access_key: str = Field("dsf-local", alias="AWS_ACCESS_KEY_ID")
+    s3_secret_key: SecretStr = Field(SecretStr("dsf-local-secret"), alias="AWS_SECRET_ACCESS_KEY")
+    s3_public_base_url: str = Field(
+        "",
+        alias="S3_PUBLIC_BASE_URL",
+        description="CDN base URL; presigned URLs when empty.",
+    )
+
+    letta_base_url_override: str = Field(
+        "", alias="LETTA_BASE_URL", description="External Letta server to use."
+    )
+    letta_api_key: SecretStr = Field(SecretStr(""), alias="LETTA_API_KEY")
+    letta_port: int = Field(8283, alias="DSF_LETTA_PORT", description="Port of the local Letta.")
+
+    anthropic_api_key: SecretStr = Field(SecretStr(""), alias="ANTHROPIC_API_KEY")
+    openai_api_key: SecretStr = Field(SecretStr(""), alias="OPENAI_API_KEY")
+    gemini_api_key: SecretStr = Field(SecretStr(""), alias="GEMINI_API_KEY")
+    openai_base_url: str = Field(
+        "",
+        alias="OPENAI_BASE_URL",
+        description="Any OpenAI-compatible server (Ollama, vLLM).",
+    )
+    agent_model: str = Field(
+        "", alias="DSF_AGENT_MODEL", description="Letta model handle for every agent."
+    )
+
+    session_secret: SecretStr = Field(
+        SecretStr(""),
+        alias="DSF_SESSION_SECRET",
+        description="Key that signs session cookies.",
+    )
+    otel_exporter_otlp_endpoint: str = Field("", alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    redis_url: str = Field("", alias="REDIS_URL")
+
+    @property
+    def data_dir(self) -> Path:
+        return self.dsf_home / "data"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.dsf_home / "run"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.dsf_home / "logs"
+
+    @property
+    def tools_dir(self) -> Path:
+        return self.dsf_home / "tools"
+
+    @property
+    def database_url(self) -> str:
+        return self.database_url_override or (
+            f"postgresql+psycopg://dsf@127.0.0.1:{self.pg_port}/dsf"
+        )
+
+    @property
+    def s3_endpoint_url(self) -> str:
+        return self.s3_endpoint_url_override or f"http://127.0.0.1:{self.s3_port}"
+
+    @property
+    def letta_base_url(self) -> str:
+        return self.letta_base_url_override or f"http://127.0.0.1:{self.letta_port}"
+
+    @property
+    def public_url(self) -> str:
+        return self.app_url or f"http://127.0.0.1:{self.app_port}"
+
+    @property
+    def llm_configured(self) -> bool:
+        return any(
+            (
+                self.anthropic_api_key.get_secret_value(),
+                self.openai_api_key.get_secret_value(),
+                self.gemini_api_key.get_secret_value(),
+                self.openai_base_url,
+            )
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
