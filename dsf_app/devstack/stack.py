@@ -1,0 +1,172 @@
+"""The whole local stack: which services to run, in what order, and their health.
+
+A service configured by env (DATABASE_URL, S3_ENDPOINT_URL, LETTA_BASE_URL) is used as it is;
+the others are started here with data under DSF_HOME, so a restart keeps everything.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from dsf_app import db, health
+from dsf_app.devstack import jsruntime, letta, postgres, processes, s3
+from dsf_app.settings import REPO_ROOT, Settings
+from dsf_app.storage import AssetStorage
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    detail: str
+
+
+def _files(settings: Settings, name: str) -> processes.ProcessFiles:
+    return processes.ProcessFiles(name, settings.run_dir, settings.log_dir)
+
+
+def cluster(settings: Settings) -> postgres.PostgresCluster:
+    return postgres.PostgresCluster(
+        settings.data_dir / "postgres", settings.pg_port, _files(settings, "postgres")
+    )
+
+
+def letta_install(settings: Settings) -> letta.LettaInstall:
+    return letta.LettaInstall(settings.tools_dir / "letta")
+
+
+def provider_env(settings: Settings) -> dict[str, str]:
+    """The model keys, handed to the Letta server, which is what talks to the models."""
+    return {
+        "OPENAI_API_KEY": settings.openai_api_key.get_secret_value()
+        or ("not-needed" if settings.openai_base_url else ""),
+        "OPENAI_BASE_URL": settings.openai_base_url,
+        "ANTHROPIC_API_KEY": settings.anthropic_api_key.get_secret_value(),
+        "GEMINI_API_KEY": settings.gemini_api_key.get_secret_value(),
+    }
+
+
+def start_postgres(settings: Settings) -> ServiceStatus:
+    if settings.database_url_override:
+        db.check_reachable(settings.database_url)
+        return ServiceStatus("postgres", "external (DATABASE_URL), reachable")
+    pg = cluster(settings)
+    postgres.up(pg)
+    return ServiceStatus("postgres", f"up on 127.0.0.1:{pg.port}, pid {pg.running_pid()}")
+
+
+def start_s3(settings: Settings) -> ServiceStatus:
+    if not settings.s3_endpoint_url_override:
+        pid = s3.start(
+            _files(settings, "s3"),
+            settings.data_dir / "s3",
+            settings.s3_port,
+            settings.s3_access_key,
+            settings.s3_secret_key.get_secret_value(),
+        )
+        where = f"up on {settings.s3_endpoint_url}, pid {pid}"
+    else:
+        where = f"external ({settings.s3_endpoint_url})"
+    AssetStorage.from_settings(settings).ensure_bucket()
+    return ServiceStatus("s3", f"{where}, bucket {settings.s3_bucket} ready")
+
+
+def start_letta(settings: Settings) -> ServiceStatus:
+    if settings.letta_base_url_override:
+        if not letta.healthy(settings.letta_base_url):
+            raise letta.ServiceUnavailable(
+                f"Letta server is not reachable at {settings.letta_base_url} — check LETTA_BASE_URL."
+            )
+        return ServiceStatus("letta", f"external ({settings.letta_base_url}), healthy")
+    install = letta_install(settings)
+    log = settings.log_dir / "letta-install.log"
+    if letta.install(install, log):
+        print(f"  installed the Letta server {letta.LETTA_VERSION} (log: {log})", flush=True)
+    pg = cluster(settings)
+    env = letta.server_env(pg.uri("letta"), settings.data_dir / "letta", provider_env(settings))
+    letta.migrate(install, env, settings.log_dir / "letta-migrate.log")
+    pid = letta.start(install, _files(settings, "letta"), settings.letta_port, env)
+    return ServiceStatus("letta", f"up on {settings.letta_base_url}, pid {pid}")
+
+
+def app_env(settings: Settings) -> dict[str, str]:
+    bun = jsruntime.ensure_bun(settings.tools_dir)
+    return {
+        **os.environ,
+        "PATH": f"{bun.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "DSF_HOME": str(settings.dsf_home),
+    }
+
+
+def app_healthy(settings: Settings) -> bool:
+    try:
+        return httpx.get(f"{settings.public_url}/health", timeout=3).status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
+def start_app(settings: Settings, timeout: float = 600) -> ServiceStatus:
+    db.migrate(settings.database_url)
+    files = _files(settings, "app")
+    running = processes.recorded_pid(files)
+    if not (running and app_healthy(settings)):
+        processes.ensure_port_free(settings.app_port, "DSF_APP_PORT")
+        reflex = os.path.join(os.path.dirname(sys.executable), "reflex")
+        running = processes.spawn(
+            files,
+            [
+                reflex,
+                "run",
+                "--env",
+                "prod",
+                "--single-port",
+                "--frontend-port",
+                str(settings.app_port),
+                "--backend-port",
+                str(settings.app_port),
+            ],
+            env=app_env(settings),
+            cwd=REPO_ROOT,
+        )
+        pid = running
+        processes.wait_until(
+            lambda: app_healthy(settings),
+            what="DSF app (reflex run --env prod)",
+            timeout=timeout,
+            alive=lambda: processes.pid_alive(pid),
+            log_file=files.log_file,
+        )
+    return ServiceStatus("app", f"up on {settings.public_url}, pid {running}")
+
+
+STARTERS: tuple[Callable[[Settings], ServiceStatus], ...] = (
+    start_postgres,
+    start_s3,
+    start_letta,
+    start_app,
+)
+
+
+def up(settings: Settings, report: Callable[[ServiceStatus], None]) -> None:
+    for starter in STARTERS:
+        report(starter(settings))
+
+
+def down(settings: Settings, report: Callable[[ServiceStatus], None]) -> None:
+    """Stop what `up` started, last first; services configured by env are left alone."""
+    for name in ("app", "letta", "s3"):
+        stopped = processes.stop_recorded(_files(settings, name))
+        report(ServiceStatus(name, "stopped" if stopped else "was not running"))
+    stopped = postgres.stop(cluster(settings))
+    report(ServiceStatus("postgres", "stopped" if stopped else "was not running"))
+
+
+def status(settings: Settings) -> list[ServiceStatus]:
+    checks = [ServiceStatus(c.name, "ok" if c.ok else c.detail) for c in health.check_all(settings)]
+    app = "ok" if app_healthy(settings) else f"not answering at {settings.public_url}"
+    return [*checks, ServiceStatus("app", app)]

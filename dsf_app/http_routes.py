@@ -1,0 +1,21 @@
+"""Plain HTTP routes served beside the Reflex app (health for load balancers and start.sh)."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from dsf_app import health
+from dsf_app.settings import get_settings
+
+
+def health_endpoint(_: Request) -> JSONResponse:
+    checks = health.check_all(get_settings())
+    body = {check.name: {"ok": check.ok, "detail": check.detail} for check in checks}
+    status = 200 if all(check.ok for check in checks) else 503
+    return JSONResponse({"ok": status == 200, "services": body}, status_code=status)
+
+
+http_app = Starlette(routes=[Route("/health", health_endpoint)])

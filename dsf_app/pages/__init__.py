@@ -1,0 +1,1 @@
+"""One module per page; each exports the page function and its route."""
