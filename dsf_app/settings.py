@@ -16,11 +16,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=REPO_ROOT / ".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=REPO_ROOT / ".env", extra="ignore", populate_by_name=True
+    )
 
     dsf_home: Path = Field(
         REPO_ROOT / ".dsf",
         description="Folder for local service data, tools, logs and PID files.",
+    )
+    tools_dir_override: Path | None = Field(
+        None,
+        alias="DSF_TOOLS_DIR",
+        description="Folder for installed tools (Letta venv, bun); defaults to DSF_HOME/tools.",
     )
     app_port: int = Field(3000, alias="DSF_APP_PORT", description="Port the app serves on.")
     app_url: str = Field(
@@ -92,7 +99,7 @@ class Settings(BaseSettings):
 
     @property
     def tools_dir(self) -> Path:
-        return self.dsf_home / "tools"
+        return self.tools_dir_override or self.dsf_home / "tools"
 
     @property
     def database_url(self) -> str:
@@ -122,6 +129,18 @@ class Settings(BaseSettings):
                 self.openai_base_url,
             )
         )
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as environment variables, for a child process that must share them."""
+        env: dict[str, str] = {}
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            env[field.alias or name.upper()] = str(value)
+        return env
 
 
 @lru_cache

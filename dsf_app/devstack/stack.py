@@ -25,13 +25,13 @@ class ServiceStatus:
     detail: str
 
 
-def _files(settings: Settings, name: str) -> processes.ProcessFiles:
+def process_files(settings: Settings, name: str) -> processes.ProcessFiles:
     return processes.ProcessFiles(name, settings.run_dir, settings.log_dir)
 
 
 def cluster(settings: Settings) -> postgres.PostgresCluster:
     return postgres.PostgresCluster(
-        settings.data_dir / "postgres", settings.pg_port, _files(settings, "postgres")
+        settings.data_dir / "postgres", settings.pg_port, process_files(settings, "postgres")
     )
 
 
@@ -62,7 +62,7 @@ def start_postgres(settings: Settings) -> ServiceStatus:
 def start_s3(settings: Settings) -> ServiceStatus:
     if not settings.s3_endpoint_url_override:
         pid = s3.start(
-            _files(settings, "s3"),
+            process_files(settings, "s3"),
             settings.data_dir / "s3",
             settings.s3_port,
             settings.s3_access_key,
@@ -89,7 +89,7 @@ def start_letta(settings: Settings) -> ServiceStatus:
     pg = cluster(settings)
     env = letta.server_env(pg.uri("letta"), settings.data_dir / "letta", provider_env(settings))
     letta.migrate(install, env, settings.log_dir / "letta-migrate.log")
-    pid = letta.start(install, _files(settings, "letta"), settings.letta_port, env)
+    pid = letta.start(install, process_files(settings, "letta"), settings.letta_port, env)
     return ServiceStatus("letta", f"up on {settings.letta_base_url}, pid {pid}")
 
 
@@ -97,9 +97,9 @@ def app_env(settings: Settings) -> dict[str, str]:
     bun = jsruntime.ensure_bun(settings.tools_dir)
     return {
         **os.environ,
+        **settings.as_env(),
         "PATH": f"{bun.parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "REFLEX_USE_SYSTEM_BUN": "1",
-        "DSF_HOME": str(settings.dsf_home),
     }
 
 
@@ -112,7 +112,7 @@ def app_healthy(settings: Settings) -> bool:
 
 def start_app(settings: Settings, timeout: float = 600) -> ServiceStatus:
     db.migrate(settings.database_url)
-    files = _files(settings, "app")
+    files = process_files(settings, "app")
     running = processes.recorded_pid(files)
     if not (running and app_healthy(settings)):
         processes.ensure_port_free(settings.app_port, "DSF_APP_PORT")
@@ -157,13 +157,18 @@ def up(settings: Settings, report: Callable[[ServiceStatus], None]) -> None:
         report(starter(settings))
 
 
+def stop_service(settings: Settings, name: str) -> bool:
+    """Stop one service started here; True if it was running."""
+    if name == "postgres":
+        return postgres.stop(cluster(settings))
+    return processes.stop_recorded(process_files(settings, name))
+
+
 def down(settings: Settings, report: Callable[[ServiceStatus], None]) -> None:
     """Stop what `up` started, last first; services configured by env are left alone."""
-    for name in ("app", "letta", "s3"):
-        stopped = processes.stop_recorded(_files(settings, name))
+    for name in ("app", "letta", "s3", "postgres"):
+        stopped = stop_service(settings, name)
         report(ServiceStatus(name, "stopped" if stopped else "was not running"))
-    stopped = postgres.stop(cluster(settings))
-    report(ServiceStatus("postgres", "stopped" if stopped else "was not running"))
 
 
 def status(settings: Settings) -> list[ServiceStatus]:

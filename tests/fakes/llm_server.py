@@ -173,7 +173,11 @@ class ScriptedLLM:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="scripted-llm", daemon=True
+            target=self._server.serve_forever,
+            # A short poll keeps stop() quick; the default waits up to half a second.
+            kwargs={"poll_interval": 0.05},
+            name="scripted-llm",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -410,8 +414,14 @@ class _Completion:
         index: int, call_id: str, call: ToolCall
     ) -> Iterator[tuple[dict[str, Any], None]]:
         opening = {"name": call.name, "arguments": ""}
-        yield {"tool_calls": [{"index": index, "id": call_id, "type": "function",
-                               "function": opening}]}, None
+        yield (
+            {
+                "tool_calls": [
+                    {"index": index, "id": call_id, "type": "function", "function": opening}
+                ]
+            },
+            None,
+        )
         arguments = call.arguments_json
         for start in range(0, len(arguments), ARGUMENT_CHUNK_CHARS):
             piece = arguments[start : start + ARGUMENT_CHUNK_CHARS]

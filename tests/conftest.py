@@ -1,0 +1,122 @@
+"""Session fixtures: the heavy services start once; each test makes its own people and worlds."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import Engine
+from sqlmodel import create_engine
+
+from dsf_app import db
+from dsf_app.devstack import postgres, stack
+from dsf_app.settings import Settings
+from dsf_app.storage import AssetStorage
+from tests.fakes.llm_server import ScriptedLLM
+from tests.harness.stack import make_home, remove_home, running, settings_for
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps dialling hosts this sandbox can't reach.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+FAKE_MODEL = "dsf-fake-model"
+
+
+@pytest.fixture(scope="session")
+def stack_home() -> Iterator[Path]:
+    home = make_home()
+    yield home
+    remove_home(home)
+
+
+@pytest.fixture(scope="session")
+def llm() -> Iterator[ScriptedLLM]:
+    with ScriptedLLM() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def test_settings(stack_home: Path, llm: ScriptedLLM) -> Settings:
+    return settings_for(
+        stack_home,
+        OPENAI_BASE_URL=llm.base_url,
+        OPENAI_API_KEY="test-key",
+        DSF_AGENT_MODEL=f"openai-proxy/{FAKE_MODEL}",
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(test_settings: Settings) -> Iterator[postgres.PostgresCluster]:
+    with running(test_settings, stack.start_postgres):
+        yield stack.cluster(test_settings)
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_cluster: postgres.PostgresCluster, test_settings: Settings) -> str:
+    db.migrate(test_settings.database_url)
+    return test_settings.database_url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Engine:
+    return create_engine(database_url)
+
+
+@pytest.fixture
+def empty_database(pg_cluster: postgres.PostgresCluster) -> Iterator[str]:
+    """A brand-new database (no extensions, no tables), dropped after the test."""
+    name = f"empty_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_cluster.admin_uri, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield pg_cluster.uri(name, driver="postgresql+psycopg")
+    db.get_engine.cache_clear()
+    with psycopg.connect(pg_cluster.admin_uri, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def storage(test_settings: Settings) -> Iterator[AssetStorage]:
+    with running(test_settings, stack.start_s3):
+        yield AssetStorage.from_settings(test_settings)
+
+
+@pytest.fixture(scope="session")
+def letta_url(pg_cluster: postgres.PostgresCluster, test_settings: Settings) -> Iterator[str]:
+    with running(test_settings, stack.start_letta):
+        yield test_settings.letta_base_url
+
+
+@pytest.fixture(scope="session")
+def app_url(
+    database_url: str, storage: AssetStorage, letta_url: str, test_settings: Settings
+) -> Iterator[str]:
+    """The app started as it ships: `reflex run --env prod`, against the test stack."""
+    with running(test_settings, stack.start_app):
+        yield test_settings.public_url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(20_000)
+    yield context.new_page()
+    context.close()
