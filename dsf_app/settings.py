@@ -30,6 +30,11 @@ class Settings(BaseSettings):
         description="Folder for installed tools (Letta venv, bun); defaults to DSF_HOME/tools.",
     )
     app_port: int = Field(3000, alias="DSF_APP_PORT", description="Port the app serves on.")
+    app_host: str = Field(
+        "127.0.0.1",
+        alias="DSF_APP_HOST",
+        description="Address the app listens on (0.0.0.0 in a container).",
+    )
     app_url: str = Field(
         "",
         alias="DSF_APP_URL",
@@ -72,6 +77,29 @@ class Settings(BaseSettings):
         "",
         alias="OPENAI_BASE_URL",
         description="Any OpenAI-compatible server (Ollama, vLLM).",
+    )
+    openai_image_base_url: str = Field(
+        "",
+        alias="OPENAI_IMAGE_BASE_URL",
+        description="OpenAI-compatible images API; OpenAI's own when empty (not OPENAI_BASE_URL).",
+    )
+    google_image_base_url: str = Field(
+        "",
+        alias="GOOGLE_IMAGE_BASE_URL",
+        description="Gemini API endpoint for images; Google's own when empty.",
+    )
+    openai_image_model: str = Field(
+        "gpt-image-2.5-flare",
+        alias="DSF_OPENAI_IMAGE_MODEL",
+        description="OpenAI image model (gpt-image-1 was shut down on 2026-10-23).",
+    )
+    google_image_model: str = Field(
+        "gemini-3.1-flash-image",
+        alias="DSF_GOOGLE_IMAGE_MODEL",
+        description="Gemini image model (the Imagen models were shut down on 2026-08-17).",
+    )
+    image_timeout_seconds: float = Field(
+        120, alias="DSF_IMAGE_TIMEOUT", description="Seconds to wait for one image attempt."
     )
     agent_model: str = Field(
         "", alias="DSF_AGENT_MODEL", description="Letta model handle for every agent."

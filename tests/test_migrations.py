@@ -3,13 +3,13 @@ and every migration can be undone."""
 
 from __future__ import annotations
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 from sqlmodel import SQLModel
 
 import dsf_app.models  # noqa: F401  (registers the tables)
+from alembic import command
 from dsf_app import db
 
 EXPECTED_TABLES = {

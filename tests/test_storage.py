@@ -32,7 +32,9 @@ def test_tampered_presigned_url_is_refused(storage: AssetStorage) -> None:
     storage.put(key, PNG, "image/png")
     url = storage.url(key, "image/png")
     signature_at = url.index("X-Amz-Signature=") + len("X-Amz-Signature=")
-    forged = url[:signature_at] + ("0" if url[signature_at] != "0" else "1") + url[signature_at + 1 :]
+    forged = (
+        url[:signature_at] + ("0" if url[signature_at] != "0" else "1") + url[signature_at + 1 :]
+    )
     assert httpx.get(forged).status_code == 403
 
 

@@ -1,8 +1,13 @@
-"""`python -m dsf_app.devstack up|down|status`: what start.sh and stop.sh run."""
+"""`python -m dsf_app.devstack install|up|run|down|status`.
+
+start.sh runs `up`, stop.sh `down`, test.sh `install`; the Docker image runs `run` (up, then
+down on SIGTERM).
+"""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from dsf_app.devstack import stack
@@ -14,15 +19,27 @@ def _print(status: stack.ServiceStatus) -> None:
     print(f"  {status.name:<9} {status.detail}", flush=True)
 
 
+def _wait_for_stop_signal() -> None:
+    """Block until SIGTERM or SIGINT (how a container runtime asks us to stop)."""
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    signal.sigwait(stop_signals)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m dsf_app.devstack")
-    parser.add_argument("command", choices=["up", "down", "status"])
+    parser.add_argument("command", choices=["install", "up", "run", "down", "status"])
     args = parser.parse_args()
     settings = get_settings()
     try:
-        if args.command == "up":
+        if args.command == "install":
+            stack.install(settings, _print)
+        elif args.command in ("up", "run"):
             stack.up(settings, _print)
-            print(f"\nDeep Sci-Fi is running: open {settings.public_url}")
+            print(f"\nDeep Sci-Fi is running: open {settings.public_url}", flush=True)
+            if args.command == "run":
+                _wait_for_stop_signal()
+                stack.down(settings, _print)
         elif args.command == "down":
             stack.down(settings, _print)
         else:

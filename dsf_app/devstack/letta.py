@@ -65,10 +65,8 @@ def _run(
         raise ServiceUnavailable(f"{what} failed (exit {result.returncode}) — see {log}")
 
 
-def install(target: LettaInstall, log: Path) -> bool:
-    """Install the server once; True if it was installed now."""
-    if target.marker.exists():
-        return False
+def install(target: LettaInstall, log: Path) -> None:
+    """Install the server from scratch; `target.marker` records a finished install."""
     shutil.rmtree(target.root, ignore_errors=True)
     target.root.mkdir(parents=True)
     _run(
@@ -110,7 +108,6 @@ def install(target: LettaInstall, log: Path) -> bool:
         log=log,
     )
     target.marker.touch()
-    return True
 
 
 def _base_python() -> str:

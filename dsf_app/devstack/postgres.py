@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,11 +73,24 @@ def _pg(binary: str, *args: str, timeout: float = 120) -> None:
         raise ServiceUnavailable(f"{binary} failed: {detail[-1] if detail else result.returncode}")
 
 
+def _check_reachable_by_server(folder: Path) -> None:
+    """As root, the server runs as `nobody`, who must be able to enter every parent folder."""
+    if os.geteuid() != 0:
+        return
+    for parent in folder.resolve().parents:
+        if not parent.stat().st_mode & stat.S_IXOTH:
+            raise ServiceUnavailable(
+                f"PostgreSQL runs as '{UNPRIVILEGED_USER}', who cannot enter {parent} — "
+                "allow it (chmod o+x) or set DSF_HOME to a folder under one it can enter."
+            )
+
+
 def init_cluster(cluster: PostgresCluster) -> bool:
     """Create the cluster's data folder on first use; True if it was created now."""
     if (cluster.data_dir / "PG_VERSION").exists():
         return False
     cluster.data_dir.mkdir(parents=True, exist_ok=True)
+    _check_reachable_by_server(cluster.data_dir)
     try:
         cluster.data_dir.chmod(0o700)
         _chown_for_server(cluster.data_dir)
@@ -103,7 +117,6 @@ def start(cluster: PostgresCluster) -> None:
     if cluster.running_pid():
         _record_pid(cluster)
         return
-    ensure_port_free(cluster.port, "DSF_PG_PORT")
     cluster.files.log_dir.mkdir(parents=True, exist_ok=True)
     cluster.files.log_file.touch()
     _chown_for_server(cluster.files.log_file)
@@ -149,6 +162,8 @@ def ensure_database(admin_uri: str, database_uri: str, name: str) -> None:
 
 
 def up(cluster: PostgresCluster, databases: tuple[str, ...] = ("dsf", "letta")) -> None:
+    if not cluster.running_pid():
+        ensure_port_free(cluster.port, "DSF_PG_PORT")
     init_cluster(cluster)
     start(cluster)
     for name in databases:

@@ -10,11 +10,13 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
 from dsf_app import db, health
 from dsf_app.devstack import jsruntime, letta, postgres, processes, s3
+from dsf_app.errors import ServiceUnavailable
 from dsf_app.settings import REPO_ROOT, Settings
 from dsf_app.storage import AssetStorage
 
@@ -50,6 +52,22 @@ def provider_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def install(settings: Settings, report: Callable[[ServiceStatus], None]) -> None:
+    """Install the tools the local stack needs (Letta server venv, bun) without starting it."""
+    ensure_writable(settings.tools_dir)
+    target = letta_install(settings)
+    if not settings.letta_base_url_override and not target.marker.exists():
+        log = settings.log_dir / "letta-install.log"
+        report(
+            ServiceStatus(
+                "letta", f"installing {letta.LETTA_VERSION} (first run only, ~3 min; log: {log})"
+            )
+        )
+        letta.install(target, log)
+        report(ServiceStatus("letta", "installed"))
+    report(ServiceStatus("bun", f"ready at {jsruntime.ensure_bun(settings.tools_dir)}"))
+
+
 def start_postgres(settings: Settings) -> ServiceStatus:
     if settings.database_url_override:
         db.check_reachable(settings.database_url)
@@ -78,14 +96,11 @@ def start_s3(settings: Settings) -> ServiceStatus:
 def start_letta(settings: Settings) -> ServiceStatus:
     if settings.letta_base_url_override:
         if not letta.healthy(settings.letta_base_url):
-            raise letta.ServiceUnavailable(
+            raise ServiceUnavailable(
                 f"Letta server is not reachable at {settings.letta_base_url} — check LETTA_BASE_URL."
             )
         return ServiceStatus("letta", f"external ({settings.letta_base_url}), healthy")
     install = letta_install(settings)
-    log = settings.log_dir / "letta-install.log"
-    if letta.install(install, log):
-        print(f"  installed the Letta server {letta.LETTA_VERSION} (log: {log})", flush=True)
     pg = cluster(settings)
     env = letta.server_env(pg.uri("letta"), settings.data_dir / "letta", provider_env(settings))
     letta.migrate(install, env, settings.log_dir / "letta-migrate.log")
@@ -152,7 +167,23 @@ STARTERS: tuple[Callable[[Settings], ServiceStatus], ...] = (
 )
 
 
+def ensure_writable(folder: Path) -> None:
+    """Fail with the setting to change, before any service leaves half its files behind."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-check"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise ServiceUnavailable(
+            f"Cannot write to {folder} ({exc.strerror}) — give this user write permission "
+            "or set DSF_HOME to a writable folder."
+        ) from exc
+
+
 def up(settings: Settings, report: Callable[[ServiceStatus], None]) -> None:
+    ensure_writable(settings.dsf_home)
+    install(settings, report)
     for starter in STARTERS:
         report(starter(settings))
 

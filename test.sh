@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the whole test suite from a fresh clone: installs what is missing (Python packages,
+# Debian's Chromium for the browser tests, the Letta server, bun), lints, then runs pytest.
+# Extra arguments go to pytest (e.g. ./test.sh tests/test_pages.py -x).
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/venv.sh
+if ! command -v chromium >/dev/null; then
+  echo "Installing Debian's chromium for the browser tests"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+.venv/bin/python -m dsf_app.devstack install
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
