@@ -1,0 +1,1 @@
+"""Image generation for worlds: one interface over the OpenAI and Google image APIs."""
