@@ -1,0 +1,113 @@
+"""Records of images, audio and video kept in S3; the bytes themselves are the caller's job."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from dsf_app.errors import Invalid
+from dsf_app.models import Asset, AssetCategory, AssetType
+from dsf_app.services import validation
+from dsf_app.services.access import (
+    Permission,
+    require_asset,
+    require_segment,
+    require_story,
+    require_world,
+)
+from dsf_app.services.actor import Actor
+
+
+def record_asset(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID | None,
+    storage_key: str,
+    content_type: str,
+    size_bytes: int,
+    type: AssetType | str = AssetType.IMAGE,
+    category: AssetCategory | str = AssetCategory.OTHER,
+    description: str = "",
+    story_id: uuid.UUID | None = None,
+    segment_id: uuid.UUID | None = None,
+    generated: bool = False,
+    prompt: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> Asset:
+    """Record stored bytes, linked to a world (and optionally one of its stories or segments)
+    the actor may write; without a world the asset is the actor's alone."""
+    key = validation.text(storage_key, what="storage key", max_length=1000, required=True)
+    if session.exec(select(Asset.id).where(Asset.storage_key == key)).first() is not None:
+        raise Invalid(f"An asset is already recorded under the storage key {key}; use a new key.")
+    asset = Asset(
+        owner_id=actor.user_id,
+        storage_key=key,
+        content_type=validation.text(
+            content_type, what="content type", max_length=100, required=True
+        ),
+        size_bytes=validation.count(size_bytes, what="size in bytes"),
+        type=validation.choice(type, AssetType, what="asset type"),
+        category=validation.choice(category, AssetCategory, what="asset category"),
+        description=validation.text(
+            description, what="asset description", max_length=validation.MAX_DESCRIPTION
+        ),
+        generated=generated,
+        prompt=None if prompt is None else validation.text(prompt, what="prompt"),
+        meta=validation.json_object(meta, what="asset metadata"),
+    )
+    _link(session, actor, asset, world_id, story_id, segment_id)
+    session.add(asset)
+    session.flush()
+    return asset
+
+
+def _link(
+    session: Session,
+    actor: Actor,
+    asset: Asset,
+    world_id: uuid.UUID | None,
+    story_id: uuid.UUID | None,
+    segment_id: uuid.UUID | None,
+) -> None:
+    """Set the asset's links after checking the actor may write each, and that they nest."""
+    if world_id is None:
+        if story_id is not None or segment_id is not None:
+            raise Invalid("An asset linked to a story or segment must also name their world.")
+        return
+    asset.world_id = require_world(session, actor, world_id, Permission.WRITE).id
+    if segment_id is not None:
+        segment = require_segment(session, actor, segment_id, Permission.WRITE)
+        if story_id is not None and segment.story_id != story_id:
+            raise Invalid(f"Segment {segment_id} is not part of story {story_id}.")
+        story_id, asset.segment_id = segment.story_id, segment.id
+    if story_id is not None:
+        story = require_story(session, actor, story_id, Permission.WRITE)
+        if story.world_id != world_id:
+            raise Invalid(f"Story “{story.title}” belongs to another world, not {world_id}.")
+        asset.story_id = story.id
+
+
+def list_assets(session: Session, actor: Actor, world_id: uuid.UUID) -> list[Asset]:
+    """The world's assets, newest first."""
+    world = require_world(session, actor, world_id)
+    return list(
+        session.exec(
+            select(Asset)
+            .where(Asset.world_id == world.id)
+            .order_by(col(Asset.created_at).desc(), col(Asset.id).desc())
+        ).all()
+    )
+
+
+def get_asset(session: Session, actor: Actor, asset_id: uuid.UUID) -> Asset:
+    return require_asset(session, actor, asset_id)
+
+
+def delete_asset(session: Session, actor: Actor, asset_id: uuid.UUID) -> str:
+    """Delete the record; returns its storage key so the caller deletes the bytes."""
+    asset = require_asset(session, actor, asset_id, Permission.WRITE)
+    session.delete(asset)
+    session.flush()
+    return asset.storage_key

@@ -1,0 +1,90 @@
+"""The actor's own conversation messages, with the User Agent (no world) or a world's agent."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from dsf_app.errors import Invalid
+from dsf_app.models import ChatMessage
+from dsf_app.services import validation
+from dsf_app.services.access import require_run, require_story, require_world
+from dsf_app.services.actor import Actor
+
+
+def append_message(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID | None,
+    role: str,
+    content: str,
+    message_type: str = "user",
+    *,
+    story_id: uuid.UUID | None = None,
+    run_id: uuid.UUID | None = None,
+    tool_call_id: str | None = None,
+    tool_name: str | None = None,
+    tool_args: dict[str, Any] | None = None,
+    tool_result: str | None = None,
+    tool_status: str | None = None,
+) -> ChatMessage:
+    """Store one message of the actor's conversation about `world_id` (None: the User Agent)."""
+    _check_links(session, actor, world_id, story_id, run_id)
+    message = ChatMessage(
+        user_id=actor.user_id,
+        world_id=world_id,
+        story_id=story_id,
+        run_id=run_id,
+        role=validation.text(role, what="message role", max_length=20, required=True),
+        content=validation.text(content, what="message content", strip=False),
+        message_type=validation.text(
+            message_type, what="message type", max_length=30, required=True
+        ),
+        tool_call_id=_optional(tool_call_id, "tool call id"),
+        tool_name=_optional(tool_name, "tool name"),
+        tool_args=None
+        if tool_args is None
+        else validation.json_object(tool_args, what="tool args"),
+        tool_result=tool_result,
+        tool_status=_optional(tool_status, "tool status", max_length=20),
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def _check_links(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID | None,
+    story_id: uuid.UUID | None,
+    run_id: uuid.UUID | None,
+) -> None:
+    if world_id is not None:
+        require_world(session, actor, world_id)
+    if story_id is not None and require_story(session, actor, story_id).world_id != world_id:
+        raise Invalid(f"Story {story_id} is not part of the world this conversation is about.")
+    if run_id is not None:
+        require_run(session, actor, run_id)
+
+
+def _optional(value: str | None, what: str, max_length: int = 100) -> str | None:
+    return None if value is None else validation.text(value, what=what, max_length=max_length)
+
+
+def list_messages(
+    session: Session, actor: Actor, world_id: uuid.UUID | None, *, limit: int = 50
+) -> list[ChatMessage]:
+    """The actor's last `limit` messages about `world_id` (None: the User Agent), oldest first."""
+    validation.page(limit, 0)
+    if world_id is not None:
+        require_world(session, actor, world_id)
+    newest = session.exec(
+        select(ChatMessage)
+        .where(ChatMessage.user_id == actor.user_id, ChatMessage.world_id == world_id)
+        .order_by(col(ChatMessage.created_at).desc(), col(ChatMessage.id).desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(newest))

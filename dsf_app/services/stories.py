@@ -1,0 +1,217 @@
+"""Stories in a world and their segments; a segment's children are alternative continuations."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from dsf_app.errors import Invalid
+from dsf_app.models import Story, StorySegment
+from dsf_app.models.columns import utcnow
+from dsf_app.services import validation
+from dsf_app.services.access import Permission, require_segment, require_story, require_world
+from dsf_app.services.actor import Actor
+
+MAX_TITLE = 300
+MAX_CONTENT = 200_000
+
+STORY_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "title": lambda v: validation.text(v, what="story title", max_length=MAX_TITLE, required=True),
+    "description": lambda v: validation.text(
+        v, what="story description", max_length=validation.MAX_DESCRIPTION
+    ),
+    "meta": lambda v: validation.json_object(v, what="story metadata"),
+}
+
+SEGMENT_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "title": lambda v: validation.text(v, what="segment title", max_length=MAX_TITLE),
+    "content": lambda v: validation.text(
+        v, what="segment content", max_length=MAX_CONTENT, strip=False
+    ),
+    "world_evolution": lambda v: validation.json_object(v, what="world evolution"),
+    "ui_components": lambda v: validation.json_list(v, what="ui components"),
+}
+
+
+def create_story(
+    session: Session, actor: Actor, world_id: uuid.UUID, title: str, description: str = ""
+) -> Story:
+    fields = validation.fields({"description": description}, STORY_CHECKS, thing="story")
+    story = Story(
+        world_id=require_world(session, actor, world_id, Permission.WRITE).id,
+        author_id=actor.user_id,
+        title=STORY_CHECKS["title"](title),
+        **fields,
+    )
+    session.add(story)
+    session.flush()
+    return story
+
+
+def get_story(session: Session, actor: Actor, story_id: uuid.UUID) -> Story:
+    return require_story(session, actor, story_id)
+
+
+def list_stories(session: Session, actor: Actor, world_id: uuid.UUID) -> list[Story]:
+    """The world's stories, most recently updated first."""
+    world = require_world(session, actor, world_id)
+    return list(
+        session.exec(
+            select(Story)
+            .where(Story.world_id == world.id)
+            .order_by(col(Story.updated_at).desc(), col(Story.id).desc())
+        ).all()
+    )
+
+
+def update_story(
+    session: Session,
+    actor: Actor,
+    story_id: uuid.UUID,
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> Story:
+    """Change any of title, description, meta (status, tags); None leaves a field as it is."""
+    changes = validation.fields(
+        {"title": title, "description": description, "meta": meta}, STORY_CHECKS, thing="story"
+    )
+    story = require_story(session, actor, story_id, Permission.WRITE)
+    _apply(story, changes)
+    _touch(session, story)
+    return story
+
+
+def delete_story(session: Session, actor: Actor, story_id: uuid.UUID) -> None:
+    """Delete the story and its segments; its assets stay in the world, unlinked."""
+    session.delete(require_story(session, actor, story_id, Permission.WRITE))
+    session.flush()
+
+
+def add_segment(
+    session: Session,
+    actor: Actor,
+    story_id: uuid.UUID,
+    title: str,
+    content: str,
+    parent_id: uuid.UUID | None = None,
+    world_evolution: dict[str, Any] | None = None,
+    ui_components: list[Any] | None = None,
+) -> StorySegment:
+    """A new segment after `parent_id` (a branch if the parent has children already), or after
+    the story's last segment when there is no parent."""
+    fields = _segment_fields(title, content, world_evolution, ui_components)
+    story = require_story(session, actor, story_id, Permission.WRITE)
+    segment = StorySegment(
+        story_id=story.id,
+        parent_id=parent_id,
+        order=_next_order(session, actor, story, parent_id),
+        **fields,
+    )
+    session.add(segment)
+    _touch(session, story)
+    return segment
+
+
+def _next_order(session: Session, actor: Actor, story: Story, parent_id: uuid.UUID | None) -> int:
+    if parent_id is None:
+        last = session.exec(
+            select(func.max(StorySegment.order)).where(StorySegment.story_id == story.id)
+        ).one()
+        return 0 if last is None else last + 1
+    parent = require_segment(session, actor, parent_id)
+    if parent.story_id != story.id:
+        raise Invalid(
+            f"Segment {parent_id} belongs to another story; continue from a segment of "
+            f"“{story.title}”."
+        )
+    return parent.order + 1
+
+
+def update_segment(
+    session: Session,
+    actor: Actor,
+    segment_id: uuid.UUID,
+    *,
+    title: str | None = None,
+    content: str | None = None,
+    world_evolution: dict[str, Any] | None = None,
+    ui_components: list[Any] | None = None,
+) -> StorySegment:
+    """Change any of the fields given (None leaves one as it is); recounts the words."""
+    changes = _segment_fields(title, content, world_evolution, ui_components)
+    segment = require_segment(session, actor, segment_id, Permission.WRITE)
+    _apply(segment, changes)
+    session.add(segment)
+    _touch(session, session.get_one(Story, segment.story_id))
+    return segment
+
+
+def _segment_fields(
+    title: str | None,
+    content: str | None,
+    world_evolution: dict[str, Any] | None,
+    ui_components: list[Any] | None,
+) -> dict[str, Any]:
+    """The checked fields given, with the word count when the content is among them."""
+    fields = validation.fields(
+        {
+            "title": title,
+            "content": content,
+            "world_evolution": world_evolution,
+            "ui_components": ui_components,
+        },
+        SEGMENT_CHECKS,
+        thing="segment",
+    )
+    if "content" in fields:
+        fields["word_count"] = len(fields["content"].split())
+    return fields
+
+
+def get_segment(session: Session, actor: Actor, segment_id: uuid.UUID) -> StorySegment:
+    return require_segment(session, actor, segment_id)
+
+
+def list_segments(
+    session: Session, actor: Actor, story_id: uuid.UUID, *, limit: int = 200, offset: int = 0
+) -> list[StorySegment]:
+    """The story's segments by order, then by creation (branches at one order side by side)."""
+    validation.page(limit, offset)
+    story = require_story(session, actor, story_id)
+    return list(
+        session.exec(
+            select(StorySegment)
+            .where(StorySegment.story_id == story.id)
+            .order_by(col(StorySegment.order), col(StorySegment.created_at), col(StorySegment.id))
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    )
+
+
+def delete_segment(session: Session, actor: Actor, segment_id: uuid.UUID) -> None:
+    """Delete the segment and every continuation that branches from it."""
+    segment = require_segment(session, actor, segment_id, Permission.WRITE)
+    story = session.get_one(Story, segment.story_id)
+    session.delete(segment)
+    _touch(session, story)
+
+
+def _apply(row: Story | StorySegment, changes: dict[str, Any]) -> None:
+    """Set the checked fields and mark the row as updated now."""
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.updated_at = utcnow()
+
+
+def _touch(session: Session, story: Story) -> None:
+    """Mark the story (and so its list position) as just changed, and flush."""
+    story.updated_at = utcnow()
+    session.add(story)
+    session.flush()

@@ -1,0 +1,91 @@
+"""Builders for service tests: a session rolled back after each test, and new people and worlds
+with unique names so tests never depend on one another."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlmodel import Session
+
+from dsf_app.models import CollaboratorRole, Story, StorySegment, Visibility, World
+from dsf_app.services import stories, users, worlds
+from dsf_app.services.actor import Actor
+
+
+@contextmanager
+def rolled_back_session(engine: Engine) -> Iterator[Session]:
+    """A session whose every write (flushed by the services) is undone when the block ends."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        session = Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield session
+        finally:
+            session.close()
+            transaction.rollback()
+
+
+@contextmanager
+def counted_statements(session: Session) -> Iterator[list[str]]:
+    """The SQL statements the session's connection runs inside the block."""
+    statements: list[str] = []
+    connection = session.connection()
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def make_actor(session: Session, name: str = "Ada") -> Actor:
+    user = users.create_user(session, f"{unique(name.lower())}@example.test", name)
+    return Actor.of(user)
+
+
+def make_world(
+    session: Session,
+    owner: Actor,
+    name: str = "Tidewater",
+    visibility: Visibility = Visibility.PRIVATE,
+    **fields: Any,
+) -> World:
+    world = worlds.create_world(session, owner, name, **fields)
+    if visibility is not Visibility.PRIVATE:
+        worlds.set_visibility(session, owner, world.id, visibility)
+    return world
+
+
+def share(
+    session: Session, owner: Actor, world: World, person: Actor, role: CollaboratorRole
+) -> None:
+    email = users.get_user(session, person.user_id).email
+    worlds.add_collaborator(session, owner, world.id, email, role)
+
+
+def make_story(session: Session, author: Actor, world: World, title: str = "Low Tide") -> Story:
+    return stories.create_story(session, author, world.id, title)
+
+
+def make_segment(
+    session: Session,
+    author: Actor,
+    story: Story,
+    content: str = "The sea came back.",
+    parent: StorySegment | None = None,
+) -> StorySegment:
+    parent_id = None if parent is None else parent.id
+    return stories.add_segment(session, author, story.id, "", content, parent_id=parent_id)
