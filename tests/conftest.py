@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +15,11 @@ from sqlmodel import create_engine
 
 from dsf_app import db
 from dsf_app.devstack import postgres, stack
-from dsf_app.settings import Settings
+from dsf_app.settings import Settings, get_settings
 from dsf_app.storage import AssetStorage
+from tests.accounts import Account, new_account, sign_up_in_browser
 from tests.fakes.llm_server import ScriptedLLM
+from tests.fakes.oidc_provider import CLIENT_ID, CLIENT_SECRET, FakeOIDCProvider
 from tests.harness.stack import make_home, remove_home, running, settings_for
 
 CHROMIUM = "/usr/bin/chromium"
@@ -47,12 +50,26 @@ def llm() -> Iterator[ScriptedLLM]:
 
 
 @pytest.fixture(scope="session")
-def test_settings(stack_home: Path, llm: ScriptedLLM) -> Settings:
+def oidc_provider() -> Iterator[FakeOIDCProvider]:
+    """A local identity provider that the app signs in with, as Google (OIDC) and as GitHub."""
+    with FakeOIDCProvider() as provider:
+        yield provider
+
+
+@pytest.fixture(scope="session")
+def test_settings(stack_home: Path, llm: ScriptedLLM, oidc_provider: FakeOIDCProvider) -> Settings:
     return settings_for(
         stack_home,
         OPENAI_BASE_URL=llm.base_url,
         OPENAI_API_KEY="test-key",
         DSF_AGENT_MODEL=f"openai-proxy/{FAKE_MODEL}",
+        GOOGLE_CLIENT_ID=CLIENT_ID,
+        GOOGLE_CLIENT_SECRET=CLIENT_SECRET,
+        GOOGLE_OIDC_METADATA_URL=oidc_provider.metadata_url,
+        GITHUB_CLIENT_ID=CLIENT_ID,
+        GITHUB_CLIENT_SECRET=CLIENT_SECRET,
+        GITHUB_BASE_URL=oidc_provider.url,
+        GITHUB_API_URL=oidc_provider.url,
     )
 
 
@@ -107,6 +124,20 @@ def app_url(
 
 
 @pytest.fixture(scope="session")
+def dsf_in_process(test_settings: Settings, database_url: str) -> Iterator[Settings]:
+    """Point this test process's own DSF code (settings, engine) at the test stack."""
+    saved = dict(os.environ)
+    os.environ.update(test_settings.as_env())
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    yield get_settings()
+    os.environ.clear()
+    os.environ.update(saved)
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -120,3 +151,16 @@ def page(browser: Browser) -> Iterator[Page]:
     context.set_default_timeout(20_000)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def account() -> Account:
+    """A new person's name, unique email and password (not signed up yet)."""
+    return new_account()
+
+
+@pytest.fixture
+def signed_in_page(page: Page, app_url: str, account: Account) -> Page:
+    """`page` after `account` signed up through the sign-in page; it is on /worlds."""
+    sign_up_in_browser(page, app_url, account)
+    return page

@@ -1,8 +1,9 @@
 """The SQLModel tables of DESIGN.md section 4; Alembic migrations in alembic/ create them."""
 
-from dsf_app.models.agents import AgentKind, AgentRecord, AgentRun
+from dsf_app.models.agents import AgentKind, AgentRecord, AgentRun, ToolExecution
 from dsf_app.models.assets import Asset, AssetCategory, AssetType
 from dsf_app.models.chat import ChatMessage
+from dsf_app.models.sessions import SignInAttempt, UserSession
 from dsf_app.models.stories import Story, StorySegment
 from dsf_app.models.users import OAuthAccount, User
 from dsf_app.models.worlds import (
@@ -23,9 +24,12 @@ __all__ = [
     "ChatMessage",
     "CollaboratorRole",
     "OAuthAccount",
+    "SignInAttempt",
     "Story",
     "StorySegment",
+    "ToolExecution",
     "User",
+    "UserSession",
     "Visibility",
     "World",
     "WorldCollaborator",

@@ -71,3 +71,16 @@ class AgentRun(SQLModel, table=True):
     embedding: list[float] | None = Field(
         default=None, sa_column=Column(Vector(EMBEDDING_DIMENSIONS), nullable=True)
     )
+
+
+class ToolExecution(SQLModel, table=True):
+    """A tool call's outcome, kept so a retried call returns it instead of running again."""
+
+    __tablename__ = "tool_execution"
+
+    tool_call_id: str = Field(primary_key=True, max_length=100)
+    user_id: uuid.UUID = foreign_key("user.id")
+    tool_name: str = Field(max_length=100)
+    status: str = Field(max_length=20)
+    result: str = ""
+    created_at: datetime = timestamp_field()

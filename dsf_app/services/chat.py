@@ -88,3 +88,29 @@ def list_messages(
         .limit(limit)
     ).all()
     return list(reversed(newest))
+
+
+def has_tool_call(session: Session, actor: Actor, tool_call_id: str) -> bool:
+    return _tool_message(session, actor, tool_call_id) is not None
+
+
+def _tool_message(session: Session, actor: Actor, tool_call_id: str) -> ChatMessage | None:
+    return session.exec(
+        select(ChatMessage).where(
+            ChatMessage.user_id == actor.user_id, ChatMessage.tool_call_id == tool_call_id
+        )
+    ).first()
+
+
+def record_tool_outcome(
+    session: Session, actor: Actor, tool_call_id: str, status: str, result: str
+) -> ChatMessage:
+    """Fill in the status and result of the actor's tool-call message."""
+    message = _tool_message(session, actor, tool_call_id)
+    if message is None:
+        raise Invalid(f"No tool call {tool_call_id} in your conversation.")
+    message.tool_status = _optional(status, "tool status", max_length=20)
+    message.tool_result = result
+    session.add(message)
+    session.flush()
+    return message

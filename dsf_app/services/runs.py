@@ -45,6 +45,7 @@ def finish_run(
     tool_calls: list[Any] | None = None,
     usage: dict[str, Any] | None = None,
     error: str | None = None,
+    letta_run_ids: list[str] | None = None,
 ) -> AgentRun:
     """Record how the turn ended; a run finishes once."""
     outcome = {
@@ -55,6 +56,7 @@ def finish_run(
         "tool_calls": validation.json_list(tool_calls, what="tool calls"),
         "usage": validation.json_object(usage, what="token usage"),
         "error": None if error is None else validation.text(error, what="error", strip=False),
+        "letta_run_ids": validation.json_list(letta_run_ids, what="Letta run ids"),
     }
     run = require_run(session, actor, run_id)
     if run.ended_at is not None:

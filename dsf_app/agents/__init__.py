@@ -1,0 +1,1 @@
+"""The agents: tools they call, how they are provisioned on Letta, and the approval loop."""

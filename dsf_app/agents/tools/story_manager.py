@@ -1,0 +1,111 @@
+"""story_manager: stories and their segments, with branching continuations."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+from sqlmodel import Session
+
+from dsf_app.agents.context import ToolContext
+from dsf_app.agents.registry import Tool, register
+from dsf_app.agents.tools import scope
+from dsf_app.agents.tools.summaries import segment_summary, story_summary
+from dsf_app.models import AgentKind
+from dsf_app.services import stories
+
+
+class WorldEvolution(BaseModel):
+    elements_introduced: list[str] = Field(default_factory=list)
+    rules_applied: list[str] = Field(default_factory=list)
+    rules_challenged: list[str] = Field(default_factory=list)
+    new_questions: list[str] = Field(default_factory=list)
+
+
+class SegmentInput(BaseModel):
+    title: str = Field(default="", max_length=300)
+    content: str = Field(min_length=1, max_length=100_000, description="The prose of the scene.")
+    world_evolution: WorldEvolution = Field(
+        default_factory=WorldEvolution,
+        description="How this segment uses and grows the world's rules.",
+    )
+
+
+class StoryManagerArgs(BaseModel):
+    operation: Literal["create", "save_segment", "branch", "load", "list"] = Field(
+        description=(
+            "create: a new story in the world (title, description). save_segment: append a "
+            "segment (after parent_id, or after the last one). branch: an alternative "
+            "continuation from parent_id. load: a story with its segments. list: the world's stories."
+        )
+    )
+    world_id: uuid.UUID | None = Field(default=None, description="Defaults to the current world.")
+    story_id: uuid.UUID | None = Field(default=None, description="Defaults to the current story.")
+    title: str | None = Field(default=None, max_length=300, description="For create.")
+    description: str | None = Field(default=None, max_length=5000, description="For create.")
+    parent_id: uuid.UUID | None = Field(
+        default=None, description="The segment this one continues from (required for branch)."
+    )
+    segment: SegmentInput | None = Field(default=None, description="For save_segment and branch.")
+
+    @model_validator(mode="after")
+    def _needs(self) -> StoryManagerArgs:
+        missing = {
+            "create": [] if self.title else ["title"],
+            "save_segment": [] if self.segment else ["segment"],
+            "branch": ([] if self.segment else ["segment"])
+            + ([] if self.parent_id else ["parent_id"]),
+            "load": [],
+            "list": [],
+        }[self.operation]
+        if missing:
+            raise ValueError(f"{self.operation} needs {', '.join(missing)}")
+        return self
+
+
+async def run(ctx: ToolContext, session: Session, args: StoryManagerArgs) -> dict[str, Any]:
+    if args.operation == "create":
+        story = stories.create_story(
+            session,
+            ctx.actor,
+            scope.world_id(ctx, args.world_id),
+            args.title or "",
+            args.description or "",
+        )
+        ctx.note_change("stories")
+        return {"created": story_summary(story)}
+    if args.operation == "list":
+        found = stories.list_stories(session, ctx.actor, scope.world_id(ctx, args.world_id))
+        return {"stories": [story_summary(story) for story in found]}
+    story_id = scope.story_id(ctx, args.story_id)
+    if args.operation == "load":
+        story = stories.get_story(session, ctx.actor, story_id)
+        segments = stories.list_segments(session, ctx.actor, story_id)
+        return {**story_summary(story), "segments": [segment_summary(s) for s in segments]}
+    segment = args.segment or SegmentInput(content="")
+    saved = stories.add_segment(
+        session,
+        ctx.actor,
+        story_id,
+        segment.title,
+        segment.content,
+        parent_id=args.parent_id,
+        world_evolution=segment.world_evolution.model_dump(),
+    )
+    ctx.note_change("stories")
+    return {"saved": segment_summary(saved)}
+
+
+register(
+    Tool(
+        name="story_manager",
+        description=(
+            "Write stories set in the world: create a story, save segments in order, branch "
+            "alternative continuations from any segment, and read stories back."
+        ),
+        args=StoryManagerArgs,
+        run=run,
+        kinds=frozenset({AgentKind.WORLD}),
+    )
+)

@@ -1,0 +1,109 @@
+"""world_manager: create, load, update (dotted paths, with reasons) and save a world."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+from sqlmodel import Session
+
+from dsf_app.agents.context import ToolContext
+from dsf_app.agents.registry import Tool, register
+from dsf_app.agents.tools import scope
+from dsf_app.agents.tools.summaries import world_summary
+from dsf_app.models import AgentKind, WorldState
+from dsf_app.services import world_updates, worlds
+from dsf_app.services.world_updates import WorldUpdate
+from dsf_app.world_schema import WorldFoundation, WorldSurface
+
+
+class WorldManagerArgs(BaseModel):
+    operation: Literal["create", "load", "update", "save"] = Field(
+        description=(
+            "create: a new world draft (name, description, foundation). load: read a world. "
+            "update: change parts of a world by path, each with a reason. save: replace the "
+            "foundation and/or surface whole (with a reason)."
+        )
+    )
+    world_id: uuid.UUID | None = Field(
+        default=None, description="The world to load/update/save; defaults to the current world."
+    )
+    name: str | None = Field(default=None, max_length=200, description="For create.")
+    description: str | None = Field(
+        default=None, max_length=5000, description="One or two sentences, for create."
+    )
+    foundation: WorldFoundation | None = Field(
+        default=None, description="For create or save: premise, rules, technology, history…"
+    )
+    surface: WorldSurface | None = Field(default=None, description="For create or save.")
+    state: Literal["sketch", "draft", "detailed"] | None = Field(
+        default=None, description="How developed the world is."
+    )
+    updates: list[WorldUpdate] | None = Field(
+        default=None, max_length=50, description="For update: the changes, applied together."
+    )
+    reason: str | None = Field(default=None, max_length=1000, description="For save: why.")
+
+    @model_validator(mode="after")
+    def _needs(self) -> WorldManagerArgs:
+        missing = {
+            "create": [] if self.name else ["name"],
+            "update": [] if self.updates else ["updates"],
+            "save": ([] if self.reason else ["reason"])
+            + ([] if self.foundation or self.surface else ["foundation or surface"]),
+            "load": [],
+        }[self.operation]
+        if missing:
+            raise ValueError(f"{self.operation} needs {', '.join(missing)}")
+        return self
+
+
+def _dump(model: BaseModel | None) -> dict[str, Any] | None:
+    return model.model_dump(mode="json", exclude_none=True) if model else None
+
+
+async def run(ctx: ToolContext, session: Session, args: WorldManagerArgs) -> dict[str, Any]:
+    if args.operation == "create":
+        world = worlds.create_world(
+            session,
+            ctx.actor,
+            args.name or "",
+            args.description or "",
+            foundation=_dump(args.foundation),
+            surface=_dump(args.surface),
+            state=args.state or WorldState.SKETCH,
+        )
+        ctx.note_change("worlds")
+        return {"created": world_summary(world, full=True)}
+    world_id = scope.world_id(ctx, args.world_id)
+    if args.operation == "load":
+        return world_summary(worlds.get_world(session, ctx.actor, world_id), full=True)
+    if args.operation == "save":
+        updates = [
+            WorldUpdate(path=name, operation="update", value=value, reason=args.reason or "")
+            for name, value in (
+                ("foundation", _dump(args.foundation)),
+                ("surface", _dump(args.surface)),
+            )
+            if value is not None
+        ]
+    else:
+        updates = args.updates or []
+    world = world_updates.update_world(session, ctx.actor, world_id, updates, author="agent")
+    ctx.note_change("worlds")
+    return {"updated": world_summary(world), "changes": len(updates)}
+
+
+register(
+    Tool(
+        name="world_manager",
+        description=(
+            "Create, read and change science-fiction worlds. Keep worlds consistent: every "
+            "change carries a reason, and a change in one domain should carry through to others."
+        ),
+        args=WorldManagerArgs,
+        run=run,
+        kinds=frozenset({AgentKind.USER, AgentKind.WORLD}),
+    )
+)

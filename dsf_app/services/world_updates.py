@@ -1,0 +1,149 @@
+"""Path-based changes to a world (`rules.0.statement`), each with a reason in the changelog.
+
+Agents and people change worlds the same way: a list of updates applied together, which bumps
+the version once and appends one changelog entry per update, so every change can be read back.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from dsf_app.errors import Invalid
+from dsf_app.models import World
+from dsf_app.models.columns import utcnow
+from dsf_app.services.access import Permission, require_world
+from dsf_app.services.actor import Actor
+
+# Paths start in the foundation unless they name one of these documents first.
+DOCUMENTS = ("foundation", "surface", "constraints")
+
+
+class WorldUpdate(BaseModel):
+    path: str = Field(
+        min_length=1,
+        max_length=200,
+        description=(
+            "Dotted path into the world, e.g. 'rules.0.statement', 'technology.fusion', "
+            "'surface.opening_scene' or 'constraints.2'. Paths start in the foundation unless "
+            "they begin with 'surface.' or 'constraints'. List items are addressed by index."
+        ),
+    )
+    operation: Literal["add", "update", "remove"] = Field(
+        description="add: append to a list or set a new key; update: replace; remove: delete."
+    )
+    value: Any = Field(default=None, description="The new value (not needed for remove).")
+    reason: str = Field(
+        min_length=1, max_length=1000, description="Why the world changes; kept in the changelog."
+    )
+
+
+def _split(path: str) -> tuple[str, list[str]]:
+    parts = path.strip(".").split(".")
+    if parts[0] in DOCUMENTS:
+        return parts[0], parts[1:]
+    return "foundation", parts
+
+
+def _step(container: Any, key: str, path: str) -> Any:
+    if isinstance(container, list):
+        index = _index(container, key, path, allow_end=False)
+        return container[index]
+    if isinstance(container, dict):
+        if key not in container:
+            raise Invalid(f"'{path}' does not exist: there is no '{key}' there.")
+        return container[key]
+    raise Invalid(f"'{path}' goes inside a value that is neither an object nor a list.")
+
+
+def _index(items: list[Any], key: str, path: str, *, allow_end: bool) -> int:
+    if not key.lstrip("-").isdigit():
+        raise Invalid(f"'{path}': '{key}' must be a list index (0, 1, …).")
+    index = int(key)
+    limit = len(items) + (1 if allow_end else 0)
+    if not -len(items) <= index < limit:
+        raise Invalid(f"'{path}': index {index} is out of range (the list has {len(items)} items).")
+    return index
+
+
+def apply_update(document: Any, keys: list[str], update: WorldUpdate) -> Any:
+    """The document with one update applied (the input is not modified)."""
+    document = copy.deepcopy(document)
+    if not keys:
+        if update.operation == "remove":
+            raise Invalid(f"'{update.path}' names a whole document; remove its parts instead.")
+        if update.operation == "add" and isinstance(document, list):
+            return [*document, update.value]
+        return update.value
+    parent = document
+    for key in keys[:-1]:
+        parent = _step(parent, key, update.path)
+    last = keys[-1]
+    if isinstance(parent, list):
+        _apply_to_list(parent, last, update)
+    elif isinstance(parent, dict):
+        _apply_to_dict(parent, last, update)
+    else:
+        raise Invalid(f"'{update.path}' goes inside a value that is neither an object nor a list.")
+    return document
+
+
+def _apply_to_list(items: list[Any], key: str, update: WorldUpdate) -> None:
+    if update.operation == "add":
+        items.insert(_index(items, key, update.path, allow_end=True), update.value)
+    elif update.operation == "update":
+        items[_index(items, key, update.path, allow_end=False)] = update.value
+    else:
+        del items[_index(items, key, update.path, allow_end=False)]
+
+
+def _apply_to_dict(mapping: dict[str, Any], key: str, update: WorldUpdate) -> None:
+    if update.operation == "remove":
+        if key not in mapping:
+            raise Invalid(f"'{update.path}' does not exist, so it cannot be removed.")
+        del mapping[key]
+    elif update.operation == "add" and isinstance(mapping.get(key), list):
+        mapping[key].append(update.value)
+    else:
+        mapping[key] = update.value
+
+
+def update_world(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID,
+    updates: list[WorldUpdate],
+    *,
+    author: str,
+) -> World:
+    """Apply every update or none; bump the version once; log each reason."""
+    if not updates:
+        raise Invalid("Give at least one update (path, operation, value, reason).")
+    world = require_world(session, actor, world_id, Permission.WRITE)
+    documents: dict[str, Any] = {name: getattr(world, name) for name in DOCUMENTS}
+    for update in updates:
+        name, keys = _split(update.path)
+        documents[name] = apply_update(documents[name], keys, update)
+    if not isinstance(documents["constraints"], list):
+        raise Invalid("'constraints' must stay a list of statements.")
+    for name in ("foundation", "surface"):
+        if not isinstance(documents[name], dict):
+            raise Invalid(f"'{name}' must stay an object.")
+    version = world.version + 1
+    at = utcnow().isoformat()
+    entries = [
+        {"version": version, "at": at, "author": author, **update.model_dump(mode="json")}
+        for update in updates
+    ]
+    for name, value in documents.items():
+        setattr(world, name, value)
+    world.changelog = [*world.changelog, *entries]
+    world.version = version
+    world.updated_at = utcnow()
+    session.add(world)
+    session.flush()
+    return world

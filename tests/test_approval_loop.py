@@ -1,0 +1,320 @@
+"""The client-side tool loop against the real Letta server, with the scripted model playing
+whole conversations: tools run in our server as the acting person, errors go back to the
+model, and every turn is stored and recorded."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlmodel import select
+
+from dsf_app.agents import tools  # noqa: F401  (registers the tools)
+from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
+from dsf_app.agents.connection import connect
+from dsf_app.agents.context import ToolContext
+from dsf_app.agents.events import TextDelta, ToolCallFinished, ToolCallStarted, TurnEvent
+from dsf_app.agents.registry import execute
+from dsf_app.db import session_scope
+from dsf_app.models import AgentKind, AgentRun, ChatMessage, World
+from dsf_app.services import stories, worlds
+from dsf_app.services.actor import Actor
+from dsf_app.services.users import create_user
+from dsf_app.settings import Settings
+from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
+
+FOUNDATION = {
+    "core_premise": "Fusion power failed; the oceans are farmed for energy and food.",
+    "rules": [
+        {"statement": "Tidal kelp farms supply most electricity.", "certainty": "established"}
+    ],
+}
+
+
+@pytest.fixture
+async def orchestrator(dsf_in_process: Settings, letta_url: str) -> AsyncIterator[Orchestrator]:
+    async with connect(dsf_in_process) as letta:
+        yield Orchestrator(letta)
+
+
+@pytest.fixture
+def person(dsf_in_process: Settings) -> Actor:
+    with session_scope() as session:
+        return Actor(create_user(session, f"{uuid.uuid4().hex}@example.test", "Ada").id)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[TurnEvent] = []
+
+    async def __call__(self, event: TurnEvent) -> None:
+        self.events.append(event)
+
+    def of(self, kind: type) -> list:
+        return [event for event in self.events if isinstance(event, kind)]
+
+
+def _conversation(actor: Actor, world_id: uuid.UUID | None) -> list[ChatMessage]:
+    with session_scope() as session:
+        return list(
+            session.exec(
+                select(ChatMessage)
+                .where(ChatMessage.user_id == actor.user_id, ChatMessage.world_id == world_id)
+                .order_by(ChatMessage.created_at)
+            )
+        )
+
+
+def _tool_results_sent(llm: ScriptedLLM) -> list[str]:
+    return [m["content"] for m in llm.requests[-1]["messages"] if m.get("role") == "tool"]
+
+
+async def test_user_agent_drafts_a_world(
+    orchestrator: Orchestrator, person: Actor, llm: ScriptedLLM
+) -> None:
+    phrase = f"oceans are farmed {uuid.uuid4().hex[:6]}"
+    llm.on_user(
+        phrase,
+        then=[
+            ToolCall(
+                "world_manager",
+                {
+                    "operation": "create",
+                    "name": "Tidewright",
+                    "description": "Kelp and tides.",
+                    "foundation": FOUNDATION,
+                },
+            ),
+            Reply("I drafted Tidewright for you."),
+        ],
+    )
+    events = Recorder()
+    finished = await orchestrator.run_turn(
+        TurnRequest(
+            person,
+            AgentKind.USER,
+            None,
+            None,
+            f"make me a world where fusion failed and the {phrase}",
+        ),
+        events,
+    )
+
+    assert (finished.stop_reason, finished.error) == ("end_turn", None)
+    assert "worlds" in finished.changed
+    with session_scope() as session:
+        (listing,) = worlds.list_worlds(session, person)
+    assert listing.world.name == "Tidewright"
+    assert listing.world.foundation["rules"][0]["statement"].startswith("Tidal kelp")
+    assert "".join(e.text for e in events.of(TextDelta)) == "I drafted Tidewright for you."
+    assert [e.name for e in events.of(ToolCallStarted)] == ["world_manager"]
+    assert events.of(ToolCallFinished)[0].status == "success"
+
+    kinds = [(m.role, m.message_type, m.tool_status) for m in _conversation(person, None)]
+    assert kinds == [
+        ("user", "user", None),
+        ("tool", "tool_call", "success"),
+        ("assistant", "assistant", None),
+    ]
+    with session_scope() as session:
+        run = session.exec(select(AgentRun).where(AgentRun.user_id == person.user_id)).one()
+    assert run.stop_reason == "end_turn" and run.ended_at is not None
+    assert [call["name"] for call in run.tool_calls] == ["world_manager"]
+    assert run.letta_run_ids
+
+
+async def test_malformed_arguments_go_back_to_the_model(
+    orchestrator: Orchestrator, person: Actor, llm: ScriptedLLM
+) -> None:
+    phrase = f"broken json {uuid.uuid4().hex[:6]}"
+    llm.on_user(
+        phrase,
+        then=[
+            ToolCall("world_manager", '{"operation": "create", "name": '),
+            Reply("Sorry, that failed."),
+        ],
+    )
+    events = Recorder()
+    finished = await orchestrator.run_turn(
+        TurnRequest(person, AgentKind.USER, None, None, phrase), events
+    )
+
+    assert finished.stop_reason == "end_turn"
+    (result,) = _tool_results_sent(llm)[-1:]
+    assert "Invalid arguments for world_manager" in result
+    assert events.of(ToolCallFinished)[0].status == "error"
+    with session_scope() as session:
+        assert worlds.list_worlds(session, person) == []
+    statuses = [m.tool_status for m in _conversation(person, None) if m.message_type == "tool_call"]
+    assert statuses == ["error"]
+
+
+async def test_forged_world_id_is_refused(
+    orchestrator: Orchestrator, person: Actor, llm: ScriptedLLM
+) -> None:
+    with session_scope() as session:
+        victim = Actor(create_user(session, f"{uuid.uuid4().hex}@example.test", "Victim").id)
+        theirs = worlds.create_world(session, victim, "Private Deep", "Not yours.").id
+        mine = worlds.create_world(session, person, "Mine", "Yours.").id
+    phrase = f"rename the other world {uuid.uuid4().hex[:6]}"
+    llm.on_user(
+        phrase,
+        then=[
+            ToolCall(
+                "world_manager",
+                {
+                    "operation": "update",
+                    "world_id": str(theirs),
+                    "updates": [
+                        {
+                            "path": "core_premise",
+                            "operation": "update",
+                            "value": "Pwned",
+                            "reason": "x",
+                        }
+                    ],
+                },
+            ),
+            Reply("I could not."),
+        ],
+    )
+    finished = await orchestrator.run_turn(
+        TurnRequest(person, AgentKind.WORLD, mine, None, phrase), Recorder()
+    )
+
+    assert finished.stop_reason == "end_turn"
+    (result,) = _tool_results_sent(llm)[-1:]
+    assert f"No world with id {theirs}" in result
+    assert "Private Deep" not in result
+    with session_scope() as session:
+        untouched = session.get(World, theirs)
+        assert untouched is not None and untouched.version == 1 and untouched.foundation == {}
+
+
+async def test_world_agent_writes_a_story_and_changes_a_rule(
+    orchestrator: Orchestrator, person: Actor, llm: ScriptedLLM
+) -> None:
+    with session_scope() as session:
+        world_id = worlds.create_world(session, person, "Tidewright", foundation=FOUNDATION).id
+    tag = uuid.uuid4().hex[:6]
+    llm.on_user(
+        f"start a story {tag}",
+        then=[
+            ToolCall("story_manager", {"operation": "create", "title": "Low Tide"}),
+            Reply("Story begun."),
+        ],
+    )
+    await orchestrator.run_turn(
+        TurnRequest(person, AgentKind.WORLD, world_id, None, f"start a story {tag}"), Recorder()
+    )
+    with session_scope() as session:
+        (story,) = stories.list_stories(session, person, world_id)
+
+    llm.on_user(
+        f"first segment {tag}",
+        then=[
+            ToolCall(
+                "story_manager",
+                {
+                    "operation": "save_segment",
+                    "segment": {
+                        "title": "Kelpfall",
+                        "content": "The farms went dark at noon.",
+                        "world_evolution": {
+                            "rules_applied": ["Tidal kelp farms supply most electricity."]
+                        },
+                    },
+                },
+            ),
+            Reply("Segment saved."),
+        ],
+    )
+    await orchestrator.run_turn(
+        TurnRequest(person, AgentKind.WORLD, world_id, story.id, f"first segment {tag}"), Recorder()
+    )
+    llm.on_user(
+        f"change the rule {tag}",
+        then=[
+            ToolCall(
+                "world_manager",
+                {
+                    "operation": "update",
+                    "updates": [
+                        {
+                            "path": "rules.0.statement",
+                            "operation": "update",
+                            "value": "Tidal kelp farms supply half the electricity.",
+                            "reason": "Solar came back after the storms.",
+                        }
+                    ],
+                },
+            ),
+            Reply("Rule changed."),
+        ],
+    )
+    await orchestrator.run_turn(
+        TurnRequest(person, AgentKind.WORLD, world_id, None, f"change the rule {tag}"), Recorder()
+    )
+
+    with session_scope() as session:
+        (segment,) = stories.list_segments(session, person, story.id)
+        world = worlds.get_world(session, person, world_id)
+    assert (segment.title, segment.word_count) == ("Kelpfall", 6)
+    assert segment.world_evolution["rules_applied"] == ["Tidal kelp farms supply most electricity."]
+    assert world.version == 2
+    assert (
+        world.foundation["rules"][0]["statement"] == "Tidal kelp farms supply half the electricity."
+    )
+    assert world.changelog[-1]["reason"] == "Solar came back after the storms."
+    project = await orchestrator.letta.agents.blocks.retrieve(
+        "project", agent_id=await orchestrator.directory.agent_id(person, AgentKind.WORLD, world_id)
+    )
+    assert "supply half the electricity" in project.value
+
+
+async def test_delegation_to_the_experience_agent(
+    orchestrator: Orchestrator, person: Actor, llm: ScriptedLLM
+) -> None:
+    with session_scope() as session:
+        world_id = worlds.create_world(session, person, "Tidewright").id
+    tag = uuid.uuid4().hex[:6]
+    llm.on_user(
+        f"picture of the farms {tag}",
+        then=[
+            ToolCall("delegate_to_experience", {"task": f"paint kelp farms at dusk {tag}"}),
+            Reply("Here it is."),
+        ],
+    )
+    llm.on_user(f"paint kelp farms at dusk {tag}", then=[Reply("Painted: kelp-dusk.png")])
+    events = Recorder()
+    finished = await orchestrator.run_turn(
+        TurnRequest(person, AgentKind.WORLD, world_id, None, f"picture of the farms {tag}"), events
+    )
+
+    assert finished.stop_reason == "end_turn"
+    (delegation,) = [e for e in events.of(ToolCallStarted) if e.name == "delegate_to_experience"]
+    nested = [e for e in events.of(TextDelta) if e.parent_call_id == delegation.tool_call_id]
+    assert "".join(e.text for e in nested) == "Painted: kelp-dusk.png"
+    (done,) = [e for e in events.of(ToolCallFinished) if e.tool_call_id == delegation.tool_call_id]
+    assert json.loads(done.result) == {"experience_agent_answer": "Painted: kelp-dusk.png"}
+    with session_scope() as session:
+        kinds = session.exec(
+            select(AgentRun.agent_kind).where(AgentRun.user_id == person.user_id)
+        ).all()
+    assert sorted(kinds) == ["experience", "world"]
+
+
+async def test_a_retried_tool_call_runs_once(dsf_in_process: Settings, person: Actor) -> None:
+    async def ignore(event: TurnEvent) -> None:
+        return None
+
+    ctx = ToolContext(person, None, None, f"call_{uuid.uuid4().hex}", ignore)
+    args = {"operation": "create", "name": "Once"}
+    first = await execute(ctx, "world_manager", args)
+    second = await execute(ctx, "world_manager", args)
+    assert first.status == second.status == "success"
+    assert first.result == second.result
+    with session_scope() as session:
+        assert [listing.world.name for listing in worlds.list_worlds(session, person)] == ["Once"]
