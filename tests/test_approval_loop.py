@@ -318,3 +318,43 @@ async def test_a_retried_tool_call_runs_once(dsf_in_process: Settings, person: A
     assert first.result == second.result
     with session_scope() as session:
         assert [listing.world.name for listing in worlds.list_worlds(session, person)] == ["Once"]
+
+
+class Crash(Exception):
+    """Stands in for our server dying between Letta's approval request and the tool running."""
+
+
+async def test_a_pending_approval_survives_a_crash(
+    orchestrator: Orchestrator, person: Actor, llm: ScriptedLLM
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    llm.on_user(
+        f"crash while creating {tag}",
+        then=[
+            ToolCall("world_manager", {"operation": "create", "name": f"Survivor {tag}"}),
+            Reply("Created."),
+        ],
+    )
+
+    async def crash_on_tool(event: TurnEvent) -> None:
+        if isinstance(event, ToolCallStarted):
+            raise Crash
+
+    with pytest.raises(Crash):
+        await orchestrator.run_turn(
+            TurnRequest(person, AgentKind.USER, None, None, f"crash while creating {tag}"),
+            crash_on_tool,
+        )
+    with session_scope() as session:
+        assert worlds.list_worlds(session, person) == []
+
+    llm.on_user(f"after the restart {tag}", then=[Reply("Still here.")])
+    events = Recorder()
+    finished = await orchestrator.run_turn(
+        TurnRequest(person, AgentKind.USER, None, None, f"after the restart {tag}"), events
+    )
+
+    assert (finished.stop_reason, finished.error) == ("end_turn", None)
+    assert "".join(e.text for e in events.of(TextDelta)) == "Still here."
+    with session_scope() as session:
+        assert [w.world.name for w in worlds.list_worlds(session, person)] == [f"Survivor {tag}"]

@@ -7,6 +7,7 @@ and every turn is recorded as an AgentRun — so a dead Letta server or a cancel
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -21,6 +22,7 @@ from sqlmodel import col, select
 from dsf_app.agents import registry
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import (
+    Changed,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 
 Emit = Callable[[TurnEvent], Awaitable[None]]
 MAX_ROUNDS = 25
+CANCEL_POLL_SECONDS = 0.25
 CANCELLED_RESULT = "The person cancelled this turn before the tool ran; nothing was done."
 
 
@@ -128,11 +131,11 @@ class Orchestrator:
         run_id: uuid.UUID | None = None
         try:
             agent_id = await self.directory.agent_id(request.actor, request.kind, request.world_id)
+            await self.settle_pending(request, agent_id, emit)
             with session_scope() as session:
                 run_id = runs.start_run(
                     session, request.actor, request.kind, request.world_id, agent_id
                 ).id
-            await self.settle_pending(request, agent_id, emit)
             finished = await self._rounds(
                 request, agent_id, run_id, emit, should_stop, parent_call_id, tally
             )
@@ -186,6 +189,7 @@ class Orchestrator:
         parent_call_id: str | None,
         tally: _Tally,
     ) -> _Round:
+        """One streamed request; a cancel is noticed within a poll even while the model is silent."""
         current = _Round()
         stream = await self.letta.agents.messages.create(
             agent_id=agent_id,
@@ -194,15 +198,23 @@ class Orchestrator:
             stream_tokens=True,
             include_pings=True,
         )
-        async for chunk in stream:
-            run_id = getattr(chunk, "run_id", None)
-            if run_id and run_id not in tally.letta_run_ids:
-                tally.letta_run_ids.append(run_id)
-            await self._take(chunk, current, emit, parent_call_id, tally)
-            if should_stop is not None and await should_stop():
-                current.stop_reason = "cancelled"
+
+        async def consume() -> None:
+            async for chunk in stream:
+                run_id = getattr(chunk, "run_id", None)
+                if run_id and run_id not in tally.letta_run_ids:
+                    tally.letta_run_ids.append(run_id)
+                await self._take(chunk, current, emit, parent_call_id, tally)
+
+        consumer = asyncio.create_task(consume())
+        while not consumer.done():
+            await asyncio.wait({consumer}, timeout=CANCEL_POLL_SECONDS)
+            if not consumer.done() and should_stop is not None and await should_stop():
+                consumer.cancel()
                 await stream.close()
-                break
+                current.stop_reason = "cancelled"
+                return current
+        consumer.result()
         return current
 
     async def _take(
@@ -290,6 +302,8 @@ class Orchestrator:
                 session, request.actor, call_id, outcome.status, outcome.result
             )
         await emit(ToolCallFinished(call_id, outcome.status, outcome.result, outcome.duration_ms))
+        if ctx.changed:
+            await emit(Changed(frozenset(ctx.changed)))
         return {
             "type": "tool",
             "tool_call_id": call_id,
@@ -317,11 +331,14 @@ class Orchestrator:
     async def settle_pending(self, request: TurnRequest, agent_id: str, emit: Emit) -> None:
         """Finish an approval left open by a restart (or refuse it after a cancel), so the
         agent is never left waiting; tools that already ran are answered from their record."""
+        last_stop = self._last_stop_reason(request.actor, agent_id)
+        if last_stop == "end_turn":
+            return  # the last turn ended cleanly: nothing can be pending
         recent = await self.letta.agents.messages.list(agent_id=agent_id, limit=1, order="desc")
         last = recent.items[0] if recent.items else None
         if last is None or getattr(last, "message_type", None) != "approval_request_message":
             return
-        cancelled = self._last_stop_reason(request.actor, agent_id) == "cancelled"
+        cancelled = last_stop == "cancelled"
         approvals = []
         for piece in _tool_call_pieces(last):
             if cancelled:

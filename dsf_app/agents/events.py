@@ -31,10 +31,17 @@ class ToolCallFinished:
 
 
 @dataclass(frozen=True)
+class Changed:
+    """A tool changed things pages show ('worlds', 'stories', 'canvas'…): refresh them now."""
+
+    what: frozenset[str]
+
+
+@dataclass(frozen=True)
 class TurnFinished:
     stop_reason: str
     error: str | None = None
     changed: frozenset[str] = field(default_factory=frozenset)
 
 
-TurnEvent = TextDelta | ToolCallStarted | ToolCallFinished | TurnFinished
+TurnEvent = TextDelta | ToolCallStarted | ToolCallFinished | Changed | TurnFinished

@@ -10,18 +10,16 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from letta_client import AsyncLetta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from dsf_app.agents.model_choice import choose_model
 from dsf_app.agents.prompts import PERSONAS, SYSTEM_PROMPTS
 from dsf_app.agents.registry import TOOLS, tools_for
-from dsf_app.components.chat_panel import MODEL_SETUP_HELP
 from dsf_app.db import session_scope
-from dsf_app.errors import ServiceUnavailable
 from dsf_app.models import AgentKind, AgentRecord, World
 from dsf_app.services import users, worlds
 from dsf_app.services.actor import Actor
@@ -29,28 +27,6 @@ from dsf_app.settings import Settings, get_settings
 
 BLOCK_LIMIT = 20_000
 PREFERRED_EMBEDDING = "openai/text-embedding-3-small"
-# Provider prefixes of Letta model handles, in the order DSF prefers them when several are set.
-PROVIDERS: tuple[tuple[str, str], ...] = (
-    ("anthropic_api_key", "anthropic/"),
-    ("openai_api_key", "openai/"),
-    ("gemini_api_key", "google_ai/"),
-    ("openai_base_url", "openai-proxy/"),
-)
-
-
-def choose_model(settings: Settings, handles: Sequence[str]) -> str:
-    """DSF_AGENT_MODEL, else the first model of the first configured provider."""
-    if settings.agent_model:
-        return settings.agent_model
-    for setting, prefix in PROVIDERS:
-        value = getattr(settings, setting)
-        configured = value.get_secret_value() if hasattr(value, "get_secret_value") else value
-        if prefix == "openai/" and settings.openai_base_url:
-            continue  # the key then belongs to the OpenAI-compatible server
-        candidates = [h for h in handles if h.startswith(prefix) and "embed" not in h]
-        if configured and candidates:
-            return candidates[0]
-    raise ServiceUnavailable(MODEL_SETUP_HELP)
 
 
 def _block(label: str, value: str, description: str) -> dict[str, Any]:

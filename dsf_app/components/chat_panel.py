@@ -1,41 +1,213 @@
-"""The agent chat panel that sits beside every page but sign-in."""
+"""The agent chat panel beside every page but sign-in: the conversation, streamed as it happens.
+
+Agent text is rendered as Markdown (react-markdown, which shows raw HTML as text), reasoning
+is collapsible, and each tool call is a compact row that opens to show its arguments and result.
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from dsf_app.agents.model_choice import MODEL_SETUP_HELP
 from dsf_app.settings import get_settings
+from dsf_app.state.chat import ChatItem, ChatState
 
-MODEL_SETUP_HELP = (
-    "No language model is configured yet, so the agents cannot answer. "
-    "Set one of ANTHROPIC_API_KEY, OPENAI_API_KEY or GEMINI_API_KEY — or OPENAI_BASE_URL "
-    "for an OpenAI-compatible server such as a local Ollama (http://127.0.0.1:11434/v1) — "
-    "in .env, then run ./stop.sh and ./start.sh: the key is passed to the Letta server."
-)
+STATUS_ICONS = {"running": "loader-circle", "success": "circle-check", "error": "circle-x"}
+STATUS_COLORS = {"running": "gray", "success": "green", "error": "red"}
+CODE_STYLE = {"font_size": "0.75em", "max_height": "16em", "overflow_y": "auto", "width": "100%"}
 
 
 def model_setup_notice() -> rx.Component:
     return rx.callout(
-        MODEL_SETUP_HELP,
-        icon="key-round",
-        color_scheme="amber",
-        id="model-setup-notice",
+        MODEL_SETUP_HELP, icon="key-round", color_scheme="amber", id="model-setup-notice"
+    )
+
+
+def _user(item: rx.Var[ChatItem]) -> rx.Component:
+    return rx.box(
+        rx.text(item.text, white_space="pre-wrap", size="2"),
+        background=rx.color("cyan", 4),
+        padding="0.5em 0.75em",
+        border_radius="10px",
+        margin_left="auto",
+        max_width="90%",
+        class_name="chat-user",
+    )
+
+
+def _assistant(item: rx.Var[ChatItem]) -> rx.Component:
+    return rx.box(
+        rx.markdown(item.text), class_name="chat-assistant", font_size="0.9em", width="100%"
+    )
+
+
+def _reasoning(item: rx.Var[ChatItem]) -> rx.Component:
+    return rx.el.details(
+        rx.el.summary(rx.text("Reasoning", size="1", color_scheme="gray", as_="span")),
+        rx.text(item.text, size="1", color_scheme="gray", white_space="pre-wrap"),
+        class_name="chat-reasoning",
+    )
+
+
+def _status_icon(status: rx.Var[str]) -> rx.Component:
+    return rx.match(
+        status,
+        *[
+            (name, rx.icon(icon, size=14, color=rx.color(STATUS_COLORS[name], 10)))
+            for name, icon in STATUS_ICONS.items()
+        ],
+        rx.icon("circle", size=14),
+    )
+
+
+def _tool(item: rx.Var[ChatItem]) -> rx.Component:
+    return rx.el.details(
+        rx.el.summary(
+            rx.hstack(
+                _status_icon(item.tool_status),
+                rx.code(item.tool_name, size="1"),
+                rx.text(item.tool_status, size="1", color_scheme="gray"),
+                align="center",
+                spacing="2",
+                as_="span",
+                display="inline-flex",
+            ),
+            cursor="pointer",
+        ),
+        rx.vstack(
+            rx.text("Arguments", size="1", weight="bold"),
+            rx.code_block(
+                item.tool_args, language="json", wrap_long_lines=True, font_size="0.75em"
+            ),
+            rx.text("Result", size="1", weight="bold"),
+            rx.code_block(
+                item.tool_result, language="json", wrap_long_lines=True, font_size="0.75em"
+            ),
+            spacing="1",
+            width="100%",
+        ),
+        class_name="chat-tool",
+        data_status=item.tool_status,
+        data_tool=item.tool_name,
+        border=f"1px solid {rx.color('gray', 5)}",
+        border_radius="8px",
+        padding="0.35em 0.6em",
+        width="100%",
+    )
+
+
+def _error(item: rx.Var[ChatItem]) -> rx.Component:
+    return rx.callout(
+        item.text, icon="triangle-alert", color_scheme="red", size="1", class_name="chat-error"
+    )
+
+
+def chat_item(item: rx.Var[ChatItem]) -> rx.Component:
+    body = rx.match(
+        item.role,
+        ("user", _user(item)),
+        ("reasoning", _reasoning(item)),
+        ("tool", _tool(item)),
+        ("error", _error(item)),
+        _assistant(item),
+    )
+    return rx.box(
+        body,
+        width="100%",
+        padding_left=rx.cond(item.nested, "1em", "0"),
+        border_left=rx.cond(item.nested, f"2px solid {rx.color('violet', 7)}", "none"),
+        class_name=rx.cond(item.nested, "chat-nested", "chat-row"),
+    )
+
+
+def _composer() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text_area(
+                name="message",
+                value=ChatState.draft,
+                on_change=ChatState.set_draft,
+                placeholder="Message your agent — Enter sends, Shift+Enter for a new line",
+                enter_key_submit=True,
+                rows="3",
+                width="100%",
+                id="chat-input",
+                aria_label="Message your agent",
+            ),
+            rx.hstack(
+                rx.cond(
+                    ChatState.busy,
+                    rx.button(
+                        rx.icon("square", size=14),
+                        "Cancel",
+                        type="button",
+                        color_scheme="red",
+                        variant="soft",
+                        on_click=ChatState.cancel,
+                        id="chat-cancel",
+                    ),
+                    rx.fragment(),
+                ),
+                rx.button(
+                    rx.icon("send", size=14),
+                    "Send",
+                    type="submit",
+                    loading=ChatState.busy,
+                    id="chat-send",
+                ),
+                justify="end",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        on_submit=ChatState.send,
+        reset_on_submit=False,
+        width="100%",
     )
 
 
 def chat_panel(agent_label: str) -> rx.Component:
     notice = () if get_settings().llm_configured else (model_setup_notice(),)
     return rx.vstack(
-        rx.hstack(
-            rx.icon("bot", size=18),
-            rx.heading(agent_label, size="3"),
-            align="center",
-        ),
+        rx.hstack(rx.icon("bot", size=18), rx.heading(agent_label, size="3"), align="center"),
         *notice,
-        rx.text("Your conversation will appear here.", color_scheme="gray", size="2"),
+        rx.cond(
+            ChatState.items.length() > 0,  # type: ignore[attr-defined]
+            rx.fragment(),
+            rx.text(
+                "Say what you want to make; your conversation will appear here.",
+                color_scheme="gray",
+                size="2",
+                id="chat-empty",
+            ),
+        ),
+        rx.auto_scroll(
+            rx.vstack(rx.foreach(ChatState.items, chat_item), spacing="2", width="100%"),
+            width="100%",
+            flex="1",
+            max_height=["50vh", "50vh", "calc(100vh - 16em)"],
+            id="chat-log",
+        ),
+        rx.cond(
+            ChatState.can_retry & ~ChatState.busy,
+            rx.callout(
+                rx.hstack(
+                    rx.text("The last turn did not finish."),
+                    rx.button("Retry", size="1", on_click=ChatState.retry, id="chat-retry"),
+                    align="center",
+                ),
+                icon="rotate-ccw",
+                color_scheme="amber",
+                size="1",
+                id="chat-interrupted",
+            ),
+            rx.fragment(),
+        ),
+        _composer(),
         width="100%",
         height="100%",
         padding="1em",
         spacing="3",
         id="chat-panel",
+        on_mount=ChatState.load,
     )

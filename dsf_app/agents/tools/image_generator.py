@@ -1,0 +1,105 @@
+"""image_generator: draw an image with OpenAI or Google, store it in S3 and record it as an asset
+of the world (and story or segment), returning its `/assets/<id>` URL."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import Field
+from sqlmodel import Session
+
+from dsf_app.agents.context import ToolContext
+from dsf_app.agents.registry import Tool, register
+from dsf_app.agents.tools.asset_manager import ImageCategory
+from dsf_app.images.providers import ImageRequest
+from dsf_app.images.select import ProviderName, pick_provider
+from dsf_app.models import AgentKind
+from dsf_app.services import asset_files, assets
+from dsf_app.settings import get_settings
+
+DESCRIPTION_FROM_PROMPT = 300
+
+
+class ImageGeneratorArgs(ImageRequest):
+    """An image request (prompt, size, style) plus where the image belongs."""
+
+    provider: ProviderName | None = Field(
+        default=None,
+        description="openai or google; leave empty to use whichever is configured.",
+    )
+    category: ImageCategory = Field(
+        default="other", description="What the image is for: a character, a background, UI…"
+    )
+    description: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="What the image shows, for galleries and alt text; defaults to the prompt.",
+    )
+    world_id: uuid.UUID | None = Field(
+        default=None, description="The world the image belongs to; defaults to the current one."
+    )
+    story_id: uuid.UUID | None = Field(
+        default=None, description="Link the image to this story; defaults to the current one."
+    )
+    segment_id: uuid.UUID | None = Field(
+        default=None, description="Link the image to this story segment (scene)."
+    )
+
+
+async def run(ctx: ToolContext, session: Session, args: ImageGeneratorArgs) -> dict[str, Any]:
+    world_id = args.world_id or ctx.world_id
+    story_id = args.story_id
+    if story_id is None and args.segment_id is None and world_id == ctx.world_id:
+        story_id = ctx.story_id
+    # Refuse links the person may not write before paying for an image.
+    assets.check_links(session, ctx.actor, world_id, story_id, args.segment_id)
+    provider = pick_provider(get_settings(), args.provider)
+    image = await provider.generate(
+        ImageRequest(prompt=args.prompt, size=args.size, style=args.style)
+    )
+    asset = await asset_files.store_image(
+        session,
+        ctx.actor,
+        asset_files.asset_storage(),
+        image.data,
+        image.content_type,
+        world_id=world_id,
+        story_id=story_id,
+        segment_id=args.segment_id,
+        category=args.category,
+        description=args.description or args.prompt[:DESCRIPTION_FROM_PROMPT],
+        generated=True,
+        prompt=args.full_prompt,
+        meta={
+            "provider": image.provider,
+            "model": image.model,
+            "size": args.size,
+            "style": args.style,
+            "revised_prompt": image.revised_prompt,
+        },
+    )
+    ctx.note_change("assets")
+    return {
+        "asset_id": str(asset.id),
+        "url": asset_files.asset_url(asset.id),
+        "provider": image.provider,
+        "model": image.model,
+        "description": asset.description,
+        "category": asset.category,
+        "world_id": str(asset.world_id) if asset.world_id else None,
+    }
+
+
+register(
+    Tool(
+        name="image_generator",
+        description=(
+            "Generate an image (OpenAI or Google) from a prompt and store it as an asset of the "
+            "world. Returns its asset_id and url (/assets/<id>) to use in canvas specs."
+        ),
+        args=ImageGeneratorArgs,
+        run=run,
+        kinds=frozenset({AgentKind.WORLD, AgentKind.EXPERIENCE}),
+    )
+)

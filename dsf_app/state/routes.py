@@ -1,0 +1,23 @@
+"""The world and story a page is about, read from its URL path (invalid ids read as None)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+_PATH = re.compile(r"^/worlds/(?P<world>[^/]+)(?:/stories/(?P<story>[^/]+))?/?$")
+
+
+def _uuid(text: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text) if text else None
+    except ValueError:
+        return None
+
+
+def route_ids(path: str) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """(world_id, story_id) of /worlds/<id> and /worlds/<id>/stories/<id>; Nones elsewhere."""
+    match = _PATH.match(path.split("?", 1)[0])
+    if match is None:
+        return None, None
+    return _uuid(match["world"]), _uuid(match["story"])

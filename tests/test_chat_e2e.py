@@ -1,0 +1,115 @@
+"""The chat panel in Chromium, against the app as it ships, the real Letta server and the
+scripted model: what a person sees while their agents work."""
+
+from __future__ import annotations
+
+import uuid
+
+from playwright.sync_api import Page, expect
+
+from dsf_app.devstack import stack
+from dsf_app.settings import Settings
+from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
+
+WORLD = {
+    "operation": "create",
+    "name": "Tidewright",
+    "description": "Fusion failed; the oceans are farmed.",
+    "foundation": {
+        "core_premise": "Fusion power failed, so the oceans are farmed for energy and food.",
+        "rules": [{"statement": "Tidal kelp farms supply most electricity."}],
+    },
+}
+
+
+def _send(page: Page, text: str) -> None:
+    page.locator("#chat-input").fill(text)
+    page.locator("#chat-input").press("Enter")
+
+
+def _tag() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def test_user_agent_drafts_a_world_in_the_chat(signed_in_page: Page, llm: ScriptedLLM) -> None:
+    page, tag = signed_in_page, _tag()
+    llm.on_user(
+        tag, then=[ToolCall("world_manager", WORLD), Reply("I drafted **Tidewright** for you.")]
+    )
+    _send(page, f"make me a world where fusion power failed and the oceans are farmed {tag}")
+
+    expect(page.locator(".chat-user").last).to_contain_text(tag)
+    tool = page.locator(".chat-tool[data-tool='world_manager']")
+    expect(tool).to_have_attribute("data-status", "success")
+    expect(page.locator(".chat-assistant").last).to_contain_text("I drafted Tidewright for you.")
+    expect(page.locator(".chat-assistant strong").last).to_have_text("Tidewright")
+
+    tool.locator("summary").click()
+    expect(tool).to_contain_text('"core_premise"')
+    expect(tool).to_contain_text('"world_id"')
+
+    page.reload()
+    expect(page.locator(".chat-user").last).to_contain_text(tag)
+    expect(page.locator(".chat-assistant").last).to_contain_text("I drafted Tidewright")
+
+
+def test_a_malformed_tool_call_shows_as_an_error(signed_in_page: Page, llm: ScriptedLLM) -> None:
+    page, tag = signed_in_page, _tag()
+    llm.on_user(
+        tag,
+        then=[
+            ToolCall("world_manager", '{"operation": "crea'),
+            Reply("That went wrong; retrying later."),
+        ],
+    )
+    _send(page, f"draft something {tag}")
+    tool = page.locator(".chat-tool[data-tool='world_manager']")
+    expect(tool).to_have_attribute("data-status", "error")
+    tool.locator("summary").click()
+    expect(tool).to_contain_text("Invalid arguments for world_manager")
+    expect(page.locator(".chat-assistant").last).to_contain_text("That went wrong")
+
+
+def test_reload_mid_turn_keeps_the_conversation(signed_in_page: Page, llm: ScriptedLLM) -> None:
+    page, tag = signed_in_page, _tag()
+    llm.on_user(tag, then=[Reply("A slow, careful answer.", delay=4)])
+    _send(page, f"think slowly {tag}")
+    expect(page.locator("#chat-cancel")).to_be_visible()
+    page.reload()
+    expect(page.locator(".chat-user").last).to_contain_text(tag)
+    expect(page.locator(".chat-assistant").last).to_contain_text(
+        "A slow, careful answer.", timeout=30_000
+    )
+    expect(page.locator("#chat-cancel")).to_have_count(0)
+
+
+def test_cancel_a_running_turn(signed_in_page: Page, llm: ScriptedLLM) -> None:
+    page, tag = signed_in_page, _tag()
+    llm.on_user(tag, then=[Reply("You should never see this.", delay=6)])
+    _send(page, f"take your time {tag}")
+    page.locator("#chat-cancel").click()
+    expect(page.locator(".chat-error").last).to_contain_text("You cancelled this turn")
+    expect(page.locator("#chat-cancel")).to_have_count(0)
+    expect(page.locator(".chat-assistant")).to_have_count(0)
+
+    follow = _tag()
+    llm.on_user(follow, then=[Reply("Back with you.")])
+    _send(page, f"are you there {follow}")
+    expect(page.locator(".chat-assistant").last).to_contain_text("Back with you.", timeout=30_000)
+
+
+def test_letta_dies_mid_turn_then_retry_completes(
+    signed_in_page: Page, llm: ScriptedLLM, test_settings: Settings
+) -> None:
+    page, tag = signed_in_page, _tag()
+    llm.on_user(tag, then=[Reply("Made it through.", delay=5)])
+    _send(page, f"survive this {tag}")
+    expect(page.locator("#chat-cancel")).to_be_visible()
+    stack.stop_service(test_settings, "letta")
+    try:
+        expect(page.locator(".chat-error").last).to_contain_text("Letta server", timeout=30_000)
+        expect(page.locator(".chat-user").last).to_contain_text(tag)
+    finally:
+        stack.start_letta(test_settings)
+    page.locator("#chat-retry").click()
+    expect(page.locator(".chat-assistant").last).to_contain_text("Made it through.", timeout=60_000)
