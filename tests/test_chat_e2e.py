@@ -113,3 +113,19 @@ def test_letta_dies_mid_turn_then_retry_completes(
         stack.start_letta(test_settings)
     page.locator("#chat-retry").click()
     expect(page.locator(".chat-assistant").last).to_contain_text("Made it through.", timeout=60_000)
+
+
+def test_runs_page_lists_the_turn_with_its_tool_calls(
+    signed_in_page: Page, llm: ScriptedLLM, app_url: str
+) -> None:
+    page, tag = signed_in_page, _tag()
+    llm.on_user(tag, then=[ToolCall("world_manager", WORLD), Reply("Drafted.")])
+    _send(page, f"draft a world {tag}")
+    expect(page.locator(".chat-assistant").last).to_contain_text("Drafted.")
+    page.goto(f"{app_url}/runs")
+    run = page.locator(".run-row").first
+    expect(run).to_contain_text("end_turn")
+    expect(run).to_contain_text("1 tool calls")
+    run.locator("summary").click()
+    expect(run).to_contain_text("world_manager")
+    expect(run).to_contain_text("success")
