@@ -35,6 +35,7 @@ from dsf_app.errors import DSFError, ServiceUnavailable
 from dsf_app.models import AgentKind, AgentRun
 from dsf_app.services import chat, runs
 from dsf_app.services.actor import Actor
+from dsf_app.telemetry import tracer
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,35 @@ class Orchestrator:
                     story_id=request.story_id,
                 )
         tally = _Tally()
+        attributes = {
+            "dsf.agent_kind": request.kind.value,
+            "dsf.world_id": str(request.world_id or ""),
+            "dsf.nested": parent_call_id is not None,
+        }
+        with tracer.start_as_current_span("agent.turn", attributes=attributes) as span:
+            finished, run_id = await self._attempt(
+                request, emit, should_stop, parent_call_id, tally
+            )
+            span.set_attributes(
+                {
+                    "dsf.stop_reason": finished.stop_reason,
+                    "dsf.steps": tally.steps,
+                    "dsf.error": finished.error or "",
+                }
+            )
+        self._record_end(request, run_id, finished, tally, is_nested=parent_call_id is not None)
+        await emit(finished)
+        return finished
+
+    async def _attempt(
+        self,
+        request: TurnRequest,
+        emit: Emit,
+        should_stop: Callable[[], Awaitable[bool]] | None,
+        parent_call_id: str | None,
+        tally: _Tally,
+    ) -> tuple[TurnFinished, uuid.UUID | None]:
+        """The turn itself; any failure becomes a TurnFinished with a sentence to show."""
         run_id: uuid.UUID | None = None
         try:
             agent_id = await self.directory.agent_id(request.actor, request.kind, request.world_id)
@@ -142,12 +172,9 @@ class Orchestrator:
         except DSFError as exc:
             finished = TurnFinished("error", str(exc))
         except (letta_client.APIError, OSError) as exc:
-            log.warning("turn failed: %r", exc, exc_info=exc)
+            log.warning("turn failed: %r", exc)
             finished = TurnFinished("error", str(unreachable(exc, str(self.letta.base_url))))
-        finished = TurnFinished(finished.stop_reason, finished.error, frozenset(tally.changed))
-        self._record_end(request, run_id, finished, tally, is_nested=parent_call_id is not None)
-        await emit(finished)
-        return finished
+        return TurnFinished(finished.stop_reason, finished.error, frozenset(tally.changed)), run_id
 
     async def _rounds(
         self,

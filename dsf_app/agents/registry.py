@@ -18,6 +18,7 @@ from dsf_app.canvas.validate import parse_tool_args
 from dsf_app.db import session_scope
 from dsf_app.errors import DSFError, Invalid
 from dsf_app.models import AgentKind, ToolExecution
+from dsf_app.telemetry import tracer
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,11 @@ async def execute(ctx: ToolContext, name: str, raw_args: str | Mapping[str, Any]
         done = session.get(ToolExecution, ctx.tool_call_id)
         if done is not None and done.user_id == ctx.actor.user_id:
             return ToolOutcome(done.status, done.result)
-        outcome = await _run(ctx, session, name, raw_args)
+        with tracer.start_as_current_span(
+            "agent.tool", attributes={"dsf.tool": name[:100]}
+        ) as span:
+            outcome = await _run(ctx, session, name, raw_args)
+            span.set_attribute("dsf.tool_status", outcome.status)
         session.add(
             ToolExecution(
                 tool_call_id=ctx.tool_call_id,

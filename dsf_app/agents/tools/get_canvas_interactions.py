@@ -26,7 +26,9 @@ async def run(
     )
     result: dict[str, Any] = {"interactions": found, "count": len(found), "peek": args.peek}
     if not found:
-        result["note"] = "The reader has not clicked anything on the canvas (in the last 5 minutes)."
+        result["note"] = (
+            "The reader has not clicked anything on the canvas (in the last 5 minutes)."
+        )
     return result
 
 

@@ -13,7 +13,7 @@ from dsf_app.agents.registry import Tool, register
 from dsf_app.agents.tools import scope
 from dsf_app.agents.tools.summaries import segment_summary, story_summary
 from dsf_app.models import AgentKind
-from dsf_app.services import stories
+from dsf_app.services import canvas, stories
 
 
 class WorldEvolution(BaseModel):
@@ -92,6 +92,9 @@ async def run(ctx: ToolContext, session: Session, args: StoryManagerArgs) -> dic
         segment.content,
         parent_id=args.parent_id,
         world_evolution=segment.world_evolution.model_dump(),
+        # The scene on the canvas is kept with the segment, so the reader shows it again.
+        ui_components=getattr(segment, "ui_components", None)
+        or canvas.snapshot_for_segment(session, ctx.actor, ctx.world_id),
     )
     ctx.note_change("stories")
     return {"saved": segment_summary(saved)}
