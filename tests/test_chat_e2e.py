@@ -129,3 +129,23 @@ def test_runs_page_lists_the_turn_with_its_tool_calls(
     run.locator("summary").click()
     expect(run).to_contain_text("world_manager")
     expect(run).to_contain_text("success")
+
+
+def test_delegation_shows_as_a_nested_row(signed_in_page: Page, llm: ScriptedLLM) -> None:
+    page, tag = signed_in_page, _tag()
+    llm.on_user(
+        f"picture {tag}",
+        then=[
+            ToolCall("delegate_to_experience", {"task": f"paint the tide farms {tag}"}),
+            Reply("The picture is ready."),
+        ],
+    )
+    llm.on_user(f"paint the tide farms {tag}", then=[Reply("Painted the farms at dusk.")])
+    _send(page, f"show me a picture {tag}")
+
+    delegation = page.locator(".chat-tool[data-tool='delegate_to_experience']")
+    expect(delegation).to_have_attribute("data-status", "success")
+    expect(page.locator(".chat-nested .chat-assistant")).to_contain_text(
+        "Painted the farms at dusk."
+    )
+    expect(page.locator(".chat-row .chat-assistant").last).to_contain_text("The picture is ready.")
