@@ -1,13 +1,16 @@
-"""Plain HTTP routes served beside the Reflex app (health for load balancers and start.sh)."""
+"""Plain HTTP routes served beside the Reflex app: health for load balancers and start.sh, the
+sign-in routes under /auth, and /assets/<id> redirects to stored files."""
 
 from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from dsf_app import health
+from dsf_app.assets_route import asset_route
+from dsf_app.auth.routes import build_auth_app
 from dsf_app.settings import get_settings
 
 
@@ -18,4 +21,10 @@ def health_endpoint(_: Request) -> JSONResponse:
     return JSONResponse({"ok": status == 200, "services": body}, status_code=status)
 
 
-http_app = Starlette(routes=[Route("/health", health_endpoint)])
+http_app = Starlette(
+    routes=[
+        Route("/health", health_endpoint),
+        Mount("/auth", app=build_auth_app()),
+        asset_route,
+    ]
+)

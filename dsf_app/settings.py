@@ -108,7 +108,43 @@ class Settings(BaseSettings):
     session_secret: SecretStr = Field(
         SecretStr(""),
         alias="DSF_SESSION_SECRET",
-        description="Key that signs session cookies.",
+        description="Key that signs the short-lived OAuth sign-in cookie (state and nonce); "
+        "generated once into DSF_HOME/session-secret when empty.",
+    )
+    session_days: int = Field(
+        30,
+        ge=1,
+        alias="DSF_SESSION_DAYS",
+        description="Days a sign-in lasts before the person must sign in again.",
+    )
+    google_client_id: str = Field(
+        "", alias="GOOGLE_CLIENT_ID", description="Google OAuth client id; enables Google sign-in."
+    )
+    google_client_secret: SecretStr = Field(
+        SecretStr(""), alias="GOOGLE_CLIENT_SECRET", description="Google OAuth client secret."
+    )
+    google_oidc_metadata_url: str = Field(
+        "https://accounts.google.com/.well-known/openid-configuration",
+        alias="GOOGLE_OIDC_METADATA_URL",
+        description="OpenID Connect discovery document for Google sign-in.",
+    )
+    github_client_id: str = Field(
+        "",
+        alias="GITHUB_CLIENT_ID",
+        description="GitHub OAuth app client id; enables GitHub sign-in.",
+    )
+    github_client_secret: SecretStr = Field(
+        SecretStr(""), alias="GITHUB_CLIENT_SECRET", description="GitHub OAuth app client secret."
+    )
+    github_base_url: str = Field(
+        "https://github.com",
+        alias="GITHUB_BASE_URL",
+        description="GitHub (or GitHub Enterprise) web URL, for the authorize and token endpoints.",
+    )
+    github_api_url: str = Field(
+        "https://api.github.com",
+        alias="GITHUB_API_URL",
+        description="GitHub REST API URL, for the person's profile and verified emails.",
     )
     otel_exporter_otlp_endpoint: str = Field("", alias="OTEL_EXPORTER_OTLP_ENDPOINT")
     redis_url: str = Field("", alias="REDIS_URL")

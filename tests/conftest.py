@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import Engine
 from sqlmodel import create_engine
 
@@ -18,6 +18,7 @@ from dsf_app.devstack import postgres, stack
 from dsf_app.settings import Settings, get_settings
 from dsf_app.storage import AssetStorage
 from tests.accounts import Account, new_account, sign_up_in_browser
+from tests.fakes.image_servers import DEFAULT_API_KEY, FakeGoogleImages, FakeOpenAIImages
 from tests.fakes.llm_server import ScriptedLLM
 from tests.fakes.oidc_provider import CLIENT_ID, CLIENT_SECRET, FakeOIDCProvider
 from tests.harness.stack import make_home, remove_home, running, settings_for
@@ -34,6 +35,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 FAKE_MODEL = "dsf-fake-model"
+# What a page shows after its first events (hydration, on_load) can take longer than
+# Playwright's 5 s default on a machine busy with the whole stack; expect() still polls.
+expect.set_options(timeout=20_000)
+OPENAI_TEST_KEY = "test-key"
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +55,20 @@ def llm() -> Iterator[ScriptedLLM]:
 
 
 @pytest.fixture(scope="session")
+def openai_images() -> Iterator[FakeOpenAIImages]:
+    """OpenAI's images API; it takes the same key as the chat model (OPENAI_API_KEY)."""
+    with FakeOpenAIImages(api_key=OPENAI_TEST_KEY) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def google_images() -> Iterator[FakeGoogleImages]:
+    """Gemini's image API, for GEMINI_API_KEY."""
+    with FakeGoogleImages(api_key=DEFAULT_API_KEY) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def oidc_provider() -> Iterator[FakeOIDCProvider]:
     """A local identity provider that the app signs in with, as Google (OIDC) and as GitHub."""
     with FakeOIDCProvider() as provider:
@@ -57,11 +76,20 @@ def oidc_provider() -> Iterator[FakeOIDCProvider]:
 
 
 @pytest.fixture(scope="session")
-def test_settings(stack_home: Path, llm: ScriptedLLM, oidc_provider: FakeOIDCProvider) -> Settings:
+def test_settings(
+    stack_home: Path,
+    llm: ScriptedLLM,
+    oidc_provider: FakeOIDCProvider,
+    openai_images: FakeOpenAIImages,
+    google_images: FakeGoogleImages,
+) -> Settings:
     return settings_for(
         stack_home,
         OPENAI_BASE_URL=llm.base_url,
-        OPENAI_API_KEY="test-key",
+        OPENAI_API_KEY=OPENAI_TEST_KEY,
+        OPENAI_IMAGE_BASE_URL=openai_images.base_url,
+        GOOGLE_IMAGE_BASE_URL=google_images.url,
+        GEMINI_API_KEY=DEFAULT_API_KEY,
         DSF_AGENT_MODEL=f"openai-proxy/{FAKE_MODEL}",
         GOOGLE_CLIENT_ID=CLIENT_ID,
         GOOGLE_CLIENT_SECRET=CLIENT_SECRET,

@@ -1,0 +1,85 @@
+"""Why a sign-in or sign-up was refused: a short code carried in the /signin URL, and the
+sentence the sign-in page shows for it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from dsf_app.errors import DSFError
+
+PROVIDER_NAMES = {"google": "Google", "github": "GitHub"}
+
+
+class Problem(StrEnum):
+    CREDENTIALS = "credentials"
+    EMAIL_TAKEN = "email_taken"
+    EMAIL_INVALID = "email_invalid"
+    NAME_LONG = "name_long"
+    PASSWORD_SHORT = "password_short"
+    PASSWORD_LONG = "password_long"
+    RATE_LIMITED = "rate_limited"
+    OAUTH_STATE = "oauth_state"
+    OAUTH_REFUSED = "oauth_refused"
+    OAUTH_UNVERIFIED = "oauth_unverified"
+    OAUTH_UNAVAILABLE = "oauth_unavailable"
+    OAUTH_UNREACHABLE = "oauth_unreachable"
+
+
+class SignInRefused(DSFError):
+    """A sign-in or sign-up that did not happen; `problem` is what the URL carries."""
+
+    def __init__(
+        self, problem: Problem, *, retry_minutes: int | None = None, provider: str | None = None
+    ) -> None:
+        self.problem = problem
+        self.retry_minutes = retry_minutes
+        self.provider = provider
+        super().__init__(describe(problem, retry_minutes=retry_minutes, provider=provider))
+
+    def query(self) -> dict[str, str]:
+        """The /signin query parameters that make the page show this problem."""
+        params = {"error": self.problem.value}
+        if self.retry_minutes is not None:
+            params["retry"] = str(self.retry_minutes)
+        if self.provider:
+            params["provider"] = self.provider
+        return params
+
+
+def describe(
+    code: str | None, *, retry_minutes: int | None = None, provider: str | None = None
+) -> str:
+    """The sentence for a problem code ("" for none); unknown codes get a general sentence."""
+    if not code:
+        return ""
+    name = PROVIDER_NAMES.get(provider or "")
+    who = name or "The provider"
+    via = name or "that provider"
+    account = f"Your {name} account" if name else "Your account at the provider"
+    minutes = max(retry_minutes or 15, 1)
+    wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
+    messages = {
+        Problem.CREDENTIALS: "Wrong email or password. Check both and try again.",
+        Problem.EMAIL_TAKEN: "An account with this email already exists. Sign in instead — "
+        "or, if you created it with Google or GitHub, continue with that.",
+        Problem.EMAIL_INVALID: "That is not an email address; use the form name@example.com.",
+        Problem.NAME_LONG: "That name is too long; use at most 200 characters.",
+        Problem.PASSWORD_SHORT: "That password is too short; choose at least 8 characters.",
+        Problem.PASSWORD_LONG: "That password is too long; use at most 200 characters.",
+        Problem.RATE_LIMITED: f"Too many failed sign-in attempts. Try again in {wait}.",
+        Problem.OAUTH_STATE: "The sign-in could not be verified: it expired or did not start "
+        "in this browser. Start again with the button below.",
+        Problem.OAUTH_REFUSED: f"{who} did not complete the sign-in. Try again, or use your "
+        "email and password.",
+        Problem.OAUTH_UNVERIFIED: f"{account} has no verified email address, so it cannot "
+        f"sign you in. Verify your email with {via}, or create an account with email and "
+        "password.",
+        Problem.OAUTH_UNAVAILABLE: f"Sign-in with {via} is not set up on this server; use "
+        "your email and password.",
+        Problem.OAUTH_UNREACHABLE: f"{who} could not be reached to sign you in. Try again in a "
+        "moment, or use your email and password.",
+    }
+    try:
+        return messages[Problem(code)]
+    except ValueError:
+        return "Sign-in did not work. Try again."

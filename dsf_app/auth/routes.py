@@ -1,0 +1,259 @@
+"""The sign-in HTTP edge, mounted at /auth: the /signin page's forms post here, and OAuth
+providers redirect back here. Every answer is a 303 to the next page or back to /signin with a
+problem code; POSTs must come from the app's own origin (CSRF)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.base_client import MismatchingStateError
+from authlib.integrations.starlette_client import StarletteOAuth2App
+from joserfc.errors import JoseError
+from reflex.config import get_config
+from sqlmodel import Session
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from dsf_app.auth import accounts, oauth, sessions
+from dsf_app.auth.accounts import ProviderIdentity
+from dsf_app.auth.problems import Problem, SignInRefused
+from dsf_app.auth.redirects import safe_next, signin_url
+from dsf_app.auth.secret import session_secret
+from dsf_app.db import session_scope
+from dsf_app.models import User
+from dsf_app.settings import get_settings
+
+# authlib keeps OAuth state and nonce in this signed cookie, only for the few minutes of a flow.
+OAUTH_COOKIE = "dsf_oauth"
+OAUTH_COOKIE_SECONDS = 15 * 60
+NEXT_KEY = "dsf_next"
+
+
+def public_origin() -> str:
+    parts = urlsplit(get_settings().public_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def client_ip(request: Request) -> str | None:
+    """The visitor's address, trusting X-Forwarded-For only through Reflex's configured proxies."""
+    hops = get_config().trusted_proxy_hops
+    if hops:
+        forwarded = [ip.strip() for ip in request.headers.get("x-forwarded-for", "").split(",")]
+        forwarded = [ip for ip in forwarded if ip]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.client.host if request.client else None
+
+
+def cross_site_refusal(request: Request) -> Response | None:
+    """A 403 unless the POST came from a page of this app (browsers always send Origin on POST)."""
+    origin = request.headers.get("origin")
+    if origin == public_origin():
+        return None
+    return PlainTextResponse(
+        f"This form was sent from {origin or 'an unknown page'}, not from {public_origin()}; "
+        f"open {public_origin()}/signin and try again.",
+        status_code=403,
+    )
+
+
+def back_to_signin(refusal: SignInRefused, next_path: str, **params: str) -> RedirectResponse:
+    return _no_store(
+        RedirectResponse(signin_url(next_path, **refusal.query(), **params), status_code=303)
+    )
+
+
+def signed_in(token: str, next_path: str) -> RedirectResponse:
+    response = RedirectResponse(safe_next(next_path), status_code=303)
+    response.set_cookie(value=token, **sessions.cookie_options())  # type: ignore[arg-type]
+    return _no_store(response)
+
+
+def _no_store(response: RedirectResponse) -> RedirectResponse:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True)
+class Visit:
+    """Who is knocking: their address, browser, and the session cookie they already hold (which a
+    new sign-in replaces, so it is revoked rather than left valid behind the new one)."""
+
+    ip: str | None
+    user_agent: str
+    old_token: str | None
+
+    @classmethod
+    def of(cls, request: Request) -> Visit:
+        return cls(
+            client_ip(request),
+            request.headers.get("user-agent", ""),
+            request.cookies.get(sessions.SESSION_COOKIE),
+        )
+
+    def start_session(self, db: Session, user: User) -> str:
+        sessions.revoke(db, self.old_token)
+        return sessions.create_session(db, user, user_agent=self.user_agent)
+
+
+# --- email and password ----------------------------------------------------------------------
+
+
+def _sign_up(name: str, email: str, password: str, visit: Visit) -> str:
+    with session_scope() as db:
+        user = accounts.sign_up(db, name=name, email=email, password=password)
+        return visit.start_session(db, user)
+
+
+def _sign_in(email: str, password: str, visit: Visit) -> str:
+    # The failed attempt must be committed before the refusal, so the refusal is raised after.
+    with session_scope() as db:
+        user = accounts.sign_in(db, email=email, password=password, ip=visit.ip)
+        token = visit.start_session(db, user) if user else None
+    if token is None:
+        raise SignInRefused(Problem.CREDENTIALS)
+    return token
+
+
+def _sign_out(token: str | None) -> None:
+    with session_scope() as db:
+        sessions.revoke(db, token)
+
+
+async def signup(request: Request) -> Response:
+    if refusal := cross_site_refusal(request):
+        return refusal
+    form = await request.form()
+    next_path = safe_next(_field(form, "next"))
+    try:
+        token = await run_in_threadpool(
+            _sign_up,
+            _field(form, "name"),
+            _field(form, "email"),
+            _field(form, "password"),
+            Visit.of(request),
+        )
+    except SignInRefused as refused:
+        return back_to_signin(refused, next_path, mode="signup")
+    return signed_in(token, next_path)
+
+
+async def signin(request: Request) -> Response:
+    if refusal := cross_site_refusal(request):
+        return refusal
+    form = await request.form()
+    next_path = safe_next(_field(form, "next"))
+    try:
+        token = await run_in_threadpool(
+            _sign_in, _field(form, "email"), _field(form, "password"), Visit.of(request)
+        )
+    except SignInRefused as refused:
+        return back_to_signin(refused, next_path)
+    return signed_in(token, next_path)
+
+
+async def signout(request: Request) -> Response:
+    if refusal := cross_site_refusal(request):
+        return refusal
+    await run_in_threadpool(_sign_out, request.cookies.get(sessions.SESSION_COOKIE))
+    response = _no_store(RedirectResponse("/signin", status_code=303))
+    options = sessions.cookie_options()
+    response.delete_cookie(
+        sessions.SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=bool(options["secure"]),
+    )
+    return response
+
+
+# --- OAuth / OpenID Connect --------------------------------------------------------------------
+
+
+async def oauth_login(request: Request) -> Response:
+    provider = request.path_params["provider"]
+    next_path = safe_next(request.query_params.get("next"))
+    app = oauth.client(provider)
+    if app is None:
+        return back_to_signin(
+            SignInRefused(Problem.OAUTH_UNAVAILABLE, provider=provider), next_path
+        )
+    request.session[NEXT_KEY] = next_path
+    callback = f"{public_origin()}/auth/oauth/{provider}/callback"
+    try:
+        return await app.authorize_redirect(request, callback)
+    except httpx.HTTPError:
+        return back_to_signin(
+            SignInRefused(Problem.OAUTH_UNREACHABLE, provider=provider), next_path
+        )
+
+
+async def oauth_callback(request: Request) -> Response:
+    provider = request.path_params["provider"]
+    next_path = safe_next(request.session.pop(NEXT_KEY, None))
+    app = oauth.client(provider)
+    try:
+        if app is None:
+            raise SignInRefused(Problem.OAUTH_UNAVAILABLE, provider=provider)
+        identity = await _finish(provider, app, request)
+        token = await run_in_threadpool(_oauth_sign_in, identity, Visit.of(request))
+    except SignInRefused as refused:
+        return back_to_signin(refused, next_path)
+    return signed_in(token, next_path)
+
+
+async def _finish(provider: str, app: StarletteOAuth2App, request: Request) -> ProviderIdentity:
+    """Exchange the code (authlib checks state against this browser's cookie, and the ID token)
+    and ask who signed in; every way that can fail becomes a SignInRefused."""
+    try:
+        token = await app.authorize_access_token(request)
+        return await oauth.identity(provider, app, token)
+    except MismatchingStateError:
+        raise SignInRefused(Problem.OAUTH_STATE, provider=provider) from None
+    except httpx.HTTPError:
+        raise SignInRefused(Problem.OAUTH_UNREACHABLE, provider=provider) from None
+    except (AuthlibBaseError, JoseError, KeyError, TypeError, ValueError):
+        raise SignInRefused(Problem.OAUTH_REFUSED, provider=provider) from None
+
+
+def _oauth_sign_in(identity: ProviderIdentity, visit: Visit) -> str:
+    with session_scope() as db:
+        return visit.start_session(db, accounts.oauth_sign_in(db, identity))
+
+
+def build_auth_app() -> Starlette:
+    return Starlette(
+        routes=[
+            Route("/signup", signup, methods=["POST"]),
+            Route("/signin", signin, methods=["POST"]),
+            Route("/signout", signout, methods=["POST"]),
+            Route("/oauth/{provider}/login", oauth_login, methods=["GET"]),
+            Route("/oauth/{provider}/callback", oauth_callback, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(
+                SessionMiddleware,
+                secret_key=session_secret(),
+                session_cookie=OAUTH_COOKIE,
+                max_age=OAUTH_COOKIE_SECONDS,
+                path="/auth",
+                same_site="lax",
+                https_only=public_origin().startswith("https://"),
+            )
+        ],
+    )

@@ -1,0 +1,85 @@
+"""Sign-in sessions: a random token in the HttpOnly `dsf_session` cookie, stored only as its
+SHA-256 in `user_session`, so a leaked table cannot be replayed and signing out revokes for good.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from dsf_app.models import User, UserSession
+from dsf_app.models.columns import utcnow
+from dsf_app.services.actor import Actor
+from dsf_app.settings import Settings, get_settings
+
+SESSION_COOKIE = "dsf_session"
+MAX_USER_AGENT = 500
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_session(db: Session, user: User, *, user_agent: str = "") -> str:
+    """A new session for `user`, valid for DSF_SESSION_DAYS; returns the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    db.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            expires_at=utcnow() + timedelta(days=get_settings().session_days),
+            user_agent=user_agent[:MAX_USER_AGENT],
+        )
+    )
+    db.flush()
+    return token
+
+
+def resolve(db: Session, token: str | None) -> Actor | None:
+    """The person a token signs in, or None if it is unknown, expired or revoked."""
+    if not token:
+        return None
+    row = db.exec(
+        select(UserSession).where(
+            UserSession.token_hash == token_hash(token),
+            UserSession.revoked_at.is_(None),  # type: ignore[union-attr]
+            UserSession.expires_at > utcnow(),
+        )
+    ).first()
+    return None if row is None else Actor(user_id=row.user_id)
+
+
+def revoke(db: Session, token: str | None) -> None:
+    """End the session for `token` (unknown or already revoked tokens are ignored)."""
+    if not token:
+        return
+    row = db.exec(select(UserSession).where(UserSession.token_hash == token_hash(token))).first()
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        db.add(row)
+        db.flush()
+
+
+def token_from_cookies(cookie_header: str) -> str | None:
+    """The session token in a raw Cookie header, or None."""
+    for part in cookie_header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == SESSION_COOKIE and value:
+            return value.strip('"')
+    return None
+
+
+def cookie_options(settings: Settings | None = None) -> dict[str, object]:
+    """How the session cookie is set: HttpOnly, SameSite=Lax, Secure when the app is on https."""
+    settings = settings or get_settings()
+    return {
+        "key": SESSION_COOKIE,
+        "max_age": settings.session_days * 24 * 60 * 60,
+        "path": "/",
+        "httponly": True,
+        "samesite": "lax",
+        "secure": settings.public_url.startswith("https://"),
+    }
