@@ -115,6 +115,9 @@ def app_env(settings: Settings) -> dict[str, str]:
         **settings.as_env(),
         "PATH": f"{bun.parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "REFLEX_USE_SYSTEM_BUN": "1",
+        # Each stack builds its own frontend, so a test run never rewrites a running app's.
+        "REFLEX_WEB_WORKDIR": str(settings.dsf_home / "web"),
+        "REFLEX_STATES_WORKDIR": str(settings.dsf_home / "states"),
     }
 
 
