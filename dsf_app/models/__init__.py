@@ -2,10 +2,19 @@
 
 from dsf_app.models.agents import AgentKind, AgentRecord, AgentRun, ToolExecution
 from dsf_app.models.assets import Asset, AssetCategory, AssetType
+from dsf_app.models.canvas import (
+    CanvasInteraction,
+    CanvasMode,
+    CanvasSurface,
+    Suggestion,
+    SuggestionPriority,
+    SuggestionStatus,
+)
 from dsf_app.models.chat import ChatMessage
 from dsf_app.models.sessions import SignInAttempt, UserSession
 from dsf_app.models.stories import Story, StorySegment
 from dsf_app.models.users import OAuthAccount, User
+from dsf_app.models.versions import WorldVersion
 from dsf_app.models.worlds import (
     CollaboratorRole,
     Visibility,
@@ -21,12 +30,18 @@ __all__ = [
     "Asset",
     "AssetCategory",
     "AssetType",
+    "CanvasInteraction",
+    "CanvasMode",
+    "CanvasSurface",
     "ChatMessage",
     "CollaboratorRole",
     "OAuthAccount",
     "SignInAttempt",
     "Story",
     "StorySegment",
+    "Suggestion",
+    "SuggestionPriority",
+    "SuggestionStatus",
     "ToolExecution",
     "User",
     "UserSession",
@@ -34,4 +49,5 @@ __all__ = [
     "World",
     "WorldCollaborator",
     "WorldState",
+    "WorldVersion",
 ]

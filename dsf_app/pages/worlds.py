@@ -1,4 +1,5 @@
-"""The worlds page: the person's worlds, and their User Agent beside them."""
+"""The worlds page: the person's worlds as cards (and others' public worlds under Explore),
+searchable, with create, delete and import — and the User Agent beside them."""
 
 from __future__ import annotations
 
@@ -6,18 +7,238 @@ import reflex as rx
 
 from dsf_app.components.empty_state import empty_state
 from dsf_app.components.layout import page_shell
+from dsf_app.components.world_cards import card_grid, card_skeletons
+from dsf_app.state.worlds import WorldsPageState
 
 ROUTE = "/worlds"
+ON_LOAD = [WorldsPageState.load]
+IMPORT_UPLOAD = "world-import"
+# Read by screen readers, not shown (the search field's icon and placeholder say it already).
+VISUALLY_HIDDEN = {
+    "position": "absolute",
+    "width": "1px",
+    "height": "1px",
+    "overflow": "hidden",
+    "clip": "rect(0 0 0 0)",
+    "whiteSpace": "nowrap",
+}
+
+
+def labelled(label: str, control_id: str, control: rx.Component, hint: str = "") -> rx.Component:
+    return rx.vstack(
+        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=control_id),
+        control,
+        *((rx.text(hint, size="1", color_scheme="gray"),) if hint else ()),
+        spacing="1",
+        width="100%",
+    )
+
+
+def create_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.button(rx.icon("plus", size=16), "New world", id="new-world"),
+        ),
+        rx.dialog.content(
+            rx.dialog.title("A new world"),
+            rx.dialog.description(
+                "Name it and state its premise: the one change the world grows from. "
+                "You and the agents fill in the rest.",
+                size="2",
+                color_scheme="gray",
+                margin_bottom="1em",
+            ),
+            rx.form(
+                rx.vstack(
+                    labelled(
+                        "Name",
+                        "world-name",
+                        rx.input(id="world-name", name="name", max_length=200, width="100%"),
+                    ),
+                    labelled(
+                        "Premise",
+                        "world-premise",
+                        rx.text_area(id="world-premise", name="premise", rows="4", width="100%"),
+                        "e.g. “Room-temperature superconductors became cheap in 2031.”",
+                    ),
+                    rx.cond(
+                        WorldsPageState.create_error != "",
+                        rx.callout(
+                            WorldsPageState.create_error,
+                            icon="triangle-alert",
+                            color_scheme="red",
+                            role="alert",
+                            width="100%",
+                        ),
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(
+                            rx.button("Cancel", variant="soft", color_scheme="gray", type="button")
+                        ),
+                        rx.button("Create world", type="submit", id="create-world"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=WorldsPageState.create,
+            ),
+            max_width="min(32em, 94vw)",
+        ),
+        open=WorldsPageState.create_open,
+        on_open_change=WorldsPageState.set_create_open,
+    )
+
+
+def delete_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete “" + WorldsPageState.delete_name + "”?"),
+            rx.alert_dialog.description(
+                "The world, its stories, its images and other files are deleted for good. "
+                "This cannot be undone.",
+                size="2",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button(
+                        "Keep it",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=WorldsPageState.cancel_delete,
+                    )
+                ),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Delete world",
+                        color_scheme="red",
+                        on_click=WorldsPageState.confirm_delete,
+                        id="confirm-delete",
+                    )
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+            max_width="min(28em, 94vw)",
+        ),
+        open=WorldsPageState.delete_open,
+    )
+
+
+def import_button() -> rx.Component:
+    return rx.upload.root(
+        rx.button(
+            rx.cond(WorldsPageState.busy, rx.spinner(size="1"), rx.icon("upload", size=16)),
+            "Import JSON",
+            variant="soft",
+            type="button",
+        ),
+        id=IMPORT_UPLOAD,
+        accept={"application/json": [".json"]},
+        multiple=False,
+        max_files=1,
+        no_drag=True,
+        on_drop=WorldsPageState.import_world(rx.upload_files(upload_id=IMPORT_UPLOAD)),
+        title="Import a world exported as JSON, as your own private copy",
+    )
+
+
+def toolbar() -> rx.Component:
+    return rx.flex(
+        rx.box(
+            rx.el.label("Search worlds by name", html_for="world-search", style=VISUALLY_HIDDEN),
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                id="world-search",
+                placeholder="Search by name",
+                value=WorldsPageState.search,
+                on_change=WorldsPageState.search_for.debounce(300),
+                width="100%",
+                type="search",
+            ),
+            flex="1",
+            min_width="12em",
+        ),
+        rx.hstack(create_dialog(), import_button(), spacing="2"),
+        gap="3",
+        wrap="wrap",
+        width="100%",
+        align="center",
+    )
+
+
+def pager() -> rx.Component:
+    return rx.cond(
+        (WorldsPageState.page > 1) | WorldsPageState.has_more,
+        rx.hstack(
+            rx.button(
+                rx.icon("chevron-left", size=16),
+                "Previous",
+                variant="soft",
+                disabled=WorldsPageState.page <= 1,
+                on_click=WorldsPageState.previous_page,
+            ),
+            rx.text("Page " + WorldsPageState.page.to_string(), size="2"),
+            rx.button(
+                "Next",
+                rx.icon("chevron-right", size=16),
+                variant="soft",
+                disabled=~WorldsPageState.has_more,
+                on_click=WorldsPageState.next_page,
+            ),
+            justify="center",
+            align="center",
+            width="100%",
+            spacing="3",
+        ),
+    )
+
+
+def listing() -> rx.Component:
+    nothing = rx.cond(
+        WorldsPageState.search != "",
+        empty_state("search-x", "No worlds match", "No world's name matches your search."),
+        rx.cond(
+            WorldsPageState.tab == "mine",
+            empty_state(
+                "globe",
+                "No worlds yet",
+                "Create one with “New world”, or describe a world to your User Agent in the "
+                "chat — a premise, a change in science — and it will draft one here.",
+            ),
+            empty_state(
+                "telescope",
+                "Nothing to explore yet",
+                "When other people make their worlds public, they appear here.",
+            ),
+        ),
+    )
+    return rx.cond(
+        WorldsPageState.loading,
+        card_skeletons(),
+        rx.cond(WorldsPageState.cards.length() > 0, rx.vstack(card_grid(), pager()), nothing),
+    )
 
 
 def worlds_page() -> rx.Component:
     return page_shell(
-        rx.heading("Your worlds", size="7", margin_bottom="0.5em"),
-        empty_state(
-            "globe",
-            "No worlds yet",
-            "Describe a world to your User Agent in the chat — a premise, a change in science — "
-            "and it will draft one here.",
+        rx.vstack(
+            rx.heading("Worlds", size="7"),
+            rx.tabs.root(
+                rx.tabs.list(
+                    rx.tabs.trigger("Your worlds", value="mine", id="tab-mine"),
+                    rx.tabs.trigger("Explore", value="explore", id="tab-explore"),
+                ),
+                value=WorldsPageState.tab,
+                on_change=WorldsPageState.choose_tab,
+                width="100%",
+            ),
+            toolbar(),
+            listing(),
+            delete_dialog(),
+            spacing="4",
+            width="100%",
         ),
         chat_agent="User Agent",
     )

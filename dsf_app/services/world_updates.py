@@ -18,6 +18,7 @@ from dsf_app.models import World
 from dsf_app.models.columns import utcnow
 from dsf_app.services.access import Permission, require_world
 from dsf_app.services.actor import Actor
+from dsf_app.services.versions import record_version
 
 # Paths start in the foundation unless they name one of these documents first.
 DOCUMENTS = ("foundation", "surface", "constraints")
@@ -146,4 +147,5 @@ def update_world(
     world.updated_at = utcnow()
     session.add(world)
     session.flush()
+    record_version(session, world)
     return world

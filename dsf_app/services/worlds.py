@@ -31,6 +31,7 @@ from dsf_app.services.access import (
 )
 from dsf_app.services.actor import Actor
 from dsf_app.services.users import get_by_email
+from dsf_app.services.versions import record_version
 
 
 @dataclass(frozen=True)
@@ -67,15 +68,23 @@ def create_world(
     foundation: dict[str, Any] | None = None,
     surface: dict[str, Any] | None = None,
     state: WorldState | str = WorldState.SKETCH,
+    constraints: list[Any] | None = None,
 ) -> World:
     fields = validation.fields(
-        {"description": description, "foundation": foundation, "surface": surface, "state": state},
+        {
+            "description": description,
+            "foundation": foundation,
+            "surface": surface,
+            "state": state,
+            "constraints": constraints,
+        },
         FIELD_CHECKS,
         thing="world",
     )
     world = World(owner_id=actor.user_id, name=FIELD_CHECKS["name"](name), **fields)
     session.add(world)
     session.flush()
+    record_version(session, world)
     return world
 
 
@@ -136,6 +145,7 @@ def update_world_fields(
     world.updated_at = utcnow()
     session.add(world)
     session.flush()
+    record_version(session, world)
     return world
 
 

@@ -1,0 +1,191 @@
+"""Time to render the worlds page and the story reader in Chromium, with a person who has
+1,000 worlds and a 500-segment story (median of 10 loads each).
+
+    python -m bench.pages [--runs 10] [--screenshots DIR]
+
+Starts a throwaway stack (PostgreSQL, S3, Letta, the app as it ships) with the test harness,
+seeds through the services, then opens each page in Debian's Chromium, signed in, and times
+from navigation to the content being on screen. Also times the service calls behind each page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+from dsf_app import db
+from dsf_app.db import session_scope
+from dsf_app.devstack import stack
+from dsf_app.services import reader, stories, users, worlds
+from dsf_app.services.actor import Actor
+from dsf_app.settings import get_settings
+from tests.accounts import new_account, sign_up_over_http, use_session
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.harness.stack import make_home, remove_home, running, settings_for
+
+WORLDS = 1_000
+SEGMENTS = 500
+PARAGRAPH = (
+    "The desalination barges rode the swell at dawn, their graphene sieves humming as the "
+    "brine sluiced back into a sea that had learned to taste of salt again. "
+)
+
+
+def seed(actor: Actor) -> tuple[str, str]:
+    """1,000 worlds and, in the newest, a 500-segment story (about 150 words a segment)."""
+    with session_scope() as session:
+        for n in range(WORLDS):
+            world = worlds.create_world(
+                session,
+                actor,
+                f"World {n:04d}",
+                foundation={"core_premise": f"Premise number {n}: cheap fusion arrived early."},
+            )
+        story = stories.create_story(session, actor, world.id, "The Long Tide")
+        for n in range(SEGMENTS):
+            stories.add_segment(
+                session,
+                actor,
+                story.id,
+                f"Part {n + 1}",
+                PARAGRAPH * 5,
+                world_evolution={"elements_introduced": [f"Element {n}"]},
+            )
+        return str(world.id), str(story.id)
+
+
+def median_ms(runs: int, once: Callable[[], None]) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        once()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), times
+
+
+def render(page: Page, url: str, selector: str, count: int) -> Callable[[], None]:
+    def once() -> None:
+        page.goto("about:blank")
+        page.goto(url)
+        try:
+            page.wait_for_function(
+                "([s, n]) => document.querySelectorAll(s).length >= n", arg=[selector, count]
+            )
+        except Exception:
+            page.screenshot(path="/tmp/bench-failure.png")
+            print(page.inner_text("body")[:2000])
+            raise
+
+    return once
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--screenshots", type=Path, help="save screenshots of the pages here")
+    args = parser.parse_args()
+
+    home = make_home()
+    settings = settings_for(home)
+    os.environ.update(settings.as_env())
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    try:
+        with (
+            running(settings, stack.start_postgres),
+            running(settings, stack.start_s3),
+            running(settings, stack.start_letta),
+            running(settings, stack.start_app),
+        ):
+            app_url = settings.public_url
+            account = new_account("Bench Person")
+            token = sign_up_over_http(app_url, account)
+            with session_scope() as session:
+                user = users.get_by_email(session, account.email)
+                assert user is not None
+                actor = Actor.of(user)
+            started = time.perf_counter()
+            world_id, story_id = seed(actor)
+            print(
+                f"seeded {WORLDS} worlds and a {SEGMENTS}-segment story in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
+
+            with session_scope() as session:
+                list_ms, _ = median_ms(
+                    args.runs, lambda: worlds.list_worlds(session, actor, limit=25)
+                )
+                read_ms, _ = median_ms(
+                    args.runs, lambda: reader.read(session, actor, uuid_of(story_id))
+                )
+
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                context = browser.new_context(viewport={"width": 1280, "height": 800})
+                use_session(context, app_url, token)
+                page = context.new_page()
+                page.set_default_timeout(60_000)
+                page.on(
+                    "response",
+                    lambda r: print("HTTP", r.status, r.url) if r.status >= 400 else None,
+                )
+                worlds_url = f"{app_url}/worlds"
+                story_url = f"{app_url}/worlds/{world_id}/stories/{story_id}"
+                render(page, worlds_url, ".dsf-world-card", 24)()  # warm up
+                worlds_page_ms, worlds_all = median_ms(
+                    args.runs, render(page, worlds_url, ".dsf-world-card", 24)
+                )
+                render(page, story_url, ".dsf-segment", reader.PAGE_SIZE)()
+                story_page_ms, story_all = median_ms(
+                    args.runs, render(page, story_url, ".dsf-segment", reader.PAGE_SIZE)
+                )
+                if args.screenshots:
+                    shoot(page, args.screenshots, worlds_url, story_url, world_id)
+                browser.close()
+
+        print(
+            f"worlds page ({WORLDS} worlds, 24 cards shown): median {worlds_page_ms:.0f} ms "
+            f"over {args.runs} loads (min {min(worlds_all):.0f}, max {max(worlds_all):.0f})"
+        )
+        print(
+            f"story reader ({SEGMENTS} segments, {reader.PAGE_SIZE} a page): median "
+            f"{story_page_ms:.0f} ms over {args.runs} loads "
+            f"(min {min(story_all):.0f}, max {max(story_all):.0f})"
+        )
+        print(f"service calls: list_worlds {list_ms:.1f} ms, reader.read {read_ms:.1f} ms (median)")
+    except BaseException:
+        print(f"logs kept in {home}/logs")
+        raise
+    else:
+        remove_home(home)
+
+
+def uuid_of(text: str):
+    import uuid
+
+    return uuid.UUID(text)
+
+
+def shoot(page: Page, folder: Path, worlds_url: str, story_url: str, world_id: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    world_url = worlds_url + "/" + world_id
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        for name, url, selector in (
+            ("worlds", worlds_url, ".dsf-world-card"),
+            ("world", world_url, "#premise"),
+            ("story", story_url, ".dsf-segment"),
+        ):
+            page.goto(url)
+            page.wait_for_selector(selector)
+            page.screenshot(path=str(folder / f"{name}-{width}.png"))
+
+
+if __name__ == "__main__":
+    main()

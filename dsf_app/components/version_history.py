@@ -1,0 +1,170 @@
+"""A world's history: the changelog with version numbers, and a side-by-side diff of any two
+stored versions."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from dsf_app.state.world import ChangeView, DiffView, WorldPageState
+
+S = WorldPageState
+CHANGE_COLORS = (("added", "grass"), ("removed", "red"), "amber")
+
+
+def change_entry(entry: ChangeView) -> rx.Component:
+    return rx.el.li(
+        rx.vstack(
+            rx.hstack(
+                rx.badge("v" + entry.version.to_string(), variant="solid"),
+                rx.badge(
+                    entry.author,
+                    variant="soft",
+                    color_scheme=rx.cond(entry.author == "person", "cyan", "violet"),
+                ),
+                rx.code(entry.operation + " " + entry.path, size="1", overflow_wrap="anywhere"),
+                rx.text(entry.at, size="1", color_scheme="gray"),
+                wrap="wrap",
+                spacing="2",
+                align="center",
+            ),
+            rx.text(entry.reason, size="2", overflow_wrap="anywhere"),
+            spacing="1",
+        ),
+        class_name="dsf-change",
+        style={
+            "listStyle": "none",
+            "padding": "0.6em 0",
+            "borderBottom": "1px solid var(--gray-5)",
+        },
+    )
+
+
+def changelog() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Changelog", size="5", as_="h2"),
+        rx.cond(
+            S.changelog.length() > 0,
+            rx.el.ol(
+                rx.foreach(S.changelog, change_entry),
+                id="changelog",
+                style={"padding": 0, "margin": 0, "width": "100%"},
+            ),
+            rx.text(
+                "No changes yet: edits by you and the agents are listed here, newest first.",
+                color_scheme="gray",
+                size="2",
+            ),
+        ),
+        rx.cond(
+            S.changelog.length() < S.changelog_total,
+            rx.button("Show older changes", variant="soft", on_click=S.show_more_changes),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def diff_row(row: DiffView) -> rx.Component:
+    color = rx.match(row.change, *CHANGE_COLORS)
+    side = {
+        "white_space": "pre-wrap",
+        "overflow_wrap": "anywhere",
+        "padding": "0.5em",
+        "border_radius": "var(--radius-2)",
+        "size": "2",
+    }
+    return rx.box(
+        rx.hstack(
+            rx.code(row.path, size="1", overflow_wrap="anywhere"),
+            rx.badge(row.change, color_scheme=color, variant="soft"),
+            spacing="2",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.grid(
+            rx.text(
+                rx.cond(row.left != "", row.left, "—"),
+                background=rx.cond(row.change == "added", "transparent", rx.color("red", 3)),
+                class_name="dsf-diff-left",
+                **side,
+            ),
+            rx.text(
+                rx.cond(row.right != "", row.right, "—"),
+                background=rx.cond(row.change == "removed", "transparent", rx.color("grass", 3)),
+                class_name="dsf-diff-right",
+                **side,
+            ),
+            columns="2",
+            spacing="2",
+            width="100%",
+        ),
+        class_name="dsf-diff-row",
+        width="100%",
+        padding_y="0.5em",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+    )
+
+
+def version_select(label: str, control_id: str, value, on_change) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(rx.text(label, size="2"), html_for=control_id),
+        rx.el.select(
+            rx.foreach(S.version_options, lambda v: rx.el.option("Version " + v, value=v)),
+            id=control_id,
+            value=value,
+            on_change=on_change,
+            class_name="rt-reset",
+            style={
+                "padding": "0.4em 0.6em",
+                "borderRadius": "var(--radius-2)",
+                "background": "var(--gray-3)",
+                "color": "var(--gray-12)",
+                "border": "1px solid var(--gray-7)",
+            },
+        ),
+        spacing="1",
+    )
+
+
+def diff_view() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Compare versions", size="5", as_="h2"),
+        rx.flex(
+            version_select("From version", "diff-from", S.diff_left, S.set_diff_left),
+            version_select("To version", "diff-to", S.diff_right, S.set_diff_right),
+            rx.button("Compare", on_click=S.compare, id="compare-versions"),
+            gap="3",
+            align="end",
+            wrap="wrap",
+        ),
+        rx.cond(
+            S.diff_checked,
+            rx.cond(
+                S.diff_rows.length() > 0,
+                rx.vstack(
+                    rx.grid(
+                        rx.text("Version " + S.diff_left, weight="bold", size="2"),
+                        rx.text("Version " + S.diff_right, weight="bold", size="2"),
+                        columns="2",
+                        spacing="2",
+                        width="100%",
+                    ),
+                    rx.foreach(S.diff_rows, diff_row),
+                    spacing="0",
+                    width="100%",
+                    id="version-diff",
+                ),
+                rx.text("These two versions are the same.", color_scheme="gray", size="2"),
+            ),
+            rx.cond(
+                S.version_options.length() < 2,
+                rx.text(
+                    "Only one version so far: change the world and compare the versions here.",
+                    color_scheme="gray",
+                    size="2",
+                ),
+            ),
+        ),
+        spacing="3",
+        width="100%",
+    )

@@ -1,0 +1,137 @@
+"""Who can see a world: its visibility and its collaborators, changed by the owner only."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from dsf_app.state.world import PersonView, WorldPageState
+
+S = WorldPageState
+VISIBILITY_HELP = {
+    "private": "Only you and the collaborators below.",
+    "shared": "You and the collaborators below (the same as private, marked as shared).",
+    "public": "Anyone signed in can read it (only you and editors can change it).",
+}
+
+
+def person_row(person: PersonView) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.text(person.name, weight="medium"),
+            rx.text(person.email, size="1", color_scheme="gray", overflow_wrap="anywhere"),
+            spacing="0",
+            flex="1",
+            min_width="0",
+        ),
+        rx.badge(person.role, variant="soft"),
+        rx.cond(
+            S.is_owner,
+            rx.button(
+                "Remove",
+                size="1",
+                variant="ghost",
+                color_scheme="red",
+                aria_label="Remove " + person.email,
+                on_click=S.remove_collaborator(person.user_id),
+            ),
+        ),
+        align="center",
+        width="100%",
+        class_name="dsf-collaborator",
+    )
+
+
+def visibility_control() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Visibility", size="5", as_="h2"),
+        rx.cond(
+            S.is_owner,
+            rx.radio_group.root(
+                rx.vstack(
+                    *(
+                        rx.el.label(
+                            rx.hstack(
+                                rx.radio_group.item(value=value),
+                                rx.vstack(
+                                    rx.text(value.capitalize(), weight="medium"),
+                                    rx.text(help_text, size="1", color_scheme="gray"),
+                                    spacing="0",
+                                ),
+                                spacing="2",
+                                align="start",
+                            ),
+                        )
+                        for value, help_text in VISIBILITY_HELP.items()
+                    ),
+                    spacing="2",
+                ),
+                value=S.visibility,
+                on_change=S.set_visibility,
+                aria_label="Visibility",
+                id="visibility",
+            ),
+            rx.text("This world is " + S.visibility + ".", color_scheme="gray"),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def add_collaborator_form() -> rx.Component:
+    return rx.form(
+        rx.flex(
+            rx.vstack(
+                rx.el.label(rx.text("Email", size="2"), html_for="collaborator-email"),
+                rx.input(
+                    id="collaborator-email",
+                    name="email",
+                    type="email",
+                    required=True,
+                    placeholder="name@example.com",
+                    width="100%",
+                ),
+                spacing="1",
+                flex="1",
+                min_width="12em",
+            ),
+            rx.vstack(
+                rx.el.label(rx.text("Role", size="2"), html_for="collaborator-role"),
+                rx.select(
+                    ["viewer", "editor"],
+                    name="role",
+                    default_value="viewer",
+                    id="collaborator-role",
+                ),
+                spacing="1",
+            ),
+            rx.button("Add", type="submit"),
+            gap="3",
+            align="end",
+            wrap="wrap",
+            width="100%",
+        ),
+        on_submit=S.add_collaborator,
+        reset_on_submit=True,
+        width="100%",
+    )
+
+
+def sharing_view() -> rx.Component:
+    return rx.vstack(
+        visibility_control(),
+        rx.heading("Collaborators", size="5", as_="h2", margin_top="0.5em"),
+        rx.text(
+            "Editors can change the world and write stories; viewers can read it.",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.cond(
+            S.collaborators.length() > 0,
+            rx.vstack(rx.foreach(S.collaborators, person_row), spacing="3", width="100%"),
+            rx.text("Nobody else yet.", size="2", color_scheme="gray", font_style="italic"),
+        ),
+        rx.cond(S.is_owner, add_collaborator_form()),
+        spacing="3",
+        width="100%",
+        max_width="40em",
+    )

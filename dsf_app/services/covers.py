@@ -1,0 +1,42 @@
+"""Cover images for world cards: each world's newest image asset, for many worlds in one query."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from dsf_app.models import Asset, AssetType, World
+from dsf_app.services.access import readable_worlds_clause
+from dsf_app.services.actor import Actor
+
+
+@dataclass(frozen=True)
+class Cover:
+    storage_key: str
+    content_type: str
+    description: str
+
+
+def covers(session: Session, actor: Actor, world_ids: list[uuid.UUID]) -> dict[uuid.UUID, Cover]:
+    """The newest image of each of `world_ids` the actor may read (worlds without one are left
+    out)."""
+    if not world_ids:
+        return {}
+    rows = session.exec(
+        select(Asset.world_id, Asset.storage_key, Asset.content_type, Asset.description)
+        .join(World, col(World.id) == Asset.world_id)
+        .where(
+            col(Asset.world_id).in_(world_ids),
+            Asset.type == AssetType.IMAGE.value,
+            readable_worlds_clause(actor),
+        )
+        .order_by(col(Asset.world_id), col(Asset.created_at).desc(), col(Asset.id).desc())
+        .distinct(col(Asset.world_id))
+    ).all()
+    return {
+        world_id: Cover(storage_key=key, content_type=content_type, description=description)
+        for world_id, key, content_type, description in rows
+        if world_id is not None
+    }

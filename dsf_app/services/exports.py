@@ -1,0 +1,327 @@
+"""Exports and imports: a story as Markdown or EPUB (the path a reader follows through its
+branches), and a world as JSON (foundation, stories with every segment, asset list) that can be
+imported back as a new, private copy owned by the importer."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from ebooklib import epub
+from pydantic import BaseModel, Field, ValidationError
+from sqlmodel import Session, col, select
+
+from dsf_app.errors import Invalid
+from dsf_app.models import Asset, Story, StorySegment, User, World
+from dsf_app.services import stories, validation, worlds
+from dsf_app.services.access import require_story, require_world
+from dsf_app.services.actor import Actor
+from dsf_app.services.reader import outline
+
+FORMAT = "deep-sci-fi/world"
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+class SegmentExport(BaseModel):
+    id: str = Field(description="The segment's id in the exported world (links parents).")
+    parent_id: str | None = None
+    order: int = 0
+    title: str = ""
+    content: str = ""
+    world_evolution: dict[str, Any] = Field(default_factory=dict)
+    ui_components: list[Any] = Field(default_factory=list)
+
+
+class StoryExport(BaseModel):
+    title: str
+    description: str = ""
+    meta: dict[str, Any] = Field(default_factory=dict)
+    world_contributions: list[Any] = Field(default_factory=list)
+    segments: list[SegmentExport] = Field(default_factory=list)
+
+
+class AssetExport(BaseModel):
+    storage_key: str
+    type: str
+    category: str
+    content_type: str
+    size_bytes: int = 0
+    description: str = ""
+    generated: bool = False
+    prompt: str | None = None
+
+
+class WorldData(BaseModel):
+    name: str
+    description: str = ""
+    state: str = "sketch"
+    version: int = 1
+    foundation: dict[str, Any] = Field(default_factory=dict)
+    surface: dict[str, Any] = Field(default_factory=dict)
+    constraints: list[Any] = Field(default_factory=list)
+    changelog: list[Any] = Field(default_factory=list)
+
+
+class WorldExport(BaseModel):
+    """The JSON document of an exported world (and what an import accepts)."""
+
+    format: Literal["deep-sci-fi/world"] = FORMAT
+    format_version: Literal[1] = 1
+    exported_at: datetime
+    world: WorldData
+    stories: list[StoryExport] = Field(default_factory=list)
+    assets: list[AssetExport] = Field(
+        default_factory=list, description="The world's files, listed (their bytes stay in S3)."
+    )
+
+
+def slug(text: str) -> str:
+    """A file-name-safe version of a title."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "untitled"
+
+
+# ---- stories -------------------------------------------------------------------------------
+
+
+def _story_path(
+    session: Session,
+    actor: Actor,
+    story_id: uuid.UUID,
+    choices: Mapping[uuid.UUID | None, uuid.UUID] | None,
+) -> tuple[Story, World, list[StorySegment]]:
+    story = require_story(session, actor, story_id)
+    world = require_world(session, actor, story.world_id)
+    path = outline(session, story.id).path(choices or {})
+    if not path:
+        return story, world, []
+    rows = {
+        s.id: s for s in session.exec(select(StorySegment).where(col(StorySegment.id).in_(path)))
+    }
+    return story, world, [rows[seg] for seg in path]
+
+
+def _chapter_title(segment: StorySegment, number: int) -> str:
+    return segment.title.strip() or f"Part {number}"
+
+
+def story_markdown(
+    session: Session,
+    actor: Actor,
+    story_id: uuid.UUID,
+    choices: Mapping[uuid.UUID | None, uuid.UUID] | None = None,
+) -> tuple[str, str]:
+    """(file name, Markdown) of the story along the reader's path."""
+    story, world, segments = _story_path(session, actor, story_id, choices)
+    words = sum(s.word_count for s in segments)
+    parts = [
+        f"# {story.title}",
+        f"*A story of {world.name} — {len(segments)} parts, {words:,} words.*",
+    ]
+    if story.description:
+        parts.append(story.description)
+    for number, segment in enumerate(segments, start=1):
+        parts.append(f"## {_chapter_title(segment, number)}")
+        parts.append(segment.content.strip())
+    return f"{slug(story.title)}.md", "\n\n".join(parts) + "\n"
+
+
+def story_epub(
+    session: Session,
+    actor: Actor,
+    story_id: uuid.UUID,
+    choices: Mapping[uuid.UUID | None, uuid.UUID] | None = None,
+) -> tuple[str, bytes]:
+    """(file name, EPUB 3 bytes): one chapter per segment along the reader's path."""
+    story, world, segments = _story_path(session, actor, story_id, choices)
+    author = session.get(User, story.author_id)
+    book = epub.EpubBook()
+    book.set_identifier(f"urn:uuid:{story.id}")
+    book.set_title(story.title)
+    book.set_language("en")
+    book.add_author(author.name or author.email if author else "Deep Sci-Fi")
+    book.add_metadata("DC", "description", story.description or f"A story of {world.name}.")
+    chapters = []
+    for number, segment in enumerate(segments, start=1):
+        title = _chapter_title(segment, number)
+        chapter = epub.EpubHtml(title=title, file_name=f"part-{number:04d}.xhtml", lang="en")
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", segment.content) if p.strip()]
+        body = "".join(f"<p>{html.escape(p).replace(chr(10), '<br/>')}</p>" for p in paragraphs)
+        chapter.content = f"<h2>{html.escape(title)}</h2>{body}"
+        book.add_item(chapter)
+        chapters.append(chapter)
+    book.toc = chapters
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.spine = ["nav", *chapters]
+    buffer = io.BytesIO()
+    epub.write_epub(buffer, book)
+    return f"{slug(story.title)}.epub", buffer.getvalue()
+
+
+# ---- worlds --------------------------------------------------------------------------------
+
+
+def export_world(session: Session, actor: Actor, world_id: uuid.UUID) -> WorldExport:
+    """The world with every story and segment (all branches) and its asset list."""
+    world = require_world(session, actor, world_id)
+    story_rows = session.exec(
+        select(Story).where(Story.world_id == world.id).order_by(col(Story.created_at))
+    ).all()
+    segments_by_story: dict[uuid.UUID, list[SegmentExport]] = {}
+    if story_rows:
+        for segment in session.exec(
+            select(StorySegment)
+            .where(col(StorySegment.story_id).in_([s.id for s in story_rows]))
+            .order_by(col(StorySegment.order), col(StorySegment.created_at), col(StorySegment.id))
+        ):
+            segments_by_story.setdefault(segment.story_id, []).append(
+                SegmentExport(
+                    id=str(segment.id),
+                    parent_id=str(segment.parent_id) if segment.parent_id else None,
+                    order=segment.order,
+                    title=segment.title,
+                    content=segment.content,
+                    world_evolution=segment.world_evolution,
+                    ui_components=segment.ui_components,
+                )
+            )
+    assets = session.exec(
+        select(Asset).where(Asset.world_id == world.id).order_by(col(Asset.created_at))
+    ).all()
+    return WorldExport(
+        exported_at=datetime.now(UTC),
+        world=WorldData(
+            name=world.name,
+            description=world.description,
+            state=world.state,
+            version=world.version,
+            foundation=world.foundation,
+            surface=world.surface,
+            constraints=world.constraints,
+            changelog=world.changelog,
+        ),
+        stories=[
+            StoryExport(
+                title=story.title,
+                description=story.description,
+                meta=story.meta,
+                world_contributions=story.world_contributions,
+                segments=segments_by_story.get(story.id, []),
+            )
+            for story in story_rows
+        ],
+        assets=[
+            AssetExport(
+                storage_key=asset.storage_key,
+                type=asset.type,
+                category=asset.category,
+                content_type=asset.content_type,
+                size_bytes=asset.size_bytes,
+                description=asset.description,
+                generated=asset.generated,
+                prompt=asset.prompt,
+            )
+            for asset in assets
+        ],
+    )
+
+
+def world_json(session: Session, actor: Actor, world_id: uuid.UUID) -> tuple[str, str]:
+    """(file name, JSON text) of the exported world."""
+    exported = export_world(session, actor, world_id)
+    return f"{slug(exported.world.name)}.world.json", exported.model_dump_json(indent=2)
+
+
+def parse_export(data: bytes | str) -> WorldExport:
+    """The export document in `data`; Invalid with what is wrong when it is not one."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise Invalid(
+            f"This file is {len(data) // 1_000_000} MB; a world export can be at most "
+            f"{MAX_IMPORT_BYTES // 1_000_000} MB."
+        )
+    try:
+        return WorldExport.model_validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the file"
+        raise Invalid(
+            "This file is not a Deep Sci-Fi world export (a .world.json file from “Export "
+            f"JSON”): at {where}: {first['msg']}."
+        ) from None
+
+
+def import_world(session: Session, actor: Actor, data: bytes | str) -> World:
+    """A new private world owned by the actor, copying the export's world, stories and segments.
+    The assets are listed in the export without their bytes, so the copy starts without them."""
+    exported = parse_export(data)
+    source = exported.world
+    world = worlds.create_world(
+        session,
+        actor,
+        source.name,
+        source.description,
+        foundation=source.foundation,
+        surface=source.surface,
+        state=source.state,
+        constraints=source.constraints,
+    )
+    for story_data in exported.stories:
+        story = stories.create_story(session, actor, world.id, story_data.title, "")
+        story.description = stories.STORY_CHECKS["description"](story_data.description)
+        story.meta = validation.json_object(story_data.meta, what="story metadata")
+        story.world_contributions = validation.json_list(
+            story_data.world_contributions, what="world contributions"
+        )
+        session.add(story)
+        _copy_segments(session, story, story_data.segments)
+    session.flush()
+    return world
+
+
+def _copy_segments(session: Session, story: Story, segments: list[SegmentExport]) -> None:
+    """The segments under new ids, parents before children, keeping their order and the order
+    of branches (by creation time)."""
+    new_ids: dict[str, uuid.UUID] = {}
+    pending = sorted(segments, key=lambda s: s.order)
+    base = datetime.now(UTC)
+    while pending:
+        ready = [s for s in pending if s.parent_id is None or s.parent_id in new_ids]
+        if not ready:
+            raise Invalid(
+                f"In the story “{story.title}”, segment {pending[0].id} continues from "
+                f"{pending[0].parent_id}, which is not in the export."
+            )
+        for segment in ready:
+            fields = validation.fields(
+                {
+                    "title": segment.title,
+                    "content": segment.content,
+                    "world_evolution": segment.world_evolution,
+                    "ui_components": segment.ui_components,
+                },
+                stories.SEGMENT_CHECKS,
+                thing="segment",
+            )
+            new_id = uuid.uuid4()
+            new_ids[segment.id] = new_id
+            at = base + timedelta(microseconds=len(new_ids))
+            session.add(
+                StorySegment(
+                    id=new_id,
+                    story_id=story.id,
+                    parent_id=new_ids[segment.parent_id] if segment.parent_id else None,
+                    order=max(segment.order, 0),
+                    word_count=len(fields["content"].split()),
+                    created_at=at,
+                    updated_at=at,
+                    **fields,
+                )
+            )
+        session.flush()
+        done = {id(s) for s in ready}
+        pending = [s for s in pending if id(s) not in done]

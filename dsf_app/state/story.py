@@ -1,0 +1,276 @@
+"""The story reader state: one page of the path the reader follows through a story's branches,
+the forks along it, the chosen branches, hand edits of a segment, and the exports."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+import reflex as rx
+
+from dsf_app.db import session_scope
+from dsf_app.errors import DSFError, Forbidden, NotFound
+from dsf_app.services import canvas, exports, reader, stories
+from dsf_app.services.access import not_visible
+from dsf_app.state.auth import ActsForPerson
+from dsf_app.state.feedback import done, problem
+from dsf_app.state.refresh import on_change
+from dsf_app.state.routes import route_ids
+
+ROOT = "root"  # the key of the story's opening in `choices`
+
+
+@dataclasses.dataclass
+class SegmentView:
+    id: str
+    position: int
+    title: str
+    content: str
+    words: int
+    introduced: list[str]
+    applied: list[str]
+    challenged: list[str]
+    questions: list[str]
+    has_notes: bool
+    starts_branch: bool
+    scene: list[dict[str, Any]]  # the canvas scene saved with the segment, as the canvas draws it
+
+
+@dataclasses.dataclass
+class OptionView:
+    id: str
+    label: str
+    chosen: bool
+    parts: int  # segments down this branch, following its first continuations
+
+
+@dataclasses.dataclass
+class ForkView:
+    position: int  # the part of the path after which the story forks (0: at its opening)
+    after: str
+    options: list[OptionView]
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+class StoryPageState(ActsForPerson, rx.State):
+    loading: bool = True
+    found: bool = False
+    story_key: str = ""
+    world_key: str = ""
+    title: str = ""
+    description: str = ""
+    world_name: str = ""
+    can_edit: bool = False
+    segments: list[SegmentView] = []
+    forks: list[ForkView] = []
+    path_length: int = 0
+    path_words: int = 0
+    page: int = 1
+    pages: int = 1
+    choices: dict[str, str] = {}
+
+    edit_open: bool = False
+    edit_id: str = ""
+    edit_title: str = ""
+    edit_content: str = ""
+    edit_error: str = ""
+
+    @rx.event
+    def load(self):
+        """on_load: the story in the URL from its first page, following first branches."""
+        self.loading = True
+        self.found = False
+        self.page = 1
+        self.choices = {}
+        self.edit_open = False
+        yield
+        yield from self._fetch(initial=True)
+
+    @rx.event
+    def reload(self):
+        """After an agent changed stories: the same page of the same path again."""
+        yield from self._fetch(initial=False)
+
+    def _ids(self) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+        return route_ids(self.router.url.path)
+
+    def _fetch(self, *, initial: bool, show: uuid.UUID | None = None):
+        world_id, story_id = self._ids()
+        if story_id is None or (not initial and str(story_id) != self.story_key):
+            self.loading = False
+            return
+        try:
+            actor = self.actor()
+        except Forbidden:
+            self.loading = False
+            return
+        try:
+            with session_scope() as session:
+                view = reader.read(
+                    session, actor, story_id, choices=self._choices(), page=self.page, show=show
+                )
+                if view.story.world_id != world_id:
+                    raise NotFound(not_visible("story", story_id))
+        except DSFError as exc:
+            self.loading = False
+            self.found = False
+            if not initial:
+                yield problem(exc)
+            return
+        self._show(view)
+        self.loading = False
+
+    def _choices(self) -> dict[uuid.UUID | None, uuid.UUID]:
+        return {
+            (None if parent == ROOT else uuid.UUID(parent)): uuid.UUID(child)
+            for parent, child in self.choices.items()
+        }
+
+    def _show(self, view: reader.ReaderPage) -> None:
+        self.found = True
+        self.story_key, self.world_key = str(view.story.id), str(view.world.id)
+        self.title, self.description = view.story.title, view.story.description
+        self.world_name, self.can_edit = view.world.name, view.can_edit
+        self.path_length, self.path_words = view.path_length, view.path_words
+        self.page, self.pages = view.page, view.pages
+        self.segments = [
+            self._segment(segment, view.first_position + n, segment.id in view.fork_children)
+            for n, segment in enumerate(view.segments)
+        ]
+        self.forks = [
+            ForkView(
+                position=fork.after_position,
+                after=fork.after_title,
+                options=[
+                    OptionView(str(o.segment_id), o.label, o.chosen, o.length) for o in fork.options
+                ],
+            )
+            for fork in view.forks
+        ]
+
+    @staticmethod
+    def _segment(segment, position: int, starts_branch: bool) -> SegmentView:
+        notes = segment.world_evolution if isinstance(segment.world_evolution, dict) else {}
+        introduced = _strings(notes.get("elements_introduced"))
+        applied = _strings(notes.get("rules_applied"))
+        challenged = _strings(notes.get("rules_challenged"))
+        questions = _strings(notes.get("new_questions"))
+        return SegmentView(
+            id=str(segment.id),
+            position=position,
+            title=segment.title,
+            content=segment.content,
+            words=segment.word_count,
+            introduced=introduced,
+            applied=applied,
+            challenged=challenged,
+            questions=questions,
+            has_notes=bool(introduced or applied or challenged or questions),
+            starts_branch=starts_branch,
+            scene=canvas.for_browser(segment.ui_components or []),
+        )
+
+    @rx.event
+    def choose(self, option_id: str):
+        """Follow another branch: the path goes through `option_id`, shown on its page."""
+        try:
+            target = uuid.UUID(option_id)
+        except ValueError:
+            return
+        self._remember(target)
+        yield from self._fetch(initial=False, show=target)
+
+    def _remember(self, target: uuid.UUID) -> None:
+        """Keep the choices that lead to `target`, so paging stays on its branch."""
+        try:
+            with session_scope() as session:
+                story = stories.get_story(session, self.actor(), uuid.UUID(self.story_key))
+                chosen = reader.outline(session, story.id).leaf_path_through(target)
+        except DSFError:
+            return
+        self.choices = {(ROOT if p is None else str(p)): str(c) for p, c in chosen.items()}
+
+    @rx.event
+    def go_to_page(self, page: int):
+        self.page = page
+        yield from self._fetch(initial=False)
+        yield rx.call_script("window.scrollTo(0, 0)")
+
+    @rx.event
+    def next_page(self):
+        if self.page < self.pages:
+            yield from self.go_to_page(self.page + 1)
+
+    @rx.event
+    def previous_page(self):
+        if self.page > 1:
+            yield from self.go_to_page(self.page - 1)
+
+    # ---- hand edits ---------------------------------------------------------------------
+
+    @rx.event
+    def open_edit(self, segment_id: str) -> None:
+        for segment in self.segments:
+            if segment.id == segment_id:
+                self.edit_id, self.edit_title = segment.id, segment.title
+                self.edit_content, self.edit_error = segment.content, ""
+                self.edit_open = True
+
+    @rx.event
+    def set_edit_open(self, value: bool) -> None:
+        self.edit_open = value
+
+    @rx.event
+    def save_edit(self, form: dict):
+        content = str(form.get("content", ""))
+        if not content.strip():
+            self.edit_error = "A segment needs some text; to drop it, ask the World Agent."
+            return
+        try:
+            with session_scope() as session:
+                stories.update_segment(
+                    session,
+                    self.actor(),
+                    uuid.UUID(self.edit_id),
+                    title=str(form.get("title", "")),
+                    content=content,
+                )
+        except DSFError as exc:
+            self.edit_error = str(exc)
+            return
+        self.edit_open = False
+        yield done("Segment saved.")
+        yield from self._fetch(initial=False)
+
+    # ---- exports ------------------------------------------------------------------------
+
+    @rx.event
+    def export_markdown(self):
+        try:
+            with session_scope() as session:
+                name, text = exports.story_markdown(
+                    session, self.actor(), uuid.UUID(self.story_key), self._choices()
+                )
+        except DSFError as exc:
+            yield problem(exc)
+            return
+        yield rx.download(data=text, filename=name, mime_type="text/markdown")
+
+    @rx.event
+    def export_epub(self):
+        try:
+            with session_scope() as session:
+                name, data = exports.story_epub(
+                    session, self.actor(), uuid.UUID(self.story_key), self._choices()
+                )
+        except DSFError as exc:
+            yield problem(exc)
+            return
+        yield rx.download(data=data, filename=name, mime_type="application/epub+zip")
+
+
+on_change("stories", StoryPageState.reload)

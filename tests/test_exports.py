@@ -1,0 +1,260 @@
+"""Exports and imports through the services: Markdown and EPUB follow the reader's path, a world's
+JSON imports back as an identical private copy, and version snapshots diff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ebooklib import ITEM_DOCUMENT, epub
+from sqlalchemy import Engine
+
+from dsf_app.errors import Invalid
+from dsf_app.models import Visibility
+from dsf_app.services import exports, foundation_edits, reader, stories, versions, worlds
+from dsf_app.services.world_updates import WorldUpdate, update_world
+from tests.factories import make_actor, make_segment, make_story, make_world, rolled_back_session
+
+FOUNDATION = {
+    "core_premise": "Cheap desalination emptied the deserts of thirst.",
+    "rules": [
+        {
+            "id": "r-water",
+            "statement": "Fresh water costs less than electricity.",
+            "scope": "universal",
+            "certainty": "established",
+            "implications": ["Inland cities boom"],
+            "exceptions": ["Polar stations"],
+        }
+    ],
+    "technology": [{"name": "Graphene sieves", "how_it_works": "Pores pass water only."}],
+    "history": {"timeline": [{"event": "First sieve plant", "when": "2031"}]},
+    "geography": "Green belts along every coast.",
+    "culture": "Water is no longer a gift.",
+    "working_notes": {"open_questions": ["Who owns the brine?"], "contradictions": []},
+}
+
+
+@pytest.fixture
+def session(engine: Engine):
+    with rolled_back_session(engine) as session:
+        yield session
+
+
+def branching_story(session, actor, world):
+    """opening → harbour → (storm | calm); the storm branch goes on one more part."""
+    story = make_story(session, actor, world, "The Brine Wars")
+    opening = stories.add_segment(session, actor, story.id, "Opening", "The tide came in.")
+    harbour = stories.add_segment(
+        session, actor, story.id, "", "Boats crowded the harbour.", parent_id=opening.id
+    )
+    storm = stories.add_segment(
+        session, actor, story.id, "The storm", "Wind tore the sieves.", parent_id=harbour.id
+    )
+    calm = stories.add_segment(
+        session, actor, story.id, "The calm", "Nothing moved all day.", parent_id=harbour.id
+    )
+    after = stories.add_segment(
+        session, actor, story.id, "Aftermath", "They rebuilt.", parent_id=storm.id
+    )
+    return story, opening, harbour, storm, calm, after
+
+
+def test_reader_follows_one_path_and_lists_the_fork(session) -> None:
+    ada = make_actor(session)
+    world = make_world(session, ada)
+    story, opening, harbour, storm, calm, after = branching_story(session, ada, world)
+
+    first = reader.read(session, ada, story.id)
+    assert [s.id for s in first.segments] == [opening.id, harbour.id, storm.id, after.id]
+    assert first.path_length == 4
+    (fork,) = first.forks
+    assert fork.after_position == 2
+    assert [(o.label, o.chosen, o.length) for o in fork.options] == [
+        ("The storm", True, 2),
+        ("The calm", False, 1),
+    ]
+
+    other = reader.read(session, ada, story.id, choices={harbour.id: calm.id})
+    assert [s.id for s in other.segments] == [opening.id, harbour.id, calm.id]
+    shown = reader.read(session, ada, story.id, show=calm.id, page_size=2)
+    assert shown.page == 2 and [s.id for s in shown.segments] == [calm.id]
+
+
+def test_segments_saved_without_a_parent_continue_the_newest_one_before(session) -> None:
+    ada = make_actor(session)
+    world = make_world(session, ada)
+    story = make_story(session, ada, world)
+    parts = [make_segment(session, ada, story, f"Part {n}.") for n in range(5)]
+    page = reader.read(session, ada, story.id, page_size=2, page=3)
+    assert page.pages == 3 and [s.id for s in page.segments] == [parts[4].id]
+    assert page.forks == []
+
+
+def test_markdown_and_epub_follow_the_chosen_branch(session, tmp_path: Path) -> None:
+    ada = make_actor(session)
+    world = make_world(session, ada, "Saltwater")
+    story, _opening, harbour, _storm, calm, _after = branching_story(session, ada, world)
+
+    name, markdown = exports.story_markdown(session, ada, story.id, {harbour.id: calm.id})
+    assert name == "the-brine-wars.md"
+    assert markdown.startswith("# The Brine Wars\n")
+    assert "## The calm" in markdown and "The storm" not in markdown
+    assert (
+        markdown.index("## Opening") < markdown.index("## Part 2") < markdown.index("## The calm")
+    )
+
+    name, data = exports.story_epub(session, ada, story.id)
+    assert name == "the-brine-wars.epub"
+    path = tmp_path / name
+    path.write_bytes(data)
+    book = epub.read_epub(str(path))
+    assert book.get_metadata("DC", "title")[0][0] == "The Brine Wars"
+    chapters = [
+        item for item in book.get_items_of_type(ITEM_DOCUMENT) if item.file_name != "nav.xhtml"
+    ]
+    titles = ["Opening", "Part 2", "The storm", "Aftermath"]
+    assert [link.title for link in book.toc] == titles
+    for chapter, title in zip(chapters, titles, strict=True):
+        assert f"<h2>{title}</h2>".encode() in chapter.get_content()
+    assert b"Wind tore the sieves." in chapters[2].get_content()
+
+
+def test_world_json_imports_as_an_identical_private_copy(session) -> None:
+    ada, bo = make_actor(session, "Ada"), make_actor(session, "Bo")
+    world = make_world(
+        session, ada, "Saltwater", Visibility.PUBLIC, foundation=FOUNDATION, description="Wet."
+    )
+    worlds.update_world_fields(session, ada, world.id, constraints=["No magic."])
+    branching_story(session, ada, world)
+
+    name, text = exports.world_json(session, ada, world.id)
+    assert name == "saltwater.world.json"
+    copy = exports.import_world(session, bo, text.encode())
+
+    assert copy.id != world.id and copy.owner_id == bo.user_id
+    assert copy.visibility == Visibility.PRIVATE and copy.version == 1
+    assert (copy.name, copy.description, copy.foundation, copy.constraints) == (
+        world.name,
+        world.description,
+        world.foundation,
+        world.constraints,
+    )
+    again = exports.export_world(session, bo, copy.id)
+    original = exports.export_world(session, ada, world.id)
+
+    def shape(export):
+        out = []
+        for s in export.stories:
+            ids = {seg.id: n for n, seg in enumerate(s.segments)}
+            out.append(
+                (
+                    s.title,
+                    [
+                        (seg.title, seg.content, seg.order, ids.get(seg.parent_id or ""))
+                        for seg in s.segments
+                    ],
+                )
+            )
+        return out
+
+    assert shape(again) == shape(original) and len(again.stories[0].segments) == 5
+    assert versions.list_versions(session, bo, copy.id)[0].version == 1
+
+
+def test_an_import_that_is_not_an_export_says_what_is_wrong(session) -> None:
+    ada = make_actor(session)
+    with pytest.raises(Invalid, match="not a Deep Sci-Fi world export"):
+        exports.import_world(session, ada, b'{"world": {}}')
+    with pytest.raises(Invalid, match="not a Deep Sci-Fi world export"):
+        exports.import_world(session, ada, b"not json")
+
+
+def test_every_version_is_kept_and_two_versions_diff(session) -> None:
+    ada = make_actor(session)
+    world = make_world(session, ada, foundation=FOUNDATION)
+    update_world(
+        session,
+        ada,
+        world.id,
+        [
+            WorldUpdate(
+                path="rules.0.statement",
+                operation="update",
+                value="Fresh water is free.",
+                reason="Subsidies",
+            )
+        ],
+        author="agent",
+    )
+    foundation_edits.save_item(
+        session,
+        ada,
+        world.id,
+        "timeline",
+        None,
+        {"event": "Brine riots", "when": "2040", "significance": ""},
+        reason="History grows",
+        expected_version=2,
+    )
+    assert [v.version for v in versions.list_versions(session, ada, world.id)] == [3, 2, 1]
+    rows = versions.diff_versions(session, ada, world.id, 1, 3)
+    by_path = {row.path: row for row in rows}
+    assert by_path["rules.0.statement"].left == "Fresh water costs less than electricity."
+    assert by_path["rules.0.statement"].right == "Fresh water is free."
+    assert by_path["history.timeline.1.event"].change == "added"
+    with pytest.raises(Invalid, match="changed while you were editing"):
+        foundation_edits.save_text(
+            session, ada, world.id, "geography", "Dry", reason="x", expected_version=2
+        )
+
+
+def test_hand_edits_create_missing_sections_and_need_a_reason(session) -> None:
+    ada = make_actor(session)
+    world = make_world(session, ada)
+    with pytest.raises(Invalid, match="Say why"):
+        foundation_edits.save_text(
+            session, ada, world.id, "core_premise", "X", reason=" ", expected_version=1
+        )
+    edited = foundation_edits.save_lines(
+        session,
+        ada,
+        world.id,
+        "open_questions",
+        ["Who pays?", "", "Why now?"],
+        reason="Notes",
+        expected_version=1,
+    )
+    assert edited.foundation["working_notes"]["open_questions"] == ["Who pays?", "Why now?"]
+    edited = foundation_edits.save_item(
+        session,
+        ada,
+        world.id,
+        "rules",
+        None,
+        {"statement": "Gravity works."},
+        reason="r",
+        expected_version=2,
+    )
+    assert edited.foundation["rules"][0]["statement"] == "Gravity works."
+    assert edited.foundation["rules"][0]["id"].startswith("r-")
+    assert edited.changelog[-1]["author"] == "person"
+    with pytest.raises(Invalid, match="scope"):
+        foundation_edits.save_item(
+            session,
+            ada,
+            world.id,
+            "rules",
+            0,
+            {"scope": "galactic"},
+            reason="r",
+            expected_version=3,
+        )
+
+
+def test_story_cards_count_segments_and_words(session) -> None:
+    ada = make_actor(session)
+    world = make_world(session, ada)
+    story, *_ = branching_story(session, ada, world)
+    (card,) = reader.story_cards(session, ada, world.id)
+    assert (card.id, card.segments, card.words) == (story.id, 5, 18)

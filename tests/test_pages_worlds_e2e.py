@@ -1,0 +1,323 @@
+"""The worlds and world pages in Chromium: worlds as cards, created, searched and deleted by
+hand; a foundation read and edited section by section, with its changelog and diffs; sharing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from dsf_app.db import session_scope
+from dsf_app.models import Visibility
+from dsf_app.services import worlds
+from tests.accounts import Account
+from tests.e2e_helpers import actor_of, horizontal_overflow
+
+pytestmark = pytest.mark.usefixtures("dsf_in_process")
+
+
+def test_create_search_and_delete_worlds(signed_in_page: Page, app_url: str) -> None:
+    page = signed_in_page
+    expect(page.get_by_text("No worlds yet")).to_be_visible()
+
+    page.get_by_role("button", name="New world").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Name").fill("Tidewater")
+    dialog.get_by_role("button", name="Create world").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("Give the world a name and a premise")
+    dialog.get_by_label("Premise").fill("The oceans rose ten metres in a decade.")
+    dialog.get_by_role("button", name="Create world").click()
+    expect(page).to_have_url(re.compile(r"/worlds/[0-9a-f-]{36}/?$"))
+
+    page.get_by_role("link", name="Worlds").first.click()
+    page.get_by_role("button", name="New world").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Name").fill("Red Sands")
+    dialog.get_by_label("Premise").fill("Mars was terraformed by accident.")
+    dialog.get_by_role("button", name="Create world").click()
+    expect(page).to_have_url(re.compile(r"/worlds/[0-9a-f-]{36}/?$"))
+    page.goto(f"{app_url}/worlds")
+
+    cards = page.locator(".dsf-world-card")
+    expect(cards).to_have_count(2)
+    expect(cards.first).to_contain_text("Red Sands")  # newest first
+    expect(cards.first).to_contain_text("Mars was terraformed by accident.")
+    expect(cards.first).to_contain_text("sketch")
+    expect(cards.first).to_contain_text("v1")
+    expect(cards.first).to_contain_text("0 stories")
+
+    page.get_by_label("Search worlds by name").fill("tide")
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("Tidewater")
+    page.get_by_label("Search worlds by name").fill("nothing like this")
+    expect(page.get_by_text("No worlds match")).to_be_visible()
+    page.get_by_label("Search worlds by name").fill("")
+    expect(cards).to_have_count(2)
+
+    page.get_by_role("button", name="Delete Tidewater").click()
+    alert = page.get_by_role("alertdialog")
+    expect(alert).to_contain_text("Delete “Tidewater”?")
+    alert.get_by_role("button", name="Delete world").click()
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("Red Sands")
+    page.reload()
+    expect(cards).to_have_count(1)
+
+
+def test_explore_lists_public_worlds_of_others(
+    signed_in_page: Page, app_url: str, account: Account, browser
+) -> None:
+    page = signed_in_page
+    from tests.accounts import new_account, sign_up_in_browser
+
+    other = new_account("Grace Hopper")
+    context = browser.new_context()
+    sign_up_in_browser(context.new_page(), app_url, other)
+    context.close()
+    owner = actor_of(other)
+    with session_scope() as session:
+        public = worlds.create_world(
+            session, owner, "Open Skies", foundation={"core_premise": "Flight is free."}
+        )
+        worlds.set_visibility(session, owner, public.id, Visibility.PUBLIC)
+        worlds.create_world(session, owner, "Hidden Vale")
+
+    page.get_by_role("tab", name="Explore").click()
+    page.get_by_label("Search worlds by name").fill("Open Skies")
+    cards = page.locator(".dsf-world-card")
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("Flight is free.")
+    expect(cards.first.get_by_role("button")).to_have_count(0)  # no delete on others' worlds
+    page.get_by_label("Search worlds by name").fill("Hidden Vale")
+    expect(page.get_by_text("No worlds match")).to_be_visible()
+
+
+def test_worlds_page_fits_a_phone_and_pages_through_many_worlds(
+    signed_in_page: Page, account: Account
+) -> None:
+    page = signed_in_page
+    actor = actor_of(account)
+    with session_scope() as session:
+        for n in range(30):
+            worlds.create_world(
+                session, actor, f"World {n:02d}", foundation={"core_premise": "x " * 200}
+            )
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    cards = page.locator(".dsf-world-card")
+    expect(cards).to_have_count(24)
+    expect(cards.first).to_contain_text("World 29")
+    assert horizontal_overflow(page) <= 0
+    page.get_by_role("button", name="Next").click()
+    expect(cards).to_have_count(6)
+    expect(cards.last).to_contain_text("World 00")
+
+
+FULL_FOUNDATION = {
+    "core_premise": "Cheap fusion arrived in 2029 and broke the oil states.",
+    "deep_focus_areas": ["energy politics"],
+    "rules": [
+        {
+            "id": "r-fusion",
+            "statement": "Energy is nearly free at the point of use.",
+            "scope": "universal",
+            "certainty": "fundamental",
+            "implications": ["Desalination everywhere"],
+            "exceptions": ["Orbital habitats"],
+        },
+        {
+            "statement": "Petrostates keep their armies.",
+            "scope": "local",
+            "certainty": "tentative",
+        },
+    ],
+    "technology": [
+        {
+            "name": "Stellarator grid",
+            "how_it_works": "Twisted magnetic bottles hold the plasma.",
+            "limits": ["Tritium supply"],
+            "speculation": "plausible extrapolation",
+        }
+    ],
+    "history": {
+        "timeline": [
+            {"event": "First net-gain plant", "when": "2029", "significance": "Markets panic"},
+            {"event": "The Oil Default", "when": "2033", "significance": "Gulf bonds collapse"},
+        ]
+    },
+    "geography": "Deserts bloom around desalination plants.",
+    "culture": "Thrift becomes an old people's habit.",
+    "working_notes": {
+        "open_questions": ["What replaces oil money?"],
+        "contradictions": ["Free energy yet rationed tritium"],
+    },
+}
+
+
+def seed_world(account: Account, name: str = "Fusion Dawn", **fields) -> str:
+    actor = actor_of(account)
+    with session_scope() as session:
+        world = worlds.create_world(
+            session,
+            actor,
+            name,
+            foundation=FULL_FOUNDATION,
+            constraints=["No faster-than-light travel."],
+            **fields,
+        )
+        return str(world.id)
+
+
+def test_read_a_foundation_with_every_section(
+    signed_in_page: Page, app_url: str, account: Account
+) -> None:
+    page = signed_in_page
+    world_id = seed_world(account)
+    page.goto(f"{app_url}/worlds/{world_id}")
+
+    expect(page.get_by_role("heading", name="Fusion Dawn", level=1)).to_be_visible()
+    expect(page.locator("#premise")).to_contain_text("Cheap fusion arrived in 2029")
+    expect(page.locator("#premise")).to_contain_text("energy politics")
+    rules = page.locator(".dsf-rule")
+    expect(rules).to_have_count(2)
+    for text in (
+        "Energy is nearly free",
+        "scope: universal",
+        "fundamental",
+        "Desalination everywhere",
+        "Orbital habitats",
+    ):
+        expect(rules.first).to_contain_text(text)
+    expect(rules.nth(1)).to_contain_text("tentative")
+    tech = page.locator(".dsf-technology")
+    expect(tech).to_contain_text("Stellarator grid")
+    expect(tech).to_contain_text("Twisted magnetic bottles")
+    expect(tech).to_contain_text("Tritium supply")
+    expect(tech).to_contain_text("plausible extrapolation")
+    events = page.locator(".dsf-history-event")
+    expect(events).to_have_count(2)
+    expect(events.nth(1)).to_contain_text("2033")
+    expect(events.nth(1)).to_contain_text("The Oil Default")
+    expect(events.nth(1)).to_contain_text("Gulf bonds collapse")
+    expect(page.locator("#geography")).to_contain_text("Deserts bloom")
+    expect(page.locator("#culture")).to_contain_text("Thrift becomes")
+    expect(page.locator("#constraints")).to_contain_text("No faster-than-light travel.")
+    expect(page.locator("#open-questions")).to_contain_text("What replaces oil money?")
+    expect(page.locator("#contradictions")).to_contain_text("Free energy yet rationed tritium")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator("#contradictions")).to_be_visible()
+    assert horizontal_overflow(page) <= 0
+
+
+def test_edit_a_rule_then_see_the_changelog_and_the_diff(
+    signed_in_page: Page, app_url: str, account: Account
+) -> None:
+    page = signed_in_page
+    world_id = seed_world(account)
+    page.goto(f"{app_url}/worlds/{world_id}")
+    rule = page.locator(".dsf-rule").first
+    rule.get_by_role("button", name="Edit").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Statement")).to_have_value(
+        "Energy is nearly free at the point of use."
+    )
+    dialog.get_by_label("Statement").fill("Energy is cheap but not free.")
+    dialog.get_by_role("button", name="Save change").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("Say why you are making this change")
+    dialog.get_by_label("Reason for the change").fill("Tritium keeps a price on energy")
+    dialog.get_by_role("button", name="Save change").click()
+    expect(dialog).to_have_count(0)
+    expect(rule).to_contain_text("Energy is cheap but not free.")
+    expect(page.locator("#world-version")).to_have_text("Version 2")
+
+    page.get_by_role("tab", name="History").click()
+    entry = page.locator(".dsf-change").first
+    expect(entry).to_contain_text("v2")
+    expect(entry).to_contain_text("person")
+    expect(entry).to_contain_text("update rules.0")
+    expect(entry).to_contain_text("Tritium keeps a price on energy")
+    diff = page.locator("#version-diff")
+    row = diff.locator(".dsf-diff-row").filter(has_text="rules.0.statement")
+    expect(row.locator(".dsf-diff-left")).to_have_text("Energy is nearly free at the point of use.")
+    expect(row.locator(".dsf-diff-right")).to_have_text("Energy is cheap but not free.")
+
+    # A second edit (a new history event), then compare versions 1 and 3.
+    page.get_by_role("tab", name="Foundation").click()
+    page.get_by_role("button", name="Add event").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Event").fill("Tritium rationing")
+    dialog.get_by_label("When").fill("2035")
+    dialog.get_by_label("Reason for the change").fill("Consequence of the new rule")
+    dialog.get_by_role("button", name="Save change").click()
+    expect(page.locator(".dsf-history-event")).to_have_count(3)
+    page.get_by_role("tab", name="History").click()
+    page.get_by_label("From version").select_option("1")
+    page.get_by_label("To version").select_option("3")
+    page.get_by_role("button", name="Compare").click()
+    expect(
+        diff.locator(".dsf-diff-row").filter(has_text="history.timeline.2.event")
+    ).to_contain_text("Tritium rationing")
+    expect(diff.locator(".dsf-diff-row").filter(has_text="rules.0.statement")).to_have_count(1)
+
+
+def test_a_second_person_reads_a_public_world_but_not_a_private_one(
+    signed_in_page: Page, app_url: str, account: Account, browser
+) -> None:
+    from tests.accounts import new_account, sign_up_in_browser
+
+    owner = new_account("Owner Olga")
+    context = browser.new_context()
+    sign_up_in_browser(context.new_page(), app_url, owner)
+    context.close()
+    public_id = seed_world(owner, "Open World")
+    private_id = seed_world(owner, "Secret World")
+    with session_scope() as session:
+        worlds.set_visibility(session, actor_of(owner), public_id, Visibility.PUBLIC)
+
+    page = signed_in_page
+    page.goto(f"{app_url}/worlds/{public_id}")
+    expect(page.get_by_role("heading", name="Open World", level=1)).to_be_visible()
+    expect(page.locator("#read-only-notice")).to_be_visible()
+    expect(page.locator(".dsf-rule")).to_have_count(2)
+    expect(page.get_by_role("button", name="Edit")).to_have_count(0)
+    expect(page.get_by_role("button", name="Add rule")).to_have_count(0)
+    expect(page.get_by_role("tab", name="Sharing")).to_have_count(0)
+
+    page.goto(f"{app_url}/worlds/{private_id}")
+    expect(page.get_by_text("World not found")).to_be_visible()
+    expect(page.get_by_text("Secret World")).to_have_count(0)
+    page.goto(f"{app_url}/worlds/not-a-world-id")
+    expect(page.get_by_text("World not found")).to_be_visible()
+
+
+def test_the_owner_shares_a_world_with_an_editor(
+    signed_in_page: Page, app_url: str, account: Account, browser
+) -> None:
+    from tests.accounts import new_account, sign_up_in_browser
+
+    editor = new_account("Eddie Editor")
+    context = browser.new_context()
+    editor_page = context.new_page()
+    sign_up_in_browser(editor_page, app_url, editor)
+    world_id = seed_world(account, "Shared Shores")
+
+    page = signed_in_page
+    page.goto(f"{app_url}/worlds/{world_id}")
+    page.get_by_role("tab", name="Sharing").click()
+    page.get_by_label("Email").fill(editor.email)
+    page.get_by_role("combobox", name="Role").click()
+    page.get_by_role("option", name="editor").click()
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator(".dsf-collaborator")).to_contain_text(editor.email)
+    expect(page.locator(".dsf-collaborator")).to_contain_text("editor")
+    page.get_by_role("radio", name="Public").click()
+    expect(page.get_by_role("radio", name="Public")).to_be_checked()
+
+    editor_page.goto(f"{app_url}/worlds/{world_id}")
+    expect(editor_page.get_by_role("heading", name="Shared Shores", level=1)).to_be_visible()
+    expect(editor_page.get_by_role("button", name="Add rule")).to_be_visible()
+    editor_page.get_by_role("tab", name="Sharing").click()
+    expect(editor_page.get_by_role("radio")).to_have_count(0)
+    context.close()
