@@ -63,6 +63,25 @@ def record_asset(
     return asset
 
 
+def check_links(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID | None,
+    story_id: uuid.UUID | None = None,
+    segment_id: uuid.UUID | None = None,
+) -> None:
+    """Raise as `record_asset` would if the actor could not add an asset with these links — to
+    check before doing costly work (generating an image) whose result would be refused."""
+    _link(
+        session,
+        actor,
+        Asset(owner_id=actor.user_id, storage_key=""),
+        world_id,
+        story_id,
+        segment_id,
+    )
+
+
 def _link(
     session: Session,
     actor: Actor,
@@ -89,16 +108,32 @@ def _link(
         asset.story_id = story.id
 
 
-def list_assets(session: Session, actor: Actor, world_id: uuid.UUID) -> list[Asset]:
-    """The world's assets, newest first."""
+def list_assets(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID,
+    *,
+    type: AssetType | str | None = None,
+    category: AssetCategory | str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Asset]:
+    """The world's assets (optionally of one type or category), newest first; a page of them
+    when `limit` is given."""
     world = require_world(session, actor, world_id)
-    return list(
-        session.exec(
-            select(Asset)
-            .where(Asset.world_id == world.id)
-            .order_by(col(Asset.created_at).desc(), col(Asset.id).desc())
-        ).all()
+    query = select(Asset).where(Asset.world_id == world.id)
+    if type is not None:
+        query = query.where(Asset.type == validation.choice(type, AssetType, what="asset type"))
+    if category is not None:
+        query = query.where(
+            Asset.category == validation.choice(category, AssetCategory, what="asset category")
+        )
+    query = query.order_by(col(Asset.created_at).desc(), col(Asset.id).desc()).offset(
+        max(0, offset)
     )
+    if limit is not None:
+        query = query.limit(max(0, limit))
+    return list(session.exec(query).all())
 
 
 def get_asset(session: Session, actor: Actor, asset_id: uuid.UUID) -> Asset:

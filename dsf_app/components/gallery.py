@@ -1,0 +1,284 @@
+"""A world's image gallery: a grid of its images (each from its `/assets/<id>` URL) with their
+description and category, a lightbox, paging, an empty state and delete with confirmation.
+Place `world_gallery()` on any page under /worlds/<id> and run `GalleryState.load` on load."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from dsf_app.components.empty_state import empty_state
+from dsf_app.state.gallery import GalleryItem, GalleryState
+
+CATEGORY_COLORS = (
+    ("character", "violet"),
+    ("background", "cyan"),
+    ("ui", "amber"),
+)
+
+
+def category_badge(category: rx.Var[str]) -> rx.Component:
+    return rx.badge(
+        category,
+        color_scheme=rx.match(category, *CATEGORY_COLORS, "gray"),
+        variant="soft",
+        class_name="dsf-gallery-category",
+    )
+
+
+def tile(item: GalleryItem, index: rx.Var[int]) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.el.button(
+                rx.image(
+                    src=item.url,
+                    alt=rx.cond(item.description != "", item.description, "World image"),
+                    width="100%",
+                    height="12em",
+                    object_fit="cover",
+                    border_radius="var(--radius-3)",
+                    loading="lazy",
+                    class_name="dsf-gallery-image",
+                ),
+                on_click=GalleryState.view(index),
+                type="button",
+                title="Open larger",
+                aria_label=rx.cond(
+                    item.description != "", "Open " + item.description, "Open image"
+                ),
+                padding="0",
+                border="none",
+                background="none",
+                cursor="zoom-in",
+                width="100%",
+                display="block",
+            ),
+            rx.text(
+                item.description,
+                size="2",
+                class_name="dsf-gallery-description",
+                overflow_wrap="anywhere",
+                style={
+                    "display": "-webkit-box",
+                    "-webkit-line-clamp": "2",
+                    "-webkit-box-orient": "vertical",
+                    "overflow": "hidden",
+                },
+            ),
+            rx.hstack(
+                category_badge(item.category),
+                rx.cond(
+                    item.generated,
+                    rx.badge(rx.icon("sparkles", size=12), "generated", variant="outline"),
+                ),
+                rx.spacer(),
+                rx.cond(
+                    GalleryState.can_delete,
+                    rx.icon_button(
+                        rx.icon("trash-2", size=14),
+                        on_click=GalleryState.ask_delete(item.id),
+                        variant="ghost",
+                        color_scheme="red",
+                        size="1",
+                        title="Delete this image",
+                        aria_label="Delete this image",
+                        class_name="dsf-gallery-delete",
+                    ),
+                ),
+                align="center",
+                width="100%",
+                spacing="2",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        class_name="dsf-gallery-item",
+        data_asset_id=item.id,
+        width="100%",
+    )
+
+
+def lightbox() -> rx.Component:
+    viewed = GalleryState.viewed
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.vstack(
+                rx.hstack(
+                    rx.dialog.title(
+                        rx.cond(viewed.description != "", viewed.description, "Image"),
+                        size="4",
+                        margin="0",
+                        overflow_wrap="anywhere",
+                    ),
+                    rx.spacer(),
+                    rx.dialog.close(
+                        rx.icon_button(
+                            rx.icon("x", size=16),
+                            variant="ghost",
+                            color_scheme="gray",
+                            aria_label="Close",
+                        )
+                    ),
+                    width="100%",
+                    align="start",
+                ),
+                rx.image(
+                    src=viewed.url,
+                    alt=viewed.description,
+                    max_width="100%",
+                    max_height="70vh",
+                    object_fit="contain",
+                    margin_x="auto",
+                    id="gallery-lightbox-image",
+                ),
+                rx.dialog.description(
+                    rx.cond(viewed.prompt != "", "Prompt: " + viewed.prompt, ""),
+                    size="2",
+                    color_scheme="gray",
+                    overflow_wrap="anywhere",
+                ),
+                rx.hstack(
+                    category_badge(viewed.category),
+                    rx.text(viewed.created, size="1", color_scheme="gray"),
+                    rx.spacer(),
+                    rx.icon_button(
+                        rx.icon("chevron-left", size=16),
+                        on_click=GalleryState.step(-1),
+                        variant="soft",
+                        aria_label="Previous image",
+                    ),
+                    rx.icon_button(
+                        rx.icon("chevron-right", size=16),
+                        on_click=GalleryState.step(1),
+                        variant="soft",
+                        aria_label="Next image",
+                    ),
+                    rx.cond(
+                        GalleryState.can_delete,
+                        rx.button(
+                            rx.icon("trash-2", size=14),
+                            "Delete",
+                            on_click=GalleryState.ask_delete(viewed.id),
+                            variant="soft",
+                            color_scheme="red",
+                        ),
+                    ),
+                    align="center",
+                    width="100%",
+                    wrap="wrap",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            max_width="min(64em, 96vw)",
+            id="gallery-lightbox",
+        ),
+        open=GalleryState.lightbox_open,
+        on_open_change=GalleryState.set_lightbox_open,
+    )
+
+
+def delete_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete this image?"),
+            rx.alert_dialog.description(
+                "“" + GalleryState.delete_label + "” and its stored file are deleted for good. "
+                "Scenes that show it will show nothing in its place.",
+                size="2",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button(
+                        "Keep it",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=GalleryState.cancel_delete,
+                    )
+                ),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Delete image",
+                        color_scheme="red",
+                        on_click=GalleryState.confirm_delete,
+                        id="confirm-delete-image",
+                    )
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+            max_width="min(28em, 94vw)",
+        ),
+        open=GalleryState.delete_open,
+        on_open_change=GalleryState.set_delete_open,
+    )
+
+
+def pager() -> rx.Component:
+    return rx.cond(
+        (GalleryState.page > 1) | GalleryState.has_more,
+        rx.hstack(
+            rx.button(
+                rx.icon("chevron-left", size=16),
+                "Newer",
+                on_click=GalleryState.previous_page,
+                disabled=GalleryState.page <= 1,
+                variant="soft",
+                id="gallery-newer",
+            ),
+            rx.text("Page " + GalleryState.page.to_string(), size="2", color_scheme="gray"),
+            rx.button(
+                "Older",
+                rx.icon("chevron-right", size=16),
+                on_click=GalleryState.next_page,
+                disabled=~GalleryState.has_more,
+                variant="soft",
+                id="gallery-older",
+            ),
+            justify="center",
+            align="center",
+            spacing="3",
+            width="100%",
+            margin_top="1em",
+        ),
+    )
+
+
+def world_gallery() -> rx.Component:
+    """The grid (or its empty state), pager and dialogs for the world in the URL."""
+    return rx.box(
+        rx.cond(
+            GalleryState.loading,
+            rx.center(rx.spinner(size="3"), padding_y="3em", width="100%"),
+            rx.cond(
+                ~GalleryState.found,
+                empty_state(
+                    "globe-lock",
+                    "World not found",
+                    "This world does not exist or is not shared with you.",
+                    rx.link("Back to your worlds", href="/worlds"),
+                ),
+                rx.cond(
+                    GalleryState.items.length() > 0,
+                    rx.grid(
+                        rx.foreach(GalleryState.items, tile),
+                        columns=rx.breakpoints(initial="1", xs="2", md="3", lg="4"),
+                        gap="1em",
+                        width="100%",
+                        id="gallery-grid",
+                    ),
+                    empty_state(
+                        "images",
+                        "No images yet",
+                        "Ask the World Agent for a portrait, a landscape or a scene, and the "
+                        "images it makes for this world appear here.",
+                    ),
+                ),
+            ),
+        ),
+        pager(),
+        lightbox(),
+        delete_dialog(),
+        width="100%",
+        id="world-gallery",
+    )
