@@ -43,6 +43,8 @@ def test_user_agent_drafts_a_world_in_the_chat(signed_in_page: Page, llm: Script
     expect(tool).to_have_attribute("data-status", "success")
     expect(page.locator(".chat-assistant").last).to_contain_text("I drafted Tidewright for you.")
     expect(page.locator(".chat-assistant strong").last).to_have_text("Tidewright")
+    expect(page.locator("#world-cards .dsf-world-card")).to_contain_text("Tidewright")
+    expect(page.locator("#world-cards")).to_contain_text("Fusion power failed")
 
     tool.locator("summary").click()
     expect(tool).to_contain_text('"core_premise"')
@@ -149,3 +151,57 @@ def test_delegation_shows_as_a_nested_row(signed_in_page: Page, llm: ScriptedLLM
         "Painted the farms at dusk."
     )
     expect(page.locator(".chat-row .chat-assistant").last).to_contain_text("The picture is ready.")
+
+
+def test_world_agent_writes_a_story_and_changes_a_rule_on_the_world_page(
+    signed_in_page: Page, llm: ScriptedLLM, app_url: str
+) -> None:
+    page, tag = signed_in_page, _tag()
+    llm.on_user(tag, then=[ToolCall("world_manager", WORLD), Reply("Drafted.")])
+    _send(page, f"draft {tag}")
+    expect(page.locator(".chat-assistant").last).to_contain_text("Drafted.")
+    page.locator("#world-cards .dsf-world-link").first.click()
+    expect(page.locator("#world-name")).to_have_text("Tidewright")
+    expect(page.locator("#world-version")).to_have_text("Version 1")
+    expect(page.locator("#chat-empty")).to_be_visible()
+
+    story_tag = _tag()
+    llm.on_user(
+        story_tag,
+        then=[
+            ToolCall("story_manager", {"operation": "create", "title": "Low Tide"}),
+            Reply("Story created; writing the opening."),
+        ],
+    )
+    _send(page, f"start a story called Low Tide {story_tag}")
+    expect(page.locator(".chat-assistant").last).to_contain_text("Story created")
+    page.get_by_role("tab", name="Stories (1)").click()
+    expect(page.locator(".dsf-story-link")).to_contain_text("Low Tide")
+    page.get_by_role("tab", name="Foundation").click()
+
+    rule_tag = _tag()
+    llm.on_user(
+        rule_tag,
+        then=[
+            ToolCall(
+                "world_manager",
+                {
+                    "operation": "update",
+                    "updates": [
+                        {
+                            "path": "rules.0.statement",
+                            "operation": "update",
+                            "value": "Tidal kelp farms supply half the electricity.",
+                            "reason": "Solar recovered after the storm decade.",
+                        }
+                    ],
+                },
+            ),
+            Reply("Rule updated."),
+        ],
+    )
+    _send(page, f"solar came back, change the rule {rule_tag}")
+    expect(page.locator("#world-version")).to_have_text("Version 2")
+    expect(page.get_by_text("Tidal kelp farms supply half the electricity.").first).to_be_visible()
+    page.get_by_role("tab", name="History").click()
+    expect(page.locator("#changelog")).to_contain_text("Solar recovered after the storm decade.")

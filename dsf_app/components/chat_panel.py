@@ -9,6 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from dsf_app.agents.model_choice import MODEL_SETUP_HELP
+from dsf_app.components.suggestions import suggestions_panel
 from dsf_app.settings import get_settings
 from dsf_app.state.chat import ChatItem, ChatState
 
@@ -203,11 +204,11 @@ def chat_panel(agent_label: str) -> rx.Component:
             ),
             rx.fragment(),
         ),
+        suggestions_panel(),
         _composer(),
         width="100%",
         height="100%",
         padding="1em",
         spacing="3",
         id="chat-panel",
-        on_mount=ChatState.load,
     )

@@ -76,7 +76,7 @@ def pretty_json(value: object) -> str:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # absurdly deep JSON too
             return value
     return json.dumps(value, indent=2, ensure_ascii=False) if value not in (None, "") else ""
 
@@ -133,9 +133,9 @@ class ChatState(ActsForPerson, rx.State):
     @rx.event
     def load(self) -> None:
         """on_load: the stored conversation for this page's agent (unless a turn is streaming)."""
-        if self.busy:
-            return
         _, world_id, _ = self._context()
+        if self.busy and self.loaded_for == str(world_id or ""):
+            return  # a reload mid-turn: the running turn keeps streaming into this list
         try:
             actor = self.actor()
         except DSFError:
@@ -181,6 +181,7 @@ class ChatState(ActsForPerson, rx.State):
                 self.items = apply_event(self.items, TurnFinished("error", str(exc)))
                 return
             kind, world_id, story_id = self._context()
+            turn_key = self.loaded_for = str(world_id or "")
             self.items = [*self.items, ChatItem(f"user-{uuid.uuid4().hex[:8]}", "user", text)]
             self.draft, self.last_prompt = "", text
             self.busy, self.cancel_requested, self.can_retry = True, False, False
@@ -204,8 +205,10 @@ class ChatState(ActsForPerson, rx.State):
         finished = TurnFinished("error", "The turn ended without an answer.")
         async for batch in _batches(events):
             async with self:
-                for event in batch:
-                    self.items = apply_event(self.items, event)
+                # Shown live only while the person is on this turn's conversation.
+                if self.loaded_for == turn_key:
+                    for event in batch:
+                        self.items = apply_event(self.items, event)
             for event in batch:
                 if isinstance(event, TurnFinished):
                     finished = event
@@ -216,7 +219,7 @@ class ChatState(ActsForPerson, rx.State):
         async with self:
             self.busy = False
             self.can_retry = finished.error is not None
-            if finished.stop_reason == "cancelled":
+            if finished.stop_reason == "cancelled" and self.loaded_for == turn_key:
                 self.items = [
                     *self.items,
                     ChatItem(f"note-{uuid.uuid4().hex[:8]}", "error", CANCELLED_NOTE),

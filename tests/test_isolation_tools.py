@@ -1,0 +1,145 @@
+"""Every DSF tool, called by a second person with the first person's ids (as a confused or
+manipulated model would), is refused with an error — and nothing leaks or changes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from dsf_app.agents import tools  # noqa: F401  (registers the tools)
+from dsf_app.agents.context import ToolContext
+from dsf_app.agents.events import TurnEvent
+from dsf_app.agents.registry import TOOLS, execute
+from dsf_app.db import session_scope
+from dsf_app.models import Story, StorySegment, World
+from dsf_app.services import stories, worlds
+from dsf_app.services.actor import Actor
+from dsf_app.services.users import create_user
+from dsf_app.settings import Settings
+
+SECRET = "Hidden Abyss"
+
+
+@dataclass(frozen=True)
+class Victim:
+    actor: Actor
+    world_id: uuid.UUID
+    story_id: uuid.UUID
+    segment_id: uuid.UUID
+
+
+@pytest.fixture
+def victim(dsf_in_process: Settings) -> Victim:
+    with session_scope() as session:
+        actor = Actor(create_user(session, f"{uuid.uuid4().hex}@example.test", "Victim").id)
+        world = worlds.create_world(session, actor, SECRET, f"{SECRET} description")
+        story = stories.create_story(session, actor, world.id, f"{SECRET} story")
+        segment = stories.add_segment(session, actor, story.id, f"{SECRET} scene", f"{SECRET} text")
+        return Victim(actor, world.id, story.id, segment.id)
+
+
+@pytest.fixture
+def intruder(dsf_in_process: Settings) -> Actor:
+    with session_scope() as session:
+        actor = Actor(create_user(session, f"{uuid.uuid4().hex}@example.test", "Intruder").id)
+        worlds.create_world(session, actor, "Intruder's own world")
+        return actor
+
+
+def _update(path: str) -> dict[str, Any]:
+    return {"path": path, "operation": "update", "value": "pwned", "reason": "x"}
+
+
+FORGED_CALLS: dict[str, Callable[[Victim], dict[str, Any]]] = {
+    "world_manager load": lambda v: {"operation": "load", "world_id": str(v.world_id)},
+    "world_manager update": lambda v: {
+        "operation": "update",
+        "world_id": str(v.world_id),
+        "updates": [_update("core_premise")],
+    },
+    "world_manager save": lambda v: {
+        "operation": "save",
+        "world_id": str(v.world_id),
+        "foundation": {"core_premise": "pwned"},
+        "reason": "x",
+    },
+    "story_manager create": lambda v: {
+        "operation": "create",
+        "world_id": str(v.world_id),
+        "title": "Mine now",
+    },
+    "story_manager list": lambda v: {"operation": "list", "world_id": str(v.world_id)},
+    "story_manager load": lambda v: {"operation": "load", "story_id": str(v.story_id)},
+    "story_manager save_segment": lambda v: {
+        "operation": "save_segment",
+        "story_id": str(v.story_id),
+        "segment": {"content": "pwned"},
+    },
+    "story_manager branch": lambda v: {
+        "operation": "branch",
+        "story_id": str(v.story_id),
+        "parent_id": str(v.segment_id),
+        "segment": {"content": "pwned"},
+    },
+}
+
+
+def _state(victim: Victim) -> tuple[Any, ...]:
+    with session_scope() as session:
+        world = session.get(World, victim.world_id)
+        story = session.get(Story, victim.story_id)
+        segments = session.query(StorySegment).filter_by(story_id=victim.story_id).count()
+        assert world is not None and story is not None
+        return world.version, dict(world.foundation), story.title, segments
+
+
+async def _ignore(event: TurnEvent) -> None:
+    return None
+
+
+@pytest.mark.parametrize("call", sorted(FORGED_CALLS))
+async def test_forged_ids_are_refused_without_a_leak(
+    call: str, victim: Victim, intruder: Actor
+) -> None:
+    before = _state(victim)
+    ctx = ToolContext(intruder, None, None, f"call_{uuid.uuid4().hex}", _ignore)
+    outcome = await execute(ctx, call.split()[0], FORGED_CALLS[call](victim))
+    assert outcome.status == "error"
+    assert "is visible to you" in outcome.result or "not" in outcome.result
+    assert SECRET not in outcome.result
+    assert _state(victim) == before
+
+
+async def test_forged_context_ids_are_refused(victim: Victim, intruder: Actor) -> None:
+    """Even when the conversation itself names someone else's world (a forged page id)."""
+    ctx = ToolContext(
+        intruder, victim.world_id, victim.story_id, f"call_{uuid.uuid4().hex}", _ignore
+    )
+    outcome = await execute(ctx, "world_manager", {"operation": "load"})
+    assert outcome.status == "error" and SECRET not in outcome.result
+
+
+async def test_listing_tools_show_only_the_persons_own(victim: Victim, intruder: Actor) -> None:
+    ctx = ToolContext(intruder, None, None, f"call_{uuid.uuid4().hex}", _ignore)
+    outcome = await execute(ctx, "list_worlds", {})
+    assert outcome.status == "success"
+    assert "Intruder's own world" in outcome.result
+    assert SECRET not in outcome.result
+
+
+def test_every_tool_that_takes_ids_is_covered() -> None:
+    id_tools = {
+        name
+        for name, tool in TOOLS.items()
+        if any(field.endswith("_id") for field in tool.args.model_fields)
+    }
+    covered = {call.split()[0] for call in FORGED_CALLS}
+    assert id_tools <= covered | EXTRA_COVERAGE, f"add forged-id cases for {id_tools - covered}"
+
+
+# Tools whose forged-id cases live beside their own tests.
+EXTRA_COVERAGE: set[str] = set()
