@@ -15,8 +15,8 @@ from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import TurnEvent
 from dsf_app.agents.registry import TOOLS, execute
 from dsf_app.db import session_scope
-from dsf_app.models import Story, StorySegment, World
-from dsf_app.services import stories, worlds
+from dsf_app.models import Asset, Story, StorySegment, World
+from dsf_app.services import assets, stories, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings
@@ -30,6 +30,7 @@ class Victim:
     world_id: uuid.UUID
     story_id: uuid.UUID
     segment_id: uuid.UUID
+    asset_id: uuid.UUID
 
 
 @pytest.fixture
@@ -39,7 +40,16 @@ def victim(dsf_in_process: Settings) -> Victim:
         world = worlds.create_world(session, actor, SECRET, f"{SECRET} description")
         story = stories.create_story(session, actor, world.id, f"{SECRET} story")
         segment = stories.add_segment(session, actor, story.id, f"{SECRET} scene", f"{SECRET} text")
-        return Victim(actor, world.id, story.id, segment.id)
+        asset = assets.record_asset(
+            session,
+            actor,
+            world.id,
+            f"users/{actor.user_id}/{SECRET}.png",
+            "image/png",
+            68,
+            description=f"{SECRET} portrait",
+        )
+        return Victim(actor, world.id, story.id, segment.id, asset.id)
 
 
 @pytest.fixture
@@ -79,6 +89,21 @@ FORGED_CALLS: dict[str, Callable[[Victim], dict[str, Any]]] = {
         "story_id": str(v.story_id),
         "segment": {"content": "pwned"},
     },
+    "image_generator into their world": lambda v: {"prompt": "a spy", "world_id": str(v.world_id)},
+    "image_generator into their story": lambda v: {"prompt": "a spy", "story_id": str(v.story_id)},
+    "image_generator into their segment": lambda v: {
+        "prompt": "a spy",
+        "segment_id": str(v.segment_id),
+    },
+    "asset_manager load": lambda v: {"operation": "load", "asset_id": str(v.asset_id)},
+    "asset_manager delete": lambda v: {"operation": "delete", "asset_id": str(v.asset_id)},
+    "asset_manager list": lambda v: {"operation": "list", "world_id": str(v.world_id)},
+    "asset_manager copy": lambda v: {"operation": "save", "source_asset_id": str(v.asset_id)},
+    "asset_manager save into their world": lambda v: {
+        "operation": "save",
+        "world_id": str(v.world_id),
+        "data_url": "data:image/png;base64,iVBORw0KGgo=",
+    },
     "story_manager branch": lambda v: {
         "operation": "branch",
         "story_id": str(v.story_id),
@@ -93,8 +118,9 @@ def _state(victim: Victim) -> tuple[Any, ...]:
         world = session.get(World, victim.world_id)
         story = session.get(Story, victim.story_id)
         segments = session.query(StorySegment).filter_by(story_id=victim.story_id).count()
+        world_assets = session.query(Asset).filter_by(world_id=victim.world_id).count()
         assert world is not None and story is not None
-        return world.version, dict(world.foundation), story.title, segments
+        return world.version, dict(world.foundation), story.title, segments, world_assets
 
 
 async def _ignore(event: TurnEvent) -> None:
@@ -109,7 +135,6 @@ async def test_forged_ids_are_refused_without_a_leak(
     ctx = ToolContext(intruder, None, None, f"call_{uuid.uuid4().hex}", _ignore)
     outcome = await execute(ctx, call.split()[0], FORGED_CALLS[call](victim))
     assert outcome.status == "error"
-    assert "is visible to you" in outcome.result or "not" in outcome.result
     assert SECRET not in outcome.result
     assert _state(victim) == before
 
@@ -135,7 +160,7 @@ def test_every_tool_that_takes_ids_is_covered() -> None:
     id_tools = {
         name
         for name, tool in TOOLS.items()
-        if any(field.endswith("_id") for field in tool.args.model_fields)
+        if any("UUID" in str(field.annotation) for field in tool.args.model_fields.values())
     }
     covered = {call.split()[0] for call in FORGED_CALLS}
     assert id_tools <= covered | EXTRA_COVERAGE, f"add forged-id cases for {id_tools - covered}"
