@@ -11,13 +11,14 @@ import psycopg
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import Engine
-from sqlmodel import create_engine
+from sqlmodel import Session, create_engine
 
 from dsf_app import db
 from dsf_app.devstack import postgres, stack
 from dsf_app.settings import Settings, get_settings
 from dsf_app.storage import AssetStorage
 from tests.accounts import Account, new_account, sign_up_in_browser
+from tests.factories import rolled_back_session
 from tests.fakes.image_servers import DEFAULT_API_KEY, FakeGoogleImages, FakeOpenAIImages
 from tests.fakes.llm_server import ScriptedLLM
 from tests.fakes.oidc_provider import CLIENT_ID, CLIENT_SECRET, FakeOIDCProvider
@@ -116,6 +117,13 @@ def database_url(pg_cluster: postgres.PostgresCluster, test_settings: Settings) 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Engine:
     return create_engine(database_url)
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose work is rolled back after the test."""
+    with rolled_back_session(engine) as session:
+        yield session
 
 
 @pytest.fixture

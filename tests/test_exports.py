@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 from ebooklib import ITEM_DOCUMENT, epub
-from sqlalchemy import Engine
 
 from dsf_app.errors import Invalid
 from dsf_app.models import Visibility
 from dsf_app.services import exports, foundation_edits, reader, stories, versions, worlds
 from dsf_app.services.world_updates import WorldUpdate, update_world
-from tests.factories import make_actor, make_segment, make_story, make_world, rolled_back_session
+from tests.factories import make_actor, make_segment, make_story, make_world
 
 FOUNDATION = {
     "core_premise": "Cheap desalination emptied the deserts of thirst.",
@@ -33,12 +32,6 @@ FOUNDATION = {
     "culture": "Water is no longer a gift.",
     "working_notes": {"open_questions": ["Who owns the brine?"], "contradictions": []},
 }
-
-
-@pytest.fixture
-def session(engine: Engine):
-    with rolled_back_session(engine) as session:
-        yield session
 
 
 def branching_story(session, actor, world):

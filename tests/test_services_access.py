@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import ColumnElement, Engine
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from dsf_app.errors import Forbidden, NotFound
@@ -17,14 +16,7 @@ from dsf_app.services.access import (
     require_world,
     writable_worlds_clause,
 )
-from tests.factories import make_actor, make_world, rolled_back_session, share
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with rolled_back_session(engine) as session:
-        yield session
-
+from tests.factories import make_actor, make_world, share
 
 PRIVATE, SHARED, PUBLIC = Visibility.PRIVATE, Visibility.SHARED, Visibility.PUBLIC
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from dsf_app.errors import Forbidden, Invalid, NotFound
@@ -19,16 +18,9 @@ from tests.factories import (
     make_segment,
     make_story,
     make_world,
-    rolled_back_session,
     share,
     unique,
 )
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with rolled_back_session(engine) as session:
-        yield session
 
 
 def _record(session: Session, actor: Actor, world: World | None, **links: Any) -> Any:

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from dsf_app.errors import Invalid, NotFound
 from dsf_app.models import AgentKind, Visibility
 from dsf_app.services import chat, runs
-from tests.factories import make_actor, make_story, make_world, rolled_back_session
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with rolled_back_session(engine) as session:
-        yield session
+from tests.factories import make_actor, make_story, make_world
 
 
 def test_the_last_messages_of_a_conversation_oldest_first(session: Session) -> None:

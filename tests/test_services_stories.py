@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from dsf_app.errors import Forbidden, Invalid, NotFound
@@ -18,15 +17,8 @@ from tests.factories import (
     make_segment,
     make_story,
     make_world,
-    rolled_back_session,
     share,
 )
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with rolled_back_session(engine) as session:
-        yield session
 
 
 def test_the_owner_creates_reads_updates_and_deletes_a_story(session: Session) -> None:

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from dsf_app.errors import Invalid, NotFound
 from dsf_app.services import users
-from tests.factories import make_actor, rolled_back_session, unique
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with rolled_back_session(engine) as session:
-        yield session
+from tests.factories import make_actor, unique
 
 
 def test_create_and_find_a_person_by_email_in_any_case(session: Session) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from dsf_app.errors import Forbidden, Invalid, NotFound
@@ -31,16 +31,9 @@ from tests.factories import (
     make_segment,
     make_story,
     make_world,
-    rolled_back_session,
     share,
     unique,
 )
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with rolled_back_session(engine) as session:
-        yield session
 
 
 def test_the_owner_creates_reads_updates_and_deletes_a_world(session: Session) -> None:

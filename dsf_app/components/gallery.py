@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from dsf_app.components.confirm_delete import confirm_delete_dialog
 from dsf_app.components.empty_state import empty_state
 from dsf_app.state.gallery import GalleryItem, GalleryState
 
@@ -178,38 +179,17 @@ def lightbox() -> rx.Component:
 
 
 def delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete this image?"),
-            rx.alert_dialog.description(
-                "“" + GalleryState.delete_label + "” and its stored file are deleted for good. "
-                "Scenes that show it will show nothing in its place.",
-                size="2",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button(
-                        "Keep it",
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=GalleryState.cancel_delete,
-                    )
-                ),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Delete image",
-                        color_scheme="red",
-                        on_click=GalleryState.confirm_delete,
-                        id="confirm-delete-image",
-                    )
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-            max_width="min(28em, 94vw)",
+    return confirm_delete_dialog(
+        title="Delete this image?",
+        description=(
+            "“" + GalleryState.delete_label + "” and its stored file are deleted for good. "
+            "Scenes that show it will show nothing in its place."
         ),
+        confirm_label="Delete image",
+        confirm_id="confirm-delete-image",
         open=GalleryState.delete_open,
+        on_cancel=GalleryState.cancel_delete,
+        on_confirm=GalleryState.confirm_delete,
         on_open_change=GalleryState.set_delete_open,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from dsf_app.components.confirm_delete import confirm_delete_dialog
 from dsf_app.components.empty_state import empty_state
 from dsf_app.components.layout import page_shell
 from dsf_app.components.world_cards import card_grid, card_skeletons
@@ -91,38 +92,17 @@ def create_dialog() -> rx.Component:
 
 
 def delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete “" + WorldsPageState.delete_name + "”?"),
-            rx.alert_dialog.description(
-                "The world, its stories, its images and other files are deleted for good. "
-                "This cannot be undone.",
-                size="2",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button(
-                        "Keep it",
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=WorldsPageState.cancel_delete,
-                    )
-                ),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Delete world",
-                        color_scheme="red",
-                        on_click=WorldsPageState.confirm_delete,
-                        id="confirm-delete",
-                    )
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-            max_width="min(28em, 94vw)",
+    return confirm_delete_dialog(
+        title="Delete “" + WorldsPageState.delete_name + "”?",
+        description=(
+            "The world, its stories, its images and other files are deleted for good. "
+            "This cannot be undone."
         ),
+        confirm_label="Delete world",
+        confirm_id="confirm-delete",
         open=WorldsPageState.delete_open,
+        on_cancel=WorldsPageState.cancel_delete,
+        on_confirm=WorldsPageState.confirm_delete,
     )
 
 

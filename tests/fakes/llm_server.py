@@ -9,22 +9,19 @@ import hashlib
 import json
 import re
 import struct
-import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
+
+from tests.fakes.http_server import DISCONNECTS, FakeHTTPServer, JSONHandler
 
 DEFAULT_MODEL = "dsf-fake-model"
 DEFAULT_EMBEDDING_DIM = 1536
 # Small pieces so that consumers see streaming across many chunks.
 ARGUMENT_CHUNK_CHARS = 8
 TOKEN_PATTERN = re.compile(r"\s*\S+|\s+")
-# Clients that hang up mid-answer (cancelled or killed turns) are expected, not errors.
-DISCONNECTS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 
 
 @dataclass(frozen=True)
@@ -140,120 +137,18 @@ def fake_embedding(text: str, dimensions: int) -> list[float]:
     return [v / norm for v in values]
 
 
-class ScriptedLLM:
-    """An OpenAI-compatible HTTP server on 127.0.0.1 answering from scripted rules."""
-
-    def __init__(
-        self,
-        models: Sequence[str] = (DEFAULT_MODEL,),
-        embedding_dim: int = DEFAULT_EMBEDDING_DIM,
-        default_reply: Reply = Reply("OK."),
-    ) -> None:
-        self.models = list(models)
-        self.embedding_dim = embedding_dim
-        self.default_reply = default_reply
-        self.requests: list[dict[str, Any]] = []
-        self._rules: list[Rule] = []
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("ScriptedLLM is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
-
-    def start(self) -> ScriptedLLM:
-        llm = self
-
-        class Handler(_Handler):
-            scripted = llm
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            # A short poll keeps stop() quick; the default waits up to half a second.
-            kwargs={"poll_interval": 0.05},
-            name="scripted-llm",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> ScriptedLLM:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def on_user(self, pattern: str, then: Sequence[Step]) -> None:
-        """Answer turns whose last user message matches `pattern` (re.search) with `then`, in order.
-
-        Rules are tried in the order they were registered; the first match wins.
-        """
-        with self._lock:
-            self._rules.append(Rule(re.compile(pattern), tuple(then)))
-
-    def reset(self) -> None:
-        """Forget all rules and recorded requests (for a server shared across tests)."""
-        with self._lock:
-            self._rules.clear()
-            self.requests.clear()
-
-    def _record(self, body: dict[str, Any]) -> None:
-        with self._lock:
-            self.requests.append(body)
-
-    def next_step(self, messages: Sequence[dict[str, Any]]) -> Step:
-        """The step answering a chat request with these messages."""
-        user_text, calls_made = _current_turn(messages)
-        if user_text is None:
-            return self.default_reply
-        texts = _searchable_texts(user_text)
-        with self._lock:
-            rule = next(
-                (r for r in self._rules if any(r.pattern.search(t) for t in texts)),
-                None,
-            )
-        if rule is None:
-            return self.default_reply
-        index = _step_index(rule.steps, calls_made)
-        return rule.steps[index] if index < len(rule.steps) else self.default_reply
-
-
-class _Handler(BaseHTTPRequestHandler):
-    scripted: ScriptedLLM
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output quiet."""
+class _Handler(JSONHandler):
+    fake: ScriptedLLM
 
     def do_GET(self) -> None:
         if self.path.rstrip("/") == "/v1/models":
-            self._send_json(200, self._models())
+            self.send_json(200, self._models())
         else:
             self._send_error(404, f"Unknown path {self.path}")
 
     def do_POST(self) -> None:
         try:
-            body = self._read_json()
+            body = self.read_json()
         except ValueError as error:
             self._send_error(400, f"Invalid JSON body: {error}")
             return
@@ -261,32 +156,25 @@ class _Handler(BaseHTTPRequestHandler):
             if self.path == "/v1/chat/completions":
                 self._chat_completions(body)
             elif self.path == "/v1/embeddings":
-                self._send_json(200, self._embeddings(body))
+                self.send_json(200, self._embeddings(body))
             else:
                 self._send_error(404, f"Unknown path {self.path}")
         except DISCONNECTS:
             self.close_connection = True
-
-    def _read_json(self) -> dict[str, Any]:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}")
-        if not isinstance(body, dict):
-            raise ValueError("expected a JSON object")
-        return body
 
     def _models(self) -> dict[str, Any]:
         return {
             "object": "list",
             "data": [
                 {"id": model, "object": "model", "created": 0, "owned_by": "dsf-tests"}
-                for model in self.scripted.models
+                for model in self.fake.models
             ],
         }
 
     def _embeddings(self, body: dict[str, Any]) -> dict[str, Any]:
         inputs = body.get("input", "")
         texts = [inputs] if isinstance(inputs, str) else [str(text) for text in inputs]
-        dimensions = int(body.get("dimensions") or self.scripted.embedding_dim)
+        dimensions = int(body.get("dimensions") or self.fake.embedding_dim)
         return {
             "object": "list",
             "model": body.get("model", ""),
@@ -301,27 +189,19 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
     def _chat_completions(self, body: dict[str, Any]) -> None:
-        self.scripted._record(body)
-        step = self.scripted.next_step(body.get("messages") or [])
+        self.fake._record(body)
+        step = self.fake.next_step(body.get("messages") or [])
         time.sleep(step.delay)
         completion = _Completion(body, step)
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             self._send_sse(completion.chunks(include_usage))
         else:
-            self._send_json(200, completion.response())
-
-    def _send_json(self, status: int, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+            self.send_json(200, completion.response())
 
     def _send_error(self, status: int, message: str) -> None:
         error = {"message": message, "type": "invalid_request_error", "code": None}
-        self._send_json(status, {"error": error})
+        self.send_json(status, {"error": error})
 
     def _send_sse(self, events: Iterator[dict[str, Any]]) -> None:
         self.send_response(200)
@@ -338,6 +218,64 @@ class _Handler(BaseHTTPRequestHandler):
         """One HTTP/1.1 chunk, flushed so the client sees it at once; empty data ends the body."""
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
         self.wfile.flush()
+
+
+class ScriptedLLM(FakeHTTPServer):
+    """An OpenAI-compatible HTTP server on 127.0.0.1 answering from scripted rules."""
+
+    handler_class = _Handler
+
+    def __init__(
+        self,
+        models: Sequence[str] = (DEFAULT_MODEL,),
+        embedding_dim: int = DEFAULT_EMBEDDING_DIM,
+        default_reply: Reply = Reply("OK."),
+    ) -> None:
+        super().__init__()
+        self.models = list(models)
+        self.embedding_dim = embedding_dim
+        self.default_reply = default_reply
+        # The chat-completion bodies received, in order (what the model was sent).
+        self.requests: list[dict[str, Any]] = []  # type: ignore[assignment]
+        self._rules: list[Rule] = []
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/v1"
+
+    def on_user(self, pattern: str, then: Sequence[Step]) -> None:
+        """Answer turns whose last user message matches `pattern` (re.search) with `then`, in order.
+
+        Rules are tried in the order they were registered; the first match wins.
+        """
+        with self.lock:
+            self._rules.append(Rule(re.compile(pattern), tuple(then)))
+
+    def reset(self) -> None:
+        """Forget all rules and recorded requests (for a server shared across tests)."""
+        with self.lock:
+            self._rules.clear()
+            self.requests.clear()
+
+    def _record(self, body: dict[str, Any]) -> None:
+        with self.lock:
+            self.requests.append(body)
+
+    def next_step(self, messages: Sequence[dict[str, Any]]) -> Step:
+        """The step answering a chat request with these messages."""
+        user_text, calls_made = _current_turn(messages)
+        if user_text is None:
+            return self.default_reply
+        texts = _searchable_texts(user_text)
+        with self.lock:
+            rule = next(
+                (r for r in self._rules if any(r.pattern.search(t) for t in texts)),
+                None,
+            )
+        if rule is None:
+            return self.default_reply
+        index = _step_index(rule.steps, calls_made)
+        return rule.steps[index] if index < len(rule.steps) else self.default_reply
 
 
 class _Completion:
