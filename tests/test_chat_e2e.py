@@ -124,6 +124,7 @@ def test_runs_page_lists_the_turn_with_its_tool_calls(
     llm.on_user(tag, then=[ToolCall("world_manager", WORLD), Reply("Drafted.")])
     _send(page, f"draft a world {tag}")
     expect(page.locator(".chat-assistant").last).to_contain_text("Drafted.")
+    expect(page.locator("#chat-cancel")).to_have_count(0)
     page.goto(f"{app_url}/runs")
     run = page.locator(".run-row").first
     expect(run).to_contain_text("end_turn")
