@@ -23,6 +23,13 @@ EXPECTED_TABLES = {
     "chat_message",
     "agent_record",
     "agent_run",
+    "user_session",
+    "sign_in_attempt",
+    "tool_execution",
+    "world_version",
+    "canvas_surface",
+    "canvas_interaction",
+    "suggestion",
 }
 
 

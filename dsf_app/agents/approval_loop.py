@@ -440,7 +440,7 @@ class Orchestrator:
     ) -> None:
         try:
             args = json.loads(arguments) if arguments else {}
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # absurdly deep JSON too
             args = {"raw": arguments[:5000]}
         with session_scope() as session:
             if chat.has_tool_call(session, request.actor, call_id):

@@ -1,0 +1,185 @@
+"""Time from a `canvas_ui` tool call executing on our server to its component being on screen
+in Chromium, while the agent's turn is still running (median and p95 of 50 calls).
+
+    python -m bench.canvas_latency [--runs 50]
+
+Starts a throwaway stack (PostgreSQL, S3, Letta, the app as it ships) and a scripted model with
+the test harness, signs a person up, opens a world with its World Agent, and sends 50 messages;
+each is answered with a canvas_ui call showing a ~20-component scene under a fresh id. The tool's
+execution time is the surface's `updated_at` (set inside the tool); the time on screen is taken
+in the page by a MutationObserver at the next animation frame after the component appears.
+Both clocks are this machine's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import uuid
+from typing import Any
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+from dsf_app import db
+from dsf_app.db import session_scope
+from dsf_app.devstack import stack
+from dsf_app.services import canvas, users, worlds
+from dsf_app.services.actor import Actor
+from dsf_app.settings import get_settings
+from tests.accounts import new_account, sign_up_over_http, use_session
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, FAKE_MODEL
+from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
+from tests.harness.stack import make_home, remove_home, running, settings_for
+
+WARM_UP = 2
+WATCH = """() => {
+  window.__seen = {};
+  new MutationObserver(() => {
+    for (const el of document.querySelectorAll('#canvas [data-canvas-id]')) {
+      const id = el.dataset.canvasId;
+      if (!(id in window.__seen)) {
+        window.__seen[id] = null;
+        requestAnimationFrame(() => { window.__seen[id] = performance.timeOrigin + performance.now(); });
+      }
+    }
+  }).observe(document.body, {subtree: true, childList: true, attributes: true});
+}"""
+
+
+def scene(root_id: str) -> dict[str, Any]:
+    """A typical scene: hero, timeline, three character cards, stats and a choice."""
+    return {
+        "type": "Stack",
+        "id": root_id,
+        "children": [
+            {"type": "Hero", "props": {"title": "The Long Tide", "badge": "Chapter 3"}},
+            {
+                "type": "Timeline",
+                "props": {
+                    "events": [
+                        {"year": 2031 + n, "title": f"Event {n}", "status": "completed"}
+                        for n in range(5)
+                    ]
+                },
+            },
+            {
+                "type": "Grid",
+                "props": {"columns": 3},
+                "children": [
+                    {
+                        "type": "Card",
+                        "props": {"title": name, "subtitle": "Crew", "clickable": True},
+                        "children": [{"type": "Text", "props": {"content": f"{name} dives."}}],
+                    }
+                    for name in ("Mara", "Oren", "Tess")
+                ],
+            },
+            {"type": "Stats", "props": {"items": [{"value": "42%", "label": "Sea rise"}]}},
+            {
+                "type": "ActionBar",
+                "props": {
+                    "actions": [
+                        {"id": "hatch", "label": "Open the hatch"},
+                        {"id": "wait", "label": "Wait", "variant": "branch"},
+                    ]
+                },
+            },
+        ],
+    }
+
+
+def tool_ran_at(actor: Actor, world_id: uuid.UUID) -> float:
+    """When the last canvas_ui call ran: the surface's updated_at, in epoch milliseconds."""
+    with session_scope() as session:
+        surface = canvas.get_surface(session, actor, world_id, "canvas-root")
+        assert surface is not None
+        return surface.updated_at.timestamp() * 1000
+
+
+def one_call(page: Page, llm: ScriptedLLM, actor: Actor, world_id: uuid.UUID, n: int) -> float:
+    root_id = f"bench-{n}-{uuid.uuid4().hex[:6]}"
+    llm.on_user(
+        f"bench {root_id}",
+        then=[
+            ToolCall("canvas_ui", {"target": "canvas-root", "spec": scene(root_id)}),
+            Reply("ok"),
+        ],
+    )
+    page.locator("#chat-input").fill(f"bench {root_id}")
+    page.locator("#chat-input").press("Enter")
+    page.wait_for_function(f"() => window.__seen && window.__seen['{root_id}'] > 0")
+    seen = page.evaluate(f"window.__seen['{root_id}']")
+    expect(page.locator("#chat-cancel")).to_have_count(0)
+    return seen - tool_ran_at(actor, world_id)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=50)
+    args = parser.parse_args()
+
+    home = make_home()
+    try:
+        with ScriptedLLM() as llm:
+            settings = settings_for(
+                home,
+                OPENAI_BASE_URL=llm.base_url,
+                OPENAI_API_KEY="bench-key",
+                DSF_AGENT_MODEL=f"openai-proxy/{FAKE_MODEL}",
+            )
+            os.environ.update(settings.as_env())
+            get_settings.cache_clear()
+            db.get_engine.cache_clear()
+            with (
+                running(settings, stack.start_postgres),
+                running(settings, stack.start_s3),
+                running(settings, stack.start_letta),
+                running(settings, stack.start_app),
+            ):
+                latencies = measure(settings.public_url, llm, args.runs)
+        report(latencies)
+    except BaseException:
+        print(f"logs kept in {home}/logs")
+        raise
+    else:
+        remove_home(home)
+
+
+def measure(app_url: str, llm: ScriptedLLM, runs: int) -> list[float]:
+    account = new_account("Bench Person")
+    token = sign_up_over_http(app_url, account)
+    with session_scope() as session:
+        user = users.get_by_email(session, account.email)
+        assert user is not None
+        actor = Actor.of(user)
+        world_id = worlds.create_world(session, actor, "Bench World", "Tides.").id
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        use_session(context, app_url, token)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{app_url}/worlds/{world_id}")
+        expect(page.locator("#chat-input")).to_be_visible()
+        page.evaluate(WATCH)
+        for n in range(WARM_UP):
+            one_call(page, llm, actor, world_id, -1 - n)
+        latencies = [one_call(page, llm, actor, world_id, n) for n in range(runs)]
+        browser.close()
+    return latencies
+
+
+def report(latencies: list[float]) -> None:
+    ordered = sorted(latencies)
+    p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+    print(
+        f"canvas_ui executed -> component on screen in Chromium, {len(ordered)} calls: "
+        f"median {statistics.median(ordered):.0f} ms, p95 {p95:.0f} ms "
+        f"(min {ordered[0]:.0f}, max {ordered[-1]:.0f})"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""What a person clicked on the canvas, queued for the agent (DESIGN.md section 3): per person,
+world and target at most 100 kept (the oldest dropped), each for 5 minutes; reading them returns
+and — unless peeking — removes them. Kept in PostgreSQL so every backend worker shares one queue.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from dsf_app.canvas.specs import ID_PATTERN
+from dsf_app.errors import Invalid
+from dsf_app.models import CanvasInteraction
+from dsf_app.models.columns import utcnow
+from dsf_app.services.actor import Actor
+
+MAX_QUEUED = 100
+LIFETIME = timedelta(minutes=5)
+MAX_DATA_CHARS = 2_000
+TARGET_PATTERN = re.compile(r"^[a-z0-9-]{1,40}$")
+TYPE_PATTERN = re.compile(r"^[a-z][a-z-]{0,39}$")
+
+
+def as_dict(interaction: CanvasInteraction) -> dict[str, Any]:
+    """The shape the agent reads: {id, timestamp, componentId, interactionType, target, data}."""
+    return {
+        "id": str(interaction.id),
+        "timestamp": interaction.created_at.isoformat(),
+        "componentId": interaction.component_id,
+        "interactionType": interaction.interaction_type,
+        "target": interaction.target,
+        "data": interaction.data,
+    }
+
+
+def _checked(target: str, component_id: str, interaction_type: str, data: Any) -> dict[str, Any]:
+    """The browser sends these; refuse anything that isn't shaped like a canvas interaction."""
+    if not TARGET_PATTERN.fullmatch(target or ""):
+        raise Invalid("An interaction needs a canvas target such as 'canvas-root'.")
+    if not re.fullmatch(ID_PATTERN, component_id or ""):
+        raise Invalid("An interaction needs the id of the component it happened on.")
+    if not TYPE_PATTERN.fullmatch(interaction_type or ""):
+        raise Invalid("An interaction type is a short lower-case word such as 'click'.")
+    data = data if isinstance(data, dict) else {}
+    if len(json.dumps(data, default=str)) > MAX_DATA_CHARS:
+        raise Invalid(f"Interaction data may be at most {MAX_DATA_CHARS} characters of JSON.")
+    return data
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID | None,
+    target: str,
+    component_id: str,
+    interaction_type: str,
+    data: dict[str, Any] | None = None,
+    *,
+    now: datetime | None = None,
+) -> CanvasInteraction:
+    """Queue one interaction, dropping expired ones and all but the newest MAX_QUEUED."""
+    data = _checked(target, component_id, interaction_type, data)
+    now = now or utcnow()
+    interaction = CanvasInteraction(
+        user_id=actor.user_id,
+        world_id=world_id,
+        target=target,
+        component_id=component_id,
+        interaction_type=interaction_type,
+        data=data,
+        created_at=now,
+    )
+    session.add(interaction)
+    session.flush()
+    _prune(session, actor, world_id, target, now)
+    return interaction
+
+
+def _queue(actor: Actor, world_id: uuid.UUID | None) -> list[Any]:
+    return [
+        col(CanvasInteraction.user_id) == actor.user_id,
+        col(CanvasInteraction.world_id).is_not_distinct_from(world_id),
+    ]
+
+
+def _prune(
+    session: Session, actor: Actor, world_id: uuid.UUID | None, target: str, now: datetime
+) -> None:
+    session.execute(
+        delete(CanvasInteraction).where(
+            *_queue(actor, world_id), col(CanvasInteraction.created_at) <= now - LIFETIME
+        )
+    )
+    beyond = (
+        select(CanvasInteraction.id)
+        .where(*_queue(actor, world_id), CanvasInteraction.target == target)
+        .order_by(col(CanvasInteraction.created_at).desc(), col(CanvasInteraction.id).desc())
+        .offset(MAX_QUEUED)
+    )
+    session.execute(delete(CanvasInteraction).where(col(CanvasInteraction.id).in_(beyond)))
+
+
+def take(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID | None,
+    *,
+    peek: bool = False,
+    component_id: str | None = None,
+    interaction_type: str | None = None,
+    target: str | None = None,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The person's unexpired interactions for this world, oldest first, optionally only those
+    of one component, type or target; unless `peek`, the ones returned leave the queue."""
+    now = now or utcnow()
+    query = select(CanvasInteraction).where(
+        *_queue(actor, world_id), col(CanvasInteraction.created_at) > now - LIFETIME
+    )
+    if component_id is not None:
+        query = query.where(CanvasInteraction.component_id == component_id)
+    if interaction_type is not None:
+        query = query.where(CanvasInteraction.interaction_type == interaction_type)
+    if target is not None:
+        query = query.where(CanvasInteraction.target == target)
+    query = query.order_by(col(CanvasInteraction.created_at), col(CanvasInteraction.id))
+    if not peek:
+        # Two readers at once (two workers, a retried call) never both get the same click.
+        query = query.with_for_update(skip_locked=True)
+    found = list(session.exec(query).all())
+    taken = [as_dict(interaction) for interaction in found]
+    if not peek and found:
+        session.execute(
+            delete(CanvasInteraction).where(
+                col(CanvasInteraction.id).in_([interaction.id for interaction in found])
+            )
+        )
+    return taken
