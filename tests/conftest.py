@@ -173,7 +173,9 @@ def dsf_in_process(test_settings: Settings, database_url: str) -> Iterator[Setti
     db.get_engine.cache_clear()
 
 
-@pytest.fixture(scope="session")
+# Per module: sync Playwright keeps an event loop running while it is open, which async tests
+# (pytest-asyncio) cannot share, and no module mixes the two kinds.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

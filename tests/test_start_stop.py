@@ -18,6 +18,7 @@ from dsf_app.devstack import stack
 from dsf_app.models import User
 from dsf_app.settings import REPO_ROOT, Settings
 from dsf_app.storage import AssetStorage
+from tests.accounts import new_account, sign_up_in_browser
 from tests.harness.stack import make_home, remove_home, settings_for
 
 NO_MODEL = {
@@ -73,7 +74,7 @@ def test_start_stop_restart_keeps_data(fresh_home: Path, browser: Browser) -> No
     assert httpx.get(f"{settings.public_url}/health").json()["ok"] is True
 
     page = browser.new_page()
-    page.goto(f"{settings.public_url}/worlds")
+    sign_up_in_browser(page, settings.public_url, new_account())
     expect(page.locator("#model-setup-notice")).to_contain_text("OPENAI_BASE_URL")
     page.close()
 
