@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from letta_client import AsyncLetta
 
+from dsf_app.agents.connection import connect
+from dsf_app.settings import Settings
 from tests.conftest import FAKE_MODEL
 from tests.fakes.llm_server import Reply, ScriptedLLM
 
@@ -13,8 +14,10 @@ def test_letta_health(letta_url: str) -> None:
     assert httpx.get(f"{letta_url}/v1/health/").json()["status"] == "ok"
 
 
-async def test_agent_on_fake_model_replies(letta_url: str, llm: ScriptedLLM) -> None:
-    client = AsyncLetta(base_url=letta_url)
+async def test_agent_on_fake_model_replies(
+    test_settings: Settings, letta_url: str, llm: ScriptedLLM
+) -> None:
+    client = connect(test_settings)
     handles = [model.handle for model in await client.models.list()]
     assert f"openai-proxy/{FAKE_MODEL}" in handles
 
