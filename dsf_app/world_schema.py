@@ -6,9 +6,14 @@ by agent and by hand; the world page and the tools read them through these model
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+def as_strings(value: Any) -> list[str]:
+    """A JSON list as text items for display; anything else as no items."""
+    return [str(item) for item in value] if isinstance(value, list) else []
 
 
 class Open(BaseModel):

@@ -19,3 +19,13 @@ def empty_state(icon: str, title: str, text: str, *children: rx.Component) -> rx
         width="100%",
         class_name="dsf-empty-state",
     )
+
+
+def not_found_state(icon: str, thing: str) -> rx.Component:
+    """The same answer for a missing thing and one the person may not see (nothing leaks)."""
+    return empty_state(
+        icon,
+        f"{thing.capitalize()} not found",
+        f"This {thing} does not exist or is not shared with you.",
+        rx.link("Back to your worlds", href="/worlds"),
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from dsf_app.components.confirm_delete import confirm_delete_dialog
-from dsf_app.components.empty_state import empty_state
+from dsf_app.components.empty_state import empty_state, not_found_state
 from dsf_app.state.gallery import GalleryItem, GalleryState
 
 CATEGORY_COLORS = (
@@ -232,12 +232,7 @@ def world_gallery() -> rx.Component:
             rx.center(rx.spinner(size="3"), padding_y="3em", width="100%"),
             rx.cond(
                 ~GalleryState.found,
-                empty_state(
-                    "globe-lock",
-                    "World not found",
-                    "This world does not exist or is not shared with you.",
-                    rx.link("Back to your worlds", href="/worlds"),
-                ),
+                not_found_state("globe-lock", "world"),
                 rx.cond(
                     GalleryState.items.length() > 0,
                     rx.grid(

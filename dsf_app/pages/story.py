@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dsf_app.components.empty_state import empty_state
+from dsf_app.components.empty_state import empty_state, not_found_state
 from dsf_app.components.layout import page_shell
 from dsf_app.components.story_reader import (
     SERIF,
@@ -22,12 +22,7 @@ S = StoryPageState
 
 
 def not_found() -> rx.Component:
-    return empty_state(
-        "book-x",
-        "Story not found",
-        "This story does not exist or is not shared with you.",
-        rx.link("Back to your worlds", href="/worlds"),
-    )
+    return not_found_state("book-x", "story")
 
 
 def loading() -> rx.Component:

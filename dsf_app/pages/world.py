@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dsf_app.components.empty_state import empty_state
+from dsf_app.components.empty_state import empty_state, not_found_state
 from dsf_app.components.foundation_sections import editor_dialog, foundation_view
 from dsf_app.components.layout import page_shell
 from dsf_app.components.version_history import changelog, diff_view
@@ -19,12 +19,7 @@ S = WorldPageState
 
 
 def not_found() -> rx.Component:
-    return empty_state(
-        "globe-lock",
-        "World not found",
-        "This world does not exist or is not shared with you.",
-        rx.link("Back to your worlds", href="/worlds"),
-    )
+    return not_found_state("globe-lock", "world")
 
 
 def loading() -> rx.Component:

@@ -17,6 +17,7 @@ from dsf_app.state.auth import ActsForPerson
 from dsf_app.state.feedback import done, problem
 from dsf_app.state.refresh import on_change
 from dsf_app.state.routes import route_ids
+from dsf_app.world_schema import as_strings
 
 ROOT = "root"  # the key of the story's opening in `choices`
 
@@ -50,10 +51,6 @@ class ForkView:
     position: int  # the part of the path after which the story forks (0: at its opening)
     after: str
     options: list[OptionView]
-
-
-def _strings(value: Any) -> list[str]:
-    return [str(item) for item in value] if isinstance(value, list) else []
 
 
 class StoryPageState(ActsForPerson, rx.State):
@@ -155,10 +152,10 @@ class StoryPageState(ActsForPerson, rx.State):
     @staticmethod
     def _segment(segment, position: int, starts_branch: bool) -> SegmentView:
         notes = segment.world_evolution if isinstance(segment.world_evolution, dict) else {}
-        introduced = _strings(notes.get("elements_introduced"))
-        applied = _strings(notes.get("rules_applied"))
-        challenged = _strings(notes.get("rules_challenged"))
-        questions = _strings(notes.get("new_questions"))
+        introduced = as_strings(notes.get("elements_introduced"))
+        applied = as_strings(notes.get("rules_applied"))
+        challenged = as_strings(notes.get("rules_challenged"))
+        questions = as_strings(notes.get("new_questions"))
         return SegmentView(
             id=str(segment.id),
             position=position,

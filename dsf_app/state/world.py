@@ -21,7 +21,7 @@ from dsf_app.state.auth import ActsForPerson
 from dsf_app.state.feedback import done, problem, when
 from dsf_app.state.refresh import on_change
 from dsf_app.state.routes import route_ids
-from dsf_app.world_schema import WorldFoundation
+from dsf_app.world_schema import WorldFoundation, as_strings
 
 CHANGELOG_PAGE = 30
 # The editor's form: which fields each kind of section has.
@@ -103,10 +103,6 @@ class PersonView:
     email: str
     name: str
     role: str
-
-
-def _strings(items: Any) -> list[str]:
-    return [str(item) for item in items] if isinstance(items, list) else []
 
 
 class WorldPageState(ActsForPerson, rx.State):
@@ -245,7 +241,7 @@ class WorldPageState(ActsForPerson, rx.State):
     def _show_foundation(self, world: World) -> None:
         foundation = WorldFoundation.model_validate(_lenient(world.foundation))
         self.premise = foundation.core_premise
-        self.focus_areas = _strings(foundation.deep_focus_areas)
+        self.focus_areas = as_strings(foundation.deep_focus_areas)
         self.rules = [
             RuleView(i, r.statement, r.scope, r.certainty, r.implications, r.exceptions)
             for i, r in enumerate(foundation.rules)
@@ -259,9 +255,9 @@ class WorldPageState(ActsForPerson, rx.State):
             for i, e in enumerate(foundation.history.timeline)
         ]
         self.geography, self.culture = foundation.geography, foundation.culture
-        self.constraints = _strings(world.constraints)
-        self.open_questions = _strings(foundation.working_notes.open_questions)
-        self.contradictions = _strings(foundation.working_notes.contradictions)
+        self.constraints = as_strings(world.constraints)
+        self.open_questions = as_strings(foundation.working_notes.open_questions)
+        self.contradictions = as_strings(foundation.working_notes.contradictions)
 
     def _show_changelog(self, world: World) -> None:
         entries = world.changelog if isinstance(world.changelog, list) else []
