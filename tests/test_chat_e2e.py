@@ -7,7 +7,11 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
+from dsf_app.db import session_scope
 from dsf_app.devstack import stack
+from dsf_app.services import worlds
+from dsf_app.services.actor import Actor
+from dsf_app.services.users import create_user
 from dsf_app.settings import Settings
 from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
 
@@ -206,3 +210,33 @@ def test_world_agent_writes_a_story_and_changes_a_rule_on_the_world_page(
     expect(page.get_by_text("Tidal kelp farms supply half the electricity.").first).to_be_visible()
     page.get_by_role("tab", name="History").click()
     expect(page.locator("#changelog")).to_contain_text("Solar recovered after the storm decade.")
+
+
+def test_a_forged_world_id_is_refused_and_shown(
+    signed_in_page: Page, llm: ScriptedLLM, dsf_in_process: Settings
+) -> None:
+    with session_scope() as session:
+        victim = Actor(create_user(session, f"{_tag()}@example.test", "Victim").id)
+        theirs = worlds.create_world(session, victim, "Sunken Archive", "Not yours.").id
+    page, tag = signed_in_page, _tag()
+    forged = {
+        "operation": "update",
+        "world_id": str(theirs),
+        "updates": [
+            {"path": "core_premise", "operation": "update", "value": "Mine now", "reason": "x"}
+        ],
+    }
+    llm.on_user(
+        tag, then=[ToolCall("world_manager", forged), Reply("I could not change that world.")]
+    )
+    _send(page, f"take over the archive {tag}")
+
+    tool = page.locator(".chat-tool[data-tool='world_manager']")
+    expect(tool).to_have_attribute("data-status", "error")
+    tool.locator("summary").click()
+    expect(tool).to_contain_text(f"No world with id {theirs}")
+    expect(tool).not_to_contain_text("Sunken Archive")
+    expect(page.locator(".chat-assistant").last).to_contain_text("I could not change that world.")
+    with session_scope() as session:
+        untouched = worlds.get_world(session, victim, theirs)
+    assert (untouched.version, untouched.foundation) == (1, {})
