@@ -8,6 +8,7 @@ import reflex as rx
 
 from dsf_app.components.confirm_delete import confirm_delete_dialog
 from dsf_app.components.empty_state import empty_state, not_found_state
+from dsf_app.components.url_page import url_page_view
 from dsf_app.state.gallery import GalleryItem, GalleryState
 
 CATEGORY_COLORS = (
@@ -227,29 +228,26 @@ def pager() -> rx.Component:
 def world_gallery() -> rx.Component:
     """The grid (or its empty state), pager and dialogs for the world in the URL."""
     return rx.box(
-        rx.cond(
-            GalleryState.loading,
-            rx.center(rx.spinner(size="3"), padding_y="3em", width="100%"),
-            rx.cond(
-                ~GalleryState.found,
-                not_found_state("globe-lock", "world"),
-                rx.cond(
-                    GalleryState.items.length() > 0,
-                    rx.grid(
-                        rx.foreach(GalleryState.items, tile),
-                        columns=rx.breakpoints(initial="1", xs="2", md="3", lg="4"),
-                        gap="1em",
-                        width="100%",
-                        id="gallery-grid",
-                    ),
-                    empty_state(
-                        "images",
-                        "No images yet",
-                        "Ask the World Agent for a portrait, a landscape or a scene, and the "
-                        "images it makes for this world appear here.",
-                    ),
+        url_page_view(
+            GalleryState,
+            loading=rx.center(rx.spinner(size="3"), padding_y="3em", width="100%"),
+            found=rx.cond(
+                GalleryState.items.length() > 0,
+                rx.grid(
+                    rx.foreach(GalleryState.items, tile),
+                    columns=rx.breakpoints(initial="1", xs="2", md="3", lg="4"),
+                    gap="1em",
+                    width="100%",
+                    id="gallery-grid",
+                ),
+                empty_state(
+                    "images",
+                    "No images yet",
+                    "Ask the World Agent for a portrait, a landscape or a scene, and the "
+                    "images it makes for this world appear here.",
                 ),
             ),
+            not_found=not_found_state("globe-lock", "world"),
         ),
         pager(),
         lightbox(),

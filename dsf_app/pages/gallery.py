@@ -6,6 +6,7 @@ import reflex as rx
 
 from dsf_app.components.gallery import world_gallery
 from dsf_app.components.layout import page_shell
+from dsf_app.components.url_page import is_current
 from dsf_app.state.gallery import GalleryState
 
 ROUTE = "/worlds/[world_id]/gallery"
@@ -15,7 +16,7 @@ ON_LOAD = [GalleryState.load]
 def gallery_page() -> rx.Component:
     return page_shell(
         rx.cond(
-            GalleryState.found,
+            is_current(GalleryState) & GalleryState.found,
             rx.vstack(
                 rx.link(
                     rx.hstack(

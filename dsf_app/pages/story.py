@@ -14,6 +14,7 @@ from dsf_app.components.story_reader import (
     segment_article,
     segment_editor,
 )
+from dsf_app.components.url_page import url_page_view
 from dsf_app.state.story import StoryPageState
 
 ROUTE = "/worlds/[world_id]/stories/[story_id]"
@@ -105,6 +106,6 @@ def reader_view() -> rx.Component:
 
 def story_page() -> rx.Component:
     return page_shell(
-        rx.cond(S.loading, loading(), rx.cond(S.found, reader_view(), not_found())),
+        url_page_view(S, loading=loading(), found=reader_view(), not_found=not_found()),
         chat_agent="World Agent",
     )

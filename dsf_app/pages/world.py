@@ -8,6 +8,7 @@ import reflex as rx
 from dsf_app.components.empty_state import empty_state, not_found_state
 from dsf_app.components.foundation_sections import editor_dialog, foundation_view
 from dsf_app.components.layout import page_shell
+from dsf_app.components.url_page import url_page_view
 from dsf_app.components.version_history import changelog, diff_view
 from dsf_app.components.world_cards import state_badge
 from dsf_app.components.world_sharing import sharing_view
@@ -152,6 +153,6 @@ def world_view() -> rx.Component:
 
 def world_page() -> rx.Component:
     return page_shell(
-        rx.cond(S.loading, loading(), rx.cond(S.found, world_view(), not_found())),
+        url_page_view(S, loading=loading(), found=world_view(), not_found=not_found()),
         chat_agent="World Agent",
     )

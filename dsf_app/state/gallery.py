@@ -18,6 +18,7 @@ from dsf_app.state.auth import ActsForPerson
 from dsf_app.state.feedback import done, problem, when
 from dsf_app.state.refresh import on_change
 from dsf_app.state.routes import route_ids
+from dsf_app.state.url_page import UrlPage
 
 PAGE_SIZE = 24
 GALLERY_SUFFIX = "/gallery"
@@ -53,11 +54,9 @@ def gallery_world_id(path: str) -> uuid.UUID | None:
     return world_id
 
 
-class GalleryState(ActsForPerson, rx.State):
+class GalleryState(ActsForPerson, UrlPage, rx.State):
     world_key: str = ""
     world_name: str = ""
-    found: bool = False
-    loading: bool = True
     can_delete: bool = False
     items: list[GalleryItem] = []
     page: int = 1
@@ -85,7 +84,7 @@ class GalleryState(ActsForPerson, rx.State):
     def load(self):
         """on_load: the first page of the world's images."""
         self.page, self.viewing, self.delete_id = 1, -1, ""
-        self.loading = True
+        self._start_loading()
         yield
         yield from self._fetch(quiet=False)
 

@@ -17,6 +17,7 @@ from dsf_app.state.auth import ActsForPerson
 from dsf_app.state.feedback import done, problem
 from dsf_app.state.refresh import on_change
 from dsf_app.state.routes import route_ids
+from dsf_app.state.url_page import UrlPage
 from dsf_app.world_schema import as_strings
 
 ROOT = "root"  # the key of the story's opening in `choices`
@@ -53,9 +54,7 @@ class ForkView:
     options: list[OptionView]
 
 
-class StoryPageState(ActsForPerson, rx.State):
-    loading: bool = True
-    found: bool = False
+class StoryPageState(ActsForPerson, UrlPage, rx.State):
     story_key: str = ""
     world_key: str = ""
     title: str = ""
@@ -79,8 +78,7 @@ class StoryPageState(ActsForPerson, rx.State):
     @rx.event
     def load(self):
         """on_load: the story in the URL from its first page, following first branches."""
-        self.loading = True
-        self.found = False
+        self._start_loading()
         self.page = 1
         self.choices = {}
         self.edit_open = False

@@ -21,6 +21,7 @@ from dsf_app.state.auth import ActsForPerson
 from dsf_app.state.feedback import done, problem, when
 from dsf_app.state.refresh import on_change
 from dsf_app.state.routes import route_ids
+from dsf_app.state.url_page import UrlPage
 from dsf_app.world_schema import WorldFoundation, as_strings
 
 CHANGELOG_PAGE = 30
@@ -105,9 +106,7 @@ class PersonView:
     role: str
 
 
-class WorldPageState(ActsForPerson, rx.State):
-    loading: bool = True
-    found: bool = False
+class WorldPageState(ActsForPerson, UrlPage, rx.State):
     world_key: str = ""
     name: str = ""
     description: str = ""
@@ -153,8 +152,7 @@ class WorldPageState(ActsForPerson, rx.State):
     @rx.event
     def load(self):
         """on_load: the world named in the URL, or the "not found" state."""
-        self.loading = True
-        self.found = False
+        self._start_loading()
         self.diff_rows, self.diff_checked = [], False
         self.changelog_shown = CHANGELOG_PAGE
         self.editor_open = False
