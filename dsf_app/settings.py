@@ -117,6 +117,12 @@ class Settings(BaseSettings):
         alias="DSF_SESSION_DAYS",
         description="Days a sign-in lasts before the person must sign in again.",
     )
+    signup_limit_exempt: str = Field(
+        "",
+        alias="DSF_SIGNUP_LIMIT_EXEMPT",
+        description="Comma-separated client addresses the sign-up limit (10 per address per "
+        "hour) does not apply to, e.g. a trusted office proxy; the test stack exempts 127.0.0.1.",
+    )
     google_client_id: str = Field(
         "", alias="GOOGLE_CLIENT_ID", description="Google OAuth client id; enables Google sign-in."
     )
@@ -193,6 +199,10 @@ class Settings(BaseSettings):
                 self.openai_base_url,
             )
         )
+
+    @property
+    def signup_limit_exempt_addresses(self) -> frozenset[str]:
+        return frozenset(a.strip() for a in self.signup_limit_exempt.split(",") if a.strip())
 
     def as_env(self) -> dict[str, str]:
         """These settings as environment variables, for a child process that must share them."""

@@ -1,5 +1,6 @@
 """Sign-in with Google (OpenID Connect) and GitHub against a local identity provider: the full
-redirect flow, linking by verified email only, refused or forged `state`, and people kept apart.
+redirect flow, linking by verified email only (where the verified owner takes over an account
+someone else may have signed up for), refused or forged `state`, and people kept apart.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from tests.accounts import (
     SESSION_COOKIE,
     new_account,
     path_is,
+    sign_in_over_http,
     sign_up_in_browser,
     sign_up_over_http,
+    use_session,
 )
 from tests.fakes.oidc_provider import FakeOIDCProvider, Person
 
@@ -88,10 +91,12 @@ def test_google_sign_in_creates_the_account_and_returns_where_the_person_was_goi
 def test_verified_google_email_links_to_the_existing_email_account(
     browser: Browser, page: Page, app_url: str, oidc_provider: FakeOIDCProvider, engine: Engine
 ) -> None:
+    # Whoever signed up with this email never proved it was theirs: it could be someone who
+    # registered another person's address first, to keep a way in once its owner arrives.
     account = new_account("Katherine Johnson")
-    sign_up_over_http(app_url, account)
+    sign_up_token = sign_up_over_http(app_url, account)
     before = user_by_email(engine, account.email)
-    assert before is not None
+    assert before is not None and not before.email_verified
 
     oidc_provider.sign_in_as(someone("K. Johnson", email=account.email.upper()))
     continue_with(page, app_url, "Google")
@@ -114,15 +119,50 @@ def test_verified_google_email_links_to_the_existing_email_account(
         expect(again.locator("#account-name")).to_have_text("Katherine Johnson")
     finally:
         other.close()
-    # And the password still works.
-    assert (
-        httpx.post(
-            f"{app_url}/auth/signin",
-            data={"email": account.email, "password": account.password},
-            headers={"Origin": app_url},
-        ).headers["location"]
-        == "/worlds"
-    )
+
+    # The verified owner now holds the account alone: the password chosen at sign-up no longer
+    # signs in, and the session started at sign-up has ended.
+    assert after.password_hash is None
+    refused = sign_in_over_http(app_url, account.email, account.password)
+    assert "error=credentials" in refused.headers["location"]
+    assert SESSION_COOKIE not in refused.cookies
+    stale = browser.new_context()
+    try:
+        use_session(stale, app_url, sign_up_token)
+        stale_page = stale.new_page()
+        stale_page.goto(f"{app_url}/worlds")
+        expect(stale_page).to_have_url(path_is(app_url, "/signin"))
+    finally:
+        stale.close()
+    # The owner's own session, started through Google, goes on.
+    page.reload()
+    expect(page.locator("#account-name")).to_have_text("Katherine Johnson")
+
+
+def test_linking_github_to_a_verified_account_ends_no_session(
+    browser: Browser, page: Page, app_url: str, oidc_provider: FakeOIDCProvider, engine: Engine
+) -> None:
+    person = someone("Dorothy Vaughan")
+    oidc_provider.sign_in_as(person)
+    continue_with(page, app_url, "Google")
+    expect(page.locator("#account-name")).to_have_text("Dorothy Vaughan")
+
+    oidc_provider.sign_in_as(someone("dvaughan", email=person.email))
+    other = browser.new_context()
+    try:
+        on_github = other.new_page()
+        continue_with(on_github, app_url, "GitHub")
+        expect(on_github.locator("#account-name")).to_have_text("Dorothy Vaughan")
+    finally:
+        other.close()
+    user = user_by_email(engine, person.email or "")
+    assert user is not None
+    with Session(engine) as db:
+        links = db.exec(select(OAuthAccount).where(OAuthAccount.user_id == user.id)).all()
+    assert sorted(link.provider for link in links) == ["github", "google"]
+    # The email was verified already, so linking another provider takes nothing from anyone.
+    page.reload()
+    expect(page.locator("#account-name")).to_have_text("Dorothy Vaughan")
 
 
 def test_an_unverified_email_never_links_or_creates_an_account(

@@ -18,6 +18,7 @@ class Problem(StrEnum):
     PASSWORD_SHORT = "password_short"
     PASSWORD_LONG = "password_long"
     RATE_LIMITED = "rate_limited"
+    SIGNUP_LIMITED = "signup_limited"
     OAUTH_STATE = "oauth_state"
     OAUTH_REFUSED = "oauth_refused"
     OAUTH_UNVERIFIED = "oauth_unverified"
@@ -67,6 +68,8 @@ def describe(
         Problem.PASSWORD_SHORT: "That password is too short; choose at least 8 characters.",
         Problem.PASSWORD_LONG: "That password is too long; use at most 200 characters.",
         Problem.RATE_LIMITED: f"Too many failed sign-in attempts. Try again in {wait}.",
+        Problem.SIGNUP_LIMITED: "Too many sign-ups from your network address in the last hour. "
+        f"Try again in {wait}, or sign in if you already have an account.",
         Problem.OAUTH_STATE: "The sign-in could not be verified: it expired or did not start "
         "in this browser. Start again with the button below.",
         Problem.OAUTH_REFUSED: f"{who} did not complete the sign-in. Try again, or use your "

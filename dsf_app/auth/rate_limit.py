@@ -1,5 +1,7 @@
-"""The limit on failed sign-ins: 5 per email and 20 per network address in 15 minutes. Attempts
-are rows in PostgreSQL, so every backend worker counts the same ones."""
+"""Limits on attempts: 5 failed sign-ins per email and 20 per network address in 15 minutes, and
+10 sign-ups per network address in an hour. Attempts are rows in PostgreSQL, so every backend
+worker counts the same ones; each limit counts only the rows under its own key ("email:…",
+"ip:…", "signup-ip:…"), so the kinds share one table without mixing."""
 
 from __future__ import annotations
 
@@ -13,53 +15,82 @@ from sqlmodel import Session, select
 from dsf_app.auth.problems import Problem, SignInRefused
 from dsf_app.models import SignInAttempt
 from dsf_app.models.columns import utcnow
+from dsf_app.settings import get_settings
 
-WINDOW = timedelta(minutes=15)
-# Rows older than this are deleted as new ones arrive; nothing reads them.
+SIGN_IN_WINDOW = timedelta(minutes=15)
+SIGN_UP_WINDOW = timedelta(hours=1)
+SIGN_UPS_PER_ADDRESS = 10
+# Rows older than this are deleted as new ones arrive; no window reaches back this far.
 KEEP = timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class Limit:
     key: str
-    max_failures: int
+    max_attempts: int
+    window: timedelta
+    # What the refusal says (and so what the sign-in page shows) once the limit is reached.
+    problem: Problem
+    # Sign-ups count whether or not they made an account (a refused one still tells whether the
+    # email has one); sign-ins count only failures.
+    counts_successes: bool = False
     # A successful sign-in clears an email's failures (its owner got in); an address's are kept,
     # or one account of the attacker's own would reset the count for every other guess.
-    reset_by_success: bool
+    reset_by_success: bool = False
 
 
-def limits(email: str, ip: str | None) -> list[Limit]:
-    found = [Limit(f"email:{email}", 5, True)]
+def sign_in_limits(email: str, ip: str | None) -> list[Limit]:
+    found = [
+        Limit(f"email:{email}", 5, SIGN_IN_WINDOW, Problem.RATE_LIMITED, reset_by_success=True)
+    ]
     if ip:
-        found.append(Limit(f"ip:{ip}", 20, False))
+        found.append(Limit(f"ip:{ip}", 20, SIGN_IN_WINDOW, Problem.RATE_LIMITED))
     return found
 
 
-def check(db: Session, email: str, ip: str | None) -> None:
-    """SignInRefused (saying when to retry) if the email or the address has used up its failed
-    attempts in the last 15 minutes."""
-    now = utcnow()
-    waits: list[timedelta] = []
-    for limit in limits(email, ip):
-        failures = _recent_failures(db, limit, now)
-        if len(failures) >= limit.max_failures:
-            # Another attempt is allowed once enough of these failures have left the window.
-            waits.append(failures[len(failures) - limit.max_failures] + WINDOW - now)
-    if waits:
-        minutes = max(1, math.ceil(max(waits).total_seconds() / 60))
-        raise SignInRefused(Problem.RATE_LIMITED, retry_minutes=minutes)
+def sign_up_limits(ip: str | None) -> list[Limit]:
+    if not ip or ip in get_settings().signup_limit_exempt_addresses:
+        return []
+    return [
+        Limit(
+            f"signup-ip:{ip}",
+            SIGN_UPS_PER_ADDRESS,
+            SIGN_UP_WINDOW,
+            Problem.SIGNUP_LIMITED,
+            counts_successes=True,
+        )
+    ]
 
 
-def record(db: Session, email: str, ip: str | None, *, succeeded: bool) -> None:
+def check(db: Session, limits: list[Limit]) -> None:
+    """SignInRefused (saying when to retry) if any of `limits` has used up its attempts within
+    its window; the longest wait wins."""
     now = utcnow()
-    for limit in limits(email, ip):
+    worst: tuple[timedelta, Limit] | None = None
+    for limit in limits:
+        attempts = _recent_attempts(db, limit, now)
+        if len(attempts) >= limit.max_attempts:
+            # Another attempt is allowed once enough of these have left the window.
+            wait = attempts[len(attempts) - limit.max_attempts] + limit.window - now
+            if worst is None or wait > worst[0]:
+                worst = (wait, limit)
+    if worst is not None:
+        wait, limit = worst
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        raise SignInRefused(limit.problem, retry_minutes=minutes)
+
+
+def record(db: Session, limits: list[Limit], *, succeeded: bool) -> None:
+    now = utcnow()
+    for limit in limits:
         db.add(SignInAttempt(key=limit.key, succeeded=succeeded, at=now))
     db.exec(delete(SignInAttempt).where(SignInAttempt.at < now - KEEP))  # type: ignore[call-overload]
     db.flush()
 
 
-def _recent_failures(db: Session, limit: Limit, now: datetime) -> list[datetime]:
-    since = now - WINDOW
+def _recent_attempts(db: Session, limit: Limit, now: datetime) -> list[datetime]:
+    """When the attempts that count against `limit` were made, oldest first."""
+    since = now - limit.window
     if limit.reset_by_success:
         last_success = db.exec(
             select(func.max(SignInAttempt.at)).where(
@@ -69,14 +100,7 @@ def _recent_failures(db: Session, limit: Limit, now: datetime) -> list[datetime]
         ).one()
         if last_success is not None and last_success > since:
             since = last_success
-    return list(
-        db.exec(
-            select(SignInAttempt.at)
-            .where(
-                SignInAttempt.key == limit.key,
-                SignInAttempt.succeeded.is_(False),  # type: ignore[attr-defined]
-                SignInAttempt.at > since,
-            )
-            .order_by(SignInAttempt.at)  # type: ignore[arg-type]
-        ).all()
-    )
+    query = select(SignInAttempt.at).where(SignInAttempt.key == limit.key, SignInAttempt.at > since)
+    if not limit.counts_successes:
+        query = query.where(SignInAttempt.succeeded.is_(False))  # type: ignore[attr-defined]
+    return list(db.exec(query.order_by(SignInAttempt.at)).all())  # type: ignore[arg-type]

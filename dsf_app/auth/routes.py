@@ -114,9 +114,14 @@ class Visit:
 
 
 def _sign_up(name: str, email: str, password: str, visit: Visit) -> str:
+    # A refused attempt still counts toward the address's limit, so it is committed before the
+    # refusal is raised.
     with session_scope() as db:
-        user = accounts.sign_up(db, name=name, email=email, password=password)
-        return visit.start_session(db, user)
+        user = accounts.sign_up(db, name=name, email=email, password=password, ip=visit.ip)
+        token = visit.start_session(db, user) if user else None
+    if token is None:
+        raise SignInRefused(Problem.EMAIL_TAKEN)
+    return token
 
 
 def _sign_in(email: str, password: str, visit: Visit) -> str:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from dsf_app.models import User, UserSession
@@ -61,6 +63,19 @@ def revoke(db: Session, token: str | None) -> None:
         row.revoked_at = utcnow()
         db.add(row)
         db.flush()
+
+
+def revoke_all(db: Session, user_id: uuid.UUID) -> None:
+    """End every session of a person, wherever it was started."""
+    db.exec(
+        update(UserSession)
+        .where(
+            UserSession.user_id == user_id,
+            UserSession.revoked_at.is_(None),  # type: ignore[union-attr]
+        )
+        .values(revoked_at=utcnow())
+    )  # type: ignore[call-overload]
+    db.flush()
 
 
 def token_from_cookies(cookie_header: str) -> str | None:
