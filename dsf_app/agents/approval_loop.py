@@ -117,17 +117,22 @@ class Orchestrator:
         parent_call_id: str | None = None,
     ) -> TurnFinished:
         """Store the message, run the turn to its end, and record it; never raises DSFError."""
-        with session_scope() as session:
-            if parent_call_id is None:
-                chat.append_message(
-                    session,
-                    request.actor,
-                    request.world_id,
-                    "user",
-                    request.text,
-                    "user",
-                    story_id=request.story_id,
-                )
+        if parent_call_id is None:
+            try:
+                with session_scope() as session:
+                    chat.append_message(
+                        session,
+                        request.actor,
+                        request.world_id,
+                        "user",
+                        request.text,
+                        "user",
+                        story_id=request.story_id,
+                    )
+            except DSFError as exc:  # e.g. a world the person may not see: no turn at all
+                refused = TurnFinished("error", str(exc))
+                await emit(refused)
+                return refused
         tally = _Tally()
         attributes = {
             "dsf.agent_kind": request.kind.value,

@@ -18,9 +18,16 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from dsf_app.errors import NotFound
 from dsf_app.models import Story, StorySegment, World
 from dsf_app.services import validation
-from dsf_app.services.access import Permission, access_level, require_story, require_world
+from dsf_app.services.access import (
+    Permission,
+    access_level,
+    not_visible,
+    require_story,
+    require_world,
+)
 from dsf_app.services.actor import Actor
 
 PAGE_SIZE = 40
@@ -113,7 +120,9 @@ class Outline:
         return " ".join(words[:8]) + ("…" if len(words) > 8 else "")
 
     def leaf_path_through(self, segment_id: uuid.UUID) -> dict[uuid.UUID | None, uuid.UUID]:
-        """The choices that put `segment_id` on the path."""
+        """The choices that put `segment_id` on the path; NotFound if it is not in this story."""
+        if segment_id not in self.nodes:
+            raise NotFound(not_visible("segment", segment_id))
         choices: dict[uuid.UUID | None, uuid.UUID] = {}
         at: uuid.UUID | None = segment_id
         while at is not None:

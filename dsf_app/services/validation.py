@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from dsf_app.errors import Invalid
+from dsf_app.errors import Invalid, NotFound
 
 MAX_PAGE = 200
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -39,6 +40,14 @@ def text(
             f"The {what} is {len(cleaned)} characters long; shorten it to at most {max_length}."
         )
     return cleaned
+
+
+def identifier(value: str, *, what: str) -> uuid.UUID:
+    """An id that came from the browser; an empty or malformed one names nothing visible."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise NotFound(f"That {what} does not exist or is not visible to you.") from exc
 
 
 def email(value: str) -> str:

@@ -11,10 +11,10 @@ from typing import Any
 import reflex as rx
 
 from dsf_app.db import session_scope
-from dsf_app.errors import DSFError, Forbidden
+from dsf_app.errors import DSFError
 from dsf_app.models import CanvasMode
 from dsf_app.services import canvas, interactions
-from dsf_app.state.auth import ActsForPerson
+from dsf_app.state.auth import ActsForPerson, current_actor
 from dsf_app.state.chat import ChatState
 from dsf_app.state.feedback import problem
 from dsf_app.state.refresh import on_change
@@ -44,9 +44,8 @@ class CanvasState(ActsForPerson, rx.State):
     @rx.event
     def load(self) -> None:
         """on_mount of the canvas: the surfaces of this page's world."""
-        try:
-            actor = self.actor()
-        except Forbidden:
+        actor = current_actor(self)
+        if actor is None:
             return
         with session_scope() as session:
             surfaces = canvas.list_surfaces(session, actor, self._world_id())

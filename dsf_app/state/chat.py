@@ -32,7 +32,7 @@ from dsf_app.db import session_scope
 from dsf_app.errors import DSFError
 from dsf_app.models import AgentKind, AgentRun, ChatMessage
 from dsf_app.services import chat
-from dsf_app.state.auth import ActsForPerson
+from dsf_app.state.auth import ActsForPerson, current_actor
 from dsf_app.state.refresh import refresh_events
 from dsf_app.state.routes import route_ids
 
@@ -136,25 +136,29 @@ class ChatState(ActsForPerson, rx.State):
         _, world_id, _ = self._context()
         if self.busy and self.loaded_for == str(world_id or ""):
             return  # a reload mid-turn: the running turn keeps streaming into this list
-        try:
-            actor = self.actor()
-        except DSFError:
+        actor = current_actor(self)
+        if actor is None:
             return
-        with session_scope() as session:
-            messages = chat.list_messages(session, actor, world_id, limit=HISTORY_LIMIT)
-            unfinished = session.exec(
-                select(AgentRun.id)
-                .where(AgentRun.user_id == actor.user_id, AgentRun.world_id == world_id)
-                .where(col(AgentRun.ended_at).is_(None))
-                .where(col(AgentRun.agent_kind) != AgentKind.EXPERIENCE)
-            ).first()
+        self.loaded_for = str(world_id or "")
+        try:
+            with session_scope() as session:
+                messages = chat.list_messages(session, actor, world_id, limit=HISTORY_LIMIT)
+                unfinished = session.exec(
+                    select(AgentRun.id)
+                    .where(AgentRun.user_id == actor.user_id, AgentRun.world_id == world_id)
+                    .where(col(AgentRun.ended_at).is_(None))
+                    .where(col(AgentRun.agent_kind) != AgentKind.EXPERIENCE)
+                ).first()
+        except DSFError:
+            # A world the person may not see: the page says so; the chat stays empty.
+            self.items, self.last_prompt, self.can_retry = [], "", False
+            return
         self.items = [item_from_message(message) for message in messages]
         prompts = [message.content for message in messages if message.message_type == "user"]
         self.last_prompt = prompts[-1] if prompts else ""
         self.can_retry = unfinished is not None or bool(
             self.items and self.items[-1].role == "error"
         )
-        self.loaded_for = str(world_id or "")
 
     @rx.event
     def set_draft(self, value: str) -> None:

@@ -12,9 +12,9 @@ import reflex as rx
 from dsf_app.db import session_scope
 from dsf_app.errors import DSFError, Forbidden
 from dsf_app.models import Asset, AssetType
-from dsf_app.services import asset_files, assets, worlds
+from dsf_app.services import asset_files, assets, validation, worlds
 from dsf_app.services.access import Permission, require_world
-from dsf_app.state.auth import ActsForPerson
+from dsf_app.state.auth import ActsForPerson, current_actor
 from dsf_app.state.feedback import done, problem, when
 from dsf_app.state.refresh import on_change
 from dsf_app.state.routes import route_ids
@@ -100,9 +100,8 @@ class GalleryState(ActsForPerson, UrlPage, rx.State):
             return
         if str(world_id) != self.world_key:
             self.page, self.viewing = 1, -1
-        try:
-            actor = self.actor()
-        except Forbidden:
+        actor = current_actor(self)
+        if actor is None:
             self.loading = False
             return
         try:
@@ -204,7 +203,10 @@ class GalleryState(ActsForPerson, UrlPage, rx.State):
             actor = self.actor()
             with session_scope() as session:
                 await asset_files.delete_with_bytes(
-                    session, actor, asset_files.asset_storage(), uuid.UUID(asset_id)
+                    session,
+                    actor,
+                    asset_files.asset_storage(),
+                    validation.identifier(asset_id, what="image"),
                 )
         except DSFError as exc:
             self.deleting = False

@@ -10,10 +10,10 @@ from typing import Any
 import reflex as rx
 
 from dsf_app.db import session_scope
-from dsf_app.errors import DSFError, Forbidden, NotFound
-from dsf_app.services import canvas, exports, reader, stories
+from dsf_app.errors import DSFError, NotFound
+from dsf_app.services import canvas, exports, reader, stories, validation
 from dsf_app.services.access import not_visible
-from dsf_app.state.auth import ActsForPerson
+from dsf_app.state.auth import ActsForPerson, current_actor
 from dsf_app.state.feedback import done, problem
 from dsf_app.state.refresh import on_change
 from dsf_app.state.routes import route_ids
@@ -98,9 +98,8 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
         if story_id is None or (not initial and str(story_id) != self.story_key):
             self.loading = False
             return
-        try:
-            actor = self.actor()
-        except Forbidden:
+        actor = current_actor(self)
+        if actor is None:
             self.loading = False
             return
         try:
@@ -111,8 +110,8 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
                 if view.story.world_id != world_id:
                     raise NotFound(not_visible("story", story_id))
         except DSFError as exc:
-            self.loading = False
-            self.found = False
+            # Nothing shown, so nothing for the page's buttons to act on.
+            self.loading, self.found, self.story_key = False, False, ""
             if not initial:
                 yield problem(exc)
             return
@@ -183,7 +182,9 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
         """Keep the choices that lead to `target`, so paging stays on its branch."""
         try:
             with session_scope() as session:
-                story = stories.get_story(session, self.actor(), uuid.UUID(self.story_key))
+                story = stories.get_story(
+                    session, self.actor(), validation.identifier(self.story_key, what="story")
+                )
                 chosen = reader.outline(session, story.id).leaf_path_through(target)
         except DSFError:
             return
@@ -230,7 +231,7 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
                 stories.update_segment(
                     session,
                     self.actor(),
-                    uuid.UUID(self.edit_id),
+                    validation.identifier(self.edit_id, what="segment"),
                     title=str(form.get("title", "")),
                     content=content,
                 )
@@ -248,7 +249,10 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
         try:
             with session_scope() as session:
                 name, text = exports.story_markdown(
-                    session, self.actor(), uuid.UUID(self.story_key), self._choices()
+                    session,
+                    self.actor(),
+                    validation.identifier(self.story_key, what="story"),
+                    self._choices(),
                 )
         except DSFError as exc:
             yield problem(exc)
@@ -260,7 +264,10 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
         try:
             with session_scope() as session:
                 name, data = exports.story_epub(
-                    session, self.actor(), uuid.UUID(self.story_key), self._choices()
+                    session,
+                    self.actor(),
+                    validation.identifier(self.story_key, what="story"),
+                    self._choices(),
                 )
         except DSFError as exc:
             yield problem(exc)

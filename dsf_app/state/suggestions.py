@@ -9,10 +9,10 @@ import uuid
 import reflex as rx
 
 from dsf_app.db import session_scope
-from dsf_app.errors import DSFError, Forbidden, Invalid
+from dsf_app.errors import DSFError
 from dsf_app.models import Suggestion
-from dsf_app.services import suggestions
-from dsf_app.state.auth import ActsForPerson
+from dsf_app.services import suggestions, validation
+from dsf_app.state.auth import ActsForPerson, current_actor
 from dsf_app.state.chat import ChatState
 from dsf_app.state.feedback import problem
 from dsf_app.state.refresh import on_change
@@ -40,13 +40,6 @@ def _view(suggestion: Suggestion) -> SuggestionView:
     )
 
 
-def _suggestion_id(text: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text)
-    except ValueError as exc:
-        raise Invalid("That suggestion is no longer available.") from exc
-
-
 class SuggestionsState(ActsForPerson, rx.State):
     items: list[SuggestionView] = []
 
@@ -56,9 +49,8 @@ class SuggestionsState(ActsForPerson, rx.State):
     @rx.event
     def load(self) -> None:
         """on_mount of the suggestions: the open ones for this page's world."""
-        try:
-            actor = self.actor()
-        except Forbidden:
+        actor = current_actor(self)
+        if actor is None:
             return
         with session_scope() as session:
             found = suggestions.list_open(session, actor, self._world_id())
@@ -74,7 +66,9 @@ class SuggestionsState(ActsForPerson, rx.State):
         try:
             actor = self.actor()
             with session_scope() as session:
-                accepted = suggestions.accept(session, actor, _suggestion_id(suggestion_id))
+                accepted = suggestions.accept(
+                    session, actor, validation.identifier(suggestion_id, what="suggestion")
+                )
                 message = suggestions.acceptance_message(accepted)
         except DSFError as exc:
             self.load()
@@ -87,7 +81,9 @@ class SuggestionsState(ActsForPerson, rx.State):
         try:
             actor = self.actor()
             with session_scope() as session:
-                suggestions.dismiss(session, actor, _suggestion_id(suggestion_id))
+                suggestions.dismiss(
+                    session, actor, validation.identifier(suggestion_id, what="suggestion")
+                )
         except DSFError as exc:
             self.load()
             return problem(exc)

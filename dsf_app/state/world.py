@@ -14,10 +14,10 @@ from sqlmodel import Session, col, select
 from dsf_app.db import session_scope
 from dsf_app.errors import DSFError, Forbidden
 from dsf_app.models import World
-from dsf_app.services import exports, foundation_edits, reader, versions, worlds
+from dsf_app.services import exports, foundation_edits, reader, validation, versions, worlds
 from dsf_app.services.access import Permission, access_level
 from dsf_app.services.actor import Actor
-from dsf_app.state.auth import ActsForPerson
+from dsf_app.state.auth import ActsForPerson, current_actor
 from dsf_app.state.feedback import done, problem, when
 from dsf_app.state.refresh import on_change
 from dsf_app.state.routes import route_ids
@@ -164,6 +164,10 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
         """After an agent changed worlds or stories: the same world again, if it is shown."""
         yield from self._fetch(initial=False)
 
+    def _shown_world(self) -> uuid.UUID:
+        """The world this page shows, which every edit and export acts on."""
+        return validation.identifier(self.world_key, what="world")
+
     def _world_id(self) -> uuid.UUID | None:
         world_id, story_id = route_ids(self.router.url.path)
         return world_id if story_id is None else None
@@ -173,17 +177,16 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
         if world_id is None or (not initial and str(world_id) != self.world_key):
             self.loading = False
             return
-        try:
-            actor = self.actor()
-        except Forbidden:
+        actor = current_actor(self)
+        if actor is None:
             self.loading = False
             return
         try:
             with session_scope() as session:
                 self._read(session, actor, world_id)
         except DSFError as exc:
-            self.loading = False
-            self.found = False
+            # Nothing shown, so nothing for the page's buttons to act on.
+            self.loading, self.found, self.world_key = False, False, ""
             if not initial:
                 yield problem(exc)
             return
@@ -299,7 +302,7 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
                 rows = versions.diff_versions(
                     session,
                     self.actor(),
-                    uuid.UUID(self.world_key),
+                    self._shown_world(),
                     int(self.diff_left),
                     int(self.diff_right),
                 )
@@ -389,7 +392,7 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
         section, reason = self.editor_section, str(form.get("reason", ""))
         try:
             actor = self.actor()
-            world_id = uuid.UUID(self.world_key)
+            world_id = self._shown_world()
             with session_scope() as session:
                 common = {"reason": reason, "expected_version": self.version}
                 if self.editor_kind == "text":
@@ -426,7 +429,7 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
                 foundation_edits.remove_item(
                     session,
                     self.actor(),
-                    uuid.UUID(self.world_key),
+                    self._shown_world(),
                     self.editor_section,
                     self.editor_index,
                     reason=str(form.get("reason", "")),
@@ -446,7 +449,7 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
     def set_visibility(self, value: str):
         try:
             with session_scope() as session:
-                worlds.set_visibility(session, self.actor(), uuid.UUID(self.world_key), value)
+                worlds.set_visibility(session, self.actor(), self._shown_world(), value)
         except DSFError as exc:
             yield problem(exc)
             return
@@ -459,9 +462,7 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
         role = str(form.get("role", "viewer"))
         try:
             with session_scope() as session:
-                worlds.add_collaborator(
-                    session, self.actor(), uuid.UUID(self.world_key), email, role
-                )
+                worlds.add_collaborator(session, self.actor(), self._shown_world(), email, role)
         except DSFError as exc:
             yield problem(exc)
             return
@@ -473,7 +474,10 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
         try:
             with session_scope() as session:
                 worlds.remove_collaborator(
-                    session, self.actor(), uuid.UUID(self.world_key), uuid.UUID(user_id)
+                    session,
+                    self.actor(),
+                    self._shown_world(),
+                    validation.identifier(user_id, what="collaborator"),
                 )
         except DSFError as exc:
             yield problem(exc)
@@ -486,7 +490,7 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
     def export_json(self):
         try:
             with session_scope() as session:
-                name, text = exports.world_json(session, self.actor(), uuid.UUID(self.world_key))
+                name, text = exports.world_json(session, self.actor(), self._shown_world())
         except DSFError as exc:
             yield problem(exc)
             return

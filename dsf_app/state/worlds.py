@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import uuid
 from functools import cache
 
 import reflex as rx
 
 from dsf_app.agents.connection import connect
 from dsf_app.db import session_scope
-from dsf_app.errors import DSFError, Forbidden, Invalid
-from dsf_app.services import covers, exports, world_deletion, worlds
-from dsf_app.state.auth import ActsForPerson
+from dsf_app.errors import DSFError, Invalid
+from dsf_app.services import covers, exports, validation, world_deletion, worlds
+from dsf_app.state.auth import ActsForPerson, current_actor
 from dsf_app.state.feedback import done, problem, when
 from dsf_app.state.refresh import on_change
 from dsf_app.storage import AssetStorage
@@ -87,9 +86,8 @@ class WorldsPageState(ActsForPerson, rx.State):
         yield from self._fetch()
 
     def _fetch(self):
-        try:
-            actor = self.actor()
-        except Forbidden:
+        actor = current_actor(self)
+        if actor is None:
             self.loading = False
             return
         listing = worlds.list_worlds if self.tab == "mine" else worlds.list_public_worlds
@@ -204,7 +202,9 @@ class WorldsPageState(ActsForPerson, rx.State):
         name = self.delete_name
         try:
             with session_scope() as session:
-                left = world_deletion.delete_world(session, self.actor(), uuid.UUID(self.delete_id))
+                left = world_deletion.delete_world(
+                    session, self.actor(), validation.identifier(self.delete_id, what="world")
+                )
             for key in left.storage_keys:
                 asset_storage().delete(key)
         except (DSFError, ValueError) as exc:

@@ -1,0 +1,537 @@
+"""A second person sends every event of every DSF page state over the app's websocket — as a
+tampered browser could — with the first person's ids in the URL, the payload and vars set by
+hand. All refused: nothing of the first person's reaches the second's browser, and nothing of
+theirs changes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from pydantic import TypeAdapter
+from reflex.event import EventHandler
+from reflex.state import State
+from sqlmodel import Session, col, select
+
+from dsf_app.auth.sessions import create_session
+from dsf_app.canvas.specs import Spec
+from dsf_app.db import session_scope
+from dsf_app.models import (
+    AgentRun,
+    Asset,
+    CanvasInteraction,
+    CanvasSurface,
+    ChatMessage,
+    Story,
+    StorySegment,
+    Suggestion,
+    World,
+    WorldCollaborator,
+)
+from dsf_app.services import (
+    assets,
+    canvas,
+    chat,
+    interactions,
+    runs,
+    stories,
+    suggestions,
+    users,
+    worlds,
+)
+from dsf_app.services.actor import Actor
+from dsf_app.settings import Settings
+from dsf_app.state.auth import AuthState
+from dsf_app.state.canvas import CanvasState
+from dsf_app.state.chat import ChatState
+from dsf_app.state.gallery import GalleryState
+from dsf_app.state.runs import RunsState
+from dsf_app.state.story import StoryPageState
+from dsf_app.state.suggestions import SuggestionsState
+from dsf_app.state.world import WorldPageState
+from dsf_app.state.worlds import WorldsPageState
+from tests.accounts import new_account, sign_up_over_http
+from tests.reflex_socket import Exchange, ReflexSocket, event_name, reflex_socket
+
+SECRET = "Abyssal Ledger"
+# Reflex's toast for an exception a handler let escape: the person learns nothing they can act on.
+BACKEND_ERROR = "Contact the website administrator."
+PUBLIC_FOUNDATION = {
+    "core_premise": "Reefs grow cities.",
+    "rules": [{"statement": "Coral obeys", "scope": "universal", "certainty": "established"}],
+}
+FOUNDATION = {
+    "core_premise": f"{SECRET}: the deep sea keeps the books.",
+    "rules": [{"statement": f"{SECRET} rule", "scope": "universal", "certainty": "established"}],
+}
+
+
+@dataclass(frozen=True)
+class Victim:
+    """The first person and everything of theirs a page can name."""
+
+    actor: Actor
+    email: str
+    world: uuid.UUID
+    story: uuid.UUID
+    opening: uuid.UUID
+    branch: uuid.UUID
+    asset: uuid.UUID
+    suggestion: uuid.UUID
+    collaborator: uuid.UUID
+    collaborator_email: str
+    # A public world of theirs: anyone signed in may read it, nobody else may change it.
+    public_world: uuid.UUID
+    public_story: uuid.UUID
+    public_segment: uuid.UUID
+    public_asset: uuid.UUID
+
+    @property
+    def world_path(self) -> str:
+        return f"/worlds/{self.world}"
+
+    @property
+    def story_path(self) -> str:
+        return f"{self.world_path}/stories/{self.story}"
+
+    @property
+    def public_path(self) -> str:
+        return f"/worlds/{self.public_world}"
+
+
+@dataclass(frozen=True)
+class Intruder:
+    """The second person, signed in, with a world and story of their own."""
+
+    token: str
+    email: str
+    world: uuid.UUID
+    story: uuid.UUID
+
+    @property
+    def world_path(self) -> str:
+        return f"/worlds/{self.world}"
+
+    @property
+    def story_path(self) -> str:
+        return f"{self.world_path}/stories/{self.story}"
+
+
+def _person(session: Session, label: str) -> tuple[Actor, str]:
+    account = new_account(label)
+    return Actor(users.create_user(session, account.email, account.name).id), account.email
+
+
+@pytest.fixture(scope="module")
+def victim(dsf_in_process: Settings, app_url: str) -> Victim:
+    with session_scope() as session:
+        actor, email = _person(session, "Victim")
+        friend, friend_email = _person(session, "Friend")
+        world = worlds.create_world(session, actor, SECRET, f"{SECRET} world", FOUNDATION)
+        worlds.add_collaborator(session, actor, world.id, friend_email, "viewer")
+        story = stories.create_story(session, actor, world.id, f"{SECRET} story", SECRET)
+        opening = stories.add_segment(session, actor, story.id, SECRET, f"{SECRET} opening")
+        stories.add_segment(session, actor, story.id, "A", f"{SECRET} A", parent_id=opening.id)
+        branch = stories.add_segment(
+            session, actor, story.id, "B", f"{SECRET} B", parent_id=opening.id
+        )
+        asset = assets.record_asset(
+            session,
+            actor,
+            world.id,
+            f"users/{actor.user_id}/x.png",
+            "image/png",
+            68,
+            description=f"{SECRET} portrait",
+        )
+        offered = suggestions.offer(
+            session, actor, world.id, f"{SECRET} idea", f"{SECRET} more", f"a-{SECRET}"
+        )
+        spec = TypeAdapter(Spec).validate_python(
+            {"type": "Text", "id": "t1", "props": {"content": f"{SECRET} scene"}}
+        )
+        canvas.show(session, actor, world.id, "main", "inline", spec)
+        interactions.record(session, actor, world.id, "main", "t1", "click", {})
+        chat.append_message(session, actor, world.id, "user", f"{SECRET} message")
+        run = runs.start_run(session, actor, "world", world.id, "agent-victim")
+        runs.finish_run(session, actor, run.id, "end_turn", error=f"{SECRET} failure")
+
+        reef = worlds.create_world(session, actor, "Open Reef", foundation=PUBLIC_FOUNDATION)
+        worlds.set_visibility(session, actor, reef.id, "public")
+        worlds.add_collaborator(session, actor, reef.id, friend_email, "viewer")
+        reef_story = stories.create_story(session, actor, reef.id, "Reef tales")
+        reef_segment = stories.add_segment(session, actor, reef_story.id, "", "Coral.")
+        reef_asset = assets.record_asset(
+            session, actor, reef.id, f"users/{actor.user_id}/reef.png", "image/png", 68
+        )
+        return Victim(
+            actor,
+            email,
+            world.id,
+            story.id,
+            opening.id,
+            branch.id,
+            asset.id,
+            offered.id,
+            friend.user_id,
+            friend_email,
+            reef.id,
+            reef_story.id,
+            reef_segment.id,
+            reef_asset.id,
+        )
+
+
+@pytest.fixture(scope="module")
+def intruder(victim: Victim, app_url: str) -> Intruder:
+    account = new_account("Intruder")
+    token = sign_up_over_http(app_url, account)
+    with session_scope() as session:
+        user = users.get_by_email(session, account.email)
+        assert user is not None
+        actor = Actor(user.id)
+        world = worlds.create_world(session, actor, "Intruder's own world")
+        story = stories.create_story(session, actor, world.id, "Intruder's story")
+        stories.add_segment(session, actor, story.id, "Mine", "My own words.")
+    return Intruder(token, account.email, world.id, story.id)
+
+
+@pytest.fixture(scope="module")
+def socket(app_url: str, intruder: Intruder) -> Iterator[ReflexSocket]:
+    with reflex_socket(app_url, intruder.token) as opened:
+        yield opened
+
+
+@dataclass(frozen=True)
+class Step:
+    handler: EventHandler
+    where: Callable[[Victim, Intruder], str]
+    payload: Callable[[Victim, Intruder], dict[str, Any]] = lambda v, i: {}
+
+
+def at_world(v: Victim, i: Intruder) -> str:
+    return v.world_path
+
+
+def at_story(v: Victim, i: Intruder) -> str:
+    return v.story_path
+
+
+def at_gallery(v: Victim, i: Intruder) -> str:
+    return f"{v.world_path}/gallery"
+
+
+def at_own_world(v: Victim, i: Intruder) -> str:
+    return i.world_path
+
+
+def at_own_story(v: Victim, i: Intruder) -> str:
+    return i.story_path
+
+
+def at_worlds(v: Victim, i: Intruder) -> str:
+    return "/worlds"
+
+
+def step(handler: EventHandler, where=at_world, **payload: Callable[[Victim], Any]) -> Step:
+    return Step(handler, where, lambda v, i: {k: f(v) for k, f in payload.items()})
+
+
+def world_id(v: Victim) -> str:
+    return str(v.world)
+
+
+def at_public(v: Victim, i: Intruder) -> str:
+    return v.public_path
+
+
+def at_public_story(v: Victim, i: Intruder) -> str:
+    return f"{v.public_path}/stories/{v.public_story}"
+
+
+def at_public_gallery(v: Victim, i: Intruder) -> str:
+    return f"{v.public_path}/gallery"
+
+
+FORM = {"reason": "pwned", "text": "pwned", "lines": "pwned", "statement": "pwned"}
+SEGMENT_FORM = {"title": "pwned", "content": "pwned"}
+
+
+def edits_of_the_foundation(where: Callable[[Victim, Intruder], str]) -> list[Step]:
+    """Open each kind of editor on the page's world and submit it."""
+    return [
+        step(WorldPageState.load, where),
+        step(WorldPageState.edit_text, where, section=lambda v: "core_premise"),
+        step(WorldPageState.save_edit, where, form=lambda v: FORM),
+        step(WorldPageState.edit_lines, where, section=lambda v: "constraints"),
+        step(WorldPageState.save_edit, where, form=lambda v: FORM),
+        step(WorldPageState.edit_item, where, section=lambda v: "rules", index=lambda v: 0),
+        step(WorldPageState.save_edit, where, form=lambda v: FORM),
+        step(WorldPageState.edit_item, where, section=lambda v: "rules", index=lambda v: 0),
+        step(WorldPageState.mark_remove, where),
+        step(WorldPageState.save_edit, where, form=lambda v: FORM),
+        step(WorldPageState.set_editor_open, where, value=lambda v: False),
+    ]
+
+
+def sharing(where: Callable[[Victim, Intruder], str]) -> list[Step]:
+    """Make the page's world public, add oneself as its editor, remove its viewer."""
+    return [
+        step(WorldPageState.load, where),
+        step(WorldPageState.set_visibility, where, value=lambda v: "public"),
+        step(
+            WorldPageState.add_collaborator,
+            where,
+            form=lambda v: {"email": "", "role": "editor"},
+        ),
+        Step(
+            WorldPageState.add_collaborator,
+            where,
+            lambda v, i: {"form": {"email": i.email, "role": "editor"}},
+        ),
+        step(WorldPageState.remove_collaborator, where, user_id=lambda v: str(v.collaborator)),
+        step(WorldPageState.set_visibility, where, value=lambda v: "private"),
+    ]
+
+
+# Each case: the events a tampered browser sends, in order, as the intruder.
+CASES: dict[str, list[Step]] = {
+    "worlds: list, search, tabs, pages, create": [
+        step(WorldsPageState.load, at_worlds),
+        step(WorldsPageState.reload, at_worlds),
+        step(WorldsPageState.search_for, at_worlds, text=lambda v: SECRET.split()[0]),
+        step(WorldsPageState.choose_tab, at_worlds, tab=lambda v: "explore"),
+        step(WorldsPageState.next_page, at_worlds),
+        step(WorldsPageState.previous_page, at_worlds),
+        step(WorldsPageState.set_create_open, at_worlds, value=lambda v: True),
+        step(WorldsPageState.create, at_worlds, form=lambda v: {"name": "Mine", "premise": "x"}),
+    ],
+    "worlds: delete another's worlds": [
+        step(WorldsPageState.ask_delete, at_worlds, world_id=world_id, name=lambda v: "x"),
+        step(WorldsPageState.confirm_delete, at_worlds),
+        step(
+            WorldsPageState.ask_delete,
+            at_worlds,
+            world_id=lambda v: str(v.public_world),
+            name=lambda v: "x",
+        ),
+        step(WorldsPageState.confirm_delete, at_worlds),
+        step(WorldsPageState.ask_delete, at_worlds, world_id=lambda v: "", name=lambda v: "x"),
+        step(WorldsPageState.confirm_delete, at_worlds),
+        step(WorldsPageState.cancel_delete, at_worlds),
+    ],
+    "world page: a private world": [
+        step(WorldPageState.load),
+        step(WorldPageState.reload),
+        step(WorldPageState.show_more_changes),
+        step(WorldPageState.set_diff_left, value=lambda v: "1"),
+        step(WorldPageState.set_diff_right, value=lambda v: "1"),
+        step(WorldPageState.compare),
+        step(WorldPageState.export_json),
+    ],
+    "world page: edit a private world": edits_of_the_foundation(at_world),
+    "world page: share a private world": sharing(at_world),
+    "world page: edit a public world": edits_of_the_foundation(at_public),
+    "world page: share a public world": sharing(at_public),
+    "story page: a private story": [
+        step(StoryPageState.load, at_story),
+        step(StoryPageState.reload, at_story),
+        step(StoryPageState.choose, at_story, option_id=lambda v: str(v.branch)),
+        step(StoryPageState.go_to_page, at_story, page=lambda v: 1),
+        step(StoryPageState.next_page, at_story),
+        step(StoryPageState.previous_page, at_story),
+        step(StoryPageState.export_markdown, at_story),
+        step(StoryPageState.export_epub, at_story),
+        step(StoryPageState.open_edit, at_story, segment_id=lambda v: str(v.opening)),
+        step(StoryPageState.set_edit_open, at_story, value=lambda v: True),
+        step(StoryPageState.save_edit, at_story, form=lambda v: SEGMENT_FORM),
+    ],
+    "story page: another's ids on one's own story": [
+        step(StoryPageState.load, at_own_story),
+        step(StoryPageState.choose, at_own_story, option_id=lambda v: str(v.branch)),
+        step(StoryPageState.open_edit, at_own_story, segment_id=lambda v: str(v.opening)),
+        step(StoryPageState.save_edit, at_own_story, form=lambda v: SEGMENT_FORM),
+    ],
+    "story page: edit a public story": [
+        step(StoryPageState.load, at_public_story),
+        step(StoryPageState.open_edit, at_public_story, segment_id=lambda v: str(v.public_segment)),
+        step(StoryPageState.save_edit, at_public_story, form=lambda v: SEGMENT_FORM),
+    ],
+    "gallery: another's images": [
+        step(GalleryState.load, at_gallery),
+        step(GalleryState.reload, at_gallery),
+        step(GalleryState.next_page, at_gallery),
+        step(GalleryState.previous_page, at_gallery),
+        step(GalleryState.view, at_gallery, index=lambda v: 0),
+        step(GalleryState.step, at_gallery, by=lambda v: 1),
+        step(GalleryState.set_lightbox_open, at_gallery, value=lambda v: False),
+        step(GalleryState.ask_delete, at_gallery, asset_id=lambda v: str(v.asset)),
+        step(GalleryState.set_delete_open, at_gallery, value=lambda v: True),
+        step(GalleryState.confirm_delete, at_gallery),
+        step(GalleryState.load, lambda v, i: f"{i.world_path}/gallery"),
+        step(GalleryState.ask_delete, at_own_world, asset_id=lambda v: str(v.asset)),
+        step(GalleryState.confirm_delete, at_own_world),
+        step(GalleryState.cancel_delete, at_own_world),
+        step(GalleryState.load, at_public_gallery),
+        step(GalleryState.ask_delete, at_public_gallery, asset_id=lambda v: str(v.public_asset)),
+        step(GalleryState.confirm_delete, at_public_gallery),
+    ],
+    "suggestions: another's, accepted and dismissed": [
+        step(SuggestionsState.load),
+        step(SuggestionsState.reload),
+        step(SuggestionsState.accept, suggestion_id=lambda v: str(v.suggestion)),
+        step(SuggestionsState.dismiss, suggestion_id=lambda v: str(v.suggestion)),
+        step(SuggestionsState.accept, at_own_world, suggestion_id=lambda v: str(v.suggestion)),
+        step(SuggestionsState.dismiss, at_own_world, suggestion_id=lambda v: "not-an-id"),
+    ],
+    "canvas: another's world": [
+        step(CanvasState.load),
+        step(CanvasState.reload),
+        step(
+            CanvasState.interact,
+            target=lambda v: "main",
+            component_id=lambda v: "t1",
+            interaction_type=lambda v: "click",
+            data=lambda v: {},
+        ),
+        step(
+            CanvasState.dialog_changed,
+            target=lambda v: "main",
+            component_id=lambda v: "t1",
+            is_open=lambda v: True,
+        ),
+        step(CanvasState.dismiss, target=lambda v: "main"),
+        step(CanvasState.dismiss_overlays, is_open=lambda v: False),
+    ],
+    "chat: another's world agent": [
+        step(ChatState.load),
+        step(ChatState.set_draft, value=lambda v: "hello"),
+        step(ChatState.cancel),
+        step(ChatState.retry),
+        step(ChatState.send, form_data=lambda v: {"message": "Tell me the premise."}),
+    ],
+    "runs and account": [
+        step(RunsState.load, at_worlds),
+        step(RunsState.load_more, at_worlds),
+        step(AuthState.require_session),
+        step(AuthState.prepare_signin),
+        step(AuthState.choose_tab, tab=lambda v: "signup"),
+    ],
+}
+
+# Vars that name what a page acts on. The browser can only set vars through a handler
+# (Reflex 0.10 makes no setters by default), so `setvar` must fail for each.
+ID_VARS: dict[type[State], list[str]] = {
+    WorldsPageState: ["delete_id"],
+    WorldPageState: ["world_key", "can_edit", "is_owner", "version", "editor_section"],
+    StoryPageState: ["story_key", "world_key", "edit_id"],
+    GalleryState: ["world_key", "delete_id", "can_delete"],
+    SuggestionsState: ["items"],
+    CanvasState: ["inline", "overlay", "fullscreen"],
+    ChatState: ["loaded_for", "busy"],
+    RunsState: ["rows"],
+    AuthState: ["user_email", "signed_in"],
+}
+
+# Handlers no websocket event can reach: uploads go over HTTP (tests/test_exports.py checks
+# what an import may create).
+NOT_WEBSOCKET = {event_name(WorldsPageState.import_world)}
+
+
+def _fingerprint(v: Victim) -> dict[str, Any]:
+    """Everything of the victim's that a page could change, in both their worlds."""
+    both = [v.world, v.public_world]
+    with session_scope() as session:
+
+        def rows(model: type, *where: Any) -> list[tuple]:
+            found = session.exec(select(model).where(*where)).all()
+            return sorted(
+                tuple(sorted(row.model_dump(mode="json", warnings=False).items())) for row in found
+            )
+
+        story_ids = select(Story.id).where(col(Story.world_id).in_(both))
+        return {
+            "worlds": rows(World, col(World.id).in_(both)),
+            "collaborators": rows(WorldCollaborator, col(WorldCollaborator.world_id).in_(both)),
+            "stories": rows(Story, col(Story.world_id).in_(both)),
+            "segments": rows(StorySegment, col(StorySegment.story_id).in_(story_ids)),
+            "assets": rows(Asset, col(Asset.world_id).in_(both)),
+            "suggestions": rows(Suggestion, col(Suggestion.user_id) == v.actor.user_id),
+            "canvas": rows(CanvasSurface, col(CanvasSurface.user_id) == v.actor.user_id),
+            "clicks": rows(CanvasInteraction, col(CanvasInteraction.user_id) == v.actor.user_id),
+            "chat": rows(ChatMessage, col(ChatMessage.world_id).in_(both)),
+            "runs": rows(AgentRun, col(AgentRun.world_id).in_(both)),
+        }
+
+
+def _leaks(exchange: Exchange, v: Victim) -> list[str]:
+    text = exchange.text
+    return [s for s in (SECRET, v.email, v.collaborator_email) if s in text]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_another_persons_ids_are_refused_without_a_leak(
+    case: str, victim: Victim, intruder: Intruder, socket: ReflexSocket
+) -> None:
+    before = _fingerprint(victim)
+    for sent in CASES[case]:
+        settle = 2.0 if sent.handler is ChatState.send else 0.0
+        exchange = socket.send(
+            sent.handler,
+            sent.where(victim, intruder),
+            settle=settle,
+            **sent.payload(victim, intruder),
+        )
+        assert not _leaks(exchange, victim), (event_name(sent.handler), exchange.text[:2000])
+        assert BACKEND_ERROR not in exchange.text, f"{event_name(sent.handler)} crashed"
+    assert _fingerprint(victim) == before
+
+
+@pytest.mark.parametrize("state", list(ID_VARS), ids=lambda state: state.__name__)
+def test_vars_without_a_handler_cannot_be_set_from_the_browser(
+    state: type[State], victim: Victim, socket: ReflexSocket
+) -> None:
+    for var in ID_VARS[state]:
+        exchange = socket.send(
+            state.setvar, victim.world_path, var_name=var, value=world_id(victim)
+        )
+        assert not exchange.values_of(var), f"{state.__name__}.{var} was set from the browser"
+
+
+def test_vars_with_a_handler_can_be_set_so_the_refusals_above_mean_something(
+    victim: Victim, socket: ReflexSocket
+) -> None:
+    exchange = socket.send(ChatState.setvar, "/worlds", var_name="draft", value="typed")
+    assert exchange.values_of("draft")[0] == "typed"
+
+
+def test_the_victim_still_sees_their_own(victim: Victim, app_url: str) -> None:
+    """The refusals above are refusals for the intruder, not a broken page: the same events
+    from the victim's own browser show their world."""
+    with session_scope() as session:
+        token = create_session(session, users.get_user(session, victim.actor.user_id))
+    with reflex_socket(app_url, token) as own:
+        exchange = own.send(WorldPageState.load, victim.world_path)
+    assert SECRET in exchange.text
+
+
+def test_every_state_event_is_sent_by_a_case() -> None:
+    sent = {event_name(s.handler) for steps in CASES.values() for s in steps}
+    sent |= {event_name(state.setvar) for state in ID_VARS}
+    every = {
+        f"{state.get_full_name()}.{name}"
+        for state in _dsf_states(State)
+        for name in state.event_handlers
+    }
+    missing = every - sent - NOT_WEBSOCKET
+    assert not missing, f"add a forged-id case for {sorted(missing)}"
+
+
+def _dsf_states(state: type[State]) -> Iterator[type[State]]:
+    if state.__module__.startswith("dsf_app."):
+        yield state
+    for substate in state.get_substates():
+        yield from _dsf_states(substate)
