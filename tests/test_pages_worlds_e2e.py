@@ -4,13 +4,14 @@ hand; a foundation read and edited section by section, with its changelog and di
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from dsf_app.db import session_scope
 from dsf_app.models import Visibility
-from dsf_app.services import worlds
+from dsf_app.services import stories, worlds
 from tests.accounts import Account
 from tests.e2e_helpers import actor_of, horizontal_overflow
 
@@ -285,11 +286,23 @@ def test_a_second_person_reads_a_public_world_but_not_a_private_one(
     expect(page.get_by_role("button", name="Add rule")).to_have_count(0)
     expect(page.get_by_role("tab", name="Sharing")).to_have_count(0)
 
-    page.goto(f"{app_url}/worlds/{private_id}")
-    expect(page.get_by_text("World not found")).to_be_visible()
-    expect(page.get_by_text("Secret World")).to_have_count(0)
-    page.goto(f"{app_url}/worlds/not-a-world-id")
-    expect(page.get_by_text("World not found")).to_be_visible()
+    with session_scope() as session:
+        story = stories.create_story(
+            session, actor_of(owner), uuid.UUID(private_id), "Secret Story"
+        )
+        stories.add_segment(session, actor_of(owner), story.id, "Secret part", "Secret words.")
+    # Every page of the private world, and one that names no world at all.
+    for path, answer in [
+        (f"/worlds/{private_id}", "World not found"),
+        (f"/worlds/{private_id}/stories/{story.id}", "Story not found"),
+        (f"/worlds/{private_id}/gallery", "World not found"),
+        ("/worlds/not-a-world-id", "World not found"),
+    ]:
+        page.goto(f"{app_url}{path}")
+        expect(page.get_by_text(answer)).to_be_visible()
+        expect(page.get_by_text(re.compile("Secret"))).to_have_count(0)
+    page.goto(f"{app_url}/runs")
+    expect(page.get_by_text(re.compile("Secret"))).to_have_count(0)
 
 
 def test_the_owner_shares_a_world_with_an_editor(
