@@ -70,13 +70,27 @@ FOUNDATION = {
 
 
 @dataclass(frozen=True)
-class Victim:
-    """The first person and everything of theirs a page can name."""
+class Person:
+    """Someone with a (private) world and a story in it, and their pages' paths."""
 
-    actor: Actor
     email: str
     world: uuid.UUID
     story: uuid.UUID
+
+    @property
+    def world_path(self) -> str:
+        return f"/worlds/{self.world}"
+
+    @property
+    def story_path(self) -> str:
+        return f"{self.world_path}/stories/{self.story}"
+
+
+@dataclass(frozen=True)
+class Victim(Person):
+    """The first person and everything of theirs a page can name."""
+
+    actor: Actor
     opening: uuid.UUID
     branch: uuid.UUID
     asset: uuid.UUID
@@ -90,34 +104,15 @@ class Victim:
     public_asset: uuid.UUID
 
     @property
-    def world_path(self) -> str:
-        return f"/worlds/{self.world}"
-
-    @property
-    def story_path(self) -> str:
-        return f"{self.world_path}/stories/{self.story}"
-
-    @property
     def public_path(self) -> str:
         return f"/worlds/{self.public_world}"
 
 
 @dataclass(frozen=True)
-class Intruder:
-    """The second person, signed in, with a world and story of their own."""
+class Intruder(Person):
+    """The second person, signed in."""
 
     token: str
-    email: str
-    world: uuid.UUID
-    story: uuid.UUID
-
-    @property
-    def world_path(self) -> str:
-        return f"/worlds/{self.world}"
-
-    @property
-    def story_path(self) -> str:
-        return f"{self.world_path}/stories/{self.story}"
 
 
 def _person(session: Session, label: str) -> tuple[Actor, str]:
@@ -168,20 +163,20 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
             session, actor, reef.id, f"users/{actor.user_id}/reef.png", "image/png", 68
         )
         return Victim(
-            actor,
-            email,
-            world.id,
-            story.id,
-            opening.id,
-            branch.id,
-            asset.id,
-            offered.id,
-            friend.user_id,
-            friend_email,
-            reef.id,
-            reef_story.id,
-            reef_segment.id,
-            reef_asset.id,
+            email=email,
+            world=world.id,
+            story=story.id,
+            actor=actor,
+            opening=opening.id,
+            branch=branch.id,
+            asset=asset.id,
+            suggestion=offered.id,
+            collaborator=friend.user_id,
+            collaborator_email=friend_email,
+            public_world=reef.id,
+            public_story=reef_story.id,
+            public_segment=reef_segment.id,
+            public_asset=reef_asset.id,
         )
 
 
@@ -196,7 +191,7 @@ def intruder(victim: Victim, app_url: str) -> Intruder:
         world = worlds.create_world(session, actor, "Intruder's own world")
         story = stories.create_story(session, actor, world.id, "Intruder's story")
         stories.add_segment(session, actor, story.id, "Mine", "My own words.")
-    return Intruder(token, account.email, world.id, story.id)
+    return Intruder(email=account.email, world=world.id, story=story.id, token=token)
 
 
 @pytest.fixture(scope="module")
@@ -416,6 +411,10 @@ CASES: dict[str, list[Step]] = {
     "runs and account": [
         step(RunsState.load, at_worlds),
         step(RunsState.load_more, at_worlds),
+        step(RunsState.search, at_worlds, form=lambda v: {"query": SECRET}),
+        step(RunsState.search, at_worlds, form=lambda v: {"query": f"{SECRET} failure"}),
+        step(RunsState.load_more, at_worlds),
+        step(RunsState.clear_search, at_worlds),
         step(AuthState.require_session),
         step(AuthState.prepare_signin),
         step(AuthState.choose_tab, tab=lambda v: "signup"),
