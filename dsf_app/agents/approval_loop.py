@@ -73,7 +73,7 @@ class _Tally:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     letta_run_ids: list[str] = field(default_factory=list)
     changed: set[str] = field(default_factory=set)
-    final_text: str = ""
+    reply: list[str] = field(default_factory=list)  # the agent's messages, for the run's text
 
 
 def _tool_call_pieces(chunk: Any) -> list[Any]:
@@ -150,7 +150,10 @@ class Orchestrator:
                     "dsf.error": finished.error or "",
                 }
             )
-        self._record_end(request, run_id, finished, tally, is_nested=parent_call_id is not None)
+        # In a worker thread: embedding the turn's text takes tens of milliseconds of CPU.
+        await asyncio.to_thread(
+            self._record_end, request, run_id, finished, tally, is_nested=parent_call_id is not None
+        )
         await emit(finished)
         return finished
 
@@ -197,6 +200,7 @@ class Orchestrator:
                 agent_id, messages, emit, should_stop, parent_call_id, tally
             )
             self._store_texts(request, run_id, current, parent_call_id)
+            tally.reply += [text for kind, text in current.texts.values() if kind == "assistant"]
             if current.stop_reason == "cancelled":
                 await self._cancel(agent_id)
                 return TurnFinished("cancelled")
@@ -497,4 +501,6 @@ class Orchestrator:
                     tally.usage,
                     finished.error,
                     tally.letta_run_ids,
+                    prompt=request.text,
+                    reply="\n".join(tally.reply),
                 )

@@ -1,4 +1,5 @@
-"""The runs page: every agent turn, with its steps, tool calls, tokens and errors."""
+"""The runs page: every agent turn, with its steps, tool calls, tokens and errors — newest
+first, or searched by meaning."""
 
 from __future__ import annotations
 
@@ -6,10 +7,21 @@ import reflex as rx
 
 from dsf_app.components.empty_state import empty_state
 from dsf_app.components.layout import page_shell
+from dsf_app.pages.worlds import VISUALLY_HIDDEN
+from dsf_app.services.validation import MAX_SEARCH
 from dsf_app.state.runs import RunRow, RunsState, ToolCallRow
 
 ROUTE = "/runs"
 STOP_COLORS = {"end_turn": "green", "error": "red", "cancelled": "amber", "max_steps": "orange"}
+# The first two lines of what the turn was about (prompt, then tools or reply).
+TWO_LINES = {
+    "display": "-webkit-box",
+    "WebkitLineClamp": "2",
+    "WebkitBoxOrient": "vertical",
+    "overflow": "hidden",
+    "whiteSpace": "pre-line",
+    "overflowWrap": "anywhere",
+}
 
 
 def _stop_badge(reason: rx.Var[str]) -> rx.Component:
@@ -54,6 +66,17 @@ def _run(row: rx.Var[RunRow]) -> rx.Component:
                     as_="span",
                     display="inline-flex",
                 ),
+                rx.cond(
+                    row.summary != "",
+                    rx.text(
+                        row.summary,
+                        size="2",
+                        margin_top="0.4em",
+                        class_name="run-summary",
+                        style=TWO_LINES,
+                    ),
+                    rx.fragment(),
+                ),
                 cursor="pointer",
             ),
             rx.vstack(
@@ -75,38 +98,120 @@ def _run(row: rx.Var[RunRow]) -> rx.Component:
     )
 
 
-def runs_page() -> rx.Component:
-    return page_shell(
-        rx.box(
-            rx.heading("Agent runs", size="7", margin_bottom="0.5em"),
-            rx.cond(
-                RunsState.rows.length() > 0,  # type: ignore[attr-defined]
-                rx.vstack(
-                    rx.foreach(RunsState.rows, _run),
-                    rx.cond(
-                        RunsState.has_more,
-                        rx.button(
-                            "Load more",
-                            on_click=RunsState.load_more,
-                            loading=RunsState.loading,
-                            variant="soft",
-                        ),
-                        rx.fragment(),
-                    ),
-                    spacing="3",
+def search_bar() -> rx.Component:
+    """Enter or Search finds the runs nearest in meaning; Clear goes back to the list."""
+    searching = RunsState.searched != ""
+    return rx.form(
+        rx.flex(
+            rx.box(
+                rx.el.label(
+                    "Search your runs by meaning", html_for="run-search", style=VISUALLY_HIDDEN
+                ),
+                rx.input(
+                    rx.input.slot(rx.icon("search", size=16)),
+                    id="run-search",
+                    name="query",
+                    placeholder="Search your runs by meaning",
+                    max_length=MAX_SEARCH,
+                    type="search",
                     width="100%",
                 ),
+                flex="1",
+                min_width="12em",
+            ),
+            rx.hstack(
+                rx.button("Search", type="submit", loading=searching & RunsState.loading),
                 rx.cond(
-                    RunsState.loading,
-                    rx.center(rx.spinner(size="3"), padding="3em"),
-                    empty_state(
-                        "activity",
-                        "No runs yet",
-                        "Every turn an agent takes — its steps, tool calls, timings and tokens — is listed here.",
+                    searching,
+                    rx.button(
+                        rx.icon("x", size=16),
+                        "Clear",
+                        type="button",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=RunsState.clear_search,
                     ),
+                    rx.fragment(),
+                ),
+                spacing="2",
+            ),
+            spacing="3",
+            wrap="wrap",
+            width="100%",
+            align="center",
+        ),
+        on_submit=RunsState.search,
+        reset_on_submit=False,
+        role="search",
+        width="100%",
+    )
+
+
+def listing() -> rx.Component:
+    searching = RunsState.searched != ""
+    return rx.cond(
+        RunsState.rows.length() > 0,  # type: ignore[attr-defined]
+        rx.vstack(
+            rx.cond(
+                searching,
+                rx.text(
+                    "Nearest in meaning to “",
+                    RunsState.searched,
+                    "”",
+                    size="2",
+                    color_scheme="gray",
+                    id="run-search-caption",
+                ),
+                rx.fragment(),
+            ),
+            rx.foreach(RunsState.rows, _run),
+            rx.cond(
+                RunsState.has_more,
+                rx.button(
+                    "Load more",
+                    on_click=RunsState.load_more,
+                    loading=RunsState.loading,
+                    variant="soft",
+                ),
+                rx.fragment(),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        rx.cond(
+            RunsState.loading,
+            rx.center(
+                rx.spinner(size="3"),
+                padding="3em",
+                role="status",
+                aria_label=rx.cond(searching, "Searching your runs", "Loading your runs"),
+            ),
+            rx.cond(
+                searching,
+                empty_state(
+                    "search-x",
+                    "No runs match",
+                    "None of your finished runs is close in meaning to that. Try other words, "
+                    "or clear the search to see every run.",
+                ),
+                empty_state(
+                    "activity",
+                    "No runs yet",
+                    "Every turn an agent takes — its steps, tool calls, timings and tokens — is listed here.",
                 ),
             ),
+        ),
+    )
+
+
+def runs_page() -> rx.Component:
+    return page_shell(
+        rx.vstack(
+            rx.heading("Agent runs", size="7"),
+            search_bar(),
+            listing(),
             on_mount=RunsState.load,
+            spacing="4",
             width="100%",
         ),
     )
