@@ -133,7 +133,7 @@ def diff_view() -> rx.Component:
             version_select("From version", "diff-from", S.diff_left, S.set_diff_left),
             version_select("To version", "diff-to", S.diff_right, S.set_diff_right),
             rx.button("Compare", on_click=S.compare, id="compare-versions"),
-            gap="3",
+            spacing="3",
             align="end",
             wrap="wrap",
         ),

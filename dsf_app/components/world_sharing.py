@@ -105,7 +105,7 @@ def add_collaborator_form() -> rx.Component:
                 spacing="1",
             ),
             rx.button("Add", type="submit"),
-            gap="3",
+            spacing="3",
             align="end",
             wrap="wrap",
             width="100%",

@@ -73,7 +73,7 @@ def header() -> rx.Component:
                 ),
                 spacing="2",
             ),
-            gap="2",
+            spacing="2",
             wrap="wrap",
             align="center",
             width="100%",

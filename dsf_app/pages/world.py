@@ -52,7 +52,7 @@ def header() -> rx.Component:
                 on_click=S.export_json,
                 id="export-world",
             ),
-            gap="3",
+            spacing="3",
             wrap="wrap",
             align="center",
             width="100%",

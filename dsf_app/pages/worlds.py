@@ -141,7 +141,7 @@ def toolbar() -> rx.Component:
             min_width="12em",
         ),
         rx.hstack(create_dialog(), import_button(), spacing="2"),
-        gap="3",
+        spacing="3",
         wrap="wrap",
         width="100%",
         align="center",
