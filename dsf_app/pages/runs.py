@@ -7,7 +7,7 @@ import reflex as rx
 
 from dsf_app.components.empty_state import empty_state
 from dsf_app.components.layout import page_shell
-from dsf_app.pages.worlds import VISUALLY_HIDDEN
+from dsf_app.components.search_field import search_field
 from dsf_app.services.validation import MAX_SEARCH
 from dsf_app.state.runs import RunRow, RunsState, ToolCallRow
 
@@ -103,21 +103,12 @@ def search_bar() -> rx.Component:
     searching = RunsState.searched != ""
     return rx.form(
         rx.flex(
-            rx.box(
-                rx.el.label(
-                    "Search your runs by meaning", html_for="run-search", style=VISUALLY_HIDDEN
-                ),
-                rx.input(
-                    rx.input.slot(rx.icon("search", size=16)),
-                    id="run-search",
-                    name="query",
-                    placeholder="Search your runs by meaning",
-                    max_length=MAX_SEARCH,
-                    type="search",
-                    width="100%",
-                ),
-                flex="1",
-                min_width="12em",
+            search_field(
+                "Search your runs by meaning",
+                "run-search",
+                name="query",
+                placeholder="Search your runs by meaning",
+                max_length=MAX_SEARCH,
             ),
             rx.hstack(
                 rx.button("Search", type="submit", loading=searching & RunsState.loading),

@@ -8,21 +8,13 @@ import reflex as rx
 from dsf_app.components.confirm_delete import confirm_delete_dialog
 from dsf_app.components.empty_state import empty_state
 from dsf_app.components.layout import page_shell
+from dsf_app.components.search_field import search_field
 from dsf_app.components.world_cards import card_grid, card_skeletons
 from dsf_app.state.worlds import WorldsPageState
 
 ROUTE = "/worlds"
 ON_LOAD = [WorldsPageState.load]
 IMPORT_UPLOAD = "world-import"
-# Read by screen readers, not shown (the search field's icon and placeholder say it already).
-VISUALLY_HIDDEN = {
-    "position": "absolute",
-    "width": "1px",
-    "height": "1px",
-    "overflow": "hidden",
-    "clip": "rect(0 0 0 0)",
-    "whiteSpace": "nowrap",
-}
 
 
 def labelled(label: str, control_id: str, control: rx.Component, hint: str = "") -> rx.Component:
@@ -126,19 +118,12 @@ def import_button() -> rx.Component:
 
 def toolbar() -> rx.Component:
     return rx.flex(
-        rx.box(
-            rx.el.label("Search worlds by name", html_for="world-search", style=VISUALLY_HIDDEN),
-            rx.input(
-                rx.input.slot(rx.icon("search", size=16)),
-                id="world-search",
-                placeholder="Search by name",
-                value=WorldsPageState.search,
-                on_change=WorldsPageState.search_for.debounce(300),
-                width="100%",
-                type="search",
-            ),
-            flex="1",
-            min_width="12em",
+        search_field(
+            "Search worlds by name",
+            "world-search",
+            placeholder="Search by name",
+            value=WorldsPageState.search,
+            on_change=WorldsPageState.search_for.debounce(300),
         ),
         rx.hstack(create_dialog(), import_button(), spacing="2"),
         spacing="3",
