@@ -95,6 +95,22 @@ def _refusal(thing: str, world: World, need: Permission) -> str:
     )
 
 
+def world_with_level(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID,
+    *,
+    thing: str = "world",
+    thing_id: uuid.UUID | None = None,
+) -> tuple[World, Permission]:
+    """The world and what the actor may do to it, in one query; NotFound (naming `thing`) if
+    they cannot read it."""
+    row = session.exec(select(World, access_level(actor)).where(col(World.id) == world_id)).first()
+    if row is None or row[1] < Permission.READ:
+        raise NotFound(not_visible(thing, thing_id or world_id))
+    return row[0], Permission(row[1])
+
+
 def _require_level(
     session: Session,
     actor: Actor,
@@ -104,10 +120,7 @@ def _require_level(
     thing: str,
     thing_id: uuid.UUID,
 ) -> World:
-    row = session.exec(select(World, access_level(actor)).where(col(World.id) == world_id)).first()
-    if row is None or row[1] < Permission.READ:
-        raise NotFound(not_visible(thing, thing_id))
-    world, level = row
+    world, level = world_with_level(session, actor, world_id, thing=thing, thing_id=thing_id)
     if level < need:
         raise Forbidden(_refusal(thing, world, need))
     return world

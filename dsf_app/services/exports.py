@@ -8,7 +8,7 @@ import html
 import io
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -103,6 +103,13 @@ def _story_path(
         s.id: s for s in session.exec(select(StorySegment).where(col(StorySegment.id).in_(path)))
     }
     return story, world, [rows[seg] for seg in path]
+
+
+# story_markdown and story_epub: (session, actor, story id, branch choices) -> (file name, data).
+StoryFile = Callable[
+    [Session, Actor, uuid.UUID, Mapping[uuid.UUID | None, uuid.UUID] | None],
+    tuple[str, str | bytes],
+]
 
 
 def _chapter_title(segment: StorySegment, number: int) -> str:

@@ -23,10 +23,10 @@ from dsf_app.models import Story, StorySegment, World
 from dsf_app.services import validation
 from dsf_app.services.access import (
     Permission,
-    access_level,
     not_visible,
     require_story,
     require_world,
+    world_with_level,
 )
 from dsf_app.services.actor import Actor
 
@@ -192,9 +192,9 @@ def read(
     through that segment and the page is the one holding it."""
     validation.page(page_size, 0)
     story = require_story(session, actor, story_id)
-    world, level = session.exec(
-        select(World, access_level(actor)).where(col(World.id) == story.world_id)
-    ).one()
+    world, level = world_with_level(
+        session, actor, story.world_id, thing="story", thing_id=story_id
+    )
     tree = outline(session, story.id)
     chosen = dict(choices or {})
     if show is not None and show in tree.nodes:

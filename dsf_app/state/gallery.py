@@ -10,10 +10,10 @@ import uuid
 import reflex as rx
 
 from dsf_app.db import session_scope
-from dsf_app.errors import DSFError, Forbidden
+from dsf_app.errors import DSFError
 from dsf_app.models import Asset, AssetType
-from dsf_app.services import asset_files, assets, validation, worlds
-from dsf_app.services.access import Permission, require_world
+from dsf_app.services import asset_files, assets, validation
+from dsf_app.services.access import Permission, world_with_level
 from dsf_app.state.auth import ActsForPerson, current_actor
 from dsf_app.state.feedback import done, problem, when
 from dsf_app.state.refresh import on_change
@@ -106,18 +106,10 @@ class GalleryState(ActsForPerson, UrlPage, rx.State):
             return
         try:
             with session_scope() as session:
-                world = worlds.get_world(session, actor, world_id)
-                rows = assets.list_assets(
-                    session,
-                    actor,
-                    world_id,
-                    type=AssetType.IMAGE,
-                    limit=PAGE_SIZE + 1,
-                    offset=(self.page - 1) * PAGE_SIZE,
-                )
-                if not rows and self.page > 1:
-                    self.page -= 1
-                    rows = assets.list_assets(
+                world, level = world_with_level(session, actor, world_id)
+
+                def this_page() -> list[Asset]:
+                    return assets.list_assets(
                         session,
                         actor,
                         world_id,
@@ -125,11 +117,11 @@ class GalleryState(ActsForPerson, UrlPage, rx.State):
                         limit=PAGE_SIZE + 1,
                         offset=(self.page - 1) * PAGE_SIZE,
                     )
-                try:
-                    require_world(session, actor, world_id, Permission.WRITE)
-                    can_delete = True
-                except Forbidden:
-                    can_delete = False
+
+                rows = this_page()
+                if not rows and self.page > 1:
+                    self.page -= 1
+                    rows = this_page()
         except DSFError as exc:
             self.world_key, self.world_name, self.found = str(world_id), "", False
             self.items, self.has_more, self.loading = [], False, False
@@ -137,7 +129,7 @@ class GalleryState(ActsForPerson, UrlPage, rx.State):
                 yield problem(exc)
             return
         self.world_key, self.world_name, self.found = str(world.id), world.name, True
-        self.can_delete = can_delete
+        self.can_delete = level >= Permission.WRITE
         self.has_more = len(rows) > PAGE_SIZE
         self.items = [_item(asset) for asset in rows[:PAGE_SIZE]]
         if self.viewing >= len(self.items):

@@ -90,6 +90,10 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
         """After an agent changed stories: the same page of the same path again."""
         yield from self._fetch(initial=False)
 
+    def _shown_story(self) -> uuid.UUID:
+        """The story this page shows, which edits and exports act on."""
+        return validation.identifier(self.story_key, what="story")
+
     def _ids(self) -> tuple[uuid.UUID | None, uuid.UUID | None]:
         return route_ids(self.router.url.path)
 
@@ -182,9 +186,7 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
         """Keep the choices that lead to `target`, so paging stays on its branch."""
         try:
             with session_scope() as session:
-                story = stories.get_story(
-                    session, self.actor(), validation.identifier(self.story_key, what="story")
-                )
+                story = stories.get_story(session, self.actor(), self._shown_story())
                 chosen = reader.outline(session, story.id).leaf_path_through(target)
         except DSFError:
             return
@@ -246,33 +248,21 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
 
     @rx.event
     def export_markdown(self):
-        try:
-            with session_scope() as session:
-                name, text = exports.story_markdown(
-                    session,
-                    self.actor(),
-                    validation.identifier(self.story_key, what="story"),
-                    self._choices(),
-                )
-        except DSFError as exc:
-            yield problem(exc)
-            return
-        yield rx.download(data=text, filename=name, mime_type="text/markdown")
+        yield from self._download(exports.story_markdown, "text/markdown")
 
     @rx.event
     def export_epub(self):
+        yield from self._download(exports.story_epub, "application/epub+zip")
+
+    def _download(self, export: exports.StoryFile, mime_type: str):
+        """The story along the path being read, as a file from `export`."""
         try:
             with session_scope() as session:
-                name, data = exports.story_epub(
-                    session,
-                    self.actor(),
-                    validation.identifier(self.story_key, what="story"),
-                    self._choices(),
-                )
+                name, data = export(session, self.actor(), self._shown_story(), self._choices())
         except DSFError as exc:
             yield problem(exc)
             return
-        yield rx.download(data=data, filename=name, mime_type="application/epub+zip")
+        yield rx.download(data=data, filename=name, mime_type=mime_type)
 
 
 on_change("stories", StoryPageState.reload)

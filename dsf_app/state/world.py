@@ -9,13 +9,13 @@ import uuid
 from typing import Any
 
 import reflex as rx
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from dsf_app.db import session_scope
 from dsf_app.errors import DSFError, Forbidden
 from dsf_app.models import World
 from dsf_app.services import exports, foundation_edits, reader, validation, versions, worlds
-from dsf_app.services.access import Permission, access_level
+from dsf_app.services.access import Permission, world_with_level
 from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson, current_actor
 from dsf_app.state.feedback import done, problem, when
@@ -198,14 +198,7 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
         self.loading = False
 
     def _read(self, session: Session, actor: Actor, world_id: uuid.UUID) -> None:
-        row = session.exec(
-            select(World, access_level(actor)).where(col(World.id) == world_id)
-        ).first()
-        if row is None or row[1] < Permission.READ:
-            # The service's own sentence, the same for missing and hidden worlds.
-            worlds.get_world(session, actor, world_id)
-            return
-        world, level = row
+        world, level = world_with_level(session, actor, world_id)
         self.found = True
         self.world_key = str(world.id)
         self.name, self.description = world.name, world.description
