@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
 from alembic.config import Config
+from psycopg import sql
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
@@ -31,6 +33,21 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
+
+
+def copy_rows(
+    session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Bulk-load `rows` (values in `columns` order; JSON columns as JSON text) into `table`
+    with PostgreSQL's COPY, inside the session's transaction: for tens of thousands of rows,
+    several times faster than INSERT statements."""
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def alembic_config(url: str) -> Config:

@@ -437,8 +437,8 @@ ID_VARS: dict[type[State], list[str]] = {
     AuthState: ["user_email", "signed_in"],
 }
 
-# Handlers no websocket event can reach: uploads go over HTTP (tests/test_exports.py checks
-# what an import may create).
+# Handlers no websocket event can reach: uploads go over HTTP (tests/test_world_import_http.py
+# sends them signed out and oversized).
 NOT_WEBSOCKET = {event_name(WorldsPageState.import_world)}
 
 
