@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
+from dsf_app.db import lock_key
 from dsf_app.models import RateLimitAttempt
 from dsf_app.models.columns import utcnow
 
@@ -75,10 +76,8 @@ def take(
     nothing. The attempts count as failed until `succeeded`; the keys stay locked until the
     session's transaction ends, so commit soon after."""
     now = now or utcnow()
-    for key in sorted({limit.key for limit in limits}):
-        # Same-key callers queue here; different keys never wait for each other (a hash
-        # collision only makes two keys queue together).
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+    for key in sorted({limit.key for limit in limits}):  # in one order: no deadlocks
+        lock_key(session, f"limit:{key}")
     waits = [(wait, limit) for limit in limits if (wait := _wait(session, limit, now)) > ZERO]
     if waits:
         wait, limit = max(waits, key=lambda found: found[0])
