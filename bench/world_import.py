@@ -1,5 +1,6 @@
-"""Time to import a world at the segment limit (100,000 short segments in five branching
-stories), phase by phase, through the import service on a throwaway PostgreSQL.
+"""Time to import a world at the segment limit (50,000 short segments in three branching
+stories), phase by phase, through the import service on a throwaway PostgreSQL; and time to
+refuse one of 100,000 segments (over the limit).
 
     python -m bench.world_import [--runs 3]
 
@@ -25,6 +26,7 @@ from sqlmodel import select
 from dsf_app import db
 from dsf_app.db import session_scope
 from dsf_app.devstack import stack
+from dsf_app.errors import Invalid
 from dsf_app.models import Story, StorySegment
 from dsf_app.services import users, world_import
 from dsf_app.services.actor import Actor
@@ -56,12 +58,15 @@ def main() -> None:
                 actor = Actor.of(users.create_user(session, "bench@example.test", "Bench"))
             data = large_world(world_import.MAX_SEGMENTS)
             print(f"document: {world_import.MAX_SEGMENTS:,} segments, {len(data) / 1e6:.1f} MB")
+            over = large_world(100_000)
+            print(f"over the limit: 100,000 segments, {len(over) / 1e6:.1f} MB")
             phases: dict[str, list[float]] = {
                 "json.loads (baseline)": [],
                 "parse": [],
                 "write": [],
                 "import (parse + write)": [],
                 "ORM bulk insert (baseline)": [],
+                "refusing 100,000 segments": [],
             }
             for _ in range(args.runs):
                 phases["json.loads (baseline)"].append(timed(lambda: json.loads(data))[0])
@@ -77,6 +82,7 @@ def main() -> None:
                 phases["ORM bulk insert (baseline)"].append(
                     insert_only(imported.world_id, imported.segments)
                 )
+                phases["refusing 100,000 segments"].append(timed(lambda: refuse(over))[0])
             for name, times in phases.items():
                 print(
                     f"{name:30s} median {statistics.median(times):6.2f} s "
@@ -87,6 +93,15 @@ def main() -> None:
         raise
     else:
         remove_home(home)
+
+
+def refuse(data: bytes) -> None:
+    try:
+        world_import.parse(data)
+    except Invalid as refusal:
+        assert "more than" in str(refusal), refusal
+    else:
+        raise AssertionError("a world over the segment limit was accepted")
 
 
 def insert_only(world_id: uuid.UUID, count: int) -> float:

@@ -46,7 +46,10 @@ def test_a_file_that_is_not_an_export_says_what_is_wrong() -> None:
             f"{MAX_STORY_SEGMENTS:,}",
         ),
         (
-            [story(f"Part {n}", flat(MAX_STORY_SEGMENTS, f"p{n}-")) for n in range(6)],
+            [
+                story(f"Part {n}", flat(MAX_STORY_SEGMENTS, f"p{n}-"))
+                for n in range(MAX_SEGMENTS // MAX_STORY_SEGMENTS + 1)
+            ],
             f"more than {MAX_SEGMENTS:,} story segments",
         ),
     ],

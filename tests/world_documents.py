@@ -42,14 +42,14 @@ def flat(count: int, prefix: str = "s") -> list[dict[str, Any]]:
 
 
 def large_world(segments: int, name: str = "Vast Archive") -> bytes:
-    """`segments` short segments (ids as an export writes them) in stories of 20,000: each a
-    main line of 5,000 parts with three alternative endings after every part, so no path is
-    deeper than the depth limit."""
+    """`segments` short segments (ids as an export writes them; a multiple of four) in stories
+    of at most 20,000: each a main line with three alternative endings after every part, so no
+    path is deeper than the depth limit."""
     stories = []
-    for number in range(segments // STORY_SIZE):
+    for first in range(0, segments, STORY_SIZE):
         rows: list[dict[str, Any]] = []
         previous = None
-        for part in range(STORY_SIZE // 4):
+        for part in range(min(STORY_SIZE, segments - first) // 4):
             main = str(uuid.uuid4())
             rows.append({"id": main, "parent_id": previous, "order": part, "content": "On."})
             rows += [
@@ -57,5 +57,5 @@ def large_world(segments: int, name: str = "Vast Archive") -> bytes:
                 for _ in range(3)
             ]
             previous = main
-        stories.append(story(f"Line {number}", rows))
+        stories.append(story(f"Line {first // STORY_SIZE}", rows))
     return document(*stories, name=name)

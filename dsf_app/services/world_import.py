@@ -35,9 +35,9 @@ MB = 1024 * 1024
 # A long novel is about 1 MB of JSON; twenty leave room for branches and scene specs.
 MAX_BYTES = 20 * MB
 MAX_STORIES = 1_000
-# The import's own cost: about 100,000 segments fit in 20 MB only when they are tiny, and that
-# many import in a few seconds (bench/world_import.py).
-MAX_SEGMENTS = 100_000
+# The import's own cost: 50,000 short segments (6 MB) import in about 5 s on a busy two-core
+# machine, twice that many in about 12 s (bench/world_import.py); a long novel has a few hundred.
+MAX_SEGMENTS = 50_000
 # The reader loads a story's whole tree (without text) on every page it shows.
 MAX_STORY_SEGMENTS = 20_000
 # One path from an opening to an ending: the reader and the exports walk it segment by segment.
