@@ -6,10 +6,11 @@ falls back to the local service that `./start.sh` runs, so a fresh clone needs n
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -123,6 +124,14 @@ class Settings(BaseSettings):
         description="Comma-separated client addresses the sign-up limit (10 per address per "
         "hour) does not apply to, e.g. a trusted office proxy; the test stack exempts 127.0.0.1.",
     )
+    trusted_proxies: str = Field(
+        "",
+        alias="DSF_TRUSTED_PROXIES",
+        description="Comma-separated addresses or networks (CIDR) of the reverse proxies in "
+        "front of the app. Only a request whose direct peer is one of them has its "
+        "X-Forwarded-For header believed for the client's address (for the sign-in and sign-up "
+        "limits); by default the peer's own address is used.",
+    )
     google_client_id: str = Field(
         "", alias="GOOGLE_CLIENT_ID", description="Google OAuth client id; enables Google sign-in."
     )
@@ -202,7 +211,26 @@ class Settings(BaseSettings):
 
     @property
     def signup_limit_exempt_addresses(self) -> frozenset[str]:
-        return frozenset(a.strip() for a in self.signup_limit_exempt.split(",") if a.strip())
+        return frozenset(_entries(self.signup_limit_exempt))
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for entry in _entries(value):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"DSF_TRUSTED_PROXIES: “{entry}” is not an address or network "
+                    "(such as 10.0.0.5 or 10.0.0.0/24)"
+                ) from None
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [
+            ipaddress.ip_network(entry, strict=False) for entry in _entries(self.trusted_proxies)
+        ]
 
     def as_env(self) -> dict[str, str]:
         """These settings as environment variables, for a child process that must share them."""
@@ -215,6 +243,11 @@ class Settings(BaseSettings):
                 value = value.get_secret_value()
             env[field.alias or name.upper()] = str(value)
         return env
+
+
+def _entries(listing: str) -> list[str]:
+    """The items of a comma-separated setting, without blanks."""
+    return [entry.strip() for entry in listing.split(",") if entry.strip()]
 
 
 @lru_cache

@@ -99,6 +99,8 @@ def test_settings(
         GITHUB_CLIENT_SECRET=CLIENT_SECRET,
         # Every browser test signs up from here; the limit's own test uses other addresses.
         DSF_SIGNUP_LIMIT_EXEMPT="127.0.0.1",
+        # Requests from these addresses stand for a reverse proxy (tests/test_auth_rules.py).
+        DSF_TRUSTED_PROXIES="127.2.0.0/24",
         GITHUB_BASE_URL=oidc_provider.url,
         GITHUB_API_URL=oidc_provider.url,
     )

@@ -79,9 +79,11 @@ class ReflexSocket:
         self._lock = threading.Condition()
         self._updates: list[dict[str, Any]] = []
         self._probes = 0
+        # The tab's client token: an upload over HTTP names it, as the frontend does.
+        self.token = str(uuid.uuid4())
         cookie = {"Cookie": f"{SESSION_COOKIE}={session_token}"} if session_token else {}
         self._client.connect(
-            f"{app_url}?token={uuid.uuid4()}",
+            f"{app_url}?token={self.token}",
             socketio_path=EVENT_PATH,
             namespaces=[EVENT_PATH],
             transports=["websocket"],
@@ -117,6 +119,19 @@ class ReflexSocket:
         time.sleep(settle)
         with self._lock:
             return Exchange(list(self._updates[start:]))
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        """Until an update this tab received contains `text` (e.g. a toast a background event
+        sent); TimeoutError if none does within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        seen = 0
+        with self._lock:
+            while not any(text in json.dumps(u) for u in self._updates[seen:]):
+                seen = len(self._updates)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no update from the app contained {text!r}")
+                self._lock.wait(left)
 
     def _probe(self, path: str) -> int:
         """Send a harmless event with a unique value; the index of the update that answers."""

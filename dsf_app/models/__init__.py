@@ -11,7 +11,8 @@ from dsf_app.models.canvas import (
     SuggestionStatus,
 )
 from dsf_app.models.chat import ChatMessage
-from dsf_app.models.sessions import SignInAttempt, UserSession
+from dsf_app.models.limits import RateLimitAttempt
+from dsf_app.models.sessions import UserSession
 from dsf_app.models.stories import Story, StorySegment
 from dsf_app.models.users import OAuthAccount, User
 from dsf_app.models.versions import WorldVersion
@@ -20,6 +21,7 @@ from dsf_app.models.worlds import (
     Visibility,
     World,
     WorldCollaborator,
+    WorldInvitation,
     WorldState,
 )
 
@@ -36,7 +38,7 @@ __all__ = [
     "ChatMessage",
     "CollaboratorRole",
     "OAuthAccount",
-    "SignInAttempt",
+    "RateLimitAttempt",
     "Story",
     "StorySegment",
     "Suggestion",
@@ -48,6 +50,7 @@ __all__ = [
     "Visibility",
     "World",
     "WorldCollaborator",
+    "WorldInvitation",
     "WorldState",
     "WorldVersion",
 ]

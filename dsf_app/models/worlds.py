@@ -68,3 +68,18 @@ class WorldCollaborator(SQLModel, table=True):
     user_id: uuid.UUID = foreign_key("user.id")
     role: CollaboratorRole = enum_field(CollaboratorRole.VIEWER)
     created_at: datetime = timestamp_field()
+
+
+class WorldInvitation(SQLModel, table=True):
+    """A role on a world offered to an email address; it becomes a WorldCollaborator when the
+    account with that email next signs in (or is created), and the owner can revoke it first."""
+
+    __tablename__ = "world_invitation"
+    __table_args__ = (UniqueConstraint("world_id", "email"),)
+
+    id: uuid.UUID = id_field()
+    world_id: uuid.UUID = foreign_key("world.id")
+    email: str = Field(index=True, max_length=320)
+    role: CollaboratorRole = enum_field(CollaboratorRole.VIEWER)
+    invited_by: uuid.UUID = foreign_key("user.id")
+    created_at: datetime = timestamp_field()

@@ -1,6 +1,8 @@
-"""What a person clicked on the canvas, queued for the agent (DESIGN.md section 3): per person,
-world and target at most 100 kept (the oldest dropped), each for 5 minutes; reading them returns
-and — unless peeking — removes them. Kept in PostgreSQL so every backend worker shares one queue.
+"""What a person clicked on the canvas, queued for the agent (DESIGN.md section 3): only for a
+world the person can read; at most 100 kept per person across all their worlds and targets (the
+oldest dropped, under a lock per person so parallel clicks cannot pass the cap), each for 5
+minutes; reading them returns and — unless peeking — removes them. Kept in PostgreSQL so every
+backend worker shares one queue.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from dsf_app.canvas.specs import ID_PATTERN
+from dsf_app.db import lock_key
 from dsf_app.errors import Invalid
 from dsf_app.models import CanvasInteraction
 from dsf_app.models.columns import utcnow
+from dsf_app.services.access import require_world
 from dsf_app.services.actor import Actor
 
 MAX_QUEUED = 100
@@ -64,9 +68,13 @@ def record(
     *,
     now: datetime | None = None,
 ) -> CanvasInteraction:
-    """Queue one interaction, dropping expired ones and all but the newest MAX_QUEUED."""
+    """Queue one interaction, dropping the person's expired ones and all but their newest
+    MAX_QUEUED; NotFound when the world is not one they can read."""
     data = _checked(target, component_id, interaction_type, data)
+    if world_id is not None:
+        require_world(session, actor, world_id)
     now = now or utcnow()
+    lock_key(session, f"canvas-interactions:{actor.user_id}")
     interaction = CanvasInteraction(
         user_id=actor.user_id,
         world_id=world_id,
@@ -78,7 +86,7 @@ def record(
     )
     session.add(interaction)
     session.flush()
-    _prune(session, actor, world_id, target, now)
+    _prune(session, actor, now)
     return interaction
 
 
@@ -89,17 +97,14 @@ def _queue(actor: Actor, world_id: uuid.UUID | None) -> list[Any]:
     ]
 
 
-def _prune(
-    session: Session, actor: Actor, world_id: uuid.UUID | None, target: str, now: datetime
-) -> None:
+def _prune(session: Session, actor: Actor, now: datetime) -> None:
+    mine = col(CanvasInteraction.user_id) == actor.user_id
     session.execute(
-        delete(CanvasInteraction).where(
-            *_queue(actor, world_id), col(CanvasInteraction.created_at) <= now - LIFETIME
-        )
+        delete(CanvasInteraction).where(mine, col(CanvasInteraction.created_at) <= now - LIFETIME)
     )
     beyond = (
         select(CanvasInteraction.id)
-        .where(*_queue(actor, world_id), CanvasInteraction.target == target)
+        .where(mine)
         .order_by(col(CanvasInteraction.created_at).desc(), col(CanvasInteraction.id).desc())
         .offset(MAX_QUEUED)
     )

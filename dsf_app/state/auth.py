@@ -14,7 +14,7 @@ from dsf_app.auth.redirects import safe_next, signin_url
 from dsf_app.db import session_scope
 from dsf_app.errors import Forbidden, NotFound
 from dsf_app.models import User
-from dsf_app.services import users
+from dsf_app.services import invitations, users
 from dsf_app.services.actor import Actor
 
 SIGNED_OUT = (
@@ -67,6 +67,8 @@ class ActsForPerson:
 
 
 def _signed_in_user(state: rx.State) -> User | None:
+    """The signed-in person, who takes up any invitation to their email here (every sign-up and
+    sign-in ends on a page that asks this)."""
     token = session_token(state)
     if token is None:
         return None
@@ -75,9 +77,11 @@ def _signed_in_user(state: rx.State) -> User | None:
         if actor is None:
             return None
         try:
-            return users.get_user(db, actor.user_id)
+            user = users.get_user(db, actor.user_id)
         except NotFound:
             return None
+        invitations.accept(db, user)
+        return user
 
 
 def _initials(name: str, email: str) -> str:

@@ -14,7 +14,15 @@ from sqlmodel import Session
 from dsf_app.db import session_scope
 from dsf_app.errors import DSFError, Forbidden
 from dsf_app.models import World
-from dsf_app.services import exports, foundation_edits, reader, validation, versions, worlds
+from dsf_app.services import (
+    exports,
+    foundation_edits,
+    invitations,
+    reader,
+    validation,
+    versions,
+    worlds,
+)
 from dsf_app.services.access import Permission, world_with_level
 from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson, current_actor
@@ -106,6 +114,13 @@ class PersonView:
     role: str
 
 
+@dataclasses.dataclass
+class InvitationView:
+    id: str
+    email: str
+    role: str
+
+
 class WorldPageState(ActsForPerson, UrlPage, rx.State):
     world_key: str = ""
     name: str = ""
@@ -139,6 +154,7 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
 
     stories: list[StoryView] = []
     collaborators: list[PersonView] = []
+    invitations: list[InvitationView] = []
 
     editor_open: bool = False
     editor_kind: str = ""  # text | lines | rules | technology | timeline
@@ -231,6 +247,8 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
             PersonView(user_id=str(p.user_id), email=p.email, name=p.name, role=str(p.role))
             for p in people
         ]
+        invited = invitations.list_invitations(session, actor, world.id) if self.is_owner else []
+        self.invitations = [InvitationView(str(i.id), i.email, str(i.role)) for i in invited]
 
     def _show_foundation(self, world: World) -> None:
         foundation = WorldFoundation.model_validate(_lenient(world.foundation))
@@ -455,11 +473,29 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
         role = str(form.get("role", "viewer"))
         try:
             with session_scope() as session:
-                worlds.add_collaborator(session, self.actor(), self._shown_world(), email, role)
+                shared = worlds.add_collaborator(
+                    session, self.actor(), self._shown_world(), email, role
+                )
         except DSFError as exc:
             yield problem(exc)
             return
-        yield done(f"{email} is now a{'n' if role == 'editor' else ''} {role}.")
+        yield done(sharing_news(shared, self.name))
+        yield from self._fetch(initial=False)
+
+    @rx.event
+    def revoke_invitation(self, invitation_id: str):
+        try:
+            with session_scope() as session:
+                email = invitations.revoke(
+                    session,
+                    self.actor(),
+                    self._shown_world(),
+                    validation.identifier(invitation_id, what="invitation"),
+                )
+        except DSFError as exc:
+            yield problem(exc)
+            return
+        yield done(f"The invitation for {email} is withdrawn.")
         yield from self._fetch(initial=False)
 
     @rx.event
@@ -540,6 +576,18 @@ def _item_values(section: str, form: dict) -> dict[str, Any]:
             "speculation": text("speculation"),
         }
     return {"event": text("event"), "when": text("when"), "significance": text("significance")}
+
+
+def sharing_news(shared: worlds.Sharing, world_name: str) -> str:
+    """The toast for an added collaborator: the same words for an email with an account and
+    one without, so the form tells nobody who uses DSF."""
+    role = f"a{'n' if shared.role == 'editor' else ''} {shared.role}"
+    if not shared.invited:
+        return f"{shared.email} is now {role}."
+    return (
+        f"Invited {shared.email} as {role} of “{world_name}”: the world is theirs to open the "
+        "next time they use Deep Sci-Fi with that email (or once they sign up with it)."
+    )
 
 
 on_change("worlds", WorldPageState.reload)

@@ -3,6 +3,7 @@ cards, searched by name, and the create, delete and import actions."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from functools import cache
@@ -12,7 +13,8 @@ import reflex as rx
 from dsf_app.agents.connection import connect
 from dsf_app.db import session_scope
 from dsf_app.errors import DSFError, Invalid
-from dsf_app.services import covers, exports, validation, world_deletion, worlds
+from dsf_app.services import covers, validation, world_deletion, world_import, worlds
+from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson, current_actor
 from dsf_app.state.feedback import done, problem, when
 from dsf_app.state.refresh import on_change
@@ -217,25 +219,34 @@ class WorldsPageState(ActsForPerson, rx.State):
             yield event
         await remove_agents(left.letta_agent_ids)
 
-    @rx.event
-    async def import_world(self, files: list[rx.UploadFile]):
-        """Import a world exported as JSON: a new private copy owned by this person."""
-        if not files:
-            return
-        self.busy = True
-        yield
+    @rx.event(background=True)
+    async def import_world(self, chunks: rx.UploadChunkIterator):
+        """Import a world exported as JSON: a new private copy owned by this person. Who is
+        signed in is checked before any of the file is read, reading stops past the size limit,
+        and the parse and the write run in a worker thread so other people's events go on."""
         try:
-            data = await files[0].read()
-            with session_scope() as session:
-                world = exports.import_world(session, self.actor(), data)
-                world_id, name = world.id, world.name
+            async with self:
+                actor = self.actor()
+                self.busy = True
+            data = await world_import.read_upload(chunks)
+            if data is None:
+                return
+            imported = await asyncio.to_thread(_import, actor, data)
         except DSFError as exc:
-            self.busy = False
             yield problem(exc)
             return
-        self.busy = False
-        yield done(f"Imported “{name}” as your own private copy.")
-        yield rx.redirect(f"/worlds/{world_id}")
+        finally:
+            async with self:
+                self.busy = False
+        yield done(f"Imported “{imported.name}” as your own private copy.")
+        yield rx.redirect(f"/worlds/{imported.world_id}")
+
+
+def _import(actor: Actor, data: bytes) -> world_import.Imported:
+    """Parse, then write in one short session (synchronous: runs in a worker thread)."""
+    document = world_import.parse(data)
+    with session_scope() as session:
+        return world_import.import_world(session, actor, document)
 
 
 on_change("worlds", WorldsPageState.reload)
