@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dsf_app.canvas.render import canvas_view
+from dsf_app.components.canvas.render import canvas_view
 from dsf_app.state.story import ForkView, OptionView, SegmentView, StoryPageState
 
 S = StoryPageState

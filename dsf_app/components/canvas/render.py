@@ -3,7 +3,7 @@ state) with Radix components, calling itself through `rx.foreach` for children.
 
 Nothing in a spec runs as code: text is rendered as text, images only through `rx.image` with
 the URL the spec models already checked, props only pick among fixed classes and tokens
-(`dsf_app.canvas.theme`), and agent ids go into data attributes, never DOM ids.
+(`theme.py` beside this module), and agent ids go into data attributes, never DOM ids.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import reflex as rx
 
-from dsf_app.canvas import theme
+from dsf_app.components.canvas import theme
 from dsf_app.state.canvas import CanvasState
 
 Node = rx.Var[dict[str, Any]]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dsf_app.canvas.render import canvas_node, canvas_style
+from dsf_app.components.canvas.render import canvas_node, canvas_style
 from dsf_app.state.canvas import CanvasState, SurfaceView
 
 TARGET_LABELS = {"canvas-root": "Canvas", "story-reader": "Scene", "world-gallery": "Gallery"}
