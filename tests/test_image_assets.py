@@ -24,6 +24,7 @@ from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import TurnEvent
 from dsf_app.agents.registry import ToolOutcome, execute
 from dsf_app.agents.tools import image_generator
+from dsf_app.agents.topics import Topic
 from dsf_app.auth import sessions
 from dsf_app.db import session_scope
 from dsf_app.errors import NotFound
@@ -295,7 +296,7 @@ def test_the_gallery_follows_the_world_in_the_url_and_reloads_on_asset_changes()
         assert gallery_world_id(path) == world_id
     assert gallery_world_id("/worlds") is None
     assert gallery_world_id("/worlds/not-a-world/gallery") is None
-    assert GalleryState.reload in refresh_events({"assets"})
+    assert GalleryState.reload in refresh_events({Topic.ASSETS})
 
 
 def _no_provider(settings: Settings) -> Settings:
@@ -484,7 +485,7 @@ async def test_asset_manager_saves_lists_loads_copies_and_deletes(
         "image/png",
     )
     assert first["url"] == f"/assets/{first['asset_id']}"
-    assert ctx.changed == {"assets"}
+    assert ctx.changed == {Topic.ASSETS}
 
     copied = await _call(
         _ctx(person, world_id),

@@ -187,11 +187,15 @@ def read(
     page: int = 1,
     page_size: int = PAGE_SIZE,
     show: uuid.UUID | None = None,
+    world_id: uuid.UUID | None = None,
 ) -> ReaderPage:
     """One page of the path the reader follows through the story. With `show`, the path goes
-    through that segment and the page is the one holding it."""
+    through that segment and the page is the one holding it. With `world_id` (the world in the
+    page's URL), a story of another world is NotFound."""
     validation.page(page_size, 0)
     story = require_story(session, actor, story_id)
+    if world_id is not None and story.world_id != world_id:
+        raise NotFound(not_visible("story", story_id))
     world, level = world_with_level(
         session, actor, story.world_id, thing="story", thing_id=story_id
     )
@@ -227,6 +231,14 @@ def read(
         forks=tree.forks(path),
         fork_children=starts_branch,
     )
+
+
+def choices_through(
+    session: Session, actor: Actor, story_id: uuid.UUID, segment_id: uuid.UUID
+) -> dict[uuid.UUID | None, uuid.UUID]:
+    """The branch choices that put `segment_id` on the reader's path through the story."""
+    story = require_story(session, actor, story_id)
+    return outline(session, story.id).leaf_path_through(segment_id)
 
 
 @dataclass(frozen=True)
