@@ -40,6 +40,17 @@ FAKE_MODEL = "dsf-fake-model"
 # Playwright's 5 s default on a machine busy with the whole stack; expect() still polls.
 expect.set_options(timeout=20_000)
 OPENAI_TEST_KEY = "test-key"
+# The fixtures that start a real service (PostgreSQL, S3, Letta, the app, Chromium). A test whose
+# fixtures reach none of them, and whose module is not marked `starts_services` (it runs the
+# stack itself), is a unit test: `./test.sh -m unit` runs those alone, in seconds.
+SERVICE_FIXTURES = {"pg_cluster", "storage", "letta_url", "app_url", "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if not fixtures & SERVICE_FIXTURES and item.get_closest_marker("starts_services") is None:
+            item.add_marker(pytest.mark.unit)
 
 
 @pytest.fixture(scope="session")

@@ -8,10 +8,13 @@ the URL the spec models already checked, props only pick among fixed classes and
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import reflex as rx
 
+from dsf_app.canvas import specs
+from dsf_app.canvas.specs import COMPONENT_TYPES, choices
 from dsf_app.components.canvas import theme
 from dsf_app.state.canvas import CanvasState
 
@@ -41,6 +44,11 @@ def _list(value: rx.Var) -> rx.Var[list[Any]]:
 def _pick(value: rx.Var, table: dict[str, str], default: str | rx.Var) -> rx.Var:
     """The table's entry for a prop value (a Var), or `default` when unset or unknown."""
     return rx.match(value, *table.items(), default)  # type: ignore[return-value]
+
+
+def _same(values: Iterable[str]) -> dict[str, str]:
+    """A prop's values mapped to themselves: a class-name suffix per variant."""
+    return {value: value for value in values}
 
 
 def _css_color(value: rx.Var, shade: int = 11, default: str = "inherit") -> rx.Var:
@@ -81,7 +89,7 @@ def _eyebrow(text: rx.Var[str] | str, **props: Any) -> rx.Component:
 # --- One function per component type ----------------------------------------------------------
 
 
-def _text(node: Node) -> rx.Component:
+def _text(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
     content = _str(node, "content")
     return rx.match(
@@ -213,11 +221,7 @@ def _card_body(node: Node, target: rx.Var[str], clickable: bool) -> rx.Component
     )
     return rx.card(
         layout,
-        variant=_pick(
-            p["variant"],
-            {"default": "surface", "elevated": "classic", "outlined": "surface", "ghost": "ghost"},
-            "surface",
-        ),
+        variant=_pick(p["variant"], theme.CARD_VARIANTS, "surface"),
         border_left_color=_css_color(p["accent"], shade=9, default="transparent"),
         size="2",
         width="100%",
@@ -270,9 +274,9 @@ def _figure(
     )
 
 
-def _image(node: Node) -> rx.Component:
+def _image(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
-    size = _pick(p["size"], {s: s for s in ("small", "medium", "large", "full")}, "large")
+    size = _pick(p["size"], _same(choices(specs.ImageProps, "size")), "large")
     return _figure(
         _str(node, "src"),
         p["alt"],
@@ -283,9 +287,9 @@ def _image(node: Node) -> rx.Component:
     )
 
 
-def _gallery(node: Node) -> rx.Component:
+def _gallery(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
-    variant = _pick(p["variant"], {v: v for v in ("grid", "masonry", "carousel")}, "grid")
+    variant = _pick(p["variant"], _same(choices(specs.GalleryProps, "variant")), "grid")
     columns = rx.cond(p["columns"], p["columns"].to(str), "3")
     return rx.box(
         rx.foreach(
@@ -307,7 +311,7 @@ def _gallery(node: Node) -> rx.Component:
 
 def _timeline_event(event: rx.Var) -> rx.Component:
     when = rx.cond(event["date"], event["date"].to(str), rx.cond(event["year"], event["year"], ""))
-    status = _pick(event["status"], {s: s for s in ("completed", "current", "upcoming")}, "plain")
+    status = _pick(event["status"], _same(choices(specs.TimelineEvent, "status")), "plain")
     return rx.box(
         rx.box(rx.box(class_name="dsf-tl-dot"), class_name="dsf-tl-mark"),
         rx.box(
@@ -323,7 +327,7 @@ def _timeline_event(event: rx.Var) -> rx.Component:
     )
 
 
-def _timeline(node: Node) -> rx.Component:
+def _timeline(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
     orientation = rx.cond(p["orientation"] == "horizontal", "horizontal", "vertical")
     return rx.box(
@@ -335,7 +339,7 @@ def _timeline(node: Node) -> rx.Component:
 
 def _callout(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
-    variant = _pick(p["variant"], {v: v for v in theme.CALLOUT_ICONS}, "info")
+    variant = _pick(p["variant"], _same(theme.CALLOUT_ICONS), "info")
     icon = rx.match(
         p["variant"],
         *[(name, rx.icon(icon, size=18)) for name, icon in theme.CALLOUT_ICONS.items()],
@@ -376,7 +380,7 @@ def _stat(item: rx.Var) -> rx.Component:
     )
 
 
-def _stats(node: Node) -> rx.Component:
+def _stats(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
     return rx.box(
         rx.foreach(_list(p["items"]), _stat),
@@ -409,9 +413,9 @@ def _rule(variant: rx.Var) -> rx.Component:
     return rx.box(class_name=f"dsf-rule dsf-rule-{variant}")
 
 
-def _divider(node: Node) -> rx.Component:
+def _divider(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
-    variant = _pick(p["variant"], {v: v for v in ("solid", "dashed", "dotted", "fade")}, "solid")
+    variant = _pick(p["variant"], _same(choices(specs.DividerProps, "variant")), "solid")
     return rx.box(
         rx.cond(
             p["label"],
@@ -434,7 +438,7 @@ def _divider(node: Node) -> rx.Component:
 
 def _hero(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
-    height = _pick(p["height"], {h: h for h in ("small", "medium", "large", "full")}, "medium")
+    height = _pick(p["height"], _same(choices(specs.HeroProps, "height")), "medium")
     tall = (p["height"] == "large") | (p["height"] == "full")
     return rx.box(
         rx.cond(
@@ -500,9 +504,7 @@ def _hero(node: Node, target: rx.Var[str]) -> rx.Component:
 
 def _scroll_section(node: Node, target: rx.Var[str]) -> rx.Component:
     animation = _pick(
-        _props(node)["animation"],
-        {a: a for a in ("fade-up", "fade-in", "slide-left", "slide-right", "scale", "none")},
-        "fade-up",
+        _props(node)["animation"], _same(choices(specs.ScrollSectionProps, "animation")), "fade-up"
     )
     return rx.flex(
         _children(node, target),
@@ -513,7 +515,7 @@ def _scroll_section(node: Node, target: rx.Var[str]) -> rx.Component:
     )
 
 
-def _progress_bar(node: Node) -> rx.Component:
+def _progress_bar(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
     position = rx.cond(p["position"] == "bottom", "bottom", "top")
     return rx.box(
@@ -524,10 +526,6 @@ def _progress_bar(node: Node) -> rx.Component:
         aria_label="Reading progress",
         **_tagged(node),
     )
-
-
-ACTION_VARIANTS = {"primary": "solid", "secondary": "soft", "branch": "outline"}
-ACTION_COLORS = {"primary": "cyan", "secondary": "gray", "branch": "violet"}
 
 
 def _action(node: Node, target: rx.Var[str], action: rx.Var) -> rx.Component:
@@ -542,8 +540,8 @@ def _action(node: Node, target: rx.Var[str], action: rx.Var) -> rx.Component:
             spacing="0",
             align="start",
         ),
-        variant=_pick(action["variant"], ACTION_VARIANTS, "solid"),
-        color_scheme=_pick(action["variant"], ACTION_COLORS, "cyan"),
+        variant=_pick(action["variant"], theme.ACTION_VARIANTS, "solid"),
+        color_scheme=_pick(action["variant"], theme.ACTION_COLORS, "cyan"),
         size="3",
         class_name="dsf-action",
         custom_attrs={"data-action-id": action["id"]},
@@ -631,28 +629,35 @@ def _dialog(node: Node, target: rx.Var[str]) -> rx.Component:
     )
 
 
+# How each component type is drawn, keyed by its spec model: the one list of what the canvas
+# can draw. A type of the `Spec` union missing here fails the app's compile (and a unit test).
+RENDERERS: dict[type[specs.Component], Callable[[Node, rx.Var[str]], rx.Component]] = {
+    specs.Text: _text,
+    specs.Button: _button,
+    specs.Stack: _stack,
+    specs.Grid: _grid,
+    specs.Card: _card,
+    specs.Image: _image,
+    specs.Gallery: _gallery,
+    specs.Timeline: _timeline,
+    specs.Callout: _callout,
+    specs.Stats: _stats,
+    specs.Badge: _badge,
+    specs.Divider: _divider,
+    specs.Hero: _hero,
+    specs.ScrollSection: _scroll_section,
+    specs.ProgressBar: _progress_bar,
+    specs.ActionBar: _action_bar,
+    specs.Dialog: _dialog,
+}
+
+
 @rx.memo
 def canvas_node(node: rx.Var[dict[str, Any]], target: rx.Var[str]) -> rx.Component:
     """One component of a spec, and (through itself) everything inside it."""
     return rx.match(
         node["type"],
-        ("Text", _text(node)),
-        ("Button", _button(node, target)),
-        ("Stack", _stack(node, target)),
-        ("Grid", _grid(node, target)),
-        ("Card", _card(node, target)),
-        ("Image", _image(node)),
-        ("Gallery", _gallery(node)),
-        ("Timeline", _timeline(node)),
-        ("Callout", _callout(node, target)),
-        ("Stats", _stats(node)),
-        ("Badge", _badge(node, target)),
-        ("Divider", _divider(node)),
-        ("Hero", _hero(node, target)),
-        ("ScrollSection", _scroll_section(node, target)),
-        ("ProgressBar", _progress_bar(node)),
-        ("ActionBar", _action_bar(node, target)),
-        ("Dialog", _dialog(node, target)),
+        *((name, RENDERERS[model](node, target)) for name, model in COMPONENT_TYPES.items()),
         rx.fragment(),
     )
 
