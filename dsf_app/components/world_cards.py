@@ -12,7 +12,7 @@ STATE_COLORS = {"sketch": "gray", "draft": "amber", "detailed": "grass"}
 def state_badge(state: rx.Var[str]) -> rx.Component:
     return rx.badge(
         state,
-        color_scheme=rx.match(state, ("detailed", "grass"), ("draft", "amber"), "gray"),
+        color_scheme=rx.match(state, *STATE_COLORS.items(), "gray"),
         variant="soft",
     )
 

@@ -20,7 +20,6 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=500)
     email_verified: bool = False
     preferences: dict[str, Any] = json_field()
-    user_agent_id: str | None = Field(default=None, max_length=100)
     created_at: datetime = timestamp_field()
 
 

@@ -54,7 +54,6 @@ class World(SQLModel, table=True):
     changelog: list[Any] = json_field(list)
     state: WorldState = enum_field(WorldState.SKETCH)
     version: int = 1
-    world_agent_id: str | None = Field(default=None, max_length=100)
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
 
