@@ -306,7 +306,7 @@ def test_unknown_prop_is_refused_naming_the_field(kind: str, prop: str) -> None:
 
 def test_unknown_key_on_a_nested_component_names_its_path() -> None:
     spec = {"type": "Stack", "children": [text(), text(onClick="steal()")]}
-    assert refusal(spec) == "spec.children[1].onClick: unknown field; allowed here: type, id, props"
+    assert refusal(spec) == "spec.children[1].onClick: unknown field; allowed here: id, type, props"
 
 
 @pytest.mark.parametrize("kind", ["HTML", "Html", "JSX", "Script", "iframe"])

@@ -47,10 +47,10 @@ class ImageRequest(BaseModel):
         description="What the image shows: subject, setting, light, mood, composition.",
     )
     size: ImageSize = Field(
-        "1024x1024", description="Width x height in pixels: square, landscape or portrait."
+        default="1024x1024", description="Width x height in pixels: square, landscape or portrait."
     )
     style: str | None = Field(
-        None,
+        default=None,
         max_length=500,
         description="Art direction, e.g. 'ink and watercolour' or 'cinematic film still'.",
     )
