@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dsf_app.auth.problems import Problem, SignInRefused
 from dsf_app.models import SignInAttempt
@@ -84,7 +84,7 @@ def record(db: Session, limits: list[Limit], *, succeeded: bool) -> None:
     now = utcnow()
     for limit in limits:
         db.add(SignInAttempt(key=limit.key, succeeded=succeeded, at=now))
-    db.exec(delete(SignInAttempt).where(SignInAttempt.at < now - KEEP))  # type: ignore[call-overload]
+    db.execute(delete(SignInAttempt).where(col(SignInAttempt.at) < now - KEEP))
     db.flush()
 
 
@@ -95,12 +95,14 @@ def _recent_attempts(db: Session, limit: Limit, now: datetime) -> list[datetime]
         last_success = db.exec(
             select(func.max(SignInAttempt.at)).where(
                 SignInAttempt.key == limit.key,
-                SignInAttempt.succeeded.is_(True),  # type: ignore[attr-defined]
+                col(SignInAttempt.succeeded).is_(True),
             )
         ).one()
         if last_success is not None and last_success > since:
             since = last_success
-    query = select(SignInAttempt.at).where(SignInAttempt.key == limit.key, SignInAttempt.at > since)
+    query = select(SignInAttempt.at).where(
+        SignInAttempt.key == limit.key, col(SignInAttempt.at) > since
+    )
     if not limit.counts_successes:
-        query = query.where(SignInAttempt.succeeded.is_(False))  # type: ignore[attr-defined]
-    return list(db.exec(query.order_by(SignInAttempt.at)).all())  # type: ignore[arg-type]
+        query = query.where(col(SignInAttempt.succeeded).is_(False))
+    return list(db.exec(query.order_by(col(SignInAttempt.at))).all())

@@ -13,7 +13,7 @@ from dsf_app.models.columns import foreign_key, id_field, optional_timestamp_fie
 
 
 class UserSession(SQLModel, table=True):
-    __tablename__ = "user_session"
+    __tablename__ = "user_session"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
 
     id: uuid.UUID = id_field()
     user_id: uuid.UUID = foreign_key("user.id")
@@ -27,7 +27,7 @@ class UserSession(SQLModel, table=True):
 
 
 class SignInAttempt(SQLModel, table=True):
-    __tablename__ = "sign_in_attempt"
+    __tablename__ = "sign_in_attempt"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
 
     id: uuid.UUID = id_field()
     key: str = Field(index=True, max_length=400)

@@ -24,7 +24,7 @@ class User(SQLModel, table=True):
 
 
 class OAuthAccount(SQLModel, table=True):
-    __tablename__ = "oauth_account"
+    __tablename__ = "oauth_account"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (UniqueConstraint("provider", "provider_account_id"),)
 
     id: uuid.UUID = id_field()

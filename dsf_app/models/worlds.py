@@ -59,7 +59,7 @@ class World(SQLModel, table=True):
 
 
 class WorldCollaborator(SQLModel, table=True):
-    __tablename__ = "world_collaborator"
+    __tablename__ = "world_collaborator"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (UniqueConstraint("world_id", "user_id"),)
 
     id: uuid.UUID = id_field()

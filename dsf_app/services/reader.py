@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from dsf_app.errors import NotFound
@@ -77,7 +78,7 @@ class Outline:
         at: uuid.UUID | None = None
         while next_ids := self.children.get(at):
             chosen = choices.get(at)
-            at = chosen if chosen in next_ids else next_ids[0]
+            at = chosen if chosen is not None and chosen in next_ids else next_ids[0]
             path.append(at)
         return path
 
@@ -149,17 +150,17 @@ class ReaderPage:
 
 def outline(session: Session, story_id: uuid.UUID) -> Outline:
     """The tree of a story the caller has already checked access to (one query)."""
-    rows = session.exec(
-        select(
-            StorySegment.id,
-            StorySegment.parent_id,
-            StorySegment.order,
-            StorySegment.title,
-            StorySegment.word_count,
+    rows = session.execute(
+        sa_select(
+            col(StorySegment.id),
+            col(StorySegment.parent_id),
+            col(StorySegment.order),
+            col(StorySegment.title),
+            col(StorySegment.word_count),
             func.left(col(StorySegment.content), PREVIEW_CHARS),
-            StorySegment.created_at,
+            col(StorySegment.created_at),
         )
-        .where(StorySegment.story_id == story_id)
+        .where(col(StorySegment.story_id) == story_id)
         .order_by(col(StorySegment.order), col(StorySegment.created_at), col(StorySegment.id))
     ).all()
     nodes: dict[uuid.UUID, Node] = {}

@@ -32,7 +32,7 @@ SIGNED_OUT = (
     "You are not signed in, or your session has ended; sign in again at /signin to continue."
 )
 DATABASE_DOWN = (
-    "The database cannot be reached just now, so nothing was changed; try again in a moment."
+    "The database did not answer just now, so nothing was changed; try again in a moment."
 )
 
 
@@ -52,17 +52,9 @@ def _resolve(token: str | None) -> Actor | None:
 
 def current_actor(state: rx.State) -> Actor | None:
     """The person the current event comes from, or None when no valid session is attached.
-    Synchronous (a database lookup): only for code that must stay synchronous; page states
-    use `ActsForPerson.act`."""
+    Synchronous (a database lookup on the calling thread): page states use
+    `ActsForPerson.act` instead."""
     return _resolve(session_token(state))
-
-
-def require_actor(state: rx.State) -> Actor:
-    """`current_actor`, or SignedOut."""
-    actor = current_actor(state)
-    if actor is None:
-        raise SignedOut(SIGNED_OUT)
-    return actor
 
 
 def _as_person(
@@ -112,22 +104,20 @@ class ActsForPerson:
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
-        token = sessions.token_from_cookies(self.router.headers.cookie)
+        token = self._session_token()
         if token is None:
             raise SignedOut(SIGNED_OUT)
         return await asyncio.to_thread(_as_person, token, work, *args, **kwargs)
 
-    async def person(self) -> Actor:
-        """The acting person alone, for work that spans more than one session."""
-        return await self.act(_actor)
-
     def actor(self) -> Actor:
         """The acting person, looked up on the calling thread (the chat's background turn)."""
-        return require_actor(self)  # type: ignore[arg-type]
+        actor = _resolve(self._session_token())
+        if actor is None:
+            raise SignedOut(SIGNED_OUT)
+        return actor
 
-
-def _actor(session: Session, actor: Actor) -> Actor:
-    return actor
+    def _session_token(self) -> str | None:
+        return sessions.token_from_cookies(self.router.headers.cookie)
 
 
 def _signed_in_user(token: str | None) -> User | None:

@@ -16,7 +16,7 @@ from dsf_app.services import canvas, interactions
 from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson, SignedOut
 from dsf_app.state.chat import ChatState
-from dsf_app.state.feedback import shows_problems
+from dsf_app.state.feedback import Followup, shows_problems
 from dsf_app.state.routes import route_ids
 
 CHOSEN = "The reader chose: {label}"
@@ -71,7 +71,7 @@ class CanvasState(ActsForPerson, rx.State):
     @shows_problems
     async def interact(
         self, target: str, component_id: str, interaction_type: str, data: dict[str, Any]
-    ) -> rx.event.EventSpec | None:
+    ) -> Followup | None:
         """A click on the canvas: queued for the agent; an ActionBar choice starts a turn (or,
         while the agent is still answering, waits in the queue for it)."""
         return await self._interact(target, component_id, interaction_type, data)
@@ -80,13 +80,13 @@ class CanvasState(ActsForPerson, rx.State):
     @shows_problems
     async def dialog_changed(
         self, target: str, component_id: str, is_open: bool
-    ) -> rx.event.EventSpec | None:
+    ) -> Followup | None:
         """A Dialog on the canvas opened or closed."""
         return await self._interact(target, component_id, "open" if is_open else "close", {})
 
     async def _interact(
         self, target: str, component_id: str, interaction_type: str, data: Any
-    ) -> rx.event.EventSpec | None:
+    ) -> Followup | None:
         described = await self.act(
             interactions.record_on_surface,
             self._world_id(),
@@ -110,7 +110,7 @@ class CanvasState(ActsForPerson, rx.State):
         await self._show_surfaces()
 
     @rx.event
-    def dismiss_overlays(self, is_open: bool) -> list[rx.event.EventSpec] | None:
+    def dismiss_overlays(self, is_open: bool) -> list[Followup] | None:
         """The overlay dialog was closed (Escape, a click outside or its close button)."""
         if is_open:
             return None

@@ -7,11 +7,16 @@ import functools
 import inspect
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
-from typing import Any, Concatenate, ParamSpec, TypeVar, overload
+from typing import Any, Concatenate, ParamSpec, TypeAlias, TypeVar, overload
 
 import reflex as rx
+from reflex.event import EventCallback
 
 from dsf_app.errors import DSFError
+
+# What a handler may hand back to Reflex besides nothing: an event spec (a toast, a redirect, a
+# download) or another state's handler bound to its arguments (`ChatState.send({...})`).
+Followup: TypeAlias = rx.event.EventSpec | EventCallback[()]
 
 S = TypeVar("S")
 P = ParamSpec("P")

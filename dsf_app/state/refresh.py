@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
-from reflex.event import EventHandler
+from reflex.event import EventCallback
 
 from dsf_app.agents.topics import Topic
 
 
 @cache
-def refresh_table() -> dict[Topic, tuple[EventHandler, ...]]:
+def refresh_table() -> dict[Topic, tuple[EventCallback[()], ...]]:
     # Imported when first asked, not at the top: the canvas and suggestion states start chat
     # turns (they import the chat state), and the chat state imports this module.
     from dsf_app.state.canvas import CanvasState
@@ -32,7 +32,7 @@ def refresh_table() -> dict[Topic, tuple[EventHandler, ...]]:
     }
 
 
-def refresh_events(changed: Iterable[Topic]) -> list[EventHandler]:
+def refresh_events(changed: Iterable[Topic]) -> list[EventCallback[()]]:
     """The reload handlers for the changed topics, each once, in a stable order."""
     table = refresh_table()
     handlers = [handler for topic in sorted(changed) for handler in table[Topic(topic)]]

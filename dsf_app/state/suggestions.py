@@ -14,7 +14,7 @@ from dsf_app.services import suggestions, validation
 from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson, SignedOut
 from dsf_app.state.chat import ChatState
-from dsf_app.state.feedback import shows_problems
+from dsf_app.state.feedback import Followup, shows_problems
 from dsf_app.state.routes import route_ids
 
 DEFAULT_ACTION_LABEL = "Do it"
@@ -74,7 +74,7 @@ class SuggestionsState(ActsForPerson, rx.State):
 
     @rx.event
     @shows_problems
-    async def accept(self, suggestion_id: str) -> rx.event.EventSpec:
+    async def accept(self, suggestion_id: str) -> Followup:
         try:
             chosen = validation.identifier(suggestion_id, what="suggestion")
             message = await self.act(_accept, chosen)
