@@ -9,7 +9,8 @@ import pytest
 from pydantic import BaseModel
 
 from dsf_app.canvas import specs
-from dsf_app.canvas.specs import COMPONENT_TYPES, Spec, choices
+from dsf_app.canvas.specs import COMPONENT_TYPES, Spec
+from dsf_app.choices import choices
 from dsf_app.components.canvas import theme
 from dsf_app.components.canvas.render import RENDERERS
 

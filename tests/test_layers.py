@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"services"},
     {"canvas", "images", "embeddings", "storage", "world_schema"},
     {"models"},
-    {"db", "errors", "settings", "telemetry"},
+    {"db", "errors", "settings", "telemetry", "choices"},
 ]
 RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}
 

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Annotated, Any, Literal, LiteralString, TypeVar, get_args, get_origin
+from typing import Annotated, Any, Literal, LiteralString, TypeVar, get_args
 from urllib.parse import unquote, urlsplit
 
 from pydantic import (
@@ -492,19 +492,6 @@ for _model in (*_COMPONENTS, DialogProps):
 COMPONENT_TYPES: dict[str, type[Component]] = {
     get_args(model.model_fields["type"].annotation)[0]: model for model in _COMPONENTS
 }
-
-
-def choices(model: type[BaseModel], field: str) -> tuple[Any, ...]:
-    """The values a Literal-typed field allows, in order (None left out): the one statement of
-    a prop's variants, e.g. `choices(ImageProps, "size")`, for the renderer and its theme."""
-    annotation = model.model_fields[field].annotation
-    found: list[Any] = []
-    for arg in (*get_args(annotation), annotation):
-        if get_origin(arg) is Literal:
-            found.extend(value for value in get_args(arg) if value not in found)
-    if not found:
-        raise TypeError(f"{model.__name__}.{field} is not a Literal field")
-    return tuple(found)
 
 
 # --- Whole specs ------------------------------------------------------------------------------

@@ -141,12 +141,12 @@ def _initials(name: str, email: str) -> str:
 class AuthState(ActsForPerson, rx.State):
     """Who is signed in, for the top bar, and the guards that pages run on load."""
 
-    user_name: str = ""
-    user_email: str = ""
-    user_image: str = ""
-    user_initials: str = ""
-    signed_in: bool = False
-    signin_tab: str = "signin"
+    user_name: rx.Field[str] = rx.field("")
+    user_email: rx.Field[str] = rx.field("")
+    user_image: rx.Field[str] = rx.field("")
+    user_initials: rx.Field[str] = rx.field("")
+    signed_in: rx.Field[bool] = rx.field(False)
+    signin_tab: rx.Field[str] = rx.field("signin")
 
     @rx.var
     def next_path(self) -> str:

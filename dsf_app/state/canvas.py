@@ -39,9 +39,9 @@ def _views(session: Session, actor: Actor, world_id: uuid.UUID | None) -> list[S
 
 
 class CanvasState(ActsForPerson, rx.State):
-    inline: list[SurfaceView] = []
-    overlay: list[SurfaceView] = []
-    fullscreen: list[SurfaceView] = []
+    inline: rx.Field[list[SurfaceView]] = rx.field(default_factory=list)
+    overlay: rx.Field[list[SurfaceView]] = rx.field(default_factory=list)
+    fullscreen: rx.Field[list[SurfaceView]] = rx.field(default_factory=list)
 
     def _world_id(self) -> uuid.UUID | None:
         return route_ids(self.router.url.path)[0]

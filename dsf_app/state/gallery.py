@@ -52,16 +52,16 @@ def gallery_world_id(path: str) -> uuid.UUID | None:
 
 
 class GalleryState(UrlPage, rx.State):
-    world_key: str = ""
-    world_name: str = ""
-    can_delete: bool = False
-    items: list[GalleryItem] = []
-    page: int = 1
-    has_more: bool = False
-    viewing: int = -1
-    delete_id: str = ""
-    delete_label: str = ""
-    deleting: bool = False
+    world_key: rx.Field[str] = rx.field("")
+    world_name: rx.Field[str] = rx.field("")
+    can_delete: rx.Field[bool] = rx.field(False)
+    items: rx.Field[list[GalleryItem]] = rx.field(default_factory=list)
+    page: rx.Field[int] = rx.field(1)
+    has_more: rx.Field[bool] = rx.field(False)
+    viewing: rx.Field[int] = rx.field(-1)
+    delete_id: rx.Field[str] = rx.field("")
+    delete_label: rx.Field[str] = rx.field("")
+    deleting: rx.Field[bool] = rx.field(False)
 
     @rx.var
     def lightbox_open(self) -> bool:

@@ -74,11 +74,11 @@ def _newest(session: Session, actor: Actor, offset: int) -> list[RunRow]:
 
 
 class RunsState(ActsForPerson, rx.State):
-    rows: list[RunRow] = []
-    loading: bool = False
-    has_more: bool = False
+    rows: rx.Field[list[RunRow]] = rx.field(default_factory=list)
+    loading: rx.Field[bool] = rx.field(False)
+    has_more: rx.Field[bool] = rx.field(False)
     # What the listed rows answer: "" for the newest-first list, else the search text.
-    searched: str = ""
+    searched: rx.Field[str] = rx.field("")
 
     @rx.event
     @shows_problems

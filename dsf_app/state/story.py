@@ -116,25 +116,25 @@ def _read(
 
 
 class StoryPageState(UrlPage, rx.State):
-    story_key: str = ""
-    world_key: str = ""
-    title: str = ""
-    description: str = ""
-    world_name: str = ""
-    can_edit: bool = False
-    segments: list[SegmentView] = []
-    forks: list[ForkView] = []
-    path_length: int = 0
-    path_words: int = 0
-    page: int = 1
-    pages: int = 1
-    choices: dict[str, str] = {}
+    story_key: rx.Field[str] = rx.field("")
+    world_key: rx.Field[str] = rx.field("")
+    title: rx.Field[str] = rx.field("")
+    description: rx.Field[str] = rx.field("")
+    world_name: rx.Field[str] = rx.field("")
+    can_edit: rx.Field[bool] = rx.field(False)
+    segments: rx.Field[list[SegmentView]] = rx.field(default_factory=list)
+    forks: rx.Field[list[ForkView]] = rx.field(default_factory=list)
+    path_length: rx.Field[int] = rx.field(0)
+    path_words: rx.Field[int] = rx.field(0)
+    page: rx.Field[int] = rx.field(1)
+    pages: rx.Field[int] = rx.field(1)
+    choices: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
 
-    edit_open: bool = False
-    edit_id: str = ""
-    edit_title: str = ""
-    edit_content: str = ""
-    edit_error: str = ""
+    edit_open: rx.Field[bool] = rx.field(False)
+    edit_id: rx.Field[str] = rx.field("")
+    edit_title: rx.Field[str] = rx.field("")
+    edit_content: rx.Field[str] = rx.field("")
+    edit_error: rx.Field[str] = rx.field("")
 
     def _reset(self) -> None:
         self.page = 1

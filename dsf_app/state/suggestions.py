@@ -49,7 +49,7 @@ def _open(session: Session, actor: Actor, world_id: uuid.UUID | None) -> list[Su
 
 
 class SuggestionsState(ActsForPerson, rx.State):
-    items: list[SuggestionView] = []
+    items: rx.Field[list[SuggestionView]] = rx.field(default_factory=list)
 
     def _world_id(self) -> uuid.UUID | None:
         return route_ids(self.router.url.path)[0]

@@ -30,9 +30,9 @@ class UrlPage(ActsForPerson, rx.State, mixin=True):
     new page's first event reaches the backend; without this check it would show the previous
     world for a moment, with live buttons."""
 
-    loading: bool = True
-    found: bool = False
-    loaded_path: str = ""
+    loading: rx.Field[bool] = rx.field(True)
+    found: rx.Field[bool] = rx.field(False)
+    loaded_path: rx.Field[str] = rx.field("")
 
     @rx.event
     @shows_problems

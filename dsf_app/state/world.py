@@ -97,47 +97,47 @@ class PersonView:
 
 
 class WorldPageState(UrlPage, rx.State):
-    world_key: str = ""
-    name: str = ""
-    description: str = ""
-    state_name: str = ""
-    visibility: str = "private"
-    version: int = 0
-    can_edit: bool = False
-    is_owner: bool = False
-    is_member: bool = False
+    world_key: rx.Field[str] = rx.field("")
+    name: rx.Field[str] = rx.field("")
+    description: rx.Field[str] = rx.field("")
+    state_name: rx.Field[str] = rx.field("")
+    visibility: rx.Field[str] = rx.field("private")
+    version: rx.Field[int] = rx.field(0)
+    can_edit: rx.Field[bool] = rx.field(False)
+    is_owner: rx.Field[bool] = rx.field(False)
+    is_member: rx.Field[bool] = rx.field(False)
 
-    premise: str = ""
-    focus_areas: list[str] = []
-    rules: list[RuleView] = []
-    technology: list[TechView] = []
-    timeline: list[EventView] = []
-    geography: str = ""
-    culture: str = ""
-    constraints: list[str] = []
-    open_questions: list[str] = []
-    contradictions: list[str] = []
+    premise: rx.Field[str] = rx.field("")
+    focus_areas: rx.Field[list[str]] = rx.field(default_factory=list)
+    rules: rx.Field[list[RuleView]] = rx.field(default_factory=list)
+    technology: rx.Field[list[TechView]] = rx.field(default_factory=list)
+    timeline: rx.Field[list[EventView]] = rx.field(default_factory=list)
+    geography: rx.Field[str] = rx.field("")
+    culture: rx.Field[str] = rx.field("")
+    constraints: rx.Field[list[str]] = rx.field(default_factory=list)
+    open_questions: rx.Field[list[str]] = rx.field(default_factory=list)
+    contradictions: rx.Field[list[str]] = rx.field(default_factory=list)
 
-    changelog: list[ChangeView] = []
-    changelog_total: int = 0
-    changelog_shown: int = CHANGELOG_PAGE
-    version_options: list[str] = []
-    diff_left: str = ""
-    diff_right: str = ""
-    diff_rows: list[DiffView] = []
-    diff_checked: bool = False
+    changelog: rx.Field[list[ChangeView]] = rx.field(default_factory=list)
+    changelog_total: rx.Field[int] = rx.field(0)
+    changelog_shown: rx.Field[int] = rx.field(CHANGELOG_PAGE)
+    version_options: rx.Field[list[str]] = rx.field(default_factory=list)
+    diff_left: rx.Field[str] = rx.field("")
+    diff_right: rx.Field[str] = rx.field("")
+    diff_rows: rx.Field[list[DiffView]] = rx.field(default_factory=list)
+    diff_checked: rx.Field[bool] = rx.field(False)
 
-    stories: list[StoryView] = []
-    collaborators: list[PersonView] = []
+    stories: rx.Field[list[StoryView]] = rx.field(default_factory=list)
+    collaborators: rx.Field[list[PersonView]] = rx.field(default_factory=list)
 
-    editor_open: bool = False
-    editor_kind: str = ""  # text | lines | rules | technology | timeline
-    editor_section: str = ""
-    editor_index: int = -1
-    editor_title: str = ""
-    editor_values: dict[str, str] = {}
-    editor_error: str = ""
-    editor_removing: bool = False
+    editor_open: rx.Field[bool] = rx.field(False)
+    editor_kind: rx.Field[str] = rx.field("")  # text | lines | rules | technology | timeline
+    editor_section: rx.Field[str] = rx.field("")
+    editor_index: rx.Field[int] = rx.field(-1)
+    editor_title: rx.Field[str] = rx.field("")
+    editor_values: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    editor_error: rx.Field[str] = rx.field("")
+    editor_removing: rx.Field[bool] = rx.field(False)
 
     def _reset(self) -> None:
         self.diff_rows, self.diff_checked = [], False

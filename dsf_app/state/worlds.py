@@ -68,17 +68,17 @@ def _cards(
 
 
 class WorldsPageState(ActsForPerson, rx.State):
-    tab: str = "mine"
-    search: str = ""
-    cards: list[WorldCard] = []
-    page: int = 1
-    has_more: bool = False
-    loading: bool = True
-    create_open: bool = False
-    create_error: str = ""
-    delete_id: str = ""
-    delete_name: str = ""
-    busy: bool = False
+    tab: rx.Field[str] = rx.field("mine")
+    search: rx.Field[str] = rx.field("")
+    cards: rx.Field[list[WorldCard]] = rx.field(default_factory=list)
+    page: rx.Field[int] = rx.field(1)
+    has_more: rx.Field[bool] = rx.field(False)
+    loading: rx.Field[bool] = rx.field(True)
+    create_open: rx.Field[bool] = rx.field(False)
+    create_error: rx.Field[str] = rx.field("")
+    delete_id: rx.Field[str] = rx.field("")
+    delete_name: rx.Field[str] = rx.field("")
+    busy: rx.Field[bool] = rx.field(False)
 
     @rx.var
     def delete_open(self) -> bool:

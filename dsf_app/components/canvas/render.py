@@ -12,13 +12,17 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import reflex as rx
+from reflex.event import EventCallback
+from reflex.vars import ArrayVar, ObjectVar
 
 from dsf_app.canvas import specs
-from dsf_app.canvas.specs import COMPONENT_TYPES, choices
+from dsf_app.canvas.specs import COMPONENT_TYPES
+from dsf_app.choices import choices
 from dsf_app.components.canvas import theme
+from dsf_app.components.matching import as_component, as_var, pick
 from dsf_app.state.canvas import CanvasState
 
-Node = rx.Var[dict[str, Any]]
+Node = ObjectVar[dict[str, Any]]
 Spec = dict[str, Any]
 SCROLL_ON = (
     "(document.activeElement && document.activeElement.closest('.dsf-fullscreen') || "
@@ -29,7 +33,7 @@ SCROLL_ON = (
 # --- Reading props ----------------------------------------------------------------------------
 
 
-def _props(node: Node) -> rx.Var:
+def _props(node: Node) -> ObjectVar[dict[str, Any]]:
     return node["props"].to(dict[str, Any])
 
 
@@ -37,13 +41,8 @@ def _str(node: Node, name: str) -> rx.Var[str]:
     return _props(node)[name].to(str)
 
 
-def _list(value: rx.Var) -> rx.Var[list[Any]]:
+def _list(value: rx.Var) -> ArrayVar[list[dict[str, Any]]]:
     return value.to(list[dict[str, Any]])
-
-
-def _pick(value: rx.Var, table: dict[str, str], default: str | rx.Var) -> rx.Var:
-    """The table's entry for a prop value (a Var), or `default` when unset or unknown."""
-    return rx.match(value, *table.items(), default)  # type: ignore[return-value]
 
 
 def _same(values: Iterable[str]) -> dict[str, str]:
@@ -55,14 +54,16 @@ def _css_color(value: rx.Var, shade: int = 11, default: str = "inherit") -> rx.V
     """'crimson' -> var(--crimson-11), 'gray-9' -> var(--gray-9), '#7c3aed' as written; the
     spec's pattern admits nothing else."""
     name = value.to(str)
-    return rx.cond(  # type: ignore[return-value]
-        value,
+    return as_var(
         rx.cond(
-            name.startswith("#"),
-            name,
-            rx.cond(name.contains("-"), f"var(--{name})", f"var(--{name}-{shade})"),
-        ),
-        default,
+            value,
+            rx.cond(
+                name.startswith("#"),
+                name,
+                rx.cond(name.contains("-"), f"var(--{name})", f"var(--{name}-{shade})"),
+            ),
+            default,
+        )
     )
 
 
@@ -74,7 +75,7 @@ def _tagged(node: Node) -> dict[str, Any]:
 
 def _interact(
     target: rx.Var[str], node: Node, kind: str, data: dict[str, Any] | None = None
-) -> rx.event.EventSpec:
+) -> EventCallback[()]:
     return CanvasState.interact(target, node["id"].to(str), kind, data or {}).stop_propagation
 
 
@@ -92,35 +93,37 @@ def _eyebrow(text: rx.Var[str] | str, **props: Any) -> rx.Component:
 def _text(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
     content = _str(node, "content")
-    return rx.match(
-        p["variant"],
-        (
-            "heading",
-            rx.heading(
+    return as_component(
+        rx.match(
+            p["variant"],
+            (
+                "heading",
+                rx.heading(
+                    content,
+                    size=pick(p["size"], theme.HEADING_SIZES, "6"),
+                    color=_css_color(p["color"]),
+                    class_name="dsf-text",
+                    **_tagged(node),
+                ),
+            ),
+            (
+                "caption",
+                rx.text(
+                    content,
+                    size=pick(p["size"], theme.TEXT_SIZES, "1"),
+                    color=_css_color(p["color"], default="var(--gray-11)"),
+                    class_name="dsf-text dsf-caption",
+                    **_tagged(node),
+                ),
+            ),
+            rx.text(
                 content,
-                size=_pick(p["size"], theme.HEADING_SIZES, "6"),
+                size=pick(p["size"], theme.TEXT_SIZES, "3"),
                 color=_css_color(p["color"]),
                 class_name="dsf-text",
                 **_tagged(node),
             ),
-        ),
-        (
-            "caption",
-            rx.text(
-                content,
-                size=_pick(p["size"], theme.TEXT_SIZES, "1"),
-                color=_css_color(p["color"], default="var(--gray-11)"),
-                class_name="dsf-text dsf-caption",
-                **_tagged(node),
-            ),
-        ),
-        rx.text(
-            content,
-            size=_pick(p["size"], theme.TEXT_SIZES, "3"),
-            color=_css_color(p["color"]),
-            class_name="dsf-text",
-            **_tagged(node),
-        ),
+        )
     )
 
 
@@ -142,9 +145,9 @@ def _stack(node: Node, target: rx.Var[str]) -> rx.Component:
     return rx.flex(
         _children(node, target),
         direction=rx.cond(horizontal, "row", "column"),
-        spacing=_pick(p["spacing"], theme.GAPS, "3"),
-        align=_pick(p["align"], theme.ALIGNS, rx.cond(horizontal, "center", "start")),
-        justify=_pick(p["justify"], theme.JUSTIFIES, "start"),
+        spacing=pick(p["spacing"], theme.GAPS, "3"),
+        align=pick(p["align"], theme.ALIGNS, rx.cond(horizontal, "center", "start")),
+        justify=pick(p["justify"], theme.JUSTIFIES, "start"),
         wrap=rx.cond(p["wrap"], "wrap", "nowrap"),
         width="100%",
         min_width="0",
@@ -169,9 +172,9 @@ def _grid(node: Node, target: rx.Var[str]) -> rx.Component:
         class_name="dsf-grid",
         grid_template_columns=columns,
         grid_template_rows=rx.cond(p["rows"], f"repeat({p['rows'].to(str)}, auto)", "none"),
-        gap=_pick(p["gap"], theme.LENGTHS, "1rem"),
-        align_items=_pick(p["align"], theme.ALIGNS, "stretch"),
-        justify_content=_pick(p["justify"], theme.CSS_JUSTIFIES, "start"),
+        gap=pick(p["gap"], theme.LENGTHS, "1rem"),
+        align_items=pick(p["align"], theme.ALIGNS, "stretch"),
+        justify_content=pick(p["justify"], theme.CSS_JUSTIFIES, "start"),
         **_tagged(node),
     )
 
@@ -221,7 +224,7 @@ def _card_body(node: Node, target: rx.Var[str], clickable: bool) -> rx.Component
     )
     return rx.card(
         layout,
-        variant=_pick(p["variant"], theme.CARD_VARIANTS, "surface"),
+        variant=pick(p["variant"], theme.CARD_VARIANTS, "surface"),
         border_left_color=_css_color(p["accent"], shade=9, default="transparent"),
         size="2",
         width="100%",
@@ -276,7 +279,7 @@ def _figure(
 
 def _image(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
-    size = _pick(p["size"], _same(choices(specs.ImageProps, "size")), "large")
+    size = pick(p["size"], _same(choices(specs.ImageProps, "size")), "large")
     return _figure(
         _str(node, "src"),
         p["alt"],
@@ -289,7 +292,7 @@ def _image(node: Node, target: rx.Var[str]) -> rx.Component:
 
 def _gallery(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
-    variant = _pick(p["variant"], _same(choices(specs.GalleryProps, "variant")), "grid")
+    variant = pick(p["variant"], _same(choices(specs.GalleryProps, "variant")), "grid")
     columns = rx.cond(p["columns"], p["columns"].to(str), "3")
     return rx.box(
         rx.foreach(
@@ -309,9 +312,9 @@ def _gallery(node: Node, target: rx.Var[str]) -> rx.Component:
     )
 
 
-def _timeline_event(event: rx.Var) -> rx.Component:
+def _timeline_event(event: Node) -> rx.Component:
     when = rx.cond(event["date"], event["date"].to(str), rx.cond(event["year"], event["year"], ""))
-    status = _pick(event["status"], _same(choices(specs.TimelineEvent, "status")), "plain")
+    status = pick(event["status"], _same(choices(specs.TimelineEvent, "status")), "plain")
     return rx.box(
         rx.box(rx.box(class_name="dsf-tl-dot"), class_name="dsf-tl-mark"),
         rx.box(
@@ -339,7 +342,7 @@ def _timeline(node: Node, target: rx.Var[str]) -> rx.Component:
 
 def _callout(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
-    variant = _pick(p["variant"], _same(theme.CALLOUT_ICONS), "info")
+    variant = pick(p["variant"], _same(theme.CALLOUT_ICONS), "info")
     icon = rx.match(
         p["variant"],
         *[(name, rx.icon(icon, size=18)) for name, icon in theme.CALLOUT_ICONS.items()],
@@ -364,7 +367,7 @@ def _callout(node: Node, target: rx.Var[str]) -> rx.Component:
     )
 
 
-def _stat(item: rx.Var) -> rx.Component:
+def _stat(item: Node) -> rx.Component:
     trend = rx.match(
         item["trend"],
         *[
@@ -399,9 +402,9 @@ def _badge(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
     return rx.badge(
         _str(node, "label"),
-        color_scheme=_pick(p["variant"], theme.BADGE_COLORS, "cyan"),
+        color_scheme=pick(p["variant"], theme.BADGE_COLORS, "cyan"),
         variant=rx.cond(p["variant"] == "outline", "outline", "soft"),
-        size=_pick(p["size"], theme.BADGE_SIZES, "2"),
+        size=pick(p["size"], theme.BADGE_SIZES, "2"),
         class_name="dsf-clickable",
         role="button",
         on_click=_interact(target, node, "click"),
@@ -415,7 +418,7 @@ def _rule(variant: rx.Var) -> rx.Component:
 
 def _divider(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
-    variant = _pick(p["variant"], _same(choices(specs.DividerProps, "variant")), "solid")
+    variant = pick(p["variant"], _same(choices(specs.DividerProps, "variant")), "solid")
     return rx.box(
         rx.cond(
             p["label"],
@@ -429,7 +432,7 @@ def _divider(node: Node, target: rx.Var[str]) -> rx.Component:
             ),
             _rule(variant),
         ),
-        margin_y=_pick(p["spacing"], theme.LENGTHS, "1rem"),
+        margin_y=pick(p["spacing"], theme.LENGTHS, "1rem"),
         width="100%",
         role="separator",
         **_tagged(node),
@@ -438,7 +441,7 @@ def _divider(node: Node, target: rx.Var[str]) -> rx.Component:
 
 def _hero(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
-    height = _pick(p["height"], _same(choices(specs.HeroProps, "height")), "medium")
+    height = pick(p["height"], _same(choices(specs.HeroProps, "height")), "medium")
     tall = (p["height"] == "large") | (p["height"] == "full")
     return rx.box(
         rx.cond(
@@ -503,7 +506,7 @@ def _hero(node: Node, target: rx.Var[str]) -> rx.Component:
 
 
 def _scroll_section(node: Node, target: rx.Var[str]) -> rx.Component:
-    animation = _pick(
+    animation = pick(
         _props(node)["animation"], _same(choices(specs.ScrollSectionProps, "animation")), "fade-up"
     )
     return rx.flex(
@@ -528,7 +531,7 @@ def _progress_bar(node: Node, target: rx.Var[str]) -> rx.Component:
     )
 
 
-def _action(node: Node, target: rx.Var[str], action: rx.Var) -> rx.Component:
+def _action(node: Node, target: rx.Var[str], action: Node) -> rx.Component:
     return rx.button(
         rx.cond(action["variant"] == "branch", rx.icon("git-branch", size=16)),
         rx.vstack(
@@ -540,8 +543,8 @@ def _action(node: Node, target: rx.Var[str], action: rx.Var) -> rx.Component:
             spacing="0",
             align="start",
         ),
-        variant=_pick(action["variant"], theme.ACTION_VARIANTS, "solid"),
-        color_scheme=_pick(action["variant"], theme.ACTION_COLORS, "cyan"),
+        variant=pick(action["variant"], theme.ACTION_VARIANTS, "solid"),
+        color_scheme=pick(action["variant"], theme.ACTION_COLORS, "cyan"),
         size="3",
         class_name="dsf-action",
         custom_attrs={"data-action-id": action["id"]},
@@ -655,10 +658,13 @@ RENDERERS: dict[type[specs.Component], Callable[[Node, rx.Var[str]], rx.Componen
 @rx.memo
 def canvas_node(node: rx.Var[dict[str, Any]], target: rx.Var[str]) -> rx.Component:
     """One component of a spec, and (through itself) everything inside it."""
-    return rx.match(
-        node["type"],
-        *((name, RENDERERS[model](node, target)) for name, model in COMPONENT_TYPES.items()),
-        rx.fragment(),
+    spec = node.to(dict[str, Any])
+    return as_component(
+        rx.match(
+            spec["type"],
+            *((name, RENDERERS[model](spec, target)) for name, model in COMPONENT_TYPES.items()),
+            rx.fragment(),
+        )
     )
 
 
