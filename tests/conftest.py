@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from psycopg import sql
 from sqlalchemy import Engine
 from sqlmodel import Session, create_engine
 
@@ -144,11 +145,11 @@ def empty_database(pg_cluster: postgres.PostgresCluster) -> Iterator[str]:
     """A brand-new database (no extensions, no tables), dropped after the test."""
     name = f"empty_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_cluster.admin_uri, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     yield pg_cluster.uri(name, driver="postgresql+psycopg")
     db.get_engine.cache_clear()
     with psycopg.connect(pg_cluster.admin_uri, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")

@@ -154,7 +154,9 @@ async def test_image_round_trip_through_each_provider(
     assert result["provider"] == provider
     assert result["model"] == getattr(dsf_in_process, f"{provider}_image_model")
     full_prompt = f"{prompt}\n\nStyle: cinematic film still"
-    assert fakes[provider].prompts()[-1] == full_prompt  # type: ignore[attr-defined]
+    fake = fakes[provider]
+    assert isinstance(fake, FakeOpenAIImages | FakeGoogleImages)
+    assert fake.prompts()[-1] == full_prompt
 
     (asset,) = _assets_of(world_id)
     assert asset.id == asset_id

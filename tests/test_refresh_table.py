@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dsf_app.dsf_app  # noqa: F401  (the app: every page state defined)
 from dsf_app.agents.topics import Topic
-from dsf_app.state.canvas import CanvasState
 from dsf_app.state.gallery import GalleryState
 from dsf_app.state.refresh import refresh_events, refresh_table
 from dsf_app.state.story import StoryPageState
@@ -32,7 +31,3 @@ def test_a_world_change_reloads_both_world_pages_and_nothing_twice() -> None:
     assert WorldPageState.reload in events
     assert StoryPageState.reload in events
     assert GalleryState.reload not in events
-
-
-def test_topics_noted_as_text_still_find_their_row() -> None:
-    assert refresh_events(["canvas"]) == [CanvasState.reload]

@@ -35,5 +35,5 @@ def refresh_table() -> dict[Topic, tuple[EventCallback[()], ...]]:
 def refresh_events(changed: Iterable[Topic]) -> list[EventCallback[()]]:
     """The reload handlers for the changed topics, each once, in a stable order."""
     table = refresh_table()
-    handlers = [handler for topic in sorted(changed) for handler in table[Topic(topic)]]
+    handlers = [handler for topic in sorted(changed) for handler in table[topic]]
     return list(dict.fromkeys(handlers))

@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from dsf_app.devstack import processes, stack
 from dsf_app.settings import Settings, get_settings
@@ -39,7 +40,14 @@ def settings_for(home: Path, **overrides: str | int) -> Settings:
         "DSF_APP_PORT": processes.free_port(),
         **overrides,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return settings_from(**values)
+
+
+def settings_from(**values: Any) -> Settings:
+    """Settings from `values` (by environment variable name) and the environment, never from a
+    `.env` file."""
+    # pydantic-settings' own init options (_env_file) are not in the model's typed signature.
+    return Settings(_env_file=None, **values)  # pyright: ignore[reportCallIssue]
 
 
 @contextmanager
