@@ -162,12 +162,12 @@ class WorldPageState(UrlPage, rx.State):
         if found is None:
             return
         self._show(found)
+        self.loading = False
         if initial or not self.diff_checked:
             self.diff_left = str(max(self.version - 1, 1))
             self.diff_right = str(self.version)
             if self.version > 1:
                 await self._compare()
-        self.loading = False
 
     def _show(self, found: world_overview.WorldOverview) -> None:
         world = found.world
