@@ -54,9 +54,12 @@ def settings_from(**values: Any) -> Settings:
 def running(
     settings: Settings, starter: Callable[[Settings], stack.ServiceStatus]
 ) -> Iterator[stack.ServiceStatus]:
-    """Start one service for the duration of the block, then stop it."""
-    status = starter(settings)
+    """Start one service for the duration of the block, then stop it — also when it never
+    became ready (its process may be up and must not outlive the test run)."""
+    name = starter.__name__.removeprefix(
+        "start_"
+    )  # start_letta -> "letta", as stop_service names it
     try:
-        yield status
+        yield starter(settings)
     finally:
-        stack.stop_service(settings, status.name)
+        stack.stop_service(settings, name)
