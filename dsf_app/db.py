@@ -52,6 +52,8 @@ def copy_rows(
         sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
     driver = session.connection().connection.driver_connection
+    if driver is None:  # only a connection already closed has no driver connection
+        raise RuntimeError("The database connection closed before the copy.")
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)

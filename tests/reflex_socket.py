@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import socketio
-from reflex.event import EventHandler
+from reflex.event import EventCallback, EventHandler
 from reflex.utils import format
 
 from dsf_app.state.chat import ChatState
@@ -35,7 +35,13 @@ ROUTE_ARGS = re.compile(r"^/worlds/(?P<world_id>[^/]+)(?:/stories/(?P<story_id>[
 PROBE = ChatState.set_draft
 
 
-def event_name(handler: EventHandler) -> str:
+# A state's handler: an EventHandler at run time, typed as an EventCallback by Reflex.
+Handler = EventHandler | EventCallback[*tuple[Any, ...]]
+
+
+def event_name(handler: Handler) -> str:
+    if not isinstance(handler, EventHandler):
+        raise TypeError(f"not a state's event handler: {handler!r}")
     return format.format_event_handler(handler)
 
 
@@ -98,9 +104,7 @@ class ReflexSocket:
             self._updates.append(update)
             self._lock.notify_all()
 
-    def send(
-        self, handler: EventHandler, path: str, *, settle: float = 0.0, **payload: Any
-    ) -> Exchange:
+    def send(self, handler: Handler, path: str, *, settle: float = 0.0, **payload: Any) -> Exchange:
         """Send `handler(**payload)` as if from a page at `path`; return once the backend has
         finished it and every event it chained (plus `settle` seconds for background work).
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dsf_app.auth import rate_limit, sessions
 from dsf_app.auth.sessions import token_hash
@@ -30,7 +30,7 @@ from tests.accounts import (
 
 
 def session_cookie(page: Page) -> dict:
-    cookies = [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE]
+    cookies = [c for c in page.context.cookies() if c.get("name") == SESSION_COOKIE]
     assert len(cookies) == 1
     return dict(cookies[0])
 
@@ -42,7 +42,7 @@ def test_sign_up_sign_out_and_sign_in_again(page: Page, app_url: str, account: A
 
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(path_is(app_url, "/signin"))
-    assert [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE] == []
+    assert [c for c in page.context.cookies() if c.get("name") == SESSION_COOKIE] == []
     page.goto(f"{app_url}/worlds")
     expect(page).to_have_url(path_is(app_url, "/signin"))
 
@@ -161,7 +161,7 @@ def test_an_expired_session_is_sent_to_sign_in(
     with Session(engine) as db:
         db.exec(
             update(UserSession)
-            .where(UserSession.token_hash == token_hash(token))
+            .where(col(UserSession.token_hash) == token_hash(token))
             .values(expires_at=utcnow() - timedelta(seconds=1))
         )
         db.commit()

@@ -31,9 +31,9 @@ from dsf_app.auth.secret import session_secret
 from dsf_app.models import OAuthAccount, RateLimitAttempt, UserSession
 from dsf_app.models.columns import utcnow
 from dsf_app.services import limits, users
-from dsf_app.settings import Settings
 from tests.accounts import SESSION_COOKIE, new_account, sign_up_over_http
 from tests.factories import rolled_back_session, unique
+from tests.harness.stack import settings_from
 
 
 @pytest.fixture
@@ -88,7 +88,8 @@ def test_sessions_are_stored_hashed_and_end_when_revoked_or_expired(db: Session)
     assert row.token_hash == sessions.token_hash(token) != token
     assert timedelta(days=29, hours=23) < row.expires_at - utcnow() <= timedelta(days=30)
     assert sessions.resolve(db, token) is not None
-    assert sessions.resolve(db, token).user_id == user.id  # type: ignore[union-attr]
+    resolved = sessions.resolve(db, token)
+    assert resolved is not None and resolved.user_id == user.id
     assert sessions.resolve(db, token + "x") is None
     assert sessions.resolve(db, None) is None
 
@@ -307,13 +308,13 @@ def test_next_paths_stay_on_the_site() -> None:
 
 
 def test_the_cookie_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, DSF_HOME=str(tmp_path / "home"))  # type: ignore[call-arg]
+    settings = settings_from(DSF_HOME=str(tmp_path / "home"))
     first = session_secret(settings)
     assert len(first) >= 32
     assert session_secret(settings) == first
     mode = stat.S_IMODE((tmp_path / "home" / "session-secret").stat().st_mode)
     assert mode == 0o600
-    configured = Settings(_env_file=None, DSF_HOME=str(tmp_path), DSF_SESSION_SECRET="k" * 40)  # type: ignore[call-arg]
+    configured = settings_from(DSF_HOME=str(tmp_path), DSF_SESSION_SECRET="k" * 40)
     assert session_secret(configured) == "k" * 40
 
 

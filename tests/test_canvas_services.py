@@ -118,7 +118,8 @@ def test_update_replaces_a_component_anywhere_in_the_tree(session: Session) -> N
         session, person, world.id, "canvas-root", spec(text("t", "hero")), "hero", mode="fullscreen"
     )
     assert moved.mode == "fullscreen"
-    assert canvas.find_component(moved, "hero")["type"] == "Text"  # type: ignore[index]
+    hero = canvas.find_component(moved, "hero")
+    assert hero is not None and hero["type"] == "Text"
 
 
 def test_update_without_an_id_replaces_the_whole_target(session: Session) -> None:
@@ -221,7 +222,8 @@ def test_snapshot_for_segment_keeps_the_inline_surfaces(session: Session) -> Non
     snapshot = canvas.snapshot_for_segment(session, person, world.id)
     assert [root["id"] for root in snapshot] == ["scene", "s1"]
     snapshot[0]["id"] = "changed"
-    assert canvas.get_surface(session, person, world.id, "canvas-root").spec[0]["id"] == "scene"  # type: ignore[union-attr]
+    surface = canvas.get_surface(session, person, world.id, "canvas-root")
+    assert surface is not None and surface.spec[0]["id"] == "scene"
 
 
 # --- Interactions -----------------------------------------------------------------------------

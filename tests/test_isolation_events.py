@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 from pydantic import TypeAdapter
-from reflex.event import EventHandler
-from reflex.state import State
+from reflex.state import BaseState, State
 from sqlmodel import Session, col, select
 
 from dsf_app.auth.sessions import create_session
@@ -56,7 +55,7 @@ from dsf_app.state.suggestions import SuggestionsState
 from dsf_app.state.world import WorldPageState
 from dsf_app.state.worlds import WorldsPageState
 from tests.accounts import new_account, sign_up_over_http
-from tests.reflex_socket import Exchange, ReflexSocket, event_name, reflex_socket
+from tests.reflex_socket import Exchange, Handler, ReflexSocket, event_name, reflex_socket
 
 SECRET = "Abyssal Ledger"
 INVITEE = f"invitee-{uuid.uuid4().hex[:8]}@example.test"
@@ -212,7 +211,7 @@ def socket(app_url: str, intruder: Intruder) -> Iterator[ReflexSocket]:
 
 @dataclass(frozen=True)
 class Step:
-    handler: EventHandler
+    handler: Handler
     where: Callable[[Victim, Intruder], str]
     payload: Callable[[Victim, Intruder], dict[str, Any]] = lambda v, i: {}
 
@@ -246,7 +245,11 @@ def at_worlds(v: Victim, i: Intruder) -> str:
     return "/worlds"
 
 
-def step(handler: EventHandler, where=at_world, **payload: Callable[[Victim], Any]) -> Step:
+def step(
+    handler: Handler,
+    where: Callable[[Victim, Intruder], str] = at_world,
+    **payload: Callable[[Victim], Any],
+) -> Step:
     return Step(handler, where, lambda v, i: {k: f(v) for k, f in payload.items()})
 
 
@@ -574,7 +577,7 @@ def test_every_state_event_is_sent_by_a_case() -> None:
     assert not missing, f"add a forged-id case for {sorted(missing)}"
 
 
-def _dsf_states(state: type[State]) -> Iterator[type[State]]:
+def _dsf_states(state: type[BaseState]) -> Iterator[type[BaseState]]:
     if state.__module__.startswith("dsf_app."):
         yield state
     for substate in state.get_substates():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -67,7 +68,7 @@ def test_create_search_and_delete_worlds(signed_in_page: Page, app_url: str) -> 
 
 
 def test_explore_lists_public_worlds_of_others(
-    signed_in_page: Page, app_url: str, account: Account, browser
+    signed_in_page: Page, app_url: str, account: Account, browser: Browser
 ) -> None:
     page = signed_in_page
     from tests.accounts import new_account, sign_up_in_browser
@@ -156,7 +157,7 @@ FULL_FOUNDATION = {
 }
 
 
-def seed_world(account: Account, name: str = "Fusion Dawn", **fields) -> str:
+def seed_world(account: Account, name: str = "Fusion Dawn", **fields: Any) -> str:
     actor = actor_of(account)
     with session_scope() as session:
         world = worlds.create_world(
@@ -264,7 +265,7 @@ def test_edit_a_rule_then_see_the_changelog_and_the_diff(
 
 
 def test_a_second_person_reads_a_public_world_but_not_a_private_one(
-    signed_in_page: Page, app_url: str, account: Account, browser
+    signed_in_page: Page, app_url: str, account: Account, browser: Browser
 ) -> None:
     from tests.accounts import new_account, sign_up_in_browser
 
@@ -275,7 +276,7 @@ def test_a_second_person_reads_a_public_world_but_not_a_private_one(
     public_id = seed_world(owner, "Open World")
     private_id = seed_world(owner, "Secret World")
     with session_scope() as session:
-        worlds.set_visibility(session, actor_of(owner), public_id, Visibility.PUBLIC)
+        worlds.set_visibility(session, actor_of(owner), uuid.UUID(public_id), Visibility.PUBLIC)
 
     page = signed_in_page
     page.goto(f"{app_url}/worlds/{public_id}")

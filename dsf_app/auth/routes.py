@@ -63,7 +63,7 @@ def back_to_signin(refusal: SignInRefused, next_path: str, **params: str) -> Red
 
 def signed_in(token: str, next_path: str) -> RedirectResponse:
     response = RedirectResponse(safe_next(next_path), status_code=303)
-    response.set_cookie(value=token, **sessions.cookie_options())  # type: ignore[arg-type]
+    response.set_cookie(value=token, **sessions.cookie_options())
     return _no_store(response)
 
 
@@ -178,7 +178,7 @@ async def signout(request: Request) -> Response:
         path="/",
         httponly=True,
         samesite="lax",
-        secure=bool(options["secure"]),
+        secure=options["secure"],
     )
     return response
 

@@ -1,4 +1,5 @@
-"""The SQLModel tables of DESIGN.md section 4; Alembic migrations in alembic/ create them."""
+"""The SQLModel tables (docs/ARCHITECTURE.md, "The data"); the Alembic migrations in alembic/
+create them."""
 
 from dsf_app.models.agents import AgentKind, AgentRecord, AgentRun, ToolExecution
 from dsf_app.models.assets import Asset, AssetCategory, AssetType

@@ -15,7 +15,7 @@ class RateLimitAttempt(SQLModel, table=True):
     """One attempt under one limit's key (e.g. "signin-ip:203.0.113.9"); `succeeded` stays
     false until the attempt is known to have worked."""
 
-    __tablename__ = "rate_limit_attempt"
+    __tablename__ = "rate_limit_attempt"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
 
     id: uuid.UUID = id_field()
     key: str = Field(index=True, max_length=400)

@@ -12,7 +12,7 @@ from dsf_app.models.columns import foreign_key, id_field, optional_timestamp_fie
 
 
 class UserSession(SQLModel, table=True):
-    __tablename__ = "user_session"
+    __tablename__ = "user_session"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
 
     id: uuid.UUID = id_field()
     user_id: uuid.UUID = foreign_key("user.id")

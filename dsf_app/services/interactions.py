@@ -1,4 +1,4 @@
-"""What a person clicked on the canvas, queued for the agent (DESIGN.md section 3): only for a
+"""What a person clicked on the canvas, queued for the agent (docs/ARCHITECTURE.md, "The canvas"): only for a
 world the person can read; at most 100 kept per person across all their worlds and targets (the
 oldest dropped, under a lock per person so parallel clicks cannot pass the cap), each for 5
 minutes; reading them returns and — unless peeking — removes them. Kept in PostgreSQL so every
@@ -21,6 +21,7 @@ from dsf_app.db import lock_key
 from dsf_app.errors import Invalid
 from dsf_app.models import CanvasInteraction
 from dsf_app.models.columns import utcnow
+from dsf_app.services import canvas
 from dsf_app.services.access import require_world
 from dsf_app.services.actor import Actor
 
@@ -88,6 +89,56 @@ def record(
     session.flush()
     _prune(session, actor, now)
     return interaction
+
+
+def record_on_surface(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID | None,
+    target: str,
+    component_id: str,
+    interaction_type: str,
+    data: Any,
+) -> dict[str, Any]:
+    """Queue an interaction the browser reported on one of the person's surfaces, described
+    from the stored spec (`described`); returns the data queued with it."""
+    node = canvas.find_component(canvas.get_surface(session, actor, world_id, target), component_id)
+    described = describe(node, interaction_type, data if isinstance(data, dict) else {})
+    record(session, actor, world_id, target, component_id, interaction_type, described)
+    return described
+
+
+def describe(
+    node: dict[str, Any] | None, interaction_type: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """What the agent reads about a click on `node` (the stored component, if any): the browser's
+    word is only trusted for which action or part was clicked, and labels come from the spec."""
+    described: dict[str, Any] = {}
+    if node is not None:
+        described["componentType"] = node.get("type")
+    for key in ("part", "index"):
+        if key in data and isinstance(data[key], str | int):
+            described[key] = str(data[key])[:64]
+    if interaction_type != "action":
+        return described
+    action_id = str(data.get("actionId") or "")[:64]
+    actions = ((node or {}).get("props") or {}).get("actions") or []
+    chosen = next((a for a in actions if isinstance(a, dict) and a.get("id") == action_id), None)
+    described["actionId"] = action_id
+    label = chosen.get("label") if chosen else data.get("label")
+    described["label"] = str(label or action_id)[:300]
+    return described
+
+
+def dismiss_surface(
+    session: Session, actor: Actor, world_id: uuid.UUID | None, target: str
+) -> None:
+    """The person closed a surface: it is cleared, and the agent hears that it was closed."""
+    surface = canvas.get_surface(session, actor, world_id, target)
+    if surface is not None and surface.spec:
+        root_id = str(surface.spec[0].get("id") or "surface")
+        record(session, actor, world_id, target, root_id, "dismiss")
+    canvas.clear(session, actor, world_id, target)
 
 
 def _queue(actor: Actor, world_id: uuid.UUID | None) -> list[Any]:

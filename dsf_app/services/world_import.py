@@ -65,8 +65,11 @@ NOT_AN_EXPORT = (
 class Chunk(Protocol):
     """A piece of an uploaded file, as Reflex's streaming upload hands it over."""
 
-    filename: str
-    data: bytes
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def data(self) -> bytes: ...
 
 
 def too_large() -> Invalid:
@@ -101,12 +104,16 @@ def _over(info: ValidationInfo, what: str, limit: int) -> bool:
     return info.context[what] > limit
 
 
+def _limit(message: str) -> PydanticCustomError:
+    """A parse error that `parse` reports as it is: the sentence naming the limit passed."""
+    return PydanticCustomError(LIMIT, "{message}", {"message": message})
+
+
 class ImportedSegment(SegmentExport):
     @model_validator(mode="after")
     def _count(self, info: ValidationInfo) -> Self:
         if _over(info, "segments", MAX_SEGMENTS):
-            raise PydanticCustomError(
-                LIMIT,
+            raise _limit(
                 f"This file has more than {MAX_SEGMENTS:,} story segments, the most one world "
                 "import may hold; export fewer stories and import them separately.",
             )
@@ -115,19 +122,17 @@ class ImportedSegment(SegmentExport):
 
 class ImportedStory(StoryExport):
     # fail_fast: the first error (a limit passed) ends the parse instead of validating the rest.
-    segments: list[ImportedSegment] = Field(default_factory=list, fail_fast=True)  # type: ignore[assignment]
+    segments: list[ImportedSegment] = Field(default_factory=list, fail_fast=True)  # pyright: ignore[reportIncompatibleVariableOverride]
 
     @model_validator(mode="after")
     def _count(self, info: ValidationInfo) -> Self:
         if len(self.segments) > MAX_STORY_SEGMENTS:
-            raise PydanticCustomError(
-                LIMIT,
+            raise _limit(
                 f"The story “{self.title[:100]}” has {len(self.segments):,} segments; a story "
                 f"may have at most {MAX_STORY_SEGMENTS:,}. Split it into several stories.",
             )
         if _over(info, "stories", MAX_STORIES):
-            raise PydanticCustomError(
-                LIMIT,
+            raise _limit(
                 f"This file has more than {MAX_STORIES:,} stories, the most one world import "
                 "may hold; export fewer stories and import them separately.",
             )
@@ -137,7 +142,7 @@ class ImportedStory(StoryExport):
 class ImportedWorld(WorldExport):
     """The export document, parsed with the import's limits."""
 
-    stories: list[ImportedStory] = Field(default_factory=list, fail_fast=True)  # type: ignore[assignment]
+    stories: list[ImportedStory] = Field(default_factory=list, fail_fast=True)  # pyright: ignore[reportIncompatibleVariableOverride]
 
 
 def parse(data: bytes) -> ImportedWorld:
@@ -187,7 +192,7 @@ def import_world(session: Session, actor: Actor, document: ImportedWorld) -> Imp
     if story_rows:
         session.execute(insert(Story), story_rows)
     session.flush()
-    copy_rows(session, StorySegment.__tablename__, SEGMENT_COLUMNS, segment_rows)
+    copy_rows(session, "story_segment", SEGMENT_COLUMNS, segment_rows)
     return Imported(world.id, world.name, len(story_rows), len(segment_rows))
 
 
