@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,20 @@ class Settings(BaseSettings):
         "",
         alias="DSF_APP_URL",
         description="Public URL of the app; defaults to http://127.0.0.1:<DSF_APP_PORT>.",
+    )
+
+    allowed_origins: str = Field(
+        "",
+        alias="DSF_ALLOWED_ORIGINS",
+        description="Comma-separated extra origins (scheme://host[:port]) whose pages may open "
+        "the app's event socket and post its sign-in forms, besides DSF_APP_URL's own.",
+    )
+    allowed_image_hosts: str = Field(
+        "",
+        alias="DSF_ALLOWED_IMAGE_HOSTS",
+        description="Comma-separated https origins or base URLs that agent and author content "
+        "may show images from, besides the app's own /assets/ and S3_PUBLIC_BASE_URL; none by "
+        "default, so pages fetch nothing from hosts an author or a model names.",
     )
 
     database_url_override: str = Field(
@@ -190,6 +205,17 @@ class Settings(BaseSettings):
         return self.app_url or f"http://127.0.0.1:{self.app_port}"
 
     @property
+    def public_origin(self) -> str:
+        """scheme://host[:port] of the public URL: the origin of the app's own pages."""
+        return origin_of(self.public_url)
+
+    @property
+    def trusted_origins(self) -> tuple[str, ...]:
+        """The app's own origin and DSF_ALLOWED_ORIGINS: the pages that may talk to the app."""
+        extras = (origin_of(o) for o in _listed(self.allowed_origins))
+        return tuple(dict.fromkeys((self.public_origin, *extras)))
+
+    @property
     def llm_configured(self) -> bool:
         return any(
             (
@@ -202,7 +228,7 @@ class Settings(BaseSettings):
 
     @property
     def signup_limit_exempt_addresses(self) -> frozenset[str]:
-        return frozenset(a.strip() for a in self.signup_limit_exempt.split(",") if a.strip())
+        return frozenset(_listed(self.signup_limit_exempt))
 
     def as_env(self) -> dict[str, str]:
         """These settings as environment variables, for a child process that must share them."""
@@ -215,6 +241,16 @@ class Settings(BaseSettings):
                 value = value.get_secret_value()
             env[field.alias or name.upper()] = str(value)
         return env
+
+
+def _listed(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def origin_of(url: str) -> str:
+    """The origin (lower-case scheme://host[:port]) of a URL, as browsers send it in `Origin`."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
 @lru_cache

@@ -47,6 +47,7 @@ from dsf_app.settings import Settings
 from dsf_app.state.auth import AuthState
 from dsf_app.state.canvas import CanvasState
 from dsf_app.state.chat import ChatState
+from dsf_app.state.feedback import UNEXPECTED, FeedbackState
 from dsf_app.state.gallery import GalleryState
 from dsf_app.state.runs import RunsState
 from dsf_app.state.story import StoryPageState
@@ -57,8 +58,8 @@ from tests.accounts import new_account, sign_up_over_http
 from tests.reflex_socket import Exchange, ReflexSocket, event_name, reflex_socket
 
 SECRET = "Abyssal Ledger"
-# Reflex's toast for an exception a handler let escape: the person learns nothing they can act on.
-BACKEND_ERROR = "Contact the website administrator."
+# The answer to an exception a handler let escape: the person learns nothing they can act on.
+BACKEND_ERROR = UNEXPECTED
 PUBLIC_FOUNDATION = {
     "core_premise": "Reefs grow cities.",
     "rules": [{"statement": "Coral obeys", "scope": "universal", "certainty": "established"}],
@@ -420,6 +421,8 @@ CASES: dict[str, list[Step]] = {
         step(AuthState.require_session),
         step(AuthState.prepare_signin),
         step(AuthState.choose_tab, tab=lambda v: "signup"),
+        # A notice the browser asks for is shown to that tab alone, as text.
+        step(FeedbackState.show, at_worlds, level=lambda v: "error", message=lambda v: "hi"),
     ],
 }
 

@@ -6,6 +6,7 @@ import reflex as rx
 
 from dsf_app.components.canvas import canvas_area
 from dsf_app.components.chat_panel import chat_panel
+from dsf_app.components.toasts import toast_relay
 from dsf_app.state.auth import AuthState
 
 NAV_LINKS = (("Worlds", "/worlds", "globe"), ("Runs", "/runs", "activity"))
@@ -112,21 +113,24 @@ def page_shell(*content: rx.Component, chat_agent: str | None = None) -> rx.Comp
         if chat_agent
         else rx.fragment()
     )
-    # Nothing of a page shows until AuthState.require_session (its on_load) finds a session.
-    return rx.cond(
-        AuthState.signed_in,
-        rx.vstack(
-            top_bar(),
-            rx.flex(
-                main,
-                side,
-                direction=rx.breakpoints(initial="column", md="row"),
+    return rx.fragment(
+        toast_relay(),
+        # Nothing of a page shows until AuthState.require_session (its on_load) finds a session.
+        rx.cond(
+            AuthState.signed_in,
+            rx.vstack(
+                top_bar(),
+                rx.flex(
+                    main,
+                    side,
+                    direction=rx.breakpoints(initial="column", md="row"),
+                    width="100%",
+                    flex="1",
+                ),
+                spacing="0",
+                min_height="100vh",
                 width="100%",
-                flex="1",
             ),
-            spacing="0",
-            min_height="100vh",
-            width="100%",
+            waiting_for_session(),
         ),
-        waiting_for_session(),
     )

@@ -16,7 +16,7 @@ from dsf_app.models import CanvasMode
 from dsf_app.services import canvas, interactions
 from dsf_app.state.auth import ActsForPerson, current_actor
 from dsf_app.state.chat import ChatState
-from dsf_app.state.feedback import problem
+from dsf_app.state.feedback import notice, problem
 from dsf_app.state.refresh import on_change
 from dsf_app.state.routes import route_ids
 
@@ -71,7 +71,7 @@ class CanvasState(ActsForPerson, rx.State):
         if followup is not None and interaction_type == "action":
             chat = await self.get_state(ChatState)
             if chat.busy:
-                return rx.toast.info(BUSY, duration=6000)
+                return notice(BUSY)
         return followup
 
     @rx.event

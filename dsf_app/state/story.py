@@ -196,7 +196,6 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
     def go_to_page(self, page: int):
         self.page = page
         yield from self._fetch(initial=False)
-        yield rx.call_script("window.scrollTo(0, 0)")
 
     @rx.event
     def next_page(self):
