@@ -96,9 +96,10 @@ def waiting_for_session() -> rx.Component:
 def page_shell(*content: rx.Component, chat_agent: str | None = None) -> rx.Component:
     # Pages with an agent show its canvas at the top of the main column.
     canvas = (canvas_area(),) if chat_agent else ()
-    main = rx.box(*canvas, *content, padding="1.5em", width="100%", max_width="72em", as_="main")
+    # rx.el, not rx.box(as_=...): Radix's Box takes `as` only as div or span (it became CSS).
+    main = rx.el.main(*canvas, *content, padding="1.5em", width="100%", max_width="72em")
     side = (
-        rx.box(
+        rx.el.aside(
             chat_panel(chat_agent),
             width=["100%", "100%", "24em"],
             min_width=["auto", "auto", "20em"],
@@ -108,7 +109,6 @@ def page_shell(*content: rx.Component, chat_agent: str | None = None) -> rx.Comp
                 f"1px solid {rx.color('gray', 5)}",
                 "none",
             ],
-            as_="aside",
         )
         if chat_agent
         else rx.fragment()
