@@ -211,9 +211,11 @@ class Settings(BaseSettings):
 
     @property
     def trusted_origins(self) -> tuple[str, ...]:
-        """The app's own origin and DSF_ALLOWED_ORIGINS: the pages that may talk to the app."""
+        """The app's own origin and DSF_ALLOWED_ORIGINS: the pages that may talk to the app.
+        Without DSF_APP_URL the app is local, and opened as localhost as often as 127.0.0.1."""
+        local = () if self.app_url else (f"http://localhost:{self.app_port}",)
         extras = (origin_of(o) for o in _listed(self.allowed_origins))
-        return tuple(dict.fromkeys((self.public_origin, *extras)))
+        return tuple(dict.fromkeys((self.public_origin, *local, *extras)))
 
     @property
     def llm_configured(self) -> bool:
@@ -248,9 +250,15 @@ def _listed(value: str) -> list[str]:
 
 
 def origin_of(url: str) -> str:
-    """The origin (lower-case scheme://host[:port]) of a URL, as browsers send it in `Origin`."""
+    """The origin of a URL as browsers send it in `Origin`: lower-case scheme://host[:port],
+    without credentials or the scheme's default port."""
     parts = urlsplit(url.strip())
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+    scheme = parts.scheme.lower()
+    host = parts.netloc.rsplit("@", 1)[-1].lower()
+    default_port = {"http": ":80", "https": ":443"}.get(scheme)
+    if default_port and host.endswith(default_port):
+        host = host.removesuffix(default_port)
+    return f"{scheme}://{host}"
 
 
 @lru_cache

@@ -95,6 +95,14 @@ def test_trusted_origins_are_the_apps_own_and_the_configured_extras() -> None:
     )
 
 
+def test_origins_are_spelt_as_browsers_send_them() -> None:
+    assert settings().public_origin == "https://dsf.example.org"
+    default_port = Settings(_env_file=None, DSF_APP_URL="HTTPS://User@DSF.example.org:443/app/")  # type: ignore[call-arg]
+    assert default_port.public_origin == "https://dsf.example.org"
+    local = Settings(_env_file=None, DSF_APP_PORT=3456)  # type: ignore[call-arg]
+    assert local.trusted_origins == ("http://127.0.0.1:3456", "http://localhost:3456")
+
+
 def post_from(origin: str | None) -> Request:
     headers = [(b"origin", origin.encode())] if origin else []
     return Request({"type": "http", "method": "POST", "path": "/auth/signin", "headers": headers})
