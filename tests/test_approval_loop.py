@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from dsf_app.agents import tools  # noqa: F401  (registers the tools)
 from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
@@ -320,8 +320,9 @@ async def test_a_retried_tool_call_runs_once(dsf_in_process: Settings, person: A
         assert [listing.world.name for listing in worlds.list_worlds(session, person)] == ["Once"]
 
 
-class Crash(Exception):
-    """Stands in for our server dying between Letta's approval request and the tool running."""
+class Crash(BaseException):
+    """Stands in for our server dying between Letta's approval request and the tool running:
+    like the end of a process, no turn code handles it, and the run is left open."""
 
 
 async def test_a_pending_approval_survives_a_crash(
@@ -354,7 +355,16 @@ async def test_a_pending_approval_survives_a_crash(
         TurnRequest(person, AgentKind.USER, None, None, f"after the restart {tag}"), events
     )
 
+    # The next message first finishes the turn the crash left waiting, then is answered.
     assert (finished.stop_reason, finished.error) == ("end_turn", None)
-    assert "".join(e.text for e in events.of(TextDelta)) == "Still here."
+    assert "".join(e.text for e in events.of(TextDelta)) == "Created.Still here."
     with session_scope() as session:
         assert [w.world.name for w in worlds.list_worlds(session, person)] == [f"Survivor {tag}"]
+        stops = session.exec(
+            select(AgentRun.stop_reason)
+            .where(AgentRun.user_id == person.user_id)
+            .order_by(col(AgentRun.started_at))
+        ).all()
+    assert stops == ["end_turn", "end_turn"]
+    kinds = [(m.message_type, m.tool_status) for m in _conversation(person, None)]
+    assert kinds.count(("tool_call", "success")) == 1

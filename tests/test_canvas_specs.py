@@ -19,12 +19,8 @@ from dsf_app.canvas.specs import (
     iter_nodes,
 )
 from dsf_app.canvas.tool_args import CanvasUIArgs, GetCanvasInteractionsArgs, SendSuggestionArgs
-from dsf_app.canvas.validate import (
-    MAX_ARGS_CHARS,
-    parse_canvas_args,
-    parse_tool_args,
-    spec_json_schema,
-)
+from dsf_app.agents.tool_args import MAX_ARGS_CHARS, parse_tool_args
+from dsf_app.canvas.validate import parse_canvas_args, spec_json_schema
 from dsf_app.errors import Invalid
 
 PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.fakes.gate import Gate
 from tests.fakes.http_server import DISCONNECTS, FakeHTTPServer, JSONHandler
 
 DEFAULT_MODEL = "dsf-fake-model"
@@ -47,13 +48,23 @@ class ToolCalls:
 
 @dataclass(frozen=True)
 class Reply:
-    """The model answers with plain text and ends its turn."""
+    """The model answers with plain text and ends its turn. With `hold`, a streamed answer
+    stops after its first half until the test opens the gate (a non-streamed one before it
+    starts), so a test can act while the model is visibly mid-reply."""
 
     text: str
     delay: float = 0.0
+    hold: Gate | None = None
 
 
-Step = ToolCall | ToolCalls | Reply
+@dataclass(frozen=True)
+class Hangup:
+    """The model server drops the connection without answering, as a crashed server would."""
+
+    delay: float = 0.0
+
+
+Step = ToolCall | ToolCalls | Reply | Hangup
 
 
 @dataclass(frozen=True)
@@ -192,11 +203,16 @@ class _Handler(JSONHandler):
         self.fake._record(body)
         step = self.fake.next_step(body.get("messages") or [])
         time.sleep(step.delay)
+        if isinstance(step, Hangup):
+            self.close_connection = True
+            return
         completion = _Completion(body, step)
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             self._send_sse(completion.chunks(include_usage))
         else:
+            if isinstance(step, Reply) and step.hold is not None:
+                step.hold.pass_through()
             self.send_json(200, completion.response())
 
     def _send_error(self, status: int, message: str) -> None:
@@ -341,7 +357,10 @@ class _Completion:
     def _deltas(self) -> Iterator[tuple[dict[str, Any], str | None]]:
         yield {"role": "assistant", "content": ""}, None
         if isinstance(self.step, Reply):
-            for token in TOKEN_PATTERN.findall(self.step.text):
+            tokens = TOKEN_PATTERN.findall(self.step.text)
+            for index, token in enumerate(tokens):
+                if self.step.hold is not None and index == max(1, len(tokens) // 2):
+                    self.step.hold.pass_through()
                 yield {"content": token}, None
         for index, (call_id, call) in enumerate(self.calls):
             yield from self._tool_call_deltas(index, call_id, call)
