@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from dsf_app.agents.tool_args import MAX_ARGS_CHARS, parse_tool_args
 from dsf_app.canvas.specs import (
     COMPONENT_TYPES,
     ID_PATTERN,
@@ -19,7 +20,6 @@ from dsf_app.canvas.specs import (
     iter_nodes,
 )
 from dsf_app.canvas.tool_args import CanvasUIArgs, GetCanvasInteractionsArgs, SendSuggestionArgs
-from dsf_app.agents.tool_args import MAX_ARGS_CHARS, parse_tool_args
 from dsf_app.canvas.validate import parse_canvas_args, spec_json_schema
 from dsf_app.errors import Invalid
 

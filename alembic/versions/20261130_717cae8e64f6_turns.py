@@ -39,7 +39,8 @@ def upgrade() -> None:
         op.f("ix_agent_run_parent_tool_call_id"), "agent_run", ["parent_tool_call_id"], unique=False
     )
     op.add_column(
-        "agent_run", sa.Column("worker", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
+        "agent_run",
+        sa.Column("worker", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     )
     op.add_column("agent_run", sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True))
 
