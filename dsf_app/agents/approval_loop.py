@@ -25,7 +25,7 @@ import letta_client
 from letta_client import AsyncLetta
 
 from dsf_app import workers
-from dsf_app.agents import failures, registry
+from dsf_app.agents import failures, registry, tools  # noqa: F401  (registers every tool)
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import (
     Changed,
