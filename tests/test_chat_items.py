@@ -66,3 +66,11 @@ def test_a_sent_message_takes_its_place_before_what_is_still_queued() -> None:
         ("user", "second"),
         ("queued", "third"),
     ]
+
+
+def test_a_reply_cut_off_by_a_failure_is_marked_interrupted() -> None:
+    items = apply_event([], TextDelta("m1", "assistant", "The tide came in and"))
+    items = apply_event(
+        items, TurnFinished("error", "PostgreSQL is not reachable.", interrupted=frozenset({"m1"}))
+    )
+    assert [(i.role, i.interrupted) for i in items] == [("assistant", True), ("error", False)]

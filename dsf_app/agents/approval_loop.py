@@ -195,6 +195,7 @@ class Orchestrator:
             changed=frozenset(turn.tally.changed),
             run_id=turn.run_id,
             retryable=finished.stop_reason in turns.RETRYABLE,
+            interrupted=frozenset() if finished.stop_reason == "end_turn" else turn.streaming(),
         )
 
     async def _watched(self, turn: Turn) -> TurnFinished:

@@ -44,13 +44,15 @@ class Changed:
 
 @dataclass(frozen=True)
 class TurnFinished:
-    """How a turn ended; `retryable` when it did not finish and Retry may continue it."""
+    """How a turn ended; `retryable` when it did not finish and Retry may continue it;
+    `interrupted`: the agent messages that were cut off mid-stream."""
 
     stop_reason: str
     error: str | None = None
     changed: frozenset[str] = field(default_factory=frozenset)
     run_id: uuid.UUID | None = None
     retryable: bool = False
+    interrupted: frozenset[str] = field(default_factory=frozenset)
 
 
 TurnEvent = TextDelta | ToolCallStarted | ToolCallFinished | Changed | TurnFinished

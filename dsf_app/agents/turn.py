@@ -131,6 +131,10 @@ class Turn:
         self._unsaved_chars += len(text)
         self.tally.reply_chars += len(text)
 
+    def streaming(self) -> frozenset[str]:
+        """The messages still streaming (cut off, if the turn ends now)."""
+        return frozenset(self._texts)
+
     def due(self) -> bool:
         """Whether enough time or text has gone by to save again."""
         return (

@@ -135,8 +135,13 @@ def apply_event(items: list[ChatItem], event: TurnEvent) -> list[ChatItem]:
             else item
             for item in items
         ]
-    if isinstance(event, TurnFinished) and event.error:
-        return [*items, ChatItem(_row_id("error"), "error", event.error)]
+    if isinstance(event, TurnFinished):
+        items = [
+            replace(item, interrupted=True) if item.id in event.interrupted else item
+            for item in items
+        ]
+        if event.error:
+            return [*items, ChatItem(_row_id("error"), "error", event.error)]
     return items
 
 

@@ -40,10 +40,13 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class ToolCalls:
-    """The model calls several tools in one response; only this step's own `delay` applies."""
+    """The model calls several tools in one response; only this step's own `delay` applies.
+    With `text`, it first streams those words (held halfway at `hold`, like `Reply`)."""
 
     calls: Sequence[ToolCall]
     delay: float = 0.0
+    text: str = ""
+    hold: Gate | None = None
 
 
 @dataclass(frozen=True)
@@ -211,7 +214,7 @@ class _Handler(JSONHandler):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             self._send_sse(completion.chunks(include_usage))
         else:
-            if isinstance(step, Reply) and step.hold is not None:
+            if isinstance(step, Reply | ToolCalls) and step.hold is not None:
                 step.hold.pass_through()
             self.send_json(200, completion.response())
 
@@ -311,14 +314,13 @@ class _Completion:
         self.usage["total_tokens"] = self.usage["prompt_tokens"] + self.usage["completion_tokens"]
 
     def _output_text(self) -> str:
-        if isinstance(self.step, Reply):
-            return self.step.text
-        return "".join(call.name + call.arguments_json for _, call in self.calls)
+        return self._text() + "".join(call.name + call.arguments_json for _, call in self.calls)
+
+    def _text(self) -> str:
+        return self.step.text if isinstance(self.step, Reply | ToolCalls) else ""
 
     def response(self) -> dict[str, Any]:
-        message: dict[str, Any] = {"role": "assistant", "content": None}
-        if isinstance(self.step, Reply):
-            message["content"] = self.step.text
+        message: dict[str, Any] = {"role": "assistant", "content": self._text() or None}
         if self.calls:
             message["tool_calls"] = [
                 {
@@ -356,12 +358,12 @@ class _Completion:
 
     def _deltas(self) -> Iterator[tuple[dict[str, Any], str | None]]:
         yield {"role": "assistant", "content": ""}, None
-        if isinstance(self.step, Reply):
-            tokens = TOKEN_PATTERN.findall(self.step.text)
-            for index, token in enumerate(tokens):
-                if self.step.hold is not None and index == max(1, len(tokens) // 2):
-                    self.step.hold.pass_through()
-                yield {"content": token}, None
+        hold = self.step.hold if isinstance(self.step, Reply | ToolCalls) else None
+        tokens = TOKEN_PATTERN.findall(self._text())
+        for index, token in enumerate(tokens):
+            if hold is not None and index == max(1, len(tokens) // 2):
+                hold.pass_through()
+            yield {"content": token}, None
         for index, (call_id, call) in enumerate(self.calls):
             yield from self._tool_call_deltas(index, call_id, call)
         yield {}, self.finish_reason
