@@ -13,6 +13,9 @@ from dsf_app.services import worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings
+from tests.accounts import Account
+from tests.e2e_helpers import actor_of
+from tests.fakes.gate import Gate
 from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
 
 WORLD = {
@@ -240,3 +243,44 @@ def test_a_forged_world_id_is_refused_and_shown(
     with session_scope() as session:
         untouched = worlds.get_world(session, victim, theirs)
     assert (untouched.version, untouched.foundation) == (1, {})
+
+
+def test_a_suggestion_accepted_mid_turn_is_queued_and_sent_after_it(
+    signed_in_page: Page,
+    llm: ScriptedLLM,
+    app_url: str,
+    account: Account,
+    dsf_in_process: Settings,
+) -> None:
+    page, tag, gate = signed_in_page, _tag(), Gate()
+    with session_scope() as session:
+        world_id = worlds.create_world(session, actor_of(account), "Kepler Station").id
+    suggestion = {
+        "title": "Visit the ring",
+        "description": "See the station's ring up close.",
+        "action_id": f"visit-ring-{tag}",
+    }
+    llm.on_user(
+        f"what next {tag}",
+        then=[
+            ToolCall("send_suggestion", suggestion),
+            Reply("While you decide, let me describe the docking bay and its cranes.", hold=gate),
+        ],
+    )
+    llm.on_user(f"action_id: visit-ring-{tag}", then=[Reply("Off to the ring we go.")])
+    page.goto(f"{app_url}/worlds/{world_id}")
+    _send(page, f"what next {tag}")
+    gate.wait_reached()
+
+    page.locator(".suggestion-accept").click()
+    queued = page.locator(".chat-queued")
+    expect(queued).to_contain_text(f"visit-ring-{tag}")
+    gate.open()
+
+    expect(page.locator(".chat-assistant").last).to_contain_text("Off to the ring we go.")
+    expect(queued).to_have_count(0)
+    expect(page.locator(".chat-user").last).to_contain_text(f"visit-ring-{tag}")
+    texts = [row.text_content() or "" for row in page.locator(".chat-row").all()]
+    docking = next(i for i, text in enumerate(texts) if "docking bay" in text)
+    accepted = next(i for i, text in enumerate(texts) if f"visit-ring-{tag}" in text)
+    assert docking < accepted  # sent after the turn it waited for

@@ -103,7 +103,7 @@ class Scene:
     def message(self) -> str:
         return f"paint the harbour at dusk {self.tag}"
 
-    def script(self, llm: ScriptedLLM, images: FakeOpenAIImages) -> None:
+    def script(self, llm: ScriptedLLM, images: FakeOpenAIImages, service: str) -> None:
         image = ToolCall(
             "image_generator",
             {"prompt": f"The harbour at dusk {self.tag}", "provider": "openai"},
@@ -126,12 +126,12 @@ class Scene:
             )
         else:
             llm.on_user(self.tag, then=[image, Reply(FINAL)])
-            if self.moment == "image":
+            if self.moment == "image" or service == "s3":
+                # S3 is first needed once the image arrives: the 2 s count from there.
                 images.hold_next(self.gate)
 
     def release(self) -> None:
-        if self.moment != "idle":
-            self.gate.open()
+        self.gate.open()
 
 
 def _send(page: Page, text: str) -> None:
@@ -189,11 +189,12 @@ def test_a_crash_loses_nothing_and_retry_finishes_the_turn(
         world_id = worlds.create_world(session, person, f"Harbour {scene.tag}", "Tides.").id
     page.goto(f"{app_url}/worlds/{world_id}")
     expect(page.locator("#chat-empty")).to_be_visible()
-    scene.script(llm, openai_images)
+    scene.script(llm, openai_images, service)
 
     if moment == "idle":  # a turn before, so the agent exists; the crash comes between turns
-        llm.on_user(f"hello {scene.tag}", then=[Reply("Hello.")])
-        _send(page, f"hello {scene.tag}")
+        greeting = f"hello {uuid.uuid4().hex[:8]}"
+        llm.on_user(greeting, then=[Reply("Hello.")])
+        _send(page, greeting)
         expect(page.locator(".chat-assistant").last).to_have_text("Hello.")
         expect(page.locator("#chat-cancel")).to_have_count(0)
     else:
@@ -206,6 +207,8 @@ def test_a_crash_loses_nothing_and_retry_finishes_the_turn(
     crashes.kill(service)
     if moment == "idle":
         _send(page, scene.message)
+        if service == "s3":
+            scene.gate.wait_reached()
     if moment == "image" or service == "s3":
         scene.release()  # the failure is met only when the held work goes on
 

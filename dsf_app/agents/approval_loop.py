@@ -50,7 +50,10 @@ log = logging.getLogger(__name__)
 WATCH_SECONDS = 0.25
 # Cancelling a Letta run is a courtesy: a dead server must not hold up the turn's end.
 LETTA_CANCEL_TIMEOUT = 3.0
-CANCELLED_RESULT = "The person cancelled this turn before the tool ran; nothing was done."
+CANCELLED_RESULT = (
+    "This turn was stopped (the person cancelled it, or it passed a limit) before the tool "
+    "ran; nothing was done."
+)
 # Letta messages looked through, newest first, to find where a turn stopped.
 LETTA_HISTORY_PAGE = 100
 LETTA_HISTORY_PAGES = 3
@@ -272,6 +275,8 @@ class Orchestrator:
                 return TurnFinished("cancelled")
             if current.stop_reason != "requires_approval" or not current.calls:
                 return TurnFinished(current.stop_reason or "end_turn")
+            if turn.tally.steps >= self.settings.turn_max_steps:
+                raise TurnStopped(_limit("max_steps", self.settings))
             messages = [await self._approvals(turn, current.calls)]
         return TurnFinished("end_turn")
 
@@ -533,37 +538,45 @@ class Orchestrator:
         await self._refuse(turn.actor, turn.agent_id, last)
 
     async def _refuse(self, actor: Actor, agent_id: str, pending: Any) -> None:
-        """Answer an approval of a cancelled turn: what already ran, as it ran; the rest not."""
-        approvals = []
-        for piece in _tool_call_pieces(pending):
-            claim = await asyncio.to_thread(
-                turns.claim_tool_call, actor, None, piece.tool_call_id, piece.name or ""
+        """Answer the approvals of a stopped turn: what already ran, as it ran; the rest not.
+        The agent may answer that by asking again; it is refused again, within the step limit."""
+        pieces = _tool_call_pieces(pending)
+        for _ in range(self.settings.turn_max_steps):
+            approvals = [await self._refusal(actor, piece) for piece in pieces]
+            stream = await self.letta.agents.messages.create(
+                agent_id=agent_id,
+                messages=[{"type": "approval", "approvals": approvals}],  # type: ignore[list-item]
+                streaming=True,
             )
-            status, result = claim.outcome or ("error", CANCELLED_RESULT)
-            if claim.outcome is None:
-                await asyncio.to_thread(
-                    turns.record_tool_outcome,
-                    actor,
-                    piece.tool_call_id,
-                    piece.name or "",
-                    status,
-                    result,
-                )
-            approvals.append(
-                {
-                    "type": "tool",
-                    "tool_call_id": piece.tool_call_id,
-                    "tool_return": result,
-                    "status": status,
-                }
-            )
-        stream = await self.letta.agents.messages.create(
-            agent_id=agent_id,
-            messages=[{"type": "approval", "approvals": approvals}],  # type: ignore[list-item]
-            streaming=True,
+            pieces = [
+                piece
+                async for chunk in stream
+                if getattr(chunk, "message_type", None) == "approval_request_message"
+                for piece in _tool_call_pieces(chunk)
+            ]
+            if not pieces:
+                return
+
+    async def _refusal(self, actor: Actor, piece: Any) -> dict[str, Any]:
+        claim = await asyncio.to_thread(
+            turns.claim_tool_call, actor, None, piece.tool_call_id, piece.name or ""
         )
-        async for _ in stream:
-            pass
+        status, result = claim.outcome or ("error", CANCELLED_RESULT)
+        if claim.outcome is None:
+            await asyncio.to_thread(
+                turns.record_tool_outcome,
+                actor,
+                piece.tool_call_id,
+                piece.name or "",
+                status,
+                result,
+            )
+        return {
+            "type": "tool",
+            "tool_call_id": piece.tool_call_id,
+            "tool_return": result,
+            "status": status,
+        }
 
     # --- Endings ----------------------------------------------------------------------------
 
