@@ -3,6 +3,7 @@ nothing flushed), and start it again with the same devstack code ./start.sh runs
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -54,10 +55,8 @@ def kill(settings: Settings, name: str, timeout: float = 10.0) -> None:
         raise RuntimeError(f"{name} is not running, so it cannot be killed")
     victims = _tree(pid)
     for victim in victims:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(victim, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     deadline = time.monotonic() + timeout
     while any(processes.pid_alive(victim) for victim in victims):
         if time.monotonic() > deadline:
