@@ -57,6 +57,13 @@ CANCELLED_RESULT = (
 # Letta messages looked through, newest first, to find where a turn stopped.
 LETTA_HISTORY_PAGE = 100
 LETTA_HISTORY_PAGES = 3
+# Letta keeps a turn's tool results in a step of their own; when the model's next step was
+# lost (the server died during it), the agent is asked to go on, in these words.
+CONTINUE_NOTE = (
+    "[Deep Sci-Fi] Your turn was cut off by a server failure after your tool calls returned; "
+    "the person has not written anything new. Continue the turn from where it stopped."
+)
+TOOL_RESULTS = frozenset({"tool_return_message", "approval_response_message"})
 # Endings after which the Letta run is cancelled, so it does not go on alone.
 STOPPED_BY_US = frozenset({"cancelled", "max_time", "max_reply", "max_steps"})
 
@@ -435,13 +442,19 @@ class Orchestrator:
     # --- Continuing a turn ------------------------------------------------------------------
 
     async def _where_it_stopped(self, turn: Turn) -> list[dict[str, Any]] | None:
-        """What to send to continue a turn that Letta has seen before: nothing if Letta
-        finished it (its words are taken in), the answers to the approval it waits for, or
-        the person's message again if Letta never kept it."""
+        """What to send to continue a turn that Letta has seen before. What Letta said while
+        nobody listened is taken in first; then: the answers to the approval it still waits
+        for; a request to go on, when it kept the tool results but not the model's next step;
+        the person's message again, when Letta never kept it; or nothing, when it finished."""
         await self._cancel_letta(turn.agent_id)
         tail = await self._since_message(turn)
         if not tail:
             return [self._message(turn)]
+        for message in tail:
+            kind = getattr(message, "message_type", None)
+            if kind in ("assistant_message", "reasoning_message") and _text_of(message):
+                name = kind.removesuffix("_message")
+                await self._text(turn, message.id, name, _text_of(message), whole=True)
         waiting: list[Any] = []
         for message in reversed(tail):
             if getattr(message, "message_type", None) != "approval_request_message":
@@ -454,11 +467,8 @@ class Orchestrator:
                 for piece in _tool_call_pieces(message)
             }
             return [await self._approvals(turn, calls)]
-        for message in tail:
-            kind = getattr(message, "message_type", None)
-            if kind in ("assistant_message", "reasoning_message") and _text_of(message):
-                name = kind.removesuffix("_message")
-                await self._text(turn, message.id, name, _text_of(message), whole=True)
+        if getattr(tail[-1], "message_type", None) in TOOL_RESULTS:
+            return [{"role": "user", "content": CONTINUE_NOTE}]
         return None
 
     async def _since_message(self, turn: Turn) -> list[Any] | None:

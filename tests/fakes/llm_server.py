@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dsf_app.agents.approval_loop import CONTINUE_NOTE
 from tests.fakes.gate import Gate
 from tests.fakes.http_server import DISCONNECTS, FakeHTTPServer, JSONHandler
 
@@ -110,11 +111,17 @@ def _tool_calls(step: Step) -> list[ToolCall]:
 
 
 def _current_turn(messages: Sequence[dict[str, Any]]) -> tuple[str | None, int]:
-    """The last user message's text and how many tool calls the model made after it.
+    """The last user message's text and how many tool calls the model made after it. DSF's
+    request to go on with a cut-off turn is not a new message: like a real model, the fake
+    goes on with the turn before it.
 
     Derived from the request alone, so retried requests get the same answer.
     """
-    user_indexes = [i for i, message in enumerate(messages) if message.get("role") == "user"]
+    user_indexes = [
+        i
+        for i, message in enumerate(messages)
+        if message.get("role") == "user" and CONTINUE_NOTE not in message_text(message)
+    ]
     if not user_indexes:
         return None, 0
     last_user = user_indexes[-1]
