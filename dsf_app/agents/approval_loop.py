@@ -14,6 +14,7 @@ workers it is alive), notices a cancel, and enforces the turn's limits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -38,7 +39,7 @@ from dsf_app.agents.events import (
 from dsf_app.agents.failures import TurnInterrupted
 from dsf_app.agents.provisioning import AgentDirectory
 from dsf_app.agents.turn import Emit, ShouldStop, Tally, Turn, TurnRequest, TurnStopped
-from dsf_app.errors import ServiceUnavailable
+from dsf_app.errors import DSFError, ServiceUnavailable
 from dsf_app.models import AgentKind
 from dsf_app.services import turns
 from dsf_app.services.actor import Actor
@@ -153,7 +154,13 @@ class Orchestrator:
         try:
             record = await asyncio.to_thread(turns.reopen, actor, run_id)
         except Exception as exc:
-            refused = TurnFinished("error", failures.describe(exc, self.settings), run_id=run_id)
+            # Refused (it runs elsewhere, or ended): no Retry; the database down: Retry later.
+            refused = TurnFinished(
+                "error",
+                failures.describe(exc, self.settings),
+                run_id=run_id,
+                retryable=not isinstance(exc, DSFError),
+            )
             await emit(refused)
             return refused
         return await self.run(actor, record, emit, should_stop)
@@ -210,7 +217,8 @@ class Orchestrator:
 
     async def _watched(self, turn: Turn) -> TurnFinished:
         main = asyncio.create_task(self._work(turn))
-        watchdog = asyncio.create_task(self._watch(turn, main))
+        over = asyncio.Event()
+        watchdog = asyncio.create_task(self._watch(turn, main, over))
         try:
             return await main
         except asyncio.CancelledError:
@@ -219,6 +227,8 @@ class Orchestrator:
                 # Not our watchdog: the turn that delegated this one stopped, or the server
                 # is shutting down. Close the run as the root turn ended, then stop too.
                 root_stop = turn.root.stop or TurnFinished("interrupted", turns.CUT_OFF)
+                over.set()
+                await watchdog
                 if root_stop.stop_reason in STOPPED_BY_US and turn.agent_id:
                     await self._cancel_letta(turn.agent_id)
                 await self._close(turn, root_stop)
@@ -230,13 +240,20 @@ class Orchestrator:
             log.warning("turn %s failed: %r", turn.run_id, exc)
             return TurnFinished("error", await self._explain(turn, exc))
         finally:
-            watchdog.cancel()
+            # Let a save in progress finish, so no older save lands after the last one.
+            over.set()
+            await watchdog
 
-    async def _watch(self, turn: Turn, main: asyncio.Task[TurnFinished]) -> None:
+    async def _watch(
+        self, turn: Turn, main: asyncio.Task[TurnFinished], over: asyncio.Event
+    ) -> None:
         """Beside the turn: save its progress every second (its heartbeat), and stop it on a
         cancel, at its wall-time limit, or when its progress can no longer be saved."""
-        while not main.done():
-            await asyncio.sleep(WATCH_SECONDS)
+        while not over.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(over.wait(), WATCH_SECONDS)
+            if over.is_set() or main.done():
+                return
             if turn.parent is None and turn.should_stop is not None and await turn.should_stop():
                 turn.stop = TurnFinished("cancelled")
             elif turn.parent is None and time.monotonic() > turn.deadline:

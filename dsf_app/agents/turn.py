@@ -5,6 +5,7 @@ goes (text batched about once a second, with the run's heartbeat)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -155,6 +156,16 @@ class Turn:
             self._unsaved, self._unsaved_chars, self._saved_at = set(), 0, time.monotonic()
             if done:
                 self._texts = {}
-            await asyncio.to_thread(
-                turns.save_progress, self.actor, self.run_id, self.tally.progress(), pending
+            write = asyncio.ensure_future(
+                asyncio.to_thread(
+                    turns.save_progress, self.actor, self.run_id, self.tally.progress(), pending
+                )
             )
+            try:
+                await asyncio.shield(write)
+            except asyncio.CancelledError:
+                # A thread cannot be stopped: hold the lock until its write is over, so the
+                # next save cannot land before it.
+                with contextlib.suppress(Exception):
+                    await write
+                raise
