@@ -480,7 +480,7 @@ ID_VARS: dict[type[State], list[str]] = {
     GalleryState: ["world_key", "delete_id", "can_delete"],
     SuggestionsState: ["items"],
     CanvasState: ["inline", "overlay", "fullscreen"],
-    ChatState: ["loaded_for", "busy"],
+    ChatState: ["loaded_for", "busy", "retry_run", "queued"],
     RunsState: ["rows"],
     AuthState: ["user_email", "signed_in"],
     # Notices are shown as text, but only the app may say what happened.
