@@ -523,3 +523,22 @@ async def test_a_run_whose_worker_is_gone_is_closed_on_the_next_load(
     assert conversation.retry_run is None  # the newest turn still runs elsewhere
     errors = [m.content for m in conversation.messages if m.message_type == "error"]
     assert errors == [turns.CUT_OFF, turns.CUT_OFF]
+
+
+async def test_a_reasoning_models_thoughts_and_answer_stay_apart(
+    orchestrator: Orchestrator, person: Actor, llm: ScriptedLLM
+) -> None:
+    """Letta gives a step's reasoning and its answer one message id; the reply must not land
+    inside the collapsed Reasoning row, live or stored."""
+    tag = uuid.uuid4().hex[:6]
+    llm.on_user(tag, then=[Reply(f"The tide is high {tag}.", reasoning=f"Think of tides {tag}.")])
+    events = Recorder()
+    await orchestrator.run_turn(TurnRequest(person, AgentKind.USER, None, None, tag), events)
+
+    said = {
+        kind: "".join(e.text for e in events.of(TextDelta) if e.kind == kind)
+        for kind in ("reasoning", "assistant")
+    }
+    assert said == {"reasoning": f"Think of tides {tag}.", "assistant": f"The tide is high {tag}."}
+    stored = {m.message_type: m.content for m in _conversation(person, None) if m.role != "user"}
+    assert stored == said

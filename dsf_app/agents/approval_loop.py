@@ -354,6 +354,9 @@ class Orchestrator:
     async def _text(
         self, turn: Turn, message_id: str, kind: Any, text: str, *, whole: bool
     ) -> None:
+        # Letta gives a step's reasoning and its answer one message id: they are two messages here.
+        if kind == "reasoning":
+            message_id = f"{message_id}/reasoning"
         turn.add_text(message_id, kind, text, whole)
         await turn.emit(TextDelta(message_id, kind, text, turn.parent_call_id, whole=whole))
         if turn.tally.reply_chars > self.settings.turn_max_reply_chars:

@@ -156,16 +156,6 @@ def end_rows(session: Session, run_id: uuid.UUID, *, finished: bool) -> None:
     )
 
 
-def streamed_ids(session: Session, run_id: uuid.UUID) -> set[str]:
-    """The Letta message ids of the run's stored text."""
-    found = session.exec(
-        select(ChatMessage.letta_message_id).where(
-            ChatMessage.run_id == run_id, col(ChatMessage.letta_message_id).is_not(None)
-        )
-    ).all()
-    return {letta_id for letta_id in found if letta_id}
-
-
 def reply_of(session: Session, run_id: uuid.UUID) -> str:
     """What the agent said to the person in the run, in order."""
     return "\n".join(

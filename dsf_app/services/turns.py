@@ -286,13 +286,6 @@ def previous_turn(actor: Actor, letta_agent_id: str, run_id: uuid.UUID) -> TurnR
         return replace(record, running=False, stop_reason="interrupted") if _gone(run) else record
 
 
-def streamed_ids(actor: Actor, run_id: uuid.UUID) -> set[str]:
-    """The Letta messages of the run already kept, so a resumed turn adds only new ones."""
-    with session_scope() as session:
-        require_run(session, actor, run_id)
-        return chat.streamed_ids(session, run_id)
-
-
 def reply_text(actor: Actor, run_id: uuid.UUID) -> str:
     with session_scope() as session:
         require_run(session, actor, run_id)
