@@ -21,7 +21,7 @@ WORLD = {
     "description": "Fusion failed; the oceans are farmed.",
     "foundation": {
         "core_premise": "Fusion power failed, so the oceans are farmed for energy and food.",
-        "rules": [{"statement": "Tidal kelp farms supply most electricity."}],
+        "rules": [{"id": "r-kelp", "statement": "Tidal kelp farms supply most electricity."}],
     },
 }
 
@@ -192,9 +192,10 @@ def test_world_agent_writes_a_story_and_changes_a_rule_on_the_world_page(
                 "world_manager",
                 {
                     "operation": "update",
+                    "version": 1,
                     "updates": [
                         {
-                            "path": "rules.0.statement",
+                            "path": "rules.r-kelp.statement",
                             "operation": "update",
                             "value": "Tidal kelp farms supply half the electricity.",
                             "reason": "Solar recovered after the storm decade.",
