@@ -193,7 +193,11 @@ class AgentDirectory:
         if changes:
             await self.letta.agents.update(agent_id, **changes)
         await self._follow_tools(agent_id, wanted, state.tools or [])
-        return await self._follow_blocks(agent_id, wanted, state.blocks or [], blocks)
+        created = await self._follow_blocks(agent_id, wanted, state.blocks or [], blocks)
+        # The model reads a system message compiled from the prompt and blocks; Letta rebuilds
+        # it on a block edit but not on a new prompt.
+        await self.letta.agents.recompile(agent_id)
+        return created
 
     async def _follow_tools(self, agent_id: str, wanted: AgentDefinition, tools: list[Any]) -> None:
         ids = await self.tool_ids()
