@@ -16,6 +16,9 @@ config = rx.Config(
     backend_host=_settings.app_host,
     bun_path=_settings.tools_dir / "bun" / "bin" / "bun",
     redis_url=_settings.redis_url or None,
+    # Despite the name, every state manager (disk, memory, Redis) drops a tab's state this long
+    # after its last event.
+    redis_token_expiration=_settings.state_expiry_seconds,
     show_built_with_reflex=False,
     default_color_mode="dark",
     disable_plugins=[rx.plugins.SitemapPlugin],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dsf_app import telemetry
+from dsf_app import outages, telemetry
 from dsf_app.http_routes import http_app
 from dsf_app.pages import gallery, runs, signin, story, world, worlds
 from dsf_app.state.auth import AuthState
@@ -15,6 +15,7 @@ telemetry.configure()
 app = rx.App(
     theme=rx.theme(appearance="dark", accent_color="cyan", gray_color="slate", radius="medium"),
     api_transformer=[http_app, telemetry.traced_http],
+    backend_exception_handler=outages.explain,
 )
 require_session = AuthState.require_session
 # Pages with the agent chat beside them load the conversation for their agent.
