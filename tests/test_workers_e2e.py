@@ -40,8 +40,10 @@ FOUNDATION = {
     "core_premise": "Two moons pull the tides of one sea.",
     "rules": [{"id": "r-tides", "statement": "High tide comes twice a night."}],
 }
-# Reflex keeps which worker owns a tab's socket under this key (reflex/utils/token_manager.py).
+# Reflex keeps which worker owns a tab's socket under this key (reflex/utils/token_manager.py),
+# and a worker holding a busy tab's state in memory holds this lock (istate/manager/redis.py).
 SOCKET_RECORD = "token_manager_socket_record_{token}"
+STATE_LOCK = "{token}_lock"
 
 
 @pytest.fixture(scope="module")
@@ -192,6 +194,17 @@ def test_two_workers_share_worlds_turns_and_the_canvas(
         page.context.close()
 
 
+def _written_back(page: Page, settings: Settings) -> None:
+    """Wait until no worker holds the tab's state in memory (it keeps a busy tab's state for a
+    few seconds), so the tab's next event must read it from Redis."""
+    store = redis.Redis.from_url(settings.redis_url)
+    token = page.evaluate("() => window.sessionStorage.getItem('token')")
+    deadline = time.monotonic() + 30
+    while store.exists(STATE_LOCK.format(token=token)):
+        assert time.monotonic() < deadline, "the worker kept the tab's state for 30 s"
+        time.sleep(0.1)
+
+
 def _redis_pid(settings: Settings) -> int:
     pid = processes.recorded_pid(stack.process_files(settings, "redis"))
     assert pid is not None, "the local Redis is not running"
@@ -223,6 +236,7 @@ def test_redis_killed_while_idle_and_during_an_event(
     toast = page.get_by_text(PAGE_STORE_DOWN)
 
     # Killed while the tab is idle: the next click says what happened.
+    _written_back(page, two_workers)
     os.kill(_redis_pid(two_workers), signal.SIGKILL)
     page.locator(".dsf-rule").first.get_by_role("button", name="Edit").click()
     expect(toast).to_be_visible(timeout=5_000)
@@ -236,6 +250,7 @@ def test_redis_killed_while_idle_and_during_an_event(
 
     # Killed while the save is in flight (Redis stopped, the event waiting on it): nothing is
     # saved, the dialog keeps what the person typed, and the same click works once it is back.
+    _written_back(page, two_workers)
     redis_pid = _redis_pid(two_workers)
     os.kill(redis_pid, signal.SIGSTOP)
     try:

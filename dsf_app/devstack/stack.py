@@ -131,6 +131,11 @@ def app_env(settings: Settings) -> dict[str, str]:
         **settings.as_env(),
         # Reflex's server (granian) forks this many workers; they share state through Redis.
         "GRANIAN_WORKERS": str(settings.workers),
+        # A tab's events all reach the worker holding its websocket, so that worker may keep
+        # the tab's state while the tab is busy and write it back to Redis when it goes quiet
+        # (or at once when another worker asks for it): one Redis round trip per burst, not
+        # three per event.
+        "REFLEX_OPLOCK_ENABLED": str(settings.uses_redis).lower(),
         "PATH": f"{bun.parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "REFLEX_USE_SYSTEM_BUN": "1",
         # Each stack builds its own frontend, so a test run never rewrites a running app's.
