@@ -223,6 +223,7 @@ def test_a_forged_world_id_is_refused_and_shown(
     forged = {
         "operation": "update",
         "world_id": str(theirs),
+        "version": 1,
         "updates": [
             {"path": "core_premise", "operation": "update", "value": "Mine now", "reason": "x"}
         ],
