@@ -19,6 +19,9 @@ config = rx.Config(
     # Despite the name, every state manager (disk, memory, Redis) drops a tab's state this long
     # after its last event.
     redis_token_expiration=_settings.state_expiry_seconds,
+    # The event socket's handshake (engine.io checks Origin) and the API's CORS answers admit
+    # only the app's own pages and DSF_ALLOWED_ORIGINS; Reflex's default is every origin.
+    cors_allowed_origins=list(_settings.trusted_origins),
     show_built_with_reflex=False,
     default_color_mode="dark",
     disable_plugins=[rx.plugins.SitemapPlugin],

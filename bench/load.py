@@ -41,7 +41,7 @@ from dsf_app.settings import Settings, get_settings
 from dsf_app.state.chat import ChatState
 from tests.accounts import SESSION_COOKIE, new_account
 from tests.fakes.llm_server import Reply, ScriptedLLM
-from tests.harness.stack import make_home, remove_home, running, settings_for
+from tests.harness.stack import make_home, remove_home, running, settings_for, settings_from
 from tests.reflex_socket import EVENT_PATH, PROBE, event_message, event_name
 
 PAGE = "/worlds"
@@ -306,7 +306,7 @@ def report(runs: dict[str, Run], args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
         "--clients", type=lambda v: [int(c) for c in v.split(",")], default=[1, 10, 50]
     )
@@ -335,9 +335,7 @@ def main() -> None:
                 running(base, stack.start_letta),
             ):
                 for label, workers in (("1 worker", 1), ("2 workers + Redis", 2)):
-                    settings = Settings(
-                        _env_file=None, **{**base.as_env(), "DSF_WORKERS": str(workers)}
-                    )  # type: ignore[arg-type]
+                    settings = settings_from(**{**base.as_env(), "DSF_WORKERS": str(workers)})
                     with running(settings, stack.start_redis), running(settings, stack.start_app):
                         print(f"measuring {label}…", flush=True)
                         runs[label] = asyncio.run(measure(settings, llm, args))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
 from dsf_app.agents.connection import connect
@@ -50,7 +51,11 @@ class LettaServer:
 
     def drop(self) -> None:
         with psycopg.connect(self.cluster.admin_uri, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(self.database)
+                )
+            )
 
 
 @pytest.fixture
@@ -100,7 +105,7 @@ async def test_a_restart_with_a_new_base_url_reaches_the_new_model_server(
         own_letta.stop()
         own_letta.start(second.base_url)
         async with connect(settings) as client:
-            endpoints = {m.handle: m.model_endpoint for m in await client.models.list()}
+            endpoints = {m.handle: m.api_model_endpoint for m in await client.models.list()}
         assert endpoints["openai-proxy/dsf-fake-model"] == second.base_url
 
         again = f"hello second {uuid.uuid4().hex[:6]}"

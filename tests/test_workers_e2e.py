@@ -24,15 +24,15 @@ from playwright.sync_api import Browser, Page, expect
 
 from dsf_app.db import session_scope
 from dsf_app.devstack import processes, stack
-from dsf_app.outages import PAGE_STORE_DOWN
 from dsf_app.services import worlds
 from dsf_app.settings import Settings
+from dsf_app.state.feedback import PAGE_STORE_DOWN
 from dsf_app.storage import AssetStorage
 from tests.accounts import new_account, sign_up_over_http, use_session
 from tests.canvas_helpers import canvas, node, send, tool_results, turn_done
 from tests.e2e_helpers import actor_of
 from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
-from tests.harness.stack import make_home, remove_home, running
+from tests.harness.stack import make_home, remove_home, running, settings_from
 
 pytestmark = pytest.mark.usefixtures("dsf_in_process")
 
@@ -53,8 +53,7 @@ def two_workers(
     """The app with two workers and a local Redis, on the test stack's other services (its
     own home, so its frontend build never touches the one-worker app's)."""
     home = make_home()
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+    settings = settings_from(
         **{
             **test_settings.as_env(),
             "DSF_HOME": str(home),
@@ -84,7 +83,7 @@ def _socket(page: Page, settings: Settings) -> tuple[str, str]:
     while time.monotonic() < deadline:
         token = page.evaluate("() => window.sessionStorage.getItem('token')")
         record = store.get(SOCKET_RECORD.format(token=token)) if token else None
-        if record:
+        if isinstance(record, bytes):
             socket = pickle.loads(record)
             return socket.instance_id, socket.sid
         time.sleep(0.1)

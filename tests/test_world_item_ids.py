@@ -4,6 +4,8 @@ no longer current is refused."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 from sqlmodel import Session
 
@@ -25,8 +27,10 @@ FOUNDATION = {
 }
 
 
-def _update(path: str, value: object, operation: str = "update") -> WorldUpdate:
-    return WorldUpdate(path=path, operation=operation, value=value, reason="test")  # type: ignore[arg-type]
+def _update(
+    path: str, value: object, operation: Literal["add", "update", "remove"] = "update"
+) -> WorldUpdate:
+    return WorldUpdate(path=path, operation=operation, value=value, reason="test")
 
 
 def test_every_list_item_gets_an_id_when_written_and_keeps_it(session: Session) -> None:

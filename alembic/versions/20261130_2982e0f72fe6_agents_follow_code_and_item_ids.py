@@ -7,7 +7,7 @@ their stored versions. Ids given here follow positions (r-1, r-2, …), so a dif
 versions from before this migration reads exactly as it did; new items get random ids.
 
 Revision ID: 2982e0f72fe6
-Revises: d1ae3b48aafe
+Revises: fe31ec720912
 Create Date: 2026-11-30 15:00:00.000000
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "2982e0f72fe6"
-down_revision: str | None = "d1ae3b48aafe"
+down_revision: str | None = "fe31ec720912"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,7 +16,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from letta_client import AsyncLetta
+from letta_client import AsyncLetta, omit
+from letta_client.types import Tool
+from letta_client.types.agents import Block
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -80,7 +82,7 @@ class AgentDirectory:
         if server not in self._models:
             llms = [m for m in await self.letta.models.list() if m.handle]
             handle = choose_model(self.settings, [m.handle for m in llms if m.handle])
-            endpoint = next((m.model_endpoint or "" for m in llms if m.handle == handle), "")
+            endpoint = next((m.api_model_endpoint or "" for m in llms if m.handle == handle), "")
             embeddings = [e.handle for e in await self.letta.models.embeddings.list() if e.handle]
             embedding = (
                 PREFERRED_EMBEDDING
@@ -140,7 +142,6 @@ class AgentDirectory:
         blocks: dict[str, str],
     ) -> str:
         tool_ids = await self.tool_ids()
-        extra = {"embedding": model.embedding} if model.embedding else {}
         agent = await self.letta.agents.create(
             name=f"dsf-{kind.value}-{actor.user_id.hex[:8]}-{uuid.uuid4().hex[:6]}",
             model=model.handle,
@@ -157,7 +158,7 @@ class AgentDirectory:
             tool_ids=[tool_ids[name] for name in wanted.tools],
             parallel_tool_calls=True,
             tags=["dsf", kind.value, str(actor.user_id)],
-            **extra,
+            embedding=model.embedding or omit,
         )
         record = AgentRecord(
             kind=kind,
@@ -181,17 +182,18 @@ class AgentDirectory:
     ) -> set[str]:
         """Bring an existing agent to the definition; the labels of blocks it had to create."""
         state = await self.letta.agents.retrieve(agent_id, include=["agent.tools", "agent.blocks"])
-        changes: dict[str, Any] = {}
-        if state.system != wanted.system:
-            changes["system"] = wanted.system
         llm = state.llm_config
-        if (llm.handle, llm.model_endpoint) != (model.handle, model.endpoint):
-            changes |= {"model": model.handle, "parallel_tool_calls": True}
+        new_model = (llm.handle, llm.api_model_endpoint) != (model.handle, model.endpoint)
         embedding = state.embedding_config.handle if state.embedding_config else None
-        if model.embedding and embedding != model.embedding:
-            changes["embedding"] = model.embedding
-        if changes:
-            await self.letta.agents.update(agent_id, **changes)
+        new_embedding = bool(model.embedding) and embedding != model.embedding
+        if state.system != wanted.system or new_model or new_embedding:
+            await self.letta.agents.update(
+                agent_id,
+                system=wanted.system if state.system != wanted.system else omit,
+                model=model.handle if new_model else omit,
+                parallel_tool_calls=True if new_model else omit,
+                embedding=model.embedding if new_embedding else omit,
+            )
         await self._follow_tools(agent_id, wanted, state.tools or [])
         created = await self._follow_blocks(agent_id, wanted, state.blocks or [], blocks)
         # The model reads a system message compiled from the prompt and blocks; Letta rebuilds
@@ -199,18 +201,22 @@ class AgentDirectory:
         await self.letta.agents.recompile(agent_id)
         return created
 
-    async def _follow_tools(self, agent_id: str, wanted: AgentDefinition, tools: list[Any]) -> None:
+    async def _follow_tools(
+        self, agent_id: str, wanted: AgentDefinition, tools: list[Tool]
+    ) -> None:
         ids = await self.tool_ids()
-        attached = {tool.name: tool.id for tool in tools if tool.tool_type == OWN_TOOL_TYPE}
+        attached = {
+            tool.name: tool.id for tool in tools if tool.name and tool.tool_type == OWN_TOOL_TYPE
+        }
         for name in sorted(set(wanted.tools) - attached.keys()):
             await self.letta.agents.tools.attach(ids[name], agent_id=agent_id)
         for name in sorted(attached.keys() - set(wanted.tools)):
             await self.letta.agents.tools.detach(attached[name], agent_id=agent_id)
 
     async def _follow_blocks(
-        self, agent_id: str, wanted: AgentDefinition, have: list[Any], blocks: dict[str, str]
+        self, agent_id: str, wanted: AgentDefinition, have: list[Block], blocks: dict[str, str]
     ) -> set[str]:
-        current = {block.label: block for block in have}
+        current = {block.label: block for block in have if block.label}
         created = set()
         for block in wanted.blocks:
             value = block.fixed if block.fixed is not None else blocks[block.label]
@@ -227,17 +233,19 @@ class AgentDirectory:
             elif (existing.description, existing.limit) != (block.description, block.limit) or (
                 block.fixed is not None and existing.value != block.fixed
             ):
-                fixed = {"value": block.fixed} if block.fixed is not None else {}
                 await self.letta.agents.blocks.update(
                     block.label,
                     agent_id=agent_id,
                     description=block.description,
                     limit=block.limit,
-                    **fixed,
+                    value=block.fixed if block.fixed is not None else omit,
                 )
-        for label in sorted(current.keys() - set(wanted.labels)):
-            await self.letta.agents.blocks.detach(current[label].id, agent_id=agent_id)
-            await self.letta.blocks.delete(current[label].id)
+        dropped = sorted(
+            block.id for label, block in current.items() if label not in wanted.labels and block.id
+        )
+        for block_id in dropped:
+            await self.letta.agents.blocks.detach(block_id, agent_id=agent_id)
+            await self.letta.blocks.delete(block_id)
         return created
 
 
