@@ -22,7 +22,7 @@ from letta_client.types.agents import Block
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from dsf_app.agents import memory
+from dsf_app.agents import follow_lock, memory
 from dsf_app.agents.definitions import AgentDefinition, ModelChoice, definition
 from dsf_app.agents.model_choice import choose_model
 from dsf_app.agents.registry import TOOLS
@@ -53,9 +53,6 @@ class AgentDirectory:
     _tool_ids: dict[str, dict[str, str]] = {}
     _models: dict[str, ModelChoice] = {}
     _lock = asyncio.Lock()
-    # One agent brought to a new definition at a time per process: two turns doing it at once
-    # would both create a missing block, which Letta refuses the second time.
-    _following = asyncio.Lock()
 
     def __init__(self, letta: AsyncLetta, settings: Settings | None = None) -> None:
         self.letta = letta
@@ -104,7 +101,7 @@ class AgentDirectory:
         digest = wanted.digest(model)
         memory_digests = dict(found.memory_digests)
         if found.definition_digest != digest:
-            async with self._following:
+            async with follow_lock.following(found.letta_agent_id, self.settings):
                 created = await self._follow_code(found.letta_agent_id, wanted, model, blocks)
             memory_digests |= {label: memory.digest(blocks[label]) for label in created}
         await self._refresh(found, digest, memory_digests, blocks)
