@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
+import redis
 
 from dsf_app import db
 from dsf_app.errors import ServiceUnavailable
@@ -45,5 +46,22 @@ def check_letta(settings: Settings) -> Check:
     return Check("letta", ok, detail)
 
 
+def redis_reachable(url: str) -> bool:
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+
+
+def check_redis(settings: Settings) -> Check:
+    ok = redis_reachable(settings.redis_url)
+    detail = "reachable" if ok else f"Redis is not reachable at {settings.redis_url}"
+    return Check("redis", ok, detail)
+
+
 def check_all(settings: Settings) -> list[Check]:
-    return [check(settings) for check in (check_database, check_s3, check_letta)]
+    checks = [check_database, check_s3, check_letta]
+    if settings.uses_redis:
+        checks.append(check_redis)
+    return [check(settings) for check in checks]

@@ -209,7 +209,35 @@ class Settings(BaseSettings):
         description="GitHub REST API URL, for the person's profile and verified emails.",
     )
     otel_exporter_otlp_endpoint: str = Field(default="", alias="OTEL_EXPORTER_OTLP_ENDPOINT")
-    redis_url: str = Field(default="", alias="REDIS_URL")
+
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        alias="DSF_WORKERS",
+        description="Backend worker processes; more than one keeps page state in Redis.",
+    )
+    redis_url_override: str = Field(
+        default="",
+        alias="REDIS_URL",
+        description="External Redis for page state; when unset and Redis is needed, "
+        "./start.sh runs a local one.",
+    )
+    local_redis: bool = Field(
+        default=False,
+        alias="DSF_REDIS",
+        description="Keep page state in the local Redis even with one worker.",
+    )
+    redis_port: int = Field(
+        default=56379, alias="DSF_REDIS_PORT", description="Port of the local Redis."
+    )
+    state_expiry_seconds: int = Field(
+        default=3600,
+        ge=60,
+        alias="DSF_STATE_EXPIRY",
+        description="Seconds a tab's page state is kept after its last event (then dropped; "
+        "the tab starts fresh from its page's data).",
+    )
 
     @property
     def data_dir(self) -> Path:
@@ -240,6 +268,18 @@ class Settings(BaseSettings):
     @property
     def letta_base_url(self) -> str:
         return self.letta_base_url_override or f"http://127.0.0.1:{self.letta_port}"
+
+    @property
+    def uses_redis(self) -> bool:
+        """Page state lives in Redis: several workers must share it, or it was asked for."""
+        return bool(self.redis_url_override) or self.workers > 1 or self.local_redis
+
+    @property
+    def redis_url(self) -> str:
+        """Where page state lives; empty when each worker keeps its own (one worker)."""
+        if self.redis_url_override or not self.uses_redis:
+            return self.redis_url_override
+        return f"redis://127.0.0.1:{self.redis_port}/0"
 
     @property
     def public_url(self) -> str:

@@ -156,15 +156,16 @@ class ReflexSocket:
                 self._lock.wait(left)
 
     def _emit(self, name: str, payload: dict[str, Any], path: str) -> None:
-        router_data = {"pathname": path, "asPath": path, "query": _route_params(path)}
-        self._client.emit(
-            "event",
-            {"name": name, "payload": payload, "router_data": router_data},
-            namespace=EVENT_PATH,
-        )
+        self._client.emit("event", event_message(name, payload, path), namespace=EVENT_PATH)
 
     def close(self) -> None:
         self._client.disconnect()
+
+
+def event_message(name: str, payload: dict[str, Any], path: str) -> dict[str, Any]:
+    """One event as the frontend sends it from a page at `path`."""
+    router_data = {"pathname": path, "asPath": path, "query": _route_params(path)}
+    return {"name": name, "payload": payload, "router_data": router_data}
 
 
 def _route_params(path: str) -> dict[str, str]:

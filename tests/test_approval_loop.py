@@ -32,7 +32,11 @@ from tests.fakes.llm_server import Hangup, Reply, ScriptedLLM, ToolCall
 FOUNDATION = {
     "core_premise": "Fusion power failed; the oceans are farmed for energy and food.",
     "rules": [
-        {"statement": "Tidal kelp farms supply most electricity.", "certainty": "established"}
+        {
+            "id": "r-kelp",
+            "statement": "Tidal kelp farms supply most electricity.",
+            "certainty": "established",
+        }
     ],
 }
 
@@ -171,6 +175,7 @@ async def test_forged_world_id_is_refused(
                 {
                     "operation": "update",
                     "world_id": str(theirs),
+                    "version": 1,
                     "updates": [
                         {
                             "path": "core_premise",
@@ -245,9 +250,10 @@ async def test_world_agent_writes_a_story_and_changes_a_rule(
                 "world_manager",
                 {
                     "operation": "update",
+                    "version": 1,
                     "updates": [
                         {
-                            "path": "rules.0.statement",
+                            "path": "rules.r-kelp.statement",
                             "operation": "update",
                             "value": "Tidal kelp farms supply half the electricity.",
                             "reason": "Solar came back after the storms.",

@@ -24,7 +24,7 @@ WORLD = {
     "description": "Fusion failed; the oceans are farmed.",
     "foundation": {
         "core_premise": "Fusion power failed, so the oceans are farmed for energy and food.",
-        "rules": [{"statement": "Tidal kelp farms supply most electricity."}],
+        "rules": [{"id": "r-kelp", "statement": "Tidal kelp farms supply most electricity."}],
     },
 }
 
@@ -207,9 +207,10 @@ def test_world_agent_writes_a_story_and_changes_a_rule_on_the_world_page(
                 "world_manager",
                 {
                     "operation": "update",
+                    "version": 1,
                     "updates": [
                         {
-                            "path": "rules.0.statement",
+                            "path": "rules.r-kelp.statement",
                             "operation": "update",
                             "value": "Tidal kelp farms supply half the electricity.",
                             "reason": "Solar recovered after the storm decade.",
@@ -237,6 +238,7 @@ def test_a_forged_world_id_is_refused_and_shown(
     forged = {
         "operation": "update",
         "world_id": str(theirs),
+        "version": 1,
         "updates": [
             {"path": "core_premise", "operation": "update", "value": "Mine now", "reason": "x"}
         ],

@@ -69,6 +69,7 @@ FORGED_CALLS: dict[str, Callable[[Victim], dict[str, Any]]] = {
     "world_manager update": lambda v: {
         "operation": "update",
         "world_id": str(v.world_id),
+        "version": 1,
         "updates": [_update("core_premise")],
     },
     "world_manager save": lambda v: {
@@ -76,6 +77,7 @@ FORGED_CALLS: dict[str, Callable[[Victim], dict[str, Any]]] = {
         "world_id": str(v.world_id),
         "foundation": {"core_premise": "pwned"},
         "reason": "x",
+        "version": 1,
     },
     "story_manager create": lambda v: {
         "operation": "create",

@@ -1,64 +1,57 @@
-"""Get-or-create each person's agents on Letta, with their tools, memory blocks and model.
+"""Get-or-create each person's agents on Letta, and keep each one following the code and data.
 
 One User Agent and one Experience Agent per person (never shared between people), and one
 World Agent per person per world, so two collaborators never talk over each other in one
-Letta agent. Which Letta agent serves whom is kept in AgentRecord.
+Letta agent. Which Letta agent serves whom is kept in AgentRecord, with digests of what the
+agent was last brought to. When a turn looks an agent up, a changed definition (system prompt,
+tools, blocks, model — definitions.py) is applied to it, and the memory blocks DSF fills
+(memory.py) are rewritten if their data changed: the person's preferences, or a new version
+of the world from any source. An agent that is up to date costs no call to Letta.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from letta_client import AsyncLetta
+from letta_client import AsyncLetta, omit
+from letta_client.types import Tool
+from letta_client.types.agents import Block
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import select
 
+from dsf_app.agents import follow_lock, memory
+from dsf_app.agents.definitions import AgentDefinition, ModelChoice, definition
 from dsf_app.agents.model_choice import choose_model
-from dsf_app.agents.prompts import PERSONAS, SYSTEM_PROMPTS
-from dsf_app.agents.registry import TOOLS, tools_for
+from dsf_app.agents.registry import TOOLS
 from dsf_app.db import session_scope
-from dsf_app.models import AgentKind, AgentRecord, World
-from dsf_app.services import users, worlds
+from dsf_app.models import AgentKind, AgentRecord
 from dsf_app.services.actor import Actor
 from dsf_app.settings import Settings, get_settings
 
-BLOCK_LIMIT = 20_000
 PREFERRED_EMBEDDING = "openai/text-embedding-3-small"
+# Tools Letta attaches itself (memory_replace, conversation_search…) are not "custom".
+OWN_TOOL_TYPE = "custom"
 
 
-def _block(label: str, value: str, description: str) -> dict[str, Any]:
-    return {
-        "label": label,
-        "value": value[:BLOCK_LIMIT],
-        "limit": BLOCK_LIMIT,
-        "description": description,
-    }
+@dataclass(frozen=True)
+class _Found:
+    """An agent's record: its Letta id and what it was last brought to."""
 
-
-def world_block_value(world: World) -> str:
-    return json.dumps(
-        {
-            "world_id": str(world.id),
-            "name": world.name,
-            "description": world.description,
-            "version": world.version,
-            "foundation": world.foundation,
-            "surface": world.surface,
-            "constraints": world.constraints,
-        },
-        indent=1,
-    )
+    record_id: uuid.UUID
+    letta_agent_id: str
+    definition_digest: str
+    memory_digests: dict[str, Any]
 
 
 class AgentDirectory:
-    """Finds or creates the Letta agent that serves a person in a context."""
+    """Finds, creates and updates the Letta agent that serves a person in a context."""
 
-    # Per Letta server (by URL): what was upserted and which models it offers.
+    # Per Letta server (by URL), per process: the tools upserted and the model chosen.
     _tool_ids: dict[str, dict[str, str]] = {}
-    _models: dict[str, tuple[str, str | None]] = {}
+    _models: dict[str, ModelChoice] = {}
     _lock = asyncio.Lock()
 
     def __init__(self, letta: AsyncLetta, settings: Settings | None = None) -> None:
@@ -66,116 +59,232 @@ class AgentDirectory:
         self.settings = settings or get_settings()
 
     async def tool_ids(self) -> dict[str, str]:
-        """Upsert every DSF tool once per process (idempotent on the server too)."""
+        """Upsert each DSF tool once per process (idempotent on the server too), including a
+        tool registered after the first call."""
         server = str(self.letta.base_url)
         async with self._lock:
-            if server not in self._tool_ids:
-                ids = {}
-                for tool in TOOLS.values():
+            ids = self._tool_ids.setdefault(server, {})
+            for tool in TOOLS.values():
+                if tool.name not in ids:
                     upserted = await self.letta.tools.upsert(
                         source_code=tool.source_code(),
                         json_schema=tool.json_schema(),
                         default_requires_approval=True,
                     )
                     ids[tool.name] = upserted.id
-                self._tool_ids[server] = ids
-            return self._tool_ids[server]
+            return dict(ids)
 
-    async def models(self) -> tuple[str, str | None]:
+    async def models(self) -> ModelChoice:
         server = str(self.letta.base_url)
         if server not in self._models:
-            handles = [m.handle for m in await self.letta.models.list() if m.handle]
+            llms = [m for m in await self.letta.models.list() if m.handle]
+            handle = choose_model(self.settings, [m.handle for m in llms if m.handle])
+            endpoint = next((m.api_model_endpoint or "" for m in llms if m.handle == handle), "")
             embeddings = [e.handle for e in await self.letta.models.embeddings.list() if e.handle]
             embedding = (
                 PREFERRED_EMBEDDING
                 if PREFERRED_EMBEDDING in embeddings
                 else next(iter(embeddings), None)
             )
-            self._models[server] = (choose_model(self.settings, handles), embedding)
+            self._models[server] = ModelChoice(handle, endpoint, embedding)
         return self._models[server]
 
     async def agent_id(
         self, actor: Actor, kind: AgentKind, world_id: uuid.UUID | None = None
     ) -> str:
-        world_key = world_id if kind == AgentKind.WORLD else None
-        with session_scope() as session:
-            found = _find(session, actor, kind, world_key)
-            if found:
-                return found
-            blocks = _blocks(session, actor, kind, world_key)
-        created = await self._create(actor, kind, blocks)
-        try:
-            with session_scope() as session:
-                session.add(
-                    AgentRecord(
-                        kind=kind, letta_agent_id=created, user_id=actor.user_id, world_id=world_key
-                    )
-                )
-        except IntegrityError:
-            # Another turn created it first: keep theirs, drop ours.
-            await self.letta.agents.delete(created)
-            with session_scope() as session:
-                return _find(session, actor, kind, world_key) or created
-        return created
-
-    async def _create(self, actor: Actor, kind: AgentKind, blocks: list[dict[str, Any]]) -> str:
-        tool_ids = await self.tool_ids()
-        model, embedding = await self.models()
-        extra = {"embedding": embedding} if embedding else {}
-        agent = await self.letta.agents.create(
-            name=f"dsf-{kind.value}-{actor.user_id.hex[:8]}-{uuid.uuid4().hex[:6]}",
-            model=model,
-            system=SYSTEM_PROMPTS[kind],
-            memory_blocks=blocks,
-            tool_ids=[tool_ids[tool.name] for tool in tools_for(kind)],
-            parallel_tool_calls=True,
-            tags=["dsf", kind.value, str(actor.user_id)],
-            **extra,
-        )
-        return agent.id
+        """The agent serving `actor` here, created or brought up to date first."""
+        model = await self.models()
+        wanted = definition(kind)
+        found, blocks = await asyncio.to_thread(_look_up, actor, kind, world_id)
+        if found is None:
+            return await self._create(actor, kind, world_id, wanted, model, blocks)
+        digest = wanted.digest(model)
+        memory_digests = dict(found.memory_digests)
+        if found.definition_digest != digest:
+            async with follow_lock.following(found.letta_agent_id, self.settings):
+                created = await self._follow_code(found.letta_agent_id, wanted, model, blocks)
+            memory_digests |= {label: memory.digest(blocks[label]) for label in created}
+        await self._refresh(found, digest, memory_digests, blocks)
+        return found.letta_agent_id
 
     async def sync_world(self, actor: Actor, world_id: uuid.UUID) -> None:
-        """Refresh the World Agent's `project` block after the world changed."""
-        with session_scope() as session:
-            found = _find(session, actor, AgentKind.WORLD, world_id)
-            value = world_block_value(worlds.get_world(session, actor, world_id)) if found else ""
-        if found:
-            await self.letta.agents.blocks.update(
-                "project", agent_id=found, value=value[:BLOCK_LIMIT]
-            )
+        """Rewrite the World Agent's memory now that the world changed, so the rest of the
+        turn reads the new version (the next lookup would do it at the latest)."""
+        found, blocks = await asyncio.to_thread(_look_up, actor, AgentKind.WORLD, world_id)
+        if found is not None:
+            await self._refresh(found, found.definition_digest, dict(found.memory_digests), blocks)
 
+    async def _refresh(
+        self, found: _Found, digest: str, memory_digests: dict[str, Any], blocks: dict[str, str]
+    ) -> None:
+        """Write the blocks whose data changed, then record what the agent now holds."""
+        stale = {
+            label: value
+            for label, value in blocks.items()
+            if memory_digests.get(label) != memory.digest(value)
+        }
+        for label, value in stale.items():
+            await self.letta.agents.blocks.update(label, agent_id=found.letta_agent_id, value=value)
+            memory_digests[label] = memory.digest(value)
+        if stale or digest != found.definition_digest:
+            await asyncio.to_thread(_record, found.record_id, digest, memory_digests)
 
-def _find(
-    session: Session, actor: Actor, kind: AgentKind, world_id: uuid.UUID | None
-) -> str | None:
-    return session.exec(
-        select(AgentRecord.letta_agent_id).where(
-            AgentRecord.kind == kind,
-            AgentRecord.user_id == actor.user_id,
-            AgentRecord.world_id == world_id,
+    async def _create(
+        self,
+        actor: Actor,
+        kind: AgentKind,
+        world_id: uuid.UUID | None,
+        wanted: AgentDefinition,
+        model: ModelChoice,
+        blocks: dict[str, str],
+    ) -> str:
+        tool_ids = await self.tool_ids()
+        agent = await self.letta.agents.create(
+            name=f"dsf-{kind.value}-{actor.user_id.hex[:8]}-{uuid.uuid4().hex[:6]}",
+            model=model.handle,
+            system=wanted.system,
+            memory_blocks=[
+                {
+                    "label": block.label,
+                    "value": block.fixed if block.fixed is not None else blocks[block.label],
+                    "limit": block.limit,
+                    "description": block.description,
+                }
+                for block in wanted.blocks
+            ],
+            tool_ids=[tool_ids[name] for name in wanted.tools],
+            parallel_tool_calls=True,
+            tags=["dsf", kind.value, str(actor.user_id)],
+            embedding=model.embedding or omit,
         )
-    ).first()
+        record = AgentRecord(
+            kind=kind,
+            letta_agent_id=agent.id,
+            user_id=actor.user_id,
+            world_id=_world_key(kind, world_id),
+            definition_digest=wanted.digest(model),
+            memory_digests={label: memory.digest(value) for label, value in blocks.items()},
+        )
+        try:
+            await asyncio.to_thread(_add, record)
+        except IntegrityError:
+            # Another turn created it first: keep theirs, drop ours.
+            await self.letta.agents.delete(agent.id)
+            found, _ = await asyncio.to_thread(_look_up, actor, kind, world_id)
+            return found.letta_agent_id if found else agent.id
+        return agent.id
+
+    async def _follow_code(
+        self, agent_id: str, wanted: AgentDefinition, model: ModelChoice, blocks: dict[str, str]
+    ) -> set[str]:
+        """Bring an existing agent to the definition; the labels of blocks it had to create."""
+        state = await self.letta.agents.retrieve(agent_id, include=["agent.tools", "agent.blocks"])
+        llm = state.llm_config
+        new_model = (llm.handle, llm.api_model_endpoint) != (model.handle, model.endpoint)
+        embedding = state.embedding_config.handle if state.embedding_config else None
+        new_embedding = bool(model.embedding) and embedding != model.embedding
+        if state.system != wanted.system or new_model or new_embedding:
+            await self.letta.agents.update(
+                agent_id,
+                system=wanted.system if state.system != wanted.system else omit,
+                model=model.handle if new_model else omit,
+                parallel_tool_calls=True if new_model else omit,
+                embedding=model.embedding if new_embedding else omit,
+            )
+        await self._follow_tools(agent_id, wanted, state.tools or [])
+        created = await self._follow_blocks(agent_id, wanted, state.blocks or [], blocks)
+        # The model reads a system message compiled from the prompt and blocks; Letta rebuilds
+        # it on a block edit but not on a new prompt.
+        await self.letta.agents.recompile(agent_id)
+        return created
+
+    async def _follow_tools(
+        self, agent_id: str, wanted: AgentDefinition, tools: list[Tool]
+    ) -> None:
+        ids = await self.tool_ids()
+        attached = {
+            tool.name: tool.id for tool in tools if tool.name and tool.tool_type == OWN_TOOL_TYPE
+        }
+        for name in sorted(set(wanted.tools) - attached.keys()):
+            await self.letta.agents.tools.attach(ids[name], agent_id=agent_id)
+        for name in sorted(attached.keys() - set(wanted.tools)):
+            await self.letta.agents.tools.detach(attached[name], agent_id=agent_id)
+
+    async def _follow_blocks(
+        self, agent_id: str, wanted: AgentDefinition, have: list[Block], blocks: dict[str, str]
+    ) -> set[str]:
+        current = {block.label: block for block in have if block.label}
+        created = set()
+        for block in wanted.blocks:
+            value = block.fixed if block.fixed is not None else blocks[block.label]
+            existing = current.get(block.label)
+            if existing is None:
+                new = await self.letta.blocks.create(
+                    label=block.label,
+                    value=value,
+                    limit=block.limit,
+                    description=block.description,
+                )
+                await self.letta.agents.blocks.attach(new.id, agent_id=agent_id)
+                created.add(block.label)
+            elif (existing.description, existing.limit) != (block.description, block.limit) or (
+                block.fixed is not None and existing.value != block.fixed
+            ):
+                await self.letta.agents.blocks.update(
+                    block.label,
+                    agent_id=agent_id,
+                    description=block.description,
+                    limit=block.limit,
+                    value=block.fixed if block.fixed is not None else omit,
+                )
+        dropped = sorted(
+            block.id for label, block in current.items() if label not in wanted.labels and block.id
+        )
+        for block_id in dropped:
+            await self.letta.agents.blocks.detach(block_id, agent_id=agent_id)
+            await self.letta.blocks.delete(block_id)
+        return created
 
 
-def _blocks(
-    session: Session, actor: Actor, kind: AgentKind, world_id: uuid.UUID | None
-) -> list[dict[str, Any]]:
-    user = users.get_user(session, actor.user_id)
-    human = f"Name: {user.name or 'unknown'}\nPreferences: {json.dumps(user.preferences)}"
-    blocks = [
-        _block("persona", PERSONAS[kind], "Who you are."),
-        _block("human", human, "The person you work with and what they prefer."),
-    ]
-    if kind == AgentKind.WORLD and world_id is not None:
-        world = worlds.get_world(session, actor, world_id)
-        blocks += [
-            _block("project", world_block_value(world), "The world you keep: its foundation."),
-            _block("current_story", "", "The story being written now, if any."),
-        ]
-    if kind == AgentKind.EXPERIENCE:
-        blocks += [
-            _block("context", "", "The world and scene you are making things for."),
-            _block("visual_style", "", "The visual style to keep consistent."),
-            _block("asset_library", "", "Assets made so far (ids and what they show)."),
-        ]
-    return blocks
+def _world_key(kind: AgentKind, world_id: uuid.UUID | None) -> uuid.UUID | None:
+    """World Agents are per world; the others serve the person everywhere."""
+    return world_id if kind == AgentKind.WORLD else None
+
+
+def _look_up(
+    actor: Actor, kind: AgentKind, world_id: uuid.UUID | None
+) -> tuple[_Found | None, dict[str, str]]:
+    """The agent's record (if any) and its data-filled blocks as they should read now."""
+    with session_scope() as session:
+        record = session.exec(
+            select(AgentRecord).where(
+                AgentRecord.kind == kind,
+                AgentRecord.user_id == actor.user_id,
+                AgentRecord.world_id == _world_key(kind, world_id),
+            )
+        ).first()
+        found = (
+            _Found(
+                record.id,
+                record.letta_agent_id,
+                record.definition_digest,
+                dict(record.memory_digests),
+            )
+            if record
+            else None
+        )
+        return found, memory.values(session, actor, kind, world_id)
+
+
+def _add(record: AgentRecord) -> None:
+    with session_scope() as session:
+        session.add(record)
+
+
+def _record(record_id: uuid.UUID, digest: str, memory_digests: dict[str, Any]) -> None:
+    with session_scope() as session:
+        record = session.get(AgentRecord, record_id)
+        if record is not None:
+            record.definition_digest = digest
+            record.memory_digests = memory_digests
+            session.add(record)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psycopg
 
 from dsf_app.devstack import processes
 from dsf_app.devstack.postgres import PG_BIN
@@ -27,6 +28,8 @@ LETTA_VERSION = "0.16.8"
 CONSTRAINTS = REPO_ROOT / "requirements-letta.txt"
 # uvloop: on plain asyncio the server stalls 60 s on repeated requests (DESIGN.md section 7).
 EXTRA_PACKAGES = ("uvloop==0.22.1",)
+# Letta's own default for OPENAI_BASE_URL.
+OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,25 @@ def migrate(target: LettaInstall, env: Mapping[str, str], log: Path) -> None:
     )
 
 
+def align_providers(env: Mapping[str, str]) -> None:
+    """Make the stored model providers follow the environment the server starts with.
+
+    Letta records each provider configured by env in its `providers` table on its first start
+    and afterwards skips any it finds by name, so a changed OPENAI_BASE_URL never reached the
+    record, and every model kept the old endpoint. Keys need nothing: the server reads them
+    from its environment on each request, and drops a provider whose key is gone. Run while
+    the server is stopped; agents' own copies of the endpoint follow in AgentDirectory.
+    """
+    base_urls = {"openai": env.get("OPENAI_BASE_URL") or OPENAI_DEFAULT_BASE_URL}
+    with psycopg.connect(env["LETTA_PG_URI"], autocommit=True) as conn:
+        for name, base_url in base_urls.items():
+            conn.execute(
+                "UPDATE providers SET base_url = %s WHERE name = %s"
+                " AND organization_id IS NULL AND base_url IS DISTINCT FROM %s",
+                (base_url, name, base_url),
+            )
+
+
 def healthy(base_url: str) -> bool:
     try:
         return httpx.get(f"{base_url}/v1/health/", timeout=2).status_code == 200
@@ -157,6 +179,7 @@ def start(
     if running and healthy(base_url):
         return running
     processes.ensure_port_free(port, "DSF_LETTA_PORT")
+    align_providers(env)
     pid = processes.spawn(
         files,
         [

@@ -1,7 +1,8 @@
 """The whole local stack: which services to run, in what order, and their health.
 
-A service configured by env (DATABASE_URL, S3_ENDPOINT_URL, LETTA_BASE_URL) is used as it is;
-the others are started here with data under DSF_HOME, so a restart keeps everything.
+A service configured by env (DATABASE_URL, S3_ENDPOINT_URL, LETTA_BASE_URL, REDIS_URL) is used
+as it is; the others are started here with data under DSF_HOME, so a restart keeps everything.
+Redis runs only when page state must be shared (DSF_WORKERS > 1, or DSF_REDIS=1).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from dsf_app import db, health
-from dsf_app.devstack import jsruntime, letta, postgres, processes, s3
+from dsf_app.devstack import jsruntime, letta, postgres, processes, redis, s3
 from dsf_app.errors import ServiceUnavailable
 from dsf_app.settings import REPO_ROOT, Settings
 from dsf_app.storage import AssetStorage
@@ -108,11 +109,33 @@ def start_letta(settings: Settings) -> ServiceStatus:
     return ServiceStatus("letta", f"up on {settings.letta_base_url}, pid {pid}")
 
 
+def start_redis(settings: Settings) -> ServiceStatus:
+    if settings.redis_url_override:
+        if not health.redis_reachable(settings.redis_url):
+            raise ServiceUnavailable(
+                f"Redis is not reachable at {settings.redis_url} — check REDIS_URL."
+            )
+        return ServiceStatus("redis", "external (REDIS_URL), reachable")
+    if not settings.uses_redis:
+        return ServiceStatus("redis", "not needed (one worker keeps page state itself)")
+    pid = redis.start(
+        process_files(settings, "redis"), settings.data_dir / "redis", settings.redis_port
+    )
+    return ServiceStatus("redis", f"up on 127.0.0.1:{settings.redis_port}, pid {pid}")
+
+
 def app_env(settings: Settings) -> dict[str, str]:
     bun = jsruntime.ensure_bun(settings.tools_dir)
     return {
         **os.environ,
         **settings.as_env(),
+        # Reflex's server (granian) forks this many workers; they share state through Redis.
+        "GRANIAN_WORKERS": str(settings.workers),
+        # A tab's events all reach the worker holding its websocket, so that worker may keep
+        # the tab's state while the tab is busy and write it back to Redis when it goes quiet
+        # (or at once when another worker asks for it): one Redis round trip per burst, not
+        # three per event.
+        "REFLEX_OPLOCK_ENABLED": str(settings.uses_redis).lower(),
         "PATH": f"{bun.parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "REFLEX_USE_SYSTEM_BUN": "1",
         # Each stack builds its own frontend, so a test run never rewrites a running app's.
@@ -159,13 +182,15 @@ def start_app(settings: Settings, timeout: float = 600) -> ServiceStatus:
             alive=lambda: processes.pid_alive(pid),
             log_file=files.log_file,
         )
-    return ServiceStatus("app", f"up on {settings.public_url}, pid {running}")
+    workers = f", {settings.workers} workers" if settings.workers > 1 else ""
+    return ServiceStatus("app", f"up on {settings.public_url}, pid {running}{workers}")
 
 
 STARTERS: tuple[Callable[[Settings], ServiceStatus], ...] = (
     start_postgres,
     start_s3,
     start_letta,
+    start_redis,
     start_app,
 )
 
@@ -200,7 +225,7 @@ def stop_service(settings: Settings, name: str) -> bool:
 
 def down(settings: Settings, report: Callable[[ServiceStatus], None]) -> None:
     """Stop what `up` started, last first; services configured by env are left alone."""
-    for name in ("app", "letta", "s3", "postgres"):
+    for name in ("app", "redis", "letta", "s3", "postgres"):
         stopped = stop_service(settings, name)
         report(ServiceStatus(name, "stopped" if stopped else "was not running"))
 

@@ -48,6 +48,10 @@ class AgentRecord(SQLModel, table=True):
     user_id: uuid.UUID | None = foreign_key("user.id", nullable=True)
     world_id: uuid.UUID | None = foreign_key("world.id", nullable=True)
     created_at: datetime = timestamp_field()
+    # What the Letta agent was last brought to: the digest of its definition (prompt, tools,
+    # blocks, model) and of each memory block DSF fills, so an unchanged agent costs no call.
+    definition_digest: str = Field(default="", max_length=64)
+    memory_digests: dict[str, Any] = json_field()
 
 
 class AgentRun(SQLModel, table=True):

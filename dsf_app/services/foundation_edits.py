@@ -1,6 +1,9 @@
 """Hand edits of a world's foundation, section by section: a form's values checked against the
 foundation's models (dsf_app/world_schema.py), turned into path updates and applied through
 `update_world` with author "person" — so a person's edit lands in the changelog like an agent's.
+
+The page names an item by its position in the version it shows; every edit first checks that
+this version is still the current one, then addresses the item by its stable id.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dsf_app.models import World
 from dsf_app.services.access import Permission, require_world
 from dsf_app.services.actor import Actor
 from dsf_app.services.world_updates import WorldUpdate, update_world
-from dsf_app.world_schema import HistoryEvent, Rule, TechnologySystem
+from dsf_app.world_schema import HistoryEvent, Rule, TechnologySystem, valid_item_id
 
 ItemSection = Literal["rules", "technology", "timeline"]
 TextSection = Literal["core_premise", "geography", "culture"]
@@ -92,17 +95,18 @@ def save_item(
     expected_version: int,
 ) -> World:
     """Add (index None) or replace one rule, technology system or history event. Keys the form
-    does not know (a rule's id, an agent's extra notes) are kept."""
+    does not know (the item's id, an agent's extra notes) are kept; a new item gets its id
+    when written."""
     reason = _reason(reason)
     world = _editable(session, actor, world_id, expected_version)
     items = _items(world, section)
     existing = items[_index(items, index, section)] if index is not None else {}
     item = _validated(section, {**(existing if isinstance(existing, dict) else {}), **values})
-    if section == "rules" and not item.get("id"):
-        item["id"] = f"r-{uuid.uuid4().hex[:6]}"
     path = PATHS[section]
     if index is not None:
-        update = WorldUpdate(path=f"{path}.{index}", operation="update", value=item, reason=reason)
+        update = WorldUpdate(
+            path=_item_path(items, index, section), operation="update", value=item, reason=reason
+        )
     elif _exists(world, path):
         update = WorldUpdate(path=path, operation="add", value=item, reason=reason)
     else:
@@ -122,8 +126,8 @@ def remove_item(
 ) -> World:
     reason = _reason(reason)
     world = _editable(session, actor, world_id, expected_version)
-    _index(_items(world, section), index, section)
-    update = WorldUpdate(path=f"{PATHS[section]}.{index}", operation="remove", reason=reason)
+    path = _item_path(_items(world, section), index, section)
+    update = WorldUpdate(path=path, operation="remove", reason=reason)
     return _apply(session, actor, world, [update])
 
 
@@ -311,6 +315,14 @@ def _index(items: list[Any], index: int | None, section: str) -> int:
             "more; the page now shows the latest version of the world."
         )
     return index
+
+
+def _item_path(items: list[Any], index: int, section: ItemSection) -> str:
+    """The path of the item at `index`, by its id (the version was checked, so the position
+    the page showed is the item's position now)."""
+    item = items[_index(items, index, section)]
+    key = item["id"] if isinstance(item, dict) and valid_item_id(item.get("id")) else index
+    return f"{PATHS[section]}.{key}"
 
 
 def _validated(section: ItemSection, values: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from dsf_app.models import World, WorldVersion
 from dsf_app.services import validation
 from dsf_app.services.access import require_world
 from dsf_app.services.actor import Actor
+from dsf_app.world_schema import valid_item_id
 
 # The parts of a world a snapshot keeps, in the order a diff lists them.
 SNAPSHOT_FIELDS = ("name", "description", "foundation", "surface", "constraints")
@@ -101,7 +102,8 @@ def diff_versions(
 
 def flatten_snapshot(snapshot: WorldVersion) -> dict[str, str]:
     """The snapshot as `path -> text`, with foundation paths written as the changelog writes
-    them (`rules.0.statement`), and `surface.…`, `constraints.N`, `name`, `description`."""
+    them (`rules.<id>.statement`, `deep_focus_areas.N`), and `surface.…`, `constraints.N`,
+    `name`, `description`; an item keeps its path when others are inserted before it."""
     flat: dict[str, str] = {}
     for name in SNAPSHOT_FIELDS:
         prefix = "" if name == "foundation" else name
@@ -115,7 +117,8 @@ def _flatten(value: Any, prefix: str, into: dict[str, str]) -> None:
             _flatten(item, f"{prefix}.{key}" if prefix else str(key), into)
     elif isinstance(value, list) and value:
         for index, item in enumerate(value):
-            _flatten(item, f"{prefix}.{index}" if prefix else str(index), into)
+            key = item["id"] if isinstance(item, dict) and valid_item_id(item.get("id")) else index
+            _flatten(item, f"{prefix}.{key}" if prefix else str(key), into)
     elif prefix:
         into[prefix] = _text(value)
 

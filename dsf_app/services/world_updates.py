@@ -1,7 +1,9 @@
-"""Path-based changes to a world (`rules.0.statement`), each with a reason in the changelog.
+"""Path-based changes to a world (`rules.<id>.statement`), each with a reason in the changelog.
 
 Agents and people change worlds the same way: a list of updates applied together, which bumps
 the version once and appends one changelog entry per update, so every change can be read back.
+Objects in lists are addressed by their stable id (world_schema.with_item_ids), plain values
+by position; a change made from a version that is no longer current is refused.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dsf_app.models.columns import utcnow
 from dsf_app.services.access import Permission, require_world
 from dsf_app.services.actor import Actor
 from dsf_app.services.versions import record_version
+from dsf_app.world_schema import with_item_ids
 
 # Paths start in the foundation unless they name one of these documents first.
 DOCUMENTS = ("foundation", "surface", "constraints")
@@ -29,13 +32,19 @@ class WorldUpdate(BaseModel):
         min_length=1,
         max_length=200,
         description=(
-            "Dotted path into the world, e.g. 'rules.0.statement', 'technology.fusion', "
-            "'surface.opening_scene' or 'constraints.2'. Paths start in the foundation unless "
-            "they begin with 'surface.' or 'constraints'. List items are addressed by index."
+            "Dotted path into the world, e.g. 'rules.<rule id>.statement', "
+            "'technology.<system id>', 'core_premise', 'surface.opening_scene' or "
+            "'deep_focus_areas.2'. Paths start in the foundation unless they begin with "
+            "'surface.' or 'constraints'. Objects in lists (rules, technology systems, history "
+            "events) are addressed by their id, lists of plain text by position (0, 1, …)."
         ),
     )
     operation: Literal["add", "update", "remove"] = Field(
-        description="add: append to a list or set a new key; update: replace; remove: delete."
+        description=(
+            "add: append to a list (path of the list) or insert before an item (path of the "
+            "item), or set a new key; update: replace (a replaced item keeps its id); "
+            "remove: delete."
+        )
     )
     value: Any = Field(default=None, description="The new value (not needed for remove).")
     reason: str = Field(
@@ -52,13 +61,27 @@ def _split(path: str) -> tuple[str, list[str]]:
 
 def _step(container: Any, key: str, path: str) -> Any:
     if isinstance(container, list):
-        index = _index(container, key, path, allow_end=False)
-        return container[index]
+        return container[_position(container, key, path, allow_end=False)]
     if isinstance(container, dict):
         if key not in container:
             raise Invalid(f"'{path}' does not exist: there is no '{key}' there.")
         return container[key]
     raise Invalid(f"'{path}' goes inside a value that is neither an object nor a list.")
+
+
+def _position(items: list[Any], key: str, path: str, *, allow_end: bool) -> int:
+    """Where `key` points in a list: the item with that id, or — in a list of plain values —
+    that index. Objects are never addressed by position, which shifts under other edits."""
+    for position, item in enumerate(items):
+        if isinstance(item, dict) and item.get("id") == key:
+            return position
+    ids = [str(item.get("id")) for item in items if isinstance(item, dict)]
+    if ids:
+        raise Invalid(
+            f"'{path}': there is no item with id '{key}' in that list (its ids: "
+            f"{', '.join(ids)}). Address items by id; load the world to see them."
+        )
+    return _index(items, key, path, allow_end=allow_end)
 
 
 def _index(items: list[Any], key: str, path: str, *, allow_end: bool) -> int:
@@ -95,11 +118,19 @@ def apply_update(document: Any, keys: list[str], update: WorldUpdate) -> Any:
 
 def _apply_to_list(items: list[Any], key: str, update: WorldUpdate) -> None:
     if update.operation == "add":
-        items.insert(_index(items, key, update.path, allow_end=True), update.value)
+        items.insert(_position(items, key, update.path, allow_end=True), update.value)
     elif update.operation == "update":
-        items[_index(items, key, update.path, allow_end=False)] = update.value
+        position = _position(items, key, update.path, allow_end=False)
+        items[position] = _keeping_id(items[position], update.value)
     else:
-        del items[_index(items, key, update.path, allow_end=False)]
+        del items[_position(items, key, update.path, allow_end=False)]
+
+
+def _keeping_id(old: Any, new: Any) -> Any:
+    """A replaced item keeps its id unless the new value names one."""
+    if isinstance(old, dict) and isinstance(new, dict) and not new.get("id") and old.get("id"):
+        return {**new, "id": old["id"]}
+    return new
 
 
 def _apply_to_dict(mapping: dict[str, Any], key: str, update: WorldUpdate) -> None:
@@ -120,15 +151,24 @@ def update_world(
     updates: list[WorldUpdate],
     *,
     author: str,
+    expected_version: int | None = None,
 ) -> World:
-    """Apply every update or none; bump the version once; log each reason."""
+    """Apply every update or none; bump the version once; log each reason. With
+    `expected_version` (the version the author read), refuse if the world moved on since."""
     if not updates:
         raise Invalid("Give at least one update (path, operation, value, reason).")
     world = require_world(session, actor, world_id, Permission.WRITE)
+    if expected_version is not None and world.version != expected_version:
+        raise Invalid(
+            f"“{world.name}” is at version {world.version} now, not version {expected_version} "
+            "that you read: it changed since. Nothing was changed — load the world again and "
+            f"make your change on version {world.version}."
+        )
     documents: dict[str, Any] = {name: getattr(world, name) for name in DOCUMENTS}
     for update in updates:
         name, keys = _split(update.path)
         documents[name] = apply_update(documents[name], keys, update)
+    documents = {name: with_item_ids(value) for name, value in documents.items()}
     if not isinstance(documents["constraints"], list):
         raise Invalid("'constraints' must stay a list of statements.")
     for name in ("foundation", "surface"):

@@ -33,6 +33,7 @@ from dsf_app.services.access import (
 from dsf_app.services.actor import Actor
 from dsf_app.services.users import get_user
 from dsf_app.services.versions import record_version
+from dsf_app.world_schema import with_item_ids
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,9 @@ FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
     "description": lambda v: validation.text(
         v, what="world description", max_length=validation.MAX_DESCRIPTION
     ),
-    "foundation": lambda v: validation.json_object(v, what="world foundation"),
-    "surface": lambda v: validation.json_object(v, what="world surface"),
-    "constraints": lambda v: validation.json_list(v, what="world constraints"),
+    "foundation": lambda v: with_item_ids(validation.json_object(v, what="world foundation")),
+    "surface": lambda v: with_item_ids(validation.json_object(v, what="world surface")),
+    "constraints": lambda v: with_item_ids(validation.json_list(v, what="world constraints")),
     "state": lambda v: validation.choice(v, WorldState, what="world state"),
 }
 

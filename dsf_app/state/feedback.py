@@ -3,10 +3,15 @@ error toast with its sentence; success is a short toast. The one place errors me
 
 Toasts travel as data (`FeedbackState.notices`), not as code: Reflex's own `rx.toast` from the
 backend sends a JavaScript string that the browser must `eval`, which the Content-Security-Policy
-forbids. `components/toasts.py` shows each new notice once per tab."""
+forbids. `components/toasts.py` shows each new notice once per tab.
+
+When several workers share page state, it lives in Redis, and with Redis gone no event can run:
+not even `FeedbackState.show`. So a Redis outage is told to the tab as a delta pushed straight
+down its socket, without the state (queueing `show` would fail the same way, again and again)."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import logging
@@ -16,8 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeAlias, TypeVar, overload
 
+import redis
 import reflex as rx
 from reflex.event import EventCallback, EventSpec
+from reflex_base.constants.state import FIELD_MARKER
+from reflex_base.event.context import EventContext
 
 from dsf_app.errors import DSFError
 
@@ -36,6 +44,12 @@ KEPT_NOTICES = 5
 MAX_NOTICE_CHARS = 600
 DURATIONS = {"error": 8000, "success": 3000, "info": 6000}
 UNEXPECTED = "Something went wrong on our side; try again, or contact the website administrator."
+PAGE_STORE_DOWN = (
+    "That did not go through: the server's page store (Redis) is not answering. "
+    "Everything you saved is kept — try again in a moment."
+)
+# Deltas on their way to a tab while Redis is down; held so the tasks are not collected early.
+_pushing: set[asyncio.Task[None]] = set()
 
 
 @dataclass(frozen=True)
@@ -53,9 +67,12 @@ class FeedbackState(rx.State):
 
     @rx.event
     def show(self, level: str, message: str) -> None:
-        kind = level if level in DURATIONS else "info"
-        notice = Notice(uuid.uuid4().hex, kind, str(message)[:MAX_NOTICE_CHARS], DURATIONS[kind])
-        self.notices = [*self.notices[-(KEPT_NOTICES - 1) :], notice]
+        self.notices = [*self.notices[-(KEPT_NOTICES - 1) :], _notice(level, message)]
+
+
+def _notice(level: str, message: str) -> Notice:
+    kind = level if level in DURATIONS else "info"
+    return Notice(uuid.uuid4().hex, kind, str(message)[:MAX_NOTICE_CHARS], DURATIONS[kind])
 
 
 def problem(exc: DSFError) -> EventSpec:
@@ -70,11 +87,23 @@ def notice(message: str) -> EventSpec:
     return _show("info", message)
 
 
-def unexpected(exception: Exception) -> EventSpec:
+def unexpected(exception: Exception) -> EventSpec | None:
     """The app's backend exception handler, in place of Reflex's (whose toast is eval'd code):
     the error goes to the log, the person gets a sentence."""
+    if isinstance(exception, redis.ConnectionError | redis.TimeoutError):
+        log.warning("A page event failed, Redis is down: %s", exception)
+        _push_without_state(_notice("error", PAGE_STORE_DOWN))
+        return None
     log.error("An event handler failed", exc_info=exception)
     return _show("error", UNEXPECTED)
+
+
+def _push_without_state(notice: Notice) -> None:
+    """Send the failed event's tab a notices delta directly (its state cannot be loaded)."""
+    delta = {FeedbackState.get_full_name(): {f"notices{FIELD_MARKER}": [notice]}}
+    task = asyncio.get_running_loop().create_task(EventContext.get().emit_delta(delta))
+    _pushing.add(task)
+    task.add_done_callback(_pushing.discard)
 
 
 def _show(level: str, message: str) -> EventSpec:

@@ -1,4 +1,7 @@
-"""world_manager: create, load, update (dotted paths, with reasons) and save a world."""
+"""world_manager: create, load, update (dotted paths, with reasons) and save a world.
+
+Update and save carry the version the agent read and are refused when the world has moved on
+since, so an agent never overwrites a change it has not seen."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ class WorldManagerArgs(BaseModel):
         description=(
             "create: a new world draft (name, description, foundation). load: read a world. "
             "update: change parts of a world by path, each with a reason. save: replace the "
-            "foundation and/or surface whole (with a reason)."
+            "foundation and/or surface whole (with a reason; keep each item's id)."
         )
     )
     world_id: uuid.UUID | None = Field(
@@ -45,14 +48,24 @@ class WorldManagerArgs(BaseModel):
         default=None, max_length=50, description="For update: the changes, applied together."
     )
     reason: str | None = Field(default=None, max_length=1000, description="For save: why.")
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "For update and save: the world's version you read (in your project memory or "
+            "from load). If the world changed since, nothing changes and you are told to "
+            "load it again."
+        ),
+    )
 
     @model_validator(mode="after")
     def _needs(self) -> WorldManagerArgs:
         missing = {
             "create": [] if self.name else ["name"],
-            "update": [] if self.updates else ["updates"],
+            "update": ([] if self.updates else ["updates"]) + ([] if self.version else ["version"]),
             "save": ([] if self.reason else ["reason"])
-            + ([] if self.foundation or self.surface else ["foundation or surface"]),
+            + ([] if self.foundation or self.surface else ["foundation or surface"])
+            + ([] if self.version else ["version"]),
             "load": [],
         }[self.operation]
         if missing:
@@ -100,7 +113,9 @@ async def run(ctx: ToolContext, args: WorldManagerArgs) -> dict[str, Any]:
         updates = args.updates or []
 
     def update(session: Session) -> dict[str, Any]:
-        world = world_updates.update_world(session, ctx.actor, world_id, updates, author="agent")
+        world = world_updates.update_world(
+            session, ctx.actor, world_id, updates, author="agent", expected_version=args.version
+        )
         return {"updated": world_summary(world), "changes": len(updates)}
 
     updated = await ctx.write(update)

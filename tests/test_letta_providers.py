@@ -1,0 +1,115 @@
+"""A restart with another OPENAI_BASE_URL reaches the new model server: the Letta server's stored
+provider and an agent made before the change both follow the setting."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
+from dsf_app.agents.connection import connect
+from dsf_app.agents.events import TextDelta, TurnEvent
+from dsf_app.agents.provisioning import AgentDirectory
+from dsf_app.db import session_scope
+from dsf_app.devstack import letta, postgres, processes, stack
+from dsf_app.models import AgentKind
+from dsf_app.services.actor import Actor
+from dsf_app.services.users import create_user
+from dsf_app.settings import Settings
+from tests.conftest import OPENAI_TEST_KEY
+from tests.fakes.llm_server import Reply, ScriptedLLM
+
+
+class LettaServer:
+    """A Letta server of its own (own database, port and files), restartable with new env."""
+
+    def __init__(self, settings: Settings, cluster: postgres.PostgresCluster, home: Path) -> None:
+        self.install = stack.letta_install(settings)
+        self.cluster = cluster
+        self.database = f"letta_providers_{uuid.uuid4().hex[:8]}"
+        self.home = home
+        self.files = processes.ProcessFiles("letta-providers", home / "run", home / "logs")
+        self.port = processes.free_port()
+        postgres.ensure_database(cluster.admin_uri, cluster.uri(self.database), self.database)
+
+    def start(self, base_url: str) -> None:
+        env = letta.server_env(
+            self.cluster.uri(self.database),
+            self.home / "letta",
+            {"OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": OPENAI_TEST_KEY},
+        )
+        letta.migrate(self.install, env, self.home / "logs" / "migrate.log")
+        letta.start(self.install, self.files, self.port, env)
+
+    def stop(self) -> None:
+        processes.stop_recorded(self.files)
+
+    def drop(self) -> None:
+        with psycopg.connect(self.cluster.admin_uri, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(self.database)
+                )
+            )
+
+
+@pytest.fixture
+def own_letta(
+    test_settings: Settings, pg_cluster: postgres.PostgresCluster, tmp_path: Path
+) -> Iterator[LettaServer]:
+    tmp_path.chmod(0o755)
+    server = LettaServer(test_settings, pg_cluster, tmp_path)
+    yield server
+    server.stop()
+    server.drop()
+
+
+async def _turn(settings: Settings, person: Actor, text: str) -> str:
+    """A User Agent turn through DSF, as a freshly started app would run it."""
+    AgentDirectory._models.pop(settings.letta_base_url, None)  # a new app chooses afresh
+    reply: list[str] = []
+
+    async def keep(event: TurnEvent) -> None:
+        if isinstance(event, TextDelta) and event.kind == "assistant":
+            reply.append(event.text)
+
+    async with connect(settings) as client:
+        finished = await Orchestrator(client, AgentDirectory(client, settings)).run_turn(
+            TurnRequest(person, AgentKind.USER, None, None, text), keep
+        )
+    assert finished.error is None, finished.error
+    return "".join(reply)
+
+
+def _asked(llm: ScriptedLLM, phrase: str) -> bool:
+    return phrase in str(llm.requests)
+
+
+async def test_a_restart_with_a_new_base_url_reaches_the_new_model_server(
+    own_letta: LettaServer, dsf_in_process: Settings
+) -> None:
+    with session_scope() as session:
+        person = Actor(create_user(session, f"{uuid.uuid4().hex}@example.test", "Ada").id)
+    settings = dsf_in_process.model_copy(update={"letta_port": own_letta.port})
+    with ScriptedLLM() as first, ScriptedLLM() as second:
+        own_letta.start(first.base_url)
+        hello = f"hello first {uuid.uuid4().hex[:6]}"
+        first.on_user(hello, then=[Reply("From the first server.")])
+        assert await _turn(settings, person, hello) == ("From the first server.")
+
+        own_letta.stop()
+        own_letta.start(second.base_url)
+        async with connect(settings) as client:
+            endpoints = {m.handle: m.api_model_endpoint for m in await client.models.list()}
+        assert endpoints["openai-proxy/dsf-fake-model"] == second.base_url
+
+        again = f"hello second {uuid.uuid4().hex[:6]}"
+        second.on_user(again, then=[Reply("From the second server.")])
+        first.on_user(again, then=[Reply("From the old server.")])
+        assert await _turn(settings, person, again) == ("From the second server.")
+        assert _asked(second, again) and not _asked(first, again)
