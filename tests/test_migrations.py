@@ -30,6 +30,9 @@ EXPECTED_TABLES = {
     "canvas_surface",
     "canvas_interaction",
     "suggestion",
+    "codex_entry",
+    "codex_link",
+    "search_vector",
 }
 
 

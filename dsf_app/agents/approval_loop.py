@@ -19,7 +19,7 @@ import letta_client
 from letta_client import AsyncLetta
 from sqlmodel import col, select
 
-from dsf_app.agents import registry
+from dsf_app.agents import lore_block, registry
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import (
     Changed,
@@ -174,6 +174,18 @@ class Orchestrator:
                 run_id = runs.start_run(
                     session, request.actor, request.kind, request.world_id, agent_id
                 ).id
+            if request.kind == AgentKind.WORLD and request.world_id and parent_call_id is None:
+                lore_used = await lore_block.bring(
+                    self.letta,
+                    request.actor,
+                    agent_id,
+                    run_id,
+                    request.world_id,
+                    request.story_id,
+                    request.text,
+                )
+                if lore_used is not None:
+                    await emit(lore_used)
             finished = await self._rounds(
                 request, agent_id, run_id, emit, should_stop, parent_call_id, tally
             )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from dsf_app.services.lore import LoreItem
 
 
 @dataclass(frozen=True)
@@ -38,10 +41,18 @@ class Changed:
 
 
 @dataclass(frozen=True)
+class LoreUsed:
+    """The lore put in front of the World Agent for this turn, and why (the chat's row)."""
+
+    message_id: str
+    items: tuple[LoreItem, ...]
+
+
+@dataclass(frozen=True)
 class TurnFinished:
     stop_reason: str
     error: str | None = None
     changed: frozenset[str] = field(default_factory=frozenset)
 
 
-TurnEvent = TextDelta | ToolCallStarted | ToolCallFinished | Changed | TurnFinished
+TurnEvent = TextDelta | ToolCallStarted | ToolCallFinished | Changed | LoreUsed | TurnFinished

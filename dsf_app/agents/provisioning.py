@@ -16,6 +16,7 @@ from letta_client import AsyncLetta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from dsf_app.agents import lore_block
 from dsf_app.agents.model_choice import choose_model
 from dsf_app.agents.prompts import PERSONAS, SYSTEM_PROMPTS
 from dsf_app.agents.registry import TOOLS, tools_for
@@ -171,6 +172,7 @@ def _blocks(
         blocks += [
             _block("project", world_block_value(world), "The world you keep: its foundation."),
             _block("current_story", "", "The story being written now, if any."),
+            _block(lore_block.LABEL, "", lore_block.DESCRIPTION),
         ]
     if kind == AgentKind.EXPERIENCE:
         blocks += [

@@ -9,6 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from dsf_app.agents.model_choice import MODEL_SETUP_HELP
+from dsf_app.components.lore_row import lore_row
 from dsf_app.components.suggestions import suggestions_panel
 from dsf_app.settings import get_settings
 from dsf_app.state.chat import ChatItem, ChatState
@@ -120,6 +121,7 @@ def chat_item(item: rx.Var[ChatItem]) -> rx.Component:
         ("reasoning", _reasoning(item)),
         ("tool", _tool(item)),
         ("error", _error(item)),
+        ("lore", lore_row(item)),
         _assistant(item),
     )
     return rx.box(

@@ -11,6 +11,7 @@ from dsf_app.models.canvas import (
     SuggestionStatus,
 )
 from dsf_app.models.chat import ChatMessage
+from dsf_app.models.codex import CodexEntry, CodexKind, CodexLink, CodexStatus, SearchVector
 from dsf_app.models.sessions import SignInAttempt, UserSession
 from dsf_app.models.stories import Story, StorySegment
 from dsf_app.models.users import OAuthAccount, User
@@ -34,8 +35,13 @@ __all__ = [
     "CanvasMode",
     "CanvasSurface",
     "ChatMessage",
+    "CodexEntry",
+    "CodexKind",
+    "CodexLink",
+    "CodexStatus",
     "CollaboratorRole",
     "OAuthAccount",
+    "SearchVector",
     "SignInAttempt",
     "Story",
     "StorySegment",

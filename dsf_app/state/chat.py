@@ -12,7 +12,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import reflex as rx
 from sqlmodel import col, select
@@ -22,6 +22,7 @@ from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
 from dsf_app.agents.connection import connect
 from dsf_app.agents.events import (
     Changed,
+    LoreUsed,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -33,6 +34,7 @@ from dsf_app.errors import DSFError
 from dsf_app.models import AgentKind, AgentRun, ChatMessage
 from dsf_app.services import chat
 from dsf_app.state.auth import ActsForPerson, current_actor
+from dsf_app.state.lore_rows import LoreLine, lines_from_message, lore_lines
 from dsf_app.state.refresh import refresh_events
 from dsf_app.state.routes import route_ids
 
@@ -46,16 +48,19 @@ class ChatItem:
     """One row of the chat panel."""
 
     id: str
-    role: str  # user | assistant | reasoning | tool | error
+    role: str  # user | assistant | reasoning | tool | error | lore
     text: str = ""
     tool_name: str = ""
     tool_args: str = ""
     tool_result: str = ""
     tool_status: str = ""  # running | success | error
     nested: bool = False
+    lore: list[LoreLine] = field(default_factory=list)
 
 
 def item_from_message(message: ChatMessage) -> ChatItem:
+    if message.message_type == "lore":
+        return ChatItem(id=str(message.id), role="lore", lore=lines_from_message(message.content))
     if message.message_type == "tool_call":
         return ChatItem(
             id=message.tool_call_id or str(message.id),
@@ -112,6 +117,8 @@ def apply_event(items: list[ChatItem], event: TurnEvent) -> list[ChatItem]:
             else item
             for item in items
         ]
+    if isinstance(event, LoreUsed):
+        return [*items, ChatItem(event.message_id, "lore", lore=lore_lines(event.items))]
     if isinstance(event, TurnFinished) and event.error:
         return [*items, ChatItem(f"error-{uuid.uuid4().hex[:8]}", "error", event.error)]
     return items

@@ -3,6 +3,7 @@
 from dsf_app.agents.tools import (
     asset_manager,
     canvas_ui,
+    codex,
     delegate_to_experience,
     get_canvas_interactions,
     image_generator,
@@ -16,6 +17,7 @@ from dsf_app.agents.tools import (
 __all__ = [
     "asset_manager",
     "canvas_ui",
+    "codex",
     "delegate_to_experience",
     "get_canvas_interactions",
     "image_generator",

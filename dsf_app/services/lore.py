@@ -1,0 +1,355 @@
+"""Retrieval of lore for a World Agent turn: which Codex entries and foundation items to put in
+front of the agent, and why.
+
+Candidates come from names and aliases found in the person's message, the recent chat and the
+current story's latest segment; from the entries (and foundation rules and technology) nearest
+in meaning to the message; and from the pinned entries. Excluded entries never come. They are
+ranked (pinned, then where the name was found, then similarity), deduplicated (one item with
+all its reasons) and cut to the lore budget; the result is the `lore` block's text and the list
+shown in the chat's "Lore used" row and stored with the run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlmodel import Session, col, select
+
+from dsf_app import embeddings
+from dsf_app.db import session_scope
+from dsf_app.models import ChatMessage, CodexEntry, CodexStatus, Story, StorySegment, World
+from dsf_app.services import chat, codex, mentions
+from dsf_app.services.access import require_run, require_story, require_world
+from dsf_app.services.actor import Actor
+from dsf_app.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+RECENT_MESSAGES = 8
+SIMILAR_ENTRIES = 6
+SIMILAR_FOUNDATION = 3
+ITEM_CHARS = 1500
+# Entries left without an embedding (just written) that a turn embeds before it searches.
+EMBED_PER_TURN = 16
+PINNED_SCORE = 100.0
+# Where a name was found, and how much that says about the turn (a similarity is 0..1).
+PLACES = (("your message", 3.0), ("the recent chat", 2.0), ("the latest segment", 1.5))
+BLOCK_HEADER = (
+    "Lore for this turn, chosen by Deep Sci-Fi from the world's Codex and foundation for what "
+    "the person wrote, the recent chat and the latest segment (why, in brackets). The whole "
+    "foundation is in `project`; search the Codex for more with the codex tool."
+)
+NO_LORE = "No Codex entry matched this turn. Search the world's lore with the codex tool."
+
+
+@dataclass(frozen=True)
+class LoreItem:
+    """One entry or foundation item put in front of the agent, and why."""
+
+    key: str  # the entry's id, or "rule:<n>" / "technology:<n>" for the foundation's items
+    name: str
+    kind: str
+    reasons: tuple[str, ...]
+    world_id: str
+    entry_id: str = ""  # empty for foundation items
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "kind": self.kind,
+            "reasons": list(self.reasons),
+            "world_id": self.world_id,
+            "entry_id": self.entry_id,
+        }
+
+
+@dataclass(frozen=True)
+class LoreSelection:
+    items: tuple[LoreItem, ...]
+    block: str
+
+
+@dataclass
+class _Candidate:
+    key: str
+    name: str
+    kind: str
+    text: str
+    entry_id: str = ""
+    score: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+
+    def because(self, reason: str, score: float) -> None:
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+            self.score = max(self.score, score) + 0.01 * (len(self.reasons) - 1)
+
+
+def items_from_json(value: Any) -> list[LoreItem]:
+    """The items stored with a run or a chat row (unknown shapes are skipped)."""
+    items = []
+    for raw in value if isinstance(value, list) else []:
+        if isinstance(raw, dict) and raw.get("name"):
+            items.append(
+                LoreItem(
+                    key=str(raw.get("key", "")),
+                    name=str(raw["name"]),
+                    kind=str(raw.get("kind", "")),
+                    reasons=tuple(str(r) for r in raw.get("reasons", [])),
+                    world_id=str(raw.get("world_id", "")),
+                    entry_id=str(raw.get("entry_id", "")),
+                )
+            )
+    return items
+
+
+def prepare(
+    actor: Actor, world_id: uuid.UUID, story_id: uuid.UUID | None, message: str
+) -> LoreSelection:
+    """The lore for a turn about `world_id` that starts with `message`. Embeds text (tens of
+    milliseconds): call from a worker thread. A failing embedding model leaves out the
+    matches by meaning, never the turn."""
+    try:
+        codex.embed_missing(actor, world_id, limit=EMBED_PER_TURN)
+        vector: list[float] | None = embeddings.embed([message])[0]
+    except Exception:
+        log.exception("Lore by meaning is unavailable for this turn")
+        vector = None
+    with session_scope() as session:
+        world = require_world(session, actor, world_id)
+        places = [
+            message,
+            _recent_chat(session, actor, world.id, message),
+            _latest_segment(session, actor, world, story_id),
+        ]
+        found = _from_entries(session, world, places, vector)
+        found += _from_foundation(world, places, vector)
+    return _select(found, str(world_id))
+
+
+def _recent_chat(session: Session, actor: Actor, world_id: uuid.UUID, message: str) -> str:
+    """The person's last messages and the agent's answers about this world, before `message`."""
+    rows = session.exec(
+        select(ChatMessage.content)
+        .where(
+            ChatMessage.user_id == actor.user_id,
+            ChatMessage.world_id == world_id,
+            col(ChatMessage.message_type).in_(["user", "assistant"]),
+        )
+        .order_by(col(ChatMessage.created_at).desc())
+        .limit(RECENT_MESSAGES + 1)
+    ).all()
+    texts = list(rows)
+    if texts and texts[0] == message:
+        texts = texts[1:]
+    return "\n".join(reversed(texts[:RECENT_MESSAGES]))
+
+
+def _latest_segment(
+    session: Session, actor: Actor, world: World, story_id: uuid.UUID | None
+) -> str:
+    """The newest segment of the story being read, else of the world's latest story."""
+    if story_id is not None:
+        story = require_story(session, actor, story_id)
+        chosen = story.id if story.world_id == world.id else None
+    else:
+        chosen = session.exec(
+            select(Story.id)
+            .where(Story.world_id == world.id)
+            .order_by(col(Story.updated_at).desc())
+        ).first()
+    if chosen is None:
+        return ""
+    content = session.exec(
+        select(StorySegment.content)
+        .where(StorySegment.story_id == chosen)
+        .order_by(col(StorySegment.order).desc(), col(StorySegment.created_at).desc())
+    ).first()
+    return content or ""
+
+
+def _from_entries(
+    session: Session, world: World, places: list[str], vector: list[float] | None
+) -> list[_Candidate]:
+    found: dict[str, _Candidate] = {}
+    reasons: dict[str, list[tuple[str, float]]] = {}
+
+    def note(entry_id: str, reason: str, score: float) -> None:
+        reasons.setdefault(entry_id, []).append((reason, score))
+
+    matcher = mentions.world_matcher(session, world.id)
+    for text, (where, score) in zip(places, PLACES, strict=True):
+        for mention in matcher.matcher.find(text):
+            for target in mention.targets:
+                what = "name" if matcher.names.get(target) == mention.trigger else "alias"
+                note(target, f"matched {what} “{mention.trigger}” in {where}", score)
+    usable = (
+        CodexEntry.world_id == world.id,
+        CodexEntry.status == CodexStatus.ACTIVE,
+        col(CodexEntry.excluded).is_(False),
+    )
+    for entry_id in session.exec(select(CodexEntry.id).where(*usable, CodexEntry.pinned)).all():
+        note(str(entry_id), "pinned", PINNED_SCORE)
+    if vector is not None:
+        distance = col(CodexEntry.embedding).cosine_distance(vector)
+        least = get_settings().lore_min_similarity
+        for entry_id, how_far in session.exec(
+            select(CodexEntry.id, distance)
+            .where(*usable, col(CodexEntry.embedding).is_not(None), distance <= 1 - least)
+            .order_by(distance)
+            .limit(SIMILAR_ENTRIES)
+        ).all():
+            similarity = 1 - float(how_far)
+            note(str(entry_id), f"similar in meaning {similarity:.2f}", similarity)
+    if not reasons:
+        return []
+    ids = [uuid.UUID(key) for key in reasons]
+    for entry in session.exec(select(CodexEntry).where(*usable, col(CodexEntry.id).in_(ids))):
+        key = str(entry.id)
+        candidate = _Candidate(key, entry.name, str(entry.kind), _entry_text(entry), key)
+        for reason, score in reasons[key]:
+            candidate.because(reason, score)
+        found[key] = candidate
+    return list(found.values())
+
+
+def _entry_text(entry: CodexEntry) -> str:
+    aliases = ", ".join(str(a) for a in entry.aliases)
+    head = f"{entry.name} — {entry.kind}" + (f" (also: {aliases})" if aliases else "")
+    return "\n".join(part for part in (head, entry.summary, entry.body) if part)
+
+
+def _from_foundation(
+    world: World, places: list[str], vector: list[float] | None
+) -> list[_Candidate]:
+    """The foundation's rules and technology systems, by name (technology) and by meaning."""
+    foundation = world.foundation if isinstance(world.foundation, dict) else {}
+    items: list[_Candidate] = []
+    for index, rule in enumerate(_dicts(foundation.get("rules"))):
+        statement = str(rule.get("statement", "")).strip()
+        if statement:
+            items.append(
+                _Candidate(f"rule:{index}", _short(statement), "rule", f"Rule: {statement}")
+            )
+    for index, system in enumerate(_dicts(foundation.get("technology"))):
+        name = str(system.get("name", "")).strip()
+        if name:
+            limits = "; ".join(str(x) for x in system.get("limits") or [] if x)
+            text = f"Technology: {name} — {system.get('how_it_works', '')}"
+            items.append(
+                _Candidate(
+                    f"technology:{index}",
+                    name,
+                    "technology",
+                    text + (f"\nLimits: {limits}" if limits else ""),
+                )
+            )
+    if not items:
+        return []
+    by_key = {item.key: item for item in items}
+    names = mentions.Matcher(
+        mentions.Trigger(item.name, item.key) for item in items if item.kind == "technology"
+    )
+    for text, (where, score) in zip(places, PLACES, strict=True):
+        for mention in names.find(text):
+            for target in mention.targets:
+                by_key[target].because(f"matched name “{mention.trigger}” in {where}", score)
+    if vector is not None:
+        similarities = np.array(_vectors([item.text for item in items])) @ np.array(vector)
+        least = get_settings().lore_min_similarity
+        for index in np.argsort(-similarities)[:SIMILAR_FOUNDATION]:
+            if similarities[index] >= least:
+                items[index].because(
+                    f"similar in meaning {similarities[index]:.2f}", float(similarities[index])
+                )
+    return [item for item in items if item.reasons]
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _short(text: str, length: int = 80) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+class _VectorCache:
+    """Embeddings of foundation items, by text, kept per process (they change rarely)."""
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._vectors: dict[str, list[float]] = {}
+
+    def get(self, texts: list[str]) -> list[list[float]]:
+        with self._lock:
+            known = {t: self._vectors[t] for t in texts if t in self._vectors}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            known.update(zip(missing, embeddings.embed(missing), strict=True))
+            with self._lock:
+                if len(self._vectors) + len(missing) > self.LIMIT:
+                    self._vectors.clear()
+                self._vectors.update((t, known[t]) for t in missing)
+        return [known[t] for t in texts]
+
+
+_vectors = _VectorCache().get
+
+
+def _select(found: list[_Candidate], world_id: str) -> LoreSelection:
+    """Best first, cut to the budget (pinned entries always come)."""
+    budget = get_settings().lore_budget_chars
+    ranked = sorted(found, key=lambda c: (-c.score, c.name.casefold()))
+    chosen: list[tuple[_Candidate, str]] = []
+    used = 0
+    for candidate in ranked:
+        text = _short(candidate.text, ITEM_CHARS)
+        section = f"## {text.splitlines()[0]} [{'; '.join(candidate.reasons)}]"
+        section += "".join(f"\n{line}" for line in text.splitlines()[1:])
+        if used + len(section) > budget and "pinned" not in candidate.reasons:
+            continue
+        chosen.append((candidate, section))
+        used += len(section)
+    block = "\n\n".join([BLOCK_HEADER, *(s for _, s in chosen)]) if chosen else NO_LORE
+    items = tuple(
+        LoreItem(c.key, c.name, c.kind, tuple(c.reasons), world_id, c.entry_id) for c, _ in chosen
+    )
+    return LoreSelection(items, block)
+
+
+def record(
+    actor: Actor,
+    run_id: uuid.UUID,
+    world_id: uuid.UUID,
+    story_id: uuid.UUID | None,
+    selection: LoreSelection,
+) -> str:
+    """Store the selection on the run and, when it has items, as the conversation's "Lore used"
+    row; returns that row's message id ("" when there is none)."""
+    items = [item.as_json() for item in selection.items]
+    with session_scope() as session:
+        run = require_run(session, actor, run_id)
+        run.lore = items
+        session.add(run)
+        if not items:
+            return ""
+        row = chat.append_message(
+            session,
+            actor,
+            world_id,
+            "system",
+            json.dumps(items, ensure_ascii=False),
+            "lore",
+            story_id=story_id,
+            run_id=run_id,
+        )
+        return str(row.id)
