@@ -19,6 +19,9 @@ from dsf_app.models import AgentKind, CodexEntry, CodexKind, CodexStatus
 from dsf_app.services import codex
 from dsf_app.services.codex import EntryChanges, EntryFields
 
+# Entries just written have no embedding yet: a search computes this many first.
+SEARCH_EMBEDS = 64
+
 
 class SuggestedEntry(BaseModel):
     name: str = Field(min_length=1, max_length=200, description="The new name, as written.")
@@ -104,6 +107,7 @@ def entry_summary(entry: CodexEntry) -> dict[str, Any]:
 async def run(ctx: ToolContext, session: Session, args: CodexArgs) -> dict[str, Any]:
     world_id = scope.world_id(ctx, args.world_id)
     if args.operation == "search":
+        await asyncio.to_thread(codex.embed_missing, ctx.actor, world_id, limit=SEARCH_EMBEDS)
         vector = await asyncio.to_thread(codex.query_vector, args.query or "")
         hits = codex.search(session, ctx.actor, world_id, args.query or "", vector)
         return {
