@@ -7,7 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from dsf_app.canvas.render import canvas_view
-from dsf_app.state.story import ForkView, OptionView, SegmentView, StoryPageState
+from dsf_app.state.story import ForkView, OptionView, SegmentView, StoryPageState, TextPiece
 
 S = StoryPageState
 SERIF = '"Iowan Old Style", "Palatino Linotype", Palatino, "Book Antiqua", Georgia, serif'
@@ -59,6 +59,22 @@ def margin_notes(segment: SegmentView) -> rx.Component:
             },
         ),
         rx.box(),
+    )
+
+
+def mention_link(piece: TextPiece) -> rx.Component:
+    """A run of the text; a mention of a Codex entry links to the entry's page."""
+    return rx.cond(
+        piece.entry != "",
+        rx.link(
+            piece.text,
+            href="/worlds/" + S.world_key + "/codex/" + piece.entry,
+            class_name="dsf-mention",
+            color="inherit",
+            underline="always",
+            style={"textDecorationStyle": "dotted", "textUnderlineOffset": "0.2em"},
+        ),
+        rx.fragment(piece.text),
     )
 
 
@@ -115,7 +131,7 @@ def segment_article(segment: SegmentView) -> rx.Component:
                     ),
                 ),
                 rx.text(
-                    segment.content,
+                    rx.foreach(segment.pieces, mention_link),
                     as_="div",
                     font_family=SERIF,
                     font_size="1.15rem",

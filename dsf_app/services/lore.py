@@ -226,31 +226,46 @@ def _entry_text(entry: CodexEntry) -> str:
     return "\n".join(part for part in (head, entry.summary, entry.body) if part)
 
 
-def _from_foundation(
-    world: World, places: list[str], vector: list[float] | None
-) -> list[_Candidate]:
-    """The foundation's rules and technology systems, by name (technology) and by meaning."""
+@dataclass(frozen=True)
+class FoundationItem:
+    """A rule or technology system of the world's foundation, read as a read-only entry."""
+
+    key: str  # "rule:<n>" or "technology:<n>"
+    name: str
+    kind: str  # "rule" | "technology"
+    summary: str
+    text: str  # what the lore block shows
+
+
+def foundation_items(world: World) -> list[FoundationItem]:
     foundation = world.foundation if isinstance(world.foundation, dict) else {}
-    items: list[_Candidate] = []
+    items: list[FoundationItem] = []
     for index, rule in enumerate(_dicts(foundation.get("rules"))):
         statement = str(rule.get("statement", "")).strip()
         if statement:
+            scope = " · ".join(str(rule.get(k)) for k in ("scope", "certainty") if rule.get(k))
             items.append(
-                _Candidate(f"rule:{index}", _short(statement), "rule", f"Rule: {statement}")
+                FoundationItem(
+                    f"rule:{index}", _short(statement), "rule", scope, f"Rule: {statement}"
+                )
             )
     for index, system in enumerate(_dicts(foundation.get("technology"))):
         name = str(system.get("name", "")).strip()
         if name:
+            how = str(system.get("how_it_works", "")).strip()
             limits = "; ".join(str(x) for x in system.get("limits") or [] if x)
-            text = f"Technology: {name} — {system.get('how_it_works', '')}"
-            items.append(
-                _Candidate(
-                    f"technology:{index}",
-                    name,
-                    "technology",
-                    text + (f"\nLimits: {limits}" if limits else ""),
-                )
-            )
+            text = f"Technology: {name} — {how}" + (f"\nLimits: {limits}" if limits else "")
+            items.append(FoundationItem(f"technology:{index}", name, "technology", how, text))
+    return items
+
+
+def _from_foundation(
+    world: World, places: list[str], vector: list[float] | None
+) -> list[_Candidate]:
+    """The foundation's rules and technology systems, by name (technology) and by meaning."""
+    items = [
+        _Candidate(item.key, item.name, item.kind, item.text) for item in foundation_items(world)
+    ]
     if not items:
         return []
     by_key = {item.key: item for item in items}

@@ -11,7 +11,7 @@ import reflex as rx
 
 from dsf_app.db import session_scope
 from dsf_app.errors import DSFError, NotFound
-from dsf_app.services import canvas, exports, reader, stories, validation
+from dsf_app.services import canvas, exports, mentions, reader, stories, validation
 from dsf_app.services.access import not_visible
 from dsf_app.state.auth import ActsForPerson, current_actor
 from dsf_app.state.feedback import done, problem
@@ -21,6 +21,14 @@ from dsf_app.state.url_page import UrlPage
 from dsf_app.world_schema import as_strings
 
 ROOT = "root"  # the key of the story's opening in `choices`
+
+
+@dataclasses.dataclass
+class TextPiece:
+    """A run of a segment's text; `entry` is the Codex entry it mentions ("" for plain text)."""
+
+    text: str
+    entry: str
 
 
 @dataclasses.dataclass
@@ -37,6 +45,7 @@ class SegmentView:
     has_notes: bool
     starts_branch: bool
     scene: list[dict[str, Any]]  # the canvas scene saved with the segment, as the canvas draws it
+    pieces: list[TextPiece]  # the text, with mentions of Codex entries as links
 
 
 @dataclasses.dataclass
@@ -113,13 +122,16 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
                 )
                 if view.story.world_id != world_id:
                     raise NotFound(not_visible("story", story_id))
+                linked = mentions.link_texts(
+                    session, view.world.id, [segment.content for segment in view.segments]
+                )
         except DSFError as exc:
             # Nothing shown, so nothing for the page's buttons to act on.
             self.loading, self.found, self.story_key = False, False, ""
             if not initial:
                 yield problem(exc)
             return
-        self._show(view)
+        self._show(view, linked)
         self.loading = False
 
     def _choices(self) -> dict[uuid.UUID | None, uuid.UUID]:
@@ -128,7 +140,7 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
             for parent, child in self.choices.items()
         }
 
-    def _show(self, view: reader.ReaderPage) -> None:
+    def _show(self, view: reader.ReaderPage, linked: list[list[mentions.Piece]]) -> None:
         self.found = True
         self.story_key, self.world_key = str(view.story.id), str(view.world.id)
         self.title, self.description = view.story.title, view.story.description
@@ -136,8 +148,10 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
         self.path_length, self.path_words = view.path_length, view.path_words
         self.page, self.pages = view.page, view.pages
         self.segments = [
-            self._segment(segment, view.first_position + n, segment.id in view.fork_children)
-            for n, segment in enumerate(view.segments)
+            self._segment(
+                segment, view.first_position + n, segment.id in view.fork_children, pieces
+            )
+            for n, (segment, pieces) in enumerate(zip(view.segments, linked, strict=True))
         ]
         self.forks = [
             ForkView(
@@ -151,7 +165,9 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
         ]
 
     @staticmethod
-    def _segment(segment, position: int, starts_branch: bool) -> SegmentView:
+    def _segment(
+        segment, position: int, starts_branch: bool, pieces: list[mentions.Piece]
+    ) -> SegmentView:
         notes = segment.world_evolution if isinstance(segment.world_evolution, dict) else {}
         introduced = as_strings(notes.get("elements_introduced"))
         applied = as_strings(notes.get("rules_applied"))
@@ -170,6 +186,7 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
             has_notes=bool(introduced or applied or challenged or questions),
             starts_branch=starts_branch,
             scene=canvas.for_browser(segment.ui_components or []),
+            pieces=[TextPiece(piece.text, piece.target) for piece in pieces],
         )
 
     @rx.event
