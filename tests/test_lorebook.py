@@ -235,6 +235,23 @@ def test_dsf_entries_and_their_links_survive_the_round_trip(session: Session) ->
     assert (link.other_name, link.relation) == ("Port", "lives in")
 
 
+def test_only_the_worlds_writers_import_into_it(session: Session) -> None:
+    from dsf_app.errors import Forbidden, NotFound
+    from dsf_app.models import Visibility
+
+    ada, eve = make_actor(session, "Ada"), make_actor(session, "Eve")
+    public = make_world(session, ada, "Open", visibility=Visibility.PUBLIC)
+    private = make_world(session, ada, "Closed")
+    data = _read("archive_world_info_2023.json")
+    with pytest.raises(Forbidden):
+        lorebook.import_lorebook(session, eve, public.id, data, author="person")
+    with pytest.raises(NotFound):
+        lorebook.import_lorebook(session, eve, private.id, data, author="person")
+    with pytest.raises(NotFound):
+        lorebook.export_lorebook(session, eve, private.id)
+    assert codex.list_entries(session, ada, public.id) == []
+
+
 def test_importing_again_leaves_the_entries_there_as_they_were(session: Session) -> None:
     ada = make_actor(session)
     world = make_world(session, ada)
