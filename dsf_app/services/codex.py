@@ -586,25 +586,25 @@ def remove_link(session: Session, actor: Actor, link_id: uuid.UUID, *, author: A
 
 
 def embed_missing(actor: Actor, world_id: uuid.UUID | None, *, limit: int | None = None) -> int:
-    """Compute the embeddings that active entries lack — of one world, or (None) of every world
-    the actor may read — at most `limit`, a batch at a time, each batch in its own short
+    """Compute the embeddings that active entries lack — of one world, or (None) of every world,
+    that the actor may read — at most `limit`, a batch at a time, each batch in its own short
     session; returns how many were stored. Slow (about 10 ms an entry): call from a worker
     thread. An entry edited meanwhile keeps its empty embedding for the next call."""
     done = 0
     while limit is None or done < limit:
         batch = EMBED_BATCH if limit is None else min(EMBED_BATCH, limit - done)
         with session_scope() as session:
-            query = select(CodexEntry).where(
-                CodexEntry.status == CodexStatus.ACTIVE, col(CodexEntry.embedding).is_(None)
+            query = (
+                select(CodexEntry)
+                .join(World, col(World.id) == CodexEntry.world_id)
+                .where(
+                    readable_worlds_clause(actor),
+                    CodexEntry.status == CodexStatus.ACTIVE,
+                    col(CodexEntry.embedding).is_(None),
+                )
             )
             if world_id is not None:
-                query = query.where(
-                    CodexEntry.world_id == require_world(session, actor, world_id).id
-                )
-            else:
-                query = query.join(World, col(World.id) == CodexEntry.world_id).where(
-                    readable_worlds_clause(actor)
-                )
+                query = query.where(CodexEntry.world_id == world_id)
             pending = [
                 (row.id, row.updated_at, embedding_text(row))
                 for row in session.exec(query.limit(batch)).all()

@@ -15,7 +15,9 @@ import json
 import logging
 import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -25,7 +27,7 @@ from dsf_app import embeddings
 from dsf_app.db import session_scope
 from dsf_app.models import ChatMessage, CodexEntry, CodexStatus, Story, StorySegment, World
 from dsf_app.services import chat, codex, mentions
-from dsf_app.services.access import require_run, require_story, require_world
+from dsf_app.services.access import require_run, require_world
 from dsf_app.services.actor import Actor
 from dsf_app.settings import get_settings
 
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 RECENT_MESSAGES = 8
 SIMILAR_ENTRIES = 6
 SIMILAR_FOUNDATION = 3
+# Entries named in one place (the message, the chat, the segment) that can come, most named first.
+PER_PLACE = 20
 ITEM_CHARS = 1500
 # Entries left without an embedding (just written) that a turn embeds before it searches.
 EMBED_PER_TURN = 16
@@ -124,13 +128,16 @@ def prepare(
         vector = None
     with session_scope() as session:
         world = require_world(session, actor, world_id)
-        places = [
-            message,
-            _recent_chat(session, actor, world.id, message),
-            _latest_segment(session, actor, world, story_id),
+        segment = _latest_segment(session, world, story_id)
+        texts = [message, _recent_chat(session, actor, world.id, message), segment[2]]
+        matcher = mentions.world_matcher(session, world.id)
+        names = [
+            _names_in(matcher.matcher, texts[0]),
+            _names_in(matcher.matcher, texts[1]),
+            _segment_names(matcher, segment),
         ]
-        found = _from_entries(session, world, places, vector)
-        found += _from_foundation(world, places, vector)
+        found = _from_entries(session, world, matcher, names, vector)
+        found += _from_foundation(world, texts, vector)
     return _select(found, str(world_id))
 
 
@@ -152,44 +159,90 @@ def _recent_chat(session: Session, actor: Actor, world_id: uuid.UUID, message: s
     return "\n".join(reversed(texts[:RECENT_MESSAGES]))
 
 
-def _latest_segment(
-    session: Session, actor: Actor, world: World, story_id: uuid.UUID | None
-) -> str:
+Segment = tuple[uuid.UUID | None, datetime | None, str]  # id, when it last changed, its text
+
+
+def _latest_segment(session: Session, world: World, story_id: uuid.UUID | None) -> Segment:
     """The newest segment of the story being read, else of the world's latest story."""
-    if story_id is not None:
-        story = require_story(session, actor, story_id)
-        chosen = story.id if story.world_id == world.id else None
+    if story_id is not None:  # a story of the world, which the caller may read
+        story = session.get(Story, story_id)
+        chosen = story.id if story is not None and story.world_id == world.id else None
     else:
         chosen = session.exec(
             select(Story.id)
             .where(Story.world_id == world.id)
             .order_by(col(Story.updated_at).desc())
         ).first()
-    if chosen is None:
-        return ""
-    content = session.exec(
-        select(StorySegment.content)
-        .where(StorySegment.story_id == chosen)
-        .order_by(col(StorySegment.order).desc(), col(StorySegment.created_at).desc())
-    ).first()
-    return content or ""
+    row = (
+        session.exec(
+            select(StorySegment.id, StorySegment.updated_at, StorySegment.content)
+            .where(StorySegment.story_id == chosen)
+            .order_by(col(StorySegment.order).desc(), col(StorySegment.created_at).desc())
+        ).first()
+        if chosen is not None
+        else None
+    )
+    return (row[0], row[1], row[2] or "") if row else (None, None, "")
+
+
+Names = dict[str, tuple[str, int]]  # target -> (the name or alias found first, how often)
+
+
+def _names_in(matcher: mentions.Matcher, text: str) -> Names:
+    found: Names = {}
+    for mention in matcher.find(text):
+        for target in mention.targets:
+            trigger, count = found.get(target, (mention.trigger, 0))
+            found[target] = (trigger, count + 1)
+    return found
+
+
+class _SegmentNames:
+    """The names found in a segment, kept per process until the segment or the Codex changes:
+    a long segment is scanned once, not on every turn."""
+
+    LIMIT = 256
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._found: OrderedDict[tuple[Any, ...], Names] = OrderedDict()
+
+    def get(self, matcher: mentions.WorldMatcher, segment: Segment) -> Names:
+        if segment[0] is None:
+            return {}
+        key = (segment[0], segment[1], matcher.stamp)
+        with self._lock:
+            if key in self._found:
+                self._found.move_to_end(key)
+                return self._found[key]
+        found = _names_in(matcher.matcher, segment[2])
+        with self._lock:
+            self._found[key] = found
+            while len(self._found) > self.LIMIT:
+                self._found.popitem(last=False)
+        return found
+
+
+_segment_names = _SegmentNames().get
 
 
 def _from_entries(
-    session: Session, world: World, places: list[str], vector: list[float] | None
+    session: Session,
+    world: World,
+    matcher: mentions.WorldMatcher,
+    names: list[Names],
+    vector: list[float] | None,
 ) -> list[_Candidate]:
-    found: dict[str, _Candidate] = {}
     reasons: dict[str, list[tuple[str, float]]] = {}
 
     def note(entry_id: str, reason: str, score: float) -> None:
         reasons.setdefault(entry_id, []).append((reason, score))
 
-    matcher = mentions.world_matcher(session, world.id)
-    for text, (where, score) in zip(places, PLACES, strict=True):
-        for mention in matcher.matcher.find(text):
-            for target in mention.targets:
-                what = "name" if matcher.names.get(target) == mention.trigger else "alias"
-                note(target, f"matched {what} “{mention.trigger}” in {where}", score)
+    for found, (where, score) in zip(names, PLACES, strict=True):
+        # The most mentioned first; a long segment may name hundreds of entries.
+        for target, (trigger, count) in sorted(found.items(), key=lambda f: -f[1][1])[:PER_PLACE]:
+            what = "name" if matcher.names.get(target) == trigger else "alias"
+            note(target, f"matched {what} “{trigger}” in {where}", score + 0.001 * count)
     usable = (
         CodexEntry.world_id == world.id,
         CodexEntry.status == CodexStatus.ACTIVE,
@@ -210,20 +263,29 @@ def _from_entries(
             note(str(entry_id), f"similar in meaning {similarity:.2f}", similarity)
     if not reasons:
         return []
-    ids = [uuid.UUID(key) for key in reasons]
-    for entry in session.exec(select(CodexEntry).where(*usable, col(CodexEntry.id).in_(ids))):
-        key = str(entry.id)
-        candidate = _Candidate(key, entry.name, str(entry.kind), _entry_text(entry), key)
+    found: list[_Candidate] = []
+    for row in session.exec(
+        select(
+            CodexEntry.id,
+            CodexEntry.name,
+            CodexEntry.kind,
+            CodexEntry.aliases,
+            CodexEntry.summary,
+            CodexEntry.body,
+        ).where(*usable, col(CodexEntry.id).in_([uuid.UUID(key) for key in reasons]))
+    ).all():
+        key = str(row[0])
+        candidate = _Candidate(key, row[1], str(row[2]), _entry_text(*row[1:]), key)
         for reason, score in reasons[key]:
             candidate.because(reason, score)
-        found[key] = candidate
-    return list(found.values())
+        found.append(candidate)
+    return found
 
 
-def _entry_text(entry: CodexEntry) -> str:
-    aliases = ", ".join(str(a) for a in entry.aliases)
-    head = f"{entry.name} — {entry.kind}" + (f" (also: {aliases})" if aliases else "")
-    return "\n".join(part for part in (head, entry.summary, entry.body) if part)
+def _entry_text(name: str, kind: str, aliases: list[Any], summary: str, body: str) -> str:
+    also = ", ".join(str(a) for a in aliases)
+    head = f"{name} — {kind}" + (f" (also: {also})" if also else "")
+    return "\n".join(part for part in (head, summary, body[:ITEM_CHARS]) if part)
 
 
 @dataclass(frozen=True)

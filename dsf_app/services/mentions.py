@@ -148,10 +148,14 @@ def entry_triggers(
     return [Trigger(text, str(entry_id), sensitive) for text in names]
 
 
+Stamp = tuple[int, datetime | None]  # active entries: how many, and the newest change
+
+
 @dataclass(frozen=True)
 class WorldMatcher:
     matcher: Matcher
     names: dict[str, str]  # entry id -> name
+    stamp: Stamp
 
 
 class _Cache:
@@ -159,20 +163,18 @@ class _Cache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._built: OrderedDict[uuid.UUID, tuple[tuple[int, datetime | None], WorldMatcher]] = (
-            OrderedDict()
-        )
+        self._built: OrderedDict[uuid.UUID, WorldMatcher] = OrderedDict()
 
     def get(self, session: Session, world_id: uuid.UUID) -> WorldMatcher:
         stamp = _stamp(session, world_id)
         with self._lock:
             cached = self._built.get(world_id)
-            if cached is not None and cached[0] == stamp:
+            if cached is not None and cached.stamp == stamp:
                 self._built.move_to_end(world_id)
-                return cached[1]
-        built = _build(session, world_id)
+                return cached
+        built = _build(session, world_id, stamp)
         with self._lock:
-            self._built[world_id] = (stamp, built)
+            self._built[world_id] = built
             self._built.move_to_end(world_id)
             while len(self._built) > CACHED_WORLDS:
                 self._built.popitem(last=False)
@@ -185,7 +187,7 @@ def _active(world_id: uuid.UUID) -> ColumnElement[bool]:
     )
 
 
-def _stamp(session: Session, world_id: uuid.UUID) -> tuple[int, datetime | None]:
+def _stamp(session: Session, world_id: uuid.UUID) -> Stamp:
     """Changes whenever an active entry is added, changed or removed."""
     count, newest = session.exec(
         select(func.count(col(CodexEntry.id)), func.max(CodexEntry.updated_at)).where(
@@ -195,14 +197,14 @@ def _stamp(session: Session, world_id: uuid.UUID) -> tuple[int, datetime | None]
     return int(count), newest
 
 
-def _build(session: Session, world_id: uuid.UUID) -> WorldMatcher:
+def _build(session: Session, world_id: uuid.UUID, stamp: Stamp) -> WorldMatcher:
     rows = session.exec(
         select(CodexEntry.id, CodexEntry.name, CodexEntry.aliases, CodexEntry.extra)
         .where(_active(world_id))
         .order_by(col(CodexEntry.name), col(CodexEntry.id))
     ).all()
     triggers = [t for row in rows for t in entry_triggers(row[0], row[1], row[2], row[3])]
-    return WorldMatcher(Matcher(triggers), {str(row[0]): row[1] for row in rows})
+    return WorldMatcher(Matcher(triggers), {str(row[0]): row[1] for row in rows}, stamp)
 
 
 _cache = _Cache()
