@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from dsf_app.errors import Invalid
 from dsf_app.models import CodexEntry, CodexKind
-from dsf_app.services import codex, lorebook
+from dsf_app.services import codex, lorebook, mentions
 from dsf_app.services.codex import EntryFields
 from dsf_app.services.mentions import NAME_IS_KEY
 from tests.factories import make_actor, make_world
@@ -261,3 +261,15 @@ def test_importing_again_leaves_the_entries_there_as_they_were(session: Session)
     )
     assert (report.created, report.duplicates) == (4, ["Port Saline"])
     assert "1 already in the Codex were left as they were: Port Saline." in report.sentence()
+
+
+def test_imported_entries_match_as_sillytavern_said(session: Session) -> None:
+    """A comment that is not a key is only a label; a case-sensitive entry matches as written."""
+    ada = make_actor(session)
+    world = make_world(session, ada)
+    lorebook.import_lorebook(
+        session, ada, world.id, _read("tidewater_world_info.json"), author="person"
+    )
+    text = "Brine Riots (draft, do not use): the Fusion Consortium, not the fusion consortium."
+    [pieces] = mentions.link_texts(session, world.id, [text])
+    assert [p.text for p in pieces if p.target] == ["Brine Riots", "Fusion Consortium"]

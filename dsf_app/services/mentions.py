@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import ahocorasick
 from sqlalchemy import ColumnElement, func, or_
@@ -139,7 +140,7 @@ class Matcher:
 
 
 def entry_triggers(
-    entry_id: uuid.UUID, name: str, aliases: list[object], extra: dict[str, object]
+    entry_id: uuid.UUID, name: str, aliases: list[Any], extra: dict[str, Any]
 ) -> list[Trigger]:
     """An entry's name (unless an import said it is only a label) and aliases."""
     sensitive = extra.get(CASE_SENSITIVE) is True
@@ -198,12 +199,18 @@ def _stamp(session: Session, world_id: uuid.UUID) -> Stamp:
 
 
 def _build(session: Session, world_id: uuid.UUID, stamp: Stamp) -> WorldMatcher:
+    # Only the two flags of `extra` (an import keeps dozens of fields there).
+    flags = {key: col(CodexEntry.extra)[key].as_boolean() for key in (NAME_IS_KEY, CASE_SENSITIVE)}
     rows = session.exec(
-        select(CodexEntry.id, CodexEntry.name, CodexEntry.aliases, CodexEntry.extra)
+        select(CodexEntry.id, CodexEntry.name, CodexEntry.aliases, *flags.values())
         .where(_active(world_id))
         .order_by(col(CodexEntry.name), col(CodexEntry.id))
     ).all()
-    triggers = [t for row in rows for t in entry_triggers(row[0], row[1], row[2], row[3])]
+    triggers = [
+        t
+        for row in rows
+        for t in entry_triggers(row[0], row[1], row[2], dict(zip(flags, row[3:], strict=True)))
+    ]
     return WorldMatcher(Matcher(triggers), {str(row[0]): row[1] for row in rows}, stamp)
 
 
