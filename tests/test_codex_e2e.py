@@ -203,16 +203,19 @@ def test_the_agent_records_and_suggests_lore_and_the_reader_links_it(
                                     "summary": "Ferries kelp.",
                                 },
                                 {"name": "Harbour Bell", "kind": "artifact"},
+                                {"name": "Tide Clock", "kind": "artifact"},
                             ],
                         },
                     )
                 ]
             ),
-            Reply("Written, and two new names suggested."),
+            Reply("Written, and three new names suggested."),
         ],
     )
     _send(page, f"Introduce Mira and write the next scene {tag}")
-    expect(page.locator(".chat-assistant").last).to_contain_text("two new names suggested")
+    expect(page.locator(".chat-assistant").last).to_contain_text(
+        "three new names suggested", timeout=90_000
+    )
     expect(page.locator(".chat-tool[data-tool='codex']")).to_have_count(2)
     expect(page.locator(".chat-tool[data-tool='codex']").first).to_have_attribute(
         "data-status", "success"
@@ -221,11 +224,19 @@ def test_the_agent_records_and_suggests_lore_and_the_reader_links_it(
     page.get_by_role("tab", name=re.compile("Codex")).click()
     expect(_entry(page, "Mira Okonkwo")).to_be_visible()  # made by the agent
     suggestions = page.locator("#codex-suggestions")
-    expect(suggestions.locator(".dsf-codex-suggestion")).to_have_count(2)
-    suggestions.locator("[data-name='Captain Rhee']").get_by_role("button", name="Accept").click()
+    expect(suggestions.locator(".dsf-codex-suggestion")).to_have_count(3)
+    suggestions.locator("[data-name='Tide Clock']").get_by_role("button", name="Accept").click()
     suggestions.locator("[data-name='Harbour Bell']").get_by_role("button", name="Reject").click()
+    suggestions.locator("[data-name='Captain Rhee']").get_by_role("button", name="Edit").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading")).to_have_text("Edit and accept the suggestion")
+    expect(dialog.get_by_label("Summary")).to_have_value("Ferries kelp.")
+    dialog.get_by_label("Summary").fill("Ferries kelp between the farms and Port Saline.")
+    dialog.get_by_label("Aliases").fill("Rhee")
+    dialog.get_by_role("button", name="Save entry").click()
     expect(page.locator("#codex-suggestions")).to_have_count(0)
-    expect(_entry(page, "Captain Rhee")).to_be_visible()
+    expect(_entry(page, "Captain Rhee")).to_contain_text("between the farms and Port Saline")
+    expect(_entry(page, "Tide Clock")).to_be_visible()
     expect(_entry(page, "Harbour Bell")).to_have_count(0)
 
     page.goto(f"{app_url}/worlds/{world_id}/stories/{story_id}")

@@ -274,7 +274,23 @@ def codex_view() -> rx.Component:
             results(),
             rx.cond(
                 S.groups.length() > 0,
-                rx.vstack(rx.foreach(S.groups, kind_group), spacing="5", width="100%"),
+                rx.vstack(
+                    rx.cond(
+                        S.total > S.listed,
+                        rx.text(
+                            "Showing the first "
+                            + S.listed.to_string()
+                            + " of "
+                            + S.total.to_string()
+                            + " entries; search to find the others.",
+                            size="2",
+                            color_scheme="gray",
+                        ),
+                    ),
+                    rx.foreach(S.groups, kind_group),
+                    spacing="5",
+                    width="100%",
+                ),
                 empty_state(
                     "library",
                     "No lore yet",

@@ -52,16 +52,6 @@ EMBED_CHARS = 1200
 # all-MiniLM-L6-v2: related texts sit above about 0.35 cosine similarity (see runs.MAX_DISTANCE).
 MAX_DISTANCE = 0.7
 
-KIND_TITLES = {
-    CodexKind.CHARACTER: "Characters",
-    CodexKind.PLACE: "Places",
-    CodexKind.FACTION: "Factions",
-    CodexKind.SPECIES: "Species",
-    CodexKind.ARTIFACT: "Artifacts",
-    CodexKind.CONCEPT: "Concepts",
-    CodexKind.EVENT: "Events",
-}
-
 
 def clean_names(values: list[str], *, max_length: int, without: str = "") -> list[str]:
     """Stripped, non-empty, each once whatever its case, and not `without`."""

@@ -87,13 +87,18 @@ class _Candidate:
     kind: str
     text: str
     entry_id: str = ""
-    score: float = 0.0
+    best: float = 0.0
     reasons: list[str] = field(default_factory=list)
 
     def because(self, reason: str, score: float) -> None:
         if reason not in self.reasons:
             self.reasons.append(reason)
-            self.score = max(self.score, score) + 0.01 * (len(self.reasons) - 1)
+            self.best = max(self.best, score)
+
+    @property
+    def score(self) -> float:
+        """The best reason's score; each further reason adds a little."""
+        return self.best + 0.01 * (len(self.reasons) - 1)
 
 
 def items_from_json(value: Any) -> list[LoreItem]:

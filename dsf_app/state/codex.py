@@ -21,7 +21,7 @@ from dsf_app.models import AssetType, CodexEntry, CodexKind, CodexStatus
 from dsf_app.services import assets, codex, lore, lorebook, validation
 from dsf_app.services.access import Permission, world_with_level
 from dsf_app.services.actor import Actor
-from dsf_app.services.codex import KIND_TITLES, EntryChanges, EntryFields
+from dsf_app.services.codex import EntryChanges, EntryFields
 from dsf_app.state.auth import ActsForPerson, current_actor
 from dsf_app.state.feedback import done, problem
 from dsf_app.state.refresh import on_change, refresh_events
@@ -30,6 +30,15 @@ _PATH = re.compile(r"^/worlds/(?P<world>[^/?]+)(?:/codex/(?P<entry>[^/?]+))?/?(?
 NO_IMAGE = "none"
 # Entries a search by meaning embeds first when some were just written.
 SEARCH_EMBEDS = 64
+KIND_TITLES = {
+    CodexKind.CHARACTER: "Characters",
+    CodexKind.PLACE: "Places",
+    CodexKind.FACTION: "Factions",
+    CodexKind.SPECIES: "Species",
+    CodexKind.ARTIFACT: "Artifacts",
+    CodexKind.CONCEPT: "Concepts",
+    CodexKind.EVENT: "Events",
+}
 FOUNDATION_TITLES = {"rule": "Rules (from the foundation)", "technology": "Technology systems"}
 # What the entry actions run: (session, acting person, entry id).
 EntryAction = Callable[[Session, Actor, uuid.UUID], object]
@@ -134,6 +143,7 @@ class CodexState(ActsForPerson, rx.State):
     groups: list[KindGroup] = []
     suggestions: list[EntryRow] = []
     total: int = 0
+    listed: int = 0
     searched: str = ""
     searching: bool = False
     results: list[EntryRow] = []
@@ -167,7 +177,7 @@ class CodexState(ActsForPerson, rx.State):
         self._fetch()
 
     def _clear(self) -> None:
-        self.world_key, self.can_edit, self.total = "", False, 0
+        self.world_key, self.can_edit, self.total, self.listed = "", False, 0, 0
         self.groups, self.suggestions, self.images = [], [], []
 
     def _fetch(self) -> None:
@@ -181,6 +191,7 @@ class CodexState(ActsForPerson, rx.State):
                 world, level = world_with_level(session, actor, world_id)
                 statuses = (CodexStatus.ACTIVE, CodexStatus.SUGGESTED)
                 entries = codex.list_entries(session, actor, world.id, statuses=statuses)
+                total = codex.count_entries(session, actor, world.id)
                 items = lore.foundation_items(world)
                 images = (
                     assets.list_assets(session, actor, world.id, type=AssetType.IMAGE, limit=100)
@@ -192,7 +203,7 @@ class CodexState(ActsForPerson, rx.State):
             return
         self.world_key, self.can_edit = str(world.id), level >= Permission.WRITE
         active = [e for e in entries if e.status == CodexStatus.ACTIVE]
-        self.total = len(active)
+        self.total, self.listed = total, len(active)
         self.suggestions = [entry_row(e) for e in entries if e.status == CodexStatus.SUGGESTED]
         self.groups = [
             KindGroup(kind.value, title, [entry_row(e) for e in active if e.kind == kind])
