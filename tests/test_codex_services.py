@@ -222,6 +222,10 @@ def test_one_pass_finds_names_on_word_boundaries_longest_first() -> None:
     assert "".join(p.text for p in matcher.pieces(text)) == text
     # Letters that lower-case to two characters keep every index in place.
     assert [m.text for m in matcher.find("İstanbul and Mira")] == ["Mira"]
+    # Where the longest name is not a whole word here, a shorter one inside it still counts.
+    cities = Matcher([Trigger("New", "new"), Trigger("New York", "ny")])
+    found = [(m.text, m.targets) for m in cities.find("New Yorkers left New York.")]
+    assert found == [("New", ("new",)), ("New York", ("ny",))]
 
 
 def test_backlinks_are_the_segments_and_entries_that_mention_it(session: Session) -> None:

@@ -96,27 +96,46 @@ class Matcher:
             self._automaton.make_automaton()
 
     def find(self, text: str) -> list[Mention]:
-        """Mentions on word boundaries, not overlapping, leftmost first and longest at each place."""
+        """Mentions on word boundaries, not overlapping, leftmost first and longest at each place.
+
+        The automaton's own leftmost-longest pass does nearly all the work; only where its
+        longest match is not a whole word (or not in the right case) are the shorter matches
+        inside it looked at ("New" in "New Yorkers" when "New York" is a name too)."""
         if not self.size or not text:
             return []
-        hits: list[tuple[int, int, str, tuple[str, ...]]] = []
-        for last, (length, candidates) in self._automaton.iter(_lowered(text)):
-            start, end = last - length + 1, last + 1
-            written = text[start:end]
-            if not self._bounded(text, start, end, written):
-                continue
-            fitting = [c for c in candidates if not c.case_sensitive or c.text == written]
-            if fitting:
-                targets = tuple(dict.fromkeys(c.target for c in fitting))
-                hits.append((start, end, fitting[0].text, targets))
-        hits.sort(key=lambda hit: (hit[0], hit[0] - hit[1]))
+        lowered = _lowered(text)
         mentions: list[Mention] = []
-        reached = 0
-        for start, end, trigger, targets in hits:
-            if start >= reached:
-                mentions.append(Mention(start, end, text[start:end], trigger, targets))
-                reached = end
+        for last, (length, candidates) in self._automaton.iter_long(lowered):
+            start, end = last - length + 1, last + 1
+            found = self._mention(text, start, end, candidates)
+            mentions += [found] if found else self._inside(text, lowered, start, end)
         return mentions
+
+    def _mention(
+        self, text: str, start: int, end: int, candidates: tuple[Trigger, ...]
+    ) -> Mention | None:
+        written = text[start:end]
+        if not self._bounded(text, start, end, written):
+            return None
+        fitting = [c for c in candidates if not c.case_sensitive or c.text == written]
+        if not fitting:
+            return None
+        targets = tuple(dict.fromkeys(c.target for c in fitting))
+        return Mention(start, end, written, fitting[0].text, targets)
+
+    def _inside(self, text: str, lowered: str, start: int, end: int) -> list[Mention]:
+        """The shorter mentions within text[start:end], leftmost and longest first."""
+        found = [
+            mention
+            for last, (length, candidates) in self._automaton.iter(lowered, start, end)
+            if (mention := self._mention(text, last - length + 1, last + 1, candidates))
+        ]
+        found.sort(key=lambda m: (m.start, m.start - m.end))
+        kept: list[Mention] = []
+        for mention in found:
+            if not kept or mention.start >= kept[-1].end:
+                kept.append(mention)
+        return kept
 
     @staticmethod
     def _bounded(text: str, start: int, end: int, written: str) -> bool:
