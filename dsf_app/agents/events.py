@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from dsf_app.services.lore import LoreItem
 
+from dsf_app.agents.topics import Topic
+
 
 @dataclass(frozen=True)
 class TextDelta:
@@ -35,9 +37,9 @@ class ToolCallFinished:
 
 @dataclass(frozen=True)
 class Changed:
-    """A tool changed things pages show ('worlds', 'stories', 'canvas'…): refresh them now."""
+    """A tool changed things pages show: reload them now."""
 
-    what: frozenset[str]
+    what: frozenset[Topic]
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ class LoreUsed:
 class TurnFinished:
     stop_reason: str
     error: str | None = None
-    changed: frozenset[str] = field(default_factory=frozenset)
+    changed: frozenset[Topic] = field(default_factory=frozenset)
 
 
 TurnEvent = TextDelta | ToolCallStarted | ToolCallFinished | Changed | LoreUsed | TurnFinished

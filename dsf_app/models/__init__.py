@@ -1,4 +1,5 @@
-"""The SQLModel tables of DESIGN.md section 4; Alembic migrations in alembic/ create them."""
+"""The SQLModel tables (docs/ARCHITECTURE.md, "The data"); the Alembic migrations in alembic/
+create them."""
 
 from dsf_app.models.agents import AgentKind, AgentRecord, AgentRun, ToolExecution
 from dsf_app.models.assets import Asset, AssetCategory, AssetType
@@ -12,7 +13,8 @@ from dsf_app.models.canvas import (
 )
 from dsf_app.models.chat import ChatMessage
 from dsf_app.models.codex import CodexEntry, CodexKind, CodexLink, CodexStatus, SearchVector
-from dsf_app.models.sessions import SignInAttempt, UserSession
+from dsf_app.models.limits import RateLimitAttempt
+from dsf_app.models.sessions import UserSession
 from dsf_app.models.stories import Story, StorySegment
 from dsf_app.models.users import OAuthAccount, User
 from dsf_app.models.versions import WorldVersion
@@ -21,6 +23,7 @@ from dsf_app.models.worlds import (
     Visibility,
     World,
     WorldCollaborator,
+    WorldInvitation,
     WorldState,
 )
 
@@ -41,8 +44,8 @@ __all__ = [
     "CodexStatus",
     "CollaboratorRole",
     "OAuthAccount",
+    "RateLimitAttempt",
     "SearchVector",
-    "SignInAttempt",
     "Story",
     "StorySegment",
     "Suggestion",
@@ -54,6 +57,7 @@ __all__ = [
     "Visibility",
     "World",
     "WorldCollaborator",
+    "WorldInvitation",
     "WorldState",
     "WorldVersion",
 ]
