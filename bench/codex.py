@@ -171,8 +171,9 @@ def run(runs: int, rng: random.Random, *, embed_all: bool) -> None:
     parse_ms = timed(lambda: json.loads(data))
 
     def do_import() -> None:
+        book = lorebook.parse(data)
         with session_scope() as session:
-            report = lorebook.import_lorebook(session, actor, world_id, data, author="person")
+            report = lorebook.import_lorebook(session, actor, world_id, book, author="person")
             assert report.created == ENTRIES, report.sentence()
 
     import_ms = timed(do_import)

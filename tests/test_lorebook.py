@@ -5,7 +5,10 @@ never a crash; and exporting then importing gives the same entries."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,14 @@ from dsf_app.services.mentions import NAME_IS_KEY
 from tests.factories import make_actor, make_world
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lorebooks"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A chunk of an upload, as Reflex's streaming upload hands it over."""
+
+    filename: str
+    data: bytes
 
 
 def _read(name: str) -> str:
@@ -49,7 +60,7 @@ def test_a_current_world_info_file(session: Session) -> None:
     ada = make_actor(session)
     world = make_world(session, ada)
     report = lorebook.import_lorebook(
-        session, ada, world.id, _read("tidewater_world_info.json"), author="person"
+        session, ada, world.id, lorebook.parse(_read("tidewater_world_info.json")), author="person"
     )
     assert (report.created, report.skipped, report.duplicates) == (5, [], [])
     assert report.unknown_fields == ["folder"]
@@ -80,7 +91,11 @@ def test_an_older_world_info_file_with_odd_entries(session: Session) -> None:
     ada = make_actor(session)
     world = make_world(session, ada)
     report = lorebook.import_lorebook(
-        session, ada, world.id, _read("archive_world_info_2023.json"), author="person"
+        session,
+        ada,
+        world.id,
+        lorebook.parse(_read("archive_world_info_2023.json")),
+        author="person",
     )
     assert report.created == 4
     assert report.skipped == ["entry 3 (not an object)"]
@@ -101,7 +116,7 @@ def test_a_character_card_v3_lorebook(session: Session) -> None:
     ada = make_actor(session)
     world = make_world(session, ada)
     report = lorebook.import_lorebook(
-        session, ada, world.id, _read("reef_card_v3.json"), author="person"
+        session, ada, world.id, lorebook.parse(_read("reef_card_v3.json")), author="person"
     )
     assert (report.source, report.created, report.unknown_fields) == (
         "character card v3 lorebook",
@@ -162,8 +177,19 @@ def test_odd_files_are_refused_or_reported_never_a_crash(data: str, message: str
 
 def test_size_and_count_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lorebook, "MAX_LOREBOOK_BYTES", 100)
-    with pytest.raises(Invalid, match="at most 0 MB"):
+    with pytest.raises(Invalid, match="larger than 0 MB, the most a lorebook may be"):
         lorebook.parse(" " * 101)
+    sent = [b"{" * 60, b" " * 60, b" " * 60]
+    taken: list[bytes] = []
+
+    async def upload() -> AsyncIterator[Piece]:
+        for data in sent:
+            taken.append(data)
+            yield Piece("big.json", data)
+
+    with pytest.raises(Invalid, match="larger than 0 MB"):
+        asyncio.run(lorebook.read_upload(upload()))
+    assert len(taken) == 2  # reading stopped at the chunk past the limit
     monkeypatch.setattr(lorebook, "MAX_ENTRIES", 2)
     many = {"entries": {str(i): {"key": [f"k{i}"]} for i in range(3)}}
     with pytest.raises(Invalid, match="import at most 2"):
@@ -183,7 +209,9 @@ def test_a_bad_entry_is_skipped_and_named() -> None:
 def test_export_then_import_gives_the_same_entries(session: Session, fixture: str) -> None:
     ada = make_actor(session)
     first = make_world(session, ada, "First")
-    lorebook.import_lorebook(session, ada, first.id, _read(fixture), author="person")
+    lorebook.import_lorebook(
+        session, ada, first.id, lorebook.parse(_read(fixture)), author="person"
+    )
     name, text = lorebook.export_lorebook(session, ada, first.id)
     assert name == "first.lorebook.json"
     exported = json.loads(text)
@@ -191,7 +219,9 @@ def test_export_then_import_gives_the_same_entries(session: Session, fixture: st
         assert set(lorebook.WORLD_INFO_DEFAULTS) <= set(entry)
         assert {"uid", "key", "content", "comment", "extensions"} <= set(entry)
     second = make_world(session, ada, "Second")
-    report = lorebook.import_lorebook(session, ada, second.id, text, author="person")
+    report = lorebook.import_lorebook(
+        session, ada, second.id, lorebook.parse(text), author="person"
+    )
     assert report.skipped == [] and report.duplicates == []
     before = {n: _same(e) for n, e in _entries(session, ada, first.id).items()}
     after = {n: _same(e) for n, e in _entries(session, ada, second.id).items()}
@@ -228,7 +258,7 @@ def test_dsf_entries_and_their_links_survive_the_round_trip(session: Session) ->
         == "Runs the turbines.\n\nBorn in the flood year.\n\nDistrusts the Consortium."
     )
     second = make_world(session, ada, "Second")
-    lorebook.import_lorebook(session, ada, second.id, text, author="person")
+    lorebook.import_lorebook(session, ada, second.id, lorebook.parse(text), author="person")
     again = _entries(session, ada, second.id)
     assert _same(again["Mira"]) == _same(mira) and _same(again["Port"]) == _same(port)
     [link] = codex.links_of(session, ada, again["Mira"].id)
@@ -244,9 +274,9 @@ def test_only_the_worlds_writers_import_into_it(session: Session) -> None:
     private = make_world(session, ada, "Closed")
     data = _read("archive_world_info_2023.json")
     with pytest.raises(Forbidden):
-        lorebook.import_lorebook(session, eve, public.id, data, author="person")
+        lorebook.import_lorebook(session, eve, public.id, lorebook.parse(data), author="person")
     with pytest.raises(NotFound):
-        lorebook.import_lorebook(session, eve, private.id, data, author="person")
+        lorebook.import_lorebook(session, eve, private.id, lorebook.parse(data), author="person")
     with pytest.raises(NotFound):
         lorebook.export_lorebook(session, eve, private.id)
     assert codex.list_entries(session, ada, public.id) == []
@@ -257,7 +287,7 @@ def test_importing_again_leaves_the_entries_there_as_they_were(session: Session)
     world = make_world(session, ada)
     codex.create_entry(session, ada, world.id, EntryFields(name="Port Saline"), author="person")
     report = lorebook.import_lorebook(
-        session, ada, world.id, _read("tidewater_world_info.json"), author="person"
+        session, ada, world.id, lorebook.parse(_read("tidewater_world_info.json")), author="person"
     )
     assert (report.created, report.duplicates) == (4, ["Port Saline"])
     assert "1 already in the Codex were left as they were: Port Saline." in report.sentence()
@@ -268,7 +298,7 @@ def test_imported_entries_match_as_sillytavern_said(session: Session) -> None:
     ada = make_actor(session)
     world = make_world(session, ada)
     lorebook.import_lorebook(
-        session, ada, world.id, _read("tidewater_world_info.json"), author="person"
+        session, ada, world.id, lorebook.parse(_read("tidewater_world_info.json")), author="person"
     )
     text = "Brine Riots (draft, do not use): the Fusion Consortium, not the fusion consortium."
     [pieces] = mentions.link_texts(session, world.id, [text])

@@ -5,20 +5,23 @@ beside them), each with pin and exclude; the entry editor; SillyTavern lorebook 
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from dsf_app.components.confirm_delete import confirm_delete_dialog
 from dsf_app.components.empty_state import empty_state
+from dsf_app.components.matching import as_var
 from dsf_app.components.search_field import search_field
 from dsf_app.models import CodexKind
+from dsf_app.services.codex import NO_IMAGE
 from dsf_app.services.validation import MAX_SEARCH
-from dsf_app.state.codex import NO_IMAGE, CodexState, EntryRow, KindGroup, Option
+from dsf_app.state.codex import CodexState, EntryRow, KindGroup, Option
 
 S = CodexState
 IMPORT_UPLOAD = "codex-import"
 KINDS = [kind.value for kind in CodexKind]
 
 
-def flag_buttons(row: EntryRow) -> rx.Component:
+def flag_buttons(row: ObjectVar[EntryRow]) -> rx.Component:
     """Pin (always in front of the World Agent) and exclude (never), for those who may edit."""
     return rx.cond(
         S.can_edit & ~row.readonly,
@@ -27,7 +30,7 @@ def flag_buttons(row: EntryRow) -> rx.Component:
                 rx.icon("pin", size=14),
                 size="1",
                 variant=rx.cond(row.pinned, "solid", "ghost"),
-                aria_label=rx.cond(row.pinned, "Unpin ", "Pin ") + row.name,
+                aria_label=as_var(rx.cond(row.pinned, "Unpin ", "Pin ")).to(str) + row.name.to(str),
                 aria_pressed=row.pinned,
                 title="Pinned entries are always put in front of the World Agent",
                 on_click=S.toggle_pin(row.id),
@@ -38,7 +41,8 @@ def flag_buttons(row: EntryRow) -> rx.Component:
                 size="1",
                 color_scheme="red",
                 variant=rx.cond(row.excluded, "solid", "ghost"),
-                aria_label=rx.cond(row.excluded, "Include ", "Exclude ") + row.name,
+                aria_label=as_var(rx.cond(row.excluded, "Include ", "Exclude ")).to(str)
+                + row.name.to(str),
                 aria_pressed=row.excluded,
                 title="Excluded entries are never put in front of the World Agent",
                 on_click=S.toggle_exclude(row.id),
@@ -49,7 +53,7 @@ def flag_buttons(row: EntryRow) -> rx.Component:
     )
 
 
-def entry_card(row: EntryRow) -> rx.Component:
+def entry_card(row: ObjectVar[EntryRow]) -> rx.Component:
     title = rx.text(row.name, weight="medium", overflow_wrap="anywhere")
     return rx.card(
         rx.vstack(
@@ -74,7 +78,7 @@ def entry_card(row: EntryRow) -> rx.Component:
             ),
             rx.cond(
                 row.aliases != "",
-                rx.text("Also: " + row.aliases, size="1", color_scheme="gray"),
+                rx.text("Also: " + row.aliases.to(str), size="1", color_scheme="gray"),
             ),
             rx.cond(
                 row.summary != "",
@@ -91,11 +95,13 @@ def entry_card(row: EntryRow) -> rx.Component:
     )
 
 
-def kind_group(group: KindGroup) -> rx.Component:
+def kind_group(group: ObjectVar[KindGroup]) -> rx.Component:
     return rx.el.section(
         rx.vstack(
             rx.heading(
-                group.title + " (" + group.rows.length().to_string() + ")", size="4", as_="h3"
+                group.title.to(str) + " (" + group.rows.to(list).length().to_string() + ")",
+                size="4",
+                as_="h3",
             ),
             rx.grid(
                 rx.foreach(group.rows, entry_card),
@@ -112,7 +118,7 @@ def kind_group(group: KindGroup) -> rx.Component:
     )
 
 
-def suggestion_card(row: EntryRow) -> rx.Component:
+def suggestion_card(row: ObjectVar[EntryRow]) -> rx.Component:
     return rx.card(
         rx.flex(
             rx.vstack(
@@ -191,7 +197,7 @@ def import_button() -> rx.Component:
         multiple=False,
         max_files=1,
         no_drag=True,
-        on_drop=S.import_lorebook(rx.upload_files(upload_id=IMPORT_UPLOAD)),
+        on_drop=S.import_lorebook(rx.upload_files_chunk(upload_id=IMPORT_UPLOAD)),
         title="A SillyTavern World Info file, or a character card with a lorebook (JSON)",
     )
 
@@ -342,7 +348,7 @@ def _text(label: str, name: str, *, rows: str = "", hint: str = "") -> rx.Compon
     return _field(label, name, control, hint)
 
 
-def _image_option(option: Option) -> rx.Component:
+def _image_option(option: ObjectVar[Option]) -> rx.Component:
     return rx.select.item(option.label, value=option.value)
 
 

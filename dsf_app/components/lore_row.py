@@ -4,12 +4,13 @@ turn, each item linking to its entry (or to the foundation) with why it was chos
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from dsf_app.state.chat import ChatItem
 from dsf_app.state.lore_rows import LoreLine
 
 
-def _line(line: rx.Var[LoreLine]) -> rx.Component:
+def _line(line: ObjectVar[LoreLine]) -> rx.Component:
     return rx.box(
         rx.hstack(
             rx.link(line.name, href=line.href, size="1", weight="medium"),
@@ -24,14 +25,14 @@ def _line(line: rx.Var[LoreLine]) -> rx.Component:
     )
 
 
-def lore_row(item: rx.Var[ChatItem]) -> rx.Component:
+def lore_row(item: ObjectVar[ChatItem]) -> rx.Component:
     return rx.el.details(
         rx.el.summary(
             rx.hstack(
                 rx.icon("library", size=14, color=rx.color("violet", 10)),
                 rx.text("Lore used", size="1", weight="medium"),
                 rx.text(
-                    "(" + item.lore.length().to_string() + ")",  # type: ignore[attr-defined]
+                    "(" + item.lore.length().to_string() + ")",
                     size="1",
                     color_scheme="gray",
                 ),

@@ -71,7 +71,7 @@ def mention_link(piece: ObjectVar[TextPiece]) -> rx.Component:
         piece.entry != "",
         rx.link(
             piece.text,
-            href="/worlds/" + S.world_key + "/codex/" + piece.entry,
+            href=f"/worlds/{S.world_key}/codex/{piece.entry}",
             class_name="dsf-mention",
             color="inherit",
             underline="always",

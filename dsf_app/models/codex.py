@@ -39,7 +39,7 @@ class CodexStatus(StrEnum):
 
 
 class CodexEntry(SQLModel, table=True):
-    __tablename__ = "codex_entry"
+    __tablename__ = "codex_entry"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (Index("ix_codex_entry_world_status", "world_id", "status"),)
 
     id: uuid.UUID = id_field()
@@ -70,7 +70,7 @@ class CodexEntry(SQLModel, table=True):
 class CodexLink(SQLModel, table=True):
     """One entry pointing at another, with what the link means ("rival of", "lives in")."""
 
-    __tablename__ = "codex_link"
+    __tablename__ = "codex_link"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (UniqueConstraint("from_id", "to_id", "relation"),)
 
     id: uuid.UUID = id_field()
@@ -85,7 +85,7 @@ class SearchVector(SQLModel, table=True):
     """The embedding of a world (segment_id empty) or of one of its story segments, for the
     search by meaning; recomputed when the world or segment changed after `embedded_at`."""
 
-    __tablename__ = "search_vector"
+    __tablename__ = "search_vector"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (
         UniqueConstraint(
             "world_id",

@@ -4,10 +4,12 @@ it appears ("appears in": the story segments and entries that mention it or link
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from dsf_app.components.codex import delete_dialog, entry_editor
 from dsf_app.components.empty_state import not_found_state
 from dsf_app.components.layout import page_shell
+from dsf_app.components.matching import as_var
 from dsf_app.components.url_page import url_page_view
 from dsf_app.state.codex import CodexState, Option
 from dsf_app.state.codex_entry import CodexEntryState, LinkRow, MentionRow, SegmentRow
@@ -103,19 +105,21 @@ def header() -> rx.Component:
     )
 
 
-def link_item(link: LinkRow) -> rx.Component:
+def link_item(link: ObjectVar[LinkRow]) -> rx.Component:
     return rx.el.li(
         rx.hstack(
             rx.cond(link.outgoing, rx.text("→", size="2"), rx.text("←", size="2")),
             rx.link(link.name, href=link.href),
-            rx.cond(link.relation != "", rx.text("(" + link.relation + ")", color_scheme="gray")),
+            rx.cond(
+                link.relation != "", rx.text("(" + link.relation.to(str) + ")", color_scheme="gray")
+            ),
             rx.cond(
                 E.can_edit & link.outgoing,
                 rx.icon_button(
                     rx.icon("x", size=12),
                     size="1",
                     variant="ghost",
-                    aria_label="Remove the link to " + link.name,
+                    aria_label="Remove the link to " + link.name.to(str),
                     on_click=E.remove_link(link.id),
                 ),
             ),
@@ -126,7 +130,7 @@ def link_item(link: LinkRow) -> rx.Component:
     )
 
 
-def _choice(option: Option) -> rx.Component:
+def _choice(option: ObjectVar[Option]) -> rx.Component:
     return rx.select.item(option.label, value=option.value)
 
 
@@ -166,13 +170,17 @@ def links_view() -> rx.Component:
     )
 
 
-def segment_item(segment: SegmentRow) -> rx.Component:
+def segment_item(segment: ObjectVar[SegmentRow]) -> rx.Component:
     return rx.card(
         rx.link(
             rx.vstack(
                 rx.text(
-                    segment.story_title
-                    + rx.cond(segment.segment_title != "", " · " + segment.segment_title, ""),
+                    segment.story_title.to(str)
+                    + as_var(
+                        rx.cond(
+                            segment.segment_title != "", " · " + segment.segment_title.to(str), ""
+                        )
+                    ).to(str),
                     weight="medium",
                     size="2",
                 ),
@@ -188,7 +196,7 @@ def segment_item(segment: SegmentRow) -> rx.Component:
     )
 
 
-def mention_item(mention: MentionRow) -> rx.Component:
+def mention_item(mention: ObjectVar[MentionRow]) -> rx.Component:
     return rx.el.li(
         rx.hstack(
             rx.link(mention.name, href=mention.href),

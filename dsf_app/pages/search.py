@@ -3,7 +3,10 @@ segments the person may read; results grouped, each linking to its page."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar
 
 from dsf_app.components.empty_state import empty_state
 from dsf_app.components.layout import page_shell
@@ -15,14 +18,14 @@ ROUTE = "/search"
 S = SearchState
 
 
-def hit_card(hit: HitRow) -> rx.Component:
+def hit_card(hit: ObjectVar[HitRow]) -> rx.Component:
     return rx.card(
         rx.link(
             rx.vstack(
                 rx.hstack(
                     rx.text(hit.title, weight="medium", overflow_wrap="anywhere"),
                     rx.spacer(),
-                    rx.badge("similar " + hit.similarity, variant="soft", size="1"),
+                    rx.badge("similar " + hit.similarity.to(str), variant="soft", size="1"),
                     width="100%",
                     align="center",
                 ),
@@ -40,7 +43,7 @@ def hit_card(hit: HitRow) -> rx.Component:
     )
 
 
-def group(title: str, anchor: str, hits: rx.Var[list[HitRow]]) -> rx.Component:
+def group(title: str, anchor: str, hits: ArrayVar[Sequence[HitRow]]) -> rx.Component:
     return rx.cond(
         hits.length() > 0,
         rx.el.section(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,7 +20,8 @@ from sqlalchemy import String, cast, func, or_
 from sqlmodel import Session, col, select
 
 from dsf_app import embeddings
-from dsf_app.db import session_scope
+from dsf_app.canvas.validate import parse_tool_args
+from dsf_app.db import cosine_distance, session_scope
 from dsf_app.errors import Invalid, NotFound, ServiceUnavailable
 from dsf_app.models import (
     AssetType,
@@ -33,6 +35,7 @@ from dsf_app.models.columns import utcnow
 from dsf_app.services import validation
 from dsf_app.services.access import (
     Permission,
+    not_visible,
     readable_worlds_clause,
     require_asset,
     require_entry,
@@ -108,7 +111,7 @@ class EntryChanges(BaseModel):
         if "aliases" in changes:
             try:
                 changes["aliases"] = clean_names(
-                    changes["aliases"], max_length=200, without=changes.get("name") or ""
+                    changes["aliases"] or [], max_length=200, without=changes.get("name") or ""
                 )
             except ValueError as exc:
                 raise Invalid(f"An alias is too long: {exc}.") from None
@@ -116,10 +119,11 @@ class EntryChanges(BaseModel):
 
 
 class EntryFields(EntryChanges):
-    """A whole new entry: a name is required, the kind defaults to concept."""
+    """A whole new entry: a name is required, the kind defaults to concept (narrower than the
+    changes' optional fields on purpose)."""
 
-    name: str = Field(min_length=1, max_length=200, description="What the entry is called.")
-    kind: CodexKind = Field(default=CodexKind.CONCEPT, description="What sort of thing it is.")
+    name: str = Field(min_length=1, max_length=200, description="What the entry is called.")  # pyright: ignore[reportIncompatibleVariableOverride]
+    kind: CodexKind = Field(default=CodexKind.CONCEPT, description="What sort of thing it is.")  # pyright: ignore[reportIncompatibleVariableOverride]
 
 
 @dataclass(frozen=True)
@@ -222,7 +226,7 @@ def search(
         EntryHit(entry, "name" if term.casefold() in entry.name.casefold() else "alias")
         for entry in named
     ]
-    distance = col(CodexEntry.embedding).cosine_distance(vector)
+    distance = cosine_distance(col(CodexEntry.embedding), vector)
     seen = {hit.entry.id for hit in hits}
     for entry, how_far in session.exec(
         select(CodexEntry, distance)
@@ -570,6 +574,74 @@ def remove_link(session: Session, actor: Actor, link_id: uuid.UUID, *, author: A
     )
     session.add(source)
     session.flush()
+
+
+def toggle_flag(
+    session: Session, actor: Actor, entry_id: uuid.UUID, flag: Literal["pinned", "excluded"]
+) -> CodexEntry:
+    """Turn the entry's pin or exclusion on if it is off, off if it is on."""
+    entry = get_entry(session, actor, entry_id)
+    if flag == "pinned":
+        return set_flags(session, actor, entry_id, pinned=not entry.pinned)
+    return set_flags(session, actor, entry_id, excluded=not entry.excluded)
+
+
+# ---- the editor's form -----------------------------------------------------------------------
+
+NO_IMAGE = "none"  # the image choice that means "no image"
+
+
+def fields_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
+    """The entry editor's form as entry fields: aliases one a line, tags separated by commas."""
+
+    def text(name: str) -> str:
+        return str(form.get(name, "")).strip()
+
+    image = text("image")
+    return {
+        "name": text("name"),
+        "kind": text("kind") or CodexKind.CONCEPT.value,
+        "aliases": [line for line in text("aliases").splitlines() if line.strip()],
+        "summary": text("summary"),
+        "body": text("body"),
+        "tags": [tag for tag in text("tags").split(",") if tag.strip()],
+        "image_asset_id": None if image in ("", NO_IMAGE) else image,
+    }
+
+
+def save_form(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID,
+    entry_id: uuid.UUID | None,
+    form: Mapping[str, Any],
+    *,
+    expected_version: int,
+    accept: bool,
+) -> CodexEntry:
+    """The editor's form saved by a person: a new active entry (`entry_id` None), or a change
+    of the entry (refused when stale), which also accepts it when it was a suggestion and
+    `accept` says so. The form's `reason` goes in the changelog."""
+    values = fields_from_form(form)
+    reason = str(form.get("reason", "")).strip()[:1000]
+    if entry_id is None:
+        fields = parse_tool_args(EntryFields, values)
+        return create_entry(session, actor, world_id, fields, author="person", reason=reason)
+    entry, world = require_entry(session, actor, entry_id, Permission.WRITE)
+    if world.id != world_id:
+        raise NotFound(not_visible("codex entry", entry_id))
+    entry = update_entry(
+        session,
+        actor,
+        entry.id,
+        parse_tool_args(EntryChanges, values),
+        author="person",
+        expected_version=expected_version,
+        reason=reason,
+    )
+    if accept:
+        entry = set_status(session, actor, entry.id, CodexStatus.ACTIVE, author="person")
+    return entry
 
 
 # ---- embeddings ------------------------------------------------------------------------------

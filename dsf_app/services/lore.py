@@ -21,10 +21,11 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from dsf_app import embeddings
-from dsf_app.db import session_scope
+from dsf_app.db import cosine_distance, session_scope
 from dsf_app.models import ChatMessage, CodexEntry, CodexStatus, Story, StorySegment, World
 from dsf_app.services import chat, codex, mentions
 from dsf_app.services.access import require_run, require_world
@@ -249,14 +250,14 @@ def _from_entries(
             what = "name" if matcher.names.get(target) == trigger else "alias"
             note(target, f"matched {what} “{trigger}” in {where}", score + 0.001 * count)
     usable = (
-        CodexEntry.world_id == world.id,
-        CodexEntry.status == CodexStatus.ACTIVE,
+        col(CodexEntry.world_id) == world.id,
+        col(CodexEntry.status) == CodexStatus.ACTIVE,
         col(CodexEntry.excluded).is_(False),
     )
     for entry_id in session.exec(select(CodexEntry.id).where(*usable, CodexEntry.pinned)).all():
         note(str(entry_id), "pinned", PINNED_SCORE)
     if vector is not None:
-        distance = col(CodexEntry.embedding).cosine_distance(vector)
+        distance = cosine_distance(col(CodexEntry.embedding), vector)
         least = get_settings().lore_min_similarity
         for entry_id, how_far in session.exec(
             select(CodexEntry.id, distance)
@@ -268,23 +269,23 @@ def _from_entries(
             note(str(entry_id), f"similar in meaning {similarity:.2f}", similarity)
     if not reasons:
         return []
-    found: list[_Candidate] = []
-    for row in session.exec(
-        select(
-            CodexEntry.id,
-            CodexEntry.name,
-            CodexEntry.kind,
-            CodexEntry.aliases,
-            CodexEntry.summary,
-            CodexEntry.body,
+    candidates: list[_Candidate] = []
+    for row in session.execute(
+        sa_select(
+            col(CodexEntry.id),
+            col(CodexEntry.name),
+            col(CodexEntry.kind),
+            col(CodexEntry.aliases),
+            col(CodexEntry.summary),
+            col(CodexEntry.body),
         ).where(*usable, col(CodexEntry.id).in_([uuid.UUID(key) for key in reasons]))
     ).all():
         key = str(row[0])
         candidate = _Candidate(key, row[1], str(row[2]), _entry_text(*row[1:]), key)
         for reason, score in reasons[key]:
             candidate.because(reason, score)
-        found.append(candidate)
-    return found
+        candidates.append(candidate)
+    return candidates
 
 
 def _entry_text(name: str, kind: str, aliases: list[Any], summary: str, body: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,15 +27,16 @@ from sqlmodel import Session, col, select
 from dsf_app.canvas.validate import describe_errors
 from dsf_app.errors import Invalid
 from dsf_app.models import CodexEntry, CodexKind, CodexLink, CodexStatus
-from dsf_app.services import codex
+from dsf_app.services import codex, uploads
 from dsf_app.services.access import require_world
 from dsf_app.services.actor import Actor
-from dsf_app.services.codex import EntryFields, locked_world
+from dsf_app.services.codex import Author, EntryFields, locked_world
 from dsf_app.services.exports import slug
 from dsf_app.services.mentions import NAME_IS_KEY
 from dsf_app.services.world_updates import record_changes
 
-MAX_LOREBOOK_BYTES = 20 * 1024 * 1024
+MB = 1024 * 1024
+MAX_LOREBOOK_BYTES = 20 * MB
 MAX_ENTRIES = 20_000
 REPORTED_NAMES = 10
 
@@ -180,14 +182,23 @@ def _listed(names: list[str]) -> str:
 # ---- reading a file --------------------------------------------------------------------------
 
 
+def too_large() -> Invalid:
+    return Invalid(
+        f"This file is larger than {MAX_LOREBOOK_BYTES // MB} MB, the most a lorebook may be; "
+        "export fewer entries, or split the lorebook, and import the parts."
+    )
+
+
+async def read_upload(chunks: AsyncIterator[uploads.Chunk]) -> bytes | None:
+    """The bytes of the uploaded lorebook, read no further than MAX_LOREBOOK_BYTES."""
+    return await uploads.read_upload(chunks, MAX_LOREBOOK_BYTES, too_large)
+
+
 def parse(data: bytes | str) -> Lorebook:
     """The entries of a World Info file or a character card's lorebook; Invalid with what is
     wrong when the file is neither. Unreadable entries are skipped and reported, never fatal."""
     if len(data) > MAX_LOREBOOK_BYTES:
-        raise Invalid(
-            f"This file is {len(data) // 1_000_000} MB; a lorebook can be at most "
-            f"{MAX_LOREBOOK_BYTES // 1_000_000} MB."
-        )
+        raise too_large()
     try:
         document = json.loads(data)
     except (ValueError, RecursionError) as exc:
@@ -301,10 +312,14 @@ def _add(book: Lorebook, uid: str, raw: Any) -> None:
         book.skipped.append(f"“{label}” ({exc})")
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _entry(uid: str, raw: dict[str, Any]) -> ParsedEntry:
     keys = _strings(raw.get("key"))
-    extensions = raw.get("extensions") if isinstance(raw.get("extensions"), dict) else {}
-    ours = extensions.get("dsf") if isinstance(extensions.get("dsf"), dict) else {}
+    extensions = _object(raw.get("extensions"))
+    ours = _object(extensions.get("dsf"))
     comment = " ".join(str(raw.get("comment") or "").split())[:200]
     name = comment or (keys[0] if keys else f"Entry {uid}")
     content = str(raw.get("content") or "")
@@ -378,12 +393,11 @@ def _guess_kind(raw: dict[str, Any]) -> CodexKind:
 
 
 def import_lorebook(
-    session: Session, actor: Actor, world_id: uuid.UUID, data: bytes | str, *, author: str
+    session: Session, actor: Actor, world_id: uuid.UUID, book: Lorebook, *, author: Author
 ) -> ImportReport:
-    """Add the file's entries to the world's Codex as active entries (one new version of the
-    world for the whole file). Names the world already has are left as they were; a name twice
-    in the file gets a number. Embeddings are left for `codex.embed_missing`."""
-    book = parse(data)
+    """Add a parsed lorebook's entries to the world's Codex as active entries (one new version
+    of the world for the whole file). Names the world already has are left as they were; a name
+    twice in the file gets a number. Embeddings are left for `codex.embed_missing`."""
     world = locked_world(session, actor, world_id)
     taken = {
         name.casefold()

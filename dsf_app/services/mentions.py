@@ -20,6 +20,7 @@ from typing import Any
 
 import ahocorasick
 from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from dsf_app.models import CodexEntry, CodexLink, CodexStatus, Story, StorySegment
@@ -295,11 +296,17 @@ def backlinks(session: Session, actor: Actor, entry_id: uuid.UUID) -> Backlinks:
     segments: list[SegmentMention] = []
     entries: dict[uuid.UUID, EntryMention] = {}
     if patterns:
-        for seg_id, seg_title, content, story_id, story_title in session.exec(
-            select(StorySegment.id, StorySegment.title, StorySegment.content, Story.id, Story.title)
+        for seg_id, seg_title, content, story_id, story_title in session.execute(
+            sa_select(
+                col(StorySegment.id),
+                col(StorySegment.title),
+                col(StorySegment.content),
+                col(Story.id),
+                col(Story.title),
+            )
             .join(Story, col(Story.id) == StorySegment.story_id)
             .where(
-                Story.world_id == world.id,
+                col(Story.world_id) == world.id,
                 or_(*(col(StorySegment.content).ilike(p) for p in patterns)),
             )
             .order_by(col(Story.title), col(StorySegment.order), col(StorySegment.created_at))

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
 from dsf_app import embeddings
-from dsf_app.db import session_scope
+from dsf_app.db import cosine_distance, session_scope
 from dsf_app.errors import Invalid
 from dsf_app.models import (
     CodexEntry,
@@ -80,7 +81,7 @@ def _snippet(text: str) -> str:
 
 
 def _worlds(session: Session, actor: Actor, vector: list[float]) -> list[Hit]:
-    distance = col(SearchVector.embedding).cosine_distance(vector)
+    distance = cosine_distance(col(SearchVector.embedding), vector)
     rows = session.exec(
         select(World, distance)
         .join(SearchVector, col(SearchVector.world_id) == World.id)
@@ -105,7 +106,7 @@ def _worlds(session: Session, actor: Actor, vector: list[float]) -> list[Hit]:
 
 
 def _entries(session: Session, actor: Actor, vector: list[float]) -> list[Hit]:
-    distance = col(CodexEntry.embedding).cosine_distance(vector)
+    distance = cosine_distance(col(CodexEntry.embedding), vector)
     rows = session.exec(
         select(CodexEntry, World.name, distance)
         .join(World, col(World.id) == CodexEntry.world_id)
@@ -131,15 +132,15 @@ def _entries(session: Session, actor: Actor, vector: list[float]) -> list[Hit]:
 
 
 def _segments(session: Session, actor: Actor, vector: list[float]) -> list[Hit]:
-    distance = col(SearchVector.embedding).cosine_distance(vector)
-    rows = session.exec(
-        select(
-            StorySegment.title,
+    distance = cosine_distance(col(SearchVector.embedding), vector)
+    rows = session.execute(
+        sa_select(
+            col(StorySegment.title),
             func.left(col(StorySegment.content), SNIPPET_CHARS * 2),
-            Story.id,
-            Story.title,
-            World.id,
-            World.name,
+            col(Story.id),
+            col(Story.title),
+            col(World.id),
+            col(World.name),
             distance,
         )
         .join(StorySegment, col(StorySegment.id) == SearchVector.segment_id)
@@ -229,12 +230,12 @@ def _world_text(world: World) -> str:
 def _stale_segments(session: Session, actor: Actor, limit: int) -> Pending:
     if limit <= 0:
         return []
-    rows = session.exec(
-        select(
-            StorySegment.id,
-            Story.world_id,
-            Story.title,
-            StorySegment.title,
+    rows = session.execute(
+        sa_select(
+            col(StorySegment.id),
+            col(Story.world_id),
+            col(Story.title),
+            col(StorySegment.title),
             func.left(col(StorySegment.content), EMBED_CHARS),
         )
         .join(Story, col(Story.id) == StorySegment.story_id)

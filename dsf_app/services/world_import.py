@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, Self
+from typing import Any, Self
 
 from pydantic import Field, ValidationError, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
@@ -26,8 +26,8 @@ from sqlmodel import Session
 
 from dsf_app.db import copy_rows
 from dsf_app.errors import Invalid
-from dsf_app.models import Story, StorySegment
-from dsf_app.services import stories, validation, worlds
+from dsf_app.models import Story
+from dsf_app.services import stories, uploads, validation, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.exports import SegmentExport, StoryExport, WorldExport
 
@@ -62,16 +62,6 @@ NOT_AN_EXPORT = (
 )
 
 
-class Chunk(Protocol):
-    """A piece of an uploaded file, as Reflex's streaming upload hands it over."""
-
-    @property
-    def filename(self) -> str: ...
-
-    @property
-    def data(self) -> bytes: ...
-
-
 def too_large() -> Invalid:
     return Invalid(
         f"This file is larger than {MAX_BYTES // MB} MB, the most a world import may be; "
@@ -79,21 +69,9 @@ def too_large() -> Invalid:
     )
 
 
-async def read_upload(chunks: AsyncIterator[Chunk]) -> bytes | None:
-    """The bytes of the one uploaded file (None when nothing was sent). Reading stops, with
-    Invalid, as soon as the file passes MAX_BYTES: at most MAX_BYTES plus one chunk is read, and
-    the rest of the upload is never received."""
-    received = bytearray()
-    name: str | None = None
-    async for chunk in chunks:
-        if name is None:
-            name = chunk.filename
-        elif chunk.filename != name:
-            raise Invalid("Import one world file at a time.")
-        received += chunk.data
-        if len(received) > MAX_BYTES:
-            raise too_large()
-    return None if name is None else bytes(received)
+async def read_upload(chunks: AsyncIterator[uploads.Chunk]) -> bytes | None:
+    """The bytes of the uploaded world file, read no further than MAX_BYTES."""
+    return await uploads.read_upload(chunks, MAX_BYTES, too_large)
 
 
 def _over(info: ValidationInfo, what: str, limit: int) -> bool:

@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from typing import Any
 
 import reflex as rx
+from reflex.event import EventCallback
+from sqlmodel import Session
 
-from dsf_app.db import session_scope
-from dsf_app.errors import DSFError, NotFound
+from dsf_app.agents.topics import Topic
+from dsf_app.errors import NotFound
+from dsf_app.models import CodexEntry, World
 from dsf_app.services import codex, mentions, validation
 from dsf_app.services.access import Permission, not_visible, require_entry, world_with_level
+from dsf_app.services.actor import Actor
 from dsf_app.services.asset_files import asset_url
-from dsf_app.state.auth import ActsForPerson, current_actor
-from dsf_app.state.codex import Option, codex_route
-from dsf_app.state.feedback import problem
-from dsf_app.state.refresh import on_change, refresh_events
+from dsf_app.state.codex import Option
+from dsf_app.state.feedback import shows_problems
+from dsf_app.state.refresh import refresh_events
+from dsf_app.state.routes import codex_ids
 from dsf_app.state.url_page import UrlPage
 
 LINK_CHOICES = 300
@@ -48,117 +53,112 @@ class MentionRow:
     how: str
 
 
-class CodexEntryState(ActsForPerson, UrlPage, rx.State):
-    entry_key: str = ""
-    world_key: str = ""
-    world_name: str = ""
-    can_edit: bool = False
-    name: str = ""
-    kind: str = ""
-    status: str = ""
-    aliases: list[str] = []
-    summary: str = ""
-    body: str = ""
-    tags: list[str] = []
-    pinned: bool = False
-    excluded: bool = False
-    version: int = 0
-    image_url: str = ""
-    links: list[LinkRow] = []
-    segments: list[SegmentRow] = []
-    mentioned_by: list[MentionRow] = []
-    link_choices: list[Option] = []
+@dataclasses.dataclass(frozen=True)
+class EntryPage:
+    """The page as the state shows it, built in the worker thread."""
 
-    @rx.event
-    def load(self):
-        """on_load: the entry named in the URL, or the "not found" state."""
-        self._start_loading()
-        yield
-        self._fetch()
+    entry: CodexEntry
+    world: World
+    can_edit: bool
+    links: list[LinkRow]
+    segments: list[SegmentRow]
+    mentioned_by: list[MentionRow]
+    link_choices: list[Option]
 
-    @rx.event
-    def reload(self) -> None:
-        if self.entry_key:
-            self._fetch()
 
-    def _fetch(self) -> None:
-        world_id, entry_id = codex_route(self.router.url.path)
-        actor = current_actor(self)
-        if entry_id is None or actor is None:
-            self.loading, self.found, self.entry_key = False, False, ""
+def _read(
+    session: Session, actor: Actor, world_id: uuid.UUID | None, entry_id: uuid.UUID
+) -> EntryPage:
+    entry, world = require_entry(session, actor, entry_id)
+    if world.id != world_id:
+        raise NotFound(not_visible("codex entry", entry_id))
+    _, level = world_with_level(session, actor, world.id)
+    found = mentions.backlinks(session, actor, entry.id)
+    others = codex.list_entries(session, actor, world.id, limit=LINK_CHOICES)
+    base = f"/worlds/{world.id}"
+    return EntryPage(
+        entry=entry,
+        world=world,
+        can_edit=level >= Permission.WRITE,
+        links=[
+            LinkRow(str(k.id), f"{base}/codex/{k.other_id}", k.other_name, k.relation, k.outgoing)
+            for k in codex.links_of(session, actor, entry.id)
+        ],
+        segments=[
+            SegmentRow(f"{base}/stories/{s.story_id}", s.story_title, s.segment_title, s.snippet)
+            for s in found.segments
+        ],
+        mentioned_by=[
+            MentionRow(f"{base}/codex/{m.entry_id}", m.name, m.kind, m.how) for m in found.entries
+        ],
+        link_choices=[Option(str(o.id), o.name) for o in others if o.id != entry.id],
+    )
+
+
+class CodexEntryState(UrlPage, rx.State):
+    entry_key: rx.Field[str] = rx.field("")
+    world_key: rx.Field[str] = rx.field("")
+    world_name: rx.Field[str] = rx.field("")
+    can_edit: rx.Field[bool] = rx.field(False)
+    name: rx.Field[str] = rx.field("")
+    kind: rx.Field[str] = rx.field("")
+    status: rx.Field[str] = rx.field("")
+    aliases: rx.Field[list[str]] = rx.field(default_factory=list)
+    summary: rx.Field[str] = rx.field("")
+    body: rx.Field[str] = rx.field("")
+    tags: rx.Field[list[str]] = rx.field(default_factory=list)
+    pinned: rx.Field[bool] = rx.field(False)
+    excluded: rx.Field[bool] = rx.field(False)
+    version: rx.Field[int] = rx.field(0)
+    image_url: rx.Field[str] = rx.field("")
+    links: rx.Field[list[LinkRow]] = rx.field(default_factory=list)
+    segments: rx.Field[list[SegmentRow]] = rx.field(default_factory=list)
+    mentioned_by: rx.Field[list[MentionRow]] = rx.field(default_factory=list)
+    link_choices: rx.Field[list[Option]] = rx.field(default_factory=list)
+
+    def _forget(self) -> None:
+        self.entry_key = ""
+
+    async def _fetch(self, *, initial: bool) -> None:
+        world_id, named = codex_ids(self.router.url.path)
+        entry_id = self._to_fetch(named, self.entry_key, initial=initial)
+        if entry_id is None:
             return
-        try:
-            with session_scope() as session:
-                entry, world = require_entry(session, actor, entry_id)
-                if world.id != world_id:
-                    raise NotFound(not_visible("codex entry", entry_id))
-                _, level = world_with_level(session, actor, world.id)
-                links = codex.links_of(session, actor, entry.id)
-                found = mentions.backlinks(session, actor, entry.id)
-                others = codex.list_entries(session, actor, world.id, limit=LINK_CHOICES)
-        except DSFError:
-            self.loading, self.found, self.entry_key = False, False, ""
+        found = await self._look_up(initial, _read, world_id, entry_id)
+        if found is None:
             return
+        entry, world = found.entry, found.world
         self.found, self.loading = True, False
         self.entry_key, self.world_key, self.world_name = str(entry.id), str(world.id), world.name
-        self.can_edit = level >= Permission.WRITE
+        self.can_edit = found.can_edit
         self.name, self.kind, self.status = entry.name, str(entry.kind), str(entry.status)
         self.aliases = [str(a) for a in entry.aliases]
         self.summary, self.body = entry.summary, entry.body
         self.tags = [str(t) for t in entry.tags]
         self.pinned, self.excluded, self.version = entry.pinned, entry.excluded, entry.version
         self.image_url = asset_url(entry.image_asset_id) if entry.image_asset_id else ""
-        base = f"/worlds/{world.id}"
-        self.links = [
-            LinkRow(str(k.id), f"{base}/codex/{k.other_id}", k.other_name, k.relation, k.outgoing)
-            for k in links
-        ]
-        self.segments = [
-            SegmentRow(f"{base}/stories/{s.story_id}", s.story_title, s.segment_title, s.snippet)
-            for s in found.segments
-        ]
-        self.mentioned_by = [
-            MentionRow(f"{base}/codex/{m.entry_id}", m.name, m.kind, m.how) for m in found.entries
-        ]
-        self.link_choices = [Option(str(o.id), o.name) for o in others if o.id != entry.id]
+        self.links, self.segments = found.links, found.segments
+        self.mentioned_by, self.link_choices = found.mentioned_by, found.link_choices
 
     def _shown_entry(self) -> uuid.UUID:
         return validation.identifier(self.entry_key, what="entry")
 
     @rx.event
-    def add_link(self, form: dict):
+    @shows_problems
+    async def add_link(self, form: dict[str, Any]) -> list[EventCallback[()]]:
         """Link this entry to another of the world (a new version of the world)."""
-        try:
-            with session_scope() as session:
-                codex.add_link(
-                    session,
-                    self.actor(),
-                    self._shown_entry(),
-                    validation.identifier(str(form.get("to", "")), what="entry"),
-                    str(form.get("relation", "")),
-                    author="person",
-                )
-        except DSFError as exc:
-            yield problem(exc)
-            return
-        self._fetch()
-        yield from refresh_events({"worlds"})
+        await self.act(
+            codex.add_link,
+            self._shown_entry(),
+            validation.identifier(str(form.get("to", "")), what="entry"),
+            str(form.get("relation", "")),
+            author="person",
+        )
+        return refresh_events({Topic.CODEX, Topic.WORLDS})
 
     @rx.event
-    def remove_link(self, link_id: str):
-        try:
-            with session_scope() as session:
-                codex.remove_link(
-                    session,
-                    self.actor(),
-                    validation.identifier(link_id, what="link"),
-                    author="person",
-                )
-        except DSFError as exc:
-            yield problem(exc)
-            return
-        self._fetch()
-        yield from refresh_events({"worlds"})
-
-
-on_change("codex", CodexEntryState.reload)
+    @shows_problems
+    async def remove_link(self, link_id: str) -> list[EventCallback[()]]:
+        link = validation.identifier(link_id, what="link")
+        await self.act(codex.remove_link, link, author="person")
+        return refresh_events({Topic.CODEX, Topic.WORLDS})

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from typing import Any
 
 import reflex as rx
 
-from dsf_app.errors import DSFError
 from dsf_app.services import search
 from dsf_app.state.auth import ActsForPerson
-from dsf_app.state.feedback import problem
+from dsf_app.state.feedback import shows_problems
 
 
 @dataclasses.dataclass
@@ -28,11 +28,11 @@ def _rows(hits: list[search.Hit]) -> list[HitRow]:
 
 
 class SearchState(ActsForPerson, rx.State):
-    searched: str = ""
-    searching: bool = False
-    worlds: list[HitRow] = []
-    entries: list[HitRow] = []
-    segments: list[HitRow] = []
+    searched: rx.Field[str] = rx.field("")
+    searching: rx.Field[bool] = rx.field(False)
+    worlds: rx.Field[list[HitRow]] = rx.field(default_factory=list)
+    entries: rx.Field[list[HitRow]] = rx.field(default_factory=list)
+    segments: rx.Field[list[HitRow]] = rx.field(default_factory=list)
 
     @rx.var
     def nothing_found(self) -> bool:
@@ -41,28 +41,25 @@ class SearchState(ActsForPerson, rx.State):
         )
 
     @rx.event(background=True)
-    async def search(self, form: dict):
-        """Everything the person may read, nearest in meaning (the model in a worker thread)."""
+    @shows_problems
+    async def search(self, form: dict[str, Any]) -> None:
+        """Everything the person may read, nearest in meaning. A background event: the page
+        stays free while the model runs and stale vectors are refreshed (in a worker thread,
+        in short sessions of their own)."""
         query = str(form.get("query", "")).strip()
         async with self:
             self.worlds, self.entries, self.segments = [], [], []
             self.searched, self.searching = query, bool(query)
-            if not query:
-                return
-            try:
-                actor = self.actor()
-            except DSFError as exc:
-                self.searching = False
-                yield problem(exc)
-                return
-        try:
-            found = await asyncio.to_thread(search.search_everything, actor, query)
-        except DSFError as exc:
-            async with self:
-                self.searching = False
-            yield problem(exc)
+        if not query:
             return
-        async with self:
-            if self.searched == query:
-                self.worlds, self.entries = _rows(found.worlds), _rows(found.entries)
-                self.segments, self.searching = _rows(found.segments), False
+        found: search.Results | None = None
+        try:
+            actor = await self.person()
+            found = await asyncio.to_thread(search.search_everything, actor, query)
+        finally:
+            async with self:
+                if self.searched == query:  # not searched again meanwhile
+                    self.searching = False
+                    if found is not None:
+                        self.worlds, self.entries = _rows(found.worlds), _rows(found.entries)
+                        self.segments = _rows(found.segments)

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
 from dsf_app.agents.tools import scope
+from dsf_app.agents.topics import Topic
 from dsf_app.errors import Invalid
 from dsf_app.models import AgentKind, CodexEntry, CodexKind, CodexStatus
 from dsf_app.services import codex
@@ -121,8 +122,8 @@ async def run(ctx: ToolContext, session: Session, args: CodexArgs) -> dict[str, 
     if args.operation == "suggest":
         return _suggest(session, ctx, world_id, args.suggestions or [])
     result = _write(session, ctx, world_id, args)
-    ctx.note_change("codex")
-    ctx.note_change("worlds")  # the world's version moved on
+    ctx.note_change(Topic.CODEX)
+    ctx.note_change(Topic.WORLDS)  # the world's version moved on
     return result
 
 
@@ -208,7 +209,7 @@ def _suggest(
             continue
         made.append(entry_summary(entry))
     if made:
-        ctx.note_change("codex")
+        ctx.note_change(Topic.CODEX)
     return {"suggested": made, "skipped": skipped}
 
 
