@@ -203,7 +203,7 @@ def run(runs: int, rng: random.Random, *, embed_all: bool) -> None:
 
     def link() -> None:
         with session_scope() as session:
-            [pieces] = mentions.link_texts(session, world_id, [text])
+            [pieces] = mentions.link_texts(session, actor, world_id, [text])
             assert any(piece.target for piece in pieces)
 
     cold_ms = timed(link)

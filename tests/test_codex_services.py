@@ -259,8 +259,164 @@ def test_the_reader_links_are_rebuilt_when_entries_change(session: Session) -> N
     ada = make_actor(session)
     world = make_world(session, ada)
     codex.create_entry(session, ada, world.id, _mira(), author="person")
-    [pieces] = mentions.link_texts(session, world.id, ["Mira and Teo."])
+    [pieces] = mentions.link_texts(session, ada, world.id, ["Mira and Teo."])
     assert [p.text for p in pieces if p.target] == ["Mira"]
     codex.create_entry(session, ada, world.id, EntryFields(name="Teo"), author="person")
-    [pieces] = mentions.link_texts(session, world.id, ["Mira and Teo."])
+    [pieces] = mentions.link_texts(session, ada, world.id, ["Mira and Teo."])
     assert [p.text for p in pieces if p.target] == ["Mira", "Teo"]
+
+
+def test_a_diff_of_two_versions_shows_what_changed_in_the_codex(session: Session) -> None:
+    ada = make_actor(session)
+    world = make_world(session, ada)
+    mira = codex.create_entry(session, ada, world.id, _mira(), author="person")  # v2
+    port = codex.create_entry(  # v3
+        session,
+        ada,
+        world.id,
+        EntryFields(name="Port Saline", kind=CodexKind.PLACE),
+        author="agent",
+    )
+    codex.add_link(session, ada, mira.id, port.id, "lives in", author="person")  # v4
+    codex.update_entry(  # v5
+        session,
+        ada,
+        mira.id,
+        EntryChanges(name="Mira Okafor", summary="Retired engineer."),
+        author="person",
+        expected_version=4,
+    )
+    suggestion = codex.create_entry(  # no new version until it is accepted
+        session,
+        ada,
+        world.id,
+        EntryFields(name="Teo"),
+        author="agent",
+        status=CodexStatus.SUGGESTED,
+    )
+    codex.delete_entry(session, ada, port.id, author="person")  # v6
+    codex.set_status(session, ada, suggestion.id, CodexStatus.ACTIVE, author="person")  # v7
+    assert world.version == 7
+
+    def diff(left: int, right: int) -> dict[str, tuple[str, str, str]]:
+        rows = versions.diff_versions(session, ada, world.id, left, right)
+        return {r.path: (r.left, r.right, r.change) for r in rows if r.path.startswith("codex/")}
+
+    assert diff(1, 2) == {
+        "codex/Mira Okonkwo.name": ("", "Mira Okonkwo", "added"),
+        "codex/Mira Okonkwo.kind": ("", "character", "added"),
+        "codex/Mira Okonkwo.aliases": ("", "Mira, the harbour engineer", "added"),
+        "codex/Mira Okonkwo.summary": ("", "Chief engineer of the kelp turbines.", "added"),
+    }
+    # Between 3 and 5 Mira was linked and renamed: one label for her on both sides.
+    assert diff(3, 5) == {
+        "codex/Mira Okafor.name": ("Mira Okonkwo", "Mira Okafor", "changed"),
+        "codex/Mira Okafor.summary": (
+            "Chief engineer of the kelp turbines.",
+            "Retired engineer.",
+            "changed",
+        ),
+        "codex/Mira Okafor.links": ("", "lives in → Port Saline", "added"),
+    }
+    assert diff(5, 3) == {
+        path: (new, old, _flip(how)) for path, (old, new, how) in diff(3, 5).items()
+    }
+    # Deleting Port Saline removes it, and Mira's link to it with it; Teo arrives on acceptance.
+    assert diff(5, 7) == {
+        "codex/Mira Okafor.links": ("lives in → Port Saline", "", "removed"),
+        "codex/Port Saline.name": ("Port Saline", "", "removed"),
+        "codex/Port Saline.kind": ("place", "", "removed"),
+        "codex/Teo.name": ("", "Teo", "added"),
+        "codex/Teo.kind": ("", "concept", "added"),
+    }
+    assert diff(6, 6) == {}
+    eve = make_actor(session, "Eve")
+    with pytest.raises(NotFound):
+        versions.diff_versions(session, eve, world.id, 1, 7)
+
+
+def _flip(change: str) -> str:
+    return {"added": "removed", "removed": "added"}.get(change, change)
+
+
+def test_a_lorebook_sized_change_lists_a_bounded_number_of_entries(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dsf_app.services import codex_history
+
+    monkeypatch.setattr(codex_history, "DIFF_ENTRIES", 2)
+    ada = make_actor(session)
+    world = make_world(session, ada)
+    for name in ("Ash", "Birch", "Cedar", "Dune"):
+        codex.create_entry(session, ada, world.id, EntryFields(name=name), author="person")
+    rows = versions.diff_versions(session, ada, world.id, 1, 5)
+    names = {row.path.split(".")[0] for row in rows if row.path != "codex/…"}
+    assert len(names) == 2
+    assert rows[-1].path == "codex/…" and rows[-1].right.startswith("2 more entries changed")
+
+
+def test_the_editor_form_creates_changes_and_accepts(session: Session) -> None:
+    ada = make_actor(session)
+    world = make_world(session, ada)
+    form = {
+        "name": " Kelp Guild ",
+        "kind": "faction",
+        "aliases": "the Guild\n\n guildsfolk ",
+        "tags": "trade, , kelp",
+        "image": codex.NO_IMAGE,
+        "reason": "From chapter one.",
+    }
+    made = codex.save_form(session, ada, world.id, None, form, expected_version=0, accept=False)
+    assert (made.name, made.kind, made.aliases, made.tags) == (
+        "Kelp Guild",
+        CodexKind.FACTION,
+        ["the Guild", "guildsfolk"],
+        ["trade", "kelp"],
+    )
+    assert world.changelog[-1]["reason"] == "From chapter one."
+    with pytest.raises(Invalid, match="kind"):
+        codex.save_form(
+            session,
+            ada,
+            world.id,
+            None,
+            {"name": "X", "kind": "dragon"},
+            expected_version=0,
+            accept=False,
+        )
+    teo = codex.create_entry(
+        session,
+        ada,
+        world.id,
+        EntryFields(name="Teo"),
+        author="agent",
+        status=CodexStatus.SUGGESTED,
+    )
+    edited = codex.save_form(
+        session,
+        ada,
+        world.id,
+        teo.id,
+        {"name": "Teo Vance", "kind": "character", "summary": "A diver."},
+        expected_version=teo.version,
+        accept=True,
+    )
+    assert (edited.name, edited.status, edited.summary) == (
+        "Teo Vance",
+        CodexStatus.ACTIVE,
+        "A diver.",
+    )
+    other = make_world(session, ada, "Elsewhere")
+    with pytest.raises(NotFound):  # the entry is not of the world the page shows
+        codex.save_form(
+            session,
+            ada,
+            other.id,
+            teo.id,
+            {"name": "Y"},
+            expected_version=edited.version,
+            accept=False,
+        )
+    assert codex.toggle_flag(session, ada, teo.id, "pinned").pinned
+    flipped = codex.toggle_flag(session, ada, teo.id, "excluded")
+    assert (flipped.pinned, flipped.excluded) == (False, True)

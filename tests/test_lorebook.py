@@ -301,5 +301,5 @@ def test_imported_entries_match_as_sillytavern_said(session: Session) -> None:
         session, ada, world.id, lorebook.parse(_read("tidewater_world_info.json")), author="person"
     )
     text = "Brine Riots (draft, do not use): the Fusion Consortium, not the fusion consortium."
-    [pieces] = mentions.link_texts(session, world.id, [text])
+    [pieces] = mentions.link_texts(session, ada, world.id, [text])
     assert [p.text for p in pieces if p.target] == ["Brine Riots", "Fusion Consortium"]

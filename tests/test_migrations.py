@@ -33,6 +33,7 @@ EXPECTED_TABLES = {
     "suggestion",
     "codex_entry",
     "codex_link",
+    "codex_entry_version",
     "search_vector",
 }
 

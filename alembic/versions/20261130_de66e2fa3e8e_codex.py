@@ -1,5 +1,5 @@
-"""the Codex: lore entries and their links, the lore chosen for each agent run, and the vectors
-of worlds and segments for the search by meaning
+"""the Codex: lore entries, their links and their history, the lore chosen for each agent run,
+and the vectors of worlds and segments for the search by meaning
 
 Revision ID: de66e2fa3e8e
 Revises: fe31ec720912
@@ -75,6 +75,30 @@ def upgrade() -> None:
     op.create_index(op.f("ix_codex_link_to_id"), "codex_link", ["to_id"], unique=False)
     op.create_index(op.f("ix_codex_link_world_id"), "codex_link", ["world_id"], unique=False)
     op.create_table(
+        "codex_entry_version",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("world_id", sa.UUID(), nullable=False),
+        sa.Column("entry_id", sa.Uuid(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("state", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["world_id"], ["world.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("entry_id", "version"),
+    )
+    op.create_index(
+        op.f("ix_codex_entry_version_entry_id"), "codex_entry_version", ["entry_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_codex_entry_version_world_id"), "codex_entry_version", ["world_id"], unique=False
+    )
+    op.create_index(
+        "ix_codex_entry_version_world_version",
+        "codex_entry_version",
+        ["world_id", "version"],
+        unique=False,
+    )
+    op.create_table(
         "search_vector",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("world_id", sa.UUID(), nullable=False),
@@ -112,6 +136,10 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_search_vector_world_id"), table_name="search_vector")
     op.drop_index(op.f("ix_search_vector_segment_id"), table_name="search_vector")
     op.drop_table("search_vector")
+    op.drop_index("ix_codex_entry_version_world_version", table_name="codex_entry_version")
+    op.drop_index(op.f("ix_codex_entry_version_world_id"), table_name="codex_entry_version")
+    op.drop_index(op.f("ix_codex_entry_version_entry_id"), table_name="codex_entry_version")
+    op.drop_table("codex_entry_version")
     op.drop_index(op.f("ix_codex_link_world_id"), table_name="codex_link")
     op.drop_index(op.f("ix_codex_link_to_id"), table_name="codex_link")
     op.drop_index(op.f("ix_codex_link_from_id"), table_name="codex_link")

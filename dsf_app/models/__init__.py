@@ -12,7 +12,14 @@ from dsf_app.models.canvas import (
     SuggestionStatus,
 )
 from dsf_app.models.chat import ChatMessage
-from dsf_app.models.codex import CodexEntry, CodexKind, CodexLink, CodexStatus, SearchVector
+from dsf_app.models.codex import (
+    CodexEntry,
+    CodexEntryVersion,
+    CodexKind,
+    CodexLink,
+    CodexStatus,
+    SearchVector,
+)
 from dsf_app.models.limits import RateLimitAttempt
 from dsf_app.models.sessions import UserSession
 from dsf_app.models.stories import Story, StorySegment
@@ -39,6 +46,7 @@ __all__ = [
     "CanvasSurface",
     "ChatMessage",
     "CodexEntry",
+    "CodexEntryVersion",
     "CodexKind",
     "CodexLink",
     "CodexStatus",

@@ -10,6 +10,7 @@ from typing import Any
 
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from dsf_app.models.agents import EMBEDDING_DIMENSIONS
@@ -78,6 +79,26 @@ class CodexLink(SQLModel, table=True):
     from_id: uuid.UUID = foreign_key("codex_entry.id")
     to_id: uuid.UUID = foreign_key("codex_entry.id")
     relation: str = Field(default="", max_length=100)
+    created_at: datetime = timestamp_field()
+
+
+class CodexEntryVersion(SQLModel, table=True):
+    """An active entry as it was at one version of its world (`state` None: removed then),
+    written whenever a change of the entry makes a new version — so two versions of a world can
+    be diffed without copying the whole Codex into every snapshot."""
+
+    __tablename__ = "codex_entry_version"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
+    __table_args__ = (
+        UniqueConstraint("entry_id", "version"),
+        Index("ix_codex_entry_version_world_version", "world_id", "version"),
+    )
+
+    id: uuid.UUID = id_field()
+    world_id: uuid.UUID = foreign_key("world.id")
+    # Not a foreign key: the history of an entry outlives the entry.
+    entry_id: uuid.UUID = Field(index=True)
+    version: int
+    state: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
     created_at: datetime = timestamp_field()
 
 

@@ -32,7 +32,7 @@ from dsf_app.models import (
     World,
 )
 from dsf_app.models.columns import utcnow
-from dsf_app.services import validation
+from dsf_app.services import codex_history, validation
 from dsf_app.services.access import (
     Permission,
     not_visible,
@@ -386,6 +386,7 @@ def create_entry(
         )
         session.add(entry)
         session.flush()
+        codex_history.record(session, [entry], entry.version)
     return entry
 
 
@@ -425,6 +426,7 @@ def update_entry(
         )
     session.add(entry)
     session.flush()
+    codex_history.record(session, [entry], entry.version)
     return entry
 
 
@@ -448,9 +450,12 @@ def delete_entry(
     if entry.status == CodexStatus.ACTIVE:
         world = locked_world(session, actor, world.id)
         change = _change(entry, author, "remove", reason or f"Removed “{entry.name}”.")
+        linking = [e for e in codex_history.linking_to(session, entry.id) if e.id != entry.id]
         session.delete(entry)
         session.flush()
-        record_changes(session, world, [change])
+        version = record_changes(session, world, [change])
+        codex_history.record_states(session, version, [(world.id, entry.id, None)])
+        codex_history.record(session, linking, version)  # their links to it went with it
         return
     session.delete(entry)
     session.flush()
@@ -479,6 +484,8 @@ def set_status(
         )
     session.add(entry)
     session.flush()
+    if chosen == CodexStatus.ACTIVE:
+        codex_history.record(session, [entry], entry.version)
     return entry
 
 
@@ -549,6 +556,7 @@ def add_link(
     )
     session.add(source)
     session.flush()
+    codex_history.record(session, [source], source.version)
     return link
 
 
@@ -574,6 +582,7 @@ def remove_link(session: Session, actor: Actor, link_id: uuid.UUID, *, author: A
     )
     session.add(source)
     session.flush()
+    codex_history.record(session, [source], source.version)
 
 
 def toggle_flag(

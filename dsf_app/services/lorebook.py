@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from dsf_app.canvas.validate import describe_errors
 from dsf_app.errors import Invalid
 from dsf_app.models import CodexEntry, CodexKind, CodexLink, CodexStatus
-from dsf_app.services import codex, uploads
+from dsf_app.services import codex, codex_history, uploads
 from dsf_app.services.access import require_world
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import Author, EntryFields, locked_world
@@ -446,7 +446,7 @@ def import_lorebook(
         links = _links(book, ids, world.id)
         if links:
             session.execute(insert(CodexLink), links)
-        record_changes(
+        version = record_changes(
             session,
             world,
             [
@@ -459,6 +459,7 @@ def import_lorebook(
                 }
             ],
         )
+        codex_history.record_new(session, rows, links, version)
     return ImportReport(
         source=book.source,
         created=len(rows),

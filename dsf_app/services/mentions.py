@@ -24,7 +24,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from dsf_app.models import CodexEntry, CodexLink, CodexStatus, Story, StorySegment
-from dsf_app.services.access import require_entry
+from dsf_app.services.access import require_entry, require_world
 from dsf_app.services.actor import Actor
 from dsf_app.services.validation import like_pattern
 
@@ -243,10 +243,14 @@ def world_matcher(session: Session, world_id: uuid.UUID) -> WorldMatcher:
     return _cache.get(session, world_id)
 
 
-def link_texts(session: Session, world_id: uuid.UUID, texts: list[str]) -> list[list[Piece]]:
-    """Each text cut into plain runs and mentions of the world's entries (one pass each). The
-    caller has checked the person may read the world."""
-    matcher = world_matcher(session, world_id).matcher
+def link_texts(
+    session: Session, actor: Actor, world_id: uuid.UUID, texts: list[str]
+) -> list[list[Piece]]:
+    """Each text cut into plain runs and mentions of the world's entries (one pass each). On a
+    cold cache this loads the world's names and builds the automaton (hundreds of milliseconds
+    for thousands of entries): call it from a worker thread."""
+    world = require_world(session, actor, world_id)
+    matcher = world_matcher(session, world.id).matcher
     return [matcher.pieces(text) for text in texts]
 
 

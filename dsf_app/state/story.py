@@ -118,7 +118,7 @@ def _read(
         session, actor, story_id, world_id=world_id, choices=choices, page=page, show=show
     )
     # Mentions are linked here, in the worker thread: a cold cache builds the world's automaton.
-    linked = mentions.link_texts(session, view.world.id, [s.content for s in view.segments])
+    linked = mentions.link_texts(session, actor, view.world.id, [s.content for s in view.segments])
     return ReaderView(
         page=view,
         segments=[
