@@ -25,6 +25,7 @@ from dsf_app.models import (
     CanvasSurface,
     ChatMessage,
     CodexEntry,
+    CodexEntryVersion,
     CodexLink,
     Story,
     StorySegment,
@@ -337,7 +338,11 @@ def at_public_entry(v: Victim, i: Intruder) -> str:
 ENTRY_FORM = {"name": "pwned", "kind": "character", "summary": "pwned", "reason": "pwned"}
 
 
-def codex_writes(where: Callable[[Victim, Intruder], str], entry, suggestion) -> list[Step]:
+def codex_writes(
+    where: Callable[[Victim, Intruder], str],
+    entry: Callable[[Victim], str],
+    suggestion: Callable[[Victim], str],
+) -> list[Step]:
     """Open the editor on an entry, save it, pin, exclude, accept, reject and delete."""
     return [
         step(CodexState.load, where),
@@ -665,6 +670,7 @@ def _fingerprint(v: Victim) -> dict[str, Any]:
                 CodexEntry, col(CodexEntry.world_id).in_(both), without=frozenset({"embedding"})
             ),
             "codex links": rows(CodexLink, col(CodexLink.world_id).in_(both)),
+            "codex history": rows(CodexEntryVersion, col(CodexEntryVersion.world_id).in_(both)),
         }
 
 
