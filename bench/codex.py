@@ -117,7 +117,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument(
         "--embed-all", action="store_true", help="embed all 5,000 entries with the real model"
@@ -143,21 +143,21 @@ def main() -> None:
 def random_vectors(world_id: uuid.UUID) -> None:
     """Random unit vectors for the entries still without one, in one statement."""
     with session_scope() as session:
-        ids = session.exec(
+        ids = session.execute(
             sql("SELECT id FROM codex_entry WHERE world_id = :w AND embedding IS NULL"),
-            params={"w": world_id},
+            {"w": world_id},
         ).scalars()
         ids = [str(i) for i in ids]
         vectors = np.random.default_rng(7).normal(size=(len(ids), 384))
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         texts = ["[" + ",".join(f"{x:.5f}" for x in v) + "]" for v in vectors]
-        session.exec(
+        session.execute(
             sql(
                 "UPDATE codex_entry SET embedding = v.e::vector FROM "
                 "(SELECT unnest(CAST(:ids AS uuid[])) AS id, unnest(CAST(:vs AS text[])) AS e) v "
                 "WHERE codex_entry.id = v.id"
             ),
-            params={"ids": ids, "vs": texts},
+            {"ids": ids, "vs": texts},
         )
 
 
@@ -228,7 +228,7 @@ def run(runs: int, rng: random.Random, *, embed_all: bool) -> None:
         for _ in range(runs + 1)
     ]
     with session_scope() as session:
-        round_trips = [timed(lambda: session.exec(sql("SELECT 1")).one()) for _ in range(50)]
+        round_trips = [timed(lambda: session.execute(sql("SELECT 1")).one()) for _ in range(50)]
     print(f"a database round trip (SELECT 1): p50 {statistics.median(round_trips):.2f} ms")
     lore.prepare(actor, world_id, story_id, messages[0])  # warm: model, automaton, foundation
     measured = [

@@ -45,9 +45,9 @@ def _send(page: Page, text: str) -> None:
     page.locator("#chat-input").press("Enter")
 
 
-def _world(actor: Actor, name: str = "Tidewater", **fields: object) -> str:
+def _world(actor: Actor, name: str = "Tidewater") -> str:
     with session_scope() as session:
-        return str(worlds.create_world(session, actor, name, foundation=FOUNDATION, **fields).id)
+        return str(worlds.create_world(session, actor, name, foundation=FOUNDATION).id)
 
 
 def _open_codex(page: Page, app_url: str, world_id: str) -> None:

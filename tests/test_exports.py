@@ -202,7 +202,9 @@ def test_world_json_carries_the_codex_under_new_ids(session: Session) -> None:
     imported = world_import.import_world(session, bo, world_import.parse(text.encode()))
     assert imported.entries == 3
 
-    def shape(owner: Actor, world_id: uuid.UUID) -> object:
+    def shape(
+        owner: Actor, world_id: uuid.UUID
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, str]], set[str]]:
         export = exports.export_world(session, owner, world_id)
         names = {entry.id: entry.name for entry in export.codex}
         entries = sorted(

@@ -27,6 +27,7 @@ from dsf_app.models import (
     CodexEntry,
     CodexEntryVersion,
     CodexLink,
+    CodexStatus,
     Story,
     StorySegment,
     Suggestion,
@@ -211,7 +212,7 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
             world.id,
             EntryFields(name=f"{SECRET} idea"),
             author="agent",
-            status="suggested",
+            status=CodexStatus.SUGGESTED,
         )
         reef_entry = codex.create_entry(
             session, actor, reef.id, EntryFields(name="Coral Warden"), author="person"
