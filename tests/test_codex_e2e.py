@@ -122,6 +122,10 @@ def test_entries_by_hand_and_the_lore_a_turn_used(
     expect(_entry(page, "Old Teo")).to_have_attribute("data-excluded", "true")
     page.get_by_role("tab", name="History").click()
     expect(page.locator("#changelog")).to_contain_text("codex/Mira Okonkwo")
+    # The diff first shown (1 → 2, when the first entry made version 2) holds that entry.
+    added = page.locator("#version-diff .dsf-diff-row", has_text="codex/Mira Okonkwo.summary")
+    expect(added).to_contain_text("Chief engineer of the turbines.")
+    expect(added).to_contain_text("added")
 
     # Search the Codex by alias and by meaning.
     page.get_by_role("tab", name=re.compile("Codex")).click()
