@@ -31,6 +31,7 @@ from dsf_app.services import codex, codex_history, uploads
 from dsf_app.services.access import require_world
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import Author, EntryFields, locked_world
+from dsf_app.services.export_text import html_safe_json
 from dsf_app.services.exports import slug
 from dsf_app.services.mentions import NAME_IS_KEY
 from dsf_app.services.world_updates import record_changes
@@ -508,7 +509,9 @@ def export_lorebook(session: Session, actor: Actor, world_id: uuid.UUID) -> tupl
             for uid, entry in enumerate(entries)
         }
     }
-    return f"{slug(world.name)}.lorebook.json", json.dumps(book, indent=2, ensure_ascii=False)
+    # HTML-safe like the world JSON: a viewer that sniffs the file as HTML finds no tag.
+    text = html_safe_json(json.dumps(book, indent=2, ensure_ascii=False))
+    return f"{slug(world.name)}.lorebook.json", text
 
 
 def world_info_entry(entry: CodexEntry, uid: int, links: list[dict[str, str]]) -> dict[str, Any]:
