@@ -20,6 +20,7 @@ LAYERS: list[set[str]] = [
     {"agents", "auth"},
     {"services"},
     {"canvas", "images", "image_sources", "embeddings", "storage", "world_schema"},
+    {"workers"},
     {"models"},
     {"db", "errors", "settings", "telemetry", "choices"},
 ]

@@ -17,8 +17,8 @@ from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import TurnEvent
 from dsf_app.agents.registry import execute
 from dsf_app.db import session_scope
-from dsf_app.models import AgentKind, CodexEntry, CodexKind, World
-from dsf_app.services import chat, codex, lore, runs, search, stories, worlds
+from dsf_app.models import AgentKind, ChatMessage, CodexEntry, CodexKind, World
+from dsf_app.services import chat, codex, lore, runs, search, stories, turns, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.services.users import create_user
@@ -141,20 +141,31 @@ def test_what_does_not_fit_the_budget_is_left_out(
     assert len(selection.block) <= 500 + len(lore.BLOCK_HEADER) + 2
 
 
-def test_the_selection_is_kept_with_the_run_and_in_the_chat(world: Lorebook) -> None:
+def test_the_selection_is_kept_with_the_run_and_in_the_chat_once(world: Lorebook) -> None:
+    record = turns.start(world.actor, AgentKind.WORLD, world.world_id, None, "Mira?")
     selection = lore.prepare(world.actor, world.world_id, None, "Mira?")
+    row_id = lore.record(world.actor, record.run_id, selection)
+    # The message sent again (Retry before Letta kept it): the same row, chosen afresh.
+    again = lore.prepare(world.actor, world.world_id, None, "Mira and the Lantern Guild?")
+    assert lore.record(world.actor, record.run_id, again) == row_id
+
+    def lore_rows() -> list[ChatMessage]:
+        with session_scope() as session:
+            return [
+                m
+                for m in chat.list_messages(session, world.actor, world.world_id)
+                if m.message_type == lore.LORE_ROW
+            ]
+
     with session_scope() as session:
-        run = runs.start_run(session, world.actor, AgentKind.WORLD, world.world_id, "agent-x")
-    row_id = lore.record(world.actor, run.id, world.world_id, None, selection)
-    with session_scope() as session:
-        stored = runs.get_run(session, world.actor, run.id)
-        [row] = [
-            m
-            for m in chat.list_messages(session, world.actor, world.world_id)
-            if m.message_type == "lore"
-        ]
-    assert stored.lore[0]["name"] == "Mira Okonkwo" and str(row.id) == row_id
-    assert lore.items_from_json(json.loads(row.content)) == list(selection.items)
+        stored = runs.get_run(session, world.actor, record.run_id)
+    [row] = lore_rows()
+    assert str(row.id) == row_id and {i["name"] for i in stored.lore} >= {"Mira Okonkwo"}
+    assert lore.items_from_json(json.loads(row.content)) == list(again.items)
+    assert "The Lantern Guild" in {item.name for item in again.items}
+    # Nothing chosen the next time: no row.
+    assert lore.record(world.actor, record.run_id, lore.LoreSelection((), lore.NO_LORE)) == ""
+    assert lore_rows() == []
 
 
 def test_another_persons_world_is_not_retrieved(world: Lorebook) -> None:

@@ -2,7 +2,7 @@
 and the vectors of worlds and segments for the search by meaning
 
 Revision ID: de66e2fa3e8e
-Revises: fe31ec720912
+Revises: 717cae8e64f6
 Create Date: 2026-11-30 09:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "de66e2fa3e8e"
-down_revision: str | None = "fe31ec720912"
+down_revision: str | None = "717cae8e64f6"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

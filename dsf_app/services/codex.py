@@ -20,7 +20,6 @@ from sqlalchemy import String, cast, func, or_
 from sqlmodel import Session, col, select
 
 from dsf_app import embeddings
-from dsf_app.canvas.validate import parse_tool_args
 from dsf_app.db import cosine_distance, session_scope
 from dsf_app.errors import Invalid, NotFound, ServiceUnavailable
 from dsf_app.models import (
@@ -634,7 +633,7 @@ def save_form(
     values = fields_from_form(form)
     reason = str(form.get("reason", "")).strip()[:1000]
     if entry_id is None:
-        fields = parse_tool_args(EntryFields, values)
+        fields = validation.model(EntryFields, values)
         return create_entry(session, actor, world_id, fields, author="person", reason=reason)
     entry, world = require_entry(session, actor, entry_id, Permission.WRITE)
     if world.id != world_id:
@@ -643,7 +642,7 @@ def save_form(
         session,
         actor,
         entry.id,
-        parse_tool_args(EntryChanges, values),
+        validation.model(EntryChanges, values),
         author="person",
         expected_version=expected_version,
         reason=reason,

@@ -51,6 +51,8 @@ BLOCK_HEADER = (
     "foundation is in `project`; search the Codex for more with the codex tool."
 )
 NO_LORE = "No Codex entry matched this turn. Search the world's lore with the codex tool."
+# The message type of a run's "Lore used" chat row.
+LORE_ROW = "lore"
 
 
 @dataclass(frozen=True)
@@ -409,30 +411,37 @@ def _select(found: list[_Candidate], world_id: str) -> LoreSelection:
     return LoreSelection(items, block)
 
 
-def record(
-    actor: Actor,
-    run_id: uuid.UUID,
-    world_id: uuid.UUID,
-    story_id: uuid.UUID | None,
-    selection: LoreSelection,
-) -> str:
-    """Store the selection on the run and, when it has items, as the conversation's "Lore used"
-    row; returns that row's message id ("" when there is none)."""
+def record(actor: Actor, run_id: uuid.UUID, selection: LoreSelection) -> str:
+    """Store the selection on the run and, when it has items, as the run's one "Lore used" chat
+    row (replaced when the turn's message is sent again: a Retry before Letta kept it); returns
+    that row's message id ("" when there is none)."""
     items = [item.as_json() for item in selection.items]
     with session_scope() as session:
         run = require_run(session, actor, run_id)
         run.lore = items
         session.add(run)
+        row = session.exec(
+            select(ChatMessage).where(
+                ChatMessage.run_id == run.id, ChatMessage.message_type == LORE_ROW
+            )
+        ).first()
         if not items:
+            if row is not None:
+                session.delete(row)
             return ""
-        row = chat.append_message(
-            session,
-            actor,
-            world_id,
-            "system",
-            json.dumps(items, ensure_ascii=False),
-            "lore",
-            story_id=story_id,
-            run_id=run_id,
-        )
+        content = json.dumps(items, ensure_ascii=False)
+        if row is None:
+            row = chat.append_message(
+                session,
+                actor,
+                run.world_id,
+                "system",
+                content,
+                LORE_ROW,
+                story_id=run.story_id,
+                run_id=run.id,
+            )
+        else:
+            row.content = content
+            session.add(row)
         return str(row.id)

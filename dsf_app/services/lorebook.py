@@ -20,14 +20,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from dsf_app.canvas.validate import describe_errors
 from dsf_app.errors import Invalid
 from dsf_app.models import CodexEntry, CodexKind, CodexLink, CodexStatus
-from dsf_app.services import codex, codex_history, uploads
+from dsf_app.services import codex, codex_history, uploads, validation
 from dsf_app.services.access import require_world
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import Author, EntryFields, locked_world
@@ -330,19 +328,17 @@ def _entry(uid: str, raw: dict[str, Any]) -> ParsedEntry:
     else:
         summary, body = "", content
     kind = ours.get("kind") if ours.get("kind") in set(CodexKind) else _guess_kind(raw)
-    try:
-        fields = EntryFields.model_validate(
-            {
-                "name": name,
-                "kind": kind,
-                "aliases": keys,
-                "summary": summary,
-                "body": body,
-                "tags": _strings(ours.get("tags")),
-            }
-        )
-    except ValidationError as exc:
-        raise Invalid(describe_errors(EntryFields, exc.errors(include_url=False))) from None
+    fields = validation.model(
+        EntryFields,
+        {
+            "name": name,
+            "kind": kind,
+            "aliases": keys,
+            "summary": summary,
+            "body": body,
+            "tags": _strings(ours.get("tags")),
+        },
+    )
     fields.applied()  # an alias too long is refused here, so the entry is reported by name
     extra = {
         name: value

@@ -11,9 +11,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 from sqlmodel import Session
 
+from dsf_app.agents import tool_scope
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
-from dsf_app.agents.tools import scope
 from dsf_app.agents.topics import Topic
 from dsf_app.errors import Invalid
 from dsf_app.models import AgentKind, CodexEntry, CodexKind, CodexStatus
@@ -105,26 +105,42 @@ def entry_summary(entry: CodexEntry) -> dict[str, Any]:
     }
 
 
-async def run(ctx: ToolContext, session: Session, args: CodexArgs) -> dict[str, Any]:
-    world_id = scope.world_id(ctx, args.world_id)
+async def run(ctx: ToolContext, args: CodexArgs) -> dict[str, Any]:
+    world_id = tool_scope.world_id(ctx, args.world_id)
     if args.operation == "search":
+        # Embedding (of new entries, of the query) runs with no session open.
         await asyncio.to_thread(codex.embed_missing, ctx.actor, world_id, limit=SEARCH_EMBEDS)
         vector = await asyncio.to_thread(codex.query_vector, args.query or "")
-        hits = codex.search(session, ctx.actor, world_id, args.query or "", vector)
-        return {
-            "entries": [
-                {**entry_summary(hit.entry), "matched_by": hit.reason, "similarity": hit.similarity}
-                for hit in hits
-            ]
-        }
+        return await ctx.read(lambda session: _search(session, ctx, world_id, args, vector))
     if args.operation == "get":
-        return _get(session, ctx, world_id, args)
+        return await ctx.read(lambda session: _get(session, ctx, world_id, args))
     if args.operation == "suggest":
-        return _suggest(session, ctx, world_id, args.suggestions or [])
-    result = _write(session, ctx, world_id, args)
+        suggested = await ctx.write(
+            lambda session: _suggest(session, ctx, world_id, args.suggestions or [])
+        )
+        if suggested["suggested"]:
+            ctx.note_change(Topic.CODEX)
+        return suggested
+    written = await ctx.write(lambda session: _write(session, ctx, world_id, args))
     ctx.note_change(Topic.CODEX)
     ctx.note_change(Topic.WORLDS)  # the world's version moved on
-    return result
+    return written
+
+
+def _search(
+    session: Session,
+    ctx: ToolContext,
+    world_id: uuid.UUID,
+    args: CodexArgs,
+    vector: list[float],
+) -> dict[str, Any]:
+    hits = codex.search(session, ctx.actor, world_id, args.query or "", vector)
+    return {
+        "entries": [
+            {**entry_summary(hit.entry), "matched_by": hit.reason, "similarity": hit.similarity}
+            for hit in hits
+        ]
+    }
 
 
 def _write(
@@ -208,8 +224,6 @@ def _suggest(
             skipped.append({"name": suggestion.name, "why": str(exc)})
             continue
         made.append(entry_summary(entry))
-    if made:
-        ctx.note_change(Topic.CODEX)
     return {"suggested": made, "skipped": skipped}
 
 
