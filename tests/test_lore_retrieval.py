@@ -11,11 +11,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from sqlmodel import select
 
 from dsf_app.agents import tools  # noqa: F401  (registers the tools)
+from dsf_app.agents.approval_loop import Orchestrator
+from dsf_app.agents.connection import connect
 from dsf_app.agents.context import ToolContext
-from dsf_app.agents.events import TurnEvent
+from dsf_app.agents.events import LoreUsed, TurnEvent
 from dsf_app.agents.registry import execute
+from dsf_app.agents.turn import TurnRequest
 from dsf_app.db import session_scope
 from dsf_app.models import AgentKind, ChatMessage, CodexEntry, CodexKind, World
 from dsf_app.services import chat, codex, lore, runs, search, stories, turns, worlds
@@ -23,6 +27,7 @@ from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings, get_settings
+from tests.fakes.llm_server import Hangup, Reply, ScriptedLLM
 
 FOUNDATION = {
     "core_premise": "Fusion failed; the oceans are farmed for power.",
@@ -173,6 +178,66 @@ def test_another_persons_world_is_not_retrieved(world: Lorebook) -> None:
 
     with pytest.raises(NotFound):
         lore.prepare(_new_person("Eve"), world.world_id, None, "Mira?")
+
+
+# ---- the turn -------------------------------------------------------------------------------
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[TurnEvent] = []
+
+    async def __call__(self, event: TurnEvent) -> None:
+        self.events.append(event)
+
+    def lore_used(self) -> list[LoreUsed]:
+        return [event for event in self.events if isinstance(event, LoreUsed)]
+
+
+def _lore_rows(actor: Actor, run_id: uuid.UUID) -> list[ChatMessage]:
+    with session_scope() as session:
+        return list(
+            session.exec(
+                select(ChatMessage).where(
+                    ChatMessage.user_id == actor.user_id,
+                    ChatMessage.run_id == run_id,
+                    ChatMessage.message_type == lore.LORE_ROW,
+                )
+            )
+        )
+
+
+async def test_a_turn_brings_its_lore_first_and_retry_keeps_it(
+    world: Lorebook, letta_url: str, llm: ScriptedLLM
+) -> None:
+    message = f"Where is Mira tonight {uuid.uuid4().hex[:6]}"
+    llm.on_user(message, then=[Hangup()])
+    first = Recorder()
+    async with connect(get_settings()) as letta:
+        orchestrator = Orchestrator(letta)
+        failed = await orchestrator.run_turn(
+            TurnRequest(world.actor, AgentKind.WORLD, world.world_id, None, message), first
+        )
+        assert failed.retryable and failed.run_id is not None
+        with session_scope() as session:
+            run = runs.get_run(session, world.actor, failed.run_id)
+        [used] = first.lore_used()
+        assert "Mira Okonkwo" in {item.name for item in used.items}
+        assert first.events.index(used) == 0  # before anything the agent said
+        assert run.lore[0]["name"] == "Mira Okonkwo"
+        block = await letta.agents.blocks.retrieve("lore", agent_id=run.letta_agent_id)
+        assert "## Mira Okonkwo — character" in block.value
+        assert run.letta_run_ids  # Letta kept the message: Retry continues the turn
+
+        llm.reset()
+        llm.on_user(message, then=[Reply("At the turbines.")])
+        again = Recorder()
+        retried = await orchestrator.resume(world.actor, failed.run_id, again)
+
+    assert (retried.stop_reason, retried.error) == ("end_turn", None)
+    assert again.lore_used() == []
+    [row] = _lore_rows(world.actor, failed.run_id)
+    assert str(row.id) == used.message_id
 
 
 # ---- the codex tool --------------------------------------------------------------------------
