@@ -9,13 +9,19 @@ from typing import Any
 
 from alembic.config import Config
 from psycopg import sql
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import ColumnElement, Engine, Float, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from alembic import command
 from dsf_app.errors import ServiceUnavailable
 from dsf_app.settings import REPO_ROOT, get_settings
+
+
+def cosine_distance(column: Any, vector: list[float]) -> ColumnElement[float]:
+    """pgvector's cosine distance (0 for the same direction, 2 for opposite ones) between a
+    vector column and `vector`, as an SQL expression."""
+    return column.op("<=>", return_type=Float)(vector)
 
 
 @lru_cache

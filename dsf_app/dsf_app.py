@@ -7,7 +7,7 @@ import reflex as rx
 
 from dsf_app import telemetry
 from dsf_app.http_routes import http_app
-from dsf_app.pages import gallery, runs, signin, story, world, worlds
+from dsf_app.pages import codex_entry, gallery, runs, search, signin, story, world, worlds
 from dsf_app.security_headers import SecurityHeaders
 from dsf_app.state import feedback
 from dsf_app.state.auth import AuthState
@@ -49,6 +49,15 @@ app.add_page(
     route=gallery.ROUTE,
     title="Gallery · Deep Sci-Fi",
     on_load=[require_session, *gallery.ON_LOAD],
+)
+app.add_page(
+    codex_entry.entry_page,
+    route=codex_entry.ROUTE,
+    title="Codex · Deep Sci-Fi",
+    on_load=[require_session, *codex_entry.ON_LOAD],
+)
+app.add_page(
+    search.search_page, route=search.ROUTE, title="Search · Deep Sci-Fi", on_load=require_session
 )
 app.add_page(runs.runs_page, route=runs.ROUTE, title="Runs · Deep Sci-Fi", on_load=require_session)
 app.add_page(

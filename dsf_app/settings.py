@@ -208,6 +208,20 @@ class Settings(BaseSettings):
         alias="GITHUB_API_URL",
         description="GitHub REST API URL, for the person's profile and verified emails.",
     )
+    lore_budget_chars: int = Field(
+        default=6000,
+        ge=500,
+        alias="DSF_LORE_BUDGET",
+        description="Characters of Codex lore put in front of the World Agent on each turn.",
+    )
+    lore_min_similarity: float = Field(
+        default=0.4,
+        ge=0,
+        le=1,
+        alias="DSF_LORE_MIN_SIMILARITY",
+        description="How close in meaning (cosine similarity, 0..1) an entry must be to the "
+        "person's message to be retrieved without being named.",
+    )
     otel_exporter_otlp_endpoint: str = Field(default="", alias="OTEL_EXPORTER_OTLP_ENDPOINT")
 
     workers: int = Field(

@@ -10,6 +10,7 @@ the tests watch for all of these, and for any request to a host but the app and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 EVIL = "https://evil.example"
 EVIL_HOST = "evil.example"
@@ -142,3 +143,19 @@ def chunks(limit: int, payloads: tuple[Payload, ...] = PAYLOADS) -> list[str]:
             packed.append(current)
             current = text
     return [*packed, current] if current else packed
+
+
+def codex_entry(n: int) -> dict[str, Any]:
+    """The fields of a Codex entry whose every text is hostile: the name is payload `n` (whole
+    when it fits, so a segment holding the corpus mentions it), an alias and a tag are other
+    payloads, the summary is one of the corpus's 2,000-character chunks (five entries hold every
+    payload between them) and the body is the whole corpus."""
+    summaries = chunks(2000)
+    return {
+        "name": PAYLOADS[n].text[:200],
+        "kind": "character",
+        "aliases": [PAYLOADS[n + 20].text[:200]],
+        "summary": summaries[n % len(summaries)],
+        "body": corpus(),
+        "tags": [PAYLOADS[n + 40].text[:60]],
+    }

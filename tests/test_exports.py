@@ -3,6 +3,7 @@ JSON imports back as an identical private copy, and version snapshots diff."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,9 @@ from ebooklib import ITEM_DOCUMENT, epub
 from sqlmodel import Session
 
 from dsf_app.errors import Invalid
-from dsf_app.models import Visibility, World
+from dsf_app.models import CodexKind, CodexStatus, Visibility, World
 from dsf_app.services import (
+    codex,
     exports,
     foundation_edits,
     reader,
@@ -22,6 +24,7 @@ from dsf_app.services import (
     worlds,
 )
 from dsf_app.services.actor import Actor
+from dsf_app.services.codex import EntryChanges, EntryFields
 from dsf_app.services.world_updates import WorldUpdate, update_world
 from tests.factories import make_actor, make_segment, make_story, make_world
 
@@ -165,6 +168,69 @@ def test_world_json_imports_as_an_identical_private_copy(session: Session) -> No
 
     assert shape(again) == shape(original) and len(again.stories[0].segments) == 5
     assert versions.list_versions(session, bo, copy.id)[0].version == 1
+
+
+def test_world_json_carries_the_codex_under_new_ids(session: Session) -> None:
+    ada, bo = make_actor(session, "Ada"), make_actor(session, "Bo")
+    world = make_world(session, ada, "Saltwater")
+    mira = codex.create_entry(
+        session,
+        ada,
+        world.id,
+        EntryFields(name="Mira", kind=CodexKind.CHARACTER, aliases=["the engineer"], body="Tall."),
+        author="person",
+    )
+    port = codex.create_entry(
+        session,
+        ada,
+        world.id,
+        EntryFields(name="Port Saline", kind=CodexKind.PLACE),
+        author="agent",
+    )
+    codex.add_link(session, ada, mira.id, port.id, "lives in", author="person")
+    codex.set_flags(session, ada, port.id, pinned=True)
+    codex.create_entry(
+        session,
+        ada,
+        world.id,
+        EntryFields(name="Teo"),
+        author="agent",
+        status=CodexStatus.SUGGESTED,
+    )
+
+    _, text = exports.world_json(session, ada, world.id)
+    imported = world_import.import_world(session, bo, world_import.parse(text.encode()))
+    assert imported.entries == 3
+
+    def shape(
+        owner: Actor, world_id: uuid.UUID
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, str]], set[str]]:
+        export = exports.export_world(session, owner, world_id)
+        names = {entry.id: entry.name for entry in export.codex}
+        entries = sorted(
+            (e.name, e.kind, e.aliases, e.body, e.status, e.pinned) for e in export.codex
+        )
+        links = sorted((names[k.from_id], names[k.to_id], k.relation) for k in export.codex_links)
+        return entries, links, set(names)
+
+    (entries, links, ids), (copied, copied_links, new_ids) = (
+        shape(ada, world.id),
+        shape(bo, imported.world_id),
+    )
+    assert copied == entries and copied_links == links == [("Mira", "Port Saline", "lives in")]
+    assert not ids & new_ids  # the copy's entries are its own
+    assert ("Teo", "concept", [], "", "suggested", False) in copied
+    # The copy's first version holds its Codex: the next change diffs against it.
+    [copy_mira] = [
+        e for e in codex.list_entries(session, bo, imported.world_id) if e.name == "Mira"
+    ]
+    codex.update_entry(
+        session, bo, copy_mira.id, EntryChanges(body="Taller."), author="person", expected_version=1
+    )
+    rows = versions.diff_versions(session, bo, imported.world_id, 1, 2)
+    assert [(r.path, r.left, r.right) for r in rows if r.path.startswith("codex/")] == [
+        ("codex/Mira.body", "Tall.", "Taller.")
+    ]
 
 
 def test_every_version_is_kept_and_two_versions_diff(session: Session) -> None:

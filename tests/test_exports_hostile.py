@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import subprocess
 import zipfile
+from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -17,11 +19,12 @@ from markdown_it import MarkdownIt
 from sqlmodel import Session
 
 from dsf_app.models import Story, World
-from dsf_app.services import exports, stories, users, world_import, worlds
+from dsf_app.services import codex, exports, lorebook, stories, users, world_import, worlds
 from dsf_app.services.actor import Actor
+from dsf_app.services.codex import EntryFields
 from dsf_app.services.export_text import markdown_text
 from tests.factories import make_actor, unique
-from tests.hostile_content import MARKERS, PAYLOADS, Payload, chunks, corpus
+from tests.hostile_content import MARKERS, PAYLOADS, Payload, chunks, codex_entry, corpus
 
 # What escaped plain text may become in Markdown: headings, paragraphs, line breaks, emphasis.
 MARKDOWN_TAGS = {"h1", "h2", "p", "br", "em"}
@@ -64,6 +67,15 @@ def hostile_story(session: Session) -> tuple[Actor, World, Story]:
     story = stories.create_story(session, author, world.id, PAYLOADS[1].text[:300], corpus())
     for n, content in enumerate(chunks(3000)):
         stories.add_segment(session, author, story.id, PAYLOADS[n + 2].text[:300], content)
+    entries = [
+        codex.create_entry(
+            session, author, world.id, EntryFields(**codex_entry(n)), author="person"
+        )
+        for n in range(5)
+    ]
+    codex.add_link(
+        session, author, entries[0].id, entries[1].id, PAYLOADS[5].text[:100], author="person"
+    )
     session.flush()
     return author, world, story
 
@@ -142,3 +154,28 @@ def test_world_json_is_html_safe_and_imports_back_to_the_same_texts(
     assert copied.stories[0].title == story.title
     assert copied.stories[0].description == corpus()
     assert [s.content for s in copied.stories[0].segments] == chunks(3000)
+    assert entry_texts(copied.codex) == entry_texts(
+        exports.export_world(session, author, world.id).codex
+    )
+    assert copied.codex_links[0].relation == PAYLOADS[5].text[:100]
+
+
+def entry_texts(entries: Iterable[Any]) -> list[tuple[str, list[str], str, str, list[str]]]:
+    return sorted((e.name, e.aliases, e.summary, e.body, e.tags) for e in entries)
+
+
+def test_lorebook_export_is_html_safe_and_imports_back_to_the_same_entries(
+    session: Session, hostile_story: tuple[Actor, World, Story]
+) -> None:
+    author, world, _ = hostile_story
+    _, text = lorebook.export_lorebook(session, author, world.id)
+    assert not set(text) & {"<", ">", "&", "\u2028", "\u2029"}
+
+    reader = make_actor(session, "Reader")
+    copy = worlds.create_world(session, reader, "Copy", foundation={})
+    report = lorebook.import_lorebook(
+        session, reader, copy.id, lorebook.parse(text.encode()), author="person"
+    )
+    assert (report.created, report.skipped, report.duplicates) == (5, [], [])
+    original = codex.list_entries(session, author, world.id)
+    assert entry_texts(codex.list_entries(session, reader, copy.id)) == entry_texts(original)

@@ -25,6 +25,10 @@ from dsf_app.models import (
     CanvasInteraction,
     CanvasSurface,
     ChatMessage,
+    CodexEntry,
+    CodexEntryVersion,
+    CodexLink,
+    CodexStatus,
     Story,
     StorySegment,
     Suggestion,
@@ -36,6 +40,7 @@ from dsf_app.services import (
     assets,
     canvas,
     chat,
+    codex,
     interactions,
     invitations,
     runs,
@@ -45,13 +50,17 @@ from dsf_app.services import (
     worlds,
 )
 from dsf_app.services.actor import Actor
+from dsf_app.services.codex import EntryFields
 from dsf_app.settings import Settings
 from dsf_app.state.auth import AuthState
 from dsf_app.state.canvas import CanvasState
 from dsf_app.state.chat import ChatState
+from dsf_app.state.codex import CodexState
+from dsf_app.state.codex_entry import CodexEntryState
 from dsf_app.state.feedback import UNEXPECTED, FeedbackState
 from dsf_app.state.gallery import GalleryState
 from dsf_app.state.runs import RunsState
+from dsf_app.state.search import SearchState
 from dsf_app.state.story import StoryPageState
 from dsf_app.state.suggestions import SuggestionsState
 from dsf_app.state.world import WorldPageState
@@ -107,10 +116,26 @@ class Victim(Person):
     public_story: uuid.UUID
     public_segment: uuid.UUID
     public_asset: uuid.UUID
+    # Codex entries: in the private world (one linked to another, one only suggested) and
+    # one in the public world.
+    entry: uuid.UUID
+    other_entry: uuid.UUID
+    suggested_entry: uuid.UUID
+    link: uuid.UUID
+    public_entry: uuid.UUID
+    public_link: uuid.UUID
 
     @property
     def public_path(self) -> str:
         return f"/worlds/{self.public_world}"
+
+    @property
+    def entry_path(self) -> str:
+        return f"{self.world_path}/codex/{self.entry}"
+
+    @property
+    def public_entry_path(self) -> str:
+        return f"{self.public_path}/codex/{self.public_entry}"
 
 
 @dataclass(frozen=True)
@@ -172,6 +197,34 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
         reef_asset = assets.record_asset(
             session, actor, reef.id, f"users/{actor.user_id}/reef.png", "image/png", 68
         )
+        entry = codex.create_entry(
+            session,
+            actor,
+            world.id,
+            EntryFields(name=f"{SECRET} keeper", summary=f"{SECRET} lore"),
+            author="person",
+        )
+        other_entry = codex.create_entry(
+            session, actor, world.id, EntryFields(name=f"{SECRET} vault"), author="person"
+        )
+        link = codex.add_link(session, actor, entry.id, other_entry.id, "guards", author="person")
+        suggested = codex.create_entry(
+            session,
+            actor,
+            world.id,
+            EntryFields(name=f"{SECRET} idea"),
+            author="agent",
+            status=CodexStatus.SUGGESTED,
+        )
+        reef_entry = codex.create_entry(
+            session, actor, reef.id, EntryFields(name="Coral Warden"), author="person"
+        )
+        reef_other = codex.create_entry(
+            session, actor, reef.id, EntryFields(name="Coral Gate"), author="person"
+        )
+        reef_link = codex.add_link(
+            session, actor, reef_entry.id, reef_other.id, "opens", author="person"
+        )
         return Victim(
             email=email,
             world=world.id,
@@ -188,6 +241,12 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
             public_story=reef_story.id,
             public_segment=reef_segment.id,
             public_asset=reef_asset.id,
+            entry=entry.id,
+            other_entry=other_entry.id,
+            suggested_entry=suggested.id,
+            link=link.id,
+            public_entry=reef_entry.id,
+            public_link=reef_link.id,
         )
 
 
@@ -269,6 +328,41 @@ def at_public_story(v: Victim, i: Intruder) -> str:
 
 def at_public_gallery(v: Victim, i: Intruder) -> str:
     return f"{v.public_path}/gallery"
+
+
+def at_entry(v: Victim, i: Intruder) -> str:
+    return v.entry_path
+
+
+def at_public_entry(v: Victim, i: Intruder) -> str:
+    return v.public_entry_path
+
+
+ENTRY_FORM = {"name": "pwned", "kind": "character", "summary": "pwned", "reason": "pwned"}
+
+
+def codex_writes(
+    where: Callable[[Victim, Intruder], str],
+    entry: Callable[[Victim], str],
+    suggestion: Callable[[Victim], str],
+) -> list[Step]:
+    """Open the editor on an entry, save it, pin, exclude, accept, reject and delete."""
+    return [
+        step(CodexState.load, where),
+        step(CodexState.open_edit, where, entry_id=entry),
+        step(CodexState.set_editor_open, where, value=lambda v: True),
+        step(CodexState.save_entry, where, form=lambda v: ENTRY_FORM),
+        step(CodexState.toggle_pin, where, entry_id=entry),
+        step(CodexState.toggle_exclude, where, entry_id=entry),
+        step(CodexState.accept, where, entry_id=suggestion),
+        step(CodexState.reject, where, entry_id=suggestion),
+        step(CodexState.ask_delete, where, entry_id=entry, name=lambda v: "x"),
+        step(CodexState.confirm_delete, where),
+        step(CodexState.open_new, where),
+        step(CodexState.save_entry, where, form=lambda v: ENTRY_FORM),
+        step(CodexState.embed_pending, where),
+        step(CodexState.cancel_delete, where),
+    ]
 
 
 FORM = {"reason": "pwned", "text": "pwned", "lines": "pwned", "statement": "pwned"}
@@ -447,6 +541,42 @@ CASES: dict[str, list[Step]] = {
         ),
         step(CanvasState.dismiss, at_missing_world, target=lambda v: "main"),
     ],
+    "codex: a private world": [
+        step(CodexState.load),
+        step(CodexState.reload),
+        step(CodexState.search, form=lambda v: {"query": "keeper lore"}),
+        step(CodexState.clear_search),
+        step(CodexState.export_lorebook),
+        *codex_writes(at_world, lambda v: str(v.entry), lambda v: str(v.suggested_entry)),
+    ],
+    "codex: another's entries from one's own world": codex_writes(
+        at_own_world, lambda v: str(v.entry), lambda v: str(v.suggested_entry)
+    ),
+    "codex: change a public world's entries": [
+        step(CodexState.export_lorebook, at_public),
+        *codex_writes(at_public, lambda v: str(v.public_entry), lambda v: str(v.public_entry)),
+    ],
+    "codex entry page: a private entry": [
+        step(CodexEntryState.load, at_entry),
+        step(CodexEntryState.reload, at_entry),
+        step(CodexEntryState.add_link, at_entry, form=lambda v: {"to": str(v.other_entry)}),
+        step(CodexEntryState.remove_link, at_entry, link_id=lambda v: str(v.link)),
+        step(CodexEntryState.load, at_own_world),
+        step(CodexEntryState.remove_link, at_own_world, link_id=lambda v: str(v.link)),
+    ],
+    "codex entry page: a public entry": [
+        step(CodexEntryState.load, at_public_entry),
+        step(
+            CodexEntryState.add_link,
+            at_public_entry,
+            form=lambda v: {"to": str(v.public_entry), "relation": "pwned"},
+        ),
+        step(CodexEntryState.remove_link, at_public_entry, link_id=lambda v: str(v.public_link)),
+    ],
+    "search: by meaning": [
+        step(SearchState.search, at_worlds, form=lambda v: {"query": "abyssal ledger keeper"}),
+        step(SearchState.search, at_worlds, form=lambda v: {"query": ""}),
+    ],
     "chat: another's world agent": [
         step(ChatState.load),
         step(ChatState.set_draft, value=lambda v: "hello"),
@@ -482,14 +612,28 @@ ID_VARS: dict[type[State], list[str]] = {
     CanvasState: ["inline", "overlay", "fullscreen"],
     ChatState: ["loaded_for", "busy", "retry_run", "queued"],
     RunsState: ["rows"],
+    CodexState: [
+        "world_key",
+        "can_edit",
+        "editor_id",
+        "editor_version",
+        "editor_accepts",
+        "delete_id",
+    ],
+    CodexEntryState: ["entry_key", "world_key", "can_edit"],
+    SearchState: ["worlds", "entries"],
     AuthState: ["user_email", "signed_in"],
     # Notices are shown as text, but only the app may say what happened.
     FeedbackState: ["notices"],
 }
 
 # Handlers no websocket event can reach: uploads go over HTTP (tests/test_world_import_http.py
-# sends them signed out and oversized).
-NOT_WEBSOCKET = {event_name(WorldsPageState.import_world)}
+# sends them signed out and oversized; tests/test_lorebook.py checks what a lorebook import may
+# create, and into which world).
+NOT_WEBSOCKET = {
+    event_name(WorldsPageState.import_world),
+    event_name(CodexState.import_lorebook),
+}
 
 
 def _fingerprint(v: Victim) -> dict[str, Any]:
@@ -497,10 +641,21 @@ def _fingerprint(v: Victim) -> dict[str, Any]:
     both = [v.world, v.public_world]
     with session_scope() as session:
 
-        def rows(model: type, *where: Any) -> list[tuple]:
+        def rows(model: type, *where: Any, without: frozenset[str] = frozenset()) -> list[tuple]:
             found = session.exec(select(model).where(*where)).all()
+            # By their text: rows of JSON documents (changelogs of dicts) do not compare.
             return sorted(
-                tuple(sorted(row.model_dump(mode="json", warnings=False).items())) for row in found
+                (
+                    tuple(
+                        sorted(
+                            (k, v)
+                            for k, v in row.model_dump(mode="json", warnings=False).items()
+                            if k not in without
+                        )
+                    )
+                    for row in found
+                ),
+                key=str,
             )
 
         story_ids = select(Story.id).where(col(Story.world_id).in_(both))
@@ -516,6 +671,12 @@ def _fingerprint(v: Victim) -> dict[str, Any]:
             "clicks": rows(CanvasInteraction, col(CanvasInteraction.user_id) == v.actor.user_id),
             "chat": rows(ChatMessage, col(ChatMessage.world_id).in_(both)),
             "runs": rows(AgentRun, col(AgentRun.world_id).in_(both)),
+            # An entry's embedding is derived from its text: any reader's search may compute it.
+            "codex": rows(
+                CodexEntry, col(CodexEntry.world_id).in_(both), without=frozenset({"embedding"})
+            ),
+            "codex links": rows(CodexLink, col(CodexLink.world_id).in_(both)),
+            "codex history": rows(CodexEntryVersion, col(CodexEntryVersion.world_id).in_(both)),
         }
 
 

@@ -15,9 +15,10 @@ from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import TurnEvent
 from dsf_app.agents.registry import TOOLS, execute
 from dsf_app.db import session_scope
-from dsf_app.models import Asset, Story, StorySegment, World
-from dsf_app.services import assets, stories, worlds
+from dsf_app.models import Asset, CodexEntry, CodexLink, Story, StorySegment, World
+from dsf_app.services import assets, codex, stories, worlds
 from dsf_app.services.actor import Actor
+from dsf_app.services.codex import EntryFields
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings
 
@@ -31,6 +32,8 @@ class Victim:
     story_id: uuid.UUID
     segment_id: uuid.UUID
     asset_id: uuid.UUID
+    entry_id: uuid.UUID
+    other_entry_id: uuid.UUID
 
 
 @pytest.fixture
@@ -49,7 +52,17 @@ def victim(dsf_in_process: Settings) -> Victim:
             68,
             description=f"{SECRET} portrait",
         )
-        return Victim(actor, world.id, story.id, segment.id, asset.id)
+        entry = codex.create_entry(
+            session,
+            actor,
+            world.id,
+            EntryFields(name=f"{SECRET} keeper", summary=f"{SECRET} lore"),
+            author="person",
+        )
+        other = codex.create_entry(
+            session, actor, world.id, EntryFields(name=f"{SECRET} vault"), author="person"
+        )
+        return Victim(actor, world.id, story.id, segment.id, asset.id, entry.id, other.id)
 
 
 @pytest.fixture
@@ -106,6 +119,44 @@ FORGED_CALLS: dict[str, Callable[[Victim], dict[str, Any]]] = {
         "world_id": str(v.world_id),
         "data_url": "data:image/png;base64,iVBORw0KGgo=",
     },
+    "codex search": lambda v: {
+        "operation": "search",
+        "world_id": str(v.world_id),
+        "query": "keeper",
+    },
+    "codex get": lambda v: {
+        "operation": "get",
+        "world_id": str(v.world_id),
+        "entry_id": str(v.entry_id),
+    },
+    "codex get by name": lambda v: {
+        "operation": "get",
+        "world_id": str(v.world_id),
+        "name": f"{SECRET} keeper",
+    },
+    "codex create": lambda v: {
+        "operation": "create",
+        "world_id": str(v.world_id),
+        "entry": {"name": "pwned"},
+    },
+    "codex update": lambda v: {
+        "operation": "update",
+        "world_id": str(v.world_id),
+        "entry_id": str(v.entry_id),
+        "changes": {"summary": "pwned"},
+        "expected_version": 2,
+    },
+    "codex link": lambda v: {
+        "operation": "link",
+        "world_id": str(v.world_id),
+        "entry_id": str(v.entry_id),
+        "to_entry_id": str(v.other_entry_id),
+    },
+    "codex suggest": lambda v: {
+        "operation": "suggest",
+        "world_id": str(v.world_id),
+        "suggestions": [{"name": "pwned"}],
+    },
     "story_manager branch": lambda v: {
         "operation": "branch",
         "story_id": str(v.story_id),
@@ -121,8 +172,21 @@ def _state(victim: Victim) -> tuple[Any, ...]:
         story = session.get(Story, victim.story_id)
         segments = session.query(StorySegment).filter_by(story_id=victim.story_id).count()
         world_assets = session.query(Asset).filter_by(world_id=victim.world_id).count()
+        entries = sorted(
+            (e.name, e.summary, e.version, e.status)
+            for e in session.query(CodexEntry).filter_by(world_id=victim.world_id)
+        )
+        links = session.query(CodexLink).filter_by(world_id=victim.world_id).count()
         assert world is not None and story is not None
-        return world.version, dict(world.foundation), story.title, segments, world_assets
+        return (
+            world.version,
+            dict(world.foundation),
+            story.title,
+            segments,
+            world_assets,
+            entries,
+            links,
+        )
 
 
 async def _ignore(event: TurnEvent) -> None:
@@ -156,6 +220,33 @@ async def test_listing_tools_show_only_the_persons_own(victim: Victim, intruder:
     assert outcome.status == "success"
     assert "Intruder's own world" in outcome.result
     assert SECRET not in outcome.result
+
+
+async def test_anothers_entries_are_refused_from_ones_own_world(
+    victim: Victim, intruder: Actor
+) -> None:
+    """The conversation is about the intruder's own world; the ids are the victim's entries."""
+    with session_scope() as session:
+        own = session.query(World).filter_by(owner_id=intruder.user_id).one().id
+    before = _state(victim)
+    for args in (
+        {"operation": "get", "entry_id": str(victim.entry_id)},
+        {
+            "operation": "update",
+            "entry_id": str(victim.entry_id),
+            "changes": {"summary": "pwned"},
+            "expected_version": 2,
+        },
+        {
+            "operation": "link",
+            "entry_id": str(victim.entry_id),
+            "to_entry_id": str(victim.other_entry_id),
+        },
+    ):
+        ctx = ToolContext(intruder, own, None, f"call_{uuid.uuid4().hex}", _ignore)
+        outcome = await execute(ctx, "codex", args)
+        assert outcome.status == "error" and SECRET not in outcome.result
+    assert _state(victim) == before
 
 
 def test_every_tool_that_takes_ids_is_covered() -> None:

@@ -31,6 +31,10 @@ EXPECTED_TABLES = {
     "canvas_surface",
     "canvas_interaction",
     "suggestion",
+    "codex_entry",
+    "codex_link",
+    "codex_entry_version",
+    "search_vector",
 }
 
 

@@ -2,11 +2,14 @@
 agent, an author or a file wrote, in Chromium against the app as it ships.
 
 - By the scripted model in a person's chat: assistant text (Markdown), reasoning, tool arguments
-  and results, a delegated (nested) turn, canvas components, a suggestion, a stored error; then
-  the runs page and the run search.
+  and results, a delegated (nested) turn, canvas components, a suggestion, a stored error, the
+  "Lore used" row of Codex entries; then the Codex tab with the entry the model made and the one
+  it suggested, the runs page and the run search.
 - By an author on a public world, read by a second signed-in person: the explore card, every
-  foundation section, the changelog and the diff, a story's segments, notes, branches and saved
-  scene; then the world's JSON imported by the reader (its toast and its copy).
+  foundation section, the changelog and the diff, the Codex tab and an entry's page (name,
+  aliases, tags, summary, body, image, links, "appears in"), a story's segments with their links
+  to the entries they mention, notes, branches and saved scene; search by meaning; then the
+  world's JSON imported by the reader (its toast and its copy).
 
 For each surface: no script ran (no dialog, `window.__pwned` unset, the title unchanged, no
 "PWNED" in the console), no CSP violation was even attempted (the renderer emits nothing the
@@ -30,8 +33,9 @@ from playwright.sync_api import Page, expect
 from dsf_app.components.canvas import theme
 from dsf_app.db import session_scope
 from dsf_app.models import Visibility
-from dsf_app.services import assets, chat, exports, stories, worlds
+from dsf_app.services import assets, chat, codex, exports, stories, worlds
 from dsf_app.services.actor import Actor
+from dsf_app.services.codex import EntryFields
 from dsf_app.services.world_updates import WorldUpdate, update_world
 from dsf_app.settings import Settings, origin_of
 from dsf_app.storage import asset_key
@@ -39,7 +43,7 @@ from tests.accounts import Account, new_account, sign_up_over_http
 from tests.canvas_helpers import TURN_TIMEOUT, new_tag, send, turn_done
 from tests.e2e_helpers import actor_of
 from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
-from tests.hostile_content import MARKERS, PAYLOADS, Payload, chunks, corpus
+from tests.hostile_content import MARKERS, PAYLOADS, Payload, chunks, codex_entry, corpus
 from tests.test_security_headers_e2e import CSP_WATCH, PNG
 
 pytestmark = pytest.mark.usefixtures("dsf_in_process")
@@ -162,6 +166,29 @@ def label(payload: Payload) -> str:
     return payload.text[:300]
 
 
+def hostile_entries(
+    actor: Actor, world_id: uuid.UUID, numbers: range, image: str | None = None
+) -> list[uuid.UUID]:
+    """Hostile Codex entries (`codex_entry(n)` for each n) by `actor`; the first pinned, shown
+    with `image` and linked to the second under a hostile relation."""
+    image_id = uuid.UUID(image.rsplit("/", 1)[-1]) if image else None
+    with session_scope() as session:
+        ids = [
+            codex.create_entry(
+                session,
+                actor,
+                world_id,
+                EntryFields(**codex_entry(n), image_asset_id=image_id if n == numbers[0] else None),
+                author="person",
+                reason=label(PAYLOADS[n + 10]),
+            ).id
+            for n in numbers
+        ]
+        codex.set_flags(session, actor, ids[0], pinned=True)
+        codex.add_link(session, actor, ids[0], ids[1], PAYLOADS[5].text[:100], author="person")
+        return ids
+
+
 def hostile_scene(image: str) -> dict[str, Any]:
     """Every payload in a canvas text, and the labels, captions and alts of the other types;
     images only from our own asset (anything else is refused before it is stored)."""
@@ -233,6 +260,9 @@ def test_the_corpus_from_the_model_is_inert_in_chat_canvas_suggestions_and_runs(
         # A stored error row, as a failed turn leaves one.
         chat.append_message(session, actor, world_id, "system", corpus(), "error")
     image = stored_image(actor, world_id)
+    hostile_entries(actor, world_id, range(3))
+    made, suggested = codex_entry(3), codex_entry(4)
+    suggested = {key: suggested[key] for key in ("name", "kind", "summary", "aliases")}
 
     suggestion = {
         "title": label(PAYLOADS[0]),
@@ -248,6 +278,8 @@ def test_the_corpus_from_the_model_is_inert_in_chat_canvas_suggestions_and_runs(
             ToolCall("world_manager", {"operation": "load"}, reasoning=corpus()),
             ToolCall("canvas_ui", {"target": "canvas-root", "spec": hostile_scene(image)}),
             ToolCall("send_suggestion", suggestion),
+            ToolCall("codex", {"operation": "create", "entry": made, "reason": label(PAYLOADS[6])}),
+            ToolCall("codex", {"operation": "suggest", "suggestions": [suggested]}),
             ToolCall("delegate_to_experience", {"task": f"nested {tag} " + chunks(7000)[0]}),
             Reply(f"{corpus()}\n\nDone {tag}."),
         ],
@@ -267,6 +299,8 @@ def test_the_corpus_from_the_model_is_inert_in_chat_canvas_suggestions_and_runs(
         watch.surface(
             "#suggestions", [PAYLOADS[0].marker, PAYLOADS[1].marker], f"suggestion {when}"
         )
+        # The pinned entry is always in front of the agent; the others as the budget allows.
+        watch.surface("#chat-log .chat-lore", [PAYLOADS[0].marker], f"lore used {when}")
 
     chat_surfaces("while streamed")
     watch.surface("#chat-log .chat-reasoning", MARKERS, "reasoning")
@@ -283,6 +317,16 @@ def test_the_corpus_from_the_model_is_inert_in_chat_canvas_suggestions_and_runs(
     expect(page.locator("#chat-log .chat-assistant").last).to_contain_text(f"Done {tag}.")
     chat_surfaces("after a reload")
 
+    page.get_by_role("tab", name=re.compile("Codex")).click()
+    expect(page.locator("#codex-suggestions")).to_contain_text(PAYLOADS[4].marker)
+    expect(page.locator("#codex .dsf-entry-link", has_text=PAYLOADS[3].marker)).to_be_visible()
+    # The entries and suggestions; the tab's own search form and editor are the app's.
+    watch.surface(
+        "#codex-suggestions, #codex .dsf-codex-group",
+        MARKERS,
+        "Codex tab with the model's entry and suggestion",
+    )
+
     page.goto(f"{app_url}/runs")
     watch.surface("main .run-row", [PAYLOADS[0].marker], "runs page")
     page.get_by_label("Search your runs by meaning").fill(f"corpus {tag}")
@@ -294,9 +338,9 @@ def test_the_corpus_from_the_model_is_inert_in_chat_canvas_suggestions_and_runs(
 # --- by an author, on a public world read by someone else ----------------------------------
 
 
-def hostile_world(author: Actor) -> tuple[uuid.UUID, uuid.UUID, str]:
+def hostile_world(author: Actor) -> tuple[uuid.UUID, uuid.UUID, str, list[uuid.UUID]]:
     """A public world whose every text is hostile, changed by its author with hostile reasons,
-    with a branching story; (world id, story id, the image asset URL)."""
+    with a branching story and a Codex; (world id, story id, the image asset URL, entry ids)."""
     reasons = chunks(1000)
     items = chunks(1000)
     foundation = {
@@ -355,7 +399,10 @@ def hostile_world(author: Actor) -> tuple[uuid.UUID, uuid.UUID, str]:
             stories.add_segment(
                 session, author, story.id, label(PAYLOADS[n]), corpus(), parent_id=opening.id
             )
-        return world_id, story.id, image
+        story_id = story.id
+    entry_ids = hostile_entries(author, world_id, range(5), image)
+    codex.embed_missing(author, world_id)
+    return world_id, story_id, image, entry_ids
 
 
 def test_an_authors_hostile_public_world_is_inert_for_its_readers(
@@ -369,7 +416,7 @@ def test_an_authors_hostile_public_world_is_inert_for_its_readers(
     author_account = new_account("Mallory")
     sign_up_over_http(app_url, author_account)
     author = actor_of(author_account)
-    world_id, story_id, _ = hostile_world(author)
+    world_id, story_id, image, entry_ids = hostile_world(author)
     name_marker = PAYLOADS[0].marker
 
     page.goto(f"{app_url}/worlds")
@@ -385,12 +432,30 @@ def test_an_authors_hostile_public_world_is_inert_for_its_readers(
     expect(page.locator(".dsf-change").first).to_be_visible()
     watch.surface("main", MARKERS, "world page: changelog and diff")
     expect(page.locator("#version-diff .dsf-diff-row").first).to_be_visible()
+    page.get_by_role("tab", name=re.compile("Codex")).click()
+    expect(page.locator("#codex .dsf-codex-entry").first).to_be_visible()
+    watch.surface("#codex .dsf-codex-group", MARKERS, "Codex tab")
+
+    page.goto(f"{app_url}/worlds/{world_id}/codex/{entry_ids[0]}")
+    expect(page.locator("#entry-body")).to_contain_text(MARKERS[-1])
+    expect(page.locator(".dsf-entry-link-row")).to_contain_text(PAYLOADS[1].marker)
+    expect(page.locator("#appears-in .dsf-appears-segment").first).to_be_visible()
+    expect(page.locator(f"main img[src='{image}']")).to_be_visible()
+    watch.surface("main", MARKERS, "Codex entry page")
 
     page.goto(f"{app_url}/worlds/{world_id}/stories/{story_id}")
     expect(page.locator(".dsf-segment-scene [data-canvas-id='hostile']")).to_be_visible()
+    # Each entry's name is one payload, which the segments hold: a link to the entry.
+    expect(page.locator(".dsf-segment-text .dsf-mention").first).to_be_visible()
     watch.surface("main", MARKERS, "story reader")
     expect(page.locator(".dsf-fork")).to_contain_text(PAYLOADS[2].marker)
     expect(page.locator(".dsf-branch-option").first).to_contain_text(PAYLOADS[3].marker)
+
+    page.goto(f"{app_url}/search")
+    page.get_by_label("Search by meaning").fill(label(PAYLOADS[0]))
+    page.get_by_label("Search by meaning").press("Enter")
+    expect(page.locator("#search-entries")).to_contain_text(name_marker)
+    watch.surface("#search-results", [name_marker], "search by meaning")
 
     # The world's JSON (as the author exported it) imported by the reader.
     with session_scope() as session:

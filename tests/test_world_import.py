@@ -17,6 +17,8 @@ from dsf_app.models import Story, StorySegment
 from dsf_app.services import world_import, worlds
 from dsf_app.services.world_import import (
     MAX_BYTES,
+    MAX_CODEX_ENTRIES,
+    MAX_CODEX_LINKS,
     MAX_DEPTH,
     MAX_SEGMENTS,
     MAX_STORIES,
@@ -153,5 +155,51 @@ def test_reading_an_upload_stops_just_past_the_limit() -> None:
     assert MAX_BYTES < huge.taken <= MAX_BYTES + huge.piece
 
     assert read(Upload(0)) is None
-    with pytest.raises(Invalid, match="one world file at a time"):
+    with pytest.raises(Invalid, match="Import one file at a time"):
         read(Upload(200_000, names=("a.json", "b.json")))
+
+
+def test_codex_entries_over_the_limit_are_refused_naming_the_limit() -> None:
+    many = [{"id": str(n), "name": f"E{n}"} for n in range(MAX_CODEX_ENTRIES + 1)]
+    with pytest.raises(Invalid, match=f"more than {MAX_CODEX_ENTRIES:,} Codex entries"):
+        world_import.parse(document(codex=many))
+    pair = [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]
+    links = [{"from_id": "a", "to_id": "b", "relation": str(n)} for n in range(MAX_CODEX_LINKS + 1)]
+    with pytest.raises(Invalid, match=f"more than {MAX_CODEX_LINKS:,} links"):
+        world_import.parse(document(codex=pair, codex_links=links))
+
+
+@pytest.mark.parametrize(
+    ("codex", "links", "refusal"),
+    [
+        ([{"id": "a", "name": "A"}, {"id": "a", "name": "B"}], [], "two entries share the id a"),
+        ([{"id": "a", "name": "Reef"}, {"id": "b", "name": "reef"}], [], "two entries are named"),
+        ([{"id": "a", "name": "A"}], [{"from_id": "a", "to_id": "ghost"}], "names the entry ghost"),
+        ([{"id": "a", "name": "A"}], [{"from_id": "a", "to_id": "a"}], "links to itself"),
+        ([{"id": "a", "name": "A", "kind": "dragon"}], [], "the entry “A”: Input should be"),
+        ([{"id": "a", "name": "A", "status": "lost"}], [], "not a known Codex entry status"),
+        ([{"id": "a", "name": "A", "summary": "x" * 2001}], [], "the entry “A”: String should"),
+    ],
+    ids=["same id", "same name", "missing target", "self link", "kind", "status", "summary"],
+)
+def test_a_broken_codex_is_refused(
+    session: Session, codex: list[dict[str, Any]], links: list[dict[str, Any]], refusal: str
+) -> None:
+    ada = make_actor(session)
+    parsed = world_import.parse(document(codex=codex, codex_links=links))
+    with pytest.raises(Invalid, match=refusal):
+        world_import.import_world(session, ada, parsed)
+
+
+def test_the_codex_goes_in_with_a_few_bulk_statements(session: Session) -> None:
+    ada = make_actor(session)
+    counts = []
+    for size in (3, 1_000):
+        codex = [{"id": f"e{n}", "name": f"Entry {n}"} for n in range(size)]
+        links = [{"from_id": f"e{n}", "to_id": f"e{n + 1}"} for n in range(size - 1)]
+        parsed = world_import.parse(document(codex=codex, codex_links=links))
+        with counted_statements(session) as statements:
+            imported = world_import.import_world(session, ada, parsed)
+        counts.append(len(statements))
+        assert imported.entries == size
+    assert counts[1] <= counts[0] + 2, counts

@@ -1,7 +1,8 @@
 """A world import as the browser sends it — a streamed upload to Reflex's /_upload endpoint for the
 tab's client token — against the app as it ships: an upload from a tab nobody is signed in to,
-or one past the size limit, is refused with a sentence and is not read to its end; a large
-import runs beside another person's page events, which are still answered."""
+or one past the size limit, is refused with a sentence and is not read to its end (a world, and
+a lorebook into the Codex); a large import runs beside another person's page events, which are
+still answered."""
 
 from __future__ import annotations
 
@@ -14,14 +15,16 @@ import pytest
 from sqlmodel import col, func, select
 
 from dsf_app.db import session_scope
-from dsf_app.models import Story, StorySegment, World
-from dsf_app.services import users
+from dsf_app.models import CodexEntry, Story, StorySegment, World
+from dsf_app.services import lorebook, users, worlds
+from dsf_app.services.actor import Actor
 from dsf_app.services.world_import import MAX_BYTES, MAX_SEGMENTS
 from dsf_app.settings import Settings
 from dsf_app.state.auth import SIGNED_OUT
+from dsf_app.state.codex import CodexState
 from dsf_app.state.worlds import WorldsPageState
 from tests.accounts import new_account, sign_up_over_http
-from tests.reflex_socket import PROBE, ReflexSocket, event_name, reflex_socket
+from tests.reflex_socket import PROBE, Handler, ReflexSocket, event_name, reflex_socket
 from tests.world_documents import large_world
 
 BOUNDARY = "dsf-test-boundary"
@@ -53,8 +56,10 @@ def filler(size: int) -> Iterator[bytes]:
         yield b" " * min(PIECE, size - start)
 
 
-def upload(app_url: str, tab: ReflexSocket, body: Body) -> int | None:
-    """POST the body to /_upload for `tab`'s import handler; the status, or None when the app
+def upload(
+    app_url: str, tab: ReflexSocket, body: Body, handler: Handler = WorldsPageState.import_world
+) -> int | None:
+    """POST the body to /_upload for `tab`'s import `handler`; the status, or None when the app
     closed the connection before taking the whole body."""
     try:
         response = httpx.post(
@@ -63,7 +68,7 @@ def upload(app_url: str, tab: ReflexSocket, body: Body) -> int | None:
             headers={
                 "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
                 "Reflex-Client-Token": tab.token,
-                "Reflex-Event-Handler": event_name(WorldsPageState.import_world),
+                "Reflex-Event-Handler": event_name(handler),
                 "Origin": app_url,
             },
             timeout=120,
@@ -117,6 +122,32 @@ def test_an_upload_past_the_size_limit_is_refused_after_the_limit(
     assert body.sent < MAX_BYTES * 2, f"{body.sent:,} bytes of {MAX_BYTES * 3:,} were taken"
     print(f"\noversized upload: {body.sent:,} of {MAX_BYTES * 3:,} bytes sent before the refusal")
     assert worlds_of(email) == before
+
+
+def test_a_lorebook_upload_signed_out_or_past_its_limit_is_refused_unread(
+    app_url: str, person: tuple[str, str]
+) -> None:
+    email, token = person
+    with session_scope() as session:
+        user = users.get_by_email(session, email)
+        assert user is not None
+        world = worlds.create_world(session, Actor.of(user), "Lore Vault")
+    path, limit = f"/worlds/{world.id}", lorebook.MAX_LOREBOOK_BYTES
+    with reflex_socket(app_url, None) as tab:
+        tab.send(CodexState.load, path)
+        body = Body(filler(limit * 3), "book.json")
+        status = upload(app_url, tab, body, CodexState.import_lorebook)
+        tab.wait_for(SIGNED_OUT)
+    assert status in (400, None) and body.sent < limit * 2, body.sent
+    with reflex_socket(app_url, token) as tab:
+        tab.send(CodexState.load, path)
+        body = Body(filler(limit * 3), "book.json")
+        status = upload(app_url, tab, body, CodexState.import_lorebook)
+        tab.wait_for("the most a lorebook may be")
+    assert status in (400, None) and body.sent < limit * 2, body.sent
+    with session_scope() as session:
+        count = select(func.count(col(CodexEntry.id))).where(CodexEntry.world_id == world.id)
+        assert session.exec(count).one() == 0
 
 
 def test_another_persons_events_are_answered_while_a_large_world_imports(

@@ -10,8 +10,13 @@ from typing import Any
 STORY_SIZE = 20_000
 
 
-def document(*stories: dict[str, Any], name: str = "Imported") -> bytes:
-    """A world export holding `stories`, as compact JSON."""
+def document(
+    *stories: dict[str, Any],
+    name: str = "Imported",
+    codex: list[dict[str, Any]] | None = None,
+    codex_links: list[dict[str, Any]] | None = None,
+) -> bytes:
+    """A world export holding `stories` (and Codex entries and links), as compact JSON."""
     return json.dumps(
         {
             "format": "deep-sci-fi/world",
@@ -19,6 +24,8 @@ def document(*stories: dict[str, Any], name: str = "Imported") -> bytes:
             "exported_at": "2026-11-30T12:00:00Z",
             "world": {"name": name, "foundation": {"core_premise": "Salt."}},
             "stories": list(stories),
+            "codex": codex or [],
+            "codex_links": codex_links or [],
         },
         separators=(",", ":"),
     ).encode()

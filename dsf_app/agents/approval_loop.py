@@ -29,7 +29,12 @@ from letta_client.types.agents import ApprovalCreateParam, ToolReturnParam
 from letta_client.types.agents.message_create_params import Message
 
 from dsf_app import workers
-from dsf_app.agents import failures, registry, tools  # noqa: F401  (registers every tool)
+from dsf_app.agents import (  # noqa: F401  (tools registers every tool)
+    failures,
+    lore_block,
+    registry,
+    tools,
+)
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import (
     Changed,
@@ -282,6 +287,7 @@ class Orchestrator:
             messages = await self._where_it_stopped(turn)
         else:
             await self._settle_previous(turn)
+            await lore_block.bring(self.letta, turn)
             messages = [self._message(turn)]
         return await self._rounds(turn, messages)
 

@@ -68,9 +68,15 @@ ASSET_LIBRARY = BlockDefinition(
     "asset_library",
     "The newest assets of that world (ids, category, what they show): reuse them.",
 )
+# Written before each World Agent turn by `lore_block.py`, not filled from the data.
+LORE = BlockDefinition(
+    "lore",
+    "Codex entries and foundation items chosen for this turn (rewritten before each turn), "
+    "with why each was chosen.",
+)
 MEMORY_LABELS: dict[AgentKind, tuple[BlockDefinition, ...]] = {
     AgentKind.USER: (HUMAN,),
-    AgentKind.WORLD: (HUMAN, PROJECT),
+    AgentKind.WORLD: (HUMAN, PROJECT, LORE),
     AgentKind.EXPERIENCE: (HUMAN, CONTEXT, ASSET_LIBRARY),
 }
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from dsf_app.services.lore import LoreItem
 
 from dsf_app.agents.topics import Topic
 
@@ -45,6 +48,14 @@ class Changed:
 
 
 @dataclass(frozen=True)
+class LoreUsed:
+    """The lore put in front of the World Agent for this turn, and why (the chat's row)."""
+
+    message_id: str
+    items: tuple[LoreItem, ...]
+
+
+@dataclass(frozen=True)
 class TurnFinished:
     """How a turn ended; `retryable` when it did not finish and Retry may continue it;
     `interrupted`: the agent messages that were cut off mid-stream."""
@@ -57,4 +68,4 @@ class TurnFinished:
     interrupted: frozenset[str] = field(default_factory=frozenset)
 
 
-TurnEvent = TextDelta | ToolCallStarted | ToolCallFinished | Changed | TurnFinished
+TurnEvent = TextDelta | ToolCallStarted | ToolCallFinished | Changed | LoreUsed | TurnFinished

@@ -74,11 +74,16 @@ def _asset_library(session: Session, actor: Actor, world: World | None) -> str:
     )
 
 
+def _lore(session: Session, actor: Actor, world: World | None) -> str:
+    return "Nothing chosen yet: the lore for each turn is written here before it starts."
+
+
 FILLERS: dict[str, Callable[[Session, Actor, World | None], str]] = {
     "human": _human,
     "project": _project,
     "context": _context,
     "asset_library": _asset_library,
+    "lore": _lore,
 }
 
 

@@ -47,6 +47,12 @@ update per changed path, each with a reason). A story segment should apply the w
 and may challenge them; record this in the segment's world_evolution. For images and canvas
 scenes, delegate_to_experience with a precise brief.
 
+The world's characters, places, factions, species, artifacts, concepts and events live in its
+Codex. Before each turn the lore that matters for it is put in your `lore` memory block, with
+why; use it, and search the Codex (codex search/get) for anything else. Record new lore the
+person asks for with codex create/update. After you save a segment that introduces names the
+Codex does not have, propose them with one codex suggest call; the person decides.
+
 {GROUNDING}""",
     AgentKind.EXPERIENCE: """\
 You are the Experience Agent of Deep Sci-Fi. Other agents hand you visual work: generate

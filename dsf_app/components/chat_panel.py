@@ -15,6 +15,7 @@ from reflex.vars import ObjectVar
 
 from dsf_app.agents.model_choice import MODEL_SETUP_HELP
 from dsf_app.components import untrusted_text
+from dsf_app.components.lore_row import lore_row
 from dsf_app.components.matching import as_component
 from dsf_app.components.suggestions import suggestions_panel
 from dsf_app.settings import get_settings
@@ -171,6 +172,7 @@ def chat_item(item: ObjectVar[ChatItem]) -> rx.Component:
         ("reasoning", _reasoning(item)),
         ("tool", _tool(item)),
         ("error", _error(item)),
+        ("lore", lore_row(item)),
         _assistant(item),
     )
     return rx.box(

@@ -9,7 +9,11 @@ from dsf_app.components.chat_panel import chat_panel
 from dsf_app.components.toasts import toast_relay
 from dsf_app.state.auth import AuthState
 
-NAV_LINKS = (("Worlds", "/worlds", "globe"), ("Runs", "/runs", "activity"))
+NAV_LINKS = (
+    ("Worlds", "/worlds", "globe"),
+    ("Search", "/search", "search"),
+    ("Runs", "/runs", "activity"),
+)
 # Labels that give way to icons alone on a phone, so the top bar fits in one row.
 WIDE_ONLY = ["none", "inline", "inline"]
 
@@ -73,8 +77,14 @@ def top_bar() -> rx.Component:
         rx.spacer(),
         *(
             rx.link(
-                rx.hstack(rx.icon(icon, size=16), rx.text(label), align="center", spacing="1"),
+                rx.hstack(
+                    rx.icon(icon, size=16),
+                    rx.text(label, display=WIDE_ONLY),
+                    align="center",
+                    spacing="1",
+                ),
                 href=href,
+                aria_label=label,
             )
             for label, href, icon in NAV_LINKS
         ),

@@ -9,7 +9,7 @@ from reflex.constants.colors import ColorType
 from reflex.vars import ObjectVar, Var
 
 from dsf_app.components.canvas.render import canvas_view
-from dsf_app.state.story import ForkView, OptionView, SegmentView, StoryPageState
+from dsf_app.state.story import ForkView, OptionView, SegmentView, StoryPageState, TextPiece
 
 S = StoryPageState
 SERIF = '"Iowan Old Style", "Palatino Linotype", Palatino, "Book Antiqua", Georgia, serif'
@@ -68,6 +68,22 @@ def margin_notes(segment: ObjectVar[SegmentView]) -> rx.Component:
     )
 
 
+def mention_link(piece: ObjectVar[TextPiece]) -> rx.Component:
+    """A run of the text; a mention of a Codex entry links to the entry's page."""
+    return rx.cond(
+        piece.entry != "",
+        rx.link(
+            piece.text,
+            href=f"/worlds/{S.world_key}/codex/{piece.entry}",
+            class_name="dsf-mention",
+            color="inherit",
+            underline="always",
+            style={"textDecorationStyle": "dotted", "textUnderlineOffset": "0.2em"},
+        ),
+        rx.fragment(piece.text),
+    )
+
+
 def segment_article(segment: ObjectVar[SegmentView]) -> rx.Component:
     return rx.el.article(
         rx.grid(
@@ -121,7 +137,7 @@ def segment_article(segment: ObjectVar[SegmentView]) -> rx.Component:
                     ),
                 ),
                 rx.text(
-                    segment.content,
+                    rx.foreach(segment.pieces, mention_link),
                     as_="div",
                     font_family=SERIF,
                     font_size="1.15rem",

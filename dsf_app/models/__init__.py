@@ -12,6 +12,14 @@ from dsf_app.models.canvas import (
     SuggestionStatus,
 )
 from dsf_app.models.chat import ChatMessage
+from dsf_app.models.codex import (
+    CodexEntry,
+    CodexEntryVersion,
+    CodexKind,
+    CodexLink,
+    CodexStatus,
+    SearchVector,
+)
 from dsf_app.models.limits import RateLimitAttempt
 from dsf_app.models.sessions import UserSession
 from dsf_app.models.stories import Story, StorySegment
@@ -37,9 +45,15 @@ __all__ = [
     "CanvasMode",
     "CanvasSurface",
     "ChatMessage",
+    "CodexEntry",
+    "CodexEntryVersion",
+    "CodexKind",
+    "CodexLink",
+    "CodexStatus",
     "CollaboratorRole",
     "OAuthAccount",
     "RateLimitAttempt",
+    "SearchVector",
     "Story",
     "StorySegment",
     "Suggestion",

@@ -81,6 +81,8 @@ class AgentRun(SQLModel, table=True):
     usage: dict[str, Any] = json_field()
     error: str | None = None
     summary: str = ""
+    # The Codex entries and foundation items put in front of the agent, each with its reasons.
+    lore: list[Any] = json_field(list)
     embedding: list[float] | None = Field(
         default=None, sa_column=Column(Vector(EMBEDDING_DIMENSIONS), nullable=True)
     )

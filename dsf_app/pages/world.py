@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from dsf_app.components.codex import codex_view
 from dsf_app.components.empty_state import empty_state, not_found_state
 from dsf_app.components.foundation_sections import editor_dialog, foundation_view
 from dsf_app.components.layout import page_shell
@@ -13,10 +14,11 @@ from dsf_app.components.url_page import url_page_view
 from dsf_app.components.version_history import changelog, diff_view
 from dsf_app.components.world_cards import state_badge
 from dsf_app.components.world_sharing import sharing_view
+from dsf_app.state.codex import CodexState
 from dsf_app.state.world import StoryView, WorldPageState
 
 ROUTE = "/worlds/[world_id]"
-ON_LOAD = [WorldPageState.load]
+ON_LOAD = [WorldPageState.load, CodexState.load]
 S = WorldPageState
 
 
@@ -131,12 +133,14 @@ def world_view() -> rx.Component:
                 rx.tabs.trigger(
                     "Stories (" + S.stories.length().to_string() + ")", value="stories"
                 ),
+                rx.tabs.trigger("Codex (" + CodexState.total.to_string() + ")", value="codex"),
                 rx.tabs.trigger("History", value="history"),
                 rx.cond(S.is_member, rx.tabs.trigger("Sharing", value="sharing")),
                 wrap="wrap",
             ),
             rx.tabs.content(foundation_view(), value="foundation", padding_top="1.25em"),
             rx.tabs.content(stories_view(), value="stories", padding_top="1.25em"),
+            rx.tabs.content(codex_view(), value="codex", padding_top="1.25em"),
             rx.tabs.content(
                 rx.vstack(diff_view(), changelog(), spacing="6", width="100%"),
                 value="history",

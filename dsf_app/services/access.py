@@ -3,8 +3,9 @@
 
 A world is readable by its owner, its collaborators (any role) and, when public, by anyone signed
 in; writable by its owner and collaborators with role editor or owner; managed (deleted, its
-visibility or collaborators changed) by its owner only. Stories, segments and assets inherit from
-their world; runs (and chat messages) belong to one person alone.
+visibility or collaborators changed) by its owner only. Stories, segments, assets and Codex
+entries inherit from their world (an entry still only suggested, or rejected, is seen by those who
+may write the world); runs (and chat messages) belong to one person alone.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from dsf_app.errors import Forbidden, NotFound
 from dsf_app.models import (
     AgentRun,
     Asset,
+    CodexEntry,
+    CodexStatus,
     CollaboratorRole,
     Story,
     StorySegment,
@@ -164,6 +167,23 @@ def require_asset(
     if asset.world_id is not None:
         _require_level(session, actor, asset.world_id, need, thing="asset", thing_id=asset_id)
     return asset
+
+
+def require_entry(
+    session: Session, actor: Actor, entry_id: uuid.UUID, need: Permission = Permission.READ
+) -> tuple[CodexEntry, World]:
+    """A Codex entry and its world; suggested and rejected entries only for the world's writers."""
+    entry = session.get(CodexEntry, entry_id)
+    if entry is None:
+        raise NotFound(not_visible("codex entry", entry_id))
+    world, level = world_with_level(
+        session, actor, entry.world_id, thing="codex entry", thing_id=entry_id
+    )
+    if entry.status != CodexStatus.ACTIVE and level < Permission.WRITE:
+        raise NotFound(not_visible("codex entry", entry_id))
+    if level < need:
+        raise Forbidden(_refusal("codex entry", world, need))
+    return entry, world
 
 
 def require_run(session: Session, actor: Actor, run_id: uuid.UUID) -> AgentRun:

@@ -1,6 +1,6 @@
 """Exports: a story as Markdown or EPUB (the path a reader follows through its branches), and a
-world as JSON (foundation, stories with every segment, asset list), the document that
-`world_import` reads back as a new, private copy owned by the importer."""
+world as JSON (foundation, stories with every segment, Codex entries and links, asset list),
+the document that `world_import` reads back as a new, private copy owned by the importer."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ebooklib import epub
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from dsf_app.models import Asset, Story, StorySegment, User, World
+from dsf_app.models import Asset, CodexEntry, CodexLink, Story, StorySegment, User, World
 from dsf_app.services.access import require_story, require_world
 from dsf_app.services.actor import Actor
 from dsf_app.services.export_text import html_safe_json, markdown_line, markdown_text, xml_text
@@ -54,6 +54,28 @@ class AssetExport(BaseModel):
     prompt: str | None = None
 
 
+class CodexEntryExport(BaseModel):
+    id: str = Field(description="The entry's id in the exported world (links name it).")
+    kind: str = "concept"
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    summary: str = ""
+    body: str = ""
+    tags: list[str] = Field(default_factory=list)
+    status: str = "active"
+    pinned: bool = False
+    excluded: bool = False
+    extra: dict[str, Any] = Field(
+        default_factory=dict, description="Fields an imported lorebook had that DSF keeps aside."
+    )
+
+
+class CodexLinkExport(BaseModel):
+    from_id: str
+    to_id: str
+    relation: str = ""
+
+
 class WorldData(BaseModel):
     name: str
     description: str = ""
@@ -73,6 +95,10 @@ class WorldExport(BaseModel):
     exported_at: datetime
     world: WorldData
     stories: list[StoryExport] = Field(default_factory=list)
+    codex: list[CodexEntryExport] = Field(
+        default_factory=list, description="Every Codex entry: active, suggested and rejected."
+    )
+    codex_links: list[CodexLinkExport] = Field(default_factory=list)
     assets: list[AssetExport] = Field(
         default_factory=list, description="The world's files, listed (their bytes stay in S3)."
     )
@@ -201,6 +227,7 @@ def export_world(session: Session, actor: Actor, world_id: uuid.UUID) -> WorldEx
     assets = session.exec(
         select(Asset).where(Asset.world_id == world.id).order_by(col(Asset.created_at))
     ).all()
+    entries, links = _codex(session, world.id)
     return WorldExport(
         exported_at=datetime.now(UTC),
         world=WorldData(
@@ -223,6 +250,8 @@ def export_world(session: Session, actor: Actor, world_id: uuid.UUID) -> WorldEx
             )
             for story in story_rows
         ],
+        codex=entries,
+        codex_links=links,
         assets=[
             AssetExport(
                 storage_key=asset.storage_key,
@@ -237,6 +266,42 @@ def export_world(session: Session, actor: Actor, world_id: uuid.UUID) -> WorldEx
             for asset in assets
         ],
     )
+
+
+def _codex(
+    session: Session, world_id: uuid.UUID
+) -> tuple[list[CodexEntryExport], list[CodexLinkExport]]:
+    """The world's Codex entries (without embeddings, which an import computes again; without
+    images, whose bytes an export does not carry) and links. The caller checked access."""
+    entries = [
+        CodexEntryExport(
+            id=str(entry.id),
+            kind=str(entry.kind),
+            name=entry.name,
+            aliases=[str(a) for a in entry.aliases],
+            summary=entry.summary,
+            body=entry.body,
+            tags=[str(t) for t in entry.tags],
+            status=str(entry.status),
+            pinned=entry.pinned,
+            excluded=entry.excluded,
+            extra=entry.extra,
+        )
+        for entry in session.exec(
+            select(CodexEntry)
+            .where(CodexEntry.world_id == world_id)
+            .order_by(col(CodexEntry.kind), col(CodexEntry.name), col(CodexEntry.id))
+        )
+    ]
+    links = [
+        CodexLinkExport(from_id=str(link.from_id), to_id=str(link.to_id), relation=link.relation)
+        for link in session.exec(
+            select(CodexLink)
+            .where(CodexLink.world_id == world_id)
+            .order_by(col(CodexLink.created_at), col(CodexLink.id))
+        )
+    ]
+    return entries, links
 
 
 def world_json(session: Session, actor: Actor, world_id: uuid.UUID) -> tuple[str, str]:

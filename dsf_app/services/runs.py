@@ -6,10 +6,10 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import Float
 from sqlmodel import Session, col, select
 
 from dsf_app import embeddings
+from dsf_app.db import cosine_distance
 from dsf_app.errors import Invalid, ServiceUnavailable
 from dsf_app.models import AgentKind, AgentRun
 from dsf_app.models.columns import utcnow
@@ -162,7 +162,7 @@ def search_runs(
             f"Searching runs by meaning is unavailable: the embedding model failed ({exc}). "
             "Clear the search to see your runs newest first."
         ) from exc
-    distance = col(AgentRun.embedding).op("<=>", return_type=Float)(vector)  # cosine distance
+    distance = cosine_distance(col(AgentRun.embedding), vector)
     return list(
         session.exec(
             select(AgentRun)

@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
+
 from dsf_app.errors import Invalid, NotFound
 
 MAX_PAGE = 200
@@ -18,6 +20,8 @@ MAX_DESCRIPTION = 20_000
 MAX_SEARCH = 200
 
 E = TypeVar("E", bound=StrEnum)
+M = TypeVar("M", bound=BaseModel)
+MAX_REPORTED_PROBLEMS = 3
 
 
 def text(
@@ -134,3 +138,32 @@ def like_pattern(term: str) -> str:
     """An ILIKE pattern matching `term` anywhere, with %, _ and \\ taken literally."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def model(kind: type[M], values: Mapping[str, Any]) -> M:
+    """`values` (a form, an imported file's fields) as `kind`; Invalid naming what is wrong."""
+    try:
+        return kind.model_validate(values)
+    except ValidationError as exc:
+        raise Invalid(problems(exc)) from None
+
+
+def problems(exc: ValidationError) -> str:
+    """The first few validation errors as one sentence, each led by the path of the bad field."""
+    described = list(
+        dict.fromkeys(
+            f"{_path(error['loc'])}: {error['msg']}" if error["loc"] else error["msg"]
+            for error in exc.errors(include_url=False)
+        )
+    )
+    sentence = "; ".join(described[:MAX_REPORTED_PROBLEMS])
+    if len(described) > MAX_REPORTED_PROBLEMS:
+        sentence += f" (and {len(described) - MAX_REPORTED_PROBLEMS} more)"
+    return sentence
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    return "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" if index else str(part)
+        for index, part in enumerate(loc)
+    )

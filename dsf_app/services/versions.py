@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from dsf_app.errors import Invalid
 from dsf_app.models import World, WorldVersion
-from dsf_app.services import validation
+from dsf_app.services import codex_history, validation
 from dsf_app.services.access import require_world
 from dsf_app.services.actor import Actor
 from dsf_app.world_schema import valid_item_id
@@ -85,18 +85,24 @@ def get_version(session: Session, actor: Actor, world_id: uuid.UUID, version: in
 def diff_versions(
     session: Session, actor: Actor, world_id: uuid.UUID, left: int, right: int
 ) -> list[DiffRow]:
-    """Every path whose value differs between version `left` and version `right`."""
+    """Every path whose value differs between version `left` and version `right`: the world's
+    documents, then its Codex entries (`codex/<name>.<field>`)."""
     before = flatten_snapshot(get_version(session, actor, world_id, left))
     after = flatten_snapshot(get_version(session, actor, world_id, right))
+    codex = codex_history.diff(session, world_id, left, right)
     rows = []
-    for path in _ordered_union(before, after):
-        old, new = before.get(path), after.get(path)
+    for path in [*_ordered_union(before, after), *codex.paths]:
+        old = before.get(path, codex.left.get(path))
+        new = after.get(path, codex.right.get(path))
         if old == new:
             continue
         change: Literal["added", "removed", "changed"] = (
             "added" if old is None else "removed" if new is None else "changed"
         )
         rows.append(DiffRow(path=path, left=old or "", right=new or "", change=change))
+    if codex.more:
+        more = f"{codex.more:,} more entries changed; the Codex tab shows them as they are now."
+        rows.append(DiffRow(path="codex/…", left="", right=more, change="changed"))
     return rows
 
 

@@ -1,8 +1,9 @@
 """Importing a world exported as JSON (`exports.WorldExport`) as a new, private world owned by
 the importer: the upload read no further than the size limit, the document parsed by pydantic
-under count limits (it stops at the first segment over the limit instead of building the rest),
-the segment tree checked in one pass, and the rows written in one transaction (the stories with
-one bulk insert, the segments with one COPY).
+under count limits (it stops at the first segment or Codex entry over the limit instead of
+building the rest), the segment tree checked in one pass, the Codex entries checked as the
+editor checks them and their links given the new ids, and the rows written in one transaction
+(the stories and Codex with bulk inserts, the segments with one COPY).
 
 The limits bound what one import may cost the server (memory, time, and the reader's work on
 the result); they are constants, not settings, because they describe the file format DSF
@@ -17,7 +18,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, Self
+from typing import Any, Self
 
 from pydantic import Field, ValidationError, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
@@ -26,10 +27,17 @@ from sqlmodel import Session
 
 from dsf_app.db import copy_rows
 from dsf_app.errors import Invalid
-from dsf_app.models import Story
-from dsf_app.services import stories, validation, worlds
+from dsf_app.models import CodexEntry, CodexLink, CodexStatus, Story
+from dsf_app.services import codex_history, lorebook, stories, uploads, validation, worlds
 from dsf_app.services.actor import Actor
-from dsf_app.services.exports import SegmentExport, StoryExport, WorldExport
+from dsf_app.services.codex import EntryFields
+from dsf_app.services.exports import (
+    CodexEntryExport,
+    CodexLinkExport,
+    SegmentExport,
+    StoryExport,
+    WorldExport,
+)
 
 MB = 1024 * 1024
 # A long novel is about 1 MB of JSON; twenty leave room for branches and scene specs.
@@ -42,6 +50,9 @@ MAX_SEGMENTS = 50_000
 MAX_STORY_SEGMENTS = 20_000
 # One path from an opening to an ending: the reader and the exports walk it segment by segment.
 MAX_DEPTH = 10_000
+# As many as one lorebook import may bring (services/lorebook.py), and links to join them.
+MAX_CODEX_ENTRIES = lorebook.MAX_ENTRIES
+MAX_CODEX_LINKS = 50_000
 LIMIT = "import_limit"
 SEGMENT_COLUMNS = (
     "id",
@@ -62,16 +73,6 @@ NOT_AN_EXPORT = (
 )
 
 
-class Chunk(Protocol):
-    """A piece of an uploaded file, as Reflex's streaming upload hands it over."""
-
-    @property
-    def filename(self) -> str: ...
-
-    @property
-    def data(self) -> bytes: ...
-
-
 def too_large() -> Invalid:
     return Invalid(
         f"This file is larger than {MAX_BYTES // MB} MB, the most a world import may be; "
@@ -79,21 +80,9 @@ def too_large() -> Invalid:
     )
 
 
-async def read_upload(chunks: AsyncIterator[Chunk]) -> bytes | None:
-    """The bytes of the one uploaded file (None when nothing was sent). Reading stops, with
-    Invalid, as soon as the file passes MAX_BYTES: at most MAX_BYTES plus one chunk is read, and
-    the rest of the upload is never received."""
-    received = bytearray()
-    name: str | None = None
-    async for chunk in chunks:
-        if name is None:
-            name = chunk.filename
-        elif chunk.filename != name:
-            raise Invalid("Import one world file at a time.")
-        received += chunk.data
-        if len(received) > MAX_BYTES:
-            raise too_large()
-    return None if name is None else bytes(received)
+async def read_upload(chunks: AsyncIterator[uploads.Chunk]) -> bytes | None:
+    """The bytes of the uploaded world file, read no further than MAX_BYTES."""
+    return await uploads.read_upload(chunks, MAX_BYTES, too_large)
 
 
 def _over(info: ValidationInfo, what: str, limit: int) -> bool:
@@ -139,10 +128,34 @@ class ImportedStory(StoryExport):
         return self
 
 
+class ImportedCodexEntry(CodexEntryExport):
+    @model_validator(mode="after")
+    def _count(self, info: ValidationInfo) -> Self:
+        if _over(info, "codex entries", MAX_CODEX_ENTRIES):
+            raise _limit(
+                f"This file has more than {MAX_CODEX_ENTRIES:,} Codex entries, the most one "
+                "world import may hold; export the Codex as a lorebook and import it in parts.",
+            )
+        return self
+
+
+class ImportedCodexLink(CodexLinkExport):
+    @model_validator(mode="after")
+    def _count(self, info: ValidationInfo) -> Self:
+        if _over(info, "codex links", MAX_CODEX_LINKS):
+            raise _limit(
+                f"This file has more than {MAX_CODEX_LINKS:,} links between Codex entries, the "
+                "most one world import may hold.",
+            )
+        return self
+
+
 class ImportedWorld(WorldExport):
     """The export document, parsed with the import's limits."""
 
     stories: list[ImportedStory] = Field(default_factory=list, fail_fast=True)  # pyright: ignore[reportIncompatibleVariableOverride]
+    codex: list[ImportedCodexEntry] = Field(default_factory=list, fail_fast=True)  # pyright: ignore[reportIncompatibleVariableOverride]
+    codex_links: list[ImportedCodexLink] = Field(default_factory=list, fail_fast=True)  # pyright: ignore[reportIncompatibleVariableOverride]
 
 
 def parse(data: bytes) -> ImportedWorld:
@@ -166,11 +179,13 @@ class Imported:
     name: str
     stories: int
     segments: int
+    entries: int
 
 
 def import_world(session: Session, actor: Actor, document: ImportedWorld) -> Imported:
-    """A new private world owned by the actor, copying the document's world, stories and
-    segments. Assets are listed in an export without their bytes, so the copy has none."""
+    """A new private world owned by the actor, copying the document's world, stories, segments
+    and Codex. Assets are listed in an export without their bytes, so the copy has none (and
+    its entries no images)."""
     source = document.world
     world = worlds.create_world(
         session,
@@ -193,7 +208,87 @@ def import_world(session: Session, actor: Actor, document: ImportedWorld) -> Imp
         session.execute(insert(Story), story_rows)
     session.flush()
     copy_rows(session, "story_segment", SEGMENT_COLUMNS, segment_rows)
-    return Imported(world.id, world.name, len(story_rows), len(segment_rows))
+    entries = _codex(session, actor, world.id, world.version, document)
+    return Imported(world.id, world.name, len(story_rows), len(segment_rows), entries)
+
+
+def _codex(
+    session: Session, actor: Actor, world_id: uuid.UUID, version: int, document: ImportedWorld
+) -> int:
+    """The document's Codex under new ids, part of the new world's first version; returns how
+    many entries it holds."""
+    entry_rows: list[dict[str, Any]] = []
+    new_ids: dict[str, uuid.UUID] = {}
+    names: set[str] = set()
+    for entry in document.codex:
+        if entry.id in new_ids:
+            raise Invalid(f"In the Codex, two entries share the id {entry.id}.")
+        row = _entry_row(entry, world_id, actor, version)
+        if row["status"] != CodexStatus.REJECTED:
+            if row["name"].casefold() in names:
+                raise Invalid(f"In the Codex, two entries are named “{row['name']}”.")
+            names.add(row["name"].casefold())
+        new_ids[entry.id] = row["id"]
+        entry_rows.append(row)
+    link_rows: dict[tuple[uuid.UUID, uuid.UUID, str], dict[str, Any]] = {}
+    for link in document.codex_links:
+        ends = (new_ids.get(link.from_id), new_ids.get(link.to_id))
+        if ends[0] is None or ends[1] is None:
+            missing = link.from_id if ends[0] is None else link.to_id
+            raise Invalid(f"In the Codex, a link names the entry {missing}, which is not there.")
+        if ends[0] == ends[1]:
+            raise Invalid(f"In the Codex, the entry {link.from_id} links to itself.")
+        relation = validation.text(link.relation, what="link relation", max_length=100)
+        link_rows[(ends[0], ends[1], relation)] = {
+            "world_id": world_id,
+            "from_id": ends[0],
+            "to_id": ends[1],
+            "relation": relation,
+        }
+    if entry_rows:
+        session.execute(insert(CodexEntry), entry_rows)
+    if link_rows:
+        session.execute(insert(CodexLink), list(link_rows.values()))
+    codex_history.record_new(session, entry_rows, list(link_rows.values()), version)
+    return len(entry_rows)
+
+
+def _entry_row(
+    entry: CodexEntryExport, world_id: uuid.UUID, actor: Actor, version: int
+) -> dict[str, Any]:
+    """One entry's columns, its fields checked as the entry editor checks them."""
+    try:
+        fields = EntryFields.model_validate(
+            {
+                "name": entry.name,
+                "kind": entry.kind,
+                "aliases": entry.aliases,
+                "summary": entry.summary,
+                "body": entry.body,
+                "tags": entry.tags,
+            }
+        ).applied()
+    except (ValidationError, Invalid) as exc:
+        problem = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        raise Invalid(f"In the Codex, the entry “{entry.name[:100]}”: {problem}") from None
+    status = validation.choice(entry.status, CodexStatus, what="Codex entry status")
+    return {
+        "id": uuid.uuid4(),
+        "world_id": world_id,
+        "kind": fields["kind"].value,
+        "name": fields["name"],
+        "aliases": fields.get("aliases", []),
+        "summary": fields.get("summary", ""),
+        "body": fields.get("body", ""),
+        "tags": fields.get("tags", []),
+        "status": status.value,
+        "pinned": entry.pinned,
+        "excluded": entry.excluded and not entry.pinned,
+        "extra": entry.extra,
+        "version": version,
+        "created_by": actor.user_id,
+        "updated_by": actor.user_id,
+    }
 
 
 def _story_row(

@@ -174,18 +174,28 @@ def update_world(
     for name in ("foundation", "surface"):
         if not isinstance(documents[name], dict):
             raise Invalid(f"'{name}' must stay an object.")
-    version = world.version + 1
-    at = utcnow().isoformat()
-    entries = [
-        {"version": version, "at": at, "author": author, **update.model_dump(mode="json")}
-        for update in updates
-    ]
     for name, value in documents.items():
         setattr(world, name, value)
-    world.changelog = [*world.changelog, *entries]
+    record_changes(
+        session,
+        world,
+        [{"author": author, **update.model_dump(mode="json")} for update in updates],
+    )
+    return world
+
+
+def record_changes(session: Session, world: World, changes: list[dict[str, Any]]) -> int:
+    """Bump the world's version once for `changes` (each with author, path, operation, value,
+    reason), append them to its changelog and snapshot the new version; returns the version."""
+    version = world.version + 1
+    at = utcnow()
+    world.changelog = [
+        *world.changelog,
+        *({"version": version, "at": at.isoformat(), **change} for change in changes),
+    ]
     world.version = version
-    world.updated_at = utcnow()
+    world.updated_at = at
     session.add(world)
     session.flush()
     record_version(session, world)
-    return world
+    return version

@@ -15,7 +15,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import reflex as rx
 
@@ -24,6 +24,7 @@ from dsf_app.agents.approval_loop import Orchestrator
 from dsf_app.agents.connection import connect
 from dsf_app.agents.events import (
     Changed,
+    LoreUsed,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -39,6 +40,7 @@ from dsf_app.services import turns
 from dsf_app.services.actor import Actor
 from dsf_app.settings import get_settings
 from dsf_app.state.auth import SIGNED_OUT, ActsForPerson, session_token
+from dsf_app.state.lore_rows import LoreLine, lines_from_message, lore_lines
 from dsf_app.state.refresh import refresh_events
 from dsf_app.state.routes import route_ids
 
@@ -54,7 +56,7 @@ class ChatItem:
     """One row of the chat panel."""
 
     id: str
-    role: str  # user | queued | assistant | reasoning | tool | error
+    role: str  # user | queued | assistant | reasoning | tool | error | lore
     text: str = ""
     tool_name: str = ""
     tool_args: str = ""
@@ -62,9 +64,12 @@ class ChatItem:
     tool_status: str = ""  # running | success | error | interrupted
     nested: bool = False
     interrupted: bool = False
+    lore: list[LoreLine] = field(default_factory=list)
 
 
 def item_from_message(message: ChatMessage, *, nested: bool = False) -> ChatItem:
+    if message.message_type == "lore":
+        return ChatItem(id=str(message.id), role="lore", lore=lines_from_message(message.content))
     if message.message_type == "tool_call":
         return ChatItem(
             id=message.tool_call_id or str(message.id),
@@ -101,6 +106,13 @@ def _row_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
+def _put(items: list[ChatItem], row: ChatItem) -> list[ChatItem]:
+    """The row replaces the one with its id, or is added at the end."""
+    if any(item.id == row.id for item in items):
+        return [row if item.id == row.id else item for item in items]
+    return [*items, row]
+
+
 def apply_event(items: list[ChatItem], event: TurnEvent) -> list[ChatItem]:
     """The chat rows after one turn event (pure, so it is tested without a browser). A turn
     that continues shows again what it already showed: that updates the row, never adds one."""
@@ -125,9 +137,7 @@ def apply_event(items: list[ChatItem], event: TurnEvent) -> list[ChatItem]:
             tool_status="running",
             nested=event.parent_call_id is not None,
         )
-        if any(item.id == event.tool_call_id for item in items):
-            return [row if item.id == event.tool_call_id else item for item in items]
-        return [*items, row]
+        return _put(items, row)
     if isinstance(event, ToolCallFinished):
         return [
             replace(item, tool_status=event.status, tool_result=pretty_json(event.result))
@@ -135,6 +145,8 @@ def apply_event(items: list[ChatItem], event: TurnEvent) -> list[ChatItem]:
             else item
             for item in items
         ]
+    if isinstance(event, LoreUsed):
+        return _put(items, ChatItem(event.message_id, "lore", lore=lore_lines(event.items)))
     if isinstance(event, TurnFinished):
         items = [
             replace(item, interrupted=True) if item.id in event.interrupted else item

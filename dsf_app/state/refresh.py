@@ -17,6 +17,8 @@ def refresh_table() -> dict[Topic, tuple[EventCallback[()], ...]]:
     # Imported when first asked, not at the top: the canvas and suggestion states start chat
     # turns (they import the chat state), and the chat state imports this module.
     from dsf_app.state.canvas import CanvasState
+    from dsf_app.state.codex import CodexState
+    from dsf_app.state.codex_entry import CodexEntryState
     from dsf_app.state.gallery import GalleryState
     from dsf_app.state.story import StoryPageState
     from dsf_app.state.suggestions import SuggestionsState
@@ -24,11 +26,15 @@ def refresh_table() -> dict[Topic, tuple[EventCallback[()], ...]]:
     from dsf_app.state.worlds import WorldsPageState
 
     return {
-        Topic.WORLDS: (WorldsPageState.reload, WorldPageState.reload),
-        Topic.STORIES: (WorldPageState.reload, StoryPageState.reload),
+        # The Codex tab lists the foundation's rules and technology beside the entries.
+        Topic.WORLDS: (WorldsPageState.reload, WorldPageState.reload, CodexState.reload),
+        # An entry's page lists the segments that mention it.
+        Topic.STORIES: (WorldPageState.reload, StoryPageState.reload, CodexEntryState.reload),
         Topic.ASSETS: (GalleryState.reload,),
         Topic.CANVAS: (CanvasState.reload,),
         Topic.SUGGESTIONS: (SuggestionsState.reload,),
+        # The reader links mentions of the entries.
+        Topic.CODEX: (CodexState.reload, CodexEntryState.reload, StoryPageState.reload),
     }
 
 

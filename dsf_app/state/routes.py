@@ -1,4 +1,5 @@
-"""The world and story a page is about, read from its URL path (invalid ids read as None)."""
+"""The world and the story or Codex entry a page is about, read from its URL path (invalid ids
+read as None)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 import uuid
 
 _PATH = re.compile(r"^/worlds/(?P<world>[^/]+)(?:/stories/(?P<story>[^/]+))?/?$")
+_CODEX_PATH = re.compile(r"^/worlds/(?P<world>[^/]+)(?:/codex/(?P<entry>[^/]+))?/?$")
 
 
 def _uuid(text: str | None) -> uuid.UUID | None:
@@ -21,3 +23,11 @@ def route_ids(path: str) -> tuple[uuid.UUID | None, uuid.UUID | None]:
     if match is None:
         return None, None
     return _uuid(match["world"]), _uuid(match["story"])
+
+
+def codex_ids(path: str) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """(world_id, entry_id) of /worlds/<id> and /worlds/<id>/codex/<id>; Nones elsewhere."""
+    match = _CODEX_PATH.match(path.split("?", 1)[0])
+    if match is None:
+        return None, None
+    return _uuid(match["world"]), _uuid(match["entry"])

@@ -13,13 +13,21 @@ from sqlmodel import Session
 
 from dsf_app.errors import DSFError
 from dsf_app.models import StorySegment
-from dsf_app.services import canvas, exports, reader, stories, validation
+from dsf_app.services import canvas, exports, mentions, reader, stories, validation
 from dsf_app.services.actor import Actor
 from dsf_app.state.feedback import done, shows_problems
 from dsf_app.state.url_page import UrlPage
 from dsf_app.world_schema import as_strings
 
 ROOT = "root"  # the key of the story's opening in `choices`
+
+
+@dataclasses.dataclass
+class TextPiece:
+    """A run of a segment's text; `entry` is the Codex entry it mentions ("" for plain text)."""
+
+    text: str
+    entry: str
 
 
 @dataclasses.dataclass
@@ -36,6 +44,7 @@ class SegmentView:
     has_notes: bool
     starts_branch: bool
     scene: list[dict[str, Any]]  # the canvas scene saved with the segment, as the canvas draws it
+    pieces: list[TextPiece]  # the text, with mentions of Codex entries as links
 
 
 @dataclasses.dataclass
@@ -53,7 +62,9 @@ class ForkView:
     options: list[OptionView]
 
 
-def _segment(segment: StorySegment, position: int, starts_branch: bool) -> SegmentView:
+def _segment(
+    segment: StorySegment, position: int, starts_branch: bool, pieces: list[mentions.Piece]
+) -> SegmentView:
     notes = segment.world_evolution if isinstance(segment.world_evolution, dict) else {}
     introduced = as_strings(notes.get("elements_introduced"))
     applied = as_strings(notes.get("rules_applied"))
@@ -72,6 +83,7 @@ def _segment(segment: StorySegment, position: int, starts_branch: bool) -> Segme
         has_notes=bool(introduced or applied or challenged or questions),
         starts_branch=starts_branch,
         scene=canvas.for_browser(segment.ui_components or []),
+        pieces=[TextPiece(piece.text, piece.target) for piece in pieces],
     )
 
 
@@ -105,11 +117,13 @@ def _read(
     view = reader.read(
         session, actor, story_id, world_id=world_id, choices=choices, page=page, show=show
     )
+    # Mentions are linked here, in the worker thread: a cold cache builds the world's automaton.
+    linked = mentions.link_texts(session, actor, view.world.id, [s.content for s in view.segments])
     return ReaderView(
         page=view,
         segments=[
-            _segment(segment, view.first_position + n, segment.id in view.fork_children)
-            for n, segment in enumerate(view.segments)
+            _segment(segment, view.first_position + n, segment.id in view.fork_children, pieces)
+            for n, (segment, pieces) in enumerate(zip(view.segments, linked, strict=True))
         ],
         forks=[_fork(fork) for fork in view.forks],
     )

@@ -1,0 +1,52 @@
+"""The chat's collapsible "Lore used" row: what was put in front of the World Agent for the
+turn, each item linking to its entry (or to the foundation) with why it was chosen."""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex.vars import ObjectVar
+
+from dsf_app.state.chat import ChatItem
+from dsf_app.state.lore_rows import LoreLine
+
+
+def _line(line: ObjectVar[LoreLine]) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.link(line.name, href=line.href, size="1", weight="medium"),
+            rx.badge(line.kind, size="1", variant="soft", color_scheme="gray"),
+            spacing="2",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.text(line.reasons, size="1", color_scheme="gray", class_name="chat-lore-why"),
+        class_name="chat-lore-item",
+        width="100%",
+    )
+
+
+def lore_row(item: ObjectVar[ChatItem]) -> rx.Component:
+    return rx.el.details(
+        rx.el.summary(
+            rx.hstack(
+                rx.icon("library", size=14, color=rx.color("violet", 10)),
+                rx.text("Lore used", size="1", weight="medium"),
+                rx.text(
+                    "(" + item.lore.length().to_string() + ")",
+                    size="1",
+                    color_scheme="gray",
+                ),
+                align="center",
+                spacing="2",
+                as_="span",
+                display="inline-flex",
+            ),
+            cursor="pointer",
+        ),
+        rx.vstack(rx.foreach(item.lore, _line), spacing="2", width="100%", padding_top="0.4em"),
+        class_name="chat-lore",
+        border=f"1px dashed {rx.color('violet', 6)}",
+        border_radius="8px",
+        padding="0.35em 0.6em",
+        width="100%",
+    )

@@ -1,0 +1,406 @@
+"""The Codex tab of a world (and the actions on an entry's page): entries grouped by kind, with
+the foundation's rules and technology alongside as read-only entries; search by name, alias and
+meaning; the entry editor; suggestions to accept or reject; pins and exclusions; SillyTavern
+lorebook import and export. Embeddings are computed in worker threads, after each write."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from typing import Any
+
+import reflex as rx
+from sqlmodel import Session
+
+from dsf_app.agents.topics import Topic
+from dsf_app.errors import DSFError
+from dsf_app.models import AssetType, CodexEntry, CodexKind, CodexStatus
+from dsf_app.services import assets, codex, lore, lorebook, validation
+from dsf_app.services.access import Permission, world_with_level
+from dsf_app.services.actor import Actor
+from dsf_app.services.codex import NO_IMAGE
+from dsf_app.state.auth import ActsForPerson
+from dsf_app.state.feedback import Followup, done, shows_problems
+from dsf_app.state.refresh import refresh_events
+from dsf_app.state.routes import codex_ids
+
+# Entries a search by meaning embeds first when some were just written.
+SEARCH_EMBEDS = 64
+IMAGE_CHOICES = 100
+KIND_TITLES = {
+    CodexKind.CHARACTER: "Characters",
+    CodexKind.PLACE: "Places",
+    CodexKind.FACTION: "Factions",
+    CodexKind.SPECIES: "Species",
+    CodexKind.ARTIFACT: "Artifacts",
+    CodexKind.CONCEPT: "Concepts",
+    CodexKind.EVENT: "Events",
+}
+FOUNDATION_TITLES = {"rule": "Rules (from the foundation)", "technology": "Technology systems"}
+
+
+@dataclasses.dataclass
+class EntryRow:
+    id: str
+    name: str
+    kind: str
+    aliases: str
+    summary: str
+    tags: list[str]
+    pinned: bool
+    excluded: bool
+    href: str  # the entry's page; "" for a foundation item
+    readonly: bool
+    note: str = ""  # in search results: how it matched
+
+
+@dataclasses.dataclass
+class KindGroup:
+    kind: str
+    title: str
+    rows: list[EntryRow]
+
+
+@dataclasses.dataclass
+class Option:
+    value: str
+    label: str
+
+
+def entry_row(entry: CodexEntry, note: str = "") -> EntryRow:
+    return EntryRow(
+        id=str(entry.id),
+        name=entry.name,
+        kind=str(entry.kind),
+        aliases=", ".join(str(a) for a in entry.aliases),
+        summary=entry.summary,
+        tags=[str(t) for t in entry.tags],
+        pinned=entry.pinned,
+        excluded=entry.excluded,
+        href=f"/worlds/{entry.world_id}/codex/{entry.id}",
+        readonly=False,
+        note=note,
+    )
+
+
+def _foundation_row(item: lore.FoundationItem, note: str = "") -> EntryRow:
+    return EntryRow(
+        id=item.key,
+        name=item.name,
+        kind=item.kind,
+        aliases="",
+        summary=item.summary,
+        tags=[],
+        pinned=False,
+        excluded=False,
+        href="",
+        readonly=True,
+        note=note,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class CodexView:
+    """The tab as the state shows it, built in the worker thread."""
+
+    world_key: str
+    can_edit: bool
+    total: int
+    listed: int
+    groups: list[KindGroup]
+    suggestions: list[EntryRow]
+    images: list[Option]
+
+
+def _overview(session: Session, actor: Actor, world_id: uuid.UUID) -> CodexView:
+    world, level = world_with_level(session, actor, world_id)
+    can_edit = level >= Permission.WRITE
+    statuses = (CodexStatus.ACTIVE, CodexStatus.SUGGESTED)
+    entries = codex.list_entries(session, actor, world.id, statuses=statuses)
+    items = lore.foundation_items(world)
+    images = (
+        assets.list_assets(session, actor, world.id, type=AssetType.IMAGE, limit=IMAGE_CHOICES)
+        if can_edit
+        else []
+    )
+    active = [e for e in entries if e.status == CodexStatus.ACTIVE]
+    return CodexView(
+        world_key=str(world.id),
+        can_edit=can_edit,
+        total=codex.count_entries(session, actor, world.id),
+        listed=len(active),
+        groups=[
+            KindGroup(kind.value, title, [entry_row(e) for e in active if e.kind == kind])
+            for kind, title in KIND_TITLES.items()
+            if any(e.kind == kind for e in active)
+        ]
+        + [
+            KindGroup(kind, title, [_foundation_row(i) for i in items if i.kind == kind])
+            for kind, title in FOUNDATION_TITLES.items()
+            if any(i.kind == kind for i in items)
+        ],
+        suggestions=[entry_row(e) for e in entries if e.status == CodexStatus.SUGGESTED],
+        images=[Option(str(a.id), a.description[:60] or f"Image {str(a.id)[:8]}") for a in images],
+    )
+
+
+def _search(
+    session: Session, actor: Actor, world_id: uuid.UUID, query: str, vector: list[float]
+) -> list[EntryRow]:
+    """Entries by name or alias, then by meaning, and the foundation items naming `query`."""
+    hits = codex.search(session, actor, world_id, query, vector)
+    world, _ = world_with_level(session, actor, world_id)
+    rows = [
+        entry_row(hit.entry, f"{hit.reason} {hit.similarity:.2f}" if hit.similarity else hit.reason)
+        for hit in hits
+    ]
+    term = query.strip().casefold()
+    items = lore.foundation_items(world)
+    return rows + [_foundation_row(i, "foundation") for i in items if term in i.text.casefold()]
+
+
+def _editor_values(entry: CodexEntry) -> dict[str, str]:
+    return {
+        "name": entry.name,
+        "kind": str(entry.kind),
+        "aliases": "\n".join(str(a) for a in entry.aliases),
+        "summary": entry.summary,
+        "body": entry.body,
+        "tags": ", ".join(str(t) for t in entry.tags),
+        "image": str(entry.image_asset_id) if entry.image_asset_id else NO_IMAGE,
+    }
+
+
+class CodexState(ActsForPerson, rx.State):
+    """Not a `UrlPage`: the tab lives on the world page (and the entry page), whose own state
+    says when the world cannot be shown; a Codex that cannot be read is simply left empty."""
+
+    world_key: rx.Field[str] = rx.field("")
+    can_edit: rx.Field[bool] = rx.field(False)
+    groups: rx.Field[list[KindGroup]] = rx.field(default_factory=list)
+    suggestions: rx.Field[list[EntryRow]] = rx.field(default_factory=list)
+    total: rx.Field[int] = rx.field(0)
+    listed: rx.Field[int] = rx.field(0)
+    searched: rx.Field[str] = rx.field("")
+    searching: rx.Field[bool] = rx.field(False)
+    results: rx.Field[list[EntryRow]] = rx.field(default_factory=list)
+    importing: rx.Field[bool] = rx.field(False)
+    images: rx.Field[list[Option]] = rx.field(default_factory=list)
+
+    editor_open: rx.Field[bool] = rx.field(False)
+    editor_id: rx.Field[str] = rx.field("")  # "" while creating an entry
+    editor_version: rx.Field[int] = rx.field(0)
+    editor_accepts: rx.Field[bool] = rx.field(False)  # saving also accepts a suggestion
+    editor_values: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    editor_error: rx.Field[str] = rx.field("")
+
+    delete_id: rx.Field[str] = rx.field("")
+    delete_name: rx.Field[str] = rx.field("")
+
+    @rx.var
+    def delete_open(self) -> bool:
+        return self.delete_id != ""
+
+    @rx.event
+    @shows_problems
+    async def load(self) -> None:
+        """on_load of the world page and of an entry's page."""
+        self.searched, self.results, self.editor_open = "", [], False
+        self.delete_id = ""
+        await self._fetch()
+
+    @rx.event
+    @shows_problems
+    async def reload(self) -> None:
+        """After an agent or another page changed the Codex or the world."""
+        await self._fetch()
+
+    def _clear(self) -> None:
+        self.world_key, self.can_edit, self.total, self.listed = "", False, 0, 0
+        self.groups, self.suggestions, self.images = [], [], []
+
+    async def _fetch(self) -> None:
+        world_id, _ = codex_ids(self.router.url.path)
+        if world_id is None:
+            self._clear()
+            return
+        try:
+            view = await self.act(_overview, world_id)
+        except DSFError:
+            self._clear()
+            return
+        self.world_key, self.can_edit = view.world_key, view.can_edit
+        self.total, self.listed = view.total, view.listed
+        self.groups, self.suggestions, self.images = view.groups, view.suggestions, view.images
+
+    def _shown_world(self) -> uuid.UUID:
+        return validation.identifier(self.world_key, what="world")
+
+    # ---- search --------------------------------------------------------------------------
+
+    @rx.event(background=True)
+    @shows_problems
+    async def search(self, form: dict[str, Any]) -> None:
+        """Entries by name, alias and meaning (the model runs in a worker thread); a
+        background event, so the page stays free meanwhile."""
+        query = str(form.get("query", "")).strip()
+        async with self:
+            self.searched, self.results, self.searching = query, [], bool(query)
+            world_key = self.world_key
+        if not query:
+            return
+        found: list[EntryRow] = []
+        try:
+            world_id = validation.identifier(world_key, what="world")
+            actor = await self.person()
+            await asyncio.to_thread(codex.embed_missing, actor, world_id, limit=SEARCH_EMBEDS)
+            vector = await asyncio.to_thread(codex.query_vector, query)
+            found = await self.act(_search, world_id, query, vector)
+        finally:
+            async with self:
+                if self.searched == query:  # not cleared, nor searched again meanwhile
+                    self.results, self.searching = found, False
+
+    @rx.event
+    def clear_search(self) -> rx.event.EventSpec:
+        self.searched, self.results = "", []
+        return rx.set_value("codex-search", "")
+
+    # ---- the editor ----------------------------------------------------------------------
+
+    @rx.event
+    def open_new(self) -> None:
+        self._open("", 0, False, {"kind": CodexKind.CHARACTER.value, "image": NO_IMAGE})
+
+    @rx.event
+    @shows_problems
+    async def open_edit(self, entry_id: str) -> None:
+        entry = await self.act(codex.get_entry, validation.identifier(entry_id, what="entry"))
+        accepts = entry.status == CodexStatus.SUGGESTED
+        self._open(str(entry.id), entry.version, accepts, _editor_values(entry))
+
+    def _open(self, entry_id: str, version: int, accepts: bool, values: dict[str, str]) -> None:
+        self.editor_id, self.editor_version, self.editor_accepts = entry_id, version, accepts
+        self.editor_values, self.editor_error = values, ""
+        self.editor_open = True
+
+    @rx.event
+    def set_editor_open(self, value: bool) -> None:
+        self.editor_open = value
+
+    @rx.event
+    @shows_problems
+    async def save_entry(self, form: dict[str, Any]):
+        """Create or change the entry as the form says: a new version of the world."""
+        try:
+            entry_id = (
+                validation.identifier(self.editor_id, what="entry") if self.editor_id else None
+            )
+            await self.act(
+                codex.save_form,
+                self._shown_world(),
+                entry_id,
+                form,
+                expected_version=self.editor_version,
+                accept=self.editor_accepts,
+            )
+        except DSFError as exc:  # shown in the editor, beside what the person wrote
+            self.editor_error = str(exc)
+            return
+        self.editor_open = False
+        yield done("Saved; the change is in the world's changelog.")
+        for event in self._changed():
+            yield event
+
+    def _changed(self) -> list[Followup]:
+        """After a write: embeddings in the background, and every page showing it again."""
+        return [CodexState.embed_pending, *refresh_events({Topic.CODEX, Topic.WORLDS})]
+
+    @rx.event(background=True)
+    @shows_problems
+    async def embed_pending(self) -> None:
+        """Compute the embeddings the world's entries lack, in a worker thread."""
+        world_id = validation.identifier(self.world_key, what="world")
+        actor = await self.person()
+        await asyncio.to_thread(codex.embed_missing, actor, world_id)
+
+    # ---- flags, suggestions, deletion ----------------------------------------------------
+
+    @rx.event
+    @shows_problems
+    async def toggle_pin(self, entry_id: str) -> list[Followup]:
+        await self.act(codex.toggle_flag, validation.identifier(entry_id, what="entry"), "pinned")
+        return self._changed()
+
+    @rx.event
+    @shows_problems
+    async def toggle_exclude(self, entry_id: str) -> list[Followup]:
+        entry = validation.identifier(entry_id, what="entry")
+        await self.act(codex.toggle_flag, entry, "excluded")
+        return self._changed()
+
+    @rx.event
+    @shows_problems
+    async def accept(self, entry_id: str) -> list[Followup]:
+        entry = validation.identifier(entry_id, what="entry")
+        await self.act(codex.set_status, entry, CodexStatus.ACTIVE, author="person")
+        return [done("Accepted; the entry is in the Codex."), *self._changed()]
+
+    @rx.event
+    @shows_problems
+    async def reject(self, entry_id: str) -> list[Followup]:
+        entry = validation.identifier(entry_id, what="entry")
+        await self.act(codex.set_status, entry, CodexStatus.REJECTED, author="person")
+        return [done("Rejected; it will not be suggested again."), *self._changed()]
+
+    @rx.event
+    def ask_delete(self, entry_id: str, name: str) -> None:
+        self.delete_id, self.delete_name = entry_id, name
+
+    @rx.event
+    def cancel_delete(self) -> None:
+        self.delete_id, self.delete_name = "", ""
+
+    @rx.event
+    @shows_problems
+    async def confirm_delete(self) -> list[Followup]:
+        entry_id, name, world_key = self.delete_id, self.delete_name, self.world_key
+        self.cancel_delete()
+        entry = validation.identifier(entry_id, what="entry")
+        await self.act(codex.delete_entry, entry, author="person")
+        followups: list[Followup] = [done(f"Deleted “{name}”."), *self._changed()]
+        if codex_ids(self.router.url.path)[1] is not None and world_key:
+            followups.append(rx.redirect(f"/worlds/{world_key}"))  # its page is gone
+        return followups
+
+    # ---- SillyTavern lorebooks -----------------------------------------------------------
+
+    @rx.event(background=True)
+    @shows_problems
+    async def import_lorebook(self, chunks: rx.UploadChunkIterator):
+        """Add a SillyTavern World Info file (or a character card's lorebook) to the Codex.
+        Who is signed in is checked before any of the file is read, reading stops past the
+        size limit, and the parse and the write run in a worker thread."""
+        await self.person()
+        world_id = validation.identifier(self.world_key, what="world")
+        async with self:
+            self.importing = True
+        try:
+            data = await lorebook.read_upload(chunks)
+            if data is None:
+                return
+            book = await asyncio.to_thread(lorebook.parse, data)
+            report = await self.act(lorebook.import_lorebook, world_id, book, author="person")
+        finally:
+            async with self:
+                self.importing = False
+        yield done(report.sentence())
+        for event in self._changed():
+            yield event
+
+    @rx.event
+    @shows_problems
+    async def export_lorebook(self) -> rx.event.EventSpec:
+        name, text = await self.act(lorebook.export_lorebook, self._shown_world())
+        return rx.download(data=text, filename=name, mime_type="application/json")

@@ -1,0 +1,305 @@
+"""SillyTavern lorebooks in and out of the Codex: World Info files of two generations and a
+character card's `character_book` import as entries (keys, secondary keys, constant, disabled,
+order, comments, nested extensions kept); odd files are refused with a sentence or reported,
+never a crash; and exporting then importing gives the same entries."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+
+from dsf_app.errors import Invalid
+from dsf_app.models import CodexEntry, CodexKind
+from dsf_app.services import codex, lorebook, mentions
+from dsf_app.services.codex import EntryFields
+from dsf_app.services.mentions import NAME_IS_KEY
+from tests.factories import make_actor, make_world
+
+FIXTURES = Path(__file__).parent / "fixtures" / "lorebooks"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A chunk of an upload, as Reflex's streaming upload hands it over."""
+
+    filename: str
+    data: bytes
+
+
+def _read(name: str) -> str:
+    return (FIXTURES / name).read_text()
+
+
+def _entries(session: Session, actor: Any, world_id: Any) -> dict[str, CodexEntry]:
+    return {e.name: e for e in codex.list_entries(session, actor, world_id)}
+
+
+def _same(entry: CodexEntry) -> tuple[Any, ...]:
+    """What an import must keep of an entry."""
+    return (
+        entry.name,
+        entry.kind,
+        entry.aliases,
+        entry.summary,
+        entry.body,
+        entry.tags,
+        entry.pinned,
+        entry.excluded,
+        entry.extra,
+    )
+
+
+def test_a_current_world_info_file(session: Session) -> None:
+    ada = make_actor(session)
+    world = make_world(session, ada)
+    report = lorebook.import_lorebook(
+        session, ada, world.id, lorebook.parse(_read("tidewater_world_info.json")), author="person"
+    )
+    assert (report.created, report.skipped, report.duplicates) == (5, [], [])
+    assert report.unknown_fields == ["folder"]
+    assert "Kept fields DSF does not use, for the export: folder." in report.sentence()
+    assert world.version == 2 and "Imported 5 entries" in world.changelog[-1]["reason"]
+
+    found = _entries(session, ada, world.id)
+    mira = found["Mira Okonkwo"]
+    assert mira.aliases == ["Mira", "the harbour engineer"]
+    assert mira.body.startswith("Mira Okonkwo is the chief engineer")
+    assert (mira.pinned, mira.excluded) == (False, False)
+    port = found["Port Saline"]
+    assert port.kind == CodexKind.PLACE  # its group is "Places"
+    assert port.extra["keysecondary"] == ["harbour", "docks", "market"]
+    assert (port.extra["order"], port.extra["position"], port.extra["selectiveLogic"]) == (90, 1, 3)
+    assert port.extra["extensions"]["world_tools"]["map"]["layers"] == ["flood", "market"]
+    assert "probability" in port.extra and "depth" not in port.extra  # 4 is the default
+    assert found["Fusion Consortium"].pinned  # constant
+    assert found["Fusion Consortium"].extra["caseSensitive"] is True
+    riots = found["Brine Riots (draft, do not use)"]
+    assert riots.excluded and riots.kind == CodexKind.EVENT  # disabled; group "History"
+    assert riots.aliases == ["Brine Riots"] and riots.extra[NAME_IS_KEY] is False
+    assert riots.extra["folder"] == "History/Unrest"
+    assert "kelp turbine" in found  # no comment: named by its first key
+
+
+def test_an_older_world_info_file_with_odd_entries(session: Session) -> None:
+    ada = make_actor(session)
+    world = make_world(session, ada)
+    report = lorebook.import_lorebook(
+        session,
+        ada,
+        world.id,
+        lorebook.parse(_read("archive_world_info_2023.json")),
+        author="person",
+    )
+    assert report.created == 4
+    assert report.skipped == ["entry 3 (not an object)"]
+    found = _entries(session, ada, world.id)
+    assert set(found) == {
+        "The Orbital Archive",
+        "Archivist Teo",
+        "Archivist Teo (2)",
+        "Glass storage",
+    }
+    # Keys given as one text; "glass storage" is the name already.
+    assert found["Glass storage"].aliases == ["quartz plates"]
+    assert found["Glass storage"].pinned
+    assert found["Archivist Teo"].extra["keysecondary"] == ["Archive"]
+
+
+def test_a_character_card_v3_lorebook(session: Session) -> None:
+    ada = make_actor(session)
+    world = make_world(session, ada)
+    report = lorebook.import_lorebook(
+        session, ada, world.id, lorebook.parse(_read("reef_card_v3.json")), author="person"
+    )
+    assert (report.source, report.created, report.unknown_fields) == (
+        "character card v3 lorebook",
+        3,
+        [],
+    )
+    found = _entries(session, ada, world.id)
+    kesh = found["Reef of Kesh"]  # the card entry's `name`, since its comment is empty
+    assert kesh.aliases == ["Kesh", "the drowned reef"] and kesh.pinned
+    assert (kesh.extra["order"], kesh.extra["position"], kesh.extra["depth"]) == (50, 1, 2)
+    assert kesh.extra["card_priority"] == 10
+    assert kesh.extra["extensions"] == {
+        "chub": {"expressions": None, "alt_keys": {"v": ["Kesh Reef"]}}
+    }
+    assert found["Tidewardens"].excluded  # enabled: false
+
+
+def test_a_v2_card_and_a_bare_character_book() -> None:
+    book = {
+        "entries": [
+            {
+                "keys": ["Vale"],
+                "content": "A valley.",
+                "extensions": {},
+                "enabled": True,
+                "insertion_order": 1,
+                "mood": "grim",
+            }
+        ]
+    }
+    card = {"spec": "chara_card_v2", "spec_version": "2.0", "data": {"character_book": book}}
+    parsed = lorebook.parse(json.dumps(card))
+    assert parsed.source == "character card v2 lorebook"
+    assert parsed.unknown_fields == {"mood"}
+    [entry] = parsed.entries
+    assert (entry.fields.name, entry.extra["order"], entry.extra["mood"]) == ("Vale", 1, "grim")
+    assert lorebook.parse(json.dumps(book)).source == "character lorebook"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("{not json", "not JSON"),
+        ("[1, 2]", "not a SillyTavern lorebook"),
+        ('{"name": "x"}', "not a SillyTavern lorebook"),
+        ('{"spec": "chara_card_v2", "data": {"name": "x"}}', "has no lorebook"),
+        ('{"entries": {"0": {"key": ["x"], "comment": "' + "n" * 300 + '"}}}', None),
+        ("[" * 100_000 + "]" * 100_000, "not JSON"),
+    ],
+)
+def test_odd_files_are_refused_or_reported_never_a_crash(data: str, message: str | None) -> None:
+    if message is None:
+        assert lorebook.parse(data).entries[0].fields.name == "n" * 200  # cut to a name's length
+        return
+    with pytest.raises(Invalid, match=message):
+        lorebook.parse(data)
+
+
+def test_size_and_count_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lorebook, "MAX_LOREBOOK_BYTES", 100)
+    with pytest.raises(Invalid, match="larger than 0 MB, the most a lorebook may be"):
+        lorebook.parse(" " * 101)
+    sent = [b"{" * 60, b" " * 60, b" " * 60]
+    taken: list[bytes] = []
+
+    async def upload() -> AsyncIterator[Piece]:
+        for data in sent:
+            taken.append(data)
+            yield Piece("big.json", data)
+
+    with pytest.raises(Invalid, match="larger than 0 MB"):
+        asyncio.run(lorebook.read_upload(upload()))
+    assert len(taken) == 2  # reading stopped at the chunk past the limit
+    monkeypatch.setattr(lorebook, "MAX_ENTRIES", 2)
+    many = {"entries": {str(i): {"key": [f"k{i}"]} for i in range(3)}}
+    with pytest.raises(Invalid, match="import at most 2"):
+        lorebook.parse(json.dumps(many))
+
+
+def test_a_bad_entry_is_skipped_and_named() -> None:
+    data = {"entries": {"0": {"key": ["ok"]}, "1": {"key": ["x" * 300], "comment": "Long key"}}}
+    parsed = lorebook.parse(json.dumps(data))
+    assert [e.fields.name for e in parsed.entries] == ["ok"]
+    assert parsed.skipped[0].startswith("“Long key”")
+
+
+@pytest.mark.parametrize(
+    "fixture", ["tidewater_world_info.json", "archive_world_info_2023.json", "reef_card_v3.json"]
+)
+def test_export_then_import_gives_the_same_entries(session: Session, fixture: str) -> None:
+    ada = make_actor(session)
+    first = make_world(session, ada, "First")
+    lorebook.import_lorebook(
+        session, ada, first.id, lorebook.parse(_read(fixture)), author="person"
+    )
+    name, text = lorebook.export_lorebook(session, ada, first.id)
+    assert name == "first.lorebook.json"
+    exported = json.loads(text)
+    for entry in exported["entries"].values():  # what SillyTavern needs of every entry
+        assert set(lorebook.WORLD_INFO_DEFAULTS) <= set(entry)
+        assert {"uid", "key", "content", "comment", "extensions"} <= set(entry)
+    second = make_world(session, ada, "Second")
+    report = lorebook.import_lorebook(
+        session, ada, second.id, lorebook.parse(text), author="person"
+    )
+    assert report.skipped == [] and report.duplicates == []
+    before = {n: _same(e) for n, e in _entries(session, ada, first.id).items()}
+    after = {n: _same(e) for n, e in _entries(session, ada, second.id).items()}
+    assert after == before
+
+
+def test_dsf_entries_and_their_links_survive_the_round_trip(session: Session) -> None:
+    ada = make_actor(session)
+    first = make_world(session, ada, "First")
+    mira = codex.create_entry(
+        session,
+        ada,
+        first.id,
+        EntryFields(
+            name="Mira",
+            kind=CodexKind.CHARACTER,
+            aliases=["the engineer"],
+            summary="Runs the turbines.",
+            body="Born in the flood year.\n\nDistrusts the Consortium.",
+            tags=["crew", "port"],
+        ),
+        author="person",
+    )
+    port = codex.create_entry(
+        session, ada, first.id, EntryFields(name="Port", kind=CodexKind.PLACE), author="person"
+    )
+    codex.set_flags(session, ada, port.id, pinned=True)
+    codex.add_link(session, ada, mira.id, port.id, "lives in", author="person")
+    _, text = lorebook.export_lorebook(session, ada, first.id)
+    entry = next(e for e in json.loads(text)["entries"].values() if e["comment"] == "Mira")
+    assert entry["key"] == ["Mira", "the engineer"]
+    assert (
+        entry["content"]
+        == "Runs the turbines.\n\nBorn in the flood year.\n\nDistrusts the Consortium."
+    )
+    second = make_world(session, ada, "Second")
+    lorebook.import_lorebook(session, ada, second.id, lorebook.parse(text), author="person")
+    again = _entries(session, ada, second.id)
+    assert _same(again["Mira"]) == _same(mira) and _same(again["Port"]) == _same(port)
+    [link] = codex.links_of(session, ada, again["Mira"].id)
+    assert (link.other_name, link.relation) == ("Port", "lives in")
+
+
+def test_only_the_worlds_writers_import_into_it(session: Session) -> None:
+    from dsf_app.errors import Forbidden, NotFound
+    from dsf_app.models import Visibility
+
+    ada, eve = make_actor(session, "Ada"), make_actor(session, "Eve")
+    public = make_world(session, ada, "Open", visibility=Visibility.PUBLIC)
+    private = make_world(session, ada, "Closed")
+    data = _read("archive_world_info_2023.json")
+    with pytest.raises(Forbidden):
+        lorebook.import_lorebook(session, eve, public.id, lorebook.parse(data), author="person")
+    with pytest.raises(NotFound):
+        lorebook.import_lorebook(session, eve, private.id, lorebook.parse(data), author="person")
+    with pytest.raises(NotFound):
+        lorebook.export_lorebook(session, eve, private.id)
+    assert codex.list_entries(session, ada, public.id) == []
+
+
+def test_importing_again_leaves_the_entries_there_as_they_were(session: Session) -> None:
+    ada = make_actor(session)
+    world = make_world(session, ada)
+    codex.create_entry(session, ada, world.id, EntryFields(name="Port Saline"), author="person")
+    report = lorebook.import_lorebook(
+        session, ada, world.id, lorebook.parse(_read("tidewater_world_info.json")), author="person"
+    )
+    assert (report.created, report.duplicates) == (4, ["Port Saline"])
+    assert "1 already in the Codex were left as they were: Port Saline." in report.sentence()
+
+
+def test_imported_entries_match_as_sillytavern_said(session: Session) -> None:
+    """A comment that is not a key is only a label; a case-sensitive entry matches as written."""
+    ada = make_actor(session)
+    world = make_world(session, ada)
+    lorebook.import_lorebook(
+        session, ada, world.id, lorebook.parse(_read("tidewater_world_info.json")), author="person"
+    )
+    text = "Brine Riots (draft, do not use): the Fusion Consortium, not the fusion consortium."
+    [pieces] = mentions.link_texts(session, ada, world.id, [text])
+    assert [p.text for p in pieces if p.target] == ["Brine Riots", "Fusion Consortium"]
