@@ -27,6 +27,8 @@ EXPECTED_TABLES = {
     "sign_in_attempt",
     "tool_execution",
     "world_version",
+    "run_step",
+    "evaluation",
     "canvas_surface",
     "canvas_interaction",
     "suggestion",

@@ -30,6 +30,7 @@ from dsf_app.agents.events import (
     TurnFinished,
 )
 from dsf_app.agents.provisioning import AgentDirectory
+from dsf_app.agents.step_recorder import StepRecorder
 from dsf_app.db import session_scope
 from dsf_app.errors import DSFError, ServiceUnavailable
 from dsf_app.models import AgentKind, AgentRun
@@ -74,6 +75,7 @@ class _Tally:
     letta_run_ids: list[str] = field(default_factory=list)
     changed: set[str] = field(default_factory=set)
     reply: list[str] = field(default_factory=list)  # the agent's messages, for the run's text
+    trajectory: StepRecorder = field(default_factory=StepRecorder)
 
 
 def _tool_call_pieces(chunk: Any) -> list[Any]:
@@ -133,7 +135,7 @@ class Orchestrator:
                 refused = TurnFinished("error", str(exc))
                 await emit(refused)
                 return refused
-        tally = _Tally()
+        tally = _Tally(trajectory=StepRecorder(parent_call_id))
         attributes = {
             "dsf.agent_kind": request.kind.value,
             "dsf.world_id": str(request.world_id or ""),
@@ -227,6 +229,7 @@ class Orchestrator:
     ) -> _Round:
         """One streamed request; a cancel is noticed within a poll even while the model is silent."""
         current = _Round()
+        tally.trajectory.request_started(messages)
         stream = await self.letta.agents.messages.create(
             agent_id=agent_id,
             messages=messages,  # type: ignore[arg-type]
@@ -240,6 +243,7 @@ class Orchestrator:
                 run_id = getattr(chunk, "run_id", None)
                 if run_id and run_id not in tally.letta_run_ids:
                     tally.letta_run_ids.append(run_id)
+                tally.trajectory.chunk(chunk)
                 await self._take(chunk, current, emit, parent_call_id, tally)
 
         consumer = asyncio.create_task(consume())
@@ -249,8 +253,10 @@ class Orchestrator:
                 consumer.cancel()
                 await stream.close()
                 current.stop_reason = "cancelled"
+                tally.trajectory.request_finished()
                 return current
         consumer.result()
+        tally.trajectory.request_finished()
         return current
 
     async def _take(
@@ -325,6 +331,9 @@ class Orchestrator:
         )
         outcome = await registry.execute(ctx, name, arguments)
         tally.changed |= ctx.changed
+        tally.trajectory.tool(
+            call_id, name, arguments, outcome.status, outcome.result, outcome.duration_ms
+        )
         tally.tool_calls.append(
             {
                 "name": name,
@@ -504,3 +513,4 @@ class Orchestrator:
                     prompt=request.text,
                     reply="\n".join(tally.reply),
                 )
+                tally.trajectory.save(session, request.actor, run_id, request.world_id)

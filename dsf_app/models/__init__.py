@@ -11,7 +11,9 @@ from dsf_app.models.canvas import (
     SuggestionStatus,
 )
 from dsf_app.models.chat import ChatMessage
+from dsf_app.models.evaluations import Evaluation, EvaluationKind, EvaluationSource
 from dsf_app.models.sessions import SignInAttempt, UserSession
+from dsf_app.models.steps import RunStep, StepKind
 from dsf_app.models.stories import Story, StorySegment
 from dsf_app.models.users import OAuthAccount, User
 from dsf_app.models.versions import WorldVersion
@@ -35,8 +37,13 @@ __all__ = [
     "CanvasSurface",
     "ChatMessage",
     "CollaboratorRole",
+    "Evaluation",
+    "EvaluationKind",
+    "EvaluationSource",
     "OAuthAccount",
+    "RunStep",
     "SignInAttempt",
+    "StepKind",
     "Story",
     "StorySegment",
     "Suggestion",
