@@ -1,8 +1,12 @@
 """One module per tool; importing this package registers them all."""
 
 from dsf_app.agents.tools import (
+    analyze_information_gain,
+    assess_output_quality,
     asset_manager,
     canvas_ui,
+    check_logical_consistency,
+    compare_versions,
     delegate_to_experience,
     get_canvas_interactions,
     image_generator,
@@ -14,8 +18,12 @@ from dsf_app.agents.tools import (
 )
 
 __all__ = [
+    "analyze_information_gain",
+    "assess_output_quality",
     "asset_manager",
     "canvas_ui",
+    "check_logical_consistency",
+    "compare_versions",
     "delegate_to_experience",
     "get_canvas_interactions",
     "image_generator",
