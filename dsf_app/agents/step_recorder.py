@@ -22,8 +22,9 @@ from dsf_app.services import trajectories
 from dsf_app.services.actor import Actor
 from dsf_app.services.trajectories import StepRecord
 
-# What a step keeps of a tool's arguments and result, and of reasoning or text.
-DETAIL_CHARS = 4000
+# What a step keeps of a tool's result, reasoning or text (arguments are kept whole: the
+# export replays them as JSON).
+DETAIL_CHARS = 20_000
 # Tools Letta runs itself that put stored memory in front of the model.
 RETRIEVAL_TOOLS = frozenset({"archival_memory_search", "conversation_search"})
 
@@ -152,7 +153,7 @@ class StepRecorder:
                 tool_call_id=call_id,
                 status=status,
                 duration_ms=duration_ms,
-                detail={"arguments": _clip(arguments), "result": _clip(result)},
+                detail={"arguments": arguments, "result": _clip(result)},
             )
         )
 
