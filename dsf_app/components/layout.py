@@ -8,7 +8,11 @@ from dsf_app.components.canvas import canvas_area
 from dsf_app.components.chat_panel import chat_panel
 from dsf_app.state.auth import AuthState
 
-NAV_LINKS = (("Worlds", "/worlds", "globe"), ("Runs", "/runs", "activity"))
+NAV_LINKS = (
+    ("Worlds", "/worlds", "globe"),
+    ("Runs", "/runs", "activity"),
+    ("Analytics", "/analytics", "chart-line"),
+)
 # Labels that give way to icons alone on a phone, so the top bar fits in one row.
 WIDE_ONLY = ["none", "inline", "inline"]
 

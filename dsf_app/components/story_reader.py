@@ -7,6 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from dsf_app.canvas.render import canvas_view
+from dsf_app.components.evaluations import segment_evaluations
 from dsf_app.state.story import ForkView, OptionView, SegmentView, StoryPageState
 
 S = StoryPageState
@@ -135,7 +136,7 @@ def segment_article(segment: SegmentView) -> rx.Component:
                 ),
                 min_width="0",
             ),
-            margin_notes(segment),
+            rx.vstack(margin_notes(segment), segment_evaluations(segment), spacing="4"),
             columns=READING_COLUMNS,
             gap="1.5em",
             width="100%",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from dsf_app.components.evaluations import version_summaries
 from dsf_app.state.world import ChangeView, DiffView, WorldPageState
 
 S = WorldPageState
@@ -137,6 +138,7 @@ def diff_view() -> rx.Component:
             align="end",
             wrap="wrap",
         ),
+        version_summaries(S.diff_left, S.diff_right),
         rx.cond(
             S.diff_checked,
             rx.cond(

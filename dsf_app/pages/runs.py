@@ -89,6 +89,7 @@ def _run(row: rx.Var[RunRow]) -> rx.Component:
                 rx.text(
                     "Letta runs: ", rx.code(row.letta_runs, size="1"), size="1", color_scheme="gray"
                 ),
+                rx.link("Open its trajectory", href="/runs/" + row.id, size="2"),
                 spacing="2",
                 padding_top="0.75em",
             ),
@@ -198,7 +199,17 @@ def listing() -> rx.Component:
 def runs_page() -> rx.Component:
     return page_shell(
         rx.vstack(
-            rx.heading("Agent runs", size="7"),
+            rx.hstack(
+                rx.heading("Agent runs", size="7"),
+                rx.spacer(),
+                rx.link(
+                    rx.button(rx.icon("download", size=14), "Export JSONL", variant="soft"),
+                    href="/export/runs.jsonl",
+                    download=True,
+                ),
+                width="100%",
+                align="center",
+            ),
             search_bar(),
             listing(),
             on_mount=RunsState.load,
