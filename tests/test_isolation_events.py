@@ -25,6 +25,10 @@ from dsf_app.models import (
     CanvasInteraction,
     CanvasSurface,
     ChatMessage,
+    Evaluation,
+    EvaluationKind,
+    EvaluationSource,
+    RunStep,
     Story,
     StorySegment,
     Suggestion,
@@ -35,6 +39,7 @@ from dsf_app.services import (
     assets,
     canvas,
     chat,
+    evaluations,
     interactions,
     runs,
     stories,
@@ -44,13 +49,16 @@ from dsf_app.services import (
 )
 from dsf_app.services.actor import Actor
 from dsf_app.settings import Settings
+from dsf_app.state.analytics import AnalyticsState
 from dsf_app.state.auth import AuthState
 from dsf_app.state.canvas import CanvasState
 from dsf_app.state.chat import ChatState
+from dsf_app.state.evaluations import StoryEvaluationsState, VersionComparisonState
 from dsf_app.state.gallery import GalleryState
 from dsf_app.state.runs import RunsState
 from dsf_app.state.story import StoryPageState
 from dsf_app.state.suggestions import SuggestionsState
+from dsf_app.state.trajectory import TrajectoryState
 from dsf_app.state.world import WorldPageState
 from dsf_app.state.worlds import WorldsPageState
 from tests.accounts import new_account, sign_up_over_http
@@ -102,6 +110,7 @@ class Victim(Person):
     public_story: uuid.UUID
     public_segment: uuid.UUID
     public_asset: uuid.UUID
+    run: uuid.UUID
 
     @property
     def public_path(self) -> str:
@@ -153,6 +162,42 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
         chat.append_message(session, actor, world.id, "user", f"{SECRET} message")
         run = runs.start_run(session, actor, "world", world.id, "agent-victim")
         runs.finish_run(session, actor, run.id, "end_turn", error=f"{SECRET} failure")
+        session.add(
+            RunStep(
+                run_id=run.id,
+                user_id=actor.user_id,
+                world_id=world.id,
+                position=0,
+                kind="tool",
+                name="story_manager",
+                status="success",
+                detail={"arguments": f'{{"title": "{SECRET}"}}', "result": SECRET},
+            )
+        )
+        evaluations.record(
+            session,
+            actor,
+            EvaluationKind.QUALITY,
+            world_id=world.id,
+            story_id=story.id,
+            segment_id=opening.id,
+            target=SECRET,
+            result={"summary": SECRET},
+            model="m",
+            score=50,
+            source=EvaluationSource.PERSON,
+        )
+        evaluations.record(
+            session,
+            actor,
+            EvaluationKind.VERSION_COMPARISON,
+            world_id=world.id,
+            target=SECRET,
+            result={"summary": SECRET},
+            model="m",
+            score=None,
+            source=EvaluationSource.PERSON,
+        )
 
         reef = worlds.create_world(session, actor, "Open Reef", foundation=PUBLIC_FOUNDATION)
         worlds.set_visibility(session, actor, reef.id, "public")
@@ -177,6 +222,7 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
             public_story=reef_story.id,
             public_segment=reef_segment.id,
             public_asset=reef_asset.id,
+            run=run.id,
         )
 
 
@@ -408,6 +454,40 @@ CASES: dict[str, list[Step]] = {
         step(ChatState.retry),
         step(ChatState.send, form_data=lambda v: {"message": "Tell me the premise."}),
     ],
+    "evaluations: another's story and world": [
+        step(StoryEvaluationsState.load, at_story),
+        step(StoryEvaluationsState.reload, at_story),
+        step(
+            StoryEvaluationsState.evaluate,
+            at_story,
+            segment_id=lambda v: str(v.opening),
+            kind=lambda v: "consistency",
+        ),
+        step(
+            StoryEvaluationsState.evaluate,
+            at_own_story,
+            segment_id=lambda v: str(v.opening),
+            kind=lambda v: "quality",
+        ),
+        step(VersionComparisonState.load),
+        step(VersionComparisonState.reload),
+        step(VersionComparisonState.explain, from_version=lambda v: "1", to_version=lambda v: "2"),
+        step(
+            VersionComparisonState.explain,
+            at_own_world,
+            from_version=lambda v: "1",
+            to_version=lambda v: "2",
+        ),
+    ],
+    "trajectory and analytics": [
+        step(TrajectoryState.load, lambda v, i: f"/runs/{v.run}"),
+        step(AnalyticsState.load, at_worlds),
+        step(
+            AnalyticsState.apply,
+            at_worlds,
+            form=lambda v: {"world": str(v.world), "since": "2026-01-01", "until": "2026-12-31"},
+        ),
+    ],
     "runs and account": [
         step(RunsState.load, at_worlds),
         step(RunsState.load_more, at_worlds),
@@ -434,6 +514,10 @@ ID_VARS: dict[type[State], list[str]] = {
     CanvasState: ["inline", "overlay", "fullscreen"],
     ChatState: ["loaded_for", "busy"],
     RunsState: ["rows"],
+    StoryEvaluationsState: ["items", "running"],
+    VersionComparisonState: ["items"],
+    TrajectoryState: ["run_key", "steps"],
+    AnalyticsState: ["world", "turns"],
     AuthState: ["user_email", "signed_in"],
 }
 
@@ -465,6 +549,7 @@ def _fingerprint(v: Victim) -> dict[str, Any]:
             "clicks": rows(CanvasInteraction, col(CanvasInteraction.user_id) == v.actor.user_id),
             "chat": rows(ChatMessage, col(ChatMessage.world_id).in_(both)),
             "runs": rows(AgentRun, col(AgentRun.world_id).in_(both)),
+            "evaluations": rows(Evaluation, col(Evaluation.world_id).in_(both)),
         }
 
 

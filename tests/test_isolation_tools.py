@@ -15,7 +15,7 @@ from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import TurnEvent
 from dsf_app.agents.registry import TOOLS, execute
 from dsf_app.db import session_scope
-from dsf_app.models import Asset, Story, StorySegment, World
+from dsf_app.models import Asset, Evaluation, Story, StorySegment, World
 from dsf_app.services import assets, stories, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.users import create_user
@@ -104,6 +104,18 @@ FORGED_CALLS: dict[str, Callable[[Victim], dict[str, Any]]] = {
         "world_id": str(v.world_id),
         "data_url": "data:image/png;base64,iVBORw0KGgo=",
     },
+    "check_logical_consistency of their segment": lambda v: {"segment_id": str(v.segment_id)},
+    "check_logical_consistency of a draft in their story": lambda v: {
+        "draft": "A draft.",
+        "story_id": str(v.story_id),
+    },
+    "assess_output_quality of their segment": lambda v: {"segment_id": str(v.segment_id)},
+    "analyze_information_gain of their segment": lambda v: {"segment_id": str(v.segment_id)},
+    "compare_versions of their world": lambda v: {
+        "world_id": str(v.world_id),
+        "from_version": 1,
+        "to_version": 2,
+    },
     "story_manager branch": lambda v: {
         "operation": "branch",
         "story_id": str(v.story_id),
@@ -119,8 +131,9 @@ def _state(victim: Victim) -> tuple[Any, ...]:
         story = session.get(Story, victim.story_id)
         segments = session.query(StorySegment).filter_by(story_id=victim.story_id).count()
         world_assets = session.query(Asset).filter_by(world_id=victim.world_id).count()
+        judged = session.query(Evaluation).filter_by(world_id=victim.world_id).count()
         assert world is not None and story is not None
-        return world.version, dict(world.foundation), story.title, segments, world_assets
+        return world.version, dict(world.foundation), story.title, segments, world_assets, judged
 
 
 async def _ignore(event: TurnEvent) -> None:

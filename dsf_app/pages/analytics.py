@@ -36,7 +36,7 @@ def _figures(items: rx.Var, columns: list[tuple[str, str]]) -> rx.Component:
             rx.el.tbody(
                 rx.foreach(
                     items,
-                    lambda row: rx.el.tr(*(rx.el.td(row[key].to_string()) for key, _ in columns)),  # type: ignore[index]
+                    lambda row: rx.el.tr(*(rx.el.td(row[key]) for key, _ in columns)),  # type: ignore[index]
                 )
             ),
             class_name="dsf-figures",
@@ -278,7 +278,7 @@ def filters() -> rx.Component:
 def stat(label: str, value: rx.Var, stat_id: str) -> rx.Component:
     return rx.card(
         rx.text(label, size="1", color_scheme="gray"),
-        rx.heading(value.to_string(), size="6", id=stat_id),
+        rx.heading(value, size="6", id=stat_id),
         min_width="10em",
     )
 

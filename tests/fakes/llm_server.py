@@ -63,6 +63,7 @@ Step = ToolCall | ToolCalls | Reply
 class Rule:
     pattern: re.Pattern[str]
     steps: tuple[Step, ...]
+    schema: str | None = None  # judgment rules: the response_format schema name, if any
 
 
 def response_format_problem(response_format: Any) -> str | None:
@@ -243,7 +244,7 @@ class _Handler(JSONHandler):
             if problem:
                 self._send_error(400, problem)
                 return
-            step = self.fake.next_judgment(body.get("messages") or [])
+            step = self.fake.next_judgment(body)
         else:
             step = self.fake.next_step(body.get("messages") or [])
         time.sleep(step.delay)
@@ -307,18 +308,29 @@ class ScriptedLLM(FakeHTTPServer):
         with self.lock:
             self._rules.append(Rule(re.compile(pattern), tuple(then)))
 
-    def on_judgment(self, pattern: str, answers: Sequence[dict[str, Any] | str]) -> None:
-        """Answer structured-output requests whose first user message matches `pattern`: the
-        n-th answer answers the n-th attempt (a retry adds a user message saying what was
-        wrong). A dict is sent as JSON; a str as it is (it may be malformed)."""
+    def on_judgment(
+        self, pattern: str, answers: Sequence[dict[str, Any] | str], schema: str | None = None
+    ) -> None:
+        """Answer structured-output requests whose first user message matches `pattern` (and
+        whose json_schema is named `schema`, if given): the n-th answer answers the n-th
+        attempt (a retry adds a user message saying what was wrong). A dict is sent as JSON;
+        a str as it is (it may be malformed)."""
         replies = tuple(Reply(a if isinstance(a, str) else json.dumps(a)) for a in answers)
         with self.lock:
-            self._judgments.append(Rule(re.compile(pattern), replies))
+            self._judgments.append(Rule(re.compile(pattern), replies, schema))
 
-    def next_judgment(self, messages: Sequence[dict[str, Any]]) -> Step:
-        users = [message_text(m) for m in messages if m.get("role") == "user"]
+    def next_judgment(self, body: dict[str, Any]) -> Step:
+        users = [message_text(m) for m in body.get("messages") or [] if m.get("role") == "user"]
+        name = ((body.get("response_format") or {}).get("json_schema") or {}).get("name")
         with self.lock:
-            rule = next((r for r in self._judgments if users and r.pattern.search(users[0])), None)
+            rule = next(
+                (
+                    r
+                    for r in self._judgments
+                    if users and r.pattern.search(users[0]) and r.schema in (None, name)
+                ),
+                None,
+            )
         if rule is None:
             return self.default_reply
         attempt = len(users) - 1
