@@ -41,6 +41,7 @@ class Scene:
     second: uuid.UUID
     tag: str  # in the opening's text
     bad_tag: str  # in the second part's text
+    name: str  # the world's
 
     @property
     def story_url(self) -> str:
@@ -50,7 +51,8 @@ class Scene:
 def seed(actor: Actor) -> Scene:
     tag, bad_tag = uuid.uuid4().hex[:10], uuid.uuid4().hex[:10]
     with session_scope() as session:
-        world = worlds.create_world(session, actor, f"Kelpwater {tag}", "Rafts", FOUNDATION)
+        name = f"Kelpwater {uuid.uuid4().hex[:8]}"
+        world = worlds.create_world(session, actor, name, "Rafts", FOUNDATION)
         story = stories.create_story(session, actor, world.id, "Low Tide")
         opening = stories.add_segment(
             session,
@@ -64,7 +66,7 @@ def seed(actor: Actor) -> Scene:
         second = stories.add_segment(
             session, actor, story.id, "The Drift", f"The raft drifted ({bad_tag}).", opening.id
         )
-    return Scene(world.id, story.id, opening.id, second.id, tag, bad_tag)
+    return Scene(world.id, story.id, opening.id, second.id, tag, bad_tag, name)
 
 
 def consistency(tag: str) -> dict:
@@ -208,7 +210,7 @@ def test_the_world_agent_runs_the_four_evaluators_itself(
             author="person",
         )
     llm.on_judgment(
-        f"Kelpwater {scene.tag}, version 1",
+        f"{scene.name}, version 1",
         [
             {
                 "summary": "Anchoring now follows storms instead of tides.",
@@ -230,6 +232,7 @@ def test_the_world_agent_runs_the_four_evaluators_itself(
         ],
     )
     page.goto(f"{app_url}/worlds/{scene.world}")
+    page.get_by_role("tab", name="History").click()
     _send(page, f"what changed in version 2? {compare}")
     expect(page.locator(".chat-assistant").last).to_contain_text("moves anchoring to storms")
     summaries = page.locator("#version-summaries .dsf-evaluation")

@@ -19,9 +19,14 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import openai
+
+# The SDK's own pydantic-to-strict-schema converter (what `chat.completions.parse` sends), used
+# with `create` so the raw answer is kept for the retry and fences can be stripped first.
 from openai.lib._parsing._completions import type_to_response_format_param
 from pydantic import BaseModel, ValidationError
 
+from dsf_app.agents.connection import connect
+from dsf_app.agents.provisioning import AgentDirectory
 from dsf_app.errors import ServiceUnavailable
 from dsf_app.settings import Settings, get_settings
 
@@ -85,9 +90,6 @@ async def agents_model_handle(settings: Settings) -> str:
     """DSF_AGENT_MODEL, else the model the Letta server gives the agents (the same choice)."""
     if settings.agent_model:
         return settings.agent_model
-    from dsf_app.agents.connection import connect
-    from dsf_app.agents.provisioning import AgentDirectory
-
     async with connect(settings) as letta:
         model, _ = await AgentDirectory(letta, settings).models()
     return model

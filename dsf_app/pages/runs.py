@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from dsf_app.components.empty_state import empty_state
+from dsf_app.components.export_link import export_link
 from dsf_app.components.layout import page_shell
 from dsf_app.components.search_field import search_field
 from dsf_app.services.validation import MAX_SEARCH
@@ -202,11 +203,7 @@ def runs_page() -> rx.Component:
             rx.hstack(
                 rx.heading("Agent runs", size="7"),
                 rx.spacer(),
-                rx.link(
-                    rx.button(rx.icon("download", size=14), "Export JSONL", variant="soft"),
-                    href="/export/runs.jsonl",
-                    download=True,
-                ),
+                export_link("/export/runs.jsonl"),
                 width="100%",
                 align="center",
             ),
