@@ -31,6 +31,9 @@ FOUNDATION = {
     ],
 }
 MODEL = "openai-proxy/dsf-fake-model"
+# A first turn creates the person's agents on the real Letta server (the Experience Agent too,
+# when it delegates): slower than a page update on a busy machine.
+TURN_TIMEOUT = 90_000
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,10 @@ def test_the_world_agent_runs_the_four_evaluators_itself(
     )
     page.goto(app_url + scene.story_url)
     _send(page, f"how does the opening hold up? {ask}")
-    expect(page.locator(".chat-assistant").last).to_contain_text("I checked the opening")
+    expect(page.locator(".chat-assistant").last).to_contain_text(
+        "I checked the opening", timeout=TURN_TIMEOUT
+    )
+    expect(page.locator("#chat-cancel")).to_have_count(0)
     opening = page.get_by_role("region", name="Evaluations of part 1")
     for kind in ("consistency", "quality", "information_gain"):
         card = opening.locator(f".dsf-evaluation[data-kind='{kind}']")
@@ -234,7 +240,9 @@ def test_the_world_agent_runs_the_four_evaluators_itself(
     page.goto(f"{app_url}/worlds/{scene.world}")
     page.get_by_role("tab", name="History").click()
     _send(page, f"what changed in version 2? {compare}")
-    expect(page.locator(".chat-assistant").last).to_contain_text("moves anchoring to storms")
+    expect(page.locator(".chat-assistant").last).to_contain_text(
+        "moves anchoring to storms", timeout=TURN_TIMEOUT
+    )
     summaries = page.locator("#version-summaries .dsf-evaluation")
     expect(summaries).to_have_count(1)
     expect(summaries.first).to_contain_text("by World Agent")
@@ -267,7 +275,10 @@ def test_a_runs_trajectory_shows_the_delegation_and_the_failed_tool(
     )
     page.goto(f"{app_url}/worlds/{scene.world}")
     _send(page, f"paint and load {tag}")
-    expect(page.locator(".chat-assistant").last).to_contain_text("one story was missing")
+    expect(page.locator(".chat-assistant").last).to_contain_text(
+        "one story was missing", timeout=TURN_TIMEOUT
+    )
+    expect(page.locator("#chat-cancel")).to_have_count(0)  # the turn is recorded
 
     page.goto(f"{app_url}/runs")
     row = page.locator(".run-row", has_text=tag)
@@ -301,8 +312,15 @@ def test_a_runs_trajectory_shows_the_delegation_and_the_failed_tool(
     widths = [s.locator(".dsf-step-bar").bounding_box()["width"] for s in steps.all()]  # type: ignore[index]
     assert widths[1] >= max(widths[2:6]) and all(w >= 1 for w in widths)
 
+    link = page.get_by_role("link", name="Export JSONL")
+    page.on(
+        "response",
+        lambda r: print("RESPONSE", r.status, r.url, r.headers) if "export" in r.url else None,
+    )
+    page.on("console", lambda m: print("CONSOLE", m.text))
+    print("HREF", link.get_attribute("href"), link.evaluate("e => e.outerHTML"))
     with page.expect_download() as download:
-        page.get_by_role("link", name="Export JSONL").click()
+        link.click()
     (line,) = download.value.path().read_text().splitlines()
     example = json.loads(line)
     roles = [m["role"] for m in example["messages"]]

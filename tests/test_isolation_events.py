@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import TypeAdapter
 from reflex.event import EventHandler
@@ -61,7 +62,7 @@ from dsf_app.state.suggestions import SuggestionsState
 from dsf_app.state.trajectory import TrajectoryState
 from dsf_app.state.world import WorldPageState
 from dsf_app.state.worlds import WorldsPageState
-from tests.accounts import new_account, sign_up_over_http
+from tests.accounts import SESSION_COOKIE, new_account, sign_up_over_http
 from tests.reflex_socket import Exchange, ReflexSocket, event_name, reflex_socket
 
 SECRET = "Abyssal Ledger"
@@ -621,3 +622,21 @@ def _dsf_states(state: type[State]) -> Iterator[type[State]]:
         yield state
     for substate in state.get_substates():
         yield from _dsf_states(substate)
+
+
+def test_the_runs_export_holds_only_the_persons_own_runs(
+    victim: Victim, intruder: Intruder, app_url: str
+) -> None:
+    """The JSONL export is plain HTTP, not an event: another's run is not found, the whole
+    export holds none of theirs, and nobody signed out gets anything."""
+    cookies = {SESSION_COOKIE: intruder.token}
+    theirs = httpx.get(
+        f"{app_url}/export/runs.jsonl", params={"run": str(victim.run)}, cookies=cookies
+    )
+    assert theirs.status_code == 404 and SECRET not in theirs.text
+    everything = httpx.get(
+        f"{app_url}/export/runs.jsonl", params={"world": str(victim.world)}, cookies=cookies
+    )
+    assert everything.status_code == 200 and everything.text == ""
+    assert SECRET not in httpx.get(f"{app_url}/export/runs.jsonl", cookies=cookies).text
+    assert httpx.get(f"{app_url}/export/runs.jsonl").status_code == 401
