@@ -312,15 +312,8 @@ def test_a_runs_trajectory_shows_the_delegation_and_the_failed_tool(
     widths = [s.locator(".dsf-step-bar").bounding_box()["width"] for s in steps.all()]  # type: ignore[index]
     assert widths[1] >= max(widths[2:6]) and all(w >= 1 for w in widths)
 
-    link = page.get_by_role("link", name="Export JSONL")
-    page.on(
-        "response",
-        lambda r: print("RESPONSE", r.status, r.url, r.headers) if "export" in r.url else None,
-    )
-    page.on("console", lambda m: print("CONSOLE", m.text))
-    print("HREF", link.get_attribute("href"), link.evaluate("e => e.outerHTML"))
     with page.expect_download() as download:
-        link.click()
+        page.get_by_role("button", name="Export JSONL").click()
     (line,) = download.value.path().read_text().splitlines()
     example = json.loads(line)
     roles = [m["role"] for m in example["messages"]]

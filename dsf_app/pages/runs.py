@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from dsf_app.components.empty_state import empty_state
-from dsf_app.components.export_link import export_link
+from dsf_app.components.export_button import export_button
 from dsf_app.components.layout import page_shell
 from dsf_app.components.search_field import search_field
 from dsf_app.services.validation import MAX_SEARCH
@@ -203,7 +203,7 @@ def runs_page() -> rx.Component:
             rx.hstack(
                 rx.heading("Agent runs", size="7"),
                 rx.spacer(),
-                export_link("/export/runs.jsonl"),
+                export_button("/export/runs.jsonl", "dsf-runs.jsonl"),
                 width="100%",
                 align="center",
             ),

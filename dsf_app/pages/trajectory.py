@@ -7,7 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from dsf_app.components.empty_state import not_found_state
-from dsf_app.components.export_link import export_link
+from dsf_app.components.export_button import export_button
 from dsf_app.components.layout import page_shell
 from dsf_app.components.url_page import url_page_view
 from dsf_app.state.trajectory import StepView, TrajectoryState
@@ -106,7 +106,7 @@ def header() -> rx.Component:
             rx.text(T.total, size="2", color_scheme="gray", id="trajectory-total"),
             rx.text(T.tokens, size="2", color_scheme="gray"),
             rx.spacer(),
-            export_link("/export/runs.jsonl?run=" + T.run_key, size="1"),
+            export_button("/export/runs.jsonl?run=" + T.run_key, "dsf-run.jsonl", size="1"),
             gap="0.75em",
             wrap="wrap",
             align="center",
