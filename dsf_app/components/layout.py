@@ -76,8 +76,14 @@ def top_bar() -> rx.Component:
         rx.spacer(),
         *(
             rx.link(
-                rx.hstack(rx.icon(icon, size=16), rx.text(label), align="center", spacing="1"),
+                rx.hstack(
+                    rx.icon(icon, size=16),
+                    rx.text(label, display=WIDE_ONLY),
+                    align="center",
+                    spacing="1",
+                ),
                 href=href,
+                aria_label=label,  # a phone shows the icons alone
             )
             for label, href, icon in NAV_LINKS
         ),
