@@ -114,6 +114,7 @@ def script_judgments(llm: ScriptedLLM, tag: str) -> None:
 
 
 def _send(page: Page, text: str) -> None:
+    expect(page.locator("#chat-cancel")).to_have_count(0)  # a busy panel ignores a send
     page.locator("#chat-input").fill(text)
     page.locator("#chat-input").press("Enter")
 
