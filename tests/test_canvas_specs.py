@@ -5,16 +5,21 @@ from __future__ import annotations
 import json
 import re
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from pydantic import BaseModel
 
 from dsf_app.canvas.specs import (
     COMPONENT_TYPES,
     ID_PATTERN,
     MAX_DEPTH,
+    Component,
     Dialog,
+    Image,
+    Spec,
     Text,
+    TextProps,
     allowing_asset_prefixes,
     iter_nodes,
 )
@@ -180,23 +185,31 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
 }
 
-LEAF_TYPES = [
-    "Text",
-    "Button",
-    "Image",
-    "Gallery",
-    "Timeline",
-    "Stats",
-    "Badge",
-    "Divider",
-    "Hero",
-    "ProgressBar",
-    "ActionBar",
-]
+# The types that take no children, from the models themselves.
+LEAF_TYPES = sorted(
+    name for name, model in COMPONENT_TYPES.items() if "children" not in model.model_fields
+)
 
 
 def canvas(spec: Any, **args: Any) -> CanvasUIArgs:
     return parse_canvas_args({"target": "canvas-root", "spec": spec, **args})
+
+
+C = TypeVar("C", bound=Component)
+
+
+def shown(spec: Any, **args: Any) -> Spec:
+    """The validated spec of a canvas_ui call that creates one (it always has a spec)."""
+    drawn = canvas(spec, **args).spec
+    assert drawn is not None
+    return drawn
+
+
+def shown_as(kind: type[C], spec: Any) -> C:
+    """The validated spec of a canvas_ui call, which must be a `kind`."""
+    drawn = shown(spec)
+    assert isinstance(drawn, kind)
+    return drawn
 
 
 def refusal(spec: Any, **args: Any) -> str:
@@ -226,16 +239,14 @@ def nested_stacks(depth: int) -> dict[str, Any]:
 
 def test_examples_cover_every_component_type() -> None:
     assert set(EXAMPLES) == set(COMPONENT_TYPES)
-    assert set(LEAF_TYPES) == {
-        name for name, model in COMPONENT_TYPES.items() if "children" not in model.model_fields
-    }
+    assert LEAF_TYPES  # and the containers are the others
 
 
 @pytest.mark.parametrize("kind", list(EXAMPLES))
 def test_every_type_validates_from_a_realistic_example(kind: str) -> None:
-    spec = canvas(EXAMPLES[kind]).spec
+    spec = shown(EXAMPLES[kind])
     assert isinstance(spec, COMPONENT_TYPES[kind])
-    again = canvas(spec.model_dump()).spec
+    again = shown(spec.model_dump())
     assert again == spec
 
 
@@ -267,7 +278,7 @@ def test_five_deep_nesting_validates() -> None:
             }
         ],
     }
-    nodes = list(iter_nodes(canvas(spec).spec))
+    nodes = list(iter_nodes(shown(spec)))
     assert [node.type for node in nodes] == [
         "Stack",
         "Card",
@@ -281,12 +292,12 @@ def test_five_deep_nesting_validates() -> None:
 
 
 def test_nesting_up_to_the_limit_validates() -> None:
-    assert len(list(iter_nodes(canvas(nested_stacks(MAX_DEPTH)).spec))) == MAX_DEPTH
+    assert len(list(iter_nodes(shown(nested_stacks(MAX_DEPTH))))) == MAX_DEPTH
     assert "more than 12 levels deep" in refusal(nested_stacks(MAX_DEPTH + 1))
 
 
 def test_dialog_trigger_is_a_nested_spec() -> None:
-    dialog = canvas(EXAMPLES["Dialog"]).spec
+    dialog = shown(EXAMPLES["Dialog"])
     assert isinstance(dialog, Dialog)
     assert [node.type for node in iter_nodes(dialog)] == ["Dialog", "Button", "Text"]
 
@@ -309,15 +320,14 @@ def test_unknown_prop_is_refused_naming_the_field(kind: str, prop: str) -> None:
     spec["props"][prop] = "javascript:alert(1)"
     message = refusal(spec)
     assert message.startswith(f"spec.props.{prop}: unknown field; allowed here: ")
-    assert all(
-        name in message
-        for name in COMPONENT_TYPES[kind].model_fields["props"].annotation.model_fields
-    )
+    props_model = COMPONENT_TYPES[kind].model_fields["props"].annotation
+    assert isinstance(props_model, type) and issubclass(props_model, BaseModel)
+    assert all(name in message for name in props_model.model_fields)
 
 
 def test_unknown_key_on_a_nested_component_names_its_path() -> None:
     spec = {"type": "Stack", "children": [text(), text(onClick="steal()")]}
-    assert refusal(spec) == "spec.children[1].onClick: unknown field; allowed here: type, id, props"
+    assert refusal(spec) == "spec.children[1].onClick: unknown field; allowed here: id, type, props"
 
 
 @pytest.mark.parametrize("kind", ["HTML", "Html", "JSX", "Script", "iframe"])
@@ -341,8 +351,8 @@ def test_children_on_a_leaf_type_are_refused(kind: str) -> None:
 
 
 def test_empty_children_on_a_leaf_are_ignored() -> None:
-    spec = canvas(text(id="t", children=[])).spec
-    assert spec == Text(type="Text", id="t", props={"content": "x"})
+    spec = shown(text(id="t", children=[]))
+    assert spec == Text(type="Text", id="t", props=TextProps(content="x"))
 
 
 def test_missing_required_prop_is_refused() -> None:
@@ -354,7 +364,7 @@ def test_missing_required_prop_is_refused() -> None:
 
 def test_html_in_text_is_kept_as_the_literal_string() -> None:
     markup = '<img src=x onerror="alert(1)"><b>bold</b> &amp; {`jsx`}'
-    spec = canvas(text(markup)).spec
+    spec = shown(text(markup))
     assert isinstance(spec, Text)
     assert spec.props.content == markup
 
@@ -461,22 +471,19 @@ def test_every_image_field_applies_the_url_policy(spec: dict[str, Any], path: st
     ],
 )
 def test_allowed_image_urls_are_accepted(url: str) -> None:
-    spec = canvas(image(url)).spec
-    assert spec.props.src == url
+    assert shown_as(Image, image(url)).props.src == url
 
 
 def test_asset_host_prefixes_extend_the_allowlist() -> None:
     local = "http://127.0.0.1:59000/dsf-assets/w1/a.png"
     assert refusal(image(local)).startswith("spec.props.src: plain http:")
-    assert (
-        parse_canvas_args(
-            {"target": "canvas-root", "spec": image(local)},
-            asset_prefixes=["http://127.0.0.1:59000/dsf-assets"],
-        ).spec.props.src
-        == local
-    )
+    allowed = parse_canvas_args(
+        {"target": "canvas-root", "spec": image(local)},
+        asset_prefixes=["http://127.0.0.1:59000/dsf-assets"],
+    ).spec
+    assert isinstance(allowed, Image) and allowed.props.src == local
     with allowing_asset_prefixes(["http://127.0.0.1:59000"]):
-        assert canvas(image(local)).spec.props.src == local
+        assert shown_as(Image, image(local)).props.src == local
         # The prefix ends at a path boundary: a look-alike host is not ours.
         assert refusal(image("http://127.0.0.1:59000.evil.net/a.png")).startswith(
             "spec.props.src: "
@@ -533,7 +540,7 @@ def test_ten_thousand_siblings_are_refused() -> None:
 
 
 def test_five_hundred_components_are_allowed() -> None:
-    spec = canvas({"type": "Stack", "children": [text() for _ in range(499)]}).spec
+    spec = shown({"type": "Stack", "children": [text() for _ in range(499)]})
     assert len(list(iter_nodes(spec))) == 500
 
 
@@ -565,7 +572,7 @@ def test_over_long_strings_are_refused(spec: dict[str, Any], message: str) -> No
 
 
 def test_string_lengths_up_to_the_limit_are_accepted() -> None:
-    assert canvas(text("x" * 10_000)).spec.props.content == "x" * 10_000
+    assert shown_as(Text, text("x" * 10_000)).props.content == "x" * 10_000
 
 
 @pytest.mark.parametrize(
@@ -601,19 +608,17 @@ def test_empty_required_lists_are_refused() -> None:
 
 
 def test_missing_ids_are_assigned_and_explicit_ones_kept() -> None:
-    spec = canvas(
-        {"type": "Stack", "id": "root", "children": [text(), text(), EXAMPLES["Dialog"]]}
-    ).spec
+    spec = shown({"type": "Stack", "id": "root", "children": [text(), text(), EXAMPLES["Dialog"]]})
     ids = [node.id for node in iter_nodes(spec)]
     assert ids[0] == "root"
     assert len(set(ids)) == len(ids) == 6
     assert all(node_id and re.fullmatch(ID_PATTERN, node_id) for node_id in ids)
-    assert all(node_id.startswith("c-") for node_id in ids[1:])
+    assert all(node_id is not None and node_id.startswith("c-") for node_id in ids[1:])
 
 
 def test_assigned_ids_survive_a_round_trip() -> None:
-    first = canvas({"type": "Stack", "children": [text(), text()]}).spec
-    assert canvas(first.model_dump()).spec == first
+    first = shown({"type": "Stack", "children": [text(), text()]})
+    assert shown(first.model_dump()) == first
 
 
 def test_duplicate_ids_are_refused() -> None:

@@ -1,7 +1,7 @@
 """evaluations and run steps
 
 Revision ID: d3fb46609ed3
-Revises: d1ae3b48aafe
+Revises: fe31ec720912
 Create Date: 2026-11-30 15:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "d3fb46609ed3"
-down_revision: str | None = "d1ae3b48aafe"
+down_revision: str | None = "fe31ec720912"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Annotated, Any, Literal, TypeVar, get_args
+from typing import Annotated, Any, Literal, LiteralString, TypeVar, get_args
 from urllib.parse import unquote, urlsplit
 
 from pydantic import (
@@ -60,7 +60,7 @@ def _as_prefix(prefix: str) -> str:
     return prefix if prefix.endswith("/") else f"{prefix}/"
 
 
-def _url_problem(url: str, message: str) -> PydanticCustomError:
+def _url_problem(url: str, message: LiteralString) -> PydanticCustomError:
     return PydanticCustomError("image_url", message, {"url": url[:100]})
 
 
@@ -138,15 +138,14 @@ class _Strict(BaseModel):
 
 
 class Component(_Strict):
-    """The shape every component shares; each type narrows `type` and `props`."""
+    """What every component has; each type adds its `type` (a Literal: the union's tag) and
+    its `props` model."""
 
-    type: str
     id: ComponentId | None = Field(
-        None,
+        default=None,
         description="Your name for this component, unique within the spec; needed to update, "
         "remove or recognise clicks on it. Generated when omitted.",
     )
-    props: _Strict
 
     def nested(self) -> list[Spec]:
         """The components inside this one, in render order."""
@@ -221,11 +220,11 @@ class Stack(_Container):
 
 
 class GridProps(_Strict):
-    columns: int | None = Field(None, ge=1, le=12)
-    rows: int | None = Field(None, ge=1, le=12)
+    columns: int | None = Field(default=None, ge=1, le=12)
+    rows: int | None = Field(default=None, ge=1, le=12)
     gap: Spacing | None = None
     minChildWidth: Length | None = Field(
-        None, description="Fit as many columns as children of at least this width."
+        default=None, description="Fit as many columns as children of at least this width."
     )
     align: Align | None = None
     justify: Justify | None = None
@@ -245,7 +244,7 @@ class CardProps(_Strict):
     imagePosition: Literal["top", "left", "right"] | None = None
     variant: Literal["default", "elevated", "outlined", "ghost"] | None = None
     accent: Color | None = None
-    clickable: bool | None = Field(None, description="Report clicks on the card to you.")
+    clickable: bool | None = Field(default=None, description="Report clicks on the card to you.")
 
 
 class Card(_Container):
@@ -260,7 +259,9 @@ class ImageProps(_Strict):
     alt: Label | None = None
     caption: Prose | None = None
     size: Size | None = None
-    lightbox: bool | None = Field(None, description="Open the image full size when clicked.")
+    lightbox: bool | None = Field(
+        default=None, description="Open the image full size when clicked."
+    )
 
 
 class Image(_Leaf):
@@ -291,7 +292,7 @@ class Gallery(_Leaf):
 
 
 class TimelineEvent(_Strict):
-    date: Label | None = Field(None, description="Free text, e.g. 'Spring 2147'.")
+    date: Label | None = Field(default=None, description="Free text, e.g. 'Spring 2147'.")
     year: int | None = None
     title: Label
     description: Prose | None = None
@@ -331,7 +332,7 @@ class StatItem(_Strict):
 
 class StatsProps(_Strict):
     items: Items[StatItem]
-    columns: int | None = Field(None, ge=1, le=6)
+    columns: int | None = Field(default=None, ge=1, le=6)
 
 
 class Stats(_Leaf):
@@ -371,10 +372,12 @@ class HeroProps(_Strict):
     title: Label
     subtitle: Label | None = None
     backgroundImage: ImageUrl | None = None
-    badge: Label | None = Field(None, description="A small clickable tag above the title.")
-    meta: list[Label] | None = Field(None, max_length=MAX_ITEMS)
+    badge: Label | None = Field(default=None, description="A small clickable tag above the title.")
+    meta: list[Label] | None = Field(default=None, max_length=MAX_ITEMS)
     height: Size | None = None
-    overlay: bool | None = Field(None, description="Darken the background image under the text.")
+    overlay: bool | None = Field(
+        default=None, description="Darken the background image under the text."
+    )
 
 
 class Hero(_Leaf):
@@ -446,7 +449,7 @@ class DialogProps(_Strict):
     description: Prose | None = None
     open: bool | None = None
     trigger: Spec | None = Field(
-        None, description="The component that opens the dialog, e.g. a Button."
+        default=None, description="The component that opens the dialog, e.g. a Button."
     )
 
 

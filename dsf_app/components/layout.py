@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dsf_app.components.canvas import canvas_area
+from dsf_app.components.canvas.surfaces import canvas_area
 from dsf_app.components.chat_panel import chat_panel
 from dsf_app.state.auth import AuthState
 

@@ -5,8 +5,10 @@ pager, and the segment editor."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.constants.colors import ColorType
+from reflex.vars import ObjectVar
 
-from dsf_app.canvas.render import canvas_view
+from dsf_app.components.canvas.render import canvas_view
 from dsf_app.components.evaluations import segment_evaluations
 from dsf_app.state.story import ForkView, OptionView, SegmentView, StoryPageState
 
@@ -17,7 +19,8 @@ MEASURE = "65ch"
 READING_COLUMNS = rx.breakpoints(initial="minmax(0, 1fr)", lg=f"minmax(0, {MEASURE}) 15em")
 
 
-def note_list(label: str, items: rx.Var[list[str]], color: str) -> rx.Component:
+def note_list(label: str, items: rx.Var, color: ColorType) -> rx.Component:
+    items = items.to(list[str])
     return rx.cond(
         items.length() > 0,
         rx.box(
@@ -32,7 +35,7 @@ def note_list(label: str, items: rx.Var[list[str]], color: str) -> rx.Component:
     )
 
 
-def margin_notes(segment: SegmentView) -> rx.Component:
+def margin_notes(segment: ObjectVar[SegmentView]) -> rx.Component:
     return rx.cond(
         segment.has_notes,
         rx.el.aside(
@@ -63,7 +66,7 @@ def margin_notes(segment: SegmentView) -> rx.Component:
     )
 
 
-def segment_article(segment: SegmentView) -> rx.Component:
+def segment_article(segment: ObjectVar[SegmentView]) -> rx.Component:
     return rx.el.article(
         rx.grid(
             rx.box(
@@ -147,7 +150,7 @@ def segment_article(segment: SegmentView) -> rx.Component:
     )
 
 
-def branch_option(option: OptionView) -> rx.Component:
+def branch_option(option: ObjectVar[OptionView]) -> rx.Component:
     return rx.el.li(
         rx.button(
             rx.icon(rx.cond(option.chosen, "circle-dot", "circle"), size=14),
@@ -167,13 +170,13 @@ def branch_option(option: OptionView) -> rx.Component:
     )
 
 
-def fork_item(fork: ForkView) -> rx.Component:
+def fork_item(fork: ObjectVar[ForkView]) -> rx.Component:
     return rx.el.li(
         rx.text(
             rx.cond(
                 fork.position == 0,
                 "At the opening",
-                "After part " + fork.position.to_string() + " · “" + fork.after + "”",
+                "After part " + fork.position.to_string() + " · “" + fork.after.to(str) + "”",
             ),
             size="2",
             weight="medium",

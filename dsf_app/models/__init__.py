@@ -1,4 +1,5 @@
-"""The SQLModel tables of DESIGN.md section 4; Alembic migrations in alembic/ create them."""
+"""The SQLModel tables (docs/ARCHITECTURE.md, "The data"); the Alembic migrations in alembic/
+create them."""
 
 from dsf_app.models.agents import AgentKind, AgentRecord, AgentRun, ToolExecution
 from dsf_app.models.assets import Asset, AssetCategory, AssetType
@@ -12,7 +13,8 @@ from dsf_app.models.canvas import (
 )
 from dsf_app.models.chat import ChatMessage
 from dsf_app.models.evaluations import Evaluation, EvaluationKind, EvaluationSource
-from dsf_app.models.sessions import SignInAttempt, UserSession
+from dsf_app.models.limits import RateLimitAttempt
+from dsf_app.models.sessions import UserSession
 from dsf_app.models.steps import RunStep, StepKind
 from dsf_app.models.stories import Story, StorySegment
 from dsf_app.models.users import OAuthAccount, User
@@ -22,6 +24,7 @@ from dsf_app.models.worlds import (
     Visibility,
     World,
     WorldCollaborator,
+    WorldInvitation,
     WorldState,
 )
 
@@ -41,8 +44,8 @@ __all__ = [
     "EvaluationKind",
     "EvaluationSource",
     "OAuthAccount",
+    "RateLimitAttempt",
     "RunStep",
-    "SignInAttempt",
     "StepKind",
     "Story",
     "StorySegment",
@@ -55,6 +58,7 @@ __all__ = [
     "Visibility",
     "World",
     "WorldCollaborator",
+    "WorldInvitation",
     "WorldState",
     "WorldVersion",
 ]

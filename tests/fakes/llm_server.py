@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from tests.fakes.http_server import DISCONNECTS, FakeHTTPServer, JSONHandler
 
@@ -187,7 +187,7 @@ def fake_embedding(text: str, dimensions: int) -> list[float]:
 
 
 class _Handler(JSONHandler):
-    fake: ScriptedLLM
+    fake: ClassVar[ScriptedLLM]
 
     def do_GET(self) -> None:
         if self.path.rstrip("/") == "/v1/models":
@@ -292,7 +292,7 @@ class ScriptedLLM(FakeHTTPServer):
         self.embedding_dim = embedding_dim
         self.default_reply = default_reply
         # The chat-completion bodies received, in order (what the model was sent).
-        self.requests: list[dict[str, Any]] = []  # type: ignore[assignment]
+        self.requests: list[dict[str, Any]] = []  # pyright: ignore[reportIncompatibleVariableOverride]
         self._rules: list[Rule] = []
         self._judgments: list[Rule] = []
 
