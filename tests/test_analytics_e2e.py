@@ -1,18 +1,20 @@
 """The Analytics page in Chromium over a seeded set of runs, tool calls and evaluations: each
-chart is drawn, and its figures match a query written here independently of the app's."""
+chart is drawn, and its figures (read from the daily rollups, rebuilt after the seed) match a
+query over the runs themselves, written here independently of the app's."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
 from dsf_app.db import get_engine, session_scope
-from dsf_app.models import AgentRun, Evaluation, RunStep
-from dsf_app.services import worlds
+from dsf_app.models import AgentKind, AgentRun, Evaluation, EvaluationKind, RunStep, StepKind
+from dsf_app.services import rollups, worlds
 from dsf_app.services.actor import Actor
 from tests.accounts import Account
 from tests.e2e_helpers import actor_of
@@ -50,7 +52,7 @@ def seed(actor: Actor) -> tuple[uuid.UUID, uuid.UUID]:
             run = AgentRun(
                 user_id=actor.user_id,
                 world_id=world_id,
-                agent_kind=kind,
+                agent_kind=AgentKind(kind),
                 letta_agent_id="agent-seeded",
                 started_at=started,
                 ended_at=started + timedelta(seconds=seconds),
@@ -66,7 +68,7 @@ def seed(actor: Actor) -> tuple[uuid.UUID, uuid.UUID]:
                         user_id=actor.user_id,
                         world_id=world_id,
                         position=position,
-                        kind="tool",
+                        kind=StepKind.TOOL,
                         name=name,
                         status=status,
                         started_at=started + timedelta(seconds=position / 10),
@@ -78,13 +80,16 @@ def seed(actor: Actor) -> tuple[uuid.UUID, uuid.UUID]:
                 Evaluation(
                     user_id=actor.user_id,
                     world_id=chosen.id,
-                    kind=kind,
+                    kind=EvaluationKind(kind),
                     target="Part 1",
                     score=score,
                     model="m",
                     created_at=DAY + timedelta(days=days),
                 )
             )
+        session.flush()
+        # Written as rows, not through the services that keep the rollups: count them now.
+        rollups.rebuild(session, actor)
     return chosen.id, other.id
 
 
@@ -141,12 +146,12 @@ def expected(actor: Actor, world_id: uuid.UUID) -> dict[str, list[list[str]]]:
         }
 
 
-def _cell(value: object) -> str:
+def _cell(value: str | float | Decimal | None) -> str:
     if value is None:
         return ""
-    number = float(value) if not isinstance(value, str) else None
-    if number is None:
-        return str(value)
+    if isinstance(value, str):
+        return value
+    number = float(value)
     return str(int(number)) if number == int(number) else str(number)
 
 

@@ -1,4 +1,4 @@
-"""evaluations and run steps
+"""evaluations, run steps and the analytics rollups
 
 Revision ID: d3fb46609ed3
 Revises: fe31ec720912
@@ -18,6 +18,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 String = sqlmodel.sql.sqltypes.AutoString
+# The rollups' world keys (dsf_app/models/rollups.py), as of this migration.
+NO_WORLD = "00000000-0000-0000-0000-000000000000"
+ALL_WORLDS = "00000000-0000-0000-0000-000000000001"
 
 
 def upgrade() -> None:
@@ -48,13 +51,6 @@ def upgrade() -> None:
     op.create_index(op.f("ix_run_step_user_id"), "run_step", ["user_id"], unique=False)
     op.create_index(op.f("ix_run_step_world_id"), "run_step", ["world_id"], unique=False)
     op.create_index("ix_run_step_run_position", "run_step", ["run_id", "position"], unique=False)
-    op.create_index(
-        "ix_run_step_user_kind_started",
-        "run_step",
-        ["user_id", "kind", "started_at"],
-        unique=False,
-        postgresql_include=["name", "status", "world_id"],
-    )
     op.create_index(
         "ix_run_step_user_parent_call", "run_step", ["user_id", "parent_call_id"], unique=False
     )
@@ -97,7 +93,98 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.create_table(
+        "run_day",
+        sa.Column("user_id", sa.UUID(), nullable=False),
+        sa.Column("world_key", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("agent_kind", sa.String(length=20), nullable=False),
+        sa.Column("world_id", sa.UUID(), nullable=True),
+        sa.Column("turns", sa.Integer(), nullable=False),
+        sa.Column("tokens", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["world_id"], ["world.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("user_id", "world_key", "day", "agent_kind"),
+    )
+    op.create_index(op.f("ix_run_day_world_id"), "run_day", ["world_id"], unique=False)
+    op.create_table(
+        "latency_day",
+        sa.Column("user_id", sa.UUID(), nullable=False),
+        sa.Column("world_key", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("world_id", sa.UUID(), nullable=True),
+        sa.Column(
+            "seconds",
+            postgresql.ARRAY(postgresql.DOUBLE_PRECISION()),
+            server_default="{}",
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["world_id"], ["world.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("user_id", "world_key", "day"),
+    )
+    op.create_index(op.f("ix_latency_day_world_id"), "latency_day", ["world_id"], unique=False)
+    op.create_table(
+        "tool_day",
+        sa.Column("user_id", sa.UUID(), nullable=False),
+        sa.Column("world_key", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("name", String(length=100), nullable=False),
+        sa.Column("world_id", sa.UUID(), nullable=True),
+        sa.Column("calls", sa.Integer(), nullable=False),
+        sa.Column("errors", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["world_id"], ["world.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("user_id", "world_key", "day", "name"),
+    )
+    op.create_index(op.f("ix_tool_day_world_id"), "tool_day", ["world_id"], unique=False)
+    op.create_table(
+        "run_world",
+        sa.Column("user_id", sa.UUID(), nullable=False),
+        sa.Column("world_id", sa.UUID(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["world_id"], ["world.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("user_id", "world_id"),
+    )
+    op.create_index(op.f("ix_run_world_world_id"), "run_world", ["world_id"], unique=False)
+    # The runs recorded so far, counted once per world and once across all worlds (their steps
+    # were not recorded, so there are no tool calls to count).
+    for world_key, world_id, by_world in (
+        (f"coalesce(world_id, '{NO_WORLD}')", "world_id", ", world_id"),
+        (f"'{ALL_WORLDS}'::uuid", "NULL::uuid", ""),
+    ):
+        op.execute(
+            f"""
+            INSERT INTO run_day (user_id, world_key, world_id, day, agent_kind, turns, tokens)
+            SELECT user_id, {world_key}, {world_id}, (started_at AT TIME ZONE 'UTC')::date,
+                agent_kind, count(*), coalesce(sum((usage->>'total_tokens')::bigint), 0)
+            FROM agent_run
+            GROUP BY user_id{by_world}, (started_at AT TIME ZONE 'UTC')::date, agent_kind
+            """
+        )
+        op.execute(
+            f"""
+            INSERT INTO latency_day (user_id, world_key, world_id, day, seconds)
+            SELECT user_id, {world_key}, {world_id}, (started_at AT TIME ZONE 'UTC')::date,
+                array_agg(extract(epoch FROM ended_at - started_at)::float8
+                    ORDER BY extract(epoch FROM ended_at - started_at)::float8)
+            FROM agent_run
+            WHERE ended_at IS NOT NULL
+            GROUP BY user_id{by_world}, (started_at AT TIME ZONE 'UTC')::date
+            """
+        )
+    op.execute(
+        """
+        INSERT INTO run_world (user_id, world_id)
+        SELECT DISTINCT user_id, world_id FROM agent_run WHERE world_id IS NOT NULL
+        """
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("run_world")
+    op.drop_table("tool_day")
+    op.drop_table("latency_day")
+    op.drop_table("run_day")
     op.drop_table("evaluation")
     op.drop_table("run_step")

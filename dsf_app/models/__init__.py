@@ -14,6 +14,7 @@ from dsf_app.models.canvas import (
 from dsf_app.models.chat import ChatMessage
 from dsf_app.models.evaluations import Evaluation, EvaluationKind, EvaluationSource
 from dsf_app.models.limits import RateLimitAttempt
+from dsf_app.models.rollups import LatencyDay, RunDay, RunWorld, ToolDay
 from dsf_app.models.sessions import UserSession
 from dsf_app.models.steps import RunStep, StepKind
 from dsf_app.models.stories import Story, StorySegment
@@ -43,15 +44,19 @@ __all__ = [
     "Evaluation",
     "EvaluationKind",
     "EvaluationSource",
+    "LatencyDay",
     "OAuthAccount",
     "RateLimitAttempt",
+    "RunDay",
     "RunStep",
+    "RunWorld",
     "StepKind",
     "Story",
     "StorySegment",
     "Suggestion",
     "SuggestionPriority",
     "SuggestionStatus",
+    "ToolDay",
     "ToolExecution",
     "User",
     "UserSession",

@@ -25,17 +25,9 @@ class StepKind(StrEnum):
 
 
 class RunStep(SQLModel, table=True):
-    __tablename__ = "run_step"
+    __tablename__ = "run_step"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (
         Index("ix_run_step_run_position", "run_id", "position"),
-        # Analytics: a person's tool calls in a date range, by tool, without touching the rows.
-        Index(
-            "ix_run_step_user_kind_started",
-            "user_id",
-            "kind",
-            "started_at",
-            postgresql_include=["name", "status", "world_id"],
-        ),
         Index("ix_run_step_user_parent_call", "user_id", "parent_call_id"),
     )
 

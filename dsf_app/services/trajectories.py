@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from dsf_app.errors import NotFound
 from dsf_app.models import AgentRun, RunStep, StepKind, World
+from dsf_app.services import rollups
 from dsf_app.services.access import not_visible, readable_worlds_clause, require_run
 from dsf_app.services.actor import Actor
 
@@ -76,27 +77,29 @@ def record_steps(
 ) -> None:
     """Store a finished turn's steps, in the order they began, on the actor's own run."""
     run = require_run(session, actor, run_id)
-    for position, step in enumerate(sorted(steps, key=lambda s: s.started)):
-        session.add(
-            RunStep(
-                run_id=run.id,
-                user_id=actor.user_id,
-                world_id=world_id,
-                parent_call_id=parent_call_id,
-                position=position,
-                kind=step.kind,
-                name=step.name,
-                tool_call_id=step.tool_call_id,
-                letta_step_id=step.letta_step_id,
-                status=step.status[:40],
-                started_at=step.started,
-                duration_ms=step.duration_ms,
-                prompt_tokens=step.prompt_tokens,
-                completion_tokens=step.completion_tokens,
-                detail=step.detail,
-            )
+    rows = [
+        RunStep(
+            run_id=run.id,
+            user_id=actor.user_id,
+            world_id=world_id,
+            parent_call_id=parent_call_id,
+            position=position,
+            kind=step.kind,
+            name=step.name,
+            tool_call_id=step.tool_call_id,
+            letta_step_id=step.letta_step_id,
+            status=step.status[:40],
+            started_at=step.started,
+            duration_ms=step.duration_ms,
+            prompt_tokens=step.prompt_tokens,
+            completion_tokens=step.completion_tokens,
+            detail=step.detail,
         )
+        for position, step in enumerate(sorted(steps, key=lambda s: s.started))
+    ]
+    session.add_all(rows)
     session.flush()
+    rollups.steps_saved(session, run, world_id, rows)
 
 
 def readable_run(session: Session, actor: Actor, run_id: uuid.UUID) -> AgentRun:
