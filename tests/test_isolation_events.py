@@ -29,6 +29,7 @@ from dsf_app.models import (
     EvaluationKind,
     EvaluationSource,
     RunStep,
+    StepKind,
     Story,
     StorySegment,
     Suggestion,
@@ -176,7 +177,7 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
                 user_id=actor.user_id,
                 world_id=world.id,
                 position=0,
-                kind="tool",
+                kind=StepKind.TOOL,
                 name="story_manager",
                 status="success",
                 detail={"arguments": f'{{"title": "{SECRET}"}}', "result": SECRET},
@@ -527,6 +528,7 @@ CASES: dict[str, list[Step]] = {
     ],
     "trajectory and analytics": [
         step(TrajectoryState.load, lambda v, i: f"/runs/{v.run}"),
+        step(TrajectoryState.reload, lambda v, i: f"/runs/{v.run}"),
         step(AnalyticsState.load, at_worlds),
         step(
             AnalyticsState.apply,

@@ -12,3 +12,4 @@ class Topic(StrEnum):
     ASSETS = "assets"
     CANVAS = "canvas"
     SUGGESTIONS = "suggestions"
+    EVALUATIONS = "evaluations"

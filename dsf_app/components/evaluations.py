@@ -5,7 +5,10 @@ on the world page."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.constants.colors import ColorType
+from reflex.vars import ObjectVar
 
+from dsf_app.components.matching import pick
 from dsf_app.state.evaluations import (
     EvaluationError,
     EvaluationView,
@@ -16,6 +19,17 @@ from dsf_app.state.evaluations import (
 from dsf_app.state.story import SegmentView
 
 E = StoryEvaluationsState
+MARK_COLORS: dict[str, ColorType] = {
+    "applies": "grass",
+    "strains": "amber",
+    "violates": "red",
+    "score": "cyan",
+    "new": "cyan",
+    "challenges": "amber",
+    "rule": "amber",
+    "question": "violet",
+    "segment": "violet",
+}
 # kind, label, icon, and the accessible name around the part's number
 BUTTONS = (
     ("consistency", "Check against the world", "scale", ("Check part ", " against the world")),
@@ -24,10 +38,15 @@ BUTTONS = (
 )
 
 
-def note_line(line: NoteLine) -> rx.Component:
+def note_line(line: ObjectVar[NoteLine]) -> rx.Component:
     return rx.el.li(
         rx.text(
-            rx.badge(line.head, color_scheme=line.tone, variant="soft", size="1"),
+            rx.badge(
+                line.head,
+                color_scheme=pick(line.mark, MARK_COLORS, "gray"),
+                variant="soft",
+                size="1",
+            ),
             " ",
             line.text,
             size="1",
@@ -38,7 +57,7 @@ def note_line(line: NoteLine) -> rx.Component:
     )
 
 
-def evaluation_card(item: EvaluationView) -> rx.Component:
+def evaluation_card(item: ObjectVar[EvaluationView]) -> rx.Component:
     return rx.box(
         rx.hstack(
             rx.text(item.title, size="1", weight="bold"),
@@ -60,7 +79,7 @@ def evaluation_card(item: EvaluationView) -> rx.Component:
     )
 
 
-def _error(error: EvaluationError, segment_id: rx.Var[str]) -> rx.Component:
+def _error(error: ObjectVar[EvaluationError], segment_id: rx.Var[str]) -> rx.Component:
     return rx.cond(
         error.segment_id == segment_id,
         rx.callout(
@@ -74,7 +93,7 @@ def _error(error: EvaluationError, segment_id: rx.Var[str]) -> rx.Component:
     )
 
 
-def segment_evaluations(segment: SegmentView) -> rx.Component:
+def segment_evaluations(segment: ObjectVar[SegmentView]) -> rx.Component:
     """The segment's checks: a button per evaluator, failures, then results newest first."""
     buttons = [
         rx.button(
@@ -82,7 +101,7 @@ def segment_evaluations(segment: SegmentView) -> rx.Component:
             label,
             size="1",
             variant="soft",
-            loading=E.running.contains(segment.id + ":" + kind),  # type: ignore[attr-defined]
+            loading=E.running.contains(segment.id.to(str) + ":" + kind),
             aria_label=aria[0] + segment.position.to_string() + aria[1],
             on_click=E.evaluate(segment.id, kind),
         )

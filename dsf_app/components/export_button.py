@@ -4,10 +4,14 @@ would otherwise take as a page change)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import reflex as rx
 
 
-def export_button(href: str | rx.Var[str], filename: str, size: str = "2") -> rx.Component:
+def export_button(
+    href: str | rx.Var[str], filename: str, size: Literal["1", "2", "3", "4"] = "2"
+) -> rx.Component:
     return rx.button(
         rx.icon("download", size=14),
         "Export JSONL",

@@ -5,9 +5,12 @@ and date range."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import reflex as rx
+from reflex.constants.colors import ColorType
+from reflex.vars import ArrayVar
 
 from dsf_app.components.layout import page_shell
 from dsf_app.state.analytics import AnalyticsState
@@ -15,8 +18,14 @@ from dsf_app.state.analytics import AnalyticsState
 ROUTE = "/analytics"
 A = AnalyticsState
 HEIGHT = 240
-COLORS = {"user": "cyan", "world": "violet", "experience": "amber"}
-SCORE_COLORS = {"consistency": "grass", "quality": "cyan", "information_gain": "violet"}
+COLORS: dict[str, ColorType] = {"user": "cyan", "world": "violet", "experience": "amber"}
+SCORE_COLORS: dict[str, ColorType] = {
+    "consistency": "grass",
+    "quality": "cyan",
+    "information_gain": "violet",
+}
+LATENCY_COLORS: dict[str, ColorType] = {"p50": "cyan", "p95": "amber"}
+Rows = ArrayVar[Sequence[dict[str, Any]]]
 
 
 def _axes(key: str) -> list[rx.Component]:
@@ -27,7 +36,7 @@ def _axes(key: str) -> list[rx.Component]:
     ]
 
 
-def _figures(items: rx.Var, columns: list[tuple[str, str]]) -> rx.Component:
+def _figures(items: Rows, columns: list[tuple[str, str]]) -> rx.Component:
     """The chart's numbers as a table, for screen readers and for checking."""
     return rx.el.details(
         rx.el.summary(rx.text("Figures", size="1", color_scheme="gray")),
@@ -36,7 +45,7 @@ def _figures(items: rx.Var, columns: list[tuple[str, str]]) -> rx.Component:
             rx.el.tbody(
                 rx.foreach(
                     items,
-                    lambda row: rx.el.tr(*(rx.el.td(row[key]) for key, _ in columns)),  # type: ignore[index]
+                    lambda row: rx.el.tr(*(rx.el.td(row[key]) for key, _ in columns)),
                 )
             ),
             class_name="dsf-figures",
@@ -46,13 +55,13 @@ def _figures(items: rx.Var, columns: list[tuple[str, str]]) -> rx.Component:
 
 
 def chart_card(
-    title: str, chart_id: str, items: rx.Var, chart: rx.Component, columns: list[tuple[str, str]]
+    title: str, chart_id: str, items: Rows, chart: rx.Component, columns: list[tuple[str, str]]
 ) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(title, size="3", as_="h2"),
             rx.cond(
-                items.length() > 0,  # type: ignore[attr-defined]
+                items.length() > 0,
                 rx.vstack(chart, _figures(items, columns), width="100%", spacing="2"),
                 rx.text("Nothing in this range.", size="2", color_scheme="gray"),
             ),
@@ -64,7 +73,7 @@ def chart_card(
     )
 
 
-def _bar(key: str, color: str, **props: Any) -> rx.Component:
+def _bar(key: str, color: ColorType, **props: Any) -> rx.Component:
     return rx.recharts.bar(
         rx.recharts.label_list(data_key=key, position="top", fill=rx.color("gray", 11)),
         data_key=key,
@@ -104,7 +113,7 @@ def latency_chart() -> rx.Component:
                     stroke=rx.color(color, 9),
                     is_animation_active=False,
                 )
-                for key, color in (("p50", "cyan"), ("p95", "amber"))
+                for key, color in LATENCY_COLORS.items()
             ),
             *_axes("day"),
             rx.recharts.y_axis(unit=" s"),

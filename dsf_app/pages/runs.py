@@ -88,7 +88,7 @@ def _run(row: ObjectVar[RunRow]) -> rx.Component:
                 rx.text(
                     "Letta runs: ", rx.code(row.letta_runs, size="1"), size="1", color_scheme="gray"
                 ),
-                rx.link("Open its trajectory", href="/runs/" + row.id, size="2"),
+                rx.link("Open its trajectory", href="/runs/" + row.id.to(str), size="2"),
                 spacing="2",
                 padding_top="0.75em",
             ),

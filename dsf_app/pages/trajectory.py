@@ -5,10 +5,13 @@ nested under their call, retrievals — and the run as a JSONL download."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.constants.colors import ColorType
+from reflex.vars import ObjectVar
 
 from dsf_app.components.empty_state import not_found_state
 from dsf_app.components.export_button import export_button
 from dsf_app.components.layout import page_shell
+from dsf_app.components.matching import pick
 from dsf_app.components.url_page import url_page_view
 from dsf_app.state.trajectory import StepView, TrajectoryState
 
@@ -16,15 +19,23 @@ ROUTE = "/runs/[run_id]"
 ON_LOAD = [TrajectoryState.load]
 T = TrajectoryState
 LABEL_WIDTH = "17em"
+KIND_COLORS: dict[str, ColorType] = {
+    "model": "cyan",
+    "reasoning": "gray",
+    "message": "grass",
+    "tool": "violet",
+    "retrieval": "amber",
+}
 
 
-def step_row(step: StepView) -> rx.Component:
+def step_row(step: ObjectVar[StepView]) -> rx.Component:
+    color = pick(step.kind, KIND_COLORS, "gray")
     return rx.el.li(
         rx.el.details(
             rx.el.summary(
                 rx.grid(
                     rx.hstack(
-                        rx.badge(step.kind, color_scheme=step.color, variant="soft", size="1"),
+                        rx.badge(step.kind, color_scheme=color, variant="soft", size="1"),
                         rx.text(step.label, size="2", weight="medium", trim="both"),
                         rx.cond(
                             step.status != "",
@@ -38,13 +49,13 @@ def step_row(step: StepView) -> rx.Component:
                         ),
                         spacing="2",
                         align="center",
-                        padding_left=(step.depth * 1.5).to_string() + "em",
+                        padding_left=(step.depth.to(int) * 1.5).to_string() + "em",
                         min_width="0",
                     ),
                     rx.box(
                         rx.box(
                             class_name="dsf-step-bar",
-                            background=rx.color(step.color, 9),
+                            background=rx.color(color, 9),
                             height="0.9em",
                             border_radius="2px",
                             margin_left=step.left,
@@ -76,7 +87,7 @@ def step_row(step: StepView) -> rx.Component:
                         class_name="dsf-step-detail",
                     ),
                 ),
-                padding_left=(step.depth * 1.5 + 0.5).to_string() + "em",
+                padding_left=(step.depth.to(int) * 1.5 + 0.5).to_string() + "em",
                 padding_y="0.4em",
             ),
         ),
@@ -120,7 +131,7 @@ def header() -> rx.Component:
 
 def timeline() -> rx.Component:
     return rx.cond(
-        T.steps.length() > 0,  # type: ignore[attr-defined]
+        T.steps.length() > 0,
         rx.el.ol(
             rx.foreach(T.steps, step_row),
             id="trajectory",

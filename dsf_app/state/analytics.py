@@ -1,23 +1,23 @@
 """The Analytics page's state: the person's turns, latency, tokens, tool calls and evaluation
-scores by day, for a date range and one world or all. Aggregated in PostgreSQL, in a worker
-thread."""
+scores by day, for a date range and one world or all. Aggregated in PostgreSQL from the daily
+rollups, in a worker thread."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
-from dsf_app.db import session_scope
-from dsf_app.errors import DSFError, Invalid
+from dsf_app.errors import Invalid
 from dsf_app.services import analytics
 from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson
-from dsf_app.state.feedback import problem
+from dsf_app.state.feedback import shows_problems
 
 DEFAULT_DAYS = 30
 KINDS = ("user", "world", "experience")
@@ -51,61 +51,55 @@ def _day(text: str, what: str) -> date:
 
 def window(since: str, until: str, world: str) -> analytics.Window:
     """The filters as a window: whole days in UTC, the end day included."""
-    start = datetime.combine(_day(since, "start"), time(), UTC)
-    end = datetime.combine(_day(until, "end"), time(), UTC) + timedelta(days=1)
     try:
         world_id = uuid.UUID(world) if world else None
     except ValueError as exc:
         raise Invalid("Pick one of your worlds, or all worlds.") from exc
-    return analytics.Window(start, end, world_id)
+    return analytics.Window(_day(since, "start"), _day(until, "end"), world_id)
 
 
-def figures(actor: Actor, chosen: analytics.Window) -> Figures:
-    with session_scope() as session:
-        tokens: dict[str, dict[str, int]] = {}
-        for day, kind, total in analytics.tokens_per_day(session, actor, chosen):
-            tokens.setdefault(day, dict.fromkeys(KINDS, 0))[kind] = total
-        scores: dict[str, dict[str, float | None]] = {}
-        for day, kind, average, _ in analytics.scores_per_day(session, actor, chosen):
-            scores.setdefault(day, dict.fromkeys(SCORED))[kind] = average
-        return Figures(
-            turns=[
-                {"day": d, "turns": n} for d, n in analytics.turns_per_day(session, actor, chosen)
-            ],
-            latency=[
-                {"day": d, "p50": p50, "p95": p95}
-                for d, p50, p95 in analytics.latency_per_day(session, actor, chosen)
-            ],
-            tokens=[{"day": day, **by_kind} for day, by_kind in tokens.items()],
-            tools=[
-                {
-                    "tool": name,
-                    "calls": calls,
-                    "errors": errors,
-                    "error_rate": round(100 * errors / calls, 1),
-                }
-                for name, calls, errors in analytics.tool_calls(session, actor, chosen)
-            ],
-            scores=[{"day": day, **by_kind} for day, by_kind in scores.items()],
-        )
+def figures(session: Session, actor: Actor, chosen: analytics.Window) -> Figures:
+    tokens: dict[str, dict[str, int]] = {}
+    for day, kind, total in analytics.tokens_per_day(session, actor, chosen):
+        tokens.setdefault(day, dict.fromkeys(KINDS, 0))[kind] = total
+    scores: dict[str, dict[str, float | None]] = {}
+    for day, kind, average, _ in analytics.scores_per_day(session, actor, chosen):
+        scores.setdefault(day, dict.fromkeys(SCORED))[kind] = average
+    return Figures(
+        turns=[{"day": d, "turns": n} for d, n in analytics.turns_per_day(session, actor, chosen)],
+        latency=[
+            {"day": d, "p50": p50, "p95": p95}
+            for d, p50, p95 in analytics.latency_per_day(session, actor, chosen)
+        ],
+        tokens=[{"day": day, **by_kind} for day, by_kind in tokens.items()],
+        tools=[
+            {
+                "tool": name,
+                "calls": calls,
+                "errors": errors,
+                "error_rate": round(100 * errors / calls, 1),
+            }
+            for name, calls, errors in analytics.tool_calls(session, actor, chosen)
+        ],
+        scores=[{"day": day, **by_kind} for day, by_kind in scores.items()],
+    )
 
 
-def _worlds(actor: Actor) -> list[WorldChoice]:
-    with session_scope() as session:
-        return [WorldChoice(str(i), name) for i, name in analytics.world_choices(session, actor)]
+def _worlds(session: Session, actor: Actor) -> list[WorldChoice]:
+    return [WorldChoice(str(i), name) for i, name in analytics.world_choices(session, actor)]
 
 
 class AnalyticsState(ActsForPerson, rx.State):
-    world: str = ""  # "" for every world
-    since: str = ""
-    until: str = ""
-    worlds: list[WorldChoice] = []
-    turns: Rows = []
-    latency: Rows = []
-    tokens: Rows = []
-    tools: Rows = []
-    scores: Rows = []
-    loading: bool = False
+    world: rx.Field[str] = rx.field("")  # "" for every world
+    since: rx.Field[str] = rx.field("")
+    until: rx.Field[str] = rx.field("")
+    worlds: rx.Field[list[WorldChoice]] = rx.field(default_factory=list)
+    turns: rx.Field[Rows] = rx.field(default_factory=list)
+    latency: rx.Field[Rows] = rx.field(default_factory=list)
+    tokens: rx.Field[Rows] = rx.field(default_factory=list)
+    tools: rx.Field[Rows] = rx.field(default_factory=list)
+    scores: rx.Field[Rows] = rx.field(default_factory=list)
+    loading: rx.Field[bool] = rx.field(False)
 
     @rx.var
     def total_turns(self) -> int:
@@ -125,50 +119,35 @@ class AnalyticsState(ActsForPerson, rx.State):
         errors = sum(row["errors"] for row in self.tools)
         return f"{100 * errors / calls:.1f}%" if calls else "—"
 
-    @rx.event(background=True)
+    @rx.event
+    @shows_problems
     async def load(self):
         """The last 30 days, every world."""
         today = datetime.now(UTC).date()
-        async with self:
-            self.world = ""
-            self.since = (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat()
-            self.until = today.isoformat()
-        async for event in self._refresh(with_worlds=True):
+        self.world = ""
+        self.since = (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat()
+        self.until = today.isoformat()
+        self.worlds = await self.act(_worlds)
+        async for event in self._show():
             yield event
 
-    @rx.event(background=True)
-    async def apply(self, form: dict):
+    @rx.event
+    @shows_problems
+    async def apply(self, form: dict[str, Any]):
         """The filters form: a world (or all) and a date range."""
-        async with self:
-            self.world = str(form.get("world", ""))
-            self.since = str(form.get("since", self.since))
-            self.until = str(form.get("until", self.until))
-        async for event in self._refresh(with_worlds=False):
+        self.world = str(form.get("world", ""))
+        self.since = str(form.get("since", self.since))
+        self.until = str(form.get("until", self.until))
+        async for event in self._show():
             yield event
 
-    async def _refresh(self, *, with_worlds: bool):
-        refused: DSFError | None = None
-        async with self:
-            try:
-                actor = self.actor()
-                chosen = window(self.since, self.until, self.world)
-                self.loading = True
-            except DSFError as exc:
-                refused = exc
-        if refused is not None:
-            yield problem(refused)
-            return
+    async def _show(self) -> AsyncIterator[None]:
+        chosen = window(self.since, self.until, self.world)
+        self.loading = True
+        yield
         try:
-            found = await asyncio.to_thread(figures, actor, chosen)
-            worlds = await asyncio.to_thread(_worlds, actor) if with_worlds else None
-        except DSFError as exc:
-            refused, found, worlds = exc, None, None
-        async with self:
+            found = await self.act(figures, chosen)
+        finally:
             self.loading = False
-            if found is not None:
-                self.turns, self.latency, self.tokens = found.turns, found.latency, found.tokens
-                self.tools, self.scores = found.tools, found.scores
-            if worlds is not None:
-                self.worlds = worlds
-        if refused is not None:
-            yield problem(refused)
+        self.turns, self.latency, self.tokens = found.turns, found.latency, found.tokens
+        self.tools, self.scores = found.tools, found.scores

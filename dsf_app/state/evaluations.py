@@ -1,26 +1,27 @@
 """The evaluations a reader sees: in the story reader's margin, each segment's checks (newest
 first, so scores can be followed over time) with buttons to run them; on the world page, the
-summaries of version comparisons. Evaluators call the model, so they run as background events."""
+summaries of version comparisons. Evaluators call the model, so they run as background events,
+and an evaluator's failure shows beside what it was evaluating rather than as a toast."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
-from dsf_app.db import session_scope
-from dsf_app.errors import DSFError
+from dsf_app.errors import DSFError, Forbidden, Invalid, NotFound
 from dsf_app.evaluators import compare_versions, evaluate_segment
 from dsf_app.evaluators.judgments import QUALITY_CRITERIA
 from dsf_app.evaluators.targets import SegmentTarget
 from dsf_app.models import Evaluation, EvaluationKind
 from dsf_app.services import evaluations, validation
-from dsf_app.state.auth import ActsForPerson, current_actor
-from dsf_app.state.feedback import when
-from dsf_app.state.refresh import on_change
+from dsf_app.services.actor import Actor
+from dsf_app.state.auth import ActsForPerson
+from dsf_app.state.feedback import shows_problems, when
 from dsf_app.state.routes import route_ids
 
 SEGMENT_KINDS = {
@@ -34,12 +35,11 @@ TITLES = {
     EvaluationKind.INFORMATION_GAIN: "What's new",
     EvaluationKind.VERSION_COMPARISON: "What changed",
 }
-VERDICT_TONES = {"applies": "grass", "strains": "amber", "violates": "red"}
 
 
 @dataclass(frozen=True)
 class NoteLine:
-    tone: str  # a Radix color
+    mark: str  # what the line is (a verdict, "new", "challenges", "question", "rule", "segment")
     head: str
     text: str
 
@@ -71,7 +71,7 @@ def _lines(evaluation: Evaluation) -> tuple[str, list[NoteLine]]:
     if evaluation.kind == EvaluationKind.CONSISTENCY:
         return result.get("summary", ""), [
             NoteLine(
-                VERDICT_TONES.get(f["verdict"], "gray"),
+                f["verdict"],
                 f"{f['verdict']} {f['rule_id']}",
                 f"“{f['quote']}” — {f['reason']}",
             )
@@ -79,7 +79,7 @@ def _lines(evaluation: Evaluation) -> tuple[str, list[NoteLine]]:
         ]
     if evaluation.kind == EvaluationKind.QUALITY:
         return f"Average {result.get('average', 0)} of 5", [
-            NoteLine("cyan", f"{name} {result[name]['score']}/5", result[name]["reason"])
+            NoteLine("score", f"{name} {result[name]['score']}/5", result[name]["reason"])
             for name in QUALITY_CRITERIA
             if name in result
         ]
@@ -88,21 +88,21 @@ def _lines(evaluation: Evaluation) -> tuple[str, list[NoteLine]]:
             f"Novelty {result.get('novelty', 0):.0f} / 100 against "
             f"{result.get('lore_passages', 0)} passages of lore",
             [
-                NoteLine("cyan", f"new · novelty {e['novelty']:.0f}", e["text"])
+                NoteLine("new", f"new · novelty {e['novelty']:.0f}", e["text"])
                 for e in result.get("new_elements", [])
             ]
             + [
-                NoteLine("amber", f"challenges {c['rule_id']}", c["how"])
+                NoteLine("challenges", f"challenges {c['rule_id']}", c["how"])
                 for c in result.get("rules_challenged", [])
             ]
-            + [NoteLine("violet", "question", q) for q in result.get("questions_opened", [])],
+            + [NoteLine("question", "question", q) for q in result.get("questions_opened", [])],
         )
     return result.get("summary", ""), [
-        NoteLine("amber", f"rule {r['rule_id']}", f"{r['before'] or '—'} → {r['after'] or '—'}")
+        NoteLine("rule", f"rule {r['rule_id']}", f"{r['before'] or '—'} → {r['after'] or '—'}")
         for r in result.get("changed_rules", [])
     ] + [
         NoteLine(
-            "violet",
+            "segment",
             f"{s['story']} · {s['title']}",
             s["implication"] or f"relies on {', '.join(s['rule_ids'])}",
         )
@@ -127,117 +127,133 @@ def evaluation_view(evaluation: Evaluation) -> EvaluationView:
     )
 
 
-class StoryEvaluationsState(ActsForPerson, rx.State):
-    """The person's evaluations of the story in the URL, by segment, newest first."""
-
-    items: list[EvaluationView] = []
-    running: list[str] = []  # "<segment id>:<kind>" being evaluated now
-    errors: list[EvaluationError] = []
-
-    @rx.event
-    def load(self) -> None:
-        self.errors, self.running = [], []
-        self._fetch()
-
-    @rx.event
-    def reload(self) -> None:
-        self._fetch()
-
-    def _fetch(self) -> None:
-        story_id = route_ids(self.router.url.path)[1]
-        actor = current_actor(self)
-        if story_id is None or actor is None:
-            self.items = []
-            return
-        try:
-            with session_scope() as session:
-                found = evaluations.for_story(session, actor, story_id)
-        except DSFError:
-            found = []
-        self.items = [evaluation_view(e) for e in found]
-
-    @rx.event(background=True)
-    async def evaluate(self, segment_id: str, kind: str):
-        """Run one evaluator on a segment; its result (or why it failed) shows in the margin."""
-        key = f"{segment_id}:{kind}"
-        async with self:
-            if key in self.running:
-                return
-            try:
-                actor = self.actor()
-                target = SegmentTarget(segment_id=validation.identifier(segment_id, what="segment"))
-                chosen = SEGMENT_KINDS[kind]
-            except (DSFError, KeyError, ValueError):
-                return
-            self.running = [*self.running, key]
-            self.errors = [e for e in self.errors if f"{e.segment_id}:{e.kind}" != key]
-        error = await _attempt(lambda: evaluate_segment(actor, chosen, target))
-        async with self:
-            self.running = [k for k in self.running if k != key]
-            if error:
-                self.errors = [*self.errors, EvaluationError(segment_id, kind, error)]
-            self._fetch()
+def _story_views(session: Session, actor: Actor, story_id: uuid.UUID) -> list[EvaluationView]:
+    return [evaluation_view(e) for e in evaluations.for_story(session, actor, story_id)]
 
 
-class VersionComparisonState(ActsForPerson, rx.State):
-    """Plain-language summaries of the differences between two versions of the world."""
-
-    items: list[EvaluationView] = []
-    running: bool = False
-    error: str = ""
-
-    @rx.event
-    def load(self) -> None:
-        self.error, self.running = "", False
-        self._fetch()
-
-    @rx.event
-    def reload(self) -> None:
-        self._fetch()
-
-    def _world(self) -> uuid.UUID | None:
-        return route_ids(self.router.url.path)[0]
-
-    def _fetch(self) -> None:
-        world_id, actor = self._world(), current_actor(self)
-        if world_id is None or actor is None:
-            self.items = []
-            return
-        try:
-            with session_scope() as session:
-                found = evaluations.for_versions(session, actor, world_id)
-        except DSFError:
-            found = []
-        self.items = [evaluation_view(e) for e in found]
-
-    @rx.event(background=True)
-    async def explain(self, from_version: str, to_version: str):
-        """What changed between the two versions picked in the diff, and what it implies."""
-        async with self:
-            if self.running:
-                return
-            try:
-                actor, world_id = self.actor(), self._world()
-                versions = (int(from_version), int(to_version))
-            except (DSFError, ValueError):
-                return
-            if world_id is None:
-                return
-            self.running, self.error = True, ""
-        error = await _attempt(lambda: compare_versions(actor, world_id, *versions))
-        async with self:
-            self.running, self.error = False, error
-            self._fetch()
+def _version_views(session: Session, actor: Actor, world_id: uuid.UUID) -> list[EvaluationView]:
+    return [evaluation_view(e) for e in evaluations.for_versions(session, actor, world_id)]
 
 
-async def _attempt(evaluate: Callable[[], Any]) -> str:
+async def _failure(evaluate: Awaitable[Any]) -> str:
     """Run an evaluator; its product error as a sentence ("" when it worked)."""
     try:
-        await evaluate()
+        await evaluate
     except DSFError as exc:
         return str(exc)
     return ""
 
 
-on_change("evaluations", StoryEvaluationsState.reload)
-on_change("evaluations", VersionComparisonState.reload)
+class _FollowsThePage(ActsForPerson):
+    """The evaluations of what the page's URL names. When the person may not see it, the page
+    itself says so; these stay empty rather than tell them twice."""
+
+    async def _views(
+        self,
+        views: Callable[[Session, Actor, uuid.UUID], list[EvaluationView]],
+        named: uuid.UUID | None,
+    ) -> list[EvaluationView]:
+        if named is None:
+            return []
+        try:
+            return await self.act(views, named)
+        except (NotFound, Forbidden):
+            return []
+
+
+class StoryEvaluationsState(_FollowsThePage, rx.State):
+    """The person's evaluations of the story in the URL, by segment, newest first."""
+
+    items: rx.Field[list[EvaluationView]] = rx.field(default_factory=list)
+    running: rx.Field[list[str]] = rx.field(default_factory=list)  # "<segment id>:<kind>"
+    errors: rx.Field[list[EvaluationError]] = rx.field(default_factory=list)
+
+    @rx.event
+    @shows_problems
+    async def load(self) -> None:
+        self.errors, self.running = [], []
+        self.items = await self._story()
+
+    @rx.event
+    @shows_problems
+    async def reload(self) -> None:
+        self.items = await self._story()
+
+    async def _story(self) -> list[EvaluationView]:
+        return await self._views(_story_views, route_ids(self.router.url.path)[1])
+
+    @rx.event(background=True)
+    @shows_problems
+    async def evaluate(self, segment_id: str, kind: str):
+        """Run one evaluator on a segment; its result (or why it failed) shows in the margin.
+        The model is asked with no database session open (`evaluators/`)."""
+        chosen = SEGMENT_KINDS.get(kind)
+        if chosen is None:
+            raise Invalid("Pick one of the evaluators beside the segment.")
+        target = SegmentTarget(segment_id=validation.identifier(segment_id, what="segment"))
+        actor = await self.person()
+        key = f"{segment_id}:{kind}"
+        async with self:
+            if key in self.running:
+                return
+            self.running = [*self.running, key]
+            self.errors = [e for e in self.errors if f"{e.segment_id}:{e.kind}" != key]
+        error = ""
+        try:
+            error = await _failure(evaluate_segment(actor, chosen, target))
+        finally:
+            async with self:
+                self.running = [k for k in self.running if k != key]
+                if error:
+                    self.errors = [*self.errors, EvaluationError(segment_id, kind, error)]
+        found = await self._story()
+        async with self:
+            self.items = found
+
+
+class VersionComparisonState(_FollowsThePage, rx.State):
+    """Plain-language summaries of the differences between two versions of the world."""
+
+    items: rx.Field[list[EvaluationView]] = rx.field(default_factory=list)
+    running: rx.Field[bool] = rx.field(False)
+    error: rx.Field[str] = rx.field("")
+
+    @rx.event
+    @shows_problems
+    async def load(self) -> None:
+        self.error, self.running = "", False
+        self.items = await self._comparisons()
+
+    @rx.event
+    @shows_problems
+    async def reload(self) -> None:
+        self.items = await self._comparisons()
+
+    async def _comparisons(self) -> list[EvaluationView]:
+        return await self._views(_version_views, route_ids(self.router.url.path)[0])
+
+    @rx.event(background=True)
+    @shows_problems
+    async def explain(self, from_version: str, to_version: str):
+        """What changed between the two versions picked in the diff, and what it implies."""
+        world_id = route_ids(self.router.url.path)[0]
+        if world_id is None:
+            raise NotFound("Open a world to compare its versions.")
+        try:
+            versions = (int(from_version), int(to_version))
+        except ValueError as exc:
+            raise Invalid("Pick two versions of the world to compare.") from exc
+        actor = await self.person()
+        async with self:
+            if self.running:
+                return
+            self.running, self.error = True, ""
+        error = ""
+        try:
+            error = await _failure(compare_versions(actor, world_id, *versions))
+        finally:
+            async with self:
+                self.running, self.error = False, error
+        found = await self._comparisons()
+        async with self:
+            self.items = found

@@ -17,6 +17,7 @@ def refresh_table() -> dict[Topic, tuple[EventCallback[()], ...]]:
     # Imported when first asked, not at the top: the canvas and suggestion states start chat
     # turns (they import the chat state), and the chat state imports this module.
     from dsf_app.state.canvas import CanvasState
+    from dsf_app.state.evaluations import StoryEvaluationsState, VersionComparisonState
     from dsf_app.state.gallery import GalleryState
     from dsf_app.state.story import StoryPageState
     from dsf_app.state.suggestions import SuggestionsState
@@ -29,6 +30,7 @@ def refresh_table() -> dict[Topic, tuple[EventCallback[()], ...]]:
         Topic.ASSETS: (GalleryState.reload,),
         Topic.CANVAS: (CanvasState.reload,),
         Topic.SUGGESTIONS: (SuggestionsState.reload,),
+        Topic.EVALUATIONS: (StoryEvaluationsState.reload, VersionComparisonState.reload),
     }
 
 

@@ -10,29 +10,18 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from dsf_app.db import session_scope
-from dsf_app.errors import DSFError
 from dsf_app.services import trajectories
-from dsf_app.services.trajectories import TimelineStep, Trajectory
-from dsf_app.state.auth import ActsForPerson, current_actor
+from dsf_app.services.trajectories import TimelineStep
 from dsf_app.state.feedback import when
 from dsf_app.state.url_page import UrlPage
 
-RUN_PATH = re.compile(r"^/runs/(?P<run>[0-9a-fA-F-]{36})/?$")
-KIND_COLORS = {
-    "model": "cyan",
-    "reasoning": "gray",
-    "message": "grass",
-    "tool": "violet",
-    "retrieval": "amber",
-}
+RUN_PATH = re.compile(r"^/runs/(?P<run>[^/?]+)/?$")
 
 
 @dataclass(frozen=True)
 class StepView:
     depth: int
     kind: str
-    color: str
     label: str
     status: str
     failed: bool
@@ -79,7 +68,6 @@ def step_view(step: TimelineStep, span_ms: int) -> StepView:
     return StepView(
         depth=step.depth,
         kind=step.kind,
-        color=KIND_COLORS.get(step.kind, "gray"),
         label=label,
         status=step.status,
         failed=step.status == "error",
@@ -91,32 +79,36 @@ def step_view(step: TimelineStep, span_ms: int) -> StepView:
     )
 
 
-class TrajectoryState(ActsForPerson, UrlPage, rx.State):
-    run_key: str = ""
-    agent: str = ""
-    started: str = ""
-    stop_reason: str = ""
-    total: str = ""
-    tokens: str = ""
-    error: str = ""
-    steps: list[StepView] = []
+def run_route_id(path: str) -> uuid.UUID | None:
+    """The run of /runs/<id> (None for any other path or a malformed id)."""
+    match = RUN_PATH.match(path.split("?", 1)[0])
+    try:
+        return uuid.UUID(match["run"]) if match else None
+    except ValueError:
+        return None
 
-    @rx.event
-    def load(self) -> None:
-        self._start_loading()
-        match = RUN_PATH.match(self.router.url.path)
-        actor = current_actor(self)
-        found: Trajectory | None = None
-        if match is not None and actor is not None:
-            try:
-                with session_scope() as session:
-                    found = trajectories.trajectory(session, actor, uuid.UUID(match["run"]))
-            except DSFError:
-                found = None
-        self.loading = False
-        self.found = found is not None
+
+class TrajectoryState(UrlPage, rx.State):
+    """One of the person's runs, named by the URL (/runs/<id>)."""
+
+    run_key: rx.Field[str] = rx.field("")
+    agent: rx.Field[str] = rx.field("")
+    started: rx.Field[str] = rx.field("")
+    stop_reason: rx.Field[str] = rx.field("")
+    total: rx.Field[str] = rx.field("")
+    tokens: rx.Field[str] = rx.field("")
+    error: rx.Field[str] = rx.field("")
+    steps: rx.Field[list[StepView]] = rx.field(default_factory=list)
+
+    def _forget(self) -> None:
+        self.run_key, self.steps = "", []
+
+    async def _fetch(self, *, initial: bool) -> None:
+        run_id = self._to_fetch(run_route_id(self.router.url.path), self.run_key, initial=initial)
+        if run_id is None:
+            return
+        found = await self._look_up(initial, trajectories.trajectory, run_id)
         if found is None:
-            self.run_key, self.steps = "", []
             return
         run = found.run
         self.run_key = str(run.id)
@@ -127,3 +119,4 @@ class TrajectoryState(ActsForPerson, UrlPage, rx.State):
         self.tokens = f"{int(run.usage.get('total_tokens', 0))} tokens"
         self.error = run.error or ""
         self.steps = [step_view(step, found.span_ms) for step in found.steps]
+        self.found, self.loading = True, False

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
 from dsf_app.agents.tools import scope
+from dsf_app.agents.topics import Topic
 from dsf_app.evaluators import compare_versions
 from dsf_app.evaluators.targets import VersionsTarget
 from dsf_app.models import AgentKind, EvaluationSource
@@ -24,7 +25,7 @@ async def run(ctx: ToolContext, session: Session, args: VersionsTarget) -> dict[
         args.to_version,
         source=EvaluationSource.AGENT,
     )
-    ctx.note_change("evaluations")
+    ctx.note_change(Topic.EVALUATIONS)
     return {"evaluation_id": str(evaluation.id), "target": evaluation.target, **evaluation.result}
 
 

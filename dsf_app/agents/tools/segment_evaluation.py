@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsf_app.agents.context import ToolContext
+from dsf_app.agents.topics import Topic
 from dsf_app.evaluators import evaluate_segment
 from dsf_app.evaluators.targets import SegmentTarget
 from dsf_app.models import EvaluationKind, EvaluationSource
@@ -21,7 +22,7 @@ async def run_evaluator(
     evaluation = await evaluate_segment(
         ctx.actor, kind, target, world_id=ctx.world_id, source=EvaluationSource.AGENT
     )
-    ctx.note_change("evaluations")
+    ctx.note_change(Topic.EVALUATIONS)
     return {
         "evaluation_id": str(evaluation.id),
         "target": evaluation.target,
