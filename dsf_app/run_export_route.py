@@ -13,11 +13,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from dsf_app.agents import tools  # noqa: F401  (registers the tools each line lists)
+from dsf_app.agents import fine_tuning
 from dsf_app.auth import sessions
 from dsf_app.db import session_scope
 from dsf_app.errors import Invalid, NotFound
-from dsf_app.services import run_export
 from dsf_app.services.actor import Actor
 
 SIGNED_OUT = "Sign in to Deep Sci-Fi to export your runs."
@@ -40,8 +39,10 @@ def _date(text: str | None, default: datetime) -> datetime:
 
 
 def _id(text: str | None, what: str) -> uuid.UUID | None:
+    if not text:
+        return None
     try:
-        return uuid.UUID(text) if text else None
+        return uuid.UUID(text)
     except ValueError as exc:
         raise Invalid(f"“{text[:40]}” is not a {what} id.") from exc
 
@@ -54,12 +55,12 @@ async def export_runs(request: Request) -> Response:
     try:
         run_id = _id(params.get("run"), "run")
         if run_id is not None:
-            line = await run_in_threadpool(run_export.export_run, actor, run_id)
+            line = await run_in_threadpool(fine_tuning.export_run, actor, run_id)
             lines: Iterator[str] = iter([line])
         else:
             since = _date(params.get("since"), EPOCH)
             until = _date(params.get("until"), datetime.now(UTC)) + timedelta(days=1)
-            lines = run_export.export_runs(actor, since, until, _id(params.get("world"), "world"))
+            lines = fine_tuning.export_runs(actor, since, until, _id(params.get("world"), "world"))
     except NotFound as exc:
         return _private(PlainTextResponse(str(exc), status_code=404))
     except Invalid as exc:

@@ -1,7 +1,7 @@
-"""The import graph keeps its layers: pages → components → state → agents/auth → services →
-the domain modules → models → the base. A module may import its own layer and those below it,
-never one above; so the canvas domain, the services, the models and the agents never reach the
-page states or the UI."""
+"""The import graph keeps its layers: pages → components → state → agents/auth/evaluators →
+services → the domain modules → models → the base. A module may import its own layer and those
+below it, never one above; so the canvas domain, the services, the models and the agents never
+reach the page states or the UI."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dsf_app"
 # Top to bottom. The edges that wire everything together (dsf_app.py, http_routes,
-# assets_route, health, devstack) sit above all layers and are not listed.
+# assets_route, run_export_route, health, devstack) sit above all layers and are not listed.
+# The evaluators sit with the agents: their tools call them, and they ask the agents' model.
 LAYERS: list[set[str]] = [
     {"pages"},
     {"components"},
     {"state"},
-    {"agents", "auth"},
+    {"agents", "auth", "evaluators"},
     {"services"},
     {"canvas", "images", "embeddings", "storage", "world_schema"},
     {"models"},
@@ -66,7 +67,15 @@ def test_no_module_imports_a_layer_above_its_own(part: str, path: Path) -> None:
 
 
 def test_every_part_of_the_package_is_placed_or_an_edge() -> None:
-    edges = {"dsf_app", "http_routes", "assets_route", "health", "devstack", "__init__"}
+    edges = {
+        "dsf_app",
+        "http_routes",
+        "assets_route",
+        "run_export_route",
+        "health",
+        "devstack",
+        "__init__",
+    }
     parts = {path.relative_to(PACKAGE).parts[0].removesuffix(".py") for path in PACKAGE.glob("*")}
     parts -= {"__pycache__"}
     assert parts - set(RANK) - edges == set(), "place the new part of dsf_app in LAYERS"

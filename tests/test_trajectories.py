@@ -12,14 +12,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from dsf_app.agents import tools  # noqa: F401  (registers the tools)
+from dsf_app.agents import (
+    fine_tuning,
+    tools,  # noqa: F401  (registers the tools)
+)
 from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
 from dsf_app.agents.connection import connect
 from dsf_app.agents.events import TurnEvent
 from dsf_app.db import session_scope
 from dsf_app.errors import NotFound
 from dsf_app.models import AgentKind, AgentRun
-from dsf_app.services import run_export, trajectories, worlds
+from dsf_app.services import trajectories, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings
@@ -41,8 +44,12 @@ async def _ignore(event: TurnEvent) -> None:
     return None
 
 
+# (the person, their World Agent run, the turn's tag, the story id the failed call named)
+Delegated = tuple[Actor, uuid.UUID, str, str]
+
+
 @pytest.fixture(scope="module")
-async def delegated_turn(dsf_in_process: Settings, letta_url: str, llm: ScriptedLLM):
+async def delegated_turn(dsf_in_process: Settings, letta_url: str, llm: ScriptedLLM) -> Delegated:
     """(person, world run id): one turn that delegates and then fails a tool call."""
     person = _person("Tess")
     with session_scope() as session:
@@ -72,7 +79,9 @@ async def delegated_turn(dsf_in_process: Settings, letta_url: str, llm: Scripted
     return person, run.id, tag, missing_story
 
 
-def test_the_trajectory_lists_every_step_with_the_delegation_nested(delegated_turn) -> None:
+def test_the_trajectory_lists_every_step_with_the_delegation_nested(
+    delegated_turn: Delegated,
+) -> None:
     person, run_id, tag, _ = delegated_turn
     with session_scope() as session:
         found = trajectories.trajectory(session, person, run_id)
@@ -109,9 +118,9 @@ def test_the_trajectory_lists_every_step_with_the_delegation_nested(delegated_tu
     assert found.span_ms >= max(s.offset_ms + s.duration_ms for s in found.steps)
 
 
-def test_the_run_exports_as_a_fine_tuning_example(delegated_turn) -> None:
+def test_the_run_exports_as_a_fine_tuning_example(delegated_turn: Delegated) -> None:
     person, run_id, tag, missing_story = delegated_turn
-    (line,) = run_export.export_run(person, run_id).splitlines()
+    (line,) = fine_tuning.export_run(person, run_id).splitlines()
     example = json.loads(line)
     messages = example["messages"]
     assert [m["role"] for m in messages] == [
@@ -142,20 +151,20 @@ def test_the_run_exports_as_a_fine_tuning_example(delegated_turn) -> None:
     assert {"story_manager", "delegate_to_experience", "check_logical_consistency"} <= names
 
 
-def test_the_export_of_all_runs_has_one_line_per_run(delegated_turn) -> None:
+def test_the_export_of_all_runs_has_one_line_per_run(delegated_turn: Delegated) -> None:
     person = delegated_turn[0]
     now = datetime.now(UTC)
-    lines = list(run_export.export_runs(person, now - timedelta(days=1), now + timedelta(days=1)))
+    lines = list(fine_tuning.export_runs(person, now - timedelta(days=1), now + timedelta(days=1)))
     kinds = sorted(json.loads(line)["messages"][0]["content"].split()[3] for line in lines)
     assert kinds == ["Experience", "World"]
 
 
-def test_another_person_cannot_read_or_export_the_run(delegated_turn) -> None:
+def test_another_person_cannot_read_or_export_the_run(delegated_turn: Delegated) -> None:
     run_id = delegated_turn[1]
     intruder = _person("Ivan")
     with session_scope() as session, pytest.raises(NotFound):
         trajectories.trajectory(session, intruder, run_id)
     with pytest.raises(NotFound):
-        run_export.export_run(intruder, run_id)
+        fine_tuning.export_run(intruder, run_id)
     now = datetime.now(UTC)
-    assert list(run_export.export_runs(intruder, now - timedelta(days=1), now)) == []
+    assert list(fine_tuning.export_runs(intruder, now - timedelta(days=1), now)) == []
