@@ -37,6 +37,10 @@ FOUNDATION = {
 }
 
 
+# (world, story, segment, a tag unique to the test's prompts)
+Scene = tuple[uuid.UUID, uuid.UUID, uuid.UUID, str]
+
+
 @pytest.fixture
 def person(dsf_in_process: Settings) -> Actor:
     with session_scope() as session:
@@ -44,7 +48,7 @@ def person(dsf_in_process: Settings) -> Actor:
 
 
 @pytest.fixture
-def scene(person: Actor) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, str]:
+def scene(person: Actor) -> Scene:
     """(world, story, segment, tag): a segment whose text carries a tag the judge rules match."""
     tag = uuid.uuid4().hex[:10]
     with session_scope() as session:
@@ -89,7 +93,7 @@ CONSISTENT = {
 
 
 async def test_consistency_names_rules_by_id_and_quotes_the_segment(
-    person: Actor, scene, llm: ScriptedLLM
+    person: Actor, scene: Scene, llm: ScriptedLLM
 ) -> None:
     world_id, story_id, segment_id, tag = scene
     llm.on_judgment(tag, [CONSISTENT])
@@ -117,7 +121,7 @@ async def test_consistency_names_rules_by_id_and_quotes_the_segment(
 
 
 async def test_an_invalid_judgment_is_retried_once_with_what_was_wrong(
-    person: Actor, scene, llm: ScriptedLLM
+    person: Actor, scene: Scene, llm: ScriptedLLM
 ) -> None:
     _, _, segment_id, tag = scene
     wrong = {**CONSISTENT, "findings": [{**CONSISTENT["findings"][0], "rule_id": "r-moon"}]}
@@ -146,7 +150,7 @@ async def test_an_invalid_judgment_is_retried_once_with_what_was_wrong(
     ids=["malformed JSON", "a quote not in the segment"],
 )
 async def test_a_judgment_invalid_twice_is_an_error_and_nothing_is_stored(
-    person: Actor, scene, llm: ScriptedLLM, answers: list
+    person: Actor, scene: Scene, llm: ScriptedLLM, answers: list
 ) -> None:
     _, _, segment_id, tag = scene
     llm.on_judgment(tag, answers)
@@ -157,7 +161,9 @@ async def test_a_judgment_invalid_twice_is_an_error_and_nothing_is_stored(
     assert _stored(person) == []
 
 
-async def test_quality_scores_the_fixed_rubric(person: Actor, scene, llm: ScriptedLLM) -> None:
+async def test_quality_scores_the_fixed_rubric(
+    person: Actor, scene: Scene, llm: ScriptedLLM
+) -> None:
     _, _, segment_id, tag = scene
     scores = {"coherence": 4, "grounding": 2, "prose": 5, "advancement": 3}
     llm.on_judgment(
@@ -172,7 +178,7 @@ async def test_quality_scores_the_fixed_rubric(person: Actor, scene, llm: Script
 
 
 async def test_information_gain_measures_novelty_against_the_lore(
-    person: Actor, scene, llm: ScriptedLLM
+    person: Actor, scene: Scene, llm: ScriptedLLM
 ) -> None:
     _, story_id, _, tag = scene
     answer = {
@@ -196,6 +202,7 @@ async def test_information_gain_measures_novelty_against_the_lore(
     )
     assert repeated.segment_id is None and repeated.target == "a draft"
     assert repeated.result["lore_passages"] >= 3
+    assert fresh.score is not None and repeated.score is not None
     assert fresh.score > repeated.score + 20, (fresh.score, repeated.score)
     elements = {e["text"]: e["novelty"] for e in repeated.result["new_elements"]}
     assert elements["Every raft city must anchor at low tide."] < 5
@@ -203,7 +210,7 @@ async def test_information_gain_measures_novelty_against_the_lore(
 
 
 async def test_compare_versions_finds_the_segments_that_rely_on_a_changed_rule(
-    person: Actor, scene, llm: ScriptedLLM
+    person: Actor, scene: Scene, llm: ScriptedLLM
 ) -> None:
     world_id, _, segment_id, tag = scene
     with session_scope() as session:
@@ -267,7 +274,7 @@ async def _ignore(event: TurnEvent) -> None:
     ],
 )
 async def test_the_agent_calls_the_evaluators_as_tools(
-    person: Actor, scene, llm: ScriptedLLM, tool: str, arguments: Callable
+    person: Actor, scene: Scene, llm: ScriptedLLM, tool: str, arguments: Callable
 ) -> None:
     world_id, story_id, _, tag = scene
     with session_scope() as session:
@@ -303,7 +310,7 @@ def test_providers_map_to_their_openai_compatible_endpoints(dsf_in_process: Sett
         judge_model(settings, "ollama/llama3")
 
 
-def test_a_person_sees_only_their_own_evaluations(person: Actor, scene) -> None:
+def test_a_person_sees_only_their_own_evaluations(person: Actor, scene: Scene) -> None:
     _, story_id, segment_id, _ = scene
     with session_scope() as session:
         evaluations.record(

@@ -14,6 +14,7 @@ import httpx
 import openai
 import pydantic
 import pytest
+from openai.lib._pydantic import to_strict_json_schema
 from openai.types.chat import ChatCompletionMessage, ChatCompletionMessageFunctionToolCall
 
 from tests.fakes.llm_server import DEFAULT_MODEL, Reply, ScriptedLLM, ToolCall, ToolCalls
@@ -296,13 +297,13 @@ def test_structured_output_is_answered_per_attempt(llm: ScriptedLLM, client: ope
     first = [user("judge this segment")]
     raw = client.chat.completions.create(
         model=DEFAULT_MODEL,
-        messages=first,  # type: ignore[arg-type]
+        messages=first,
         response_format={
             "type": "json_schema",
             "json_schema": {
                 "name": "Verdict",
                 "strict": True,
-                "schema": openai.lib._pydantic.to_strict_json_schema(Verdict),
+                "schema": to_strict_json_schema(Verdict),
             },
         },
     )
@@ -310,7 +311,7 @@ def test_structured_output_is_answered_per_attempt(llm: ScriptedLLM, client: ope
     retry = [*first, {"role": "assistant", "content": "x"}, user("That was not valid JSON.")]
     parsed = client.chat.completions.parse(
         model=DEFAULT_MODEL,
-        messages=retry,  # type: ignore[arg-type]
+        messages=retry,
         response_format=Verdict,
     )
     assert parsed.choices[0].message.parsed == Verdict(verdict="fine", score=4)
@@ -340,7 +341,7 @@ def test_a_schema_openai_would_refuse_is_refused(
     with pytest.raises(openai.BadRequestError, match=complaint):
         client.chat.completions.create(
             model=DEFAULT_MODEL,
-            messages=[user("judge this")],  # type: ignore[arg-type]
+            messages=[user("judge this")],
             response_format={
                 "type": "json_schema",
                 "json_schema": {"name": "Bad", "strict": True, "schema": schema},

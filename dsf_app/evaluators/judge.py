@@ -23,6 +23,7 @@ import openai
 # The SDK's own pydantic-to-strict-schema converter (what `chat.completions.parse` sends), used
 # with `create` so the raw answer is kept for the retry and fences can be stripped first.
 from openai.lib._parsing._completions import type_to_response_format_param
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from pydantic import BaseModel, ValidationError
 
 from dsf_app.agents.connection import connect
@@ -95,7 +96,7 @@ async def agents_model_handle(settings: Settings) -> str:
     return model
 
 
-def _content(completion: openai.types.chat.ChatCompletion) -> str:
+def _content(completion: ChatCompletion) -> str:
     choice = completion.choices[0] if completion.choices else None
     if choice is None or choice.message.refusal:
         raise ValueError(f"the model refused: {choice.message.refusal if choice else 'no answer'}")
@@ -127,7 +128,7 @@ async def judge(
     settings = settings or get_settings()
     target = judge_model(settings, await agents_model_handle(settings))
     schema = json.dumps(answer.model_json_schema())
-    messages: list[dict[str, str]] = [
+    messages: list[ChatCompletionMessageParam] = [
         {
             "role": "system",
             "content": f"{system}\n\nAnswer with one JSON object matching this schema:\n{schema}",
@@ -142,8 +143,8 @@ async def judge(
             try:
                 completion = await client.chat.completions.create(
                     model=target.model,
-                    messages=messages,  # type: ignore[arg-type]
-                    response_format=type_to_response_format_param(answer),  # type: ignore[arg-type]
+                    messages=messages,
+                    response_format=type_to_response_format_param(answer),
                     temperature=0,
                 )
             except openai.APIConnectionError as exc:
@@ -165,16 +166,15 @@ async def judge(
             except (ValidationError, ValueError) as exc:
                 problem = _problem(exc)
                 log.info("invalid judgment from %s: %s", target.handle, problem)
-                messages += [
-                    {"role": "assistant", "content": completion.choices[0].message.content or ""}
-                    if completion.choices
-                    else {"role": "assistant", "content": ""},
+                said = completion.choices[0].message.content if completion.choices else None
+                messages.append({"role": "assistant", "content": said or ""})
+                messages.append(
                     {
                         "role": "user",
                         "content": f"That answer is not valid: {problem}. Answer again with "
                         "only the JSON object, fixed.",
-                    },
-                ]
+                    }
+                )
     raise ServiceUnavailable(
         f"The model's judgment was invalid twice ({problem[:300]}), so nothing was saved. "
         "Try again, or set DSF_AGENT_MODEL to a stronger model."

@@ -27,7 +27,7 @@ class EvaluationSource(StrEnum):
 
 
 class Evaluation(SQLModel, table=True):
-    __tablename__ = "evaluation"
+    __tablename__ = "evaluation"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (
         Index("ix_evaluation_user_world_created", "user_id", "world_id", "created_at"),
         Index("ix_evaluation_user_story_created", "user_id", "story_id", "created_at"),

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from dsf_app.errors import Invalid
@@ -278,7 +279,7 @@ def record(
 def _visible(actor: Actor) -> Any:
     """The actor's own evaluations, of worlds they may still read."""
     readable = select(World.id).where(readable_worlds_clause(actor))
-    return (Evaluation.user_id == actor.user_id) & col(Evaluation.world_id).in_(readable)
+    return and_(col(Evaluation.user_id) == actor.user_id, col(Evaluation.world_id).in_(readable))
 
 
 def for_story(session: Session, actor: Actor, story_id: uuid.UUID) -> list[Evaluation]:
