@@ -12,15 +12,16 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dsf_app"
 # Top to bottom. The edges that wire everything together (dsf_app.py, http_routes,
-# assets_route, run_export_route, health, devstack) sit above all layers and are not listed.
-# The evaluators sit with the agents: their tools call them, and they ask the agents' model.
+# assets_route, run_export_route, health, security_headers, devstack) sit above all layers
+# and are not listed. The evaluators sit with the agents: their tools call them, and they ask
+# the agents' model.
 LAYERS: list[set[str]] = [
     {"pages"},
     {"components"},
     {"state"},
     {"agents", "auth", "evaluators"},
     {"services"},
-    {"canvas", "images", "embeddings", "storage", "world_schema"},
+    {"canvas", "images", "image_sources", "embeddings", "storage", "world_schema"},
     {"models"},
     {"db", "errors", "settings", "telemetry", "choices"},
 ]
@@ -73,6 +74,7 @@ def test_every_part_of_the_package_is_placed_or_an_edge() -> None:
         "assets_route",
         "run_export_route",
         "health",
+        "security_headers",
         "devstack",
         "__init__",
     }

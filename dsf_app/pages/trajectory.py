@@ -19,6 +19,15 @@ ROUTE = "/runs/[run_id]"
 ON_LOAD = [TrajectoryState.load]
 T = TrajectoryState
 LABEL_WIDTH = "17em"
+DETAIL_STYLE = {
+    "whiteSpace": "pre-wrap",
+    "overflowWrap": "anywhere",
+    "maxWidth": "100%",
+    "fontSize": "var(--font-size-1)",
+    "background": "var(--gray-3)",
+    "padding": "0.5em 0.75em",
+    "borderRadius": "var(--radius-2)",
+}
 KIND_COLORS: dict[str, ColorType] = {
     "model": "cyan",
     "reasoning": "gray",
@@ -80,11 +89,11 @@ def step_row(step: ObjectVar[StepView]) -> rx.Component:
                 rx.cond(step.facts != "", rx.text(step.facts, size="1", color_scheme="gray")),
                 rx.cond(
                     step.detail != "",
-                    rx.code_block(
-                        step.detail,
-                        language="markdown",
-                        wrap_long_lines=True,
+                    # Plain preformatted text: what the agent and the tools said, as text.
+                    rx.el.pre(
+                        rx.el.code(step.detail),
                         class_name="dsf-step-detail",
+                        style=DETAIL_STYLE,
                     ),
                 ),
                 padding_left=(step.depth.to(int) * 1.5 + 0.5).to_string() + "em",

@@ -29,11 +29,13 @@ SCHEMA_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 @dataclass(frozen=True)
 class ToolCall:
-    """The model calls one tool; `arguments` as a str is sent raw (it may be malformed JSON)."""
+    """The model calls one tool; `arguments` as a str is sent raw (it may be malformed JSON);
+    `reasoning`, if any, comes first as the model's reasoning (`reasoning_content`)."""
 
     name: str
     arguments: dict[str, Any] | str = field(default_factory=dict)
     delay: float = 0.0
+    reasoning: str = ""
 
     @property
     def arguments_json(self) -> str:
@@ -50,10 +52,12 @@ class ToolCalls:
 
 @dataclass(frozen=True)
 class Reply:
-    """The model answers with plain text and ends its turn."""
+    """The model answers with plain text and ends its turn; `reasoning`, if any, comes first as
+    the model's reasoning (`reasoning_content`, as reasoning models send it)."""
 
     text: str
     delay: float = 0.0
+    reasoning: str = ""
 
 
 Step = ToolCall | ToolCalls | Reply
@@ -380,6 +384,10 @@ class _Completion:
         }
         self.usage["total_tokens"] = self.usage["prompt_tokens"] + self.usage["completion_tokens"]
 
+    @property
+    def _reasoning(self) -> str:
+        return self.step.reasoning if isinstance(self.step, Reply | ToolCall) else ""
+
     def _output_text(self) -> str:
         if isinstance(self.step, Reply):
             return self.step.text
@@ -389,6 +397,8 @@ class _Completion:
         message: dict[str, Any] = {"role": "assistant", "content": None}
         if isinstance(self.step, Reply):
             message["content"] = self.step.text
+        if self._reasoning:
+            message["reasoning_content"] = self._reasoning
         if self.calls:
             message["tool_calls"] = [
                 {
@@ -426,6 +436,8 @@ class _Completion:
 
     def _deltas(self) -> Iterator[tuple[dict[str, Any], str | None]]:
         yield {"role": "assistant", "content": ""}, None
+        for token in TOKEN_PATTERN.findall(self._reasoning):
+            yield {"reasoning_content": token}, None
         if isinstance(self.step, Reply):
             for token in TOKEN_PATTERN.findall(self.step.text):
                 yield {"content": token}, None
