@@ -128,6 +128,24 @@ class Settings(BaseSettings):
     agent_model: str = Field(
         default="", alias="DSF_AGENT_MODEL", description="Letta model handle for every agent."
     )
+    turn_max_seconds: float = Field(
+        default=600,
+        gt=0,
+        alias="DSF_TURN_MAX_SECONDS",
+        description="Wall time one agent turn may take before it is stopped.",
+    )
+    turn_max_reply_chars: int = Field(
+        default=40_000,
+        gt=0,
+        alias="DSF_TURN_MAX_REPLY_CHARS",
+        description="Characters of text (reply and reasoning) an agent may stream in one turn.",
+    )
+    turn_max_steps: int = Field(
+        default=40,
+        gt=0,
+        alias="DSF_TURN_MAX_STEPS",
+        description="Model steps (requests to the model) one agent turn may take.",
+    )
 
     session_secret: SecretStr = Field(
         default=SecretStr(""),

@@ -12,7 +12,13 @@ from typing import Any
 
 import boto3
 from botocore.client import Config
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from dsf_app.errors import NotFound, ServiceUnavailable
 from dsf_app.settings import Settings, get_settings
@@ -20,9 +26,25 @@ from dsf_app.settings import Settings, get_settings
 PRESIGN_SECONDS = 3600
 
 
-def asset_key(owner_id: uuid.UUID, world_id: uuid.UUID | None, filename: str) -> str:
+class StorageUnavailable(ServiceUnavailable):
+    """The S3 store cannot be reached at all (not: it refused one request)."""
+
+
+def asset_key(
+    owner_id: uuid.UUID, world_id: uuid.UUID | None, filename: str, unique: str | None = None
+) -> str:
+    """Where an asset's bytes live; `unique` (e.g. from a tool call id) makes a retried save
+    write the same key again instead of leaving a second object behind."""
     scope = f"worlds/{world_id}" if world_id else "unfiled"
-    return f"users/{owner_id}/{scope}/{uuid.uuid4().hex}-{filename}"
+    return f"users/{owner_id}/{scope}/{unique or uuid.uuid4().hex}-{filename}"
+
+
+def _reason(exc: BotoCoreError) -> str:
+    if isinstance(exc, EndpointConnectionError):
+        return "could not connect"
+    if isinstance(exc, ReadTimeoutError):
+        return "no answer in time"
+    return "the connection was cut"
 
 
 @dataclass(frozen=True)
@@ -56,10 +78,10 @@ class AssetStorage:
     def _call(self, operation: str, **kwargs: Any) -> Any:
         try:
             return getattr(self.client, operation)(**kwargs)
-        except EndpointConnectionError as exc:
-            raise ServiceUnavailable(
-                f"S3 is not reachable at {self.endpoint_url} — check S3_ENDPOINT_URL "
-                "or run ./start.sh to start the local S3 server."
+        except (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError) as exc:
+            raise StorageUnavailable(
+                f"S3 storage is not reachable at {self.endpoint_url} ({_reason(exc)}) — check "
+                "S3_ENDPOINT_URL or run ./start.sh to start the local S3 server."
             ) from exc
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
@@ -67,7 +89,7 @@ class AssetStorage:
                 raise NotFound(f"No stored object at {kwargs.get('Key', '?')}.") from exc
             raise ServiceUnavailable(f"S3 refused {operation}: {code or exc}") from exc
         except BotoCoreError as exc:
-            raise ServiceUnavailable(f"S3 {operation} failed: {exc}") from exc
+            raise StorageUnavailable(f"S3 {operation} failed: {exc}") from exc
 
     def ensure_bucket(self) -> None:
         try:

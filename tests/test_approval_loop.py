@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from sqlmodel import col, select
 
+from dsf_app import workers
 from dsf_app.agents import tools  # noqa: F401  (registers the tools)
 from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
 from dsf_app.agents.connection import connect
@@ -19,11 +21,13 @@ from dsf_app.agents.events import TextDelta, ToolCallFinished, ToolCallStarted, 
 from dsf_app.agents.registry import execute
 from dsf_app.db import session_scope
 from dsf_app.models import AgentKind, AgentRun, ChatMessage, World
-from dsf_app.services import stories, worlds
+from dsf_app.models.columns import utcnow
+from dsf_app.services import stories, turns, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings
-from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
+from tests.fakes.gate import Gate
+from tests.fakes.llm_server import Hangup, Reply, ScriptedLLM, ToolCall
 
 FOUNDATION = {
     "core_premise": "Fusion power failed; the oceans are farmed for energy and food.",
@@ -320,8 +324,9 @@ async def test_a_retried_tool_call_runs_once(dsf_in_process: Settings, person: A
         assert [listing.world.name for listing in worlds.list_worlds(session, person)] == ["Once"]
 
 
-class Crash(Exception):
-    """Stands in for our server dying between Letta's approval request and the tool running."""
+class Crash(BaseException):
+    """Stands in for our server dying between Letta's approval request and the tool running:
+    like the end of a process, no turn code handles it, and the run is left open."""
 
 
 async def test_a_pending_approval_survives_a_crash(
@@ -354,7 +359,167 @@ async def test_a_pending_approval_survives_a_crash(
         TurnRequest(person, AgentKind.USER, None, None, f"after the restart {tag}"), events
     )
 
+    # The next message first finishes the turn the crash left waiting, then is answered.
     assert (finished.stop_reason, finished.error) == ("end_turn", None)
-    assert "".join(e.text for e in events.of(TextDelta)) == "Still here."
+    assert "".join(e.text for e in events.of(TextDelta)) == "Created.Still here."
     with session_scope() as session:
         assert [w.world.name for w in worlds.list_worlds(session, person)] == [f"Survivor {tag}"]
+        stops = session.exec(
+            select(AgentRun.stop_reason)
+            .where(AgentRun.user_id == person.user_id)
+            .order_by(col(AgentRun.started_at))
+        ).all()
+    assert stops == ["end_turn", "end_turn"]
+    kinds = [(m.message_type, m.tool_status) for m in _conversation(person, None)]
+    assert kinds.count(("tool_call", "success")) == 1
+
+
+def _limited(settings: Settings, **limits: object) -> Settings:
+    return settings.model_copy(update=limits)
+
+
+async def test_a_model_server_that_hangs_up_is_named_and_the_turn_can_be_retried(
+    orchestrator: Orchestrator, person: Actor, llm: ScriptedLLM
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    llm.on_user(f"ask the dead model {tag}", then=[Hangup()])
+    events = Recorder()
+    failed = await orchestrator.run_turn(
+        TurnRequest(person, AgentKind.USER, None, None, f"ask the dead model {tag}"), events
+    )
+
+    assert failed.retryable and failed.run_id is not None
+    assert failed.error is not None
+    assert failed.error.startswith(f"The model server at {llm.base_url} did not answer (")
+    assert "Your message is saved" in failed.error
+    assert turns.conversation(person, None, limit=50).retry_run == failed.run_id
+
+    llm.reset()
+    llm.on_user(f"ask the dead model {tag}", then=[Reply("Back again.")])
+    retried = await orchestrator.resume(person, failed.run_id, events)
+
+    assert (retried.stop_reason, retried.error, retried.run_id) == ("end_turn", None, failed.run_id)
+    assert turns.conversation(person, None, limit=50).retry_run is None
+    messages = [(m.message_type, m.content) for m in _conversation(person, None)]
+    assert messages[0] == ("user", f"ask the dead model {tag}")
+    assert [content for kind, content in messages if kind == "user"] == [messages[0][1]]
+    assert messages[-1] == ("assistant", "Back again.")
+
+
+async def test_retry_is_offered_for_the_last_unfinished_turn_only(
+    orchestrator: Orchestrator, person: Actor, llm: ScriptedLLM
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    llm.on_user(f"first {tag}", then=[Hangup()])
+    llm.on_user(f"second {tag}", then=[Reply("Fine.")])
+    failed = await orchestrator.run_turn(
+        TurnRequest(person, AgentKind.USER, None, None, f"first {tag}"), Recorder()
+    )
+    assert turns.conversation(person, None, limit=50).retry_run == failed.run_id
+
+    await orchestrator.run_turn(
+        TurnRequest(person, AgentKind.USER, None, None, f"second {tag}"), Recorder()
+    )
+    assert turns.conversation(person, None, limit=50).retry_run is None
+
+
+async def test_a_turn_past_its_wall_time_stops_keeping_its_words(
+    orchestrator: Orchestrator, person: Actor, llm: ScriptedLLM, dsf_in_process: Settings
+) -> None:
+    tag, gate = uuid.uuid4().hex[:6], Gate()
+    llm.on_user(f"ramble {tag}", then=[Reply("Once upon a time there was a tide.", hold=gate)])
+    # The agent exists before the timed turn, so the limit only meets the held reply.
+    await orchestrator.run_turn(
+        TurnRequest(person, AgentKind.USER, None, None, f"hello {tag}"), Recorder()
+    )
+    hasty = Orchestrator(orchestrator.letta, settings=_limited(dsf_in_process, turn_max_seconds=5))
+    try:
+        finished = await hasty.run_turn(
+            TurnRequest(person, AgentKind.USER, None, None, f"ramble {tag}"), Recorder()
+        )
+    finally:
+        gate.open()
+
+    assert finished.stop_reason == "max_time" and not finished.retryable
+    assert finished.error is not None and "DSF_TURN_MAX_SECONDS" in finished.error
+    reply = [m for m in _conversation(person, None) if m.message_type == "assistant"][-1]
+    assert reply.content.startswith("Once") and reply.stream_status == "interrupted"
+    assert finished.interrupted == {reply.letta_message_id}
+
+
+async def test_a_reply_past_its_length_stops_and_the_agent_answers_the_next_message(
+    orchestrator: Orchestrator, person: Actor, llm: ScriptedLLM, dsf_in_process: Settings
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    llm.on_user(f"loop {tag}", then=[Reply("again " * 200)])
+    llm.on_user(f"stop looping {tag}", then=[Reply("Sorry, I stop.")])
+    terse = Orchestrator(
+        orchestrator.letta, settings=_limited(dsf_in_process, turn_max_reply_chars=60)
+    )
+    stopped = await terse.run_turn(
+        TurnRequest(person, AgentKind.USER, None, None, f"loop {tag}"), Recorder()
+    )
+    assert stopped.stop_reason == "max_reply"
+    assert stopped.error is not None and "DSF_TURN_MAX_REPLY_CHARS" in stopped.error
+
+    events = Recorder()
+    after = await orchestrator.run_turn(
+        TurnRequest(person, AgentKind.USER, None, None, f"stop looping {tag}"), events
+    )
+    assert (after.stop_reason, after.error) == ("end_turn", None)
+    assert "".join(e.text for e in events.of(TextDelta)).endswith("Sorry, I stop.")
+
+
+async def test_a_turn_past_its_model_steps_stops_and_its_calls_are_refused_next_turn(
+    orchestrator: Orchestrator, person: Actor, llm: ScriptedLLM, dsf_in_process: Settings
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    llm.on_user(
+        f"list forever {tag}",
+        then=[ToolCall("list_worlds", {}), ToolCall("list_worlds", {}), Reply("Listed.")],
+    )
+    llm.on_user(f"then stop {tag}", then=[Reply("Stopped.")])
+    brief = Orchestrator(orchestrator.letta, settings=_limited(dsf_in_process, turn_max_steps=1))
+    stopped = await brief.run_turn(
+        TurnRequest(person, AgentKind.USER, None, None, f"list forever {tag}"), Recorder()
+    )
+    assert stopped.stop_reason == "max_steps"
+    assert stopped.error is not None and "DSF_TURN_MAX_STEPS" in stopped.error
+
+    after = await orchestrator.run_turn(
+        TurnRequest(person, AgentKind.USER, None, None, f"then stop {tag}"), Recorder()
+    )
+    assert (after.stop_reason, after.error) == ("end_turn", None)
+    refused = [r for r in _tool_results_sent(llm) if "before the tool ran" in r]
+    assert refused, _tool_results_sent(llm)
+
+
+async def test_a_run_whose_worker_is_gone_is_closed_on_the_next_load(
+    dsf_in_process: Settings, person: Actor
+) -> None:
+    stale = turns.start(person, AgentKind.USER, None, None, "silent elsewhere")
+    ours = turns.start(person, AgentKind.USER, None, None, "cut off here")
+    workers.released(ours.run_id)  # this process no longer drives it, as after a crash
+    elsewhere = turns.start(person, AgentKind.USER, None, None, "alive elsewhere")
+    with session_scope() as session:
+        for record, beat in ((elsewhere, utcnow()), (stale, utcnow() - timedelta(minutes=5))):
+            run = session.get(AgentRun, record.run_id)
+            assert run is not None
+            run.worker, run.heartbeat_at = "another-host:123:456", beat
+            session.add(run)
+
+    conversation = turns.conversation(person, None, limit=50)
+
+    with session_scope() as session:
+        closed = {
+            run.prompt: run.stop_reason
+            for run in session.exec(select(AgentRun).where(AgentRun.user_id == person.user_id))
+        }
+    assert closed == {
+        "cut off here": "interrupted",
+        "alive elsewhere": None,
+        "silent elsewhere": "interrupted",
+    }
+    assert conversation.retry_run is None  # the newest turn still runs elsewhere
+    errors = [m.content for m in conversation.messages if m.message_type == "error"]
+    assert errors == [turns.CUT_OFF, turns.CUT_OFF]

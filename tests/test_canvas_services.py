@@ -18,8 +18,8 @@ from sqlmodel import Session, select
 
 from dsf_app.agents import registry
 from dsf_app.agents import tools as _tools  # noqa: F401  (registers the tools)
+from dsf_app.agents.canvas_args import parse_canvas_args
 from dsf_app.agents.context import ToolContext
-from dsf_app.canvas.validate import parse_canvas_args
 from dsf_app.db import session_scope
 from dsf_app.errors import Invalid, NotFound
 from dsf_app.models import AgentKind, CanvasSurface, Suggestion, SuggestionStatus, Visibility

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 import pytest
 from pydantic import BaseModel
 
+from dsf_app.agents.canvas_args import parse_canvas_args, spec_json_schema
+from dsf_app.agents.tool_args import MAX_ARGS_CHARS, parse_tool_args
 from dsf_app.canvas.specs import (
     COMPONENT_TYPES,
     ID_PATTERN,
@@ -24,12 +26,6 @@ from dsf_app.canvas.specs import (
     iter_nodes,
 )
 from dsf_app.canvas.tool_args import CanvasUIArgs, GetCanvasInteractionsArgs, SendSuggestionArgs
-from dsf_app.canvas.validate import (
-    MAX_ARGS_CHARS,
-    parse_canvas_args,
-    parse_tool_args,
-    spec_json_schema,
-)
 from dsf_app.errors import Invalid
 from dsf_app.settings import get_settings
 

@@ -13,6 +13,9 @@ from dsf_app.services import worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings
+from tests.accounts import Account
+from tests.e2e_helpers import actor_of
+from tests.fakes.gate import Gate
 from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
 
 WORLD = {
@@ -108,20 +111,32 @@ def test_cancel_a_running_turn(signed_in_page: Page, llm: ScriptedLLM) -> None:
 
 
 def test_letta_dies_mid_turn_then_retry_completes(
-    signed_in_page: Page, llm: ScriptedLLM, test_settings: Settings
+    signed_in_page: Page,
+    llm: ScriptedLLM,
+    test_settings: Settings,
+    account: Account,
+    dsf_in_process: Settings,
 ) -> None:
-    page, tag = signed_in_page, _tag()
-    llm.on_user(tag, then=[Reply("Made it through.", delay=5)])
+    page, tag, gate = signed_in_page, _tag(), Gate()
+    world = {**WORLD, "name": f"Survivor {tag}"}
+    llm.on_user(tag, then=[ToolCall("world_manager", world), Reply("Made it through.", hold=gate)])
     _send(page, f"survive this {tag}")
-    expect(page.locator("#chat-cancel")).to_be_visible()
+    gate.wait_reached()  # the world is made; the reply is half-written
     stack.stop_service(test_settings, "letta")
     try:
         expect(page.locator(".chat-error").last).to_contain_text("Letta server", timeout=30_000)
         expect(page.locator(".chat-user").last).to_contain_text(tag)
     finally:
+        gate.open()
         stack.start_letta(test_settings)
     page.locator("#chat-retry").click()
     expect(page.locator(".chat-assistant").last).to_contain_text("Made it through.", timeout=60_000)
+    expect(page.locator("#chat-retry")).to_have_count(0)
+    # Retry continued the turn: the world was not made twice, nor its tool call shown twice.
+    expect(page.locator(".chat-tool[data-tool='world_manager']")).to_have_count(1)
+    with session_scope() as session:
+        names = [listing.world.name for listing in worlds.list_worlds(session, actor_of(account))]
+    assert names == [f"Survivor {tag}"]
 
 
 def test_runs_page_lists_the_turn_with_its_tool_calls(
@@ -243,3 +258,44 @@ def test_a_forged_world_id_is_refused_and_shown(
     with session_scope() as session:
         untouched = worlds.get_world(session, victim, theirs)
     assert (untouched.version, untouched.foundation) == (1, {})
+
+
+def test_a_suggestion_accepted_mid_turn_is_queued_and_sent_after_it(
+    signed_in_page: Page,
+    llm: ScriptedLLM,
+    app_url: str,
+    account: Account,
+    dsf_in_process: Settings,
+) -> None:
+    page, tag, gate = signed_in_page, _tag(), Gate()
+    with session_scope() as session:
+        world_id = worlds.create_world(session, actor_of(account), "Kepler Station").id
+    suggestion = {
+        "title": "Visit the ring",
+        "description": "See the station's ring up close.",
+        "action_id": f"visit-ring-{tag}",
+    }
+    llm.on_user(
+        f"what next {tag}",
+        then=[
+            ToolCall("send_suggestion", suggestion),
+            Reply("While you decide, let me describe the docking bay and its cranes.", hold=gate),
+        ],
+    )
+    llm.on_user(f"action_id: visit-ring-{tag}", then=[Reply("Off to the ring we go.")])
+    page.goto(f"{app_url}/worlds/{world_id}")
+    _send(page, f"what next {tag}")
+    gate.wait_reached()
+
+    page.locator(".suggestion-accept").click()
+    queued = page.locator(".chat-queued")
+    expect(queued).to_contain_text(f"visit-ring-{tag}")
+    gate.open()
+
+    expect(page.locator(".chat-assistant").last).to_contain_text("Off to the ring we go.")
+    expect(queued).to_have_count(0)
+    expect(page.locator(".chat-user").last).to_contain_text(f"visit-ring-{tag}")
+    texts = [row.text_content() or "" for row in page.locator(".chat-row").all()]
+    docking = next(i for i, text in enumerate(texts) if "docking bay" in text)
+    accepted = next(i for i, text in enumerate(texts) if "I accept your suggestion" in text)
+    assert docking < accepted  # sent after the turn it waited for

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dsf_app.agents.events import TextDelta, ToolCallFinished, ToolCallStarted, TurnFinished
-from dsf_app.state.chat import ChatItem, apply_event, pretty_json
+from dsf_app.state.chat import ChatItem, _as_sent, apply_event, pretty_json
 
 
 def test_text_deltas_join_into_one_row_per_message() -> None:
@@ -37,3 +39,38 @@ def test_pretty_json_keeps_text_that_is_not_json() -> None:
     assert pretty_json('{"a": 1}') == '{\n  "a": 1\n}'
     assert pretty_json("plain words") == "plain words"
     assert pretty_json("") == ""
+
+
+def test_a_continued_turn_updates_its_rows_instead_of_adding_new_ones() -> None:
+    items = apply_event([], ToolCallStarted("c1", "world_manager", "{}"))
+    items = apply_event(items, ToolCallFinished("c1", "error", "S3 is down.", 3))
+    items = apply_event(items, TextDelta("m1", "assistant", "Half a rep"))
+    items[1] = replace(items[1], interrupted=True)  # as a reload shows a cut-off reply
+    items = apply_event(items, ToolCallStarted("c1", "world_manager", "{}"))
+    assert [(i.id, i.tool_status) for i in items if i.role == "tool"] == [("c1", "running")]
+    items = apply_event(items, TextDelta("m1", "assistant", "Half a reply, whole.", whole=True))
+    (reply,) = [i for i in items if i.id == "m1"]
+    assert (reply.text, reply.interrupted) == ("Half a reply, whole.", False)
+    assert len(items) == 2
+
+
+def test_a_sent_message_takes_its_place_before_what_is_still_queued() -> None:
+    items = [
+        ChatItem("u1", "user", "first"),
+        ChatItem("q1", "queued", "second"),
+        ChatItem("q2", "queued", "third"),
+    ]
+    items = _as_sent(items, "second")
+    assert [(i.role, i.text) for i in items] == [
+        ("user", "first"),
+        ("user", "second"),
+        ("queued", "third"),
+    ]
+
+
+def test_a_reply_cut_off_by_a_failure_is_marked_interrupted() -> None:
+    items = apply_event([], TextDelta("m1", "assistant", "The tide came in and"))
+    items = apply_event(
+        items, TurnFinished("error", "PostgreSQL is not reachable.", interrupted=frozenset({"m1"}))
+    )
+    assert [(i.role, i.interrupted) for i in items] == [("assistant", True), ("error", False)]

@@ -563,7 +563,7 @@ ID_VARS: dict[type[State], list[str]] = {
     GalleryState: ["world_key", "delete_id", "can_delete"],
     SuggestionsState: ["items"],
     CanvasState: ["inline", "overlay", "fullscreen"],
-    ChatState: ["loaded_for", "busy"],
+    ChatState: ["loaded_for", "busy", "retry_run", "queued"],
     RunsState: ["rows"],
     StoryEvaluationsState: ["items", "running"],
     VersionComparisonState: ["items"],

@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
     {"agents", "auth", "evaluators"},
     {"services"},
     {"canvas", "images", "image_sources", "embeddings", "storage", "world_schema"},
+    {"workers"},
     {"models"},
     {"db", "errors", "settings", "telemetry", "choices"},
 ]

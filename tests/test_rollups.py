@@ -50,7 +50,7 @@ def _turn(
         runs.finish_run(
             session, actor, run.id, "end_turn", usage={"total_tokens": 100 * len(steps)}
         )
-        trajectories.record_steps(session, actor, run.id, world_id, None, steps)
+        trajectories.record_steps(session, actor, run.id, steps)
 
 
 Kept = dict[str, list[tuple[Any, ...]]]

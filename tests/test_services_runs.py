@@ -10,7 +10,7 @@ from sqlmodel import Session
 from dsf_app.errors import Invalid, NotFound
 from dsf_app.models import AgentKind, Visibility
 from dsf_app.services import runs
-from tests.factories import make_actor, make_world
+from tests.factories import make_actor, make_story, make_world
 
 
 def test_a_run_starts_finishes_and_reads_back(session: Session) -> None:
@@ -75,8 +75,12 @@ def test_bad_runs_are_refused(session: Session) -> None:
     person = make_actor(session)
     with pytest.raises(Invalid, match="use one of: user, world, experience"):
         runs.start_run(session, person, "robot", None, "agent")
-    with pytest.raises(Invalid, match="Letta agent id cannot be empty"):
-        runs.start_run(session, person, AgentKind.USER, None, "")
+    with pytest.raises(Invalid, match="Letta agent id is 101 characters"):
+        runs.start_run(session, person, AgentKind.USER, None, "a" * 101)
+    other_world = make_world(session, person, "Elsewhere")
+    story = make_story(session, person, make_world(session, person))
+    with pytest.raises(Invalid, match="not part of the world this turn is about"):
+        runs.start_run(session, person, AgentKind.WORLD, other_world.id, story_id=story.id)
     run = runs.start_run(session, person, AgentKind.USER, None, "agent")
     with pytest.raises(Invalid, match="step count cannot be negative"):
         runs.finish_run(session, person, run.id, "end_turn", steps=-1)

@@ -1,17 +1,20 @@
 """A World Agent turn on the real Letta server, with the scripted model delegating to the
 Experience Agent and calling a tool that fails: its trajectory (steps in order, tokens, timings,
-the delegation nested under its call) and its JSONL export, parsed back."""
+the delegation nested under its call) and its JSONL export, parsed back. A turn continued with
+Retry keeps each step once and is counted once; steps that cannot be kept never fail a turn."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
+from dsf_app import workers
 from dsf_app.agents import (
     fine_tuning,
     tools,  # noqa: F401  (registers the tools)
@@ -21,12 +24,15 @@ from dsf_app.agents.connection import connect
 from dsf_app.agents.events import TurnEvent
 from dsf_app.db import session_scope
 from dsf_app.errors import NotFound
-from dsf_app.models import AgentKind, AgentRun
-from dsf_app.services import trajectories, worlds
+from dsf_app.models import AgentKind, AgentRun, LatencyDay, RunDay, RunStep, StepKind, ToolDay
+from dsf_app.models.columns import utcnow
+from dsf_app.models.rollups import ALL_WORLDS
+from dsf_app.services import trajectories, turns, worlds
 from dsf_app.services.actor import Actor
+from dsf_app.services.trajectories import StepRecord
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings
-from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
+from tests.fakes.llm_server import Hangup, Reply, ScriptedLLM, ToolCall
 
 
 @pytest.fixture
@@ -168,3 +174,111 @@ def test_another_person_cannot_read_or_export_the_run(delegated_turn: Delegated)
         fine_tuning.export_run(intruder, run_id)
     now = datetime.now(UTC)
     assert list(fine_tuning.export_runs(intruder, now - timedelta(days=1), now)) == []
+
+
+def _steps_of(person: Actor, run_id: uuid.UUID) -> list[tuple[str, str, str]]:
+    with session_scope() as session:
+        found = trajectories.trajectory(session, person, run_id)
+    return [(s.kind, s.name, s.status) for s in found.steps]
+
+
+async def test_a_retried_turn_keeps_each_step_once_and_counts_once(
+    orchestrator: Orchestrator, llm: ScriptedLLM
+) -> None:
+    person = _person("Rhea")
+    tag = uuid.uuid4().hex[:8]
+    llm.on_user(tag, then=[ToolCall("list_worlds", {}), Hangup()])
+    failed = await orchestrator.run_turn(
+        TurnRequest(person, AgentKind.USER, None, None, f"list my worlds {tag}"), _ignore
+    )
+    assert failed.retryable and failed.run_id is not None
+    run_id = failed.run_id
+    # Kept as the turn went: the request, the tool it asked for, the request that failed.
+    before = _steps_of(person, run_id)
+    assert before[:2] == [("model", "", "requires_approval"), ("tool", "list_worlds", "success")]
+    assert before[2][0] == "model" and len(before) == 3
+
+    llm.reset()
+    llm.on_user(tag, then=[ToolCall("list_worlds", {}), Reply("You have no worlds yet.")])
+    retried = await orchestrator.resume(person, run_id, _ignore)
+
+    assert (retried.stop_reason, retried.error) == ("end_turn", None)
+    after = _steps_of(person, run_id)
+    assert after[:3] == before
+    assert [step for step in after if step[0] == "tool"] == [("tool", "list_worlds", "success")]
+    assert after[-2:] == [("model", "", "end_turn"), ("message", "", "")]
+    with session_scope() as session:
+        run = session.get_one(AgentRun, run_id)
+        counted = session.exec(
+            select(RunDay.tokens).where(
+                RunDay.user_id == person.user_id, RunDay.world_key == ALL_WORLDS
+            )
+        ).all()
+        (seconds,) = session.exec(
+            select(LatencyDay.seconds).where(
+                LatencyDay.user_id == person.user_id, LatencyDay.world_key == ALL_WORLDS
+            )
+        ).all()
+        tools_counted = session.exec(
+            select(ToolDay.calls).where(
+                ToolDay.user_id == person.user_id, ToolDay.world_key == ALL_WORLDS
+            )
+        ).all()
+    assert counted == [run.usage["total_tokens"]] and run.usage["total_tokens"] > 0
+    assert run.ended_at is not None
+    assert seconds == [pytest.approx((run.ended_at - run.started_at).total_seconds())]
+    assert tools_counted == [1]
+
+
+async def test_steps_that_cannot_be_kept_never_fail_the_turn(
+    orchestrator: Orchestrator, llm: ScriptedLLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = _person("Faye")
+    tag = uuid.uuid4().hex[:8]
+    llm.on_user(tag, then=[ToolCall("list_worlds", {}), Reply("Nothing here.")])
+
+    def broken(*args: object) -> None:
+        raise ValueError("the steps table is gone")
+
+    monkeypatch.setattr(trajectories, "record_steps", broken)
+    finished = await orchestrator.run_turn(
+        TurnRequest(person, AgentKind.USER, None, None, f"anything? {tag}"), _ignore
+    )
+    monkeypatch.undo()
+
+    assert (finished.stop_reason, finished.error) == ("end_turn", None)
+    assert finished.run_id is not None
+    with session_scope() as session:
+        run = session.get_one(AgentRun, finished.run_id)
+        assert run.tool_calls[0]["name"] == "list_worlds"
+        assert run.ended_at is not None
+    assert turns.reply_text(person, finished.run_id) == "Nothing here."
+    assert _steps_of(person, finished.run_id) == []
+
+
+def test_a_tool_call_answered_again_from_its_outcome_is_kept_once(
+    dsf_in_process: Settings,
+) -> None:
+    person = _person("Otto")
+    record = turns.start(person, AgentKind.USER, None, None, "list them")
+    call = f"call_{uuid.uuid4().hex}"
+    tool = StepRecord(
+        StepKind.TOOL, utcnow(), name="list_worlds", tool_call_id=call, status="success"
+    )
+    try:
+        turns.save_progress(person, record.run_id, turns.Progress(), [], [tool])
+        # A continued turn answers the approval Letta still waits for from the stored outcome.
+        again = replace(tool, started=utcnow())
+        model = StepRecord(StepKind.MODEL, utcnow() + timedelta(milliseconds=5), status="end_turn")
+        turns.save_progress(person, record.run_id, turns.Progress(), [], [again, model])
+    finally:
+        workers.released(record.run_id)
+    assert _steps_of(person, record.run_id) == [
+        ("tool", "list_worlds", "success"),
+        ("model", "", "end_turn"),
+    ]
+    with session_scope() as session:
+        positions = session.exec(
+            select(RunStep.position).where(RunStep.run_id == record.run_id)
+        ).all()
+    assert sorted(positions) == [0, 1]

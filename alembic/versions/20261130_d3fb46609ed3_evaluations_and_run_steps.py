@@ -1,7 +1,7 @@
 """evaluations, run steps and the analytics rollups
 
 Revision ID: d3fb46609ed3
-Revises: fe31ec720912
+Revises: 717cae8e64f6
 Create Date: 2026-11-30 15:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "d3fb46609ed3"
-down_revision: str | None = "fe31ec720912"
+down_revision: str | None = "717cae8e64f6"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

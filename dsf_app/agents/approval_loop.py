@@ -1,25 +1,35 @@
 """One agent turn, DESIGN.md section 2: stream the reply, run the tools Letta asks approval
 for as the acting person, send their results back, repeat until the turn ends.
 
-The person's message is stored before anything is sent, every chunk is passed on as an event,
-and every turn is recorded as an AgentRun — so a dead Letta server or a cancel loses nothing.
+The person's message and the run are committed before anything is sent; the reply is kept as it
+streams; every tool outcome is kept by its call id. So a turn cut off anywhere — Letta, the
+database, S3 or our own process dying — loses nothing, and Retry continues it where it stopped:
+it answers an approval Letta still waits for (from the stored outcomes), takes in what Letta
+said while nobody listened, or sends the message again if Letta never kept it.
+
+A watchdog beside each turn saves its progress every second (the heartbeat that tells other
+workers it is alive), notices a cancel, and enforces the turn's limits.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import logging
+import time
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import letta_client
 from letta_client import AsyncLetta
-from sqlmodel import col, select
+from letta_client.types import MessageCreateParam
+from letta_client.types.agents import ApprovalCreateParam, ToolReturnParam
+from letta_client.types.agents.message_create_params import Message
 
-from dsf_app.agents import registry
+from dsf_app import workers
+from dsf_app.agents import failures, registry, tools  # noqa: F401  (registers every tool)
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import (
     Changed,
@@ -29,53 +39,46 @@ from dsf_app.agents.events import (
     TurnEvent,
     TurnFinished,
 )
+from dsf_app.agents.failures import TurnInterrupted
 from dsf_app.agents.provisioning import AgentDirectory
-from dsf_app.agents.step_recorder import StepRecorder
-from dsf_app.db import session_scope
+from dsf_app.agents.turn import Emit, ShouldStop, Tally, Turn, TurnRequest, TurnStopped
 from dsf_app.errors import DSFError, ServiceUnavailable
-from dsf_app.models import AgentKind, AgentRun
-from dsf_app.services import chat, runs
+from dsf_app.models import AgentKind
+from dsf_app.services import turns
 from dsf_app.services.actor import Actor
+from dsf_app.settings import Settings, get_settings
 from dsf_app.telemetry import tracer
 
 log = logging.getLogger(__name__)
 
-Emit = Callable[[TurnEvent], Awaitable[None]]
-MAX_ROUNDS = 25
-CANCEL_POLL_SECONDS = 0.25
-CANCELLED_RESULT = "The person cancelled this turn before the tool ran; nothing was done."
-
-
-@dataclass(frozen=True)
-class TurnRequest:
-    actor: Actor
-    kind: AgentKind
-    world_id: uuid.UUID | None
-    story_id: uuid.UUID | None
-    text: str
+WATCH_SECONDS = 0.25
+# Cancelling a Letta run is a courtesy: a dead server must not hold up the turn's end.
+LETTA_CANCEL_TIMEOUT = 3.0
+CANCELLED_RESULT = (
+    "This turn was stopped (the person cancelled it, or it passed a limit) before the tool "
+    "ran; nothing was done."
+)
+# Letta messages looked through, newest first, to find where a turn stopped.
+LETTA_HISTORY_PAGE = 100
+LETTA_HISTORY_PAGES = 3
+# Letta keeps a turn's tool results in a step of their own; when the model's next step was
+# lost (the server died during it), the agent is asked to go on, in these words.
+CONTINUE_NOTE = (
+    "[Deep Sci-Fi] Your turn was cut off by a server failure after your tool calls returned; "
+    "the person has not written anything new. Continue the turn from where it stopped."
+)
+TOOL_RESULTS = frozenset({"tool_return_message", "approval_response_message"})
+# Endings after which the Letta run is cancelled, so it does not go on alone.
+STOPPED_BY_US = frozenset({"cancelled", "max_time", "max_reply", "max_steps"})
 
 
 @dataclass
 class _Round:
     """What one streamed request produced."""
 
-    texts: dict[str, list[Any]] = field(default_factory=dict)  # message id -> [kind, text]
     calls: dict[str, list[str]] = field(default_factory=dict)  # call id -> [name, args]
     stop_reason: str = ""
     error: str | None = None
-
-
-@dataclass
-class _Tally:
-    """What the whole turn did, for its AgentRun."""
-
-    steps: int = 0
-    usage: dict[str, int] = field(default_factory=dict)
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
-    letta_run_ids: list[str] = field(default_factory=list)
-    changed: set[str] = field(default_factory=set)
-    reply: list[str] = field(default_factory=list)  # the agent's messages, for the run's text
-    trajectory: StepRecorder = field(default_factory=StepRecorder)
 
 
 def _tool_call_pieces(chunk: Any) -> list[Any]:
@@ -87,193 +90,253 @@ def _tool_call_pieces(chunk: Any) -> list[Any]:
     return [single] if single else []
 
 
-def unreachable(exc: Exception, base_url: str) -> ServiceUnavailable:
-    if isinstance(exc, letta_client.APIConnectionError):
-        return ServiceUnavailable(
-            f"The Letta server is not reachable at {base_url} — is ./start.sh running? "
-            "Your message is saved; retry when it is back."
-        )
-    if isinstance(exc, letta_client.APIStatusError):
-        return ServiceUnavailable(f"The Letta server refused the request: {_status_detail(exc)}")
-    return ServiceUnavailable(f"The agent turn failed: {exc}")
+def _text_of(chunk: Any) -> str:
+    text = chunk.content if chunk.message_type == "assistant_message" else chunk.reasoning
+    return text if isinstance(text, str) else "".join(getattr(p, "text", "") for p in text or [])
 
 
-def _status_detail(exc: letta_client.APIStatusError) -> str:
-    body = exc.body if isinstance(exc.body, dict) else {}
-    return str(body.get("detail") or body.get("message") or exc.message)[:500]
+def _limit(stop_reason: str, settings: Settings) -> TurnFinished:
+    sentences = {
+        "max_time": f"The turn took longer than {settings.turn_max_seconds:.0f} seconds "
+        "(DSF_TURN_MAX_SECONDS) and was stopped; what was done so far is kept. Ask for less "
+        "at once, or raise the limit.",
+        "max_reply": f"The reply passed {settings.turn_max_reply_chars:,} characters "
+        "(DSF_TURN_MAX_REPLY_CHARS) and was stopped; what was written is kept. The model may be "
+        "repeating itself: ask again more narrowly.",
+        "max_steps": f"The agent took {settings.turn_max_steps} model steps "
+        "(DSF_TURN_MAX_STEPS) without finishing and was stopped; what was done is kept.",
+    }
+    return TurnFinished(stop_reason, sentences[stop_reason])
 
 
 class Orchestrator:
     """Runs turns for any person against one Letta server."""
 
-    def __init__(self, letta: AsyncLetta, directory: AgentDirectory | None = None) -> None:
+    def __init__(
+        self,
+        letta: AsyncLetta,
+        directory: AgentDirectory | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self.letta = letta
         self.directory = directory or AgentDirectory(letta)
+        self.settings = settings or get_settings()
 
-    async def run_turn(
-        self,
-        request: TurnRequest,
-        emit: Emit,
-        should_stop: Callable[[], Awaitable[bool]] | None = None,
-        *,
-        parent_call_id: str | None = None,
-    ) -> TurnFinished:
-        """Store the message, run the turn to its end, and record it; never raises DSFError."""
-        if parent_call_id is None:
-            try:
-                with session_scope() as session:
-                    chat.append_message(
-                        session,
-                        request.actor,
-                        request.world_id,
-                        "user",
-                        request.text,
-                        "user",
-                        story_id=request.story_id,
-                    )
-            except DSFError as exc:  # e.g. a world the person may not see: no turn at all
-                refused = TurnFinished("error", str(exc))
-                await emit(refused)
-                return refused
-        tally = _Tally(trajectory=StepRecorder(parent_call_id))
-        attributes = {
-            "dsf.agent_kind": request.kind.value,
-            "dsf.world_id": str(request.world_id or ""),
-            "dsf.nested": parent_call_id is not None,
-        }
-        with tracer.start_as_current_span("agent.turn", attributes=attributes) as span:
-            finished, run_id = await self._attempt(
-                request, emit, should_stop, parent_call_id, tally
-            )
-            span.set_attributes(
-                {
-                    "dsf.stop_reason": finished.stop_reason,
-                    "dsf.steps": tally.steps,
-                    "dsf.error": finished.error or "",
-                }
-            )
-        # In a worker thread: embedding the turn's text takes tens of milliseconds of CPU.
-        await asyncio.to_thread(
-            self._record_end, request, run_id, finished, tally, is_nested=parent_call_id is not None
+    # --- The three ways in ------------------------------------------------------------------
+
+    async def start(self, request: TurnRequest) -> turns.TurnRecord:
+        """Commit the person's message and the turn's run; raises if that fails (the message
+        is then not saved, and the caller must keep it for the person)."""
+        return await asyncio.to_thread(
+            turns.start,
+            request.actor,
+            request.kind,
+            request.world_id,
+            request.story_id,
+            request.text,
         )
+
+    async def run(
+        self,
+        actor: Actor,
+        record: turns.TurnRecord,
+        emit: Emit,
+        should_stop: ShouldStop | None = None,
+    ) -> TurnFinished:
+        """Drive a started (or reopened) turn to its end; never raises for a failure, which
+        ends the turn with a sentence instead. Emits every event, the TurnFinished last."""
+        turn = Turn(actor, record, emit, should_stop, tally=Tally.carried(record.progress))
+        finished = await self._drive(turn)
         await emit(finished)
         return finished
 
-    async def _attempt(
-        self,
-        request: TurnRequest,
-        emit: Emit,
-        should_stop: Callable[[], Awaitable[bool]] | None,
-        parent_call_id: str | None,
-        tally: _Tally,
-    ) -> tuple[TurnFinished, uuid.UUID | None]:
-        """The turn itself; any failure becomes a TurnFinished with a sentence to show."""
-        run_id: uuid.UUID | None = None
-        try:
-            agent_id = await self.directory.agent_id(request.actor, request.kind, request.world_id)
-            await self.settle_pending(request, agent_id, emit)
-            with session_scope() as session:
-                run_id = runs.start_run(
-                    session, request.actor, request.kind, request.world_id, agent_id
-                ).id
-            finished = await self._rounds(
-                request, agent_id, run_id, emit, should_stop, parent_call_id, tally
-            )
-        except DSFError as exc:
-            finished = TurnFinished("error", str(exc))
-        except (letta_client.APIError, OSError) as exc:
-            log.warning("turn failed: %r", exc)
-            finished = TurnFinished("error", str(unreachable(exc, str(self.letta.base_url))))
-        return TurnFinished(finished.stop_reason, finished.error, frozenset(tally.changed)), run_id
-
-    async def _rounds(
-        self,
-        request: TurnRequest,
-        agent_id: str,
-        run_id: uuid.UUID,
-        emit: Emit,
-        should_stop: Callable[[], Awaitable[bool]] | None,
-        parent_call_id: str | None,
-        tally: _Tally,
+    async def resume(
+        self, actor: Actor, run_id: uuid.UUID, emit: Emit, should_stop: ShouldStop | None = None
     ) -> TurnFinished:
-        messages: list[dict[str, Any]] = [{"role": "user", "content": request.text}]
-        for _ in range(MAX_ROUNDS):
-            current = await self._stream(
-                agent_id, messages, emit, should_stop, parent_call_id, tally
+        """Continue an unfinished turn where it stopped (Retry)."""
+        try:
+            record = await asyncio.to_thread(turns.reopen, actor, run_id)
+        except Exception as exc:
+            # Refused (it runs elsewhere, or ended): no Retry; the database down: Retry later.
+            refused = TurnFinished(
+                "error",
+                failures.describe(exc, self.settings),
+                run_id=run_id,
+                retryable=not isinstance(exc, DSFError),
             )
-            self._store_texts(request, run_id, current, parent_call_id)
-            tally.reply += [text for kind, text in current.texts.values() if kind == "assistant"]
-            if current.stop_reason == "cancelled":
-                await self._cancel(agent_id)
-                return TurnFinished("cancelled")
+            await emit(refused)
+            return refused
+        return await self.run(actor, record, emit, should_stop)
+
+    async def run_turn(
+        self, request: TurnRequest, emit: Emit, should_stop: ShouldStop | None = None
+    ) -> TurnFinished:
+        """Start and run a turn (a refused or unsaved message ends it with a sentence)."""
+        try:
+            record = await self.start(request)
+        except Exception as exc:
+            refused = TurnFinished("error", failures.describe(exc, self.settings))
+            await emit(refused)
+            return refused
+        return await self.run(request.actor, record, emit, should_stop)
+
+    # --- Driving a turn -----------------------------------------------------------------------
+
+    async def _drive(self, turn: Turn) -> TurnFinished:
+        """The turn with its watchdog; whatever happens, the run is closed (or, if even that
+        fails, left for the next load to close once this worker no longer drives it)."""
+        turn.deadline = (
+            turn.parent.root.deadline
+            if turn.parent is not None
+            else time.monotonic() + self.settings.turn_max_seconds
+        )
+        attributes = {
+            "dsf.agent_kind": turn.kind.value,
+            "dsf.world_id": str(turn.world_id or ""),
+            "dsf.nested": turn.parent is not None,
+        }
+        try:
+            with tracer.start_as_current_span("agent.turn", attributes=attributes) as span:
+                finished = await self._watched(turn)
+                span.set_attributes(
+                    {
+                        "dsf.stop_reason": finished.stop_reason,
+                        "dsf.steps": turn.tally.steps,
+                        "dsf.error": finished.error or "",
+                    }
+                )
+            if finished.stop_reason in STOPPED_BY_US and turn.agent_id:
+                await self._cancel_letta(turn.agent_id)
+            await self._close(turn, finished)
+        finally:
+            workers.released(turn.run_id)
+        return replace(
+            finished,
+            changed=frozenset(turn.tally.changed),
+            run_id=turn.run_id,
+            retryable=finished.stop_reason in turns.RETRYABLE,
+            interrupted=frozenset() if finished.stop_reason == "end_turn" else turn.streaming(),
+        )
+
+    async def _watched(self, turn: Turn) -> TurnFinished:
+        main = asyncio.create_task(self._work(turn))
+        over = asyncio.Event()
+        watchdog = asyncio.create_task(self._watch(turn, main, over))
+        try:
+            return await main
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if turn.stop is None or (current is not None and current.cancelling()):
+                # Not our watchdog: the turn that delegated this one stopped, or the server
+                # is shutting down. Close the run as the root turn ended, then stop too.
+                root_stop = turn.root.stop or TurnFinished("interrupted", turns.CUT_OFF)
+                over.set()
+                await watchdog
+                if root_stop.stop_reason in STOPPED_BY_US and turn.agent_id:
+                    await self._cancel_letta(turn.agent_id)
+                await self._close(turn, root_stop)
+                raise
+            return turn.stop
+        except TurnStopped as stopped:
+            return stopped.finished
+        except Exception as exc:
+            log.warning("turn %s failed: %r", turn.run_id, exc)
+            return TurnFinished("error", await self._explain(turn, exc))
+        finally:
+            # Let a save in progress finish, so no older save lands after the last one.
+            over.set()
+            await watchdog
+
+    async def _watch(
+        self, turn: Turn, main: asyncio.Task[TurnFinished], over: asyncio.Event
+    ) -> None:
+        """Beside the turn: save its progress every second (its heartbeat), and stop it on a
+        cancel, at its wall-time limit, or when its progress can no longer be saved."""
+        while not over.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(over.wait(), WATCH_SECONDS)
+            if over.is_set() or main.done():
+                return
+            if turn.parent is None and turn.should_stop is not None and await turn.should_stop():
+                turn.stop = TurnFinished("cancelled")
+            elif turn.parent is None and time.monotonic() > turn.deadline:
+                turn.stop = _limit("max_time", self.settings)
+            elif turn.due():
+                try:
+                    await turn.save()
+                except Exception as exc:
+                    turn.stop = TurnFinished("error", failures.describe(exc, self.settings))
+            if turn.stop is not None:
+                main.cancel()
+                return
+
+    async def _work(self, turn: Turn) -> TurnFinished:
+        if not turn.record.letta_agent_id:
+            agent_id = await self.directory.agent_id(turn.actor, turn.kind, turn.world_id)
+            await asyncio.to_thread(turns.set_agent, turn.actor, turn.run_id, agent_id)
+        else:
+            agent_id = turn.record.letta_agent_id
+        turn.agent_id = agent_id
+        messages: list[Message] | None
+        if turn.record.progress.letta_run_ids:
+            messages = await self._where_it_stopped(turn)
+        else:
+            await self._settle_previous(turn)
+            messages = [self._message(turn)]
+        return await self._rounds(turn, messages)
+
+    def _message(self, turn: Turn) -> MessageCreateParam:
+        return {"role": "user", "content": turn.record.prompt, "otid": turn.otid}
+
+    async def _rounds(self, turn: Turn, messages: list[Message] | None) -> TurnFinished:
+        while messages is not None:
+            remaining = self.settings.turn_max_steps - turn.tally.steps
+            if remaining <= 0:
+                raise TurnStopped(_limit("max_steps", self.settings))
+            current = await self._stream(turn, messages, remaining)
+            await turn.save(done=True)
             if current.error:
                 return TurnFinished("error", current.error)
+            if current.stop_reason == "max_steps":
+                raise TurnStopped(_limit("max_steps", self.settings))
+            if current.stop_reason == "cancelled":
+                return TurnFinished("cancelled")
             if current.stop_reason != "requires_approval" or not current.calls:
                 return TurnFinished(current.stop_reason or "end_turn")
-            approvals = await self._run_tools(
-                request, run_id, current.calls, emit, parent_call_id, tally
-            )
-            messages = [{"type": "approval", "approvals": approvals}]
-        return TurnFinished(
-            "max_steps", f"The agent took more than {MAX_ROUNDS} rounds and was stopped."
-        )
+            if turn.tally.steps >= self.settings.turn_max_steps:
+                raise TurnStopped(_limit("max_steps", self.settings))
+            messages = [await self._approvals(turn, current.calls)]
+        return TurnFinished("end_turn")
 
-    async def _stream(
-        self,
-        agent_id: str,
-        messages: list[dict[str, Any]],
-        emit: Emit,
-        should_stop: Callable[[], Awaitable[bool]] | None,
-        parent_call_id: str | None,
-        tally: _Tally,
-    ) -> _Round:
-        """One streamed request; a cancel is noticed within a poll even while the model is silent."""
+    async def _stream(self, turn: Turn, messages: list[Message], steps: int) -> _Round:
+        """One streamed request to Letta, every chunk passed on as it arrives."""
         current = _Round()
-        tally.trajectory.request_started(messages)
-        stream = await self.letta.agents.messages.create(
-            agent_id=agent_id,
-            messages=messages,  # type: ignore[arg-type]
-            streaming=True,
-            stream_tokens=True,
-            include_pings=True,
-        )
-
-        async def consume() -> None:
-            async for chunk in stream:
-                run_id = getattr(chunk, "run_id", None)
-                if run_id and run_id not in tally.letta_run_ids:
-                    tally.letta_run_ids.append(run_id)
-                tally.trajectory.chunk(chunk)
-                await self._take(chunk, current, emit, parent_call_id, tally)
-
-        consumer = asyncio.create_task(consume())
-        while not consumer.done():
-            await asyncio.wait({consumer}, timeout=CANCEL_POLL_SECONDS)
-            if not consumer.done() and should_stop is not None and await should_stop():
-                consumer.cancel()
+        with turn.tally.trajectory.request(messages):
+            stream = await self.letta.agents.messages.create(
+                agent_id=turn.agent_id,
+                messages=messages,
+                streaming=True,
+                stream_tokens=True,
+                include_pings=True,
+                max_steps=steps,
+            )
+            try:
+                async for chunk in stream:
+                    turn.tally.trajectory.chunk(chunk)
+                    await self._take(turn, chunk, current)
+            finally:
                 await stream.close()
-                current.stop_reason = "cancelled"
-                tally.trajectory.request_finished()
-                return current
-        consumer.result()
-        tally.trajectory.request_finished()
         return current
 
-    async def _take(
-        self, chunk: Any, current: _Round, emit: Emit, parent_call_id: str | None, tally: _Tally
-    ) -> None:
+    async def _take(self, turn: Turn, chunk: Any, current: _Round) -> None:
+        letta_run = getattr(chunk, "run_id", None)
+        if letta_run and letta_run not in turn.tally.letta_run_ids:
+            turn.tally.letta_run_ids.append(letta_run)
         kind = getattr(chunk, "message_type", None)
         if kind in ("assistant_message", "reasoning_message"):
-            text = chunk.content if kind == "assistant_message" else chunk.reasoning
-            text = (
-                text
-                if isinstance(text, str)
-                else "".join(getattr(p, "text", "") for p in text or [])
-            )
+            text = _text_of(chunk)
             if text:
-                entry = current.texts.setdefault(chunk.id, [kind.removesuffix("_message"), ""])
-                entry[1] += text
-                await emit(TextDelta(chunk.id, entry[0], text, parent_call_id))
+                await self._text(turn, chunk.id, kind.removesuffix("_message"), text, whole=False)
         elif kind == "approval_request_message":
             for piece in _tool_call_pieces(chunk):
                 call = current.calls.setdefault(piece.tool_call_id, ["", ""])
@@ -282,235 +345,324 @@ class Orchestrator:
         elif kind == "stop_reason":
             current.stop_reason = chunk.stop_reason
         elif kind == "usage_statistics":
-            tally.steps += chunk.step_count or 0
+            turn.tally.steps += chunk.step_count or 0
             for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
-                tally.usage[name] = tally.usage.get(name, 0) + (getattr(chunk, name, 0) or 0)
+                turn.tally.usage[name] = turn.tally.usage.get(name, 0) + (
+                    getattr(chunk, name, 0) or 0
+                )
         elif kind == "error_message":
-            current.error = f"The agent hit an error: {chunk.message}"
+            current.error = await self._agent_error(turn, chunk)
 
-    async def _run_tools(
-        self,
-        request: TurnRequest,
-        run_id: uuid.UUID | None,
-        calls: dict[str, list[str]],
-        emit: Emit,
-        parent_call_id: str | None,
-        tally: _Tally,
-    ) -> list[dict[str, Any]]:
+    async def _text(
+        self, turn: Turn, message_id: str, kind: Any, text: str, *, whole: bool
+    ) -> None:
+        turn.add_text(message_id, kind, text, whole)
+        await turn.emit(TextDelta(message_id, kind, text, turn.parent_call_id, whole=whole))
+        if turn.tally.reply_chars > self.settings.turn_max_reply_chars:
+            raise TurnStopped(_limit("max_reply", self.settings))
+
+    # --- Tools ------------------------------------------------------------------------------
+
+    async def _approvals(self, turn: Turn, calls: dict[str, list[str]]) -> ApprovalCreateParam:
+        """Run the calls Letta waits for; the message that answers them."""
         approvals = [
-            await self._run_tool(
-                request, run_id, call_id, name, arguments, emit, parent_call_id, tally
-            )
+            await self._run_tool(turn, call_id, name, arguments)
             for call_id, (name, arguments) in calls.items()
         ]
-        if "worlds" in tally.changed and request.kind == AgentKind.WORLD and request.world_id:
-            await self.directory.sync_world(request.actor, request.world_id)
-        return approvals
+        if "worlds" in turn.tally.changed and turn.kind == AgentKind.WORLD and turn.world_id:
+            await self.directory.sync_world(turn.actor, turn.world_id)
+        return {"type": "approval", "approvals": approvals}
 
     async def _run_tool(
-        self,
-        request: TurnRequest,
-        run_id: uuid.UUID | None,
-        call_id: str,
-        name: str,
-        arguments: str,
-        emit: Emit,
-        parent_call_id: str | None,
-        tally: _Tally,
-    ) -> dict[str, Any]:
+        self, turn: Turn, call_id: str, name: str, arguments: str
+    ) -> ToolReturnParam:
         """Run one call as the acting person, keep it in the chat, and answer it."""
-        await emit(ToolCallStarted(call_id, name, arguments, parent_call_id))
-        self._store_tool_call(request, run_id, call_id, name, arguments)
+        await turn.emit(ToolCallStarted(call_id, name, arguments, turn.parent_call_id))
+        await asyncio.to_thread(
+            turns.record_tool_call, turn.actor, turn.run_id, call_id, name, arguments
+        )
         ctx = ToolContext(
-            actor=request.actor,
-            world_id=request.world_id,
-            story_id=request.story_id,
+            actor=turn.actor,
+            world_id=turn.world_id,
+            story_id=turn.story_id,
             tool_call_id=call_id,
-            emit=emit,
-            delegate=self._delegate if request.kind != AgentKind.EXPERIENCE else None,
+            emit=turn.emit,
+            delegate=self._delegator(turn) if turn.kind != AgentKind.EXPERIENCE else None,
+            run_id=turn.run_id,
         )
         outcome = await registry.execute(ctx, name, arguments)
-        tally.changed |= ctx.changed
-        tally.trajectory.tool(
+        turn.tally.trajectory.tool(
             call_id, name, arguments, outcome.status, outcome.result, outcome.duration_ms
         )
-        tally.tool_calls.append(
+        turn.tally.changed |= ctx.changed
+        turn.tally.tool_calls = [c for c in turn.tally.tool_calls if c.get("id") != call_id] + [
             {
+                "id": call_id,
                 "name": name,
                 "args": arguments[:2000],
                 "status": outcome.status,
                 "duration_ms": outcome.duration_ms,
             }
+        ]
+        await turn.emit(
+            ToolCallFinished(call_id, outcome.status, outcome.result, outcome.duration_ms)
         )
-        with session_scope() as session:
-            chat.record_tool_outcome(
-                session, request.actor, call_id, outcome.status, outcome.result
-            )
-        await emit(ToolCallFinished(call_id, outcome.status, outcome.result, outcome.duration_ms))
         if ctx.changed:
-            await emit(Changed(frozenset(ctx.changed)))
-        return {
-            "type": "tool",
-            "tool_call_id": call_id,
-            "tool_return": outcome.result,
-            "status": outcome.status,
-        }
+            await turn.emit(Changed(frozenset(ctx.changed)))
+        return _tool_return(call_id, outcome.status, outcome.result)
 
-    async def _delegate(self, ctx: ToolContext, task: str) -> str:
-        """A nested Experience Agent turn; its final answer becomes the tool's result."""
-        nested = TurnRequest(ctx.actor, AgentKind.EXPERIENCE, ctx.world_id, ctx.story_id, task)
-        answer: list[str] = []
+    def _delegator(self, parent: Turn) -> Callable[[ToolContext, str], Any]:
+        async def delegate(ctx: ToolContext, task: str) -> str:
+            return await self._delegate(parent, ctx, task)
+
+        return delegate
+
+    async def _delegate(self, parent: Turn, ctx: ToolContext, task: str) -> str:
+        """A nested Experience Agent turn (continued, if this call started one before that
+        did not finish); its final answer becomes the tool's result."""
+        earlier = await asyncio.to_thread(turns.nested_turn, ctx.actor, ctx.tool_call_id)
+        if earlier is not None and earlier.stop_reason == "end_turn":
+            return await self._answer(ctx.actor, earlier.run_id)
+        if earlier is None:
+            record = await asyncio.to_thread(
+                turns.start,
+                ctx.actor,
+                AgentKind.EXPERIENCE,
+                ctx.world_id,
+                ctx.story_id,
+                task,
+                parent_tool_call_id=ctx.tool_call_id,
+            )
+        else:
+            record = await asyncio.to_thread(turns.reopen, ctx.actor, earlier.run_id)
 
         async def relay(event: TurnEvent) -> None:
-            if isinstance(event, TextDelta) and event.kind == "assistant":
-                answer.append(event.text)
             if not isinstance(event, TurnFinished):
                 await ctx.emit(event)
 
-        finished = await self.run_turn(nested, relay, parent_call_id=ctx.tool_call_id)
+        nested = Turn(
+            ctx.actor,
+            record,
+            relay,
+            parent.should_stop,
+            parent=parent,
+            tally=Tally.carried(record.progress),
+        )
+        finished = await self._drive(nested)
+        ctx.changed |= finished.changed
+        if finished.retryable:
+            raise TurnInterrupted(finished.error or turns.CUT_OFF)
         if finished.error:
             raise ServiceUnavailable(f"The Experience Agent could not finish: {finished.error}")
-        ctx.changed |= finished.changed
-        return "".join(answer) or "The Experience Agent finished without a message."
+        return await self._answer(ctx.actor, record.run_id)
 
-    async def settle_pending(self, request: TurnRequest, agent_id: str, emit: Emit) -> None:
-        """Finish an approval left open by a restart (or refuse it after a cancel), so the
-        agent is never left waiting; tools that already ran are answered from their record."""
-        last_stop = self._last_stop_reason(request.actor, agent_id)
-        if last_stop == "end_turn":
-            return  # the last turn ended cleanly: nothing can be pending
-        recent = await self.letta.agents.messages.list(agent_id=agent_id, limit=1, order="desc")
+    async def _answer(self, actor: Actor, run_id: uuid.UUID) -> str:
+        reply = await asyncio.to_thread(turns.reply_text, actor, run_id)
+        return reply or "The Experience Agent finished without a message."
+
+    # --- Continuing a turn ------------------------------------------------------------------
+
+    async def _where_it_stopped(self, turn: Turn) -> list[Message] | None:
+        """What to send to continue a turn that Letta has seen before. What Letta said while
+        nobody listened is taken in first; then: the answers to the approval it still waits
+        for; a request to go on, when it kept the tool results but not the model's next step;
+        the person's message again, when Letta never kept it; or nothing, when it finished."""
+        await self._cancel_letta(turn.agent_id)
+        tail = await self._since_message(turn)
+        if not tail:
+            return [self._message(turn)]
+        for message in tail:
+            kind = getattr(message, "message_type", None)
+            if kind in ("assistant_message", "reasoning_message") and _text_of(message):
+                name = kind.removesuffix("_message")
+                await self._text(turn, message.id, name, _text_of(message), whole=True)
+        waiting: list[Any] = []
+        for message in reversed(tail):
+            if getattr(message, "message_type", None) != "approval_request_message":
+                break
+            waiting.insert(0, message)
+        if waiting:
+            calls = {
+                piece.tool_call_id: [piece.name or "", piece.arguments or ""]
+                for message in waiting
+                for piece in _tool_call_pieces(message)
+            }
+            return [await self._approvals(turn, calls)]
+        if getattr(tail[-1], "message_type", None) in TOOL_RESULTS:
+            return [{"role": "user", "content": CONTINUE_NOTE}]
+        return None
+
+    async def _since_message(self, turn: Turn) -> list[Any] | None:
+        """Letta's messages after the person's message of this turn, oldest first; None when
+        Letta does not have that message."""
+        mine = await self._own_message(turn)
+        if mine is None:
+            return None
+        page = await self.letta.agents.messages.list(
+            agent_id=turn.agent_id, after=mine.id, order="asc", limit=LETTA_HISTORY_PAGE
+        )
+        return list(page.items)
+
+    async def _own_message(self, turn: Turn) -> Any | None:
+        """The person's message of this turn on Letta, found by its otid among the newest."""
+        older_than: str | None = None
+        for _ in range(LETTA_HISTORY_PAGES):
+            # Newest first; Letta 0.16.8 returns each page itself oldest first, so the cursor
+            # to older messages is the page's oldest.
+            page = await self.letta.agents.messages.list(
+                agent_id=turn.agent_id,
+                limit=LETTA_HISTORY_PAGE,
+                order="desc",
+                after=older_than or letta_client.omit,
+            )
+            for message in page.items:
+                if (
+                    getattr(message, "message_type", None) == "user_message"
+                    and getattr(message, "otid", None) == turn.otid
+                ):
+                    return message
+            if len(page.items) < LETTA_HISTORY_PAGE:
+                return None
+            older_than = min(page.items, key=lambda message: message.date).id
+        return None
+
+    async def _settle_previous(self, turn: Turn) -> None:
+        """Before a new message: an approval left open by the agent's previous turn is
+        finished first (that turn continues, shown in the chat), or refused if the person
+        cancelled it — so the agent is never left waiting."""
+        previous = await asyncio.to_thread(
+            turns.previous_turn, turn.actor, turn.agent_id, turn.run_id
+        )
+        if previous is None or previous.stop_reason == "end_turn":
+            return
+        if previous.running:
+            raise TurnStopped(
+                TurnFinished(
+                    "error",
+                    "Another turn with this agent is still running (in another tab); your "
+                    "message is saved — press Retry once that turn has finished.",
+                )
+            )
+        recent = await self.letta.agents.messages.list(
+            agent_id=turn.agent_id, limit=1, order="desc"
+        )
         last = recent.items[0] if recent.items else None
         if last is None or getattr(last, "message_type", None) != "approval_request_message":
             return
-        cancelled = last_stop == "cancelled"
-        approvals = []
-        for piece in _tool_call_pieces(last):
-            if cancelled:
-                approvals.append(
-                    {
-                        "type": "tool",
-                        "tool_call_id": piece.tool_call_id,
-                        "tool_return": CANCELLED_RESULT,
-                        "status": "error",
-                    }
-                )
-            else:
-                approvals.append(
-                    await self._run_tool(
-                        request,
-                        None,
-                        piece.tool_call_id,
-                        piece.name or "",
-                        piece.arguments or "",
-                        emit,
-                        None,
-                        _Tally(),
+        if previous.stop_reason in turns.RETRYABLE:
+            record = await asyncio.to_thread(turns.reopen, turn.actor, previous.run_id)
+            earlier = Turn(
+                turn.actor,
+                record,
+                turn.emit,
+                turn.should_stop,
+                tally=Tally.carried(record.progress),
+            )
+            finished = await self._drive(earlier)
+            if finished.error:
+                raise TurnStopped(
+                    TurnFinished(
+                        "error", f"The previous turn could not be finished: {finished.error}"
                     )
                 )
-        stream = await self.letta.agents.messages.create(
-            agent_id=agent_id,
-            messages=[{"type": "approval", "approvals": approvals}],
-            streaming=True,  # type: ignore[list-item]
-        )
-        async for _ in stream:
-            pass
-
-    def _last_stop_reason(self, actor: Actor, agent_id: str) -> str | None:
-        with session_scope() as session:
-            return session.exec(
-                select(AgentRun.stop_reason)
-                .where(AgentRun.user_id == actor.user_id, AgentRun.letta_agent_id == agent_id)
-                .order_by(col(AgentRun.started_at).desc())
-            ).first()
-
-    async def _cancel(self, agent_id: str) -> None:
-        try:
-            await self.letta.agents.messages.cancel(agent_id)
-        except letta_client.APIError:
-            log.warning("could not cancel the Letta run of %s", agent_id)
-
-    def _store_texts(
-        self, request: TurnRequest, run_id: uuid.UUID, current: _Round, parent_call_id: str | None
-    ) -> None:
-        if parent_call_id is not None:
             return
-        with session_scope() as session:
-            for kind, text in current.texts.values():
-                chat.append_message(
-                    session,
-                    request.actor,
-                    request.world_id,
-                    "assistant",
-                    text,
-                    kind,
-                    story_id=request.story_id,
-                    run_id=run_id,
-                )
+        await self._refuse(turn.actor, turn.agent_id, last)
 
-    def _store_tool_call(
-        self,
-        request: TurnRequest,
-        run_id: uuid.UUID | None,
-        call_id: str,
-        name: str,
-        arguments: str,
-    ) -> None:
-        try:
-            args = json.loads(arguments) if arguments else {}
-        except (json.JSONDecodeError, RecursionError):  # absurdly deep JSON too
-            args = {"raw": arguments[:5000]}
-        with session_scope() as session:
-            if chat.has_tool_call(session, request.actor, call_id):
-                return
-            chat.append_message(
-                session,
-                request.actor,
-                request.world_id,
-                "tool",
-                "",
-                "tool_call",
-                story_id=request.story_id,
-                run_id=run_id,
-                tool_call_id=call_id,
-                tool_name=name[:100],
-                tool_args=args if isinstance(args, dict) else {"value": args},
-                tool_status="running",
+    async def _refuse(self, actor: Actor, agent_id: str, pending: Any) -> None:
+        """Answer the approvals of a stopped turn: what already ran, as it ran; the rest not.
+        The agent may answer that by asking again; it is refused again, within the step limit."""
+        pieces = _tool_call_pieces(pending)
+        for _ in range(self.settings.turn_max_steps):
+            approvals = [await self._refusal(actor, piece) for piece in pieces]
+            stream = await self.letta.agents.messages.create(
+                agent_id=agent_id,
+                messages=[{"type": "approval", "approvals": approvals}],
+                streaming=True,
             )
+            pieces = [
+                piece
+                async for chunk in stream
+                if getattr(chunk, "message_type", None) == "approval_request_message"
+                for piece in _tool_call_pieces(chunk)
+            ]
+            if not pieces:
+                return
 
-    def _record_end(
-        self,
-        request: TurnRequest,
-        run_id: uuid.UUID | None,
-        finished: TurnFinished,
-        tally: _Tally,
-        *,
-        is_nested: bool,
-    ) -> None:
-        with session_scope() as session:
-            if finished.error and not is_nested:
-                chat.append_message(
-                    session,
-                    request.actor,
-                    request.world_id,
-                    "system",
-                    finished.error,
-                    "error",
-                    story_id=request.story_id,
-                    run_id=run_id,
-                )
-            if run_id is not None:
-                runs.finish_run(
-                    session,
-                    request.actor,
-                    run_id,
-                    finished.stop_reason,
-                    tally.steps,
-                    tally.tool_calls,
-                    tally.usage,
-                    finished.error,
-                    tally.letta_run_ids,
-                    prompt=request.text,
-                    reply="\n".join(tally.reply),
-                )
-                tally.trajectory.save(session, request.actor, run_id, request.world_id)
+    async def _refusal(self, actor: Actor, piece: Any) -> ToolReturnParam:
+        claim = await asyncio.to_thread(
+            turns.claim_tool_call, actor, None, piece.tool_call_id, piece.name or ""
+        )
+        status, result = claim.outcome or ("error", CANCELLED_RESULT)
+        if claim.outcome is None:
+            await asyncio.to_thread(
+                turns.record_tool_outcome,
+                actor,
+                piece.tool_call_id,
+                piece.name or "",
+                status,
+                result,
+            )
+        return _tool_return(piece.tool_call_id, status, result)
+
+    # --- Endings ----------------------------------------------------------------------------
+
+    async def _close(self, turn: Turn, finished: TurnFinished) -> None:
+        """Record how the turn ended; if the database is down too, the run stays open until
+        a later load sees that no worker drives it and closes it."""
+        try:
+            await turn.save(done=finished.stop_reason == "end_turn")
+        except Exception:
+            log.warning("could not save the last progress of run %s", turn.run_id)
+        try:
+            await asyncio.to_thread(
+                turns.finish,
+                turn.actor,
+                turn.run_id,
+                finished.stop_reason,
+                finished.error,
+                turn.tally.progress(),
+                error_in_chat=turn.parent is None,
+            )
+        except Exception:
+            log.warning("could not close run %s; a later load closes it", turn.run_id)
+
+    async def _cancel_letta(self, agent_id: str) -> None:
+        quick = self.letta.with_options(timeout=LETTA_CANCEL_TIMEOUT, max_retries=0)
+        try:
+            await quick.agents.messages.cancel(agent_id)
+        except (letta_client.APIError, OSError):
+            log.info("could not cancel the Letta run of %s", agent_id)
+
+    async def _explain(self, turn: Turn, exc: BaseException) -> str:
+        detail = failures.llm_error_detail(exc)
+        if detail is not None:
+            return failures.model_failure(detail, await self._model_endpoint(turn), self.settings)
+        return failures.describe(exc, self.settings)
+
+    async def _agent_error(self, turn: Turn, chunk: Any) -> str:
+        if getattr(chunk, "error_type", None) == "llm_error":
+            detail = str(getattr(chunk, "detail", None) or chunk.message)
+            return failures.model_failure(detail, await self._model_endpoint(turn), self.settings)
+        return f"The agent hit an error: {chunk.message}"
+
+    async def _model_endpoint(self, turn: Turn) -> str:
+        """The address the Letta server sends this agent's model requests to."""
+        quick = self.letta.with_options(timeout=LETTA_CANCEL_TIMEOUT, max_retries=0)
+        try:
+            agent = await quick.agents.retrieve(turn.agent_id)
+        except (letta_client.APIError, OSError):
+            return failures.model_endpoint(self.settings, self.settings.agent_model)
+        config = agent.llm_config
+        return config.api_model_endpoint or failures.model_endpoint(
+            self.settings, config.handle or ""
+        )
+
+
+def _tool_return(call_id: str, status: str, result: str) -> ToolReturnParam:
+    """The answer to one approval request: the tool's outcome as Letta takes it."""
+    return {
+        "type": "tool",
+        "tool_call_id": call_id,
+        "tool_return": result,
+        "status": "success" if status == "success" else "error",
+    }

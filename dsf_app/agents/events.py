@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -10,10 +11,14 @@ from dsf_app.agents.topics import Topic
 
 @dataclass(frozen=True)
 class TextDelta:
+    """More of an agent message; with `whole`, the message's entire text so far (a resumed
+    turn catching up on what the agent said while nobody listened)."""
+
     message_id: str
     kind: Literal["assistant", "reasoning"]
     text: str
     parent_call_id: str | None = None
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,9 +46,15 @@ class Changed:
 
 @dataclass(frozen=True)
 class TurnFinished:
+    """How a turn ended; `retryable` when it did not finish and Retry may continue it;
+    `interrupted`: the agent messages that were cut off mid-stream."""
+
     stop_reason: str
     error: str | None = None
     changed: frozenset[Topic] = field(default_factory=frozenset)
+    run_id: uuid.UUID | None = None
+    retryable: bool = False
+    interrupted: frozenset[str] = field(default_factory=frozenset)
 
 
 TurnEvent = TextDelta | ToolCallStarted | ToolCallFinished | Changed | TurnFinished

@@ -3,27 +3,33 @@ handler, and which agent kinds get it. Tools run in our server through Letta's a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlmodel import Session
+from sqlalchemy.exc import DBAPIError
 
-from dsf_app.agents.context import ToolContext
-from dsf_app.canvas.validate import parse_tool_args
-from dsf_app.db import session_scope
+from dsf_app.agents.context import ToolContext, as_text
+from dsf_app.agents.failures import ToolCallBusy, TurnInterrupted
+from dsf_app.agents.tool_args import Wording, describe_error, parse_tool_args
 from dsf_app.errors import DSFError, Invalid
-from dsf_app.models import AgentKind, ToolExecution
+from dsf_app.models import AgentKind
+from dsf_app.services import turns
+from dsf_app.storage import StorageUnavailable
 from dsf_app.telemetry import tracer
 
 log = logging.getLogger(__name__)
 
 Args = TypeVar("Args", bound=BaseModel)
-Handler = Callable[[ToolContext, Session, Args], Awaitable[Any]]
+Handler = Callable[[ToolContext, Args], Awaitable[Any]]
+# Our own services failing is not the agent's business: the turn stops with the failure named,
+# and the call runs again when the person retries.
+INFRASTRUCTURE_FAILURES = (DBAPIError, StorageUnavailable, TurnInterrupted)
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,8 @@ class Tool(Generic[Args]):
     args: type[Args]
     run: Handler[Args]
     kinds: frozenset[AgentKind]
+    # How argument errors are worded for the agent (the canvas tools name component types).
+    wording: Wording = field(default=describe_error)
 
     def json_schema(self) -> dict[str, Any]:
         return {
@@ -69,61 +77,67 @@ def tools_for(kind: AgentKind) -> list[Tool[Any]]:
     return [tool for tool in TOOLS.values() if kind in tool.kinds]
 
 
-def _as_text(result: Any) -> str:
-    return result if isinstance(result, str) else json.dumps(result, default=str)
-
-
 async def execute(ctx: ToolContext, name: str, raw_args: str | Mapping[str, Any]) -> ToolOutcome:
-    """Run one tool call as the acting person. Never raises: errors go back to the agent.
+    """Run one tool call as the acting person; the agent gets every error as a result.
 
-    A call whose id already ran (Letta retries a request after a timeout) returns the stored
-    outcome instead of running again, so a retry never creates a second world or segment.
+    The call is claimed before it runs; a call that already ran (Letta retried a request, or a
+    turn continues after a crash) returns its stored outcome instead of running again, so a
+    retry never creates a second world or segment. A failure of our own services (PostgreSQL,
+    S3) raises instead, ending the turn; the call then runs again when the turn continues.
     """
     started = time.monotonic()
-    with session_scope() as session:
-        done = session.get(ToolExecution, ctx.tool_call_id)
-        if done is not None and done.user_id == ctx.actor.user_id:
-            return ToolOutcome(done.status, done.result)
-        with tracer.start_as_current_span(
-            "agent.tool", attributes={"dsf.tool": name[:100]}
-        ) as span:
-            outcome = await _run(ctx, session, name, raw_args)
-            span.set_attribute("dsf.tool_status", outcome.status)
-        session.add(
-            ToolExecution(
-                tool_call_id=ctx.tool_call_id,
-                user_id=ctx.actor.user_id,
-                tool_name=name[:100],
-                status=outcome.status,
-                result=outcome.result,
-            )
+    ctx.tool_name = name[:100]
+    claim = await asyncio.to_thread(
+        turns.claim_tool_call, ctx.actor, ctx.run_id, ctx.tool_call_id, ctx.tool_name
+    )
+    if claim.busy:
+        raise ToolCallBusy(name)
+    if claim.outcome is not None:
+        return ToolOutcome(*claim.outcome)
+    with tracer.start_as_current_span("agent.tool", attributes={"dsf.tool": ctx.tool_name}) as span:
+        outcome = await _run(ctx, name, raw_args)
+        span.set_attribute("dsf.tool_status", outcome.status)
+    if ctx.written is None:
+        await asyncio.to_thread(
+            turns.record_tool_outcome,
+            ctx.actor,
+            ctx.tool_call_id,
+            ctx.tool_name,
+            outcome.status,
+            outcome.result,
         )
     return ToolOutcome(outcome.status, outcome.result, int((time.monotonic() - started) * 1000))
 
 
-async def _run(
-    ctx: ToolContext, session: Session, name: str, raw_args: str | Mapping[str, Any]
-) -> ToolOutcome:
+async def _run(ctx: ToolContext, name: str, raw_args: str | Mapping[str, Any]) -> ToolOutcome:
     tool = TOOLS.get(name)
     if tool is None:
         return ToolOutcome("error", f"There is no tool named '{name}'. Use one of your tools.")
     try:
-        args = parse_tool_args(tool.args, raw_args if raw_args else "{}")
+        args = parse_tool_args(tool.args, raw_args if raw_args else "{}", tool.wording)
     except Invalid as exc:
         return ToolOutcome(
             "error", f"Invalid arguments for {name}: {exc}. Fix them and call again."
         )
-    savepoint = session.begin_nested()
     try:
-        result = await tool.run(ctx, session, args)
+        result = await tool.run(ctx, args)
+    except INFRASTRUCTURE_FAILURES:
+        if ctx.written is not None:  # the change is committed; what failed came after it
+            return ToolOutcome("success", ctx.written)
+        raise
     except DSFError as exc:
-        savepoint.rollback()
-        return ToolOutcome("error", f"{name} failed: {exc}")
+        return _failed(ctx, ToolOutcome("error", f"{name} failed: {exc}"))
     except Exception as exc:
-        savepoint.rollback()
         log.exception("tool %s crashed", name)
-        return ToolOutcome(
-            "error", f"{name} failed unexpectedly ({type(exc).__name__}); nothing was changed."
+        return _failed(
+            ctx,
+            ToolOutcome(
+                "error", f"{name} failed unexpectedly ({type(exc).__name__}); nothing was changed."
+            ),
         )
-    savepoint.commit()
-    return ToolOutcome("success", _as_text(result))
+    return ToolOutcome("success", ctx.written if ctx.written is not None else as_text(result))
+
+
+def _failed(ctx: ToolContext, outcome: ToolOutcome) -> ToolOutcome:
+    """A tool that failed after its change was committed reports the change it made."""
+    return ToolOutcome("success", ctx.written) if ctx.written is not None else outcome

@@ -1,26 +1,31 @@
 """A turn's trajectory as it happens: fed every streamed chunk (Letta step ids, usage, stop
-reason, reasoning and text) and every tool outcome DSF executes, then saved with the run.
+reason, reasoning and text) and every tool outcome DSF executes; one of the turn's tallies.
 
-The turn calls five hooks: `request_started()` before each streamed request, `chunk(c)` for
-each chunk, `request_finished()` when the stream ends, `tool(...)` after each tool call, and
-`save(session, actor, run_id, world_id)` when the run is recorded. Nothing here talks to Letta
-(Letta 0.16.8's `GET /v1/steps/` answers 400), so recording never slows or breaks a turn.
+The turn calls three hooks: `with request(messages):` around each streamed request (from
+before it is sent until its stream ends), `chunk(c)` for each chunk, and `tool(...)` after each
+tool call.
+Each save of the turn's progress takes the steps finished since the last one (`drain()`), so a
+turn cut off keeps what it did and a continued turn records only what it does anew. Nothing
+here talks to Letta (Letta 0.16.8's `GET /v1/steps/` answers 400) or the database, and a hook
+that fails is logged and skipped: recording never slows or breaks a turn.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
 import time
-import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import timedelta
-from typing import Any
-
-from sqlmodel import Session
+from typing import Any, Concatenate, ParamSpec
 
 from dsf_app.models import StepKind
 from dsf_app.models.columns import utcnow
-from dsf_app.services import trajectories
-from dsf_app.services.actor import Actor
 from dsf_app.services.trajectories import StepRecord
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 # What a step keeps of a tool's result, reasoning or text (arguments are kept whole: the
 # export replays them as JSON).
@@ -40,19 +45,46 @@ def _text(chunk: Any) -> str:
     return "".join(getattr(part, "text", "") for part in value or [])
 
 
-class StepRecorder:
-    """Collects one turn's steps in order; a nested turn names the call it answers."""
+def _quiet(
+    hook: Callable[Concatenate[StepRecorder, P], None],
+) -> Callable[Concatenate[StepRecorder, P], None]:
+    """A hook that fails (a chunk shaped unlike any seen) is logged; the turn goes on."""
 
-    def __init__(self, parent_call_id: str | None = None) -> None:
-        self.parent_call_id = parent_call_id
+    @functools.wraps(hook)
+    def guarded(self: StepRecorder, *args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            hook(self, *args, **kwargs)
+        except Exception:
+            log.exception("step recorder: %s failed; the turn goes on", hook.__name__)
+
+    return guarded
+
+
+class StepRecorder:
+    """Collects one turn's steps in order, until a save takes the finished ones."""
+
+    def __init__(self) -> None:
         self.steps: list[StepRecord] = []
         self._request: StepRecord | None = None
         self._texts: dict[str, StepRecord] = {}  # Letta message id -> its reasoning/text step
         self._letta_tools: dict[str, StepRecord] = {}  # tool call id -> a tool Letta runs
 
-    def request_started(self, messages: list[dict[str, Any]]) -> None:
-        """A streamed request to the agent begins: the person's text, or tool results."""
-        first = messages[0] if messages else {}
+    @contextlib.contextmanager
+    def request(self, messages: Sequence[Mapping[str, Any]]) -> Iterator[None]:
+        """One streamed request to the agent: the person's text, or tool results."""
+        self._request_started(messages)
+        failure: Exception | None = None
+        try:
+            yield
+        except Exception as exc:  # a cancel (BaseException) leaves it "cancelled"
+            failure = exc
+            raise
+        finally:
+            self._request_finished(failure)
+
+    @_quiet
+    def _request_started(self, messages: Sequence[Mapping[str, Any]]) -> None:
+        first: Mapping[str, Any] = messages[0] if messages else {}
         sent = (
             {"input": _clip(str(first.get("content", "")))}
             if first.get("role") == "user"
@@ -60,8 +92,9 @@ class StepRecorder:
         )
         self._request = StepRecord(StepKind.MODEL, utcnow(), detail={**sent, "letta_steps": []})
         self.steps.append(self._request)
-        self._texts = {}
+        self._texts, self._letta_tools = {}, {}
 
+    @_quiet
     def chunk(self, chunk: Any) -> None:
         request = self._request
         if request is None:
@@ -135,12 +168,18 @@ class StepRecorder:
             step.detail["result"] = _clip(str(getattr(chunk, "tool_return", "") or ""))
             step.stop()
 
-    def request_finished(self) -> None:
-        if self._request is not None:
-            self._request.stop()
-            self._request.status = self._request.status or "cancelled"
-        self._request = None
+    @_quiet
+    def _request_finished(self, failure: Exception | None) -> None:
+        request, self._request = self._request, None
+        if request is None:
+            return
+        request.stop()
+        if failure is not None:
+            request.status = "error"
+            request.detail.setdefault("error", _clip(str(failure) or type(failure).__name__))
+        request.status = request.status or "cancelled"
 
+    @_quiet
     def tool(
         self, call_id: str, name: str, arguments: str, status: str, result: str, duration_ms: int
     ) -> None:
@@ -157,6 +196,7 @@ class StepRecorder:
             )
         )
 
+    @_quiet
     def retrieval(self, what: str, items: list[dict[str, Any]], duration_ms: int = 0) -> None:
         """Lore or memory put in front of the model for this turn, with why each item was."""
         self.steps.append(
@@ -170,8 +210,10 @@ class StepRecorder:
             )
         )
 
-    def save(
-        self, session: Session, actor: Actor, run_id: uuid.UUID, world_id: uuid.UUID | None
-    ) -> None:
-        """Store the steps with the run (in the session that records how the turn ended)."""
-        trajectories.record_steps(session, actor, run_id, world_id, self.parent_call_id, self.steps)
+    def drain(self) -> list[StepRecord]:
+        """The steps finished since the last drain (all but a request still streaming and
+        what it has streamed so far), handed over to be saved."""
+        request = self._request
+        cut = next((i for i, step in enumerate(self.steps) if step is request), len(self.steps))
+        done, self.steps = self.steps[:cut], self.steps[cut:]
+        return done

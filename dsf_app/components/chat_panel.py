@@ -20,8 +20,18 @@ from dsf_app.components.suggestions import suggestions_panel
 from dsf_app.settings import get_settings
 from dsf_app.state.chat import ChatItem, ChatState
 
-STATUS_ICONS = {"running": "loader-circle", "success": "circle-check", "error": "circle-x"}
-STATUS_COLORS: dict[str, ColorType] = {"running": "gray", "success": "green", "error": "red"}
+STATUS_ICONS = {
+    "running": "loader-circle",
+    "success": "circle-check",
+    "error": "circle-x",
+    "interrupted": "circle-pause",
+}
+STATUS_COLORS: dict[str, ColorType] = {
+    "running": "gray",
+    "success": "green",
+    "error": "red",
+    "interrupted": "amber",
+}
 # Plain preformatted text: syntax-highlighted blocks re-render on every streamed update and
 # slowed a long conversation (and the canvas waiting behind it) by ~300 ms per tool row.
 CODE_STYLE = {
@@ -57,9 +67,39 @@ def _user(item: ObjectVar[ChatItem]) -> rx.Component:
     )
 
 
+def _queued(item: ObjectVar[ChatItem]) -> rx.Component:
+    return rx.box(
+        rx.text(item.text, white_space="pre-wrap", size="2"),
+        rx.text("Queued: sent when the current turn ends.", size="1", color_scheme="gray"),
+        border=f"1px dashed {rx.color('cyan', 7)}",
+        padding="0.5em 0.75em",
+        border_radius="10px",
+        margin_left="auto",
+        max_width="90%",
+        class_name="chat-queued",
+    )
+
+
+def _interrupted_mark(item: ObjectVar[ChatItem]) -> rx.Component:
+    return rx.cond(
+        item.interrupted,
+        rx.text(
+            "Interrupted: the reply stopped here.",
+            size="1",
+            color_scheme="amber",
+            class_name="chat-interrupted",
+        ),
+        rx.fragment(),
+    )
+
+
 def _assistant(item: ObjectVar[ChatItem]) -> rx.Component:
-    return untrusted_text.markdown(
-        item.text, class_name="chat-assistant", font_size="0.9em", width="100%"
+    return rx.box(
+        untrusted_text.markdown(item.text),
+        _interrupted_mark(item),
+        class_name="chat-assistant",
+        font_size="0.9em",
+        width="100%",
     )
 
 
@@ -67,6 +107,7 @@ def _reasoning(item: ObjectVar[ChatItem]) -> rx.Component:
     return rx.el.details(
         rx.el.summary(rx.text("Reasoning", size="1", color_scheme="gray", as_="span")),
         rx.text(item.text, size="1", color_scheme="gray", white_space="pre-wrap"),
+        _interrupted_mark(item),
         class_name="chat-reasoning",
     )
 
@@ -126,6 +167,7 @@ def chat_item(item: ObjectVar[ChatItem]) -> rx.Component:
     body = rx.match(
         item.role,
         ("user", _user(item)),
+        ("queued", _queued(item)),
         ("reasoning", _reasoning(item)),
         ("tool", _tool(item)),
         ("error", _error(item)),
@@ -169,10 +211,13 @@ def _composer() -> rx.Component:
                     rx.fragment(),
                 ),
                 rx.button(
-                    rx.icon("send", size=14),
-                    "Send",
+                    rx.cond(
+                        ChatState.busy,
+                        rx.icon("list-plus", size=14),
+                        rx.icon("send", size=14),
+                    ),
+                    rx.cond(ChatState.busy, "Queue", "Send"),
                     type="submit",
-                    loading=ChatState.busy,
                     id="chat-send",
                 ),
                 justify="end",

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
+from sqlmodel import Session
 
 from dsf_app.db import session_scope
 from dsf_app.evaluators import novelty
@@ -27,6 +28,7 @@ from dsf_app.evaluators.judgments import (
     QualityResult,
 )
 from dsf_app.evaluators.targets import SegmentTarget
+from dsf_app.evaluators.verdict import Verdict, keep
 from dsf_app.models import Evaluation, EvaluationKind, EvaluationSource
 from dsf_app.services import evaluations
 from dsf_app.services.actor import Actor
@@ -146,16 +148,9 @@ def information_gain_result(
     return result, overall
 
 
-async def evaluate_segment(
-    actor: Actor,
-    kind: EvaluationKind,
-    target: SegmentTarget,
-    *,
-    world_id: uuid.UUID | None = None,
-    source: EvaluationSource = EvaluationSource.PERSON,
-) -> Evaluation:
-    """Judge a segment (or draft) with one of the three segment evaluators and keep the result."""
-    context = await asyncio.to_thread(_read, actor, target, world_id)
+async def judge_segment(kind: EvaluationKind, context: SegmentContext) -> Verdict:
+    """Judge a segment (or draft) with one of the three segment evaluators and measure what
+    code can; no session is open here."""
     scored: tuple[BaseModel, float]
     judged: Judgment[Any]
     if kind == EvaluationKind.CONSISTENCY:
@@ -177,43 +172,47 @@ async def evaluate_segment(
     else:
         raise ValueError(f"{kind} is not a segment evaluator")
     result, score = scored
-    return await asyncio.to_thread(
-        _store, actor, kind, context, result, score, judged.model, source
+    return Verdict(
+        kind,
+        context.world_id,
+        context.target,
+        result,
+        score,
+        judged.model,
+        story_id=context.story_id,
+        segment_id=context.segment_id,
     )
+
+
+def read_segment(
+    session: Session, actor: Actor, target: SegmentTarget, world_id: uuid.UUID | None
+) -> SegmentContext:
+    """What judging `target` needs, read as the actor (the conversation's world for a draft)."""
+    return evaluations.segment_context(
+        session,
+        actor,
+        segment_id=target.segment_id,
+        draft=target.draft,
+        story_id=target.story_id,
+        world_id=world_id,
+    )
+
+
+async def evaluate_segment(
+    actor: Actor,
+    kind: EvaluationKind,
+    target: SegmentTarget,
+    *,
+    world_id: uuid.UUID | None = None,
+    source: EvaluationSource = EvaluationSource.PERSON,
+) -> Evaluation:
+    """Judge a segment (or draft) and keep the result, each read and write in a short
+    transaction of its own in a worker thread."""
+    context = await asyncio.to_thread(_read, actor, target, world_id)
+    verdict = await judge_segment(kind, context)
+    return await asyncio.to_thread(keep, verdict, actor, source)
 
 
 def _read(actor: Actor, target: SegmentTarget, world_id: uuid.UUID | None) -> SegmentContext:
     with session_scope() as session:
-        return evaluations.segment_context(
-            session,
-            actor,
-            segment_id=target.segment_id,
-            draft=target.draft,
-            story_id=target.story_id,
-            world_id=world_id,
-        )
-
-
-def _store(
-    actor: Actor,
-    kind: EvaluationKind,
-    context: SegmentContext,
-    result: BaseModel,
-    score: float,
-    model: str,
-    source: EvaluationSource,
-) -> Evaluation:
-    with session_scope() as session:
-        return evaluations.record(
-            session,
-            actor,
-            kind,
-            world_id=context.world_id,
-            story_id=context.story_id,
-            segment_id=context.segment_id,
-            target=context.target,
-            result=result.model_dump(mode="json"),
-            model=model,
-            score=score,
-            source=source,
-        )
+        return read_segment(session, actor, target, world_id)

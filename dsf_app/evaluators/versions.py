@@ -15,6 +15,7 @@ from dsf_app.evaluators.judgments import (
     VersionComparisonResult,
     VersionJudgment,
 )
+from dsf_app.evaluators.verdict import Verdict, keep
 from dsf_app.models import Evaluation, EvaluationKind, EvaluationSource
 from dsf_app.services import evaluations
 from dsf_app.services.actor import Actor
@@ -90,6 +91,21 @@ def comparison_result(context: VersionContext, answer: VersionJudgment) -> Versi
     )
 
 
+async def judge_versions(context: VersionContext) -> Verdict:
+    """Summarise a version change and its implications; no session is open here."""
+    judged = await judge(SYSTEM, _prompt(context), VersionJudgment, _check(context))
+    return Verdict(
+        EvaluationKind.VERSION_COMPARISON,
+        context.world_id,
+        f"v{context.from_version} → v{context.to_version}",
+        comparison_result(context, judged.answer),
+        None,
+        judged.model,
+        from_version=context.from_version,
+        to_version=context.to_version,
+    )
+
+
 async def compare_versions(
     actor: Actor,
     world_id: uuid.UUID,
@@ -98,35 +114,13 @@ async def compare_versions(
     *,
     source: EvaluationSource = EvaluationSource.PERSON,
 ) -> Evaluation:
+    """Compare two versions and keep the result, each read and write in a short transaction
+    of its own in a worker thread."""
     context = await asyncio.to_thread(_read, actor, world_id, from_version, to_version)
-    judged = await judge(SYSTEM, _prompt(context), VersionJudgment, _check(context))
-    result = comparison_result(context, judged.answer)
-    return await asyncio.to_thread(_store, actor, context, result, judged.model, source)
+    verdict = await judge_versions(context)
+    return await asyncio.to_thread(keep, verdict, actor, source)
 
 
 def _read(actor: Actor, world_id: uuid.UUID, from_version: int, to_version: int) -> VersionContext:
     with session_scope() as session:
         return evaluations.version_context(session, actor, world_id, from_version, to_version)
-
-
-def _store(
-    actor: Actor,
-    context: VersionContext,
-    result: VersionComparisonResult,
-    model: str,
-    source: EvaluationSource,
-) -> Evaluation:
-    with session_scope() as session:
-        return evaluations.record(
-            session,
-            actor,
-            EvaluationKind.VERSION_COMPARISON,
-            world_id=context.world_id,
-            from_version=context.from_version,
-            to_version=context.to_version,
-            target=f"v{context.from_version} → v{context.to_version}",
-            result=result.model_dump(mode="json"),
-            model=model,
-            score=None,
-            source=source,
-        )

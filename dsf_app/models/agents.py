@@ -51,14 +51,23 @@ class AgentRecord(SQLModel, table=True):
 
 
 class AgentRun(SQLModel, table=True):
+    """One turn. While it runs, `worker` names the process driving it and `heartbeat_at` shows
+    that process is still at it, so a turn whose process died is closed, not left running."""
+
     __tablename__ = "agent_run"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (Index("ix_agent_run_user_started", "user_id", "started_at"),)
 
     id: uuid.UUID = id_field()
     user_id: uuid.UUID = foreign_key("user.id")
     world_id: uuid.UUID | None = foreign_key("world.id", nullable=True, cascade=False)
+    story_id: uuid.UUID | None = foreign_key("story.id", nullable=True, cascade=False)
     agent_kind: AgentKind = enum_field()
     letta_agent_id: str = Field(default="", max_length=100)
+    prompt: str = ""
+    # For an Experience Agent turn run by delegate_to_experience: that tool call's id.
+    parent_tool_call_id: str | None = Field(default=None, max_length=100, index=True)
+    worker: str | None = Field(default=None, max_length=200)
+    heartbeat_at: datetime | None = optional_timestamp_field()
     letta_run_ids: list[Any] = json_field(list)
     started_at: datetime = timestamp_field()
     ended_at: datetime | None = optional_timestamp_field()
@@ -74,13 +83,16 @@ class AgentRun(SQLModel, table=True):
 
 
 class ToolExecution(SQLModel, table=True):
-    """A tool call's outcome, kept so a retried call returns it instead of running again."""
+    """A tool call: claimed (`running`) before it runs, then its outcome, committed with the
+    tool's own change — so a retried call returns the outcome instead of running again."""
 
     __tablename__ = "tool_execution"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
 
     tool_call_id: str = Field(primary_key=True, max_length=100)
     user_id: uuid.UUID = foreign_key("user.id")
+    run_id: uuid.UUID | None = foreign_key("agent_run.id", nullable=True, cascade=False)
     tool_name: str = Field(max_length=100)
     status: str = Field(max_length=20)
     result: str = ""
     created_at: datetime = timestamp_field()
+    finished_at: datetime | None = optional_timestamp_field()

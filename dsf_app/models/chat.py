@@ -15,7 +15,12 @@ from dsf_app.models.columns import foreign_key, id_field, timestamp_field
 
 class ChatMessage(SQLModel, table=True):
     __tablename__ = "chat_message"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
-    __table_args__ = (Index("ix_chat_user_world_created", "user_id", "world_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_chat_user_world_created", "user_id", "world_id", "created_at"),
+        # One row per tool call and per streamed Letta message, however often a turn resumes.
+        Index("ix_chat_user_tool_call", "user_id", "tool_call_id", unique=True),
+        Index("ix_chat_run_letta_message", "run_id", "letta_message_id", unique=True),
+    )
 
     id: uuid.UUID = id_field()
     user_id: uuid.UUID = foreign_key("user.id")
@@ -30,4 +35,7 @@ class ChatMessage(SQLModel, table=True):
     tool_args: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
     tool_result: str | None = None
     tool_status: str | None = Field(default=None, max_length=20)
+    # Streamed agent text: the Letta message it is, and streaming | done | interrupted.
+    letta_message_id: str | None = Field(default=None, max_length=100)
+    stream_status: str | None = Field(default=None, max_length=20)
     created_at: datetime = timestamp_field()

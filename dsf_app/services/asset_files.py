@@ -1,7 +1,9 @@
 """Asset bytes in S3 and their rows in PostgreSQL, kept together: bytes are stored before the row
-is recorded and removed after it is deleted, so no row ever points at missing bytes.
+is recorded and removed after it is deleted, so no row ever points at missing bytes. Bytes whose
+row could not be recorded are deleted again (`forget`).
 
-Callers run these inside their own transaction; a failure raises and the caller rolls back.
+No database session is held while S3 works: `put_image` needs none, and the row is recorded
+(`record_image`) in the caller's own short transaction afterwards.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import binascii
 import logging
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
@@ -107,12 +110,38 @@ def filename_for(text: str, content_type: str) -> str:
     return f"{stem}.{IMAGE_EXTENSIONS.get(content_type, 'bin')}"
 
 
-async def store_image(
-    session: Session,
+@dataclass(frozen=True)
+class StoredBytes:
+    """Image bytes already in S3, waiting for their Asset row."""
+
+    key: str
+    content_type: str
+    size: int
+
+
+async def put_image(
     actor: Actor,
     storage: AssetStorage,
     data: bytes,
     content_type: str,
+    *,
+    world_id: uuid.UUID | None,
+    name: str,
+    unique: str | None = None,
+) -> StoredBytes:
+    """Check image bytes and store them under a key naming the owner and world (the same key
+    for the same `unique`, so a retried save overwrites instead of duplicating). No database
+    work: the caller records the row in its own short transaction (`record_image`)."""
+    content_type = checked_image(data, content_type)
+    key = asset_key(actor.user_id, world_id, filename_for(name, content_type), unique)
+    await asyncio.to_thread(storage.put, key, data, content_type)
+    return StoredBytes(key, content_type, len(data))
+
+
+def record_image(
+    session: Session,
+    actor: Actor,
+    stored: StoredBytes,
     *,
     world_id: uuid.UUID | None,
     story_id: uuid.UUID | None = None,
@@ -123,38 +152,26 @@ async def store_image(
     prompt: str | None = None,
     meta: dict[str, Any] | None = None,
 ) -> Asset:
-    """Store image bytes under a key naming the owner and world, then record the Asset row.
-
-    If storing fails nothing is recorded; if recording fails the stored bytes are deleted.
-    """
-    content_type = checked_image(data, content_type)
-    key = asset_key(
-        actor.user_id, world_id, filename_for(description or prompt or "", content_type)
+    """The Asset row for bytes `put_image` stored."""
+    return assets.record_asset(
+        session,
+        actor,
+        world_id,
+        stored.key,
+        stored.content_type,
+        stored.size,
+        type=AssetType.IMAGE,
+        category=category,
+        description=description,
+        story_id=story_id,
+        segment_id=segment_id,
+        generated=generated,
+        prompt=prompt,
+        meta=meta,
     )
-    await asyncio.to_thread(storage.put, key, data, content_type)
-    try:
-        return assets.record_asset(
-            session,
-            actor,
-            world_id,
-            key,
-            content_type,
-            len(data),
-            type=AssetType.IMAGE,
-            category=category,
-            description=description,
-            story_id=story_id,
-            segment_id=segment_id,
-            generated=generated,
-            prompt=prompt,
-            meta=meta,
-        )
-    except BaseException:
-        await _forget(storage, key)
-        raise
 
 
-async def _forget(storage: AssetStorage, key: str) -> None:
+async def forget(storage: AssetStorage, key: str) -> None:
     """Delete bytes whose row could not be recorded; a failure here is only logged, since the
     error that caused it is the one the caller must see."""
     try:
@@ -163,19 +180,15 @@ async def _forget(storage: AssetStorage, key: str) -> None:
         log.exception("could not delete the unrecorded asset bytes at %s", key)
 
 
-async def read_bytes(
-    session: Session, actor: Actor, storage: AssetStorage, asset_id: uuid.UUID
-) -> tuple[Asset, bytes]:
-    """An asset the actor may read, with its bytes."""
-    asset = assets.get_asset(session, actor, asset_id)
+async def read_bytes(storage: AssetStorage, asset: Asset) -> bytes:
+    """The bytes of an asset the caller has already checked the actor may read."""
     try:
-        data = await asyncio.to_thread(storage.get, asset.storage_key)
+        return await asyncio.to_thread(storage.get, asset.storage_key)
     except NotFound as exc:
         raise NotFound(
-            f"The bytes of asset {asset_id} are missing from storage; delete the asset and "
+            f"The bytes of asset {asset.id} are missing from storage; delete the asset and "
             "make it again."
         ) from exc
-    return asset, data
 
 
 async def delete_stored(storage: AssetStorage, keys: list[str]) -> None:

@@ -1,14 +1,19 @@
-"""The actor's own conversation messages, with the User Agent (no world) or a world's agent."""
+"""The actor's own conversation messages, with the User Agent (no world) or a world's agent:
+the person's messages, the agent's text as it streams, and one row per tool call."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
 from dsf_app.errors import Invalid
-from dsf_app.models import ChatMessage
+from dsf_app.models import AgentRun, ChatMessage
+from dsf_app.models.columns import utcnow
 from dsf_app.services import validation
 from dsf_app.services.access import require_run, require_story, require_world
 from dsf_app.services.actor import Actor
@@ -94,6 +99,84 @@ def has_tool_call(session: Session, actor: Actor, tool_call_id: str) -> bool:
     return _tool_message(session, actor, tool_call_id) is not None
 
 
+StreamStatus = Literal["streaming", "done", "interrupted"]
+
+
+@dataclass(frozen=True)
+class StreamedText:
+    """An agent message as far as it has streamed: one Letta message, kept as one row."""
+
+    letta_message_id: str
+    kind: Literal["assistant", "reasoning"]
+    text: str
+    status: StreamStatus = "streaming"
+
+
+def save_streamed(session: Session, run: AgentRun, texts: list[StreamedText]) -> None:
+    """Insert or extend the rows of `run`'s streamed messages (the caller checked the run is
+    the actor's own): one row per Letta message, updated in place however often it is saved."""
+    for piece in texts:
+        row = {
+            "id": uuid.uuid4(),
+            "user_id": run.user_id,
+            "world_id": run.world_id,
+            "story_id": run.story_id,
+            "run_id": run.id,
+            "role": "assistant",
+            "content": piece.text,
+            "message_type": piece.kind,
+            "letta_message_id": validation.text(
+                piece.letta_message_id, what="Letta message id", max_length=100, required=True
+            ),
+            "stream_status": piece.status,
+            "created_at": utcnow(),
+        }
+        session.execute(
+            insert(ChatMessage)
+            .values(**row)
+            .on_conflict_do_update(
+                index_elements=["run_id", "letta_message_id"],
+                set_={"content": piece.text, "stream_status": piece.status},
+            )
+        )
+
+
+def end_rows(session: Session, run_id: uuid.UUID, *, finished: bool) -> None:
+    """When a run stops: its text still streaming is done, or interrupted when the turn did not
+    finish; so is a tool call still shown as running."""
+    session.execute(
+        update(ChatMessage)
+        .where(col(ChatMessage.run_id) == run_id, col(ChatMessage.stream_status) == "streaming")
+        .values(stream_status="done" if finished else "interrupted")
+    )
+    session.execute(
+        update(ChatMessage)
+        .where(col(ChatMessage.run_id) == run_id, col(ChatMessage.tool_status) == "running")
+        .values(tool_status="interrupted")
+    )
+
+
+def streamed_ids(session: Session, run_id: uuid.UUID) -> set[str]:
+    """The Letta message ids of the run's stored text."""
+    found = session.exec(
+        select(ChatMessage.letta_message_id).where(
+            ChatMessage.run_id == run_id, col(ChatMessage.letta_message_id).is_not(None)
+        )
+    ).all()
+    return {letta_id for letta_id in found if letta_id}
+
+
+def reply_of(session: Session, run_id: uuid.UUID) -> str:
+    """What the agent said to the person in the run, in order."""
+    return "\n".join(
+        session.exec(
+            select(ChatMessage.content)
+            .where(ChatMessage.run_id == run_id, ChatMessage.message_type == "assistant")
+            .order_by(col(ChatMessage.created_at), col(ChatMessage.id))
+        ).all()
+    )
+
+
 def _tool_message(session: Session, actor: Actor, tool_call_id: str) -> ChatMessage | None:
     return session.exec(
         select(ChatMessage).where(
@@ -104,11 +187,12 @@ def _tool_message(session: Session, actor: Actor, tool_call_id: str) -> ChatMess
 
 def record_tool_outcome(
     session: Session, actor: Actor, tool_call_id: str, status: str, result: str
-) -> ChatMessage:
-    """Fill in the status and result of the actor's tool-call message."""
+) -> ChatMessage | None:
+    """Fill in the status and result of the actor's tool-call message, if it has one (a call
+    run outside a conversation, e.g. by a test, has none)."""
     message = _tool_message(session, actor, tool_call_id)
     if message is None:
-        raise Invalid(f"No tool call {tool_call_id} in your conversation.")
+        return None
     message.tool_status = _optional(status, "tool status", max_length=20)
     message.tool_result = result
     session.add(message)

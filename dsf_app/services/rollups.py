@@ -16,7 +16,19 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Float, Integer, cast, delete, func, literal, null, select
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Float,
+    Integer,
+    cast,
+    delete,
+    func,
+    literal,
+    null,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlmodel import Session, col
 
@@ -99,9 +111,33 @@ def run_finished(session: Session, run: AgentRun) -> None:
     session.exec(upsert.on_conflict_do_update(index_elements=LATENCY_KEY, set_={"seconds": merged}))
 
 
-def steps_saved(
-    session: Session, run: AgentRun, world_id: uuid.UUID | None, steps: Iterable[RunStep]
-) -> None:
+def run_reopened(session: Session, run: AgentRun) -> None:
+    """Take back a finished run's tokens and latency before it continues (Retry): it is
+    counted again, with all its tokens and its new end, when it finishes again."""
+    if run.ended_at is None:
+        return
+    _count_run(session, run, turns=0, tokens=-_tokens(run.usage))
+    seconds = (run.ended_at - run.started_at).total_seconds()
+    table = _table(LatencyDay)
+    at = func.array_position(table.seconds, seconds)
+    keys = [key["world_key"] for key in _both(run.world_id)]
+    session.exec(
+        update(LatencyDay)
+        .where(
+            col(LatencyDay.user_id) == run.user_id,
+            col(LatencyDay.world_key).in_(keys),
+            col(LatencyDay.day) == _day(run.started_at),
+            at.is_not(None),
+        )
+        .values(
+            seconds=func.array_cat(
+                table.seconds[1 : at - 1], table.seconds[at + 1 : func.cardinality(table.seconds)]
+            )
+        )
+    )
+
+
+def steps_saved(session: Session, run: AgentRun, steps: Iterable[RunStep]) -> None:
     """Count the tool calls among a run's steps that were just saved (by
     `trajectories.record_steps`)."""
     calls: Counter[tuple[date, str]] = Counter()
@@ -116,7 +152,7 @@ def steps_saved(
             row
             for (day, name), n in calls.items()
             for row in _both(
-                world_id,
+                run.world_id,
                 user_id=run.user_id,
                 day=day,
                 name=name,

@@ -14,7 +14,7 @@ from dsf_app.errors import Invalid, ServiceUnavailable
 from dsf_app.models import AgentKind, AgentRun
 from dsf_app.models.columns import utcnow
 from dsf_app.services import rollups, validation
-from dsf_app.services.access import require_run, require_world
+from dsf_app.services.access import require_run, require_story, require_world
 from dsf_app.services.actor import Actor
 
 log = logging.getLogger(__name__)
@@ -30,16 +30,32 @@ def start_run(
     actor: Actor,
     agent_kind: AgentKind | str,
     world_id: uuid.UUID | None,
-    letta_agent_id: str,
+    letta_agent_id: str = "",
+    *,
+    story_id: uuid.UUID | None = None,
+    prompt: str = "",
+    parent_tool_call_id: str | None = None,
+    worker: str | None = None,
 ) -> AgentRun:
-    """A new run for the actor's turn with an agent, about a world they may read (or none)."""
+    """A new run for the actor's turn with an agent, about a world they may read (or none) and
+    a story of that world; the Letta agent may be filled in once it is known."""
+    world = None if world_id is None else require_world(session, actor, world_id)
+    if story_id is not None and (
+        world is None or require_story(session, actor, story_id).world_id != world.id
+    ):
+        raise Invalid(f"Story {story_id} is not part of the world this turn is about.")
     run = AgentRun(
         user_id=actor.user_id,
         agent_kind=validation.choice(agent_kind, AgentKind, what="agent kind"),
-        world_id=None if world_id is None else require_world(session, actor, world_id).id,
-        letta_agent_id=validation.text(
-            letta_agent_id, what="Letta agent id", max_length=100, required=True
-        ),
+        world_id=None if world is None else world.id,
+        story_id=story_id,
+        letta_agent_id=validation.text(letta_agent_id, what="Letta agent id", max_length=100),
+        prompt=validation.text(prompt, what="prompt", strip=False),
+        parent_tool_call_id=None
+        if parent_tool_call_id is None
+        else validation.text(parent_tool_call_id, what="tool call id", max_length=100),
+        worker=worker,
+        heartbeat_at=None if worker is None else utcnow(),
     )
     session.add(run)
     session.flush()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from dsf_app.errors import NotFound
@@ -68,21 +69,37 @@ class Trajectory:
 
 
 def record_steps(
-    session: Session,
-    actor: Actor,
-    run_id: uuid.UUID,
-    world_id: uuid.UUID | None,
-    parent_call_id: str | None,
-    steps: Sequence[StepRecord],
+    session: Session, actor: Actor, run_id: uuid.UUID, steps: Sequence[StepRecord]
 ) -> None:
-    """Store a finished turn's steps, in the order they began, on the actor's own run."""
+    """Add steps to the actor's own run, in the order they began, after those it has. A tool
+    call the run already has is not added again: a continued turn answers a call that ran
+    before from its stored outcome."""
     run = require_run(session, actor, run_id)
+    calls = {
+        step.tool_call_id for step in steps if step.kind == StepKind.TOOL and step.tool_call_id
+    }
+    known = set(
+        session.exec(
+            select(RunStep.tool_call_id).where(
+                RunStep.run_id == run.id,
+                RunStep.kind == StepKind.TOOL,
+                col(RunStep.tool_call_id).in_(calls),
+            )
+        ).all()
+        if calls
+        else ()
+    )
+    new = [
+        step for step in steps if not (step.kind == StepKind.TOOL and step.tool_call_id in known)
+    ]
+    after = session.exec(select(func.max(RunStep.position)).where(RunStep.run_id == run.id)).one()
+    first = 0 if after is None else after + 1
     rows = [
         RunStep(
             run_id=run.id,
             user_id=actor.user_id,
-            world_id=world_id,
-            parent_call_id=parent_call_id,
+            world_id=run.world_id,
+            parent_call_id=run.parent_tool_call_id,
             position=position,
             kind=step.kind,
             name=step.name,
@@ -95,11 +112,13 @@ def record_steps(
             completion_tokens=step.completion_tokens,
             detail=step.detail,
         )
-        for position, step in enumerate(sorted(steps, key=lambda s: s.started))
+        for position, step in enumerate(sorted(new, key=lambda s: s.started), start=first)
     ]
+    if not rows:
+        return
     session.add_all(rows)
     session.flush()
-    rollups.steps_saved(session, run, world_id, rows)
+    rollups.steps_saved(session, run, rows)
 
 
 def readable_run(session: Session, actor: Actor, run_id: uuid.UUID) -> AgentRun:

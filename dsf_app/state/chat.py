@@ -1,8 +1,11 @@
 """The chat panel's state: the conversation with the page's agent, streamed as it happens.
 
 The turn runs in a background event so the page stays responsive and many people's turns run
-at once; everything is stored in PostgreSQL as it happens, so a reload shows the whole
-conversation, and a turn cut off by a restart is shown as interrupted with a retry.
+at once; database work runs in worker threads, never on the event loop. The person's message
+is committed before anything else (if that fails it goes back into the box), the reply is kept
+as it streams, and a turn that fails — anywhere — ends with a sentence saying what failed;
+Retry continues the last unfinished turn where it stopped. Messages sent while a turn runs
+(typed, or a suggestion accepted) wait in a queue, shown as queued, and go when it ends.
 """
 
 from __future__ import annotations
@@ -11,14 +14,13 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 
 import reflex as rx
-from sqlmodel import col, select
 
-from dsf_app.agents import tools  # noqa: F401  (registers the tools)
-from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
+from dsf_app.agents import failures
+from dsf_app.agents.approval_loop import Orchestrator
 from dsf_app.agents.connection import connect
 from dsf_app.agents.events import (
     Changed,
@@ -28,17 +30,23 @@ from dsf_app.agents.events import (
     TurnEvent,
     TurnFinished,
 )
+from dsf_app.agents.turn import Emit, ShouldStop
+from dsf_app.auth import sessions
 from dsf_app.db import session_scope
-from dsf_app.errors import DSFError
-from dsf_app.models import AgentKind, AgentRun, ChatMessage
-from dsf_app.services import chat
-from dsf_app.state.auth import ActsForPerson, current_actor
+from dsf_app.errors import DSFError, Forbidden
+from dsf_app.models import AgentKind, ChatMessage
+from dsf_app.services import turns
+from dsf_app.services.actor import Actor
+from dsf_app.settings import get_settings
+from dsf_app.state.auth import SIGNED_OUT, ActsForPerson, session_token
 from dsf_app.state.refresh import refresh_events
 from dsf_app.state.routes import route_ids
 
 HISTORY_LIMIT = 200
 FLUSH_SECONDS = 0.08
 CANCELLED_NOTE = "You cancelled this turn; what was done so far is kept."
+# What a turn does once its person and record are known: run, or continue, it.
+Job = Callable[[Orchestrator, Emit, ShouldStop], Awaitable[TurnFinished]]
 
 
 @dataclass(frozen=True)
@@ -46,16 +54,17 @@ class ChatItem:
     """One row of the chat panel."""
 
     id: str
-    role: str  # user | assistant | reasoning | tool | error
+    role: str  # user | queued | assistant | reasoning | tool | error
     text: str = ""
     tool_name: str = ""
     tool_args: str = ""
     tool_result: str = ""
-    tool_status: str = ""  # running | success | error
+    tool_status: str = ""  # running | success | error | interrupted
     nested: bool = False
+    interrupted: bool = False
 
 
-def item_from_message(message: ChatMessage) -> ChatItem:
+def item_from_message(message: ChatMessage, *, nested: bool = False) -> ChatItem:
     if message.message_type == "tool_call":
         return ChatItem(
             id=message.tool_call_id or str(message.id),
@@ -64,11 +73,18 @@ def item_from_message(message: ChatMessage) -> ChatItem:
             tool_args=pretty_json(message.tool_args),
             tool_result=pretty_json(message.tool_result or ""),
             tool_status=message.tool_status or "",
+            nested=nested,
         )
     role = {"user": "user", "reasoning": "reasoning", "error": "error"}.get(
         message.message_type, "assistant"
     )
-    return ChatItem(id=str(message.id), role=role, text=message.content)
+    return ChatItem(
+        id=message.letta_message_id or str(message.id),
+        role=role,
+        text=message.content,
+        nested=nested,
+        interrupted=message.stream_status == "interrupted",
+    )
 
 
 def pretty_json(value: object) -> str:
@@ -81,30 +97,37 @@ def pretty_json(value: object) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False) if value not in (None, "") else ""
 
 
+def _row_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
 def apply_event(items: list[ChatItem], event: TurnEvent) -> list[ChatItem]:
-    """The chat rows after one turn event (pure, so it is tested without a browser)."""
+    """The chat rows after one turn event (pure, so it is tested without a browser). A turn
+    that continues shows again what it already showed: that updates the row, never adds one."""
     if isinstance(event, TextDelta):
-        role = event.kind
         for index in range(len(items) - 1, -1, -1):
             if items[index].id == event.message_id:
-                items[index] = replace(items[index], text=items[index].text + event.text)
+                text = event.text if event.whole else items[index].text + event.text
+                items[index] = replace(items[index], text=text, interrupted=False)
                 return items
         return [
             *items,
-            ChatItem(event.message_id, role, event.text, nested=event.parent_call_id is not None),
-        ]
-    if isinstance(event, ToolCallStarted):
-        return [
-            *items,
             ChatItem(
-                event.tool_call_id,
-                "tool",
-                tool_name=event.name,
-                tool_args=pretty_json(event.arguments),
-                tool_status="running",
-                nested=event.parent_call_id is not None,
+                event.message_id, event.kind, event.text, nested=event.parent_call_id is not None
             ),
         ]
+    if isinstance(event, ToolCallStarted):
+        row = ChatItem(
+            event.tool_call_id,
+            "tool",
+            tool_name=event.name,
+            tool_args=pretty_json(event.arguments),
+            tool_status="running",
+            nested=event.parent_call_id is not None,
+        )
+        if any(item.id == event.tool_call_id for item in items):
+            return [row if item.id == event.tool_call_id else item for item in items]
+        return [*items, row]
     if isinstance(event, ToolCallFinished):
         return [
             replace(item, tool_status=event.status, tool_result=pretty_json(event.result))
@@ -112,9 +135,41 @@ def apply_event(items: list[ChatItem], event: TurnEvent) -> list[ChatItem]:
             else item
             for item in items
         ]
-    if isinstance(event, TurnFinished) and event.error:
-        return [*items, ChatItem(f"error-{uuid.uuid4().hex[:8]}", "error", event.error)]
+    if isinstance(event, TurnFinished):
+        items = [
+            replace(item, interrupted=True) if item.id in event.interrupted else item
+            for item in items
+        ]
+        if event.error:
+            return [*items, ChatItem(_row_id("error"), "error", event.error)]
     return items
+
+
+def _actor_for(token: str | None) -> Actor:
+    """The signed-in person of a session token (blocking: call it in a worker thread)."""
+    if token is None:
+        raise Forbidden(SIGNED_OUT)
+    with session_scope() as db:
+        actor = sessions.resolve(db, token)
+    if actor is None:
+        raise Forbidden(SIGNED_OUT)
+    return actor
+
+
+def _start(
+    token: str | None,
+    kind: AgentKind,
+    world_id: uuid.UUID | None,
+    story_id: uuid.UUID | None,
+    text: str,
+) -> tuple[Actor, turns.TurnRecord]:
+    """Who is asking, and their message committed with its turn (in a worker thread)."""
+    actor = _actor_for(token)
+    return actor, turns.start(actor, kind, world_id, story_id, text)
+
+
+def _stored(token: str | None, world_id: uuid.UUID | None) -> turns.Conversation:
+    return turns.conversation(_actor_for(token), world_id, limit=HISTORY_LIMIT)
 
 
 class ChatState(ActsForPerson, rx.State):
@@ -122,43 +177,47 @@ class ChatState(ActsForPerson, rx.State):
     draft: str = ""
     busy: bool = False
     cancel_requested: bool = False
-    can_retry: bool = False
-    last_prompt: str = ""
+    # The last unfinished turn of this conversation, which Retry continues ("" when none).
+    retry_run: str = ""
+    queued: list[str] = []
     loaded_for: str = ""
+
+    @rx.var
+    def can_retry(self) -> bool:
+        return bool(self.retry_run)
 
     def _context(self) -> tuple[AgentKind, uuid.UUID | None, uuid.UUID | None]:
         world_id, story_id = route_ids(self.router.url.path)
         return (AgentKind.WORLD if world_id else AgentKind.USER), world_id, story_id
 
     @rx.event
-    def load(self) -> None:
+    async def load(self) -> None:
         """on_load: the stored conversation for this page's agent (unless a turn is streaming)."""
         _, world_id, _ = self._context()
         if self.busy and self.loaded_for == str(world_id or ""):
             return  # a reload mid-turn: the running turn keeps streaming into this list
-        actor = current_actor(self)
-        if actor is None:
+        token = session_token(self)
+        if token is None:
             return
         self.loaded_for = str(world_id or "")
         try:
-            with session_scope() as session:
-                messages = chat.list_messages(session, actor, world_id, limit=HISTORY_LIMIT)
-                unfinished = session.exec(
-                    select(AgentRun.id)
-                    .where(AgentRun.user_id == actor.user_id, AgentRun.world_id == world_id)
-                    .where(col(AgentRun.ended_at).is_(None))
-                    .where(col(AgentRun.agent_kind) != AgentKind.EXPERIENCE)
-                ).first()
+            stored = await asyncio.to_thread(_stored, token, world_id)
         except DSFError:
             # A world the person may not see: the page says so; the chat stays empty.
-            self.items, self.last_prompt, self.can_retry = [], "", False
+            self.items, self.retry_run = [], ""
             return
-        self.items = [item_from_message(message) for message in messages]
-        prompts = [message.content for message in messages if message.message_type == "user"]
-        self.last_prompt = prompts[-1] if prompts else ""
-        self.can_retry = unfinished is not None or bool(
-            self.items and self.items[-1].role == "error"
-        )
+        except Exception as exc:
+            self.items = [
+                ChatItem(_row_id("error"), "error", failures.not_loaded(exc, get_settings()))
+            ]
+            self.retry_run = ""
+            return
+        self.items = [
+            item_from_message(message, nested=message.id in stored.nested)
+            for message in stored.messages
+        ]
+        self.items += [ChatItem(_row_id("queued"), "queued", text) for text in self.queued]
+        self.retry_run = str(stored.retry_run or "")
 
     @rx.event
     def set_draft(self, value: str) -> None:
@@ -168,28 +227,102 @@ class ChatState(ActsForPerson, rx.State):
     def cancel(self) -> None:
         self.cancel_requested = True
 
-    @rx.event
-    def retry(self):
-        self.draft = self.last_prompt
-        return ChatState.send
-
     @rx.event(background=True)
     async def send(self, form_data: dict | None = None):
+        """Send the message now, or queue it while a turn runs."""
         async with self:
             text = ((form_data or {}).get("message") or self.draft).strip()
-            if self.busy or not text:
+            if not text:
                 return
-            try:
-                actor = self.actor()
-            except DSFError as exc:
-                self.items = apply_event(self.items, TurnFinished("error", str(exc)))
+            self.draft = ""
+            if self.busy:
+                self.queued = [*self.queued, text]
+                self.items = [*self.items, ChatItem(_row_id("queued"), "queued", text)]
                 return
-            kind, world_id, story_id = self._context()
-            turn_key = self.loaded_for = str(world_id or "")
-            self.items = [*self.items, ChatItem(f"user-{uuid.uuid4().hex[:8]}", "user", text)]
-            self.draft, self.last_prompt = "", text
-            self.busy, self.cancel_requested, self.can_retry = True, False, False
+            self.busy = True
+        async for refresh in self._serve(text):
+            yield refresh
 
+    @rx.event(background=True)
+    async def retry(self):
+        """Continue the last unfinished turn where it stopped."""
+        async with self:
+            if self.busy or not self.retry_run:
+                return
+            run_id, self.retry_run, self.busy = uuid.UUID(self.retry_run), "", True
+        async for refresh in self._serve(run_id):
+            yield refresh
+
+    async def _serve(self, first: str | uuid.UUID) -> AsyncIterator[object]:
+        """Take turns until none is queued: first a message sent (or the run continued by
+        Retry), then each queued message in order; `busy` is cleared whatever happens."""
+        next_up: str | uuid.UUID | None = first
+        try:
+            while next_up is not None:
+                job = await (
+                    self._started(next_up) if isinstance(next_up, str) else self._resumed(next_up)
+                )
+                if job is not None:
+                    async for refresh in self._take_turn(job):
+                        yield refresh
+                async with self:
+                    next_up = self.queued[0] if self.queued else None
+                    self.queued = self.queued[1:]
+        finally:
+            async with self:
+                self.busy = False
+
+    async def _started(self, text: str) -> Job | None:
+        """Commit the message with its turn; if that fails it goes back into the box."""
+        async with self:
+            kind, world_id, story_id = self._context()
+            self.loaded_for = str(world_id or "")
+            token = session_token(self)
+            self.cancel_requested, self.retry_run = False, ""
+            self.items = _as_sent(self.items, text)
+        try:
+            actor, record = await asyncio.to_thread(_start, token, kind, world_id, story_id, text)
+        except Exception as exc:
+            async with self:
+                self._unsent(text, failures.not_sent(exc, get_settings()))
+            return None
+
+        async def job(orchestrator: Orchestrator, emit: Emit, stop: ShouldStop) -> TurnFinished:
+            return await orchestrator.run(actor, record, emit, stop)
+
+        return job
+
+    async def _resumed(self, run_id: uuid.UUID) -> Job | None:
+        async with self:
+            token = session_token(self)
+            self.cancel_requested = False
+        try:
+            actor = await asyncio.to_thread(_actor_for, token)
+        except Exception as exc:
+            async with self:
+                self.items = apply_event(
+                    self.items, TurnFinished("error", failures.describe(exc, get_settings()))
+                )
+                self.retry_run = str(run_id)
+            return None
+
+        async def job(orchestrator: Orchestrator, emit: Emit, stop: ShouldStop) -> TurnFinished:
+            return await orchestrator.resume(actor, run_id, emit, stop)
+
+        return job
+
+    def _unsent(self, text: str, reason: str) -> None:
+        """The message (and any queued after it) back into the box, with why."""
+        self.items = [item for item in self.items if item.role != "queued"]
+        self.items = _without_last_user(self.items, text)
+        self.items = [*self.items, ChatItem(_row_id("error"), "error", reason)]
+        self.draft = "\n\n".join([text, *self.queued, *([self.draft] if self.draft else [])])
+        self.queued = []
+
+    async def _take_turn(self, job: Job) -> AsyncIterator[object]:
+        """Run the turn, streaming its events into the chat and yielding page refreshes."""
+        async with self:
+            turn_key = self.loaded_for
         events: asyncio.Queue[TurnEvent | None] = asyncio.Queue()
 
         async def should_stop() -> bool:
@@ -199,14 +332,12 @@ class ChatState(ActsForPerson, rx.State):
         async def run() -> None:
             try:
                 async with connect() as letta:
-                    await Orchestrator(letta).run_turn(
-                        TurnRequest(actor, kind, world_id, story_id, text), events.put, should_stop
-                    )
+                    await job(Orchestrator(letta), events.put, should_stop)
             finally:
                 await events.put(None)
 
         turn = asyncio.create_task(run())
-        finished = TurnFinished("error", "The turn ended without an answer.")
+        finished: TurnFinished | None = None
         async for batch in _batches(events):
             async with self:
                 # Shown live only while the person is on this turn's conversation.
@@ -219,15 +350,35 @@ class ChatState(ActsForPerson, rx.State):
                 elif isinstance(event, Changed):
                     for refresh in refresh_events(event.what):
                         yield refresh
-        await turn
+        try:
+            await turn
+        except Exception as exc:
+            finished = TurnFinished("error", failures.describe(exc, get_settings()))
+            async with self:
+                self.items = apply_event(self.items, finished)
         async with self:
-            self.busy = False
-            self.can_retry = finished.error is not None
-            if finished.stop_reason == "cancelled" and self.loaded_for == turn_key:
-                self.items = [
-                    *self.items,
-                    ChatItem(f"note-{uuid.uuid4().hex[:8]}", "error", CANCELLED_NOTE),
-                ]
+            if self.loaded_for != turn_key or finished is None:
+                return
+            self.retry_run = str(finished.run_id) if finished.retryable else ""
+            if finished.stop_reason == "cancelled":
+                self.items = [*self.items, ChatItem(_row_id("note"), "error", CANCELLED_NOTE)]
+
+
+def _as_sent(items: list[ChatItem], text: str) -> list[ChatItem]:
+    """The person's message as sent, after the conversation and before what is still queued
+    (its own queued row, if it was queued, is gone)."""
+    queued = [item for item in items if item.role == "queued"]
+    waiting = next((item for item in queued if item.text == text), None)
+    rest = [item for item in queued if item is not waiting]
+    sent = [item for item in items if item.role != "queued"]
+    return [*sent, ChatItem(_row_id("user"), "user", text), *rest]
+
+
+def _without_last_user(items: list[ChatItem], text: str) -> list[ChatItem]:
+    for index in range(len(items) - 1, -1, -1):
+        if items[index].role == "user" and items[index].text == text:
+            return [*items[:index], *items[index + 1 :]]
+    return items
 
 
 async def _batches(events: asyncio.Queue[TurnEvent | None]) -> AsyncIterator[list[TurnEvent]]:

@@ -16,6 +16,7 @@ import uuid
 import zlib
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
+from tests.fakes.gate import Gate
 from tests.fakes.http_server import FakeHTTPServer, JSONHandler
 
 Failure = Literal["refused", "rate_limit", "timeout", "auth"]
@@ -59,6 +60,7 @@ class FakeImageAPI(FakeHTTPServer, Generic[FailureT]):
         self.stall_seconds = stall_seconds
         self._failures: list[FailureT] = []
         self._served: list[tuple[bytes, str]] = []
+        self._holds: list[Gate] = []
 
     def fail_next(self, kind: FailureT) -> None:
         """Fail the next request with `kind`; "timeout" answers only after `stall_seconds`."""
@@ -74,7 +76,16 @@ class FakeImageAPI(FakeHTTPServer, Generic[FailureT]):
         with self.lock:
             self._served.append((data, mime_type))
 
+    def hold_next(self, gate: Gate) -> None:
+        """Hold the next successful answer at `gate` until the test opens it."""
+        with self.lock:
+            self._holds.append(gate)
+
     def image_for(self, prompt: str, width: int, height: int) -> tuple[bytes, str]:
+        with self.lock:
+            hold = self._holds.pop(0) if self._holds else None
+        if hold is not None:
+            hold.pass_through()
         with self.lock:
             if self._served:
                 return self._served.pop(0)

@@ -17,6 +17,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from dsf_app.agents.approval_loop import CONTINUE_NOTE
+from tests.fakes.gate import Gate
 from tests.fakes.http_server import DISCONNECTS, FakeHTTPServer, JSONHandler
 
 DEFAULT_MODEL = "dsf-fake-model"
@@ -44,23 +46,36 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class ToolCalls:
-    """The model calls several tools in one response; only this step's own `delay` applies."""
+    """The model calls several tools in one response; only this step's own `delay` applies.
+    With `text`, it first streams those words (held halfway at `hold`, like `Reply`)."""
 
     calls: Sequence[ToolCall]
     delay: float = 0.0
+    text: str = ""
+    hold: Gate | None = None
 
 
 @dataclass(frozen=True)
 class Reply:
     """The model answers with plain text and ends its turn; `reasoning`, if any, comes first as
-    the model's reasoning (`reasoning_content`, as reasoning models send it)."""
+    the model's reasoning (`reasoning_content`, as reasoning models send it). With `hold`, a
+    streamed answer stops after its first half until the test opens the gate (a non-streamed one
+    before it starts), so a test can act while the model is visibly mid-reply."""
 
     text: str
     delay: float = 0.0
     reasoning: str = ""
+    hold: Gate | None = None
 
 
-Step = ToolCall | ToolCalls | Reply
+@dataclass(frozen=True)
+class Hangup:
+    """The model server drops the connection without answering, as a crashed server would."""
+
+    delay: float = 0.0
+
+
+Step = ToolCall | ToolCalls | Reply | Hangup
 
 
 @dataclass(frozen=True)
@@ -149,11 +164,17 @@ def _tool_calls(step: Step) -> list[ToolCall]:
 
 
 def _current_turn(messages: Sequence[dict[str, Any]]) -> tuple[str | None, int]:
-    """The last user message's text and how many tool calls the model made after it.
+    """The last user message's text and how many tool calls the model made after it. DSF's
+    request to go on with a cut-off turn is not a new message: like a real model, the fake
+    goes on with the turn before it.
 
     Derived from the request alone, so retried requests get the same answer.
     """
-    user_indexes = [i for i, message in enumerate(messages) if message.get("role") == "user"]
+    user_indexes = [
+        i
+        for i, message in enumerate(messages)
+        if message.get("role") == "user" and CONTINUE_NOTE not in message_text(message)
+    ]
     if not user_indexes:
         return None, 0
     last_user = user_indexes[-1]
@@ -252,11 +273,16 @@ class _Handler(JSONHandler):
         else:
             step = self.fake.next_step(body.get("messages") or [])
         time.sleep(step.delay)
+        if isinstance(step, Hangup):
+            self.close_connection = True
+            return
         completion = _Completion(body, step)
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             self._send_sse(completion.chunks(include_usage))
         else:
+            if isinstance(step, Reply | ToolCalls) and step.hold is not None:
+                step.hold.pass_through()
             self.send_json(200, completion.response())
 
     def _send_error(self, status: int, message: str) -> None:
@@ -389,14 +415,13 @@ class _Completion:
         return self.step.reasoning if isinstance(self.step, Reply | ToolCall) else ""
 
     def _output_text(self) -> str:
-        if isinstance(self.step, Reply):
-            return self.step.text
-        return "".join(call.name + call.arguments_json for _, call in self.calls)
+        return self._text() + "".join(call.name + call.arguments_json for _, call in self.calls)
+
+    def _text(self) -> str:
+        return self.step.text if isinstance(self.step, Reply | ToolCalls) else ""
 
     def response(self) -> dict[str, Any]:
-        message: dict[str, Any] = {"role": "assistant", "content": None}
-        if isinstance(self.step, Reply):
-            message["content"] = self.step.text
+        message: dict[str, Any] = {"role": "assistant", "content": self._text() or None}
         if self._reasoning:
             message["reasoning_content"] = self._reasoning
         if self.calls:
@@ -438,9 +463,12 @@ class _Completion:
         yield {"role": "assistant", "content": ""}, None
         for token in TOKEN_PATTERN.findall(self._reasoning):
             yield {"reasoning_content": token}, None
-        if isinstance(self.step, Reply):
-            for token in TOKEN_PATTERN.findall(self.step.text):
-                yield {"content": token}, None
+        hold = self.step.hold if isinstance(self.step, Reply | ToolCalls) else None
+        tokens = TOKEN_PATTERN.findall(self._text())
+        for index, token in enumerate(tokens):
+            if hold is not None and index == max(1, len(tokens) // 2):
+                hold.pass_through()
+            yield {"content": token}, None
         for index, (call_id, call) in enumerate(self.calls):
             yield from self._tool_call_deltas(index, call_id, call)
         yield {}, self.finish_reason

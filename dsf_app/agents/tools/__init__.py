@@ -1,35 +1,13 @@
-"""One module per tool; importing this package registers them all."""
+"""One module per tool, each registering exactly one; importing this package imports every
+module in it, so a new tool needs no list to be added to."""
 
-from dsf_app.agents.tools import (
-    analyze_information_gain,
-    assess_output_quality,
-    asset_manager,
-    canvas_ui,
-    check_logical_consistency,
-    compare_versions,
-    delegate_to_experience,
-    get_canvas_interactions,
-    image_generator,
-    list_worlds,
-    send_suggestion,
-    story_manager,
-    user_preferences,
-    world_manager,
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType
+
+MODULES: tuple[ModuleType, ...] = tuple(
+    importlib.import_module(f"{__name__}.{module.name}")
+    for module in pkgutil.iter_modules(__path__)
 )
-
-__all__ = [
-    "analyze_information_gain",
-    "assess_output_quality",
-    "asset_manager",
-    "canvas_ui",
-    "check_logical_consistency",
-    "compare_versions",
-    "delegate_to_experience",
-    "get_canvas_interactions",
-    "image_generator",
-    "list_worlds",
-    "send_suggestion",
-    "story_manager",
-    "user_preferences",
-    "world_manager",
-]

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
-
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
-from dsf_app.agents.tools.segment_evaluation import run_evaluator
+from dsf_app.agents.tool_evaluations import evaluate_segment
 from dsf_app.evaluators.targets import SegmentTarget
 from dsf_app.models import AgentKind, EvaluationKind
 
 
-async def run(ctx: ToolContext, session: Session, args: SegmentTarget) -> dict[str, Any]:
-    # The evaluator reads and writes in its own short sessions around the model call.
-    return await run_evaluator(ctx, EvaluationKind.QUALITY, args)
+async def run(ctx: ToolContext, args: SegmentTarget) -> dict[str, Any]:
+    return await evaluate_segment(ctx, EvaluationKind.QUALITY, args)
 
 
 register(

@@ -3,22 +3,30 @@ world's images; bytes live in S3, rows in PostgreSQL, and agents use the `/asset
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 from sqlmodel import Session
 
+from dsf_app.agents import tool_scope
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
-from dsf_app.agents.tools import scope
 from dsf_app.agents.topics import Topic
 from dsf_app.models import AgentKind, Asset
 from dsf_app.services import asset_files, assets
+from dsf_app.services.access import Permission, require_asset
 
 ImageCategory = Literal["character", "background", "ui", "other"]
 # A data URL of an image larger than this could not arrive in a tool call anyway.
 MAX_DATA_URL_CHARS = 1_000_000
+
+
+def call_key(tool_call_id: str) -> str:
+    """The storage key part a tool call's image is saved under: the same for a retried call,
+    so its bytes are written over, never left behind twice."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"dsf-tool-call:{tool_call_id}").hex
 
 
 def asset_summary(asset: Asset) -> dict[str, Any]:
@@ -83,13 +91,24 @@ class AssetManagerArgs(BaseModel):
         return self
 
 
-async def run(ctx: ToolContext, session: Session, args: AssetManagerArgs) -> dict[str, Any]:
-    storage = asset_files.asset_storage()
+async def run(ctx: ToolContext, args: AssetManagerArgs) -> dict[str, Any]:
     if args.operation == "load":
-        assert args.asset_id is not None
-        return asset_summary(assets.get_asset(session, ctx.actor, args.asset_id))
+        asset_id = args.asset_id
+        assert asset_id is not None
+        return await ctx.read(
+            lambda session: asset_summary(assets.get_asset(session, ctx.actor, asset_id))
+        )
     if args.operation == "list":
-        world_id = scope.world_id(ctx, args.world_id)
+        return await _list(ctx, args)
+    if args.operation == "delete":
+        return await _delete(ctx, args)
+    return await _save(ctx, args)
+
+
+async def _list(ctx: ToolContext, args: AssetManagerArgs) -> dict[str, Any]:
+    world_id = tool_scope.world_id(ctx, args.world_id)
+
+    def listed(session: Session) -> dict[str, Any]:
         found = assets.list_assets(
             session,
             ctx.actor,
@@ -103,22 +122,38 @@ async def run(ctx: ToolContext, session: Session, args: AssetManagerArgs) -> dic
             "assets": [asset_summary(asset) for asset in found[: args.limit]],
             "has_more": len(found) > args.limit,
         }
-    if args.operation == "delete":
-        assert args.asset_id is not None
-        gone = await asset_files.delete_with_bytes(session, ctx.actor, storage, args.asset_id)
-        ctx.note_change(Topic.ASSETS)
-        return {"deleted": str(gone.id), "description": gone.description}
-    return await _save(ctx, session, args)
+
+    return await ctx.read(listed)
 
 
-async def _save(ctx: ToolContext, session: Session, args: AssetManagerArgs) -> dict[str, Any]:
+async def _delete(ctx: ToolContext, args: AssetManagerArgs) -> dict[str, Any]:
+    """Check, delete the bytes, then the row: if the row's deletion fails, a retried call finds
+    the row and deletes again, so neither a row without bytes nor bytes without a row stay."""
+    asset_id = args.asset_id
+    assert asset_id is not None
+
+    asset = await ctx.read(
+        lambda session: require_asset(session, ctx.actor, asset_id, Permission.WRITE)
+    )
+    await asyncio.to_thread(asset_files.asset_storage().delete, asset.storage_key)
+
+    def remove(session: Session) -> dict[str, Any]:
+        assets.delete_asset(session, ctx.actor, asset_id)
+        return {"deleted": str(asset.id), "description": asset.description}
+
+    deleted = await ctx.write(remove)
+    ctx.note_change(Topic.ASSETS)
+    return deleted
+
+
+async def _save(ctx: ToolContext, args: AssetManagerArgs) -> dict[str, Any]:
     storage = asset_files.asset_storage()
     world_id = args.world_id or ctx.world_id
     fields: dict[str, Any] = {"category": args.category or "other", "meta": {}}
     if args.source_asset_id is not None:
-        source, data = await asset_files.read_bytes(
-            session, ctx.actor, storage, args.source_asset_id
-        )
+        source_id = args.source_asset_id
+        source = await ctx.read(lambda session: assets.get_asset(session, ctx.actor, source_id))
+        data = await asset_files.read_bytes(storage, source)
         content_type = source.content_type
         fields = {
             "category": args.category or source.category,
@@ -131,19 +166,41 @@ async def _save(ctx: ToolContext, session: Session, args: AssetManagerArgs) -> d
         data, content_type = asset_files.decode_data_url(args.data_url or "")
     if args.description is not None:
         fields["description"] = args.description
-    asset = await asset_files.store_image(
-        session,
+    # Refuse links the person may not write before storing anything.
+    await ctx.read(
+        lambda session: assets.check_links(
+            session, ctx.actor, world_id, args.story_id, args.segment_id
+        )
+    )
+    stored = await asset_files.put_image(
         ctx.actor,
         storage,
         data,
         content_type,
         world_id=world_id,
-        story_id=args.story_id,
-        segment_id=args.segment_id,
-        **fields,
+        name=fields.get("description") or fields.get("prompt") or "",
+        unique=call_key(ctx.tool_call_id),
     )
+
+    def record(session: Session) -> dict[str, Any]:
+        asset = asset_files.record_image(
+            session,
+            ctx.actor,
+            stored,
+            world_id=world_id,
+            story_id=args.story_id,
+            segment_id=args.segment_id,
+            **fields,
+        )
+        return {"saved": asset_summary(asset)}
+
+    try:
+        saved = await ctx.write(record)
+    except Exception:
+        await asset_files.forget(storage, stored.key)
+        raise
     ctx.note_change(Topic.ASSETS)
-    return {"saved": asset_summary(asset)}
+    return saved
 
 
 register(

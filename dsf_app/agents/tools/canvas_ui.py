@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from dsf_app.agents.canvas_args import canvas_error
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
 from dsf_app.agents.topics import Topic
@@ -32,23 +33,32 @@ def _shown(surface: Any, args: CanvasUIArgs) -> dict[str, Any]:
     return result
 
 
-async def run(ctx: ToolContext, session: Session, args: CanvasUIArgs) -> dict[str, Any]:
+async def run(ctx: ToolContext, args: CanvasUIArgs) -> dict[str, Any]:
     """The registry has already validated the spec (CanvasUIArgs, with the image-URL policy
     that admits our /assets/ URLs), so an invalid spec never gets here and nothing half-built
     is stored; the service refuses changes that would break the surface as a whole."""
-    if args.action == "create":
-        assert args.spec is not None  # CanvasUIArgs requires it for create
-        surface = canvas.show(session, ctx.actor, ctx.world_id, args.target, args.mode, args.spec)
-    elif args.action == "update":
-        assert args.spec is not None
-        mode = args.mode if "mode" in args.model_fields_set else None
-        surface = canvas.update(
-            session, ctx.actor, ctx.world_id, args.target, args.spec, args.component_id, mode
-        )
-    else:
-        surface = canvas.remove(session, ctx.actor, ctx.world_id, args.target, args.component_id)
+
+    def change(session: Session) -> dict[str, Any]:
+        if args.action == "create":
+            assert args.spec is not None  # CanvasUIArgs requires it for create
+            surface = canvas.show(
+                session, ctx.actor, ctx.world_id, args.target, args.mode, args.spec
+            )
+        elif args.action == "update":
+            assert args.spec is not None
+            mode = args.mode if "mode" in args.model_fields_set else None
+            surface = canvas.update(
+                session, ctx.actor, ctx.world_id, args.target, args.spec, args.component_id, mode
+            )
+        else:
+            surface = canvas.remove(
+                session, ctx.actor, ctx.world_id, args.target, args.component_id
+            )
+        return _shown(surface, args)
+
+    shown = await ctx.write(change)
     ctx.note_change(Topic.CANVAS)
-    return _shown(surface, args)
+    return shown
 
 
 register(
@@ -64,5 +74,6 @@ register(
         args=CanvasUIArgs,
         run=run,
         kinds=frozenset({AgentKind.WORLD, AgentKind.EXPERIENCE}),
+        wording=canvas_error,
     )
 )

@@ -5,28 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
-
+from dsf_app.agents import tool_scope
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
-from dsf_app.agents.tools import scope
-from dsf_app.agents.topics import Topic
-from dsf_app.evaluators import compare_versions
+from dsf_app.agents.tool_evaluations import keep
+from dsf_app.evaluators import judge_versions
 from dsf_app.evaluators.targets import VersionsTarget
-from dsf_app.models import AgentKind, EvaluationSource
+from dsf_app.models import AgentKind
+from dsf_app.services import evaluations
 
 
-async def run(ctx: ToolContext, session: Session, args: VersionsTarget) -> dict[str, Any]:
-    # The evaluator reads and writes in its own short sessions around the model call.
-    evaluation = await compare_versions(
-        ctx.actor,
-        scope.world_id(ctx, args.world_id),
-        args.from_version,
-        args.to_version,
-        source=EvaluationSource.AGENT,
+async def run(ctx: ToolContext, args: VersionsTarget) -> dict[str, Any]:
+    world_id = tool_scope.world_id(ctx, args.world_id)
+    context = await ctx.read(
+        lambda session: evaluations.version_context(
+            session, ctx.actor, world_id, args.from_version, args.to_version
+        )
     )
-    ctx.note_change(Topic.EVALUATIONS)
-    return {"evaluation_id": str(evaluation.id), "target": evaluation.target, **evaluation.result}
+    return await keep(ctx, await judge_versions(context))
 
 
 register(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
@@ -21,7 +20,7 @@ class DelegateArgs(BaseModel):
     )
 
 
-async def run(ctx: ToolContext, session: Session, args: DelegateArgs) -> dict[str, Any]:
+async def run(ctx: ToolContext, args: DelegateArgs) -> dict[str, Any]:
     if ctx.delegate is None:
         raise ServiceUnavailable("The Experience Agent cannot be reached from here.")
     return {"experience_agent_answer": await ctx.delegate(ctx, args.task)}

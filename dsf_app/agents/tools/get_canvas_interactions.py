@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from dsf_app.agents.canvas_args import canvas_error
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
 from dsf_app.canvas.tool_args import GetCanvasInteractionsArgs
@@ -13,23 +14,25 @@ from dsf_app.models import AgentKind
 from dsf_app.services import interactions
 
 
-async def run(
-    ctx: ToolContext, session: Session, args: GetCanvasInteractionsArgs
-) -> dict[str, Any]:
-    found = interactions.take(
-        session,
-        ctx.actor,
-        ctx.world_id,
-        peek=args.peek,
-        component_id=args.componentId,
-        interaction_type=args.interactionType,
-    )
-    result: dict[str, Any] = {"interactions": found, "count": len(found), "peek": args.peek}
-    if not found:
-        result["note"] = (
-            "The reader has not clicked anything on the canvas (in the last 5 minutes)."
+async def run(ctx: ToolContext, args: GetCanvasInteractionsArgs) -> dict[str, Any]:
+    def take(session: Session) -> dict[str, Any]:
+        found = interactions.take(
+            session,
+            ctx.actor,
+            ctx.world_id,
+            peek=args.peek,
+            component_id=args.componentId,
+            interaction_type=args.interactionType,
         )
-    return result
+        result: dict[str, Any] = {"interactions": found, "count": len(found), "peek": args.peek}
+        if not found:
+            result["note"] = (
+                "The reader has not clicked anything on the canvas (in the last 5 minutes)."
+            )
+        return result
+
+    # Taking the clicks clears them: a change, committed with the call's outcome.
+    return await ctx.write(take)
 
 
 register(
@@ -44,5 +47,6 @@ register(
         args=GetCanvasInteractionsArgs,
         run=run,
         kinds=frozenset({AgentKind.WORLD, AgentKind.EXPERIENCE}),
+        wording=canvas_error,
     )
 )

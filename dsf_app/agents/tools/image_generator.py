@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
-from dsf_app.agents.tools.asset_manager import ImageCategory
+from dsf_app.agents.tools.asset_manager import ImageCategory, call_key
 from dsf_app.agents.topics import Topic
 from dsf_app.images.providers import ImageRequest
 from dsf_app.images.select import ProviderName, pick_provider
@@ -48,48 +48,68 @@ class ImageGeneratorArgs(ImageRequest):
     )
 
 
-async def run(ctx: ToolContext, session: Session, args: ImageGeneratorArgs) -> dict[str, Any]:
+async def run(ctx: ToolContext, args: ImageGeneratorArgs) -> dict[str, Any]:
     world_id = args.world_id or ctx.world_id
     story_id = args.story_id
     if story_id is None and args.segment_id is None and world_id == ctx.world_id:
         story_id = ctx.story_id
     # Refuse links the person may not write before paying for an image.
-    assets.check_links(session, ctx.actor, world_id, story_id, args.segment_id)
+    await ctx.read(
+        lambda session: assets.check_links(session, ctx.actor, world_id, story_id, args.segment_id)
+    )
     provider = pick_provider(get_settings(), args.provider)
     image = await provider.generate(
         ImageRequest(prompt=args.prompt, size=args.size, style=args.style)
     )
-    asset = await asset_files.store_image(
-        session,
+    description = args.description or args.prompt[:DESCRIPTION_FROM_PROMPT]
+    storage = asset_files.asset_storage()
+    stored = await asset_files.put_image(
         ctx.actor,
-        asset_files.asset_storage(),
+        storage,
         image.data,
         image.content_type,
         world_id=world_id,
-        story_id=story_id,
-        segment_id=args.segment_id,
-        category=args.category,
-        description=args.description or args.prompt[:DESCRIPTION_FROM_PROMPT],
-        generated=True,
-        prompt=args.full_prompt,
-        meta={
+        name=description,
+        unique=call_key(ctx.tool_call_id),
+    )
+
+    def record(session: Session) -> dict[str, Any]:
+        asset = asset_files.record_image(
+            session,
+            ctx.actor,
+            stored,
+            world_id=world_id,
+            story_id=story_id,
+            segment_id=args.segment_id,
+            category=args.category,
+            description=description,
+            generated=True,
+            prompt=args.full_prompt,
+            meta={
+                "provider": image.provider,
+                "model": image.model,
+                "size": args.size,
+                "style": args.style,
+                "revised_prompt": image.revised_prompt,
+            },
+        )
+        return {
+            "asset_id": str(asset.id),
+            "url": asset_files.asset_url(asset.id),
             "provider": image.provider,
             "model": image.model,
-            "size": args.size,
-            "style": args.style,
-            "revised_prompt": image.revised_prompt,
-        },
-    )
+            "description": asset.description,
+            "category": asset.category,
+            "world_id": str(asset.world_id) if asset.world_id else None,
+        }
+
+    try:
+        result = await ctx.write(record)
+    except Exception:
+        await asset_files.forget(storage, stored.key)
+        raise
     ctx.note_change(Topic.ASSETS)
-    return {
-        "asset_id": str(asset.id),
-        "url": asset_files.asset_url(asset.id),
-        "provider": image.provider,
-        "model": image.model,
-        "description": asset.description,
-        "category": asset.category,
-        "world_id": str(asset.world_id) if asset.world_id else None,
-    }
+    return result
 
 
 register(

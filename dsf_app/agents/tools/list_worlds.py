@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
-from dsf_app.agents.tools.summaries import world_summary
+from dsf_app.agents.tool_summaries import world_summary
 from dsf_app.models import AgentKind
 from dsf_app.services import worlds
 
@@ -19,13 +19,17 @@ class ListWorldsArgs(BaseModel):
     limit: int = Field(default=20, ge=1, le=100)
 
 
-async def run(ctx: ToolContext, session: Session, args: ListWorldsArgs) -> dict[str, Any]:
-    found = worlds.list_worlds(session, ctx.actor, search=args.search, limit=args.limit)
-    return {
-        "worlds": [
-            {**world_summary(listing.world), "stories": listing.story_count} for listing in found
-        ]
-    }
+async def run(ctx: ToolContext, args: ListWorldsArgs) -> dict[str, Any]:
+    def listed(session: Session) -> dict[str, Any]:
+        found = worlds.list_worlds(session, ctx.actor, search=args.search, limit=args.limit)
+        return {
+            "worlds": [
+                {**world_summary(listing.world), "stories": listing.story_count}
+                for listing in found
+            ]
+        }
+
+    return await ctx.read(listed)
 
 
 register(

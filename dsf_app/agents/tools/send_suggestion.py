@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from dsf_app.agents.canvas_args import canvas_error
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
 from dsf_app.agents.topics import Topic
@@ -14,24 +15,28 @@ from dsf_app.models import AgentKind
 from dsf_app.services import suggestions
 
 
-async def run(ctx: ToolContext, session: Session, args: SendSuggestionArgs) -> dict[str, Any]:
-    suggestion = suggestions.offer(
-        session,
-        ctx.actor,
-        ctx.world_id,
-        args.title,
-        args.description,
-        args.action_id,
-        args.priority,
-        args.action_label,
-        args.action_data,
-    )
+async def run(ctx: ToolContext, args: SendSuggestionArgs) -> dict[str, Any]:
+    def offer(session: Session) -> dict[str, Any]:
+        suggestion = suggestions.offer(
+            session,
+            ctx.actor,
+            ctx.world_id,
+            args.title,
+            args.description,
+            args.action_id,
+            args.priority,
+            args.action_label,
+            args.action_data,
+        )
+        return {
+            "suggestion_id": str(suggestion.id),
+            "shown": True,
+            "note": "If the reader accepts, you will receive a message naming this action_id.",
+        }
+
+    offered = await ctx.write(offer)
     ctx.note_change(Topic.SUGGESTIONS)
-    return {
-        "suggestion_id": str(suggestion.id),
-        "shown": True,
-        "note": "If the reader accepts, you will receive a message naming this action_id.",
-    }
+    return offered
 
 
 register(
@@ -45,5 +50,6 @@ register(
         args=SendSuggestionArgs,
         run=run,
         kinds=frozenset({AgentKind.WORLD, AgentKind.EXPERIENCE}),
+        wording=canvas_error,
     )
 )

@@ -8,10 +8,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 from sqlmodel import Session
 
+from dsf_app.agents import tool_scope
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
-from dsf_app.agents.tools import scope
-from dsf_app.agents.tools.summaries import segment_summary, story_summary
+from dsf_app.agents.tool_summaries import segment_summary, story_summary
 from dsf_app.agents.topics import Topic
 from dsf_app.models import AgentKind
 from dsf_app.services import canvas, stories
@@ -65,40 +65,57 @@ class StoryManagerArgs(BaseModel):
         return self
 
 
-async def run(ctx: ToolContext, session: Session, args: StoryManagerArgs) -> dict[str, Any]:
+async def run(ctx: ToolContext, args: StoryManagerArgs) -> dict[str, Any]:
     if args.operation == "create":
-        story = stories.create_story(
+        world_id = tool_scope.world_id(ctx, args.world_id)
+
+        def create(session: Session) -> dict[str, Any]:
+            story = stories.create_story(
+                session, ctx.actor, world_id, args.title or "", args.description or ""
+            )
+            return {"created": story_summary(story)}
+
+        created = await ctx.write(create)
+        ctx.note_change(Topic.STORIES)
+        return created
+    if args.operation == "list":
+        world_id = tool_scope.world_id(ctx, args.world_id)
+        return await ctx.read(
+            lambda session: {
+                "stories": [
+                    story_summary(story)
+                    for story in stories.list_stories(session, ctx.actor, world_id)
+                ]
+            }
+        )
+    story_id = tool_scope.story_id(ctx, args.story_id)
+    if args.operation == "load":
+
+        def load(session: Session) -> dict[str, Any]:
+            story = stories.get_story(session, ctx.actor, story_id)
+            segments = stories.list_segments(session, ctx.actor, story_id)
+            return {**story_summary(story), "segments": [segment_summary(s) for s in segments]}
+
+        return await ctx.read(load)
+    segment = args.segment or SegmentInput(content="")
+
+    def save(session: Session) -> dict[str, Any]:
+        saved = stories.add_segment(
             session,
             ctx.actor,
-            scope.world_id(ctx, args.world_id),
-            args.title or "",
-            args.description or "",
+            story_id,
+            segment.title,
+            segment.content,
+            parent_id=args.parent_id,
+            world_evolution=segment.world_evolution.model_dump(),
+            # The scene on the canvas is kept with the segment, so the reader shows it again.
+            ui_components=canvas.snapshot_for_segment(session, ctx.actor, ctx.world_id),
         )
-        ctx.note_change(Topic.STORIES)
-        return {"created": story_summary(story)}
-    if args.operation == "list":
-        found = stories.list_stories(session, ctx.actor, scope.world_id(ctx, args.world_id))
-        return {"stories": [story_summary(story) for story in found]}
-    story_id = scope.story_id(ctx, args.story_id)
-    if args.operation == "load":
-        story = stories.get_story(session, ctx.actor, story_id)
-        segments = stories.list_segments(session, ctx.actor, story_id)
-        return {**story_summary(story), "segments": [segment_summary(s) for s in segments]}
-    segment = args.segment or SegmentInput(content="")
-    saved = stories.add_segment(
-        session,
-        ctx.actor,
-        story_id,
-        segment.title,
-        segment.content,
-        parent_id=args.parent_id,
-        world_evolution=segment.world_evolution.model_dump(),
-        # The scene on the canvas is kept with the segment, so the reader shows it again.
-        ui_components=getattr(segment, "ui_components", None)
-        or canvas.snapshot_for_segment(session, ctx.actor, ctx.world_id),
-    )
+        return {"saved": segment_summary(saved)}
+
+    saved = await ctx.write(save)
     ctx.note_change(Topic.STORIES)
-    return {"saved": segment_summary(saved)}
+    return saved
 
 
 register(

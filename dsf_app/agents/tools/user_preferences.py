@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
@@ -21,9 +20,16 @@ class UserPreferencesArgs(BaseModel):
     )
 
 
-async def run(ctx: ToolContext, session: Session, args: UserPreferencesArgs) -> dict[str, Any]:
-    patch = args.preferences if args.operation == "set" else {}
-    return {"preferences": users.update_preferences(session, ctx.actor, patch or {})}
+async def run(ctx: ToolContext, args: UserPreferencesArgs) -> dict[str, Any]:
+    if args.operation == "get":
+        return await ctx.read(
+            lambda session: {"preferences": users.get_user(session, ctx.actor.user_id).preferences}
+        )
+    return await ctx.write(
+        lambda session: {
+            "preferences": users.update_preferences(session, ctx.actor, args.preferences or {})
+        }
+    )
 
 
 register(

@@ -8,10 +8,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 from sqlmodel import Session
 
+from dsf_app.agents import tool_scope
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
-from dsf_app.agents.tools import scope
-from dsf_app.agents.tools.summaries import world_summary
+from dsf_app.agents.tool_summaries import world_summary
 from dsf_app.agents.topics import Topic
 from dsf_app.models import AgentKind, WorldState
 from dsf_app.services import world_updates, worlds
@@ -64,22 +64,29 @@ def _dump(model: BaseModel | None) -> dict[str, Any] | None:
     return model.model_dump(mode="json", exclude_none=True) if model else None
 
 
-async def run(ctx: ToolContext, session: Session, args: WorldManagerArgs) -> dict[str, Any]:
+async def run(ctx: ToolContext, args: WorldManagerArgs) -> dict[str, Any]:
     if args.operation == "create":
-        world = worlds.create_world(
-            session,
-            ctx.actor,
-            args.name or "",
-            args.description or "",
-            foundation=_dump(args.foundation),
-            surface=_dump(args.surface),
-            state=args.state or WorldState.SKETCH,
-        )
+
+        def create(session: Session) -> dict[str, Any]:
+            world = worlds.create_world(
+                session,
+                ctx.actor,
+                args.name or "",
+                args.description or "",
+                foundation=_dump(args.foundation),
+                surface=_dump(args.surface),
+                state=args.state or WorldState.SKETCH,
+            )
+            return {"created": world_summary(world, full=True)}
+
+        created = await ctx.write(create)
         ctx.note_change(Topic.WORLDS)
-        return {"created": world_summary(world, full=True)}
-    world_id = scope.world_id(ctx, args.world_id)
+        return created
+    world_id = tool_scope.world_id(ctx, args.world_id)
     if args.operation == "load":
-        return world_summary(worlds.get_world(session, ctx.actor, world_id), full=True)
+        return await ctx.read(
+            lambda session: world_summary(worlds.get_world(session, ctx.actor, world_id), full=True)
+        )
     if args.operation == "save":
         updates = [
             WorldUpdate(path=name, operation="update", value=value, reason=args.reason or "")
@@ -91,9 +98,14 @@ async def run(ctx: ToolContext, session: Session, args: WorldManagerArgs) -> dic
         ]
     else:
         updates = args.updates or []
-    world = world_updates.update_world(session, ctx.actor, world_id, updates, author="agent")
+
+    def update(session: Session) -> dict[str, Any]:
+        world = world_updates.update_world(session, ctx.actor, world_id, updates, author="agent")
+        return {"updated": world_summary(world), "changes": len(updates)}
+
+    updated = await ctx.write(update)
     ctx.note_change(Topic.WORLDS)
-    return {"updated": world_summary(world), "changes": len(updates)}
+    return updated
 
 
 register(

@@ -1,41 +1,21 @@
-"""Turn a canvas tool call's raw arguments into models, or into one sentence the agent can act on."""
+"""How a canvas tool call's arguments are checked and what the agent is told when they are wrong:
+component types by name, paths through the spec tree without pydantic's union tags."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
+from dsf_app.agents.tool_args import describe_error, field_path, parse_tool_args
 from dsf_app.canvas.specs import COMPONENT_TYPES, MAX_DEPTH, allowing_asset_prefixes
 from dsf_app.canvas.tool_args import CanvasUIArgs
-from dsf_app.errors import Invalid
 
-# Refused before parsing, so a huge payload costs nothing; a full 500-component spec is far smaller.
-MAX_ARGS_CHARS = 1_000_000
-MAX_REPORTED_ERRORS = 3
 # Pydantic names the union member it tried ("spec.Stack.children[0].Text.props"); after these
 # keys a component type name is that tag, not a field.
 _TAGGED_KEYS = ("spec", "trigger")
-
-Args = TypeVar("Args", bound=BaseModel)
-
-
-def parse_tool_args(model: type[Args], raw: str | Mapping[str, Any]) -> Args:
-    """Validate a tool call's arguments (JSON text or a dict) as `model`; raise Invalid if bad."""
-    if isinstance(raw, str) and len(raw) > MAX_ARGS_CHARS:
-        raise Invalid(
-            f"the arguments are {len(raw):,} characters long; at most {MAX_ARGS_CHARS:,} are allowed"
-        )
-    try:
-        if isinstance(raw, str):
-            return model.model_validate_json(raw)
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        raise Invalid(
-            describe_errors(model, exc.errors(include_url=False, include_input=False))
-        ) from exc
 
 
 def parse_canvas_args(
@@ -43,7 +23,7 @@ def parse_canvas_args(
 ) -> CanvasUIArgs:
     """Validate canvas_ui arguments; `asset_prefixes` adds URL prefixes of our own asset host."""
     with allowing_asset_prefixes(asset_prefixes):
-        return parse_tool_args(CanvasUIArgs, raw)
+        return parse_tool_args(CanvasUIArgs, raw, canvas_error)
 
 
 def spec_json_schema() -> dict[str, Any]:
@@ -51,16 +31,8 @@ def spec_json_schema() -> dict[str, Any]:
     return CanvasUIArgs.model_json_schema()
 
 
-def describe_errors(model: type[BaseModel], errors: Sequence[ErrorDetails]) -> str:
-    """The first few validation errors as one sentence, each led by the path of the bad field."""
-    described = list(dict.fromkeys(_describe(model, error) for error in errors))
-    sentence = "; ".join(described[:MAX_REPORTED_ERRORS])
-    if len(described) > MAX_REPORTED_ERRORS:
-        sentence += f" (and {len(described) - MAX_REPORTED_ERRORS} more)"
-    return sentence
-
-
-def _describe(model: type[BaseModel], error: ErrorDetails) -> str:
+def canvas_error(model: type[BaseModel], error: ErrorDetails) -> str:
+    """One validation error of a canvas tool's arguments, in the canvas's own words."""
     loc = error["loc"]
     path = _path(loc)
     kind = error["type"]
@@ -76,7 +48,7 @@ def _describe(model: type[BaseModel], error: ErrorDetails) -> str:
     if kind == "json_invalid" and "recursion limit" in str(ctx.get("error")):
         return f"the arguments nest too deeply; components may nest at most {MAX_DEPTH} levels"
     if kind == "json_invalid":
-        return f"the arguments are not valid JSON ({ctx.get('error', error['msg'])})"
+        return describe_error(model, error)
     return f"{path}: {error['msg']}" if path else error["msg"]
 
 
@@ -86,12 +58,7 @@ def _is_tag(loc: tuple[int | str, ...], index: int) -> bool:
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for index, part in enumerate(loc):
-        if _is_tag(loc, index):
-            continue
-        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
-    return path
+    return field_path(loc, lambda index: _is_tag(loc, index))
 
 
 def _allowed_fields(model: type[BaseModel], owner: tuple[int | str, ...]) -> list[str]:

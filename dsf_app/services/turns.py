@@ -1,0 +1,497 @@
+"""A turn's record in PostgreSQL, each write its own short transaction: the person's message and
+the run (committed before anything is sent to an agent), the agent's text as it streams, each
+tool call (claimed before it runs; its outcome committed together with the tool's own change),
+how the turn ended — and, for the chat, which turn is unfinished, closing runs whose worker is
+gone so no run stays open for ever.
+
+Every function takes the acting person first; anyone else's run or tool call is NotFound.
+These functions block on the database: async callers run them in a worker thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session, col, select
+
+from dsf_app import workers
+from dsf_app.db import session_scope
+from dsf_app.errors import Invalid, NotFound
+from dsf_app.models import AgentKind, AgentRun, ChatMessage, ToolExecution
+from dsf_app.models.columns import utcnow
+from dsf_app.services import chat, rollups, runs, trajectories, validation
+from dsf_app.services.access import not_visible, require_run, require_world
+from dsf_app.services.actor import Actor
+from dsf_app.services.chat import StreamedText
+from dsf_app.services.trajectories import StepRecord
+
+log = logging.getLogger(__name__)
+
+# How a turn that did not finish ended; only these may be continued with Retry.
+RETRYABLE = frozenset({"error", "interrupted"})
+RUNNING = "running"
+CUT_OFF = (
+    "This turn was cut off: the server process running it stopped. What it did so far is kept; "
+    "press Retry to continue it."
+)
+STILL_RUNNING = (
+    "This turn is still running (in another tab, or on another server process); wait for it "
+    "to finish."
+)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a turn has done so far, kept on its run."""
+
+    steps: int = 0
+    usage: dict[str, int] = field(default_factory=dict)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    letta_run_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """A stored turn, as a driver needs it to run or continue it."""
+
+    run_id: uuid.UUID
+    kind: AgentKind
+    world_id: uuid.UUID | None
+    story_id: uuid.UUID | None
+    prompt: str
+    letta_agent_id: str
+    parent_tool_call_id: str | None
+    stop_reason: str | None
+    running: bool
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The chat as stored: the last messages, which of them an Experience Agent turn wrote,
+    and the turn Retry continues (the last one, when it did not finish)."""
+
+    messages: list[ChatMessage]
+    nested: frozenset[uuid.UUID]
+    retry_run: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A tool call about to run: `outcome` (status, result) when it already ran and must not
+    run again; `busy` when another living turn is running it now."""
+
+    outcome: tuple[str, str] | None = None
+    busy: bool = False
+
+
+def _record(run: AgentRun) -> TurnRecord:
+    return TurnRecord(
+        run_id=run.id,
+        kind=AgentKind(run.agent_kind),
+        world_id=run.world_id,
+        story_id=run.story_id,
+        prompt=run.prompt,
+        letta_agent_id=run.letta_agent_id,
+        parent_tool_call_id=run.parent_tool_call_id,
+        stop_reason=run.stop_reason,
+        running=run.ended_at is None,
+        progress=Progress(
+            run.steps, dict(run.usage), list(run.tool_calls), list(run.letta_run_ids)
+        ),
+    )
+
+
+def _locked_run(session: Session, actor: Actor, run_id: uuid.UUID) -> AgentRun:
+    run = session.exec(
+        select(AgentRun)
+        .where(AgentRun.id == run_id, AgentRun.user_id == actor.user_id)
+        .with_for_update()
+    ).first()
+    if run is None:
+        raise NotFound(not_visible("agent run", run_id))
+    return run
+
+
+def _gone(run: AgentRun) -> bool:
+    return run.ended_at is None and workers.owner_gone(run.id, run.worker, run.heartbeat_at)
+
+
+# --- A turn's life ---------------------------------------------------------------------------
+
+
+def start(
+    actor: Actor,
+    kind: AgentKind,
+    world_id: uuid.UUID | None,
+    story_id: uuid.UUID | None,
+    prompt: str,
+    *,
+    parent_tool_call_id: str | None = None,
+) -> TurnRecord:
+    """Commit the person's message (not for an Experience Agent turn, whose task comes from a
+    tool call) and a run driven by this process — before anything is sent to an agent."""
+    with session_scope() as session:
+        run = runs.start_run(
+            session,
+            actor,
+            kind,
+            world_id,
+            story_id=story_id,
+            prompt=prompt,
+            parent_tool_call_id=parent_tool_call_id,
+            worker=workers.WORKER_ID,
+        )
+        if parent_tool_call_id is None:
+            chat.append_message(
+                session, actor, world_id, "user", prompt, "user", story_id=story_id, run_id=run.id
+            )
+        workers.driving(run.id)
+        return _record(run)
+
+
+def set_agent(actor: Actor, run_id: uuid.UUID, letta_agent_id: str) -> None:
+    with session_scope() as session:
+        run = require_run(session, actor, run_id)
+        run.letta_agent_id = validation.text(
+            letta_agent_id, what="Letta agent id", max_length=100, required=True
+        )
+        session.add(run)
+
+
+def save_progress(
+    actor: Actor,
+    run_id: uuid.UUID,
+    progress: Progress,
+    texts: list[StreamedText],
+    steps: Sequence[StepRecord] = (),
+) -> None:
+    """A running turn's heartbeat, with its tallies, the text streamed and the steps finished
+    since the last one."""
+    with session_scope() as session:
+        run = require_run(session, actor, run_id)
+        run.worker, run.heartbeat_at = workers.WORKER_ID, utcnow()
+        run.steps = validation.count(progress.steps, what="step count")
+        run.usage = validation.json_object(progress.usage, what="token usage")
+        run.tool_calls = validation.json_list(progress.tool_calls, what="tool calls")
+        run.letta_run_ids = validation.json_list(progress.letta_run_ids, what="Letta run ids")
+        session.add(run)
+        session.flush()
+        chat.save_streamed(session, run, texts)
+        _save_steps(session, actor, run, steps)
+
+
+def _save_steps(session: Session, actor: Actor, run: AgentRun, steps: Sequence[StepRecord]) -> None:
+    """Steps that cannot be kept are logged and left out (in a savepoint): the trajectory
+    never fails its turn."""
+    if not steps:
+        return
+    try:
+        with session.begin_nested():
+            trajectories.record_steps(session, actor, run.id, steps)
+    except Exception:  # the database itself failing fails the commit after this, as it should
+        log.exception("could not keep %d steps of run %s", len(steps), run.id)
+
+
+def finish(
+    actor: Actor,
+    run_id: uuid.UUID,
+    stop_reason: str,
+    error: str | None,
+    progress: Progress,
+    *,
+    error_in_chat: bool,
+) -> None:
+    """Close the run: its tallies, its error (also as a chat row when the person should see
+    it there), its streamed text done or interrupted, and its unfinished tool claims released."""
+    with session_scope() as session:
+        run = _locked_run(session, actor, run_id)
+        _close(session, actor, run, stop_reason, error, progress, error_in_chat=error_in_chat)
+
+
+def _close(
+    session: Session,
+    actor: Actor,
+    run: AgentRun,
+    stop_reason: str,
+    error: str | None,
+    progress: Progress,
+    *,
+    error_in_chat: bool,
+) -> None:
+    if error and error_in_chat:
+        chat.append_message(
+            session,
+            actor,
+            run.world_id,
+            "system",
+            error,
+            "error",
+            story_id=run.story_id,
+            run_id=run.id,
+        )
+    chat.end_rows(session, run.id, finished=stop_reason == "end_turn")
+    _release_claims(session, run.id)
+    runs.finish_run(
+        session,
+        actor,
+        run.id,
+        stop_reason,
+        progress.steps,
+        progress.tool_calls,
+        progress.usage,
+        error,
+        progress.letta_run_ids,
+        prompt=run.prompt,
+        reply=chat.reply_of(session, run.id),
+    )
+
+
+def reopen(actor: Actor, run_id: uuid.UUID) -> TurnRecord:
+    """Take over a turn to continue it: one that ended in an error, or whose worker is gone."""
+    with session_scope() as session:
+        run = _locked_run(session, actor, run_id)
+        if run.ended_at is None and not _gone(run):
+            raise Invalid(STILL_RUNNING)
+        if run.ended_at is not None and run.stop_reason not in RETRYABLE:
+            raise Invalid(
+                f"This turn already ended ({run.stop_reason}); send a new message instead."
+            )
+        rollups.run_reopened(session, run)
+        run.ended_at, run.stop_reason, run.error = None, None, None
+        run.worker, run.heartbeat_at = workers.WORKER_ID, utcnow()
+        session.add(run)
+        chat.end_rows(session, run.id, finished=False)
+        _release_claims(session, run.id)
+        workers.driving(run.id)
+        return _record(run)
+
+
+def nested_turn(actor: Actor, parent_tool_call_id: str) -> TurnRecord | None:
+    """The newest Experience Agent turn that the tool call `parent_tool_call_id` started."""
+    with session_scope() as session:
+        run = session.exec(
+            select(AgentRun)
+            .where(
+                AgentRun.user_id == actor.user_id,
+                AgentRun.parent_tool_call_id == parent_tool_call_id,
+            )
+            .order_by(col(AgentRun.started_at).desc())
+        ).first()
+        return None if run is None else _record(run)
+
+
+def previous_turn(actor: Actor, letta_agent_id: str, run_id: uuid.UUID) -> TurnRecord | None:
+    """The turn with the same Letta agent before `run_id`, which may have left it waiting."""
+    with session_scope() as session:
+        run = session.exec(
+            select(AgentRun)
+            .where(
+                AgentRun.user_id == actor.user_id,
+                AgentRun.letta_agent_id == letta_agent_id,
+                AgentRun.id != run_id,
+            )
+            .order_by(col(AgentRun.started_at).desc())
+        ).first()
+        if run is None:
+            return None
+        record = _record(run)
+        # A run whose worker is gone is interrupted, not running.
+        return replace(record, running=False, stop_reason="interrupted") if _gone(run) else record
+
+
+def streamed_ids(actor: Actor, run_id: uuid.UUID) -> set[str]:
+    """The Letta messages of the run already kept, so a resumed turn adds only new ones."""
+    with session_scope() as session:
+        require_run(session, actor, run_id)
+        return chat.streamed_ids(session, run_id)
+
+
+def reply_text(actor: Actor, run_id: uuid.UUID) -> str:
+    with session_scope() as session:
+        require_run(session, actor, run_id)
+        return chat.reply_of(session, run_id)
+
+
+# --- Tool calls ------------------------------------------------------------------------------
+
+
+def _arguments(arguments: str) -> dict[str, Any]:
+    try:
+        args = json.loads(arguments) if arguments else {}
+    except (json.JSONDecodeError, RecursionError):  # absurdly deep JSON too
+        return {"raw": arguments[:5000]}
+    return args if isinstance(args, dict) else {"value": args}
+
+
+def record_tool_call(
+    actor: Actor, run_id: uuid.UUID, tool_call_id: str, name: str, arguments: str
+) -> None:
+    """The chat row of a tool call, once however often the turn shows it."""
+    with session_scope() as session:
+        run = require_run(session, actor, run_id)
+        if chat.has_tool_call(session, actor, tool_call_id):
+            return
+        chat.append_message(
+            session,
+            actor,
+            run.world_id,
+            "tool",
+            "",
+            "tool_call",
+            story_id=run.story_id,
+            run_id=run.id,
+            tool_call_id=tool_call_id,
+            tool_name=name[:100],
+            tool_args=_arguments(arguments),
+            tool_status=RUNNING,
+        )
+
+
+def claim_tool_call(actor: Actor, run_id: uuid.UUID | None, tool_call_id: str, name: str) -> Claim:
+    """Mark a tool call as running before it runs, unless it already ran or is running."""
+    with session_scope() as session:
+        if run_id is not None:
+            require_run(session, actor, run_id)
+        claimed = session.execute(
+            insert(ToolExecution)
+            .values(
+                tool_call_id=validation.text(
+                    tool_call_id, what="tool call id", max_length=100, required=True
+                ),
+                user_id=actor.user_id,
+                run_id=run_id,
+                tool_name=name[:100],
+                status=RUNNING,
+                result="",
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["tool_call_id"])
+            .returning(col(ToolExecution.tool_call_id))
+        ).first()
+        if claimed is not None:
+            return Claim()
+        done = session.get(ToolExecution, tool_call_id)
+        if done is None or done.user_id != actor.user_id:
+            raise NotFound(f"No tool call {tool_call_id} is visible to you.")
+        if done.status == RUNNING:
+            return Claim(busy=True)
+        return Claim(outcome=(done.status, done.result))
+
+
+def save_tool_outcome(
+    session: Session, actor: Actor, tool_call_id: str, name: str, status: str, result: str
+) -> None:
+    """Record a tool call's outcome in the caller's transaction — the one that makes the tool's
+    change — so the change and the proof that it ran commit together or not at all."""
+    session.execute(
+        insert(ToolExecution)
+        .values(
+            tool_call_id=tool_call_id,
+            user_id=actor.user_id,
+            tool_name=name[:100],
+            status=status,
+            result=result,
+            created_at=utcnow(),
+            finished_at=utcnow(),
+        )
+        .on_conflict_do_update(
+            index_elements=["tool_call_id"],
+            set_={"status": status, "result": result, "finished_at": utcnow()},
+            where=col(ToolExecution.user_id) == actor.user_id,
+        )
+    )
+    chat.record_tool_outcome(session, actor, tool_call_id, status, result)
+
+
+def record_tool_outcome(
+    actor: Actor, tool_call_id: str, name: str, status: str, result: str
+) -> None:
+    """The outcome of a call that changed nothing (or failed), in its own transaction."""
+    with session_scope() as session:
+        save_tool_outcome(session, actor, tool_call_id, name, status, result)
+
+
+def _release_claims(session: Session, run_id: uuid.UUID) -> None:
+    """Claims of calls that never finished: nothing of theirs was committed, so they may run
+    again when the turn continues."""
+    session.execute(
+        delete(ToolExecution).where(
+            col(ToolExecution.run_id) == run_id, col(ToolExecution.status) == RUNNING
+        )
+    )
+
+
+# --- The chat's view -------------------------------------------------------------------------
+
+
+def conversation(actor: Actor, world_id: uuid.UUID | None, *, limit: int) -> Conversation:
+    """The last `limit` messages about `world_id` (None: the User Agent), after closing the
+    conversation's runs whose worker is gone, and the turn Retry would continue."""
+    with session_scope() as session:
+        if world_id is not None:
+            require_world(session, actor, world_id)
+        _close_orphans(session, actor, world_id)
+        messages = chat.list_messages(session, actor, world_id, limit=limit)
+        run_ids = {message.run_id for message in messages if message.run_id is not None}
+        nested_runs = set(
+            session.exec(
+                select(AgentRun.id).where(
+                    col(AgentRun.id).in_(run_ids), col(AgentRun.parent_tool_call_id).is_not(None)
+                )
+            ).all()
+        )
+        last = session.exec(
+            select(AgentRun)
+            .where(
+                *_conversation_runs(actor, world_id), col(AgentRun.parent_tool_call_id).is_(None)
+            )
+            .order_by(col(AgentRun.started_at).desc(), col(AgentRun.id).desc())
+        ).first()
+        retry = (
+            last.id
+            if last is not None and last.ended_at is not None and last.stop_reason in RETRYABLE
+            else None
+        )
+        return Conversation(
+            messages=messages,
+            nested=frozenset(m.id for m in messages if m.run_id in nested_runs),
+            retry_run=retry,
+        )
+
+
+def _conversation_runs(actor: Actor, world_id: uuid.UUID | None) -> list[Any]:
+    return [
+        col(AgentRun.user_id) == actor.user_id,
+        col(AgentRun.world_id).is_not_distinct_from(world_id),
+    ]
+
+
+def _close_orphans(session: Session, actor: Actor, world_id: uuid.UUID | None) -> None:
+    """Close the conversation's open runs whose worker is gone, as interrupted."""
+    open_runs = session.exec(
+        select(AgentRun)
+        .where(*_conversation_runs(actor, world_id), col(AgentRun.ended_at).is_(None))
+        .with_for_update(skip_locked=True)
+    ).all()
+    for run in open_runs:
+        if not _gone(run):
+            continue
+        log.info("closing run %s: its worker %s is gone", run.id, run.worker)
+        top_level = run.parent_tool_call_id is None
+        _close(
+            session,
+            actor,
+            run,
+            "interrupted",
+            CUT_OFF,
+            Progress(run.steps, run.usage, run.tool_calls, run.letta_run_ids),
+            error_in_chat=top_level,
+        )

@@ -1,0 +1,55 @@
+"""Which process drives a turn, and whether that process is gone.
+
+Every backend worker has an id naming its host, PID and process start time. A running turn
+records the id of the worker driving it and a heartbeat. Whether that worker is gone is decided
+honestly: this process knows its own turns; on the same host a PID with the same start time is
+the same living process; a worker elsewhere is gone when its heartbeat is stale.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from dsf_app.models.columns import utcnow
+
+# A running turn beats every second; one silent this long is not being driven any more.
+HEARTBEAT_SECONDS = 1.0
+STALE_AFTER = timedelta(seconds=30)
+
+
+def _start_ticks(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]
+
+
+HOST = socket.gethostname()
+WORKER_ID = f"{HOST}:{os.getpid()}:{_start_ticks(os.getpid()) or uuid.uuid4().hex[:12]}"
+# The turns this process drives right now (process state, not per-person state).
+_LIVE: set[uuid.UUID] = set()
+
+
+def driving(run_id: uuid.UUID) -> None:
+    _LIVE.add(run_id)
+
+
+def released(run_id: uuid.UUID) -> None:
+    _LIVE.discard(run_id)
+
+
+def owner_gone(run_id: uuid.UUID, worker: str | None, heartbeat_at: datetime | None) -> bool:
+    """True when nothing drives the run any more, so it may be closed or taken over."""
+    if worker == WORKER_ID:
+        return run_id not in _LIVE
+    host, _, rest = (worker or "").partition(":")
+    pid, _, started = rest.partition(":")
+    if host == HOST and pid.isdigit():
+        return _start_ticks(int(pid)) != started
+    return heartbeat_at is None or utcnow() - heartbeat_at > STALE_AFTER
