@@ -7,7 +7,18 @@ import reflex as rx
 
 from dsf_app import telemetry
 from dsf_app.http_routes import http_app
-from dsf_app.pages import codex_entry, gallery, runs, search, signin, story, world, worlds
+from dsf_app.pages import (
+    analytics,
+    codex_entry,
+    gallery,
+    runs,
+    search,
+    signin,
+    story,
+    trajectory,
+    world,
+    worlds,
+)
 from dsf_app.security_headers import SecurityHeaders
 from dsf_app.state import feedback
 from dsf_app.state.auth import AuthState
@@ -60,6 +71,18 @@ app.add_page(
     search.search_page, route=search.ROUTE, title="Search · Deep Sci-Fi", on_load=require_session
 )
 app.add_page(runs.runs_page, route=runs.ROUTE, title="Runs · Deep Sci-Fi", on_load=require_session)
+app.add_page(
+    trajectory.trajectory_page,
+    route=trajectory.ROUTE,
+    title="Trajectory · Deep Sci-Fi",
+    on_load=[require_session, *trajectory.ON_LOAD],
+)
+app.add_page(
+    analytics.analytics_page,
+    route=analytics.ROUTE,
+    title="Analytics · Deep Sci-Fi",
+    on_load=require_session,
+)
 app.add_page(
     signin.signin_page,
     route=signin.ROUTE,

@@ -1,5 +1,5 @@
 """Plain HTTP routes served beside the Reflex app: health for load balancers and start.sh, the
-sign-in routes under /auth, and /assets/<id> redirects to stored files."""
+sign-in routes under /auth, /assets/<id> redirects to stored files, and the runs export."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from starlette.routing import Mount, Route
 from dsf_app import health
 from dsf_app.assets_route import asset_route
 from dsf_app.auth.routes import build_auth_app
+from dsf_app.run_export_route import run_export_route
 from dsf_app.settings import get_settings
 
 
@@ -26,5 +27,6 @@ http_app = Starlette(
         Route("/health", health_endpoint),
         Mount("/auth", app=build_auth_app()),
         asset_route,
+        run_export_route,
     ]
 )

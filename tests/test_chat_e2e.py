@@ -30,6 +30,9 @@ WORLD = {
 
 
 def _send(page: Page, text: str) -> None:
+    # As a person would: wait until the agent's last turn is over (the panel ignores a send
+    # while it is busy), then type.
+    expect(page.locator("#chat-cancel")).to_have_count(0)
     page.locator("#chat-input").fill(text)
     page.locator("#chat-input").press("Enter")
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import TypeAdapter
 from reflex.state import BaseState, State
@@ -29,6 +30,11 @@ from dsf_app.models import (
     CodexEntryVersion,
     CodexLink,
     CodexStatus,
+    Evaluation,
+    EvaluationKind,
+    EvaluationSource,
+    RunStep,
+    StepKind,
     Story,
     StorySegment,
     Suggestion,
@@ -41,6 +47,7 @@ from dsf_app.services import (
     canvas,
     chat,
     codex,
+    evaluations,
     interactions,
     invitations,
     runs,
@@ -52,20 +59,23 @@ from dsf_app.services import (
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.settings import Settings
+from dsf_app.state.analytics import AnalyticsState
 from dsf_app.state.auth import AuthState
 from dsf_app.state.canvas import CanvasState
 from dsf_app.state.chat import ChatState
 from dsf_app.state.codex import CodexState
 from dsf_app.state.codex_entry import CodexEntryState
+from dsf_app.state.evaluations import StoryEvaluationsState, VersionComparisonState
 from dsf_app.state.feedback import UNEXPECTED, FeedbackState
 from dsf_app.state.gallery import GalleryState
 from dsf_app.state.runs import RunsState
 from dsf_app.state.search import SearchState
 from dsf_app.state.story import StoryPageState
 from dsf_app.state.suggestions import SuggestionsState
+from dsf_app.state.trajectory import TrajectoryState
 from dsf_app.state.world import WorldPageState
 from dsf_app.state.worlds import WorldsPageState
-from tests.accounts import new_account, sign_up_over_http
+from tests.accounts import SESSION_COOKIE, new_account, sign_up_over_http
 from tests.reflex_socket import Exchange, Handler, ReflexSocket, event_name, reflex_socket
 
 SECRET = "Abyssal Ledger"
@@ -124,6 +134,7 @@ class Victim(Person):
     link: uuid.UUID
     public_entry: uuid.UUID
     public_link: uuid.UUID
+    run: uuid.UUID
 
     @property
     def public_path(self) -> str:
@@ -187,6 +198,42 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
         chat.append_message(session, actor, world.id, "user", f"{SECRET} message")
         run = runs.start_run(session, actor, "world", world.id, "agent-victim")
         runs.finish_run(session, actor, run.id, "end_turn", error=f"{SECRET} failure")
+        session.add(
+            RunStep(
+                run_id=run.id,
+                user_id=actor.user_id,
+                world_id=world.id,
+                position=0,
+                kind=StepKind.TOOL,
+                name="story_manager",
+                status="success",
+                detail={"arguments": f'{{"title": "{SECRET}"}}', "result": SECRET},
+            )
+        )
+        evaluations.record(
+            session,
+            actor,
+            EvaluationKind.QUALITY,
+            world_id=world.id,
+            story_id=story.id,
+            segment_id=opening.id,
+            target=SECRET,
+            result={"summary": SECRET},
+            model="m",
+            score=50,
+            source=EvaluationSource.PERSON,
+        )
+        evaluations.record(
+            session,
+            actor,
+            EvaluationKind.VERSION_COMPARISON,
+            world_id=world.id,
+            target=SECRET,
+            result={"summary": SECRET},
+            model="m",
+            score=None,
+            source=EvaluationSource.PERSON,
+        )
 
         reef = worlds.create_world(session, actor, "Open Reef", foundation=PUBLIC_FOUNDATION)
         worlds.set_visibility(session, actor, reef.id, "public")
@@ -247,6 +294,7 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
             link=link.id,
             public_entry=reef_entry.id,
             public_link=reef_link.id,
+            run=run.id,
         )
 
 
@@ -584,6 +632,41 @@ CASES: dict[str, list[Step]] = {
         step(ChatState.retry),
         step(ChatState.send, form_data=lambda v: {"message": "Tell me the premise."}),
     ],
+    "evaluations: another's story and world": [
+        step(StoryEvaluationsState.load, at_story),
+        step(StoryEvaluationsState.reload, at_story),
+        step(
+            StoryEvaluationsState.evaluate,
+            at_story,
+            segment_id=lambda v: str(v.opening),
+            kind=lambda v: "consistency",
+        ),
+        step(
+            StoryEvaluationsState.evaluate,
+            at_own_story,
+            segment_id=lambda v: str(v.opening),
+            kind=lambda v: "quality",
+        ),
+        step(VersionComparisonState.load),
+        step(VersionComparisonState.reload),
+        step(VersionComparisonState.explain, from_version=lambda v: "1", to_version=lambda v: "2"),
+        step(
+            VersionComparisonState.explain,
+            at_own_world,
+            from_version=lambda v: "1",
+            to_version=lambda v: "2",
+        ),
+    ],
+    "trajectory and analytics": [
+        step(TrajectoryState.load, lambda v, i: f"/runs/{v.run}"),
+        step(TrajectoryState.reload, lambda v, i: f"/runs/{v.run}"),
+        step(AnalyticsState.load, at_worlds),
+        step(
+            AnalyticsState.apply,
+            at_worlds,
+            form=lambda v: {"world": str(v.world), "since": "2026-01-01", "until": "2026-12-31"},
+        ),
+    ],
     "runs and account": [
         step(RunsState.load, at_worlds),
         step(RunsState.load_more, at_worlds),
@@ -622,6 +705,10 @@ ID_VARS: dict[type[State], list[str]] = {
     ],
     CodexEntryState: ["entry_key", "world_key", "can_edit"],
     SearchState: ["worlds", "entries"],
+    StoryEvaluationsState: ["items", "running"],
+    VersionComparisonState: ["items"],
+    TrajectoryState: ["run_key", "steps"],
+    AnalyticsState: ["world", "turns"],
     AuthState: ["user_email", "signed_in"],
     # Notices are shown as text, but only the app may say what happened.
     FeedbackState: ["notices"],
@@ -677,6 +764,7 @@ def _fingerprint(v: Victim) -> dict[str, Any]:
             ),
             "codex links": rows(CodexLink, col(CodexLink.world_id).in_(both)),
             "codex history": rows(CodexEntryVersion, col(CodexEntryVersion.world_id).in_(both)),
+            "evaluations": rows(Evaluation, col(Evaluation.world_id).in_(both)),
         }
 
 
@@ -751,3 +839,21 @@ def _dsf_states(state: type[BaseState]) -> Iterator[type[BaseState]]:
         yield state
     for substate in state.get_substates():
         yield from _dsf_states(substate)
+
+
+def test_the_runs_export_holds_only_the_persons_own_runs(
+    victim: Victim, intruder: Intruder, app_url: str
+) -> None:
+    """The JSONL export is plain HTTP, not an event: another's run is not found, the whole
+    export holds none of theirs, and nobody signed out gets anything."""
+    cookies = {SESSION_COOKIE: intruder.token}
+    theirs = httpx.get(
+        f"{app_url}/export/runs.jsonl", params={"run": str(victim.run)}, cookies=cookies
+    )
+    assert theirs.status_code == 404 and SECRET not in theirs.text
+    everything = httpx.get(
+        f"{app_url}/export/runs.jsonl", params={"world": str(victim.world)}, cookies=cookies
+    )
+    assert everything.status_code == 200 and everything.text == ""
+    assert SECRET not in httpx.get(f"{app_url}/export/runs.jsonl", cookies=cookies).text
+    assert httpx.get(f"{app_url}/export/runs.jsonl").status_code == 401

@@ -15,7 +15,7 @@ from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import TurnEvent
 from dsf_app.agents.registry import TOOLS, execute
 from dsf_app.db import session_scope
-from dsf_app.models import Asset, CodexEntry, CodexLink, Story, StorySegment, World
+from dsf_app.models import Asset, CodexEntry, CodexLink, Evaluation, Story, StorySegment, World
 from dsf_app.services import assets, codex, stories, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
@@ -157,6 +157,18 @@ FORGED_CALLS: dict[str, Callable[[Victim], dict[str, Any]]] = {
         "world_id": str(v.world_id),
         "suggestions": [{"name": "pwned"}],
     },
+    "check_logical_consistency of their segment": lambda v: {"segment_id": str(v.segment_id)},
+    "check_logical_consistency of a draft in their story": lambda v: {
+        "draft": "A draft.",
+        "story_id": str(v.story_id),
+    },
+    "assess_output_quality of their segment": lambda v: {"segment_id": str(v.segment_id)},
+    "analyze_information_gain of their segment": lambda v: {"segment_id": str(v.segment_id)},
+    "compare_versions of their world": lambda v: {
+        "world_id": str(v.world_id),
+        "from_version": 1,
+        "to_version": 2,
+    },
     "story_manager branch": lambda v: {
         "operation": "branch",
         "story_id": str(v.story_id),
@@ -177,6 +189,7 @@ def _state(victim: Victim) -> tuple[Any, ...]:
             for e in session.query(CodexEntry).filter_by(world_id=victim.world_id)
         )
         links = session.query(CodexLink).filter_by(world_id=victim.world_id).count()
+        judged = session.query(Evaluation).filter_by(world_id=victim.world_id).count()
         assert world is not None and story is not None
         return (
             world.version,
@@ -186,6 +199,7 @@ def _state(victim: Victim) -> tuple[Any, ...]:
             world_assets,
             entries,
             links,
+            judged,
         )
 
 

@@ -1,7 +1,7 @@
-"""The import graph keeps its layers: pages → components → state → agents/auth → services →
-the domain modules → models → the base. A module may import its own layer and those below it,
-never one above; so the canvas domain, the services, the models and the agents never reach the
-page states or the UI."""
+"""The import graph keeps its layers: pages → components → state → agents/auth/evaluators →
+services → the domain modules → models → the base. A module may import its own layer and those
+below it, never one above; so the canvas domain, the services, the models and the agents never
+reach the page states or the UI."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dsf_app"
 # Top to bottom. The edges that wire everything together (dsf_app.py, http_routes,
-# assets_route, health, security_headers, devstack) sit above all layers and are not listed.
+# assets_route, run_export_route, health, security_headers, devstack) sit above all layers
+# and are not listed. The evaluators sit with the agents: their tools call them, and they ask
+# the agents' model.
 LAYERS: list[set[str]] = [
     {"pages"},
     {"components"},
     {"state"},
-    {"agents", "auth"},
+    {"agents", "auth", "evaluators"},
     {"services"},
     {"canvas", "images", "image_sources", "embeddings", "storage", "world_schema"},
     {"workers"},
@@ -71,6 +73,7 @@ def test_every_part_of_the_package_is_placed_or_an_edge() -> None:
         "dsf_app",
         "http_routes",
         "assets_route",
+        "run_export_route",
         "health",
         "security_headers",
         "devstack",

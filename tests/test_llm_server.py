@@ -12,7 +12,9 @@ from typing import Any
 
 import httpx
 import openai
+import pydantic
 import pytest
+from openai.lib._pydantic import to_strict_json_schema
 from openai.types.chat import ChatCompletionMessage, ChatCompletionMessageFunctionToolCall
 
 from tests.fakes.llm_server import DEFAULT_MODEL, Reply, ScriptedLLM, ToolCall, ToolCalls
@@ -281,3 +283,67 @@ def test_models_are_configurable_and_unknown_paths_404() -> None:
         client = openai.OpenAI(base_url=llm.base_url, api_key="test")
         assert [model.id for model in client.models.list()] == ["m1", "m2"]
         assert httpx.post(f"{llm.base_url}/responses", json={}).status_code == 404
+
+
+class Verdict(pydantic.BaseModel):
+    verdict: str
+    score: int
+
+
+def test_structured_output_is_answered_per_attempt(llm: ScriptedLLM, client: openai.OpenAI) -> None:
+    """What DSF's judge sends: a strict json_schema response_format, parsed by the SDK; a
+    retry (one more user message) gets the next scripted answer."""
+    llm.on_judgment(r"judge this", answers=['{"verdict": "fine"', {"verdict": "fine", "score": 4}])
+    first = [user("judge this segment")]
+    raw = client.chat.completions.create(
+        model=DEFAULT_MODEL,
+        messages=first,
+        response_format={
+            "type": "json_schema",
+            "json_schema": {
+                "name": "Verdict",
+                "strict": True,
+                "schema": to_strict_json_schema(Verdict),
+            },
+        },
+    )
+    assert raw.choices[0].message.content == '{"verdict": "fine"'
+    retry = [*first, {"role": "assistant", "content": "x"}, user("That was not valid JSON.")]
+    parsed = client.chat.completions.parse(
+        model=DEFAULT_MODEL,
+        messages=retry,
+        response_format=Verdict,
+    )
+    assert parsed.choices[0].message.parsed == Verdict(verdict="fine", score=4)
+    assert llm.requests[-1]["response_format"]["json_schema"]["strict"] is True
+
+
+@pytest.mark.parametrize(
+    ("schema", "complaint"),
+    [
+        (
+            {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+            "additionalProperties",
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {"a": {"type": "string"}},
+                "additionalProperties": False,
+            },
+            "required",
+        ),
+    ],
+)
+def test_a_schema_openai_would_refuse_is_refused(
+    llm: ScriptedLLM, client: openai.OpenAI, schema: dict[str, Any], complaint: str
+) -> None:
+    with pytest.raises(openai.BadRequestError, match=complaint):
+        client.chat.completions.create(
+            model=DEFAULT_MODEL,
+            messages=[user("judge this")],
+            response_format={
+                "type": "json_schema",
+                "json_schema": {"name": "Bad", "strict": True, "schema": schema},
+            },
+        )

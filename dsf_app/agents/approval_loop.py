@@ -317,19 +317,21 @@ class Orchestrator:
     async def _stream(self, turn: Turn, messages: list[Message], steps: int) -> _Round:
         """One streamed request to Letta, every chunk passed on as it arrives."""
         current = _Round()
-        stream = await self.letta.agents.messages.create(
-            agent_id=turn.agent_id,
-            messages=messages,
-            streaming=True,
-            stream_tokens=True,
-            include_pings=True,
-            max_steps=steps,
-        )
-        try:
-            async for chunk in stream:
-                await self._take(turn, chunk, current)
-        finally:
-            await stream.close()
+        with turn.tally.trajectory.request(messages):
+            stream = await self.letta.agents.messages.create(
+                agent_id=turn.agent_id,
+                messages=messages,
+                streaming=True,
+                stream_tokens=True,
+                include_pings=True,
+                max_steps=steps,
+            )
+            try:
+                async for chunk in stream:
+                    turn.tally.trajectory.chunk(chunk)
+                    await self._take(turn, chunk, current)
+            finally:
+                await stream.close()
         return current
 
     async def _take(self, turn: Turn, chunk: Any, current: _Round) -> None:
@@ -398,6 +400,9 @@ class Orchestrator:
             run_id=turn.run_id,
         )
         outcome = await registry.execute(ctx, name, arguments)
+        turn.tally.trajectory.tool(
+            call_id, name, arguments, outcome.status, outcome.result, outcome.duration_ms
+        )
         turn.tally.changed |= ctx.changed
         turn.tally.tool_calls = [c for c in turn.tally.tool_calls if c.get("id") != call_id] + [
             {

@@ -17,6 +17,7 @@ from dsf_app.services import lore
 
 log = logging.getLogger(__name__)
 
+
 async def bring(letta: AsyncLetta, turn: Turn) -> None:
     """For a World Agent turn: retrieve the lore for its message (in a worker thread), write it
     to the agent's block, record it with the run, and emit the chat's "Lore used" row when there

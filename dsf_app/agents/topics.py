@@ -13,3 +13,4 @@ class Topic(StrEnum):
     CANVAS = "canvas"
     SUGGESTIONS = "suggestions"
     CODEX = "codex"
+    EVALUATIONS = "evaluations"

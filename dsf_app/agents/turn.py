@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from dsf_app.agents.events import TurnEvent, TurnFinished
+from dsf_app.agents.step_recorder import StepRecorder
 from dsf_app.models import AgentKind
 from dsf_app.services import turns
 from dsf_app.services.actor import Actor
@@ -46,6 +47,8 @@ class Tally:
     letta_run_ids: list[str] = field(default_factory=list)
     reply_chars: int = 0
     changed: set[str] = field(default_factory=set)
+    # The steps not saved yet; a continued turn starts with none (those before are kept).
+    trajectory: StepRecorder = field(default_factory=StepRecorder)
 
     @classmethod
     def carried(cls, progress: turns.Progress) -> Tally:
@@ -143,8 +146,9 @@ class Turn:
         )
 
     async def save(self, *, done: bool = False) -> None:
-        """Write the heartbeat, the tallies and the text streamed since the last save (in a
-        worker thread); `done` marks the texts so far as complete messages."""
+        """Write the heartbeat, the tallies, the text streamed and the steps finished since
+        the last save (in a worker thread); `done` marks the texts so far as complete
+        messages."""
         async with self._saving:
             if done:
                 self._texts = {
@@ -156,9 +160,15 @@ class Turn:
             self._unsaved, self._unsaved_chars, self._saved_at = set(), 0, time.monotonic()
             if done:
                 self._texts = {}
+            steps = self.tally.trajectory.drain()
             write = asyncio.ensure_future(
                 asyncio.to_thread(
-                    turns.save_progress, self.actor, self.run_id, self.tally.progress(), pending
+                    turns.save_progress,
+                    self.actor,
+                    self.run_id,
+                    self.tally.progress(),
+                    pending,
+                    steps,
                 )
             )
             try:

@@ -13,6 +13,7 @@ NAV_LINKS = (
     ("Worlds", "/worlds", "globe"),
     ("Search", "/search", "search"),
     ("Runs", "/runs", "activity"),
+    ("Analytics", "/analytics", "chart-line"),
 )
 # Labels that give way to icons alone on a phone, so the top bar fits in one row.
 WIDE_ONLY = ["none", "inline", "inline"]
@@ -84,7 +85,7 @@ def top_bar() -> rx.Component:
                     spacing="1",
                 ),
                 href=href,
-                aria_label=label,
+                aria_label=label,  # a phone shows the icons alone
             )
             for label, href, icon in NAV_LINKS
         ),

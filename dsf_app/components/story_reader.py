@@ -9,6 +9,7 @@ from reflex.constants.colors import ColorType
 from reflex.vars import ObjectVar, Var
 
 from dsf_app.components.canvas.render import canvas_view
+from dsf_app.components.evaluations import segment_evaluations
 from dsf_app.state.story import ForkView, OptionView, SegmentView, StoryPageState, TextPiece
 
 S = StoryPageState
@@ -157,7 +158,7 @@ def segment_article(segment: ObjectVar[SegmentView]) -> rx.Component:
                 ),
                 min_width="0",
             ),
-            margin_notes(segment),
+            rx.vstack(margin_notes(segment), segment_evaluations(segment), spacing="4"),
             columns=READING_COLUMNS,
             gap="1.5em",
             width="100%",

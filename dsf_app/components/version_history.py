@@ -7,6 +7,7 @@ import reflex as rx
 from reflex.event import EventCallback
 from reflex.vars import ObjectVar
 
+from dsf_app.components.evaluations import version_summaries
 from dsf_app.components.matching import pick
 from dsf_app.state.world import ChangeView, DiffView, WorldPageState
 
@@ -151,6 +152,7 @@ def diff_view() -> rx.Component:
             align="end",
             wrap="wrap",
         ),
+        version_summaries(S.diff_left, S.diff_right),
         rx.cond(
             S.diff_checked,
             rx.cond(

@@ -20,8 +20,11 @@ from dsf_app.models.codex import (
     CodexStatus,
     SearchVector,
 )
+from dsf_app.models.evaluations import Evaluation, EvaluationKind, EvaluationSource
 from dsf_app.models.limits import RateLimitAttempt
+from dsf_app.models.rollups import LatencyDay, RunDay, RunWorld, ToolDay
 from dsf_app.models.sessions import UserSession
+from dsf_app.models.steps import RunStep, StepKind
 from dsf_app.models.stories import Story, StorySegment
 from dsf_app.models.users import OAuthAccount, User
 from dsf_app.models.versions import WorldVersion
@@ -51,14 +54,23 @@ __all__ = [
     "CodexLink",
     "CodexStatus",
     "CollaboratorRole",
+    "Evaluation",
+    "EvaluationKind",
+    "EvaluationSource",
+    "LatencyDay",
     "OAuthAccount",
     "RateLimitAttempt",
+    "RunDay",
+    "RunStep",
+    "RunWorld",
     "SearchVector",
+    "StepKind",
     "Story",
     "StorySegment",
     "Suggestion",
     "SuggestionPriority",
     "SuggestionStatus",
+    "ToolDay",
     "ToolExecution",
     "User",
     "UserSession",

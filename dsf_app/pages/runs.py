@@ -7,6 +7,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from dsf_app.components.empty_state import empty_state
+from dsf_app.components.export_button import export_button
 from dsf_app.components.layout import page_shell
 from dsf_app.components.matching import pick
 from dsf_app.components.search_field import search_field
@@ -87,6 +88,7 @@ def _run(row: ObjectVar[RunRow]) -> rx.Component:
                 rx.text(
                     "Letta runs: ", rx.code(row.letta_runs, size="1"), size="1", color_scheme="gray"
                 ),
+                rx.link("Open its trajectory", href="/runs/" + row.id.to(str), size="2"),
                 spacing="2",
                 padding_top="0.75em",
             ),
@@ -196,7 +198,13 @@ def listing() -> rx.Component:
 def runs_page() -> rx.Component:
     return page_shell(
         rx.vstack(
-            rx.heading("Agent runs", size="7"),
+            rx.hstack(
+                rx.heading("Agent runs", size="7"),
+                rx.spacer(),
+                export_button("/export/runs.jsonl", "dsf-runs.jsonl"),
+                width="100%",
+                align="center",
+            ),
             search_bar(),
             listing(),
             on_mount=RunsState.load,

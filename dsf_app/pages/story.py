@@ -15,10 +15,11 @@ from dsf_app.components.story_reader import (
     segment_editor,
 )
 from dsf_app.components.url_page import url_page_view
+from dsf_app.state.evaluations import StoryEvaluationsState
 from dsf_app.state.story import StoryPageState
 
 ROUTE = "/worlds/[world_id]/stories/[story_id]"
-ON_LOAD = [StoryPageState.load]
+ON_LOAD = [StoryPageState.load, StoryEvaluationsState.load]
 S = StoryPageState
 
 

@@ -15,10 +15,11 @@ from dsf_app.components.version_history import changelog, diff_view
 from dsf_app.components.world_cards import state_badge
 from dsf_app.components.world_sharing import sharing_view
 from dsf_app.state.codex import CodexState
+from dsf_app.state.evaluations import VersionComparisonState
 from dsf_app.state.world import StoryView, WorldPageState
 
 ROUTE = "/worlds/[world_id]"
-ON_LOAD = [WorldPageState.load, CodexState.load]
+ON_LOAD = [WorldPageState.load, CodexState.load, VersionComparisonState.load]
 S = WorldPageState
 
 

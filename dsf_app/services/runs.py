@@ -13,7 +13,7 @@ from dsf_app.db import cosine_distance
 from dsf_app.errors import Invalid, ServiceUnavailable
 from dsf_app.models import AgentKind, AgentRun
 from dsf_app.models.columns import utcnow
-from dsf_app.services import validation
+from dsf_app.services import rollups, validation
 from dsf_app.services.access import require_run, require_story, require_world
 from dsf_app.services.actor import Actor
 
@@ -59,6 +59,7 @@ def start_run(
     )
     session.add(run)
     session.flush()
+    rollups.run_started(session, run)
     return run
 
 
@@ -98,6 +99,7 @@ def finish_run(
     run.ended_at = utcnow()
     session.add(run)
     session.flush()
+    rollups.run_finished(session, run)
     return run
 
 

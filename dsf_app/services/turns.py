@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -25,10 +26,11 @@ from dsf_app.db import session_scope
 from dsf_app.errors import Invalid, NotFound
 from dsf_app.models import AgentKind, AgentRun, ChatMessage, ToolExecution
 from dsf_app.models.columns import utcnow
-from dsf_app.services import chat, runs, validation
+from dsf_app.services import chat, rollups, runs, trajectories, validation
 from dsf_app.services.access import not_visible, require_run, require_world
 from dsf_app.services.actor import Actor
 from dsf_app.services.chat import StreamedText
+from dsf_app.services.trajectories import StepRecord
 
 log = logging.getLogger(__name__)
 
@@ -165,9 +167,14 @@ def set_agent(actor: Actor, run_id: uuid.UUID, letta_agent_id: str) -> None:
 
 
 def save_progress(
-    actor: Actor, run_id: uuid.UUID, progress: Progress, texts: list[StreamedText]
+    actor: Actor,
+    run_id: uuid.UUID,
+    progress: Progress,
+    texts: list[StreamedText],
+    steps: Sequence[StepRecord] = (),
 ) -> None:
-    """A running turn's heartbeat, with its tallies and the text streamed since the last one."""
+    """A running turn's heartbeat, with its tallies, the text streamed and the steps finished
+    since the last one."""
     with session_scope() as session:
         run = require_run(session, actor, run_id)
         run.worker, run.heartbeat_at = workers.WORKER_ID, utcnow()
@@ -178,6 +185,19 @@ def save_progress(
         session.add(run)
         session.flush()
         chat.save_streamed(session, run, texts)
+        _save_steps(session, actor, run, steps)
+
+
+def _save_steps(session: Session, actor: Actor, run: AgentRun, steps: Sequence[StepRecord]) -> None:
+    """Steps that cannot be kept are logged and left out (in a savepoint): the trajectory
+    never fails its turn."""
+    if not steps:
+        return
+    try:
+        with session.begin_nested():
+            trajectories.record_steps(session, actor, run.id, steps)
+    except Exception:  # the database itself failing fails the commit after this, as it should
+        log.exception("could not keep %d steps of run %s", len(steps), run.id)
 
 
 def finish(
@@ -244,6 +264,7 @@ def reopen(actor: Actor, run_id: uuid.UUID) -> TurnRecord:
             raise Invalid(
                 f"This turn already ended ({run.stop_reason}); send a new message instead."
             )
+        rollups.run_reopened(session, run)
         run.ended_at, run.stop_reason, run.error = None, None, None
         run.worker, run.heartbeat_at = workers.WORKER_ID, utcnow()
         session.add(run)

@@ -19,6 +19,7 @@ def refresh_table() -> dict[Topic, tuple[EventCallback[()], ...]]:
     from dsf_app.state.canvas import CanvasState
     from dsf_app.state.codex import CodexState
     from dsf_app.state.codex_entry import CodexEntryState
+    from dsf_app.state.evaluations import StoryEvaluationsState, VersionComparisonState
     from dsf_app.state.gallery import GalleryState
     from dsf_app.state.story import StoryPageState
     from dsf_app.state.suggestions import SuggestionsState
@@ -35,6 +36,7 @@ def refresh_table() -> dict[Topic, tuple[EventCallback[()], ...]]:
         Topic.SUGGESTIONS: (SuggestionsState.reload,),
         # The reader links mentions of the entries.
         Topic.CODEX: (CodexState.reload, CodexEntryState.reload, StoryPageState.reload),
+        Topic.EVALUATIONS: (StoryEvaluationsState.reload, VersionComparisonState.reload),
     }
 
 

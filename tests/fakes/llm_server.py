@@ -1,6 +1,8 @@
 """A scripted fake LLM speaking the OpenAI HTTP protocol, for tests to put behind a real Letta.
 
 Tests register rules matching the latest user message; each rule answers the turn step by step.
+Structured-output requests (`response_format`, as DSF's evaluators send) are checked as OpenAI
+checks them and answered by judgment rules, one answer per attempt.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ DEFAULT_EMBEDDING_DIM = 1536
 # Small pieces so that consumers see streaming across many chunks.
 ARGUMENT_CHUNK_CHARS = 8
 TOKEN_PATTERN = re.compile(r"\s*\S+|\s+")
+SCHEMA_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,52 @@ Step = ToolCall | ToolCalls | Reply | Hangup
 class Rule:
     pattern: re.Pattern[str]
     steps: tuple[Step, ...]
+    schema: str | None = None  # judgment rules: the response_format schema name, if any
+
+
+def response_format_problem(response_format: Any) -> str | None:
+    """Why OpenAI would refuse this `response_format` with a 400, or None if it is valid: a
+    strict JSON schema needs every object closed (`additionalProperties: false`) and every
+    property required."""
+    if not isinstance(response_format, dict):
+        return "Invalid type for 'response_format': expected an object."
+    kind = response_format.get("type")
+    if kind in ("text", "json_object"):
+        return None
+    if kind != "json_schema":
+        return f"Invalid value for 'response_format.type': {kind!r}."
+    spec = response_format.get("json_schema")
+    if not isinstance(spec, dict) or not SCHEMA_NAME.match(str(spec.get("name", ""))):
+        return "Invalid 'response_format.json_schema': a name of 1-64 letters, digits, _ or -."
+    schema = spec.get("schema")
+    if not isinstance(schema, dict):
+        return "Invalid 'response_format.json_schema.schema': expected an object."
+    return _strict_problem(schema, "root") if spec.get("strict") else None
+
+
+def _strict_problem(schema: Any, where: str) -> str | None:
+    if isinstance(schema, list):
+        return next(
+            (p for i, item in enumerate(schema) if (p := _strict_problem(item, f"{where}.{i}"))),
+            None,
+        )
+    if not isinstance(schema, dict):
+        return None
+    properties = schema.get("properties")
+    if schema.get("type") == "object" or isinstance(properties, dict):
+        if schema.get("additionalProperties") is not False:
+            return f"Invalid schema: in context={where}, 'additionalProperties' must be false."
+        missing = set(properties or {}) - set(schema.get("required") or [])
+        if missing:
+            return f"Invalid schema: in context={where}, 'required' must list {sorted(missing)}."
+    return next(
+        (
+            p
+            for key, value in schema.items()
+            if isinstance(value, dict | list) and (p := _strict_problem(value, f"{where}.{key}"))
+        ),
+        None,
+    )
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -215,7 +264,14 @@ class _Handler(JSONHandler):
 
     def _chat_completions(self, body: dict[str, Any]) -> None:
         self.fake._record(body)
-        step = self.fake.next_step(body.get("messages") or [])
+        if "response_format" in body:
+            problem = response_format_problem(body["response_format"])
+            if problem:
+                self._send_error(400, problem)
+                return
+            step = self.fake.next_judgment(body)
+        else:
+            step = self.fake.next_step(body.get("messages") or [])
         time.sleep(step.delay)
         if isinstance(step, Hangup):
             self.close_connection = True
@@ -268,6 +324,7 @@ class ScriptedLLM(FakeHTTPServer):
         # The chat-completion bodies received, in order (what the model was sent).
         self.requests: list[dict[str, Any]] = []  # pyright: ignore[reportIncompatibleVariableOverride]
         self._rules: list[Rule] = []
+        self._judgments: list[Rule] = []
 
     @property
     def base_url(self) -> str:
@@ -281,10 +338,39 @@ class ScriptedLLM(FakeHTTPServer):
         with self.lock:
             self._rules.append(Rule(re.compile(pattern), tuple(then)))
 
+    def on_judgment(
+        self, pattern: str, answers: Sequence[dict[str, Any] | str], schema: str | None = None
+    ) -> None:
+        """Answer structured-output requests whose first user message matches `pattern` (and
+        whose json_schema is named `schema`, if given): the n-th answer answers the n-th
+        attempt (a retry adds a user message saying what was wrong). A dict is sent as JSON;
+        a str as it is (it may be malformed)."""
+        replies = tuple(Reply(a if isinstance(a, str) else json.dumps(a)) for a in answers)
+        with self.lock:
+            self._judgments.append(Rule(re.compile(pattern), replies, schema))
+
+    def next_judgment(self, body: dict[str, Any]) -> Step:
+        users = [message_text(m) for m in body.get("messages") or [] if m.get("role") == "user"]
+        name = ((body.get("response_format") or {}).get("json_schema") or {}).get("name")
+        with self.lock:
+            rule = next(
+                (
+                    r
+                    for r in self._judgments
+                    if users and r.pattern.search(users[0]) and r.schema in (None, name)
+                ),
+                None,
+            )
+        if rule is None:
+            return self.default_reply
+        attempt = len(users) - 1
+        return rule.steps[attempt] if attempt < len(rule.steps) else self.default_reply
+
     def reset(self) -> None:
         """Forget all rules and recorded requests (for a server shared across tests)."""
         with self.lock:
             self._rules.clear()
+            self._judgments.clear()
             self.requests.clear()
 
     def _record(self, body: dict[str, Any]) -> None:
