@@ -20,9 +20,14 @@ from dsf_app.settings import Settings, get_settings
 PRESIGN_SECONDS = 3600
 
 
+def owner_prefix(owner_id: uuid.UUID) -> str:
+    """Where every object a person stored lives (see `asset_key`)."""
+    return f"users/{owner_id}/"
+
+
 def asset_key(owner_id: uuid.UUID, world_id: uuid.UUID | None, filename: str) -> str:
     scope = f"worlds/{world_id}" if world_id else "unfiled"
-    return f"users/{owner_id}/{scope}/{uuid.uuid4().hex}-{filename}"
+    return f"{owner_prefix(owner_id)}{scope}/{uuid.uuid4().hex}-{filename}"
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,17 @@ class AssetStorage:
 
     def delete(self, key: str) -> None:
         self._call("delete_object", Bucket=self.bucket, Key=key)
+
+    def keys_under(self, prefix: str) -> list[str]:
+        """Every stored key that starts with `prefix`."""
+        keys: list[str] = []
+        more: dict[str, str] = {}
+        while True:
+            page = self._call("list_objects_v2", Bucket=self.bucket, Prefix=prefix, **more)
+            keys += [item["Key"] for item in page.get("Contents", [])]
+            if not page.get("IsTruncated"):
+                return keys
+            more = {"ContinuationToken": page["NextContinuationToken"]}
 
     def url(self, key: str, content_type: str) -> str:
         """A URL a browser can load the object from."""

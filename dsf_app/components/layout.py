@@ -8,31 +8,47 @@ from dsf_app.components.canvas.surfaces import canvas_area
 from dsf_app.components.chat_panel import chat_panel
 from dsf_app.state.auth import AuthState
 
-NAV_LINKS = (("Worlds", "/worlds", "globe"), ("Runs", "/runs", "activity"))
+NAV_LINKS = (
+    ("Worlds", "/worlds", "globe"),
+    ("My images", "/images", "images"),
+    ("Runs", "/runs", "activity"),
+)
 # Labels that give way to icons alone on a phone, so the top bar fits in one row.
 WIDE_ONLY = ["none", "inline", "inline"]
 
 
 def account() -> rx.Component:
-    """The signed-in person (avatar and name) and a Sign out button, a form posting to
-    /auth/signout so the session is revoked on the server, not just forgotten by the browser."""
+    """The signed-in person (avatar and name, a link to their account page) and a Sign out
+    button, a form posting to /auth/signout so the session is revoked on the server, not just
+    forgotten by the browser."""
     return rx.hstack(
-        rx.avatar(
-            src=AuthState.user_image,
-            fallback=AuthState.user_initials,
-            size="2",
-            radius="full",
-            alt=AuthState.user_name,
-        ),
-        rx.text(
-            AuthState.user_name,
-            size="2",
-            display=["none", "none", "inline"],
-            id="account-name",
-            max_width="12em",
-            overflow="hidden",
-            text_overflow="ellipsis",
-            white_space="nowrap",
+        rx.link(
+            rx.hstack(
+                rx.avatar(
+                    src=AuthState.user_image,
+                    fallback=AuthState.user_initials,
+                    size="2",
+                    radius="full",
+                    alt=AuthState.user_name,
+                ),
+                rx.text(
+                    AuthState.user_name,
+                    size="2",
+                    display=["none", "none", "inline"],
+                    id="account-name",
+                    max_width="12em",
+                    overflow="hidden",
+                    text_overflow="ellipsis",
+                    white_space="nowrap",
+                ),
+                align="center",
+                spacing="2",
+            ),
+            href="/account",
+            underline="none",
+            color="inherit",
+            title="Your account",
+            id="account-link",
         ),
         rx.el.form(
             rx.button(
@@ -72,8 +88,15 @@ def top_bar() -> rx.Component:
         rx.spacer(),
         *(
             rx.link(
-                rx.hstack(rx.icon(icon, size=16), rx.text(label), align="center", spacing="1"),
+                rx.hstack(
+                    rx.icon(icon, size=16),
+                    rx.text(label, display=WIDE_ONLY),
+                    align="center",
+                    spacing="1",
+                ),
                 href=href,
+                aria_label=label,
+                title=label,
             )
             for label, href, icon in NAV_LINKS
         ),

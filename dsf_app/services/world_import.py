@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from dsf_app.db import copy_rows
 from dsf_app.errors import Invalid
-from dsf_app.models import Story, StorySegment
+from dsf_app.models import Story
 from dsf_app.services import stories, validation, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.exports import SegmentExport, StoryExport, WorldExport
