@@ -34,59 +34,71 @@ ROUNDS = 3
 
 
 async def delete_account(actor: Actor, held: Outside) -> None:
-    """Remove `held` (from `account_deletion.confirm`), anything else stored under the person's
-    name, then the rows. ServiceUnavailable, naming what is left, if S3 or Letta fails."""
-    held |= await _unrecorded(actor)
-    removed = Outside()
+    """Remove `held` (from `account_deletion.confirm`) and anything else stored under the
+    person's name — files first, then agents — then the rows. ServiceUnavailable, naming what
+    is left, if S3 or Letta fails; deleting again picks up where this stopped."""
+    files = held.storage_keys | await _files_under(actor)
+    await _remove_files(files)
+    agents = held.letta_agent_ids | await _agents_of(actor)
+    await _remove_agents(agents)
+    removed = Outside(files, agents)
     for _ in range(ROUNDS):
-        await _remove(held)
-        removed |= held
-        held = await asyncio.to_thread(_delete_rows, actor, removed)
-        if not held:
+        appeared = await asyncio.to_thread(_delete_rows, actor, removed)
+        if not appeared:
             return
+        await _remove_files(appeared.storage_keys)
+        await _remove_agents(appeared.letta_agent_ids)
+        removed |= appeared
     raise ServiceUnavailable(
         "Your account is not deleted yet: new images or agents kept appearing while it was "
         "being deleted. Stop any conversation that is still running, then delete it again."
     )
 
 
-async def _unrecorded(actor: Actor) -> Outside:
-    """Files stored and agents created for the person without a row naming them (a crash
-    between the two steps): found by their key prefix and their Letta tag."""
+async def _files_under(actor: Actor) -> frozenset[str]:
+    """Every file stored under the person's key prefix, with or without a row naming it (a
+    crash between storing and recording leaves one without)."""
     try:
         keys = await asyncio.to_thread(
             asset_files.asset_storage().keys_under, owner_prefix(actor.user_id)
         )
     except DSFError as exc:
         raise _not_yet(f"its stored files could not be listed ({exc})") from exc
+    return frozenset(keys)
+
+
+async def _agents_of(actor: Actor) -> frozenset[str]:
+    """Every agent on the Letta server tagged with the person's id, recorded or not."""
     try:
-        agents = await agents_tagged(str(actor.user_id))
+        return frozenset(await agents_tagged(str(actor.user_id)))
     except Exception as exc:  # any failure of the Letta client: said, and retried by the person
         raise _not_yet(f"its agents on the Letta server could not be listed ({exc})") from exc
-    return Outside(frozenset(keys), frozenset(agents))
 
 
-async def _remove(held: Outside) -> None:
-    """Remove every file and agent in `held`, trying them all before reporting what failed."""
+async def _remove_files(keys: frozenset[str]) -> None:
+    """Delete every file, trying them all before reporting what failed (one already gone
+    counts as deleted)."""
     storage = asset_files.asset_storage()
-    failed_files: list[str] = []
-    for key in sorted(held.storage_keys):
+    failed: list[str] = []
+    for key in sorted(keys):
         try:
             await asyncio.to_thread(storage.delete, key)
         except NotFound:
             continue
         except DSFError as exc:
             log.warning("Could not delete %s of a deleted account: %s", key, exc)
-            failed_files.append(str(exc))
-    failed_agents = await delete_agents(sorted(held.letta_agent_ids))
-    problems = []
-    if failed_files:
-        problems.append(f"{_count(len(failed_files), 'stored file')} ({failed_files[0]})")
-    if failed_agents:
-        first = next(iter(failed_agents.values()))
-        problems.append(f"{_count(len(failed_agents), 'agent')} on the Letta server ({first})")
-    if problems:
-        raise _not_yet(" and ".join(problems) + " could not be removed")
+            failed.append(str(exc))
+    if failed:
+        raise _not_yet(f"{_count(len(failed), 'stored file')} could not be removed ({failed[0]})")
+
+
+async def _remove_agents(agent_ids: frozenset[str]) -> None:
+    failed = await delete_agents(sorted(agent_ids))
+    if failed:
+        first = next(iter(failed.values()))
+        raise _not_yet(
+            f"{_count(len(failed), 'agent')} on the Letta server could not be removed ({first})"
+        )
 
 
 def _delete_rows(actor: Actor, removed: Outside) -> Outside:
