@@ -9,6 +9,8 @@ import reflex as rx
 from dsf_app import telemetry
 from dsf_app.http_routes import http_app
 from dsf_app.pages import account, gallery, runs, signin, story, world, worlds
+from dsf_app.security_headers import SecurityHeaders
+from dsf_app.state import feedback
 from dsf_app.state.auth import AuthState
 from dsf_app.state.chat import ChatState
 from dsf_app.state.gallery import GalleryState
@@ -18,7 +20,9 @@ from dsf_app.state.world import WorldPageState
 telemetry.configure()
 app = rx.App(
     theme=rx.theme(appearance="dark", accent_color="cyan", gray_color="slate", radius="medium"),
-    api_transformer=[http_app, telemetry.traced_http],
+    # SecurityHeaders last: it wraps everything else, so every HTTP response carries them.
+    api_transformer=[http_app, telemetry.traced_http, SecurityHeaders],
+    backend_exception_handler=feedback.unexpected,
     head_components=[
         rx.el.link(rel="icon", href="/favicon.ico", sizes="48x48"),
         rx.el.link(rel="icon", href="/icon.svg", type="image/svg+xml"),

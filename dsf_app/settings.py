@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,20 @@ class Settings(BaseSettings):
         default="",
         alias="DSF_APP_URL",
         description="Public URL of the app; defaults to http://127.0.0.1:<DSF_APP_PORT>.",
+    )
+
+    allowed_origins: str = Field(
+        default="",
+        alias="DSF_ALLOWED_ORIGINS",
+        description="Comma-separated extra origins (scheme://host[:port]) whose pages may open "
+        "the app's event socket and post its sign-in forms, besides DSF_APP_URL's own.",
+    )
+    allowed_image_hosts: str = Field(
+        default="",
+        alias="DSF_ALLOWED_IMAGE_HOSTS",
+        description="Comma-separated https origins or base URLs that agent and author content "
+        "may show images from, besides the app's own /assets/ and S3_PUBLIC_BASE_URL; none by "
+        "default, so pages fetch nothing from hosts an author or a model names.",
     )
 
     database_url_override: str = Field(
@@ -213,6 +228,19 @@ class Settings(BaseSettings):
         return self.app_url or f"http://127.0.0.1:{self.app_port}"
 
     @property
+    def public_origin(self) -> str:
+        """scheme://host[:port] of the public URL: the origin of the app's own pages."""
+        return origin_of(self.public_url)
+
+    @property
+    def trusted_origins(self) -> tuple[str, ...]:
+        """The app's own origin and DSF_ALLOWED_ORIGINS: the pages that may talk to the app.
+        Without DSF_APP_URL the app is local, and opened as localhost as often as 127.0.0.1."""
+        local = () if self.app_url else (f"http://localhost:{self.app_port}",)
+        extras = (origin_of(o) for o in _entries(self.allowed_origins))
+        return tuple(dict.fromkeys((self.public_origin, *local, *extras)))
+
+    @property
     def llm_configured(self) -> bool:
         return any(
             (
@@ -262,6 +290,18 @@ class Settings(BaseSettings):
 def _entries(listing: str) -> list[str]:
     """The items of a comma-separated setting, without blanks."""
     return [entry.strip() for entry in listing.split(",") if entry.strip()]
+
+
+def origin_of(url: str) -> str:
+    """The origin of a URL as browsers send it in `Origin`: lower-case scheme://host[:port],
+    without credentials or the scheme's default port."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = parts.netloc.rsplit("@", 1)[-1].lower()
+    default_port = {"http": ":80", "https": ":443"}.get(scheme)
+    if default_port and host.endswith(default_port):
+        host = host.removesuffix(default_port)
+    return f"{scheme}://{host}"
 
 
 @lru_cache

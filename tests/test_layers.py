@@ -12,14 +12,14 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dsf_app"
 # Top to bottom. The edges that wire everything together (dsf_app.py, http_routes,
-# assets_route, health, devstack) sit above all layers and are not listed.
+# assets_route, health, security_headers, devstack) sit above all layers and are not listed.
 LAYERS: list[set[str]] = [
     {"pages"},
     {"components"},
     {"state"},
     {"agents", "auth"},
     {"services"},
-    {"canvas", "images", "embeddings", "storage", "world_schema"},
+    {"canvas", "images", "image_sources", "embeddings", "storage", "world_schema"},
     {"models"},
     {"db", "errors", "settings", "telemetry", "choices"},
 ]
@@ -66,7 +66,15 @@ def test_no_module_imports_a_layer_above_its_own(part: str, path: Path) -> None:
 
 
 def test_every_part_of_the_package_is_placed_or_an_edge() -> None:
-    edges = {"dsf_app", "http_routes", "assets_route", "health", "devstack", "__init__"}
+    edges = {
+        "dsf_app",
+        "http_routes",
+        "assets_route",
+        "health",
+        "security_headers",
+        "devstack",
+        "__init__",
+    }
     parts = {path.relative_to(PACKAGE).parts[0].removesuffix(".py") for path in PACKAGE.glob("*")}
     parts -= {"__pycache__"}
     assert parts - set(RANK) - edges == set(), "place the new part of dsf_app in LAYERS"

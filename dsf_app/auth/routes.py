@@ -5,7 +5,6 @@ problem code; POSTs must come from the app's own origin (CSRF)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import httpx
 from authlib.common.errors import AuthlibBaseError
@@ -39,14 +38,14 @@ NEXT_KEY = "dsf_next"
 
 
 def public_origin() -> str:
-    parts = urlsplit(get_settings().public_url)
-    return f"{parts.scheme}://{parts.netloc}"
+    return get_settings().public_origin
 
 
 def cross_site_refusal(request: Request) -> Response | None:
-    """A 403 unless the POST came from a page of this app (browsers always send Origin on POST)."""
+    """A 403 unless the POST came from a page of this app or of DSF_ALLOWED_ORIGINS (browsers
+    always send Origin on POST)."""
     origin = request.headers.get("origin")
-    if origin == public_origin():
+    if origin in get_settings().trusted_origins:
         return None
     return PlainTextResponse(
         f"This form was sent from {origin or 'an unknown page'}, not from {public_origin()}; "

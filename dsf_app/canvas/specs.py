@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Annotated, Any, Literal, LiteralString, TypeVar, get_args
+from typing import Annotated, Any, Literal, TypeVar, get_args
 from urllib.parse import unquote, urlsplit
 
 from pydantic import (
@@ -22,6 +22,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from dsf_app import image_sources
+
 MAX_DEPTH = 12
 MAX_NODES = 500
 MAX_LABEL_CHARS = 300
@@ -33,7 +35,6 @@ ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 # --- Image URLs -------------------------------------------------------------------------------
 
-ASSET_URL_PREFIXES: tuple[str, ...] = ("/assets/",)
 _extra_asset_prefixes: ContextVar[tuple[str, ...]] = ContextVar(
     "dsf_extra_asset_prefixes", default=()
 )
@@ -54,21 +55,17 @@ def allowing_asset_prefixes(prefixes: Iterable[str]) -> Iterator[None]:
         _extra_asset_prefixes.reset(token)
 
 
-def _as_prefix(prefix: str) -> str:
-    # Without the trailing slash "https://cdn.example.com" would also admit
-    # "https://cdn.example.com.evil.net/...".
-    return prefix if prefix.endswith("/") else f"{prefix}/"
-
-
-def _url_problem(url: str, message: LiteralString) -> PydanticCustomError:
-    return PydanticCustomError("image_url", message, {"url": url[:100]})
+def _url_problem(url: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError("image_url", "{message}", {"url": url[:100], "message": message})
 
 
 def check_image_url(url: str, extra_prefixes: Iterable[str] = ()) -> str:
     """Return `url` if a browser may load it as an image on our pages; raise ValueError if not.
 
-    Allowed: https: URLs, our asset URLs (ASSET_URL_PREFIXES, `extra_prefixes` and those of
-    `allowing_asset_prefixes`) and base64 png/jpeg/gif/webp data URLs.
+    Allowed (`dsf_app.image_sources`): our /assets/<id> URLs, URLs under the CDN base and the
+    operator's allowed image hosts (plus `extra_prefixes` and those of `allowing_asset_prefixes`),
+    and base64 png/jpeg/gif/webp data URLs. Any other host is refused, so a spec cannot make a
+    reader's browser call a host of the agent's choosing.
     """
     lowered = url.lower()
     if lowered.startswith("data:"):
@@ -84,17 +81,11 @@ def check_image_url(url: str, extra_prefixes: Iterable[str] = ()) -> str:
         raise _url_problem(
             url, "image URLs may not contain spaces, control characters or backslashes"
         )
-    prefixes = (*ASSET_URL_PREFIXES, *_extra_asset_prefixes.get(), *extra_prefixes)
-    # An empty or bare "/" prefix (an unset setting) would admit protocol-relative "//evil".
-    if any(url.startswith(_as_prefix(prefix)) for prefix in prefixes if prefix.strip("/")):
+    if image_sources.is_allowed_image(url, (*_extra_asset_prefixes.get(), *extra_prefixes)):
         if ".." in unquote(urlsplit(url).path).split("/"):
-            raise _url_problem(url, "asset URLs may not contain '..' path segments")
+            raise _url_problem(url, "image URLs may not contain '..' path segments")
         return url
-    if lowered.startswith("https://") and urlsplit(url).netloc:
-        return url
-    if lowered.startswith("http://"):
-        raise _url_problem(url, "plain http: URLs are not allowed; use https:")
-    raise _url_problem(url, "only https:, /assets/ or data:image URLs are allowed")
+    raise _url_problem(url, image_sources.allowed_sources_sentence())
 
 
 # --- Field types shared by the props ----------------------------------------------------------
@@ -106,7 +97,8 @@ ImageUrl = Annotated[
     str,
     Field(
         max_length=MAX_URL_CHARS,
-        description="An https: URL, an /assets/... URL or a data:image/(png|jpeg|gif|webp);base64 URL.",
+        description="An /assets/<id> URL (from asset_manager or image_generator) or a "
+        "data:image/(png|jpeg|gif|webp);base64 URL; other hosts are refused.",
     ),
     AfterValidator(check_image_url),
 ]

@@ -1,7 +1,10 @@
 """The agent chat panel beside every page but sign-in: the conversation, streamed as it happens.
 
-Agent text is rendered as Markdown (react-markdown, which shows raw HTML as text), reasoning
-is collapsible, and each tool call is a compact row that opens to show its arguments and result.
+Agent replies are Markdown under the untrusted-text rule (`untrusted_text.markdown`: no raw
+HTML — `rx.markdown` would make it live DOM —, checked links, images only from our own assets);
+everything else (the person's messages, reasoning, tool arguments and results, errors) is plain
+text. Reasoning is collapsible, and each tool call is a compact row that opens to show its
+arguments and result.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from reflex.constants.colors import ColorType
 from reflex.vars import ObjectVar
 
 from dsf_app.agents.model_choice import MODEL_SETUP_HELP
+from dsf_app.components import untrusted_text
 from dsf_app.components.matching import as_component
 from dsf_app.components.suggestions import suggestions_panel
 from dsf_app.settings import get_settings
@@ -54,8 +58,8 @@ def _user(item: ObjectVar[ChatItem]) -> rx.Component:
 
 
 def _assistant(item: ObjectVar[ChatItem]) -> rx.Component:
-    return rx.box(
-        rx.markdown(item.text), class_name="chat-assistant", font_size="0.9em", width="100%"
+    return untrusted_text.markdown(
+        item.text, class_name="chat-assistant", font_size="0.9em", width="100%"
     )
 
 

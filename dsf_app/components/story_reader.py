@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 from reflex.constants.colors import ColorType
-from reflex.vars import ObjectVar
+from reflex.vars import ObjectVar, Var
 
 from dsf_app.components.canvas.render import canvas_view
 from dsf_app.components.counts import counted
@@ -16,6 +16,9 @@ from dsf_app.state.story import ForkView, OptionView, SegmentView, StoryPageStat
 S = StoryPageState
 SERIF = '"Iowan Old Style", "Palatino Linotype", Palatino, "Book Antiqua", Georgia, serif'
 MEASURE = "65ch"
+# After the new page has arrived: compiled into the page, so the browser never evaluates a
+# string of code (which the Content-Security-Policy forbids).
+TO_THE_TOP = rx.run_script(Var("window.scrollTo(0, 0)"))
 # Text and margin side by side from Radix's `lg` breakpoint up; stacked below it.
 READING_COLUMNS = rx.breakpoints(initial="minmax(0, 1fr)", lg=f"minmax(0, {MEASURE}) 15em")
 
@@ -248,7 +251,7 @@ def pager(where: str) -> rx.Component:
                 "Previous",
                 variant="soft",
                 disabled=S.page <= 1,
-                on_click=S.previous_page,
+                on_click=[S.previous_page, TO_THE_TOP],
                 aria_label="Previous page",
             ),
             rx.text(
@@ -261,7 +264,7 @@ def pager(where: str) -> rx.Component:
                 rx.icon("chevron-right", size=16),
                 variant="soft",
                 disabled=S.page >= S.pages,
-                on_click=S.next_page,
+                on_click=[S.next_page, TO_THE_TOP],
                 aria_label="Next page",
             ),
             justify="center",

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from dsf_app.models import Asset, Story, StorySegment, User, World
 from dsf_app.services.access import require_story, require_world
 from dsf_app.services.actor import Actor
+from dsf_app.services.export_text import html_safe_json, markdown_line, markdown_text, xml_text
 from dsf_app.services.reader import outline
 
 FORMAT = "deep-sci-fi/world"
@@ -122,15 +123,16 @@ def story_markdown(
     """(file name, Markdown) of the story along the reader's path."""
     story, world, segments = _story_path(session, actor, story_id, choices)
     words = sum(s.word_count for s in segments)
+    # What authors and agents wrote is plain text in the reader, so it is escaped to stay that.
     parts = [
-        f"# {story.title}",
-        f"*A story of {world.name} — {len(segments)} parts, {words:,} words.*",
+        f"# {markdown_line(story.title)}",
+        f"*A story of {markdown_line(world.name)} — {len(segments)} parts, {words:,} words.*",
     ]
     if story.description:
-        parts.append(story.description)
+        parts.append(markdown_text(story.description.strip()))
     for number, segment in enumerate(segments, start=1):
-        parts.append(f"## {_chapter_title(segment, number)}")
-        parts.append(segment.content.strip())
+        parts.append(f"## {markdown_line(_chapter_title(segment, number))}")
+        parts.append(markdown_text(segment.content.strip()))
     return f"{slug(story.title)}.md", "\n\n".join(parts) + "\n"
 
 
@@ -145,15 +147,17 @@ def story_epub(
     author = session.get(User, story.author_id)
     book = epub.EpubBook()
     book.set_identifier(f"urn:uuid:{story.id}")
-    book.set_title(story.title)
+    book.set_title(xml_text(story.title))
     book.set_language("en")
-    book.add_author(author.name or author.email if author else "Deep Sci-Fi")
-    book.add_metadata("DC", "description", story.description or f"A story of {world.name}.")
+    book.add_author(xml_text(author.name or author.email) if author else "Deep Sci-Fi")
+    description = story.description or f"A story of {world.name}."
+    book.add_metadata("DC", "description", xml_text(description))
     chapters = []
     for number, segment in enumerate(segments, start=1):
-        title = _chapter_title(segment, number)
+        title = xml_text(_chapter_title(segment, number))
         chapter = epub.EpubHtml(title=title, file_name=f"part-{number:04d}.xhtml", lang="en")
-        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", segment.content) if p.strip()]
+        content = xml_text(segment.content)
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", content) if p.strip()]
         body = "".join(f"<p>{html.escape(p).replace(chr(10), '<br/>')}</p>" for p in paragraphs)
         chapter.content = f"<h2>{html.escape(title)}</h2>{body}"
         book.add_item(chapter)
@@ -238,4 +242,5 @@ def export_world(session: Session, actor: Actor, world_id: uuid.UUID) -> WorldEx
 def world_json(session: Session, actor: Actor, world_id: uuid.UUID) -> tuple[str, str]:
     """(file name, JSON text) of the exported world."""
     exported = export_world(session, actor, world_id)
-    return f"{slug(exported.world.name)}.world.json", exported.model_dump_json(indent=2)
+    text = html_safe_json(exported.model_dump_json(indent=2))
+    return f"{slug(exported.world.name)}.world.json", text

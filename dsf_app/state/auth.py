@@ -13,6 +13,7 @@ import reflex as rx
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from dsf_app import image_sources
 from dsf_app.auth import sessions
 from dsf_app.auth.problems import describe
 from dsf_app.auth.redirects import safe_next, signin_url
@@ -182,7 +183,9 @@ class AuthState(ActsForPerson, rx.State):
         self.signed_in = user is not None
         self.user_name = user.name if user else ""
         self.user_email = user.email if user else ""
-        self.user_image = (user.image or "") if user else ""
+        # A provider's avatar host is shown only if the operator allows it (the initials else).
+        image = (user.image or "") if user else ""
+        self.user_image = image if image_sources.is_allowed_image(image) else ""
         self.user_initials = _initials(user.name, user.email) if user else ""
 
     @rx.event

@@ -16,7 +16,7 @@ from dsf_app.services import canvas, interactions
 from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson, SignedOut
 from dsf_app.state.chat import ChatState
-from dsf_app.state.feedback import Followup, shows_problems
+from dsf_app.state.feedback import Followup, notice, shows_problems
 from dsf_app.state.routes import route_ids
 
 CHOSEN = "The reader chose: {label}"
@@ -99,7 +99,7 @@ class CanvasState(ActsForPerson, rx.State):
             return None
         chat = await self.get_state(ChatState)
         if chat.busy:
-            return rx.toast.info(BUSY, duration=6000)
+            return notice(BUSY)
         return ChatState.send({"message": CHOSEN.format(label=described["label"])})
 
     @rx.event

@@ -225,23 +225,19 @@ class StoryPageState(UrlPage, rx.State):
 
     @rx.event
     @shows_problems
-    async def go_to_page(self, page: int) -> rx.event.EventSpec:
-        return await self._turn_to(page)
+    async def next_page(self) -> None:
+        if self.page < self.pages:
+            await self._turn_to(self.page + 1)
 
     @rx.event
     @shows_problems
-    async def next_page(self) -> rx.event.EventSpec | None:
-        return await self._turn_to(self.page + 1) if self.page < self.pages else None
+    async def previous_page(self) -> None:
+        if self.page > 1:
+            await self._turn_to(self.page - 1)
 
-    @rx.event
-    @shows_problems
-    async def previous_page(self) -> rx.event.EventSpec | None:
-        return await self._turn_to(self.page - 1) if self.page > 1 else None
-
-    async def _turn_to(self, page: int) -> rx.event.EventSpec:
+    async def _turn_to(self, page: int) -> None:
         self.page = page
         await self._fetch(initial=False)
-        return rx.call_script("window.scrollTo(0, 0)")
 
     # ---- hand edits ---------------------------------------------------------------------
 

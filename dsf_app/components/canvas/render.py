@@ -13,7 +13,7 @@ from typing import Any
 
 import reflex as rx
 from reflex.event import EventCallback
-from reflex.vars import ArrayVar, ObjectVar
+from reflex.vars import ArrayVar, ObjectVar, Var
 
 from dsf_app.canvas import specs
 from dsf_app.canvas.specs import COMPONENT_TYPES
@@ -24,9 +24,13 @@ from dsf_app.state.canvas import CanvasState
 
 Node = ObjectVar[dict[str, Any]]
 Spec = dict[str, Any]
-SCROLL_ON = (
-    "(document.activeElement && document.activeElement.closest('.dsf-fullscreen') || "
-    "document.scrollingElement).scrollBy({top: window.innerHeight * 0.8, behavior: 'smooth'})"
+# A function compiled into the page: rx.call_script would send a string for the browser to
+# eval, which the Content-Security-Policy forbids.
+SCROLL_ON = rx.run_script(
+    Var(
+        "(document.activeElement && document.activeElement.closest('.dsf-fullscreen') || "
+        "document.scrollingElement).scrollBy({top: window.innerHeight * 0.8, behavior: 'smooth'})"
+    )
 )
 
 
@@ -496,7 +500,7 @@ def _hero(node: Node, target: rx.Var[str]) -> rx.Component:
                 custom_attrs={"data-canvas-part": "scroll"},
                 on_click=[
                     _interact(target, node, "click", {"part": "scroll"}),
-                    rx.call_script(SCROLL_ON),
+                    SCROLL_ON,
                 ],
             ),
         ),
