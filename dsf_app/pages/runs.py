@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from dsf_app.components.counts import counted
 from dsf_app.components.empty_state import empty_state
 from dsf_app.components.layout import page_shell
 from dsf_app.components.matching import pick
@@ -51,10 +52,12 @@ def _run(row: ObjectVar[RunRow]) -> rx.Component:
                     _stop_badge(row.stop_reason),
                     rx.text(row.started, size="2"),
                     rx.text(row.duration, size="2", color_scheme="gray"),
-                    rx.text(row.steps.to_string() + " steps", size="2", color_scheme="gray"),
-                    rx.text(row.tokens.to_string() + " tokens", size="2", color_scheme="gray"),
+                    rx.text(counted(row.steps, "step", "steps"), size="2", color_scheme="gray"),
+                    rx.text(counted(row.tokens, "token", "tokens"), size="2", color_scheme="gray"),
                     rx.text(
-                        row.tool_calls.to(list[ToolCallRow]).length().to_string() + " tool calls",
+                        counted(
+                            row.tool_calls.to(list[ToolCallRow]).length(), "tool call", "tool calls"
+                        ),
                         size="2",
                         color_scheme="gray",
                     ),
