@@ -23,7 +23,10 @@ app = rx.App(
     # SecurityHeaders last: it wraps everything else, so every HTTP response carries them.
     api_transformer=[http_app, telemetry.traced_http, SecurityHeaders],
     backend_exception_handler=feedback.unexpected,
+    stylesheets=["/theme.css"],
     head_components=[
+        # Enter and Space on elements that act as buttons (assets/keyboard.js says which).
+        rx.el.script(src="/keyboard.js", defer=True),
         rx.el.link(rel="icon", href="/favicon.ico", sizes="48x48"),
         rx.el.link(rel="icon", href="/icon.svg", type="image/svg+xml"),
         rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),

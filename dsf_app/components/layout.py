@@ -74,41 +74,51 @@ def account() -> rx.Component:
 
 
 def top_bar() -> rx.Component:
-    return rx.hstack(
-        rx.link(
-            rx.hstack(
-                rx.icon("orbit", size=22),
-                rx.heading("Deep Sci-Fi", size="4", display=WIDE_ONLY),
-                align="center",
-            ),
-            href="/worlds",
-            underline="none",
-            color="inherit",
-            aria_label="Deep Sci-Fi",
-        ),
-        rx.spacer(),
-        *(
+    # rx.el, not as_=: Radix's Flex draws a div whatever `as_` says.
+    return rx.el.header(
+        rx.hstack(
             rx.link(
                 rx.hstack(
-                    rx.icon(icon, size=16),
-                    rx.text(label, display=WIDE_ONLY),
+                    rx.icon("orbit", size=22),
+                    rx.text("Deep Sci-Fi", size="4", weight="bold", display=WIDE_ONLY),
                     align="center",
-                    spacing="1",
                 ),
-                href=href,
-                aria_label=label,
-                title=label,
-            )
-            for label, href, icon in NAV_LINKS
+                href="/worlds",
+                underline="none",
+                color="inherit",
+                aria_label="Deep Sci-Fi",
+            ),
+            rx.spacer(),
+            rx.el.nav(
+                rx.hstack(
+                    *(
+                        rx.link(
+                            rx.hstack(
+                                rx.icon(icon, size=16),
+                                rx.text(label, display=WIDE_ONLY),
+                                align="center",
+                                spacing="1",
+                            ),
+                            href=href,
+                            aria_label=label,
+                            title=label,
+                        )
+                        for label, href, icon in NAV_LINKS
+                    ),
+                    align="center",
+                    spacing=rx.breakpoints(initial="3", sm="5"),
+                ),
+                aria_label="Pages",
+            ),
+            account(),
+            padding_x=["0.75em", "1.25em"],
+            padding_y="0.75em",
+            border_bottom=f"1px solid {rx.color('gray', 5)}",
+            align="center",
+            spacing=rx.breakpoints(initial="3", sm="5"),
+            width="100%",
         ),
-        account(),
-        padding_x=["0.75em", "1.25em"],
-        padding_y="0.75em",
-        border_bottom=f"1px solid {rx.color('gray', 5)}",
-        align="center",
-        spacing=rx.breakpoints(initial="3", sm="5"),
         width="100%",
-        as_="nav",
     )
 
 

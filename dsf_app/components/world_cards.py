@@ -47,7 +47,7 @@ def world_card(card: ObjectVar[WorldCard]) -> rx.Component:
         rx.vstack(
             cover(card),
             rx.link(
-                rx.heading(card.name, size="4", trim="both"),
+                rx.heading(card.name, size="4", trim="both", as_="h2"),
                 href="/worlds/" + card.id.to(str),
                 class_name="dsf-world-link",
                 underline="hover",

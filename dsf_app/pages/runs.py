@@ -199,7 +199,7 @@ def listing() -> rx.Component:
 def runs_page() -> rx.Component:
     return page_shell(
         rx.vstack(
-            rx.heading("Agent runs", size="7"),
+            rx.heading("Agent runs", size="7", as_="h1"),
             search_bar(),
             listing(),
             on_mount=RunsState.load,

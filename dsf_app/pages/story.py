@@ -70,7 +70,7 @@ def header() -> rx.Component:
                             variant="soft",
                             size="1",
                             on_click=S.open_details,
-                            aria_label="Edit the story's title and description",
+                            title="Edit the story's title and description",
                             id="edit-story",
                         ),
                         rx.button(

@@ -90,7 +90,7 @@ def story_row(story: ObjectVar[StoryView]) -> rx.Component:
         rx.flex(
             rx.link(
                 rx.vstack(
-                    rx.heading(story.title, size="4", as_="h3", overflow_wrap="anywhere"),
+                    rx.heading(story.title, size="4", as_="h2", overflow_wrap="anywhere"),
                     rx.cond(
                         story.description != "",
                         rx.text(story.description, size="2", color_scheme="gray"),
