@@ -21,6 +21,15 @@ FAILING_IMPACTS = frozenset({"serious", "critical"})
 ALSO_FAILING = frozenset({"landmark-one-main", "region"})
 # Every rule axe runs by default (WCAG 2.x A/AA and best practices); only violations come back.
 RUN_AXE = """async () => {
+  // Colours are read once the page is still: a dialog fading in is not yet its own contrast.
+  // (Only running, finite animations; a scroll-triggered one waits paused until it is seen.)
+  const settling = document.getAnimations().filter(
+    (a) => a.playState === "running" && a.effect && a.effect.getComputedTiming().endTime !== Infinity
+  );
+  await Promise.race([
+    Promise.all(settling.map((a) => a.finished.catch(() => null))),
+    new Promise((r) => setTimeout(r, 1500)),
+  ]);
   const results = await axe.run(document, { resultTypes: ["violations"] });
   return results.violations.map((v) => ({
     id: v.id,
