@@ -1,5 +1,6 @@
-"""The Reflex app: theme, pages and the plain HTTP routes. Every page but /signin runs
-`AuthState.require_session` on load, so a signed-out visitor is sent to sign in."""
+"""The Reflex app: theme, icons, pages (each with its own title) and the plain HTTP routes.
+Every page but /signin runs `AuthState.require_session` on load, so a signed-out visitor is
+sent to sign in. The files in the repository's `assets/` folder are served at the root."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import reflex as rx
 from dsf_app import telemetry
 from dsf_app.http_routes import http_app
 from dsf_app.pages import (
+    account,
     analytics,
     codex_entry,
     gallery,
@@ -23,6 +25,9 @@ from dsf_app.security_headers import SecurityHeaders
 from dsf_app.state import feedback
 from dsf_app.state.auth import AuthState
 from dsf_app.state.chat import ChatState
+from dsf_app.state.gallery import GalleryState
+from dsf_app.state.story import StoryPageState
+from dsf_app.state.world import WorldPageState
 
 telemetry.configure()
 app = rx.App(
@@ -30,6 +35,15 @@ app = rx.App(
     # SecurityHeaders last: it wraps everything else, so every HTTP response carries them.
     api_transformer=[http_app, telemetry.traced_http, SecurityHeaders],
     backend_exception_handler=feedback.unexpected,
+    stylesheets=["/theme.css"],
+    head_components=[
+        # Enter and Space on elements that act as buttons (assets/keyboard.js says which).
+        rx.el.script(src="/keyboard.js", defer=True),
+        rx.el.link(rel="icon", href="/favicon.ico", sizes="48x48"),
+        rx.el.link(rel="icon", href="/icon.svg", type="image/svg+xml"),
+        rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
+        rx.el.meta(name="theme-color", content="#0b1320"),
+    ],
 )
 require_session = AuthState.require_session
 # Pages with the agent chat beside them load the conversation for their agent.
@@ -46,19 +60,19 @@ app.add_page(
 app.add_page(
     world.world_page,
     route=world.ROUTE,
-    title="World · Deep Sci-Fi",
+    title=WorldPageState.page_title,
     on_load=[*with_chat, *world.ON_LOAD],
 )
 app.add_page(
     story.story_page,
     route=story.ROUTE,
-    title="Story · Deep Sci-Fi",
+    title=StoryPageState.page_title,
     on_load=[*with_chat, *story.ON_LOAD],
 )
 app.add_page(
     gallery.gallery_page,
     route=gallery.ROUTE,
-    title="Gallery · Deep Sci-Fi",
+    title=GalleryState.page_title,
     on_load=[require_session, *gallery.ON_LOAD],
 )
 app.add_page(
@@ -69,6 +83,18 @@ app.add_page(
 )
 app.add_page(
     search.search_page, route=search.ROUTE, title="Search · Deep Sci-Fi", on_load=require_session
+)
+app.add_page(
+    gallery.my_images_page,
+    route=gallery.MY_IMAGES_ROUTE,
+    title="My images · Deep Sci-Fi",
+    on_load=[require_session, *gallery.ON_LOAD],
+)
+app.add_page(
+    account.account_page,
+    route=account.ROUTE,
+    title="Account · Deep Sci-Fi",
+    on_load=[require_session, *account.ON_LOAD],
 )
 app.add_page(runs.runs_page, route=runs.ROUTE, title="Runs · Deep Sci-Fi", on_load=require_session)
 app.add_page(

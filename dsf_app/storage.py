@@ -30,13 +30,18 @@ class StorageUnavailable(ServiceUnavailable):
     """The S3 store cannot be reached at all (not: it refused one request)."""
 
 
+def owner_prefix(owner_id: uuid.UUID) -> str:
+    """Where every object a person stored lives (see `asset_key`)."""
+    return f"users/{owner_id}/"
+
+
 def asset_key(
     owner_id: uuid.UUID, world_id: uuid.UUID | None, filename: str, unique: str | None = None
 ) -> str:
     """Where an asset's bytes live; `unique` (e.g. from a tool call id) makes a retried save
     write the same key again instead of leaving a second object behind."""
     scope = f"worlds/{world_id}" if world_id else "unfiled"
-    return f"users/{owner_id}/{scope}/{unique or uuid.uuid4().hex}-{filename}"
+    return f"{owner_prefix(owner_id)}{scope}/{unique or uuid.uuid4().hex}-{filename}"
 
 
 def _reason(exc: BotoCoreError) -> str:
@@ -107,6 +112,17 @@ class AssetStorage:
 
     def delete(self, key: str) -> None:
         self._call("delete_object", Bucket=self.bucket, Key=key)
+
+    def keys_under(self, prefix: str) -> list[str]:
+        """Every stored key that starts with `prefix`."""
+        keys: list[str] = []
+        more: dict[str, str] = {}
+        while True:
+            page = self._call("list_objects_v2", Bucket=self.bucket, Prefix=prefix, **more)
+            keys += [item["Key"] for item in page.get("Contents", [])]
+            if not page.get("IsTruncated"):
+                return keys
+            more = {"ContinuationToken": page["NextContinuationToken"]}
 
     def url(self, key: str, content_type: str) -> str:
         """A URL a browser can load the object from."""

@@ -240,7 +240,9 @@ def test_every_type_renders_live_while_the_turn_runs(
     expect(node(page, "next").get_by_role("button")).to_have_count(2)
     expect(node(page, "progress")).to_have_attribute("role", "progressbar")
 
-    node(page, "coast").locator("img").click()
+    zoom = node(page, "coast").get_by_role("button")
+    zoom.focus()
+    page.keyboard.press("Enter")
     lightbox = page.get_by_role("dialog")
     expect(lightbox.locator("img")).to_have_attribute("src", PNG)
     expect(lightbox).to_contain_text("Low tide")
@@ -265,9 +267,15 @@ def test_clicks_reach_the_agent_and_a_choice_continues_the_story(
     turn_done(page, f"Scene set {tag}.")
 
     node(page, "continue").click()
-    node(page, "mara").click()
-    node(page, "oren-badge").click()
-    node(page, "hero").locator("[data-canvas-part='badge']").click()
+    # The clickable card and the badges answer the keyboard as buttons do.
+    for element, key in [
+        (node(page, "mara"), "Enter"),
+        (node(page, "oren-badge"), " "),
+        (node(page, "hero").locator("[data-canvas-part='badge']"), "Enter"),
+    ]:
+        element.focus()
+        expect(element).to_be_focused()
+        page.keyboard.press(key)
     node(page, "log").get_by_role("button", name="Read the log").click()
     expect(page.get_by_role("dialog")).to_contain_text("Day 1: all quiet.")
     page.get_by_role("dialog").get_by_role("button", name="Close").click()

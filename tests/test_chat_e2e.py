@@ -150,7 +150,8 @@ def test_runs_page_lists_the_turn_with_its_tool_calls(
     page.goto(f"{app_url}/runs")
     run = page.locator(".run-row").first
     expect(run).to_contain_text("end_turn")
-    expect(run).to_contain_text("1 tool calls")
+    expect(run).to_contain_text("1 tool call")
+    expect(run).not_to_contain_text("1 tool calls")
     run.locator("summary").click()
     expect(run).to_contain_text("world_manager")
     expect(run).to_contain_text("success")

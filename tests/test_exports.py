@@ -1,9 +1,11 @@
 """Exports and imports through the services: Markdown and EPUB follow the reader's path, a world's
-JSON imports back as an identical private copy, and version snapshots diff."""
+JSON imports back as an identical private copy, version snapshots diff, and restoring one makes
+a new version equal to it."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +13,8 @@ import pytest
 from ebooklib import ITEM_DOCUMENT, epub
 from sqlmodel import Session
 
-from dsf_app.errors import Invalid
-from dsf_app.models import CodexKind, CodexStatus, Visibility, World
+from dsf_app.errors import Forbidden, Invalid, NotFound
+from dsf_app.models import CodexKind, CodexStatus, CollaboratorRole, Visibility, World
 from dsf_app.services import (
     codex,
     exports,
@@ -21,12 +23,13 @@ from dsf_app.services import (
     stories,
     versions,
     world_import,
+    world_updates,
     worlds,
 )
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryChanges, EntryFields
 from dsf_app.services.world_updates import WorldUpdate, update_world
-from tests.factories import make_actor, make_segment, make_story, make_world
+from tests.factories import make_actor, make_segment, make_story, make_world, share
 
 FOUNDATION = {
     "core_premise": "Cheap desalination emptied the deserts of thirst.",
@@ -271,6 +274,75 @@ def test_every_version_is_kept_and_two_versions_diff(session: Session) -> None:
         foundation_edits.save_text(
             session, ada, world.id, "geography", "Dry", reason="x", expected_version=2
         )
+
+
+def test_restoring_a_version_makes_a_new_version_equal_to_it(session: Session) -> None:
+    ada, editor, viewer = (make_actor(session, name) for name in ("Ada", "Eve", "Vic"))
+    world = make_world(session, ada, "Brinefall", foundation=FOUNDATION, constraints=["No FTL"])
+    share(session, ada, world, editor, CollaboratorRole.EDITOR)
+    share(session, ada, world, viewer, CollaboratorRole.VIEWER)
+    worlds.update_world_fields(
+        session, ada, world.id, name="Brinefall II", description="Drier.", constraints=[]
+    )
+    update_world(
+        session,
+        ada,
+        world.id,
+        [WorldUpdate(path="core_premise", operation="update", value="Rain.", reason="Wet")],
+        author="agent",
+    )
+
+    restored = world_updates.restore_version(
+        session,
+        editor,
+        world.id,
+        1,
+        reason="The agent went too far",
+        author="person",
+        expected_version=3,
+    )
+
+    assert restored.version == 4
+    assert (restored.name, restored.description, restored.constraints) == (
+        "Brinefall",
+        "",
+        ["No FTL"],
+    )
+    assert restored.foundation == versions.get_version(session, ada, world.id, 1).foundation
+    assert versions.diff_versions(session, ada, world.id, 1, 4) == []
+    entry = restored.changelog[-1]
+    assert {k: entry[k] for k in ("version", "author", "operation", "restored_from", "reason")} == {
+        "version": 4,
+        "author": "person",
+        "operation": "restore",
+        "restored_from": 1,
+        "reason": "The agent went too far",
+    }
+
+    def restore(actor: Actor, version: int, expected: int, reason: str = "Why") -> object:
+        return world_updates.restore_version(
+            session,
+            actor,
+            world.id,
+            version,
+            reason=reason,
+            author="person",
+            expected_version=expected,
+        )
+
+    refusals: list[tuple[Callable[[], object], type[Exception], str]] = [
+        (lambda: restore(viewer, 2, 4), Forbidden, "make you an editor"),
+        (lambda: restore(ada, 2, 3), Invalid, "changed while you were editing"),
+        (lambda: restore(ada, 4, 4), Invalid, "is the current version"),
+        (lambda: restore(ada, 9, 4), Invalid, "has no stored version 9"),
+        (lambda: restore(ada, 2, 4, reason=" "), Invalid, "Say why"),
+        (lambda: restore(make_actor(session, "Stranger"), 2, 4), NotFound, "is visible to you"),
+    ]
+
+    for call, error, words in refusals:
+        with pytest.raises(error, match=words):
+            call()
+    assert worlds.get_world(session, ada, world.id).version == 4
 
 
 def test_hand_edits_create_missing_sections_and_need_a_reason(session: Session) -> None:

@@ -38,6 +38,7 @@ from dsf_app.models import (
     Story,
     StorySegment,
     Suggestion,
+    User,
     World,
     WorldCollaborator,
     WorldInvitation,
@@ -59,6 +60,7 @@ from dsf_app.services import (
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.settings import Settings
+from dsf_app.state.account import AccountState
 from dsf_app.state.analytics import AnalyticsState
 from dsf_app.state.auth import AuthState
 from dsf_app.state.canvas import CanvasState
@@ -117,6 +119,7 @@ class Victim(Person):
     opening: uuid.UUID
     branch: uuid.UUID
     asset: uuid.UUID
+    own_asset: uuid.UUID  # made outside any world: in their My images
     suggestion: uuid.UUID
     collaborator: uuid.UUID
     collaborator_email: str
@@ -187,6 +190,16 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
             68,
             description=f"{SECRET} portrait",
         )
+        own_asset = assets.record_asset(
+            session,
+            actor,
+            None,
+            f"users/{actor.user_id}/unfiled/x.png",
+            "image/png",
+            68,
+            description=f"{SECRET} own picture",
+        )
+        worlds.update_world_fields(session, actor, world.id, description=f"{SECRET} world, v2")
         offered = suggestions.offer(
             session, actor, world.id, f"{SECRET} idea", f"{SECRET} more", f"a-{SECRET}"
         )
@@ -280,6 +293,7 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
             opening=opening.id,
             branch=branch.id,
             asset=asset.id,
+            own_asset=own_asset.id,
             suggestion=offered.id,
             collaborator=friend.user_id,
             collaborator_email=friend_email,
@@ -352,6 +366,14 @@ def at_missing_world(v: Victim, i: Intruder) -> str:
 
 def at_worlds(v: Victim, i: Intruder) -> str:
     return "/worlds"
+
+
+def at_my_images(v: Victim, i: Intruder) -> str:
+    return "/images"
+
+
+def at_account(v: Victim, i: Intruder) -> str:
+    return "/account"
 
 
 def step(
@@ -493,6 +515,38 @@ CASES: dict[str, list[Step]] = {
     "world page: edit a private world": edits_of_the_foundation(at_world),
     "world page: share a private world": sharing(at_world),
     "world page: edit a public world": edits_of_the_foundation(at_public),
+    "world page: another's stories and versions": [
+        step(WorldPageState.load),
+        step(WorldPageState.edit_story, story_id=lambda v: str(v.story)),
+        step(WorldPageState.set_story_edit_open, value=lambda v: True),
+        step(WorldPageState.save_story, form=lambda v: SEGMENT_FORM),
+        step(WorldPageState.set_story_edit_open, value=lambda v: False),
+        step(WorldPageState.ask_delete_story, story_id=lambda v: str(v.story)),
+        step(WorldPageState.confirm_delete_story),
+        step(WorldPageState.cancel_delete_story),
+        step(WorldPageState.set_diff_left, value=lambda v: "1"),
+        step(WorldPageState.ask_restore),
+        step(WorldPageState.set_restore_open, value=lambda v: True),
+        step(WorldPageState.restore, form=lambda v: FORM),
+        step(WorldPageState.set_restore_open, value=lambda v: False),
+    ],
+    "world page: another's story from one's own world": [
+        step(WorldPageState.load, at_own_world),
+        step(WorldPageState.edit_story, at_own_world, story_id=lambda v: str(v.story)),
+        step(WorldPageState.save_story, at_own_world, form=lambda v: SEGMENT_FORM),
+        step(WorldPageState.ask_delete_story, at_own_world, story_id=lambda v: str(v.story)),
+        step(WorldPageState.confirm_delete_story, at_own_world),
+    ],
+    "world page: a public world's stories and versions": [
+        step(WorldPageState.load, at_public),
+        step(WorldPageState.edit_story, at_public, story_id=lambda v: str(v.public_story)),
+        step(WorldPageState.save_story, at_public, form=lambda v: SEGMENT_FORM),
+        step(WorldPageState.ask_delete_story, at_public, story_id=lambda v: str(v.public_story)),
+        step(WorldPageState.confirm_delete_story, at_public),
+        step(WorldPageState.set_diff_left, at_public, value=lambda v: "1"),
+        step(WorldPageState.ask_restore, at_public),
+        step(WorldPageState.restore, at_public, form=lambda v: FORM),
+    ],
     "world page: another's invitation from one's own world": [
         step(WorldPageState.load, at_own_world),
         step(
@@ -513,17 +567,43 @@ CASES: dict[str, list[Step]] = {
         step(StoryPageState.open_edit, at_story, segment_id=lambda v: str(v.opening)),
         step(StoryPageState.set_edit_open, at_story, value=lambda v: True),
         step(StoryPageState.save_edit, at_story, form=lambda v: SEGMENT_FORM),
+        step(StoryPageState.ask_delete_segment, at_story, segment_id=lambda v: str(v.opening)),
+        step(StoryPageState.set_drop_open, at_story, value=lambda v: True),
+        step(StoryPageState.delete_segment, at_story, with_branch=lambda v: True),
+        step(StoryPageState.delete_segment, at_story, with_branch=lambda v: False),
+        step(StoryPageState.cancel_delete_segment, at_story),
+        step(StoryPageState.open_details, at_story),
+        step(StoryPageState.set_details_open, at_story, value=lambda v: True),
+        step(StoryPageState.save_details, at_story, form=lambda v: SEGMENT_FORM),
+        step(StoryPageState.set_delete_story_open, at_story, value=lambda v: True),
+        step(StoryPageState.confirm_delete_story, at_story),
     ],
     "story page: another's ids on one's own story": [
         step(StoryPageState.load, at_own_story),
         step(StoryPageState.choose, at_own_story, option_id=lambda v: str(v.branch)),
         step(StoryPageState.open_edit, at_own_story, segment_id=lambda v: str(v.opening)),
         step(StoryPageState.save_edit, at_own_story, form=lambda v: SEGMENT_FORM),
+        step(StoryPageState.ask_delete_segment, at_own_story, segment_id=lambda v: str(v.opening)),
+        step(StoryPageState.delete_segment, at_own_story, with_branch=lambda v: True),
     ],
     "story page: edit a public story": [
         step(StoryPageState.load, at_public_story),
         step(StoryPageState.open_edit, at_public_story, segment_id=lambda v: str(v.public_segment)),
         step(StoryPageState.save_edit, at_public_story, form=lambda v: SEGMENT_FORM),
+        step(
+            StoryPageState.ask_delete_segment,
+            at_public_story,
+            segment_id=lambda v: str(v.public_segment),
+        ),
+        step(StoryPageState.delete_segment, at_public_story, with_branch=lambda v: True),
+        step(
+            StoryPageState.ask_delete_segment,
+            at_public_story,
+            segment_id=lambda v: str(v.public_segment),
+        ),
+        step(StoryPageState.delete_segment, at_public_story, with_branch=lambda v: False),
+        step(StoryPageState.save_details, at_public_story, form=lambda v: SEGMENT_FORM),
+        step(StoryPageState.confirm_delete_story, at_public_story),
     ],
     "gallery: another's images": [
         step(GalleryState.load, at_gallery),
@@ -543,6 +623,26 @@ CASES: dict[str, list[Step]] = {
         step(GalleryState.load, at_public_gallery),
         step(GalleryState.ask_delete, at_public_gallery, asset_id=lambda v: str(v.public_asset)),
         step(GalleryState.confirm_delete, at_public_gallery),
+    ],
+    "my images: another's own images": [
+        step(GalleryState.load, at_my_images),
+        step(GalleryState.reload, at_my_images),
+        step(GalleryState.next_page, at_my_images),
+        step(GalleryState.view, at_my_images, index=lambda v: 0),
+        step(GalleryState.ask_delete, at_my_images, asset_id=lambda v: str(v.own_asset)),
+        step(GalleryState.confirm_delete, at_my_images),
+    ],
+    "account: another's account": [
+        step(AccountState.load, at_account),
+        step(AccountState.save_name, at_account, form=lambda v: {"name": "Intruder, renamed"}),
+        step(
+            AccountState.change_password,
+            at_account,
+            form=lambda v: {"current": "a guess", "new": "pwned-pwned-pwned"},
+        ),
+        step(AccountState.set_delete_open, at_account, value=lambda v: True),
+        step(AccountState.delete_account, at_account, form=lambda v: {"email": v.email}),
+        step(AccountState.set_delete_open, at_account, value=lambda v: False),
     ],
     "suggestions: another's, accepted and dismissed": [
         step(SuggestionsState.load),
@@ -688,8 +788,17 @@ CASES: dict[str, list[Step]] = {
 # (Reflex 0.10 makes no setters by default), so `setvar` must fail for each.
 ID_VARS: dict[type[State], list[str]] = {
     WorldsPageState: ["delete_id"],
-    WorldPageState: ["world_key", "can_edit", "is_owner", "version", "editor_section"],
-    StoryPageState: ["story_key", "world_key", "edit_id"],
+    WorldPageState: [
+        "world_key",
+        "can_edit",
+        "is_owner",
+        "version",
+        "editor_section",
+        "story_edit_id",
+        "story_delete_id",
+        "restore_version",
+    ],
+    StoryPageState: ["story_key", "world_key", "edit_id", "drop_id"],
     GalleryState: ["world_key", "delete_id", "can_delete"],
     SuggestionsState: ["items"],
     CanvasState: ["inline", "overlay", "fullscreen"],
@@ -710,6 +819,7 @@ ID_VARS: dict[type[State], list[str]] = {
     TrajectoryState: ["run_key", "steps"],
     AnalyticsState: ["world", "turns"],
     AuthState: ["user_email", "signed_in"],
+    AccountState: ["email", "has_password"],
     # Notices are shown as text, but only the app may say what happened.
     FeedbackState: ["notices"],
 }
@@ -752,7 +862,10 @@ def _fingerprint(v: Victim) -> dict[str, Any]:
             "invitations": rows(WorldInvitation, col(WorldInvitation.world_id).in_(both)),
             "stories": rows(Story, col(Story.world_id).in_(both)),
             "segments": rows(StorySegment, col(StorySegment.story_id).in_(story_ids)),
-            "assets": rows(Asset, col(Asset.world_id).in_(both)),
+            "assets": rows(
+                Asset, col(Asset.world_id).in_(both) | (col(Asset.owner_id) == v.actor.user_id)
+            ),
+            "person": rows(User, col(User.id) == v.actor.user_id),
             "suggestions": rows(Suggestion, col(Suggestion.user_id) == v.actor.user_id),
             "canvas": rows(CanvasSurface, col(CanvasSurface.user_id) == v.actor.user_id),
             "clicks": rows(CanvasInteraction, col(CanvasInteraction.user_id) == v.actor.user_id),

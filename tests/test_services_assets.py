@@ -12,6 +12,7 @@ from sqlmodel import Session
 from dsf_app.errors import Forbidden, Invalid, NotFound
 from dsf_app.models import AssetCategory, AssetType, CollaboratorRole, Visibility, World
 from dsf_app.services import assets
+from dsf_app.services.access import Permission
 from dsf_app.services.actor import Actor
 from tests.factories import (
     make_actor,
@@ -143,6 +144,27 @@ def test_an_asset_without_a_world_is_its_owners_alone(session: Session) -> None:
     with pytest.raises(NotFound):
         assets.delete_asset(session, stranger, avatar.id)
     assert assets.delete_asset(session, owner, avatar.id) == avatar.storage_key
+
+
+def test_my_images_are_my_own_images_outside_any_world(session: Session) -> None:
+    owner, stranger = make_actor(session, "Owner"), make_actor(session, "Stranger")
+    world = make_world(session, owner)
+    older, newer = _record(session, owner, None), _record(session, owner, None)
+    _record(session, owner, world)
+    _record(session, owner, None, type="audio")
+    _record(session, stranger, None)
+
+    mine = assets.own_image_page(session, owner, 1, 1)
+    assert (mine.world, mine.level, [a.id for a in mine.images], mine.has_more) == (
+        None,
+        Permission.MANAGE,
+        [newer.id],
+        True,
+    )
+    assert [a.id for a in assets.own_image_page(session, owner, 2, 1).images] == [older.id]
+    # Past the end (its last image was just deleted), the page steps back one.
+    assert assets.own_image_page(session, owner, 3, 1).page == 2
+    assert assets.own_image_page(session, stranger, 1, 10).images[0].owner_id == stranger.user_id
 
 
 AssetCall = Callable[[Session, Actor, dict[str, uuid.UUID]], object]

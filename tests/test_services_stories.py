@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from dsf_app.errors import Forbidden, Invalid, NotFound
 from dsf_app.models import CollaboratorRole, Story, StorySegment, Visibility
-from dsf_app.services import stories
+from dsf_app.services import reader, stories
 from dsf_app.services.actor import Actor
 from tests.factories import (
     make_actor,
@@ -85,9 +85,77 @@ def test_a_parent_with_two_children_branches(session: Session) -> None:
     page = stories.list_segments(session, owner, story.id, limit=2, offset=2)
     assert [s.id for s in page] == [again.id, left.id]
 
-    stories.delete_segment(session, owner, middle.id)
+    # `after` was saved without a parent: it continues `right`, the newest at the order before,
+    # so it is part of the branch below `middle` and goes with it.
+    deleted = stories.delete_segment(session, owner, middle.id, with_branch=True)
     remaining = [s.id for s in stories.list_segments(session, owner, story.id)]
-    assert remaining == [root.id, again.id, after.id]
+    assert remaining == [root.id, again.id]
+    assert (deleted.deleted, deleted.moved) == (4, 0)
+
+
+def _tree(session: Session, owner: Actor, story: Story) -> dict[str, tuple[str | None, int]]:
+    """Each segment's text -> (its parent's text as the reader resolves it, its order)."""
+    outline = reader.outline(session, story.id)
+    text = {s.id: s.content for s in stories.list_segments(session, owner, story.id)}
+    return {
+        text[node.id]: (text[node.parent_id] if node.parent_id else None, node.order)
+        for node in outline.nodes.values()
+    }
+
+
+def test_deleting_a_segment_alone_moves_its_continuations_up(session: Session) -> None:
+    owner = make_actor(session)
+    story = make_story(session, owner, make_world(session, owner))
+    root = make_segment(session, owner, story, "Root.")
+    middle = make_segment(session, owner, story, "Middle.", parent=root)
+    make_segment(session, owner, story, "Left.", parent=middle)
+    make_segment(session, owner, story, "Right.", parent=middle)
+    make_segment(session, owner, story, "After right.")  # no parent: continues Right.
+    make_segment(session, owner, story, "Again.", parent=root)
+
+    deleted = stories.delete_segment(session, owner, middle.id, with_branch=False)
+
+    assert (deleted.deleted, deleted.moved) == (1, 2)
+    assert _tree(session, owner, story) == {
+        "Root.": (None, 0),
+        "Again.": ("Root.", 1),
+        "Left.": ("Root.", 1),
+        "Right.": ("Root.", 1),
+        "After right.": ("Right.", 2),
+    }
+    # The next segment saved without a parent still continues the newest last one.
+    make_segment(session, owner, story, "The end.")
+    assert _tree(session, owner, story)["The end."] == ("After right.", 3)
+
+
+def test_deleting_the_opening_alone_makes_its_continuations_openings(session: Session) -> None:
+    owner = make_actor(session)
+    story = make_story(session, owner, make_world(session, owner))
+    opening = make_segment(session, owner, story, "Opening.")
+    make_segment(session, owner, story, "Second.")
+    make_segment(session, owner, story, "Third.")
+
+    stories.delete_segment(session, owner, opening.id, with_branch=False)
+
+    assert _tree(session, owner, story) == {"Second.": (None, 0), "Third.": ("Second.", 1)}
+    view = reader.read(session, owner, story.id)
+    assert [s.content for s in view.segments] == ["Second.", "Third."]
+
+
+def test_the_reader_counts_what_continues_from_each_segment(session: Session) -> None:
+    owner = make_actor(session)
+    story = make_story(session, owner, make_world(session, owner))
+    root = make_segment(session, owner, story, "Root.")
+    middle = make_segment(session, owner, story, "Middle.", parent=root)
+    make_segment(session, owner, story, "Left.", parent=middle)
+    make_segment(session, owner, story, "Right.", parent=middle)
+    last = make_segment(session, owner, story, "After right.")
+
+    view = reader.read(session, owner, story.id)
+    assert [s.content for s in view.segments] == ["Root.", "Middle.", "Left."]
+    assert [view.below[s.id] for s in view.segments] == [4, 3, 0]
+    shown = reader.read(session, owner, story.id, show=last.id)
+    assert [shown.below[s.id] for s in shown.segments] == [4, 3, 1, 0]
 
 
 def test_a_parent_must_belong_to_the_same_story(session: Session) -> None:
@@ -138,7 +206,8 @@ def test_a_viewer_reads_stories_but_does_not_write_them(session: Session) -> Non
         lambda: stories.delete_story(session, viewer, story.id),
         lambda: stories.add_segment(session, viewer, story.id, "", "More."),
         lambda: stories.update_segment(session, viewer, segment.id, content="Changed."),
-        lambda: stories.delete_segment(session, viewer, segment.id),
+        lambda: stories.delete_segment(session, viewer, segment.id, with_branch=True),
+        lambda: stories.delete_segment(session, viewer, segment.id, with_branch=False),
     ]
     for call in refused:
         with pytest.raises(Forbidden, match="make you an editor"):
@@ -153,7 +222,7 @@ def test_an_editor_writes_stories(session: Session) -> None:
 
     segment = make_segment(session, editor, story, "An editor's scene.")
     stories.update_story(session, editor, story.id, description="Edited.")
-    stories.delete_segment(session, editor, segment.id)
+    stories.delete_segment(session, editor, segment.id, with_branch=False)
     stories.delete_story(session, editor, story.id)
     assert stories.list_stories(session, owner, world.id) == []
 
@@ -168,7 +237,7 @@ STORY_CALLS: dict[str, StoryCall] = {
     "list_segments": lambda s, a, st, sg: stories.list_segments(s, a, st.id),
     "get_segment": lambda s, a, st, sg: stories.get_segment(s, a, sg.id),
     "update_segment": lambda s, a, st, sg: stories.update_segment(s, a, sg.id, title="T"),
-    "delete_segment": lambda s, a, st, sg: stories.delete_segment(s, a, sg.id),
+    "delete_segment": lambda s, a, st, sg: stories.delete_segment(s, a, sg.id, with_branch=True),
 }
 
 

@@ -1,4 +1,4 @@
-"""People: one account per email address in any letter case, and their preferences."""
+"""People: one account per email address in any letter case, their names and preferences."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import Session
 
 from dsf_app.errors import Invalid, NotFound
+from dsf_app.models import OAuthAccount
 from dsf_app.services import users
 from tests.factories import make_actor, unique
 
@@ -62,3 +63,21 @@ def test_preferences_merge_and_none_removes_a_key(session: Session) -> None:
 def test_preferences_must_be_a_json_object(session: Session, patch: object) -> None:
     with pytest.raises(Invalid):
         users.update_preferences(session, make_actor(session), patch)  # pyright: ignore[reportArgumentType]  (bad on purpose)
+
+
+def test_a_person_renames_themselves_and_sees_how_they_sign_in(session: Session) -> None:
+    person = make_actor(session, "Vera")
+    assert users.rename(session, person, "  Vera Rubin ") == "Vera Rubin"
+    for bad, words in [("  ", "cannot be empty"), ("x" * 201, "at most 200")]:
+        with pytest.raises(Invalid, match=words):
+            users.rename(session, person, bad)
+    user = users.get_user(session, person.user_id)
+    assert user.name == "Vera Rubin"
+    session.add(OAuthAccount(user_id=user.id, provider="github", provider_account_id=unique("gh")))
+    info = users.account_info(session, person)
+    assert (info.name, info.email, info.has_password, info.providers) == (
+        "Vera Rubin",
+        user.email,
+        False,
+        ["github"],
+    )

@@ -7,7 +7,9 @@
   Nothing is counted per email alone, so failures from strangers elsewhere never stop the owner
   signing in from their own address;
 - sign-ups from one address: 10 an hour (a refused one counts too: it told whether the email
-  has an account).
+  has an account);
+- wrong current passwords when changing one's password: the same backoff as a sign-in, per
+  person (whoever holds a session cannot try passwords faster than a sign-in could).
 
 A refusal is a SignInRefused that says when to come back."""
 
@@ -45,6 +47,18 @@ def sign_in_limits(email: str, ip: str | None) -> list[limits.Limit]:
             longest_wait=LONGEST_WAIT,
             memory=FAILURE_MEMORY,
         ),
+    ]
+
+
+def password_change_limits(user_id: uuid.UUID) -> list[limits.Limit]:
+    return [
+        limits.Backoff(
+            f"password-change:{user_id}",
+            free=FREE_FAILURES,
+            first_wait=FIRST_WAIT,
+            longest_wait=LONGEST_WAIT,
+            memory=FAILURE_MEMORY,
+        )
     ]
 
 

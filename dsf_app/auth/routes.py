@@ -134,6 +134,14 @@ def _sign_out(token: str | None) -> None:
         sessions.revoke(db, token)
 
 
+def _sign_out_everywhere(token: str | None) -> None:
+    """End every session of the person this token signs in (none if it signs in nobody)."""
+    with session_scope() as db:
+        actor = sessions.resolve(db, token)
+        if actor is not None:
+            sessions.revoke_all(db, actor.user_id)
+
+
 async def signup(request: Request) -> Response:
     if refusal := cross_site_refusal(request):
         return refusal
@@ -170,6 +178,20 @@ async def signout(request: Request) -> Response:
     if refusal := cross_site_refusal(request):
         return refusal
     await run_in_threadpool(_sign_out, request.cookies.get(sessions.SESSION_COOKIE))
+    return signed_out()
+
+
+async def signout_everywhere(request: Request) -> Response:
+    """The account page's "Sign out everywhere": every session of the person ends, this one
+    too."""
+    if refusal := cross_site_refusal(request):
+        return refusal
+    await run_in_threadpool(_sign_out_everywhere, request.cookies.get(sessions.SESSION_COOKIE))
+    return signed_out()
+
+
+def signed_out() -> RedirectResponse:
+    """To /signin, without the session cookie."""
     response = _no_store(RedirectResponse("/signin", status_code=303))
     options = sessions.cookie_options()
     response.delete_cookie(
@@ -242,6 +264,7 @@ def build_auth_app() -> Starlette:
             Route("/signup", signup, methods=["POST"]),
             Route("/signin", signin, methods=["POST"]),
             Route("/signout", signout, methods=["POST"]),
+            Route("/signout-everywhere", signout_everywhere, methods=["POST"]),
             Route("/oauth/{provider}/login", oauth_login, methods=["GET"]),
             Route("/oauth/{provider}/callback", oauth_callback, methods=["GET"]),
         ],

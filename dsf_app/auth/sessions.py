@@ -66,16 +66,15 @@ def revoke(db: Session, token: str | None) -> None:
         db.flush()
 
 
-def revoke_all(db: Session, user_id: uuid.UUID) -> None:
-    """End every session of a person, wherever it was started."""
-    db.execute(
-        update(UserSession)
-        .where(
-            col(UserSession.user_id) == user_id,
-            col(UserSession.revoked_at).is_(None),
-        )
-        .values(revoked_at=utcnow())
+def revoke_all(db: Session, user_id: uuid.UUID, *, keep: str | None = None) -> None:
+    """End every session of a person, wherever it was started (but the one of `keep`)."""
+    query = update(UserSession).where(
+        col(UserSession.user_id) == user_id,
+        col(UserSession.revoked_at).is_(None),
     )
+    if keep:
+        query = query.where(col(UserSession.token_hash) != token_hash(keep))
+    db.execute(query.values(revoked_at=utcnow()))
     db.flush()
 
 

@@ -236,7 +236,9 @@ def _composer() -> rx.Component:
 def chat_panel(agent_label: str) -> rx.Component:
     notice = () if get_settings().llm_configured else (model_setup_notice(),)
     return rx.vstack(
-        rx.hstack(rx.icon("bot", size=18), rx.heading(agent_label, size="3"), align="center"),
+        rx.hstack(
+            rx.icon("bot", size=18), rx.heading(agent_label, size="3", as_="h2"), align="center"
+        ),
         *notice,
         rx.cond(
             # ChatState (state/chat.py) types its vars as values, not rx.Field, for now.

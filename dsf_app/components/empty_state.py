@@ -9,7 +9,7 @@ def empty_state(icon: str, title: str, text: str, *children: rx.Component) -> rx
     return rx.center(
         rx.vstack(
             rx.icon(icon, size=40, color=rx.color("cyan", 9)),
-            rx.heading(title, size="5"),
+            rx.heading(title, size="5", as_="h2"),
             rx.text(text, color_scheme="gray", text_align="center", max_width="28em"),
             *children,
             align="center",

@@ -1,6 +1,7 @@
-"""A world's image gallery: a grid of its images (each from its `/assets/<id>` URL) with their
-description and category, a lightbox, paging, an empty state and delete with confirmation.
-Place `world_gallery()` on any page under /worlds/<id> and run `GalleryState.load` on load."""
+"""An image gallery: a grid of images (each from its `/assets/<id>` URL) with their description
+and category, a lightbox, paging, an empty state and delete with confirmation. Place `gallery()`
+on a page under /worlds/<id> (that world's images) or on /images (the person's own images made
+outside any world), and run `GalleryState.load` on load."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def tile(item: ObjectVar[GalleryItem], index: rx.Var[int]) -> rx.Component:
             rx.el.button(
                 rx.image(
                     src=item.url,
-                    alt=rx.cond(item.description != "", item.description, "World image"),
+                    alt=rx.cond(item.description != "", item.description, "Image"),
                     width="100%",
                     height="12em",
                     object_fit="cover",
@@ -223,8 +224,26 @@ def pager() -> rx.Component:
     )
 
 
-def world_gallery() -> rx.Component:
-    """The grid (or its empty state), pager and dialogs for the world in the URL."""
+def empty_gallery() -> rx.Component:
+    return rx.cond(
+        GalleryState.world_key != "",
+        empty_state(
+            "images",
+            "No images yet",
+            "Ask the World Agent for a portrait, a landscape or a scene, and the images it "
+            "makes for this world appear here.",
+        ),
+        empty_state(
+            "images",
+            "No images of your own yet",
+            "Ask your agent on the worlds page for a picture; images made outside any world "
+            "appear here. Images made in a world are in that world's gallery.",
+        ),
+    )
+
+
+def gallery() -> rx.Component:
+    """The grid (or its empty state), pager and dialogs for the page's images."""
     return rx.box(
         url_page_view(
             GalleryState,
@@ -238,12 +257,7 @@ def world_gallery() -> rx.Component:
                     width="100%",
                     id="gallery-grid",
                 ),
-                empty_state(
-                    "images",
-                    "No images yet",
-                    "Ask the World Agent for a portrait, a landscape or a scene, and the "
-                    "images it makes for this world appear here.",
-                ),
+                empty_gallery(),
             ),
             not_found=not_found_state("globe-lock", "world"),
         ),

@@ -12,6 +12,7 @@ from dsf_app.state.auth import AuthState
 NAV_LINKS = (
     ("Worlds", "/worlds", "globe"),
     ("Search", "/search", "search"),
+    ("My images", "/images", "images"),
     ("Runs", "/runs", "activity"),
     ("Analytics", "/analytics", "chart-line"),
 )
@@ -20,25 +21,37 @@ WIDE_ONLY = ["none", "inline", "inline"]
 
 
 def account() -> rx.Component:
-    """The signed-in person (avatar and name) and a Sign out button, a form posting to
-    /auth/signout so the session is revoked on the server, not just forgotten by the browser."""
+    """The signed-in person (avatar and name, a link to their account page) and a Sign out
+    button, a form posting to /auth/signout so the session is revoked on the server, not just
+    forgotten by the browser."""
     return rx.hstack(
-        rx.avatar(
-            src=AuthState.user_image,
-            fallback=AuthState.user_initials,
-            size="2",
-            radius="full",
-            alt=AuthState.user_name,
-        ),
-        rx.text(
-            AuthState.user_name,
-            size="2",
-            display=["none", "none", "inline"],
-            id="account-name",
-            max_width="12em",
-            overflow="hidden",
-            text_overflow="ellipsis",
-            white_space="nowrap",
+        rx.link(
+            rx.hstack(
+                rx.avatar(
+                    src=AuthState.user_image,
+                    fallback=AuthState.user_initials,
+                    size="2",
+                    radius="full",
+                    alt=AuthState.user_name,
+                ),
+                rx.text(
+                    AuthState.user_name,
+                    size="2",
+                    display=["none", "none", "inline"],
+                    id="account-name",
+                    max_width="12em",
+                    overflow="hidden",
+                    text_overflow="ellipsis",
+                    white_space="nowrap",
+                ),
+                align="center",
+                spacing="2",
+            ),
+            href="/account",
+            underline="none",
+            color="inherit",
+            title="Your account",
+            id="account-link",
         ),
         rx.el.form(
             rx.button(
@@ -63,40 +76,51 @@ def account() -> rx.Component:
 
 
 def top_bar() -> rx.Component:
-    return rx.hstack(
-        rx.link(
-            rx.hstack(
-                rx.icon("orbit", size=22),
-                rx.heading("Deep Sci-Fi", size="4", display=WIDE_ONLY),
-                align="center",
-            ),
-            href="/worlds",
-            underline="none",
-            color="inherit",
-            aria_label="Deep Sci-Fi",
-        ),
-        rx.spacer(),
-        *(
+    # rx.el, not as_=: Radix's Flex draws a div whatever `as_` says.
+    return rx.el.header(
+        rx.hstack(
             rx.link(
                 rx.hstack(
-                    rx.icon(icon, size=16),
-                    rx.text(label, display=WIDE_ONLY),
+                    rx.icon("orbit", size=22),
+                    rx.text("Deep Sci-Fi", size="4", weight="bold", display=WIDE_ONLY),
                     align="center",
-                    spacing="1",
                 ),
-                href=href,
-                aria_label=label,  # a phone shows the icons alone
-            )
-            for label, href, icon in NAV_LINKS
+                href="/worlds",
+                underline="none",
+                color="inherit",
+                aria_label="Deep Sci-Fi",
+            ),
+            rx.spacer(),
+            rx.el.nav(
+                rx.hstack(
+                    *(
+                        rx.link(
+                            rx.hstack(
+                                rx.icon(icon, size=16),
+                                rx.text(label, display=WIDE_ONLY),
+                                align="center",
+                                spacing="1",
+                            ),
+                            href=href,
+                            aria_label=label,  # a phone shows the icons alone
+                            title=label,
+                        )
+                        for label, href, icon in NAV_LINKS
+                    ),
+                    align="center",
+                    spacing=rx.breakpoints(initial="3", sm="5"),
+                ),
+                aria_label="Pages",
+            ),
+            account(),
+            padding_x=["0.75em", "1.25em"],
+            padding_y="0.75em",
+            border_bottom=f"1px solid {rx.color('gray', 5)}",
+            align="center",
+            spacing=rx.breakpoints(initial="3", sm="5"),
+            width="100%",
         ),
-        account(),
-        padding_x=["0.75em", "1.25em"],
-        padding_y="0.75em",
-        border_bottom=f"1px solid {rx.color('gray', 5)}",
-        align="center",
-        spacing=rx.breakpoints(initial="3", sm="5"),
         width="100%",
-        as_="nav",
     )
 
 

@@ -1,6 +1,6 @@
 """The story reader's pieces: a segment set for reading (serif, about 65 characters a line) with
 its world-evolution notes in the margin (below it on narrow screens), the branch tree, the
-pager, and the segment editor."""
+pager, the segment editor and the confirmation before a segment is deleted."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from reflex.constants.colors import ColorType
 from reflex.vars import ObjectVar, Var
 
 from dsf_app.components.canvas.render import canvas_view
+from dsf_app.components.counts import counted
 from dsf_app.components.evaluations import segment_evaluations
+from dsf_app.components.matching import as_var
 from dsf_app.state.story import ForkView, OptionView, SegmentView, StoryPageState, TextPiece
 
 S = StoryPageState
@@ -106,7 +108,7 @@ def segment_article(segment: ObjectVar[SegmentView]) -> rx.Component:
                     ),
                     rx.text("·", size="1", color_scheme="gray"),
                     rx.text(
-                        segment.words.to_string() + " words",
+                        counted(segment.words, "word", "words"),
                         size="1",
                         color_scheme="gray",
                         class_name="dsf-word-count",
@@ -114,13 +116,26 @@ def segment_article(segment: ObjectVar[SegmentView]) -> rx.Component:
                     rx.spacer(),
                     rx.cond(
                         S.can_edit,
-                        rx.button(
-                            rx.icon("pencil", size=12),
-                            "Edit",
-                            size="1",
-                            variant="ghost",
-                            aria_label="Edit part " + segment.position.to_string(),
-                            on_click=S.open_edit(segment.id),
+                        rx.hstack(
+                            rx.button(
+                                rx.icon("pencil", size=12),
+                                "Edit",
+                                size="1",
+                                variant="ghost",
+                                aria_label="Edit part " + segment.position.to_string(),
+                                on_click=S.open_edit(segment.id),
+                            ),
+                            rx.button(
+                                rx.icon("trash-2", size=12),
+                                "Delete",
+                                size="1",
+                                variant="ghost",
+                                color_scheme="red",
+                                aria_label="Delete part " + segment.position.to_string(),
+                                on_click=S.ask_delete_segment(segment.id),
+                                class_name="dsf-delete-part",
+                            ),
+                            spacing="3",
                         ),
                     ),
                     align="center",
@@ -174,7 +189,9 @@ def branch_option(option: ObjectVar[OptionView]) -> rx.Component:
         rx.button(
             rx.icon(rx.cond(option.chosen, "circle-dot", "circle"), size=14),
             rx.text(option.label, overflow_wrap="anywhere", text_align="left"),
-            rx.text("(" + option.parts.to_string() + " parts)", size="1", color_scheme="gray"),
+            rx.text(
+                "(" + counted(option.parts, "part", "parts") + ")", size="1", color_scheme="gray"
+            ),
             variant=rx.cond(option.chosen, "solid", "outline"),
             size="2",
             aria_pressed=option.chosen,
@@ -323,4 +340,84 @@ def segment_editor() -> rx.Component:
         ),
         open=S.edit_open,
         on_open_change=S.set_edit_open,
+    )
+
+
+def segment_deletion_dialog() -> rx.Component:
+    """Delete a part: at once if nothing continues from it; otherwise the person chooses to
+    delete what continues from it too, or to keep that (it then follows the part before)."""
+    part = "part " + S.drop_position.to_string()
+    has_more = S.drop_below > 0
+    before = as_var(
+        rx.cond(
+            S.drop_position > 1,
+            "part " + (S.drop_position - 1).to_string(),
+            "the opening (as openings of their own)",
+        )
+    ).to(str)
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete " + part + "?"),
+            rx.alert_dialog.description(
+                rx.cond(
+                    has_more,
+                    counted(S.drop_below, "part continues", "parts continue")
+                    + " from "
+                    + part
+                    + ", counting every branch below it. Delete them with it, or keep them: "
+                    + "they then continue from "
+                    + before
+                    + ".",
+                    "The part is deleted for good; this cannot be undone.",
+                ),
+                size="2",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(
+                    rx.button(
+                        "Keep it",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=S.cancel_delete_segment,
+                    )
+                ),
+                rx.cond(
+                    has_more,
+                    rx.fragment(
+                        rx.alert_dialog.action(
+                            rx.button(
+                                "Delete only " + part,
+                                variant="soft",
+                                color_scheme="red",
+                                on_click=S.delete_segment(False),
+                                id="delete-part-only",
+                            )
+                        ),
+                        rx.alert_dialog.action(
+                            rx.button(
+                                "Delete " + part + " and what follows",
+                                color_scheme="red",
+                                on_click=S.delete_segment(True),
+                                id="delete-part-branch",
+                            )
+                        ),
+                    ),
+                    rx.alert_dialog.action(
+                        rx.button(
+                            "Delete " + part,
+                            color_scheme="red",
+                            on_click=S.delete_segment(False),
+                            id="delete-part-only",
+                        )
+                    ),
+                ),
+                justify="end",
+                spacing="3",
+                wrap="wrap",
+                margin_top="1em",
+            ),
+            max_width="min(32em, 94vw)",
+        ),
+        open=S.drop_open,
+        on_open_change=S.set_drop_open,
     )

@@ -1,5 +1,5 @@
-"""A world's history: the changelog with version numbers, and a side-by-side diff of any two
-stored versions."""
+"""A world's history: the changelog with version numbers, a side-by-side diff of any two stored
+versions, and restoring one of them as a new version."""
 
 from __future__ import annotations
 
@@ -26,9 +26,7 @@ def change_entry(entry: ObjectVar[ChangeView]) -> rx.Component:
                     color_scheme=rx.cond(entry.author == "person", "cyan", "violet"),
                 ),
                 rx.code(
-                    entry.operation.to(str) + " " + entry.path.to(str),
-                    size="1",
-                    overflow_wrap="anywhere",
+                    entry.what, size="1", overflow_wrap="anywhere", class_name="dsf-change-what"
                 ),
                 rx.text(entry.at, size="1", color_scheme="gray"),
                 wrap="wrap",
@@ -148,6 +146,16 @@ def diff_view() -> rx.Component:
             version_select("From version", "diff-from", S.diff_left, S.set_diff_left),
             version_select("To version", "diff-to", S.diff_right, S.set_diff_right),
             rx.button("Compare", on_click=S.compare, id="compare-versions"),
+            rx.cond(
+                S.can_edit & (S.diff_left != S.version.to_string()),
+                rx.button(
+                    rx.icon("history", size=14),
+                    "Restore version " + S.diff_left,
+                    variant="soft",
+                    on_click=S.ask_restore,
+                    id="restore-version",
+                ),
+            ),
             spacing="3",
             align="end",
             wrap="wrap",
@@ -183,4 +191,59 @@ def diff_view() -> rx.Component:
         ),
         spacing="3",
         width="100%",
+    )
+
+
+def restore_dialog() -> rx.Component:
+    version = S.restore_version.to_string()
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Restore version " + version + "?"),
+            rx.dialog.description(
+                "The world becomes again what it was at version "
+                + version
+                + " — its name, description, foundation, surface and constraints — as a new "
+                "version "
+                + (S.version + 1).to_string()
+                + ". Nothing is lost: every version stays in the history, so this can be undone "
+                "the same way.",
+                size="2",
+                margin_bottom="1em",
+            ),
+            rx.form(
+                rx.vstack(
+                    rx.el.label(rx.text("Reason", size="2"), html_for="restore-reason"),
+                    rx.input(
+                        id="restore-reason",
+                        name="reason",
+                        placeholder="Why go back (kept in the changelog)",
+                        width="100%",
+                    ),
+                    rx.cond(
+                        S.restore_error != "",
+                        rx.callout(
+                            S.restore_error,
+                            icon="triangle-alert",
+                            color_scheme="red",
+                            role="alert",
+                            width="100%",
+                        ),
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(
+                            rx.button("Cancel", type="button", variant="soft", color_scheme="gray")
+                        ),
+                        rx.button("Restore", type="submit", id="confirm-restore"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                on_submit=S.restore,
+            ),
+            max_width="min(34em, 94vw)",
+        ),
+        open=S.restore_open,
+        on_open_change=S.set_restore_open,
     )

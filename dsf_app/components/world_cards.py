@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from dsf_app.components.matching import as_var, pick
+from dsf_app.components.counts import counted
+from dsf_app.components.matching import pick
 from dsf_app.state.worlds import WorldCard, WorldsPageState
 
 STATE_COLORS = {"sketch": "gray", "draft": "amber", "detailed": "grass"}
@@ -46,7 +47,7 @@ def world_card(card: ObjectVar[WorldCard]) -> rx.Component:
         rx.vstack(
             cover(card),
             rx.link(
-                rx.heading(card.name, size="4", trim="both"),
+                rx.heading(card.name, size="4", trim="both", as_="h2"),
                 href="/worlds/" + card.id.to(str),
                 class_name="dsf-world-link",
                 underline="hover",
@@ -67,8 +68,7 @@ def world_card(card: ObjectVar[WorldCard]) -> rx.Component:
                 rx.badge("v" + card.version.to_string(), variant="outline", title="Version"),
                 rx.badge(
                     rx.icon("book-open", size=12),
-                    card.stories.to_string()
-                    + as_var(rx.cond(card.stories == 1, " story", " stories")).to(str),
+                    counted(card.stories, "story", "stories"),
                     variant="outline",
                     color_scheme="gray",
                 ),

@@ -8,12 +8,9 @@ project's tools folder and point Reflex at it.
 from __future__ import annotations
 
 import platform
-import shutil
-import subprocess
-import tarfile
-import tempfile
 from pathlib import Path
 
+from dsf_app.devstack.npm_packages import fetch_file
 from dsf_app.errors import ServiceUnavailable
 
 BUN_VERSION = "1.4.4"
@@ -29,26 +26,7 @@ def _package_name() -> str:
 def ensure_bun(tools_dir: Path) -> Path:
     """Path of a working bun binary, installing it into `tools_dir/bun` when missing."""
     target = tools_dir / "bun" / "bin" / "bun"
-    if target.exists():
-        return target
-    npm = shutil.which("npm")
-    if npm is None:
-        raise ServiceUnavailable("Neither bun nor npm is installed — install Node.js >= 22 or bun.")
-    with tempfile.TemporaryDirectory() as scratch:
-        result = subprocess.run(
-            [npm, "pack", f"{_package_name()}@{BUN_VERSION}", "--silent"],
-            cwd=scratch,
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode != 0:
-            raise ServiceUnavailable(
-                f"Could not fetch bun from the npm registry: {result.stderr.strip()}"
-            )
-        archive = Path(scratch) / result.stdout.strip().splitlines()[-1]
-        with tarfile.open(archive) as tar:
-            tar.extractall(scratch, filter="data")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(Path(scratch) / "package" / "bin" / "bun"), target)
-    target.chmod(0o755)
+    if not target.exists():
+        fetch_file(f"{_package_name()}@{BUN_VERSION}", "bin/bun", target)
+        target.chmod(0o755)
     return target

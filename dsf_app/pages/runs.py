@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from dsf_app.components.counts import counted
 from dsf_app.components.empty_state import empty_state
 from dsf_app.components.export_button import export_button
 from dsf_app.components.layout import page_shell
@@ -52,10 +53,12 @@ def _run(row: ObjectVar[RunRow]) -> rx.Component:
                     _stop_badge(row.stop_reason),
                     rx.text(row.started, size="2"),
                     rx.text(row.duration, size="2", color_scheme="gray"),
-                    rx.text(row.steps.to_string() + " steps", size="2", color_scheme="gray"),
-                    rx.text(row.tokens.to_string() + " tokens", size="2", color_scheme="gray"),
+                    rx.text(counted(row.steps, "step", "steps"), size="2", color_scheme="gray"),
+                    rx.text(counted(row.tokens, "token", "tokens"), size="2", color_scheme="gray"),
                     rx.text(
-                        row.tool_calls.to(list[ToolCallRow]).length().to_string() + " tool calls",
+                        counted(
+                            row.tool_calls.to(list[ToolCallRow]).length(), "tool call", "tool calls"
+                        ),
                         size="2",
                         color_scheme="gray",
                     ),
@@ -199,7 +202,7 @@ def runs_page() -> rx.Component:
     return page_shell(
         rx.vstack(
             rx.hstack(
-                rx.heading("Agent runs", size="7"),
+                rx.heading("Agent runs", size="7", as_="h1"),
                 rx.spacer(),
                 export_button("/export/runs.jsonl", "dsf-runs.jsonl"),
                 width="100%",

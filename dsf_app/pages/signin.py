@@ -148,46 +148,51 @@ def oauth_buttons() -> rx.Component:
 
 
 def signin_page() -> rx.Component:
-    return rx.center(
-        rx.card(
-            rx.vstack(
-                rx.hstack(
-                    rx.icon("orbit", size=26), rx.heading("Deep Sci-Fi", size="6"), align="center"
-                ),
-                rx.text(
-                    "Grow science-fiction worlds and write stories in them with AI agents.",
-                    color_scheme="gray",
-                ),
-                rx.cond(
-                    AuthState.problem != "",
-                    rx.callout(
-                        AuthState.problem,
-                        icon="triangle-alert",
-                        color_scheme="red",
-                        role="alert",
-                        id="signin-problem",
+    # The page's one landmark: everything a screen reader lists is inside <main>.
+    return rx.el.main(
+        rx.center(
+            rx.card(
+                rx.vstack(
+                    rx.hstack(
+                        rx.icon("orbit", size=26),
+                        rx.heading("Deep Sci-Fi", size="6"),
+                        align="center",
+                    ),
+                    rx.text(
+                        "Grow science-fiction worlds and write stories in them with AI agents.",
+                        color_scheme="gray",
+                    ),
+                    rx.cond(
+                        AuthState.problem != "",
+                        rx.callout(
+                            AuthState.problem,
+                            icon="triangle-alert",
+                            color_scheme="red",
+                            role="alert",
+                            id="signin-problem",
+                            width="100%",
+                        ),
+                    ),
+                    rx.tabs.root(
+                        rx.tabs.list(
+                            rx.tabs.trigger("Sign in", value="signin"),
+                            rx.tabs.trigger("Create account", value="signup"),
+                            width="100%",
+                        ),
+                        rx.tabs.content(signin_form(), value="signin", padding_top="1em"),
+                        rx.tabs.content(signup_form(), value="signup", padding_top="1em"),
+                        value=AuthState.signin_tab,
+                        on_change=AuthState.choose_tab,
                         width="100%",
                     ),
-                ),
-                rx.tabs.root(
-                    rx.tabs.list(
-                        rx.tabs.trigger("Sign in", value="signin"),
-                        rx.tabs.trigger("Create account", value="signup"),
-                        width="100%",
-                    ),
-                    rx.tabs.content(signin_form(), value="signin", padding_top="1em"),
-                    rx.tabs.content(signup_form(), value="signup", padding_top="1em"),
-                    value=AuthState.signin_tab,
-                    on_change=AuthState.choose_tab,
+                    oauth_buttons(),
+                    spacing="4",
                     width="100%",
                 ),
-                oauth_buttons(),
-                spacing="4",
-                width="100%",
+                width="min(26em, 92vw)",
+                size="3",
             ),
-            width="min(26em, 92vw)",
-            size="3",
-        ),
-        min_height="100vh",
-        padding_y="1em",
+            min_height="100vh",
+            padding_y="1em",
+        )
     )

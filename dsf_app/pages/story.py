@@ -1,17 +1,21 @@
 """The story reader: the path through a story's segments in a reading layout, with the branch
-tree, world-evolution notes, hand edits and exports — and the World Agent beside it."""
+tree, world-evolution notes, hand edits, deletion and exports — and the World Agent beside it."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from dsf_app.components.confirm_delete import confirm_delete_dialog
+from dsf_app.components.counts import counted
 from dsf_app.components.empty_state import empty_state, not_found_state
 from dsf_app.components.layout import page_shell
+from dsf_app.components.story_details import story_details_dialog
 from dsf_app.components.story_reader import (
     SERIF,
     branch_tree,
     pager,
     segment_article,
+    segment_deletion_dialog,
     segment_editor,
 )
 from dsf_app.components.url_page import url_page_view
@@ -49,13 +53,39 @@ def header() -> rx.Component:
         rx.cond(S.description != "", rx.text(S.description, color_scheme="gray")),
         rx.flex(
             rx.text(
-                S.path_length.to_string() + " parts · " + S.path_words.to_string() + " words",
+                counted(S.path_length, "part", "parts")
+                + " · "
+                + counted(S.path_words, "word", "words"),
                 size="2",
                 color_scheme="gray",
                 id="story-stats",
             ),
             rx.spacer(),
             rx.hstack(
+                rx.cond(
+                    S.can_edit,
+                    rx.hstack(
+                        rx.button(
+                            rx.icon("pencil", size=14),
+                            "Details",
+                            variant="soft",
+                            size="1",
+                            on_click=S.open_details,
+                            title="Edit the story's title and description",
+                            id="edit-story",
+                        ),
+                        rx.button(
+                            rx.icon("trash-2", size=14),
+                            "Delete story",
+                            variant="soft",
+                            color_scheme="red",
+                            size="1",
+                            on_click=S.set_delete_story_open(True),
+                            id="delete-story",
+                        ),
+                        spacing="2",
+                    ),
+                ),
                 rx.button(
                     rx.icon("file-text", size=14),
                     "Markdown",
@@ -100,6 +130,28 @@ def reader_view() -> rx.Component:
         ),
         pager("bottom"),
         segment_editor(),
+        segment_deletion_dialog(),
+        story_details_dialog(
+            open=S.details_open,
+            title=S.title,
+            description=S.description,
+            error=S.details_error,
+            on_submit=S.save_details,
+            on_open_change=S.set_details_open,
+        ),
+        confirm_delete_dialog(
+            title="Delete “" + S.title + "”?",
+            description=(
+                "The story and every part of it, in every branch, are deleted for good. Its "
+                "images stay in the world's gallery."
+            ),
+            confirm_label="Delete story",
+            confirm_id="confirm-delete-story",
+            open=S.delete_story_open,
+            on_cancel=S.set_delete_story_open(False),
+            on_confirm=S.confirm_delete_story,
+            on_open_change=S.set_delete_story_open,
+        ),
         spacing="5",
         width="100%",
     )

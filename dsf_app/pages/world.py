@@ -1,5 +1,6 @@
-"""A world's page: its foundation laid out to read and edit, its stories, its history (changelog
-and diffs) and who can see it — with its World Agent beside it."""
+"""A world's page: its foundation laid out to read and edit, its stories (renamed and deleted
+here), its history (changelog, diffs, restoring a version) and who can see it — with its World
+Agent beside it."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from dsf_app.components.codex import codex_view
+from dsf_app.components.confirm_delete import confirm_delete_dialog
+from dsf_app.components.counts import counted
 from dsf_app.components.empty_state import empty_state, not_found_state
 from dsf_app.components.foundation_sections import editor_dialog, foundation_view
 from dsf_app.components.layout import page_shell
+from dsf_app.components.story_details import story_details_dialog
 from dsf_app.components.url_page import url_page_view
-from dsf_app.components.version_history import changelog, diff_view
+from dsf_app.components.version_history import changelog, diff_view, restore_dialog
 from dsf_app.components.world_cards import state_badge
 from dsf_app.components.world_sharing import sharing_view
 from dsf_app.state.codex import CodexState
@@ -86,30 +90,89 @@ def header() -> rx.Component:
 
 def story_row(story: ObjectVar[StoryView]) -> rx.Component:
     return rx.card(
-        rx.link(
-            rx.vstack(
-                rx.heading(story.title, size="4", as_="h3", overflow_wrap="anywhere"),
-                rx.cond(
-                    story.description != "",
-                    rx.text(story.description, size="2", color_scheme="gray"),
+        rx.flex(
+            rx.link(
+                rx.vstack(
+                    rx.heading(story.title, size="4", as_="h2", overflow_wrap="anywhere"),
+                    rx.cond(
+                        story.description != "",
+                        rx.text(story.description, size="2", color_scheme="gray"),
+                    ),
+                    rx.text(
+                        counted(story.segments, "part", "parts")
+                        + " · "
+                        + counted(story.words, "word", "words")
+                        + " · changed "
+                        + story.changed.to(str),
+                        size="1",
+                        color_scheme="gray",
+                    ),
+                    spacing="1",
                 ),
-                rx.text(
-                    story.segments.to_string()
-                    + " parts · "
-                    + story.words.to_string()
-                    + " words · changed "
-                    + story.changed.to(str),
-                    size="1",
-                    color_scheme="gray",
-                ),
-                spacing="1",
+                href="/worlds/" + S.world_key + "/stories/" + story.id.to(str),
+                underline="none",
+                color="inherit",
+                class_name="dsf-story-link",
+                flex="1",
+                min_width="0",
             ),
-            href="/worlds/" + S.world_key + "/stories/" + story.id.to(str),
-            underline="none",
-            color="inherit",
-            class_name="dsf-story-link",
+            rx.cond(
+                S.can_edit,
+                rx.hstack(
+                    rx.icon_button(
+                        rx.icon("pencil", size=14),
+                        variant="ghost",
+                        size="1",
+                        on_click=S.edit_story(story.id),
+                        aria_label="Edit the details of " + story.title.to(str),
+                        title="Edit title and description",
+                        class_name="dsf-edit-story",
+                    ),
+                    rx.icon_button(
+                        rx.icon("trash-2", size=14),
+                        variant="ghost",
+                        color_scheme="red",
+                        size="1",
+                        on_click=S.ask_delete_story(story.id),
+                        aria_label="Delete " + story.title.to(str),
+                        title="Delete this story",
+                        class_name="dsf-delete-story",
+                    ),
+                    spacing="3",
+                ),
+            ),
+            spacing="3",
+            align="start",
+            width="100%",
         ),
         width="100%",
+        class_name="dsf-story-row",
+        data_story_id=story.id,
+    )
+
+
+def story_dialogs() -> rx.Component:
+    return rx.fragment(
+        story_details_dialog(
+            open=S.story_edit_open,
+            title=S.story_edit_title,
+            description=S.story_edit_description,
+            error=S.story_edit_error,
+            on_submit=S.save_story,
+            on_open_change=S.set_story_edit_open,
+        ),
+        confirm_delete_dialog(
+            title="Delete “" + S.story_delete_title + "”?",
+            description=(
+                "The story and every part of it, in every branch, are deleted for good. Its "
+                "images stay in the world's gallery."
+            ),
+            confirm_label="Delete story",
+            confirm_id="confirm-delete-story",
+            open=S.story_delete_open,
+            on_cancel=S.cancel_delete_story,
+            on_confirm=S.confirm_delete_story,
+        ),
     )
 
 
@@ -152,6 +215,8 @@ def world_view() -> rx.Component:
             width="100%",
         ),
         editor_dialog(),
+        story_dialogs(),
+        restore_dialog(),
         spacing="4",
         width="100%",
     )

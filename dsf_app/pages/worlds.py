@@ -99,20 +99,24 @@ def delete_dialog() -> rx.Component:
 
 
 def import_button() -> rx.Component:
-    return rx.upload.root(
-        rx.button(
-            rx.cond(WorldsPageState.busy, rx.spinner(size="1"), rx.icon("upload", size=16)),
-            "Import JSON",
-            variant="soft",
-            type="button",
+    # The dropzone's file input takes no props of its own; the label around it names it.
+    return rx.el.label(
+        rx.upload.root(
+            rx.button(
+                rx.cond(WorldsPageState.busy, rx.spinner(size="1"), rx.icon("upload", size=16)),
+                "Import JSON",
+                variant="soft",
+                type="button",
+            ),
+            id=IMPORT_UPLOAD,
+            accept={"application/json": [".json"]},
+            multiple=False,
+            max_files=1,
+            no_drag=True,
+            on_drop=WorldsPageState.import_world(rx.upload_files_chunk(upload_id=IMPORT_UPLOAD)),
+            title="Import a world exported as JSON, as your own private copy",
         ),
-        id=IMPORT_UPLOAD,
-        accept={"application/json": [".json"]},
-        multiple=False,
-        max_files=1,
-        no_drag=True,
-        on_drop=WorldsPageState.import_world(rx.upload_files_chunk(upload_id=IMPORT_UPLOAD)),
-        title="Import a world exported as JSON, as your own private copy",
+        display="contents",
     )
 
 
@@ -189,18 +193,25 @@ def listing() -> rx.Component:
 def worlds_page() -> rx.Component:
     return page_shell(
         rx.vstack(
-            rx.heading("Worlds", size="7"),
+            rx.heading("Worlds", size="7", as_="h1"),
             rx.tabs.root(
                 rx.tabs.list(
                     rx.tabs.trigger("Your worlds", value="mine", id="tab-mine"),
                     rx.tabs.trigger("Explore", value="explore", id="tab-explore"),
                 ),
+                # One panel per tab (each tab points at its panel); only the chosen one is drawn.
+                *(
+                    rx.tabs.content(
+                        rx.vstack(toolbar(), listing(), spacing="4", width="100%"),
+                        value=tab,
+                        padding_top="1em",
+                    )
+                    for tab in ("mine", "explore")
+                ),
                 value=WorldsPageState.tab,
                 on_change=WorldsPageState.choose_tab,
                 width="100%",
             ),
-            toolbar(),
-            listing(),
             delete_dialog(),
             spacing="4",
             width="100%",

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -124,16 +125,16 @@ def list_assets(
     """The world's assets (optionally of one type or category), newest first; a page of them
     when `limit` is given."""
     world = require_world(session, actor, world_id)
-    query = _newest_first(world.id, type, category).offset(max(0, offset))
+    query = _newest_first(col(Asset.world_id) == world.id, type, category).offset(max(0, offset))
     if limit is not None:
         query = query.limit(max(0, limit))
     return list(session.exec(query).all())
 
 
 def _newest_first(
-    world_id: uuid.UUID, type: AssetType | str | None, category: AssetCategory | str | None
+    where: ColumnElement[bool], type: AssetType | str | None, category: AssetCategory | str | None
 ) -> SelectOfScalar[Asset]:
-    query = select(Asset).where(Asset.world_id == world_id)
+    query = select(Asset).where(where)
     if type is not None:
         query = query.where(Asset.type == validation.choice(type, AssetType, what="asset type"))
     if category is not None:
@@ -145,7 +146,7 @@ def _newest_first(
 
 @dataclass(frozen=True)
 class ImagePage:
-    world: World
+    world: World | None  # None for the person's own images, made outside any world
     level: Permission
     page: int
     images: list[Asset]
@@ -155,13 +156,35 @@ class ImagePage:
 def image_page(
     session: Session, actor: Actor, world_id: uuid.UUID, page: int, page_size: int
 ) -> ImagePage:
-    """One page of the world's images, newest first, and what the actor may do to the world.
-    A page past the end (its last image was just deleted) steps back one."""
+    """One page of the world's images, newest first, and what the actor may do to the world."""
     world, level = world_with_level(session, actor, world_id)
+    images = _newest_first(col(Asset.world_id) == world.id, AssetType.IMAGE, None)
+    return _page_of(session, images, world, level, page, page_size)
+
+
+def own_image_page(session: Session, actor: Actor, page: int, page_size: int) -> ImagePage:
+    """One page of the images the actor made outside any world (with the User Agent), newest
+    first; they are the actor's alone."""
+    images = _newest_first(
+        col(Asset.world_id).is_(None) & (col(Asset.owner_id) == actor.user_id),
+        AssetType.IMAGE,
+        None,
+    )
+    return _page_of(session, images, None, Permission.MANAGE, page, page_size)
+
+
+def _page_of(
+    session: Session,
+    images: SelectOfScalar[Asset],
+    world: World | None,
+    level: Permission,
+    page: int,
+    page_size: int,
+) -> ImagePage:
+    """A page past the end (its last image was just deleted) steps back one."""
 
     def images_on(page: int) -> list[Asset]:
-        query = _newest_first(world.id, AssetType.IMAGE, None)
-        return list(session.exec(query.offset((page - 1) * page_size).limit(page_size + 1)).all())
+        return list(session.exec(images.offset((page - 1) * page_size).limit(page_size + 1)).all())
 
     page = max(page, 1)
     rows = images_on(page)

@@ -17,9 +17,13 @@ from sqlmodel import Session
 
 from dsf_app.errors import Invalid
 from dsf_app.models import World
-from dsf_app.services.access import Permission, require_world
 from dsf_app.services.actor import Actor
-from dsf_app.services.world_updates import WorldUpdate, update_world
+from dsf_app.services.world_updates import (
+    WorldUpdate,
+    checked_reason,
+    update_world,
+    world_at_version,
+)
 from dsf_app.world_schema import HistoryEvent, Rule, TechnologySystem, valid_item_id
 
 ItemSection = Literal["rules", "technology", "timeline"]
@@ -59,9 +63,9 @@ def save_text(
     expected_version: int,
 ) -> World:
     """Replace a prose section (premise, geography, culture)."""
-    reason = _reason(reason)
+    reason = checked_reason(reason)
     value = _clean(text, what=section.replace("_", " "))
-    world = _editable(session, actor, world_id, expected_version)
+    world = world_at_version(session, actor, world_id, expected_version)
     return _apply(session, actor, world, [_set(world, PATHS[section], value, reason)])
 
 
@@ -77,9 +81,9 @@ def save_lines(
 ) -> World:
     """Replace a list of statements (constraints, focus areas, open questions, contradictions);
     blank lines are dropped."""
-    reason = _reason(reason)
+    reason = checked_reason(reason)
     value = [_clean(line, what="line") for line in lines if line.strip()]
-    world = _editable(session, actor, world_id, expected_version)
+    world = world_at_version(session, actor, world_id, expected_version)
     return _apply(session, actor, world, [_set(world, PATHS[section], value, reason)])
 
 
@@ -97,8 +101,8 @@ def save_item(
     """Add (index None) or replace one rule, technology system or history event. Keys the form
     does not know (the item's id, an agent's extra notes) are kept; a new item gets its id
     when written."""
-    reason = _reason(reason)
-    world = _editable(session, actor, world_id, expected_version)
+    reason = checked_reason(reason)
+    world = world_at_version(session, actor, world_id, expected_version)
     items = _items(world, section)
     existing = items[_index(items, index, section)] if index is not None else {}
     item = _validated(section, {**(existing if isinstance(existing, dict) else {}), **values})
@@ -124,8 +128,8 @@ def remove_item(
     reason: str,
     expected_version: int,
 ) -> World:
-    reason = _reason(reason)
-    world = _editable(session, actor, world_id, expected_version)
+    reason = checked_reason(reason)
+    world = world_at_version(session, actor, world_id, expected_version)
     path = _item_path(_items(world, section), index, section)
     update = WorldUpdate(path=path, operation="remove", reason=reason)
     return _apply(session, actor, world, [update])
@@ -241,28 +245,8 @@ def _is_items(section: str) -> TypeGuard[ItemSection]:
     return section in get_args(ItemSection)
 
 
-def _editable(session: Session, actor: Actor, world_id: uuid.UUID, expected_version: int) -> World:
-    world = require_world(session, actor, world_id, Permission.WRITE)
-    if world.version != expected_version:
-        raise Invalid(
-            f"“{world.name}” changed while you were editing (it is now version {world.version}, "
-            f"you started from version {expected_version}); nothing was saved — the page now "
-            "shows the latest version, so make your edit again there."
-        )
-    return world
-
-
 def _apply(session: Session, actor: Actor, world: World, updates: list[WorldUpdate]) -> World:
     return update_world(session, actor, world.id, updates, author="person")
-
-
-def _reason(reason: str) -> str:
-    cleaned = (reason or "").strip()
-    if not cleaned:
-        raise Invalid("Say why you are making this change: the reason goes in the changelog.")
-    if len(cleaned) > 1000:
-        raise Invalid(f"The reason is {len(cleaned)} characters long; keep it under 1,000.")
-    return cleaned
 
 
 def _clean(text: str, *, what: str) -> str:

@@ -44,6 +44,7 @@ class Node:
     word_count: int
     preview: str
     created_at: datetime
+    stored_parent: bool  # False when `parent_id` is implicit (read from the order)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,29 @@ class Outline:
             depth += 1
         return depth
 
+    def below(self, segment_id: uuid.UUID) -> list[uuid.UUID]:
+        """Every segment that continues from `segment_id`, directly or further down."""
+        found: list[uuid.UUID] = []
+        waiting = list(self.children.get(segment_id, []))
+        while waiting:
+            at = waiting.pop()
+            found.append(at)
+            waiting.extend(self.children.get(at, []))
+        return found
+
+    def sizes_below(self) -> dict[uuid.UUID, int]:
+        """For each segment, how many segments continue from it (one pass over the tree)."""
+        top_down: list[uuid.UUID] = []
+        waiting = list(self.children.get(None, []))
+        while waiting:
+            at = waiting.pop()
+            top_down.append(at)
+            waiting.extend(self.children.get(at, []))
+        sizes: dict[uuid.UUID, int] = {}
+        for at in reversed(top_down):  # every segment after all those below it
+            sizes[at] = sum(1 + sizes[child] for child in self.children.get(at, []))
+        return sizes
+
     def label(self, segment_id: uuid.UUID) -> str:
         node = self.nodes[segment_id]
         if node.title:
@@ -146,6 +170,7 @@ class ReaderPage:
     segments: list[StorySegment]
     forks: list[Fork]
     fork_children: set[uuid.UUID]  # segments on this page that start a branch
+    below: dict[uuid.UUID, int]  # for each segment on this page, how many continue from it
 
 
 def outline(session: Session, story_id: uuid.UUID) -> Outline:
@@ -167,9 +192,10 @@ def outline(session: Session, story_id: uuid.UUID) -> Outline:
     newest_at_order: dict[int, uuid.UUID] = {}
     children: dict[uuid.UUID | None, list[uuid.UUID]] = {}
     for seg_id, parent_id, order, title, words, preview, created in rows:
+        stored = parent_id is not None
         if parent_id is None and order > 0:
             parent_id = newest_at_order.get(order - 1)
-        node = Node(seg_id, parent_id, order, title, words, preview or "", created)
+        node = Node(seg_id, parent_id, order, title, words, preview or "", created, stored)
         nodes[seg_id] = node
         newest_at_order[order] = seg_id
         children.setdefault(parent_id, []).append(seg_id)
@@ -219,6 +245,7 @@ def read(
     starts_branch = {
         seg for seg in ids if len(tree.children.get(tree.nodes[seg].parent_id, [])) > 1
     }
+    sizes = tree.sizes_below()
     return ReaderPage(
         story=story,
         world=world,
@@ -231,6 +258,7 @@ def read(
         segments=[rows[seg] for seg in ids if seg in rows],
         forks=tree.forks(path),
         fork_children=starts_branch,
+        below={seg: sizes.get(seg, 0) for seg in ids},
     )
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from dsf_app.errors import Invalid
 from dsf_app.models import Story, StorySegment
 from dsf_app.models.columns import utcnow
-from dsf_app.services import validation
+from dsf_app.services import reader, validation
 from dsf_app.services.access import Permission, require_segment, require_story, require_world
 from dsf_app.services.actor import Actor
 
@@ -195,12 +196,61 @@ def list_segments(
     )
 
 
-def delete_segment(session: Session, actor: Actor, segment_id: uuid.UUID) -> None:
-    """Delete the segment and every continuation that branches from it."""
+@dataclass(frozen=True)
+class SegmentDeletion:
+    """What deleting a segment did: how many segments went, and how many continuations moved
+    up to follow the deleted segment's parent."""
+
+    deleted: int
+    moved: int
+
+
+def delete_segment(
+    session: Session, actor: Actor, segment_id: uuid.UUID, *, with_branch: bool
+) -> SegmentDeletion:
+    """Delete the segment; with `with_branch`, every continuation below it too. Otherwise its
+    continuations move up one place: they continue the deleted segment's parent (or become
+    alternative openings), so nothing written after it is lost.
+
+    The tree is taken as the reader shows it, where a segment saved without a parent continues
+    the newest one an order before it; those implicit links are written down first, so no
+    segment silently changes place when one before it goes."""
     segment = require_segment(session, actor, segment_id, Permission.WRITE)
     story = session.get_one(Story, segment.story_id)
-    session.delete(segment)
+    tree = reader.outline(session, story.id)
+    _write_implicit_parents(session, tree)
+    below = tree.below(segment.id)
+    if with_branch:
+        doomed = [segment.id, *below]
+        session.execute(delete(StorySegment).where(col(StorySegment.id).in_(doomed)))
+        _touch(session, story)
+        return SegmentDeletion(deleted=len(doomed), moved=0)
+    children = tree.children.get(segment.id, [])
+    session.execute(
+        update(StorySegment)
+        .where(col(StorySegment.id).in_(children))
+        .values(parent_id=tree.nodes[segment.id].parent_id)
+    )
+    # A segment's order is its depth, which the implicit links above are read from.
+    session.execute(
+        update(StorySegment)
+        .where(col(StorySegment.id).in_(below))
+        .values(order=col(StorySegment.order) - 1)
+    )
+    session.execute(delete(StorySegment).where(col(StorySegment.id) == segment.id))
     _touch(session, story)
+    return SegmentDeletion(deleted=1, moved=len(children))
+
+
+def _write_implicit_parents(session: Session, tree: reader.Outline) -> None:
+    """Store each implicit parent as the segment's `parent_id` (one batched statement)."""
+    implicit = [
+        {"id": node.id, "parent_id": node.parent_id}
+        for node in tree.nodes.values()
+        if node.parent_id is not None and not node.stored_parent
+    ]
+    if implicit:
+        session.execute(update(StorySegment), implicit)
 
 
 def _apply(row: Story | StorySegment, changes: dict[str, Any]) -> None:

@@ -1,14 +1,15 @@
-"""People: accounts by email, and their preferences."""
+"""People: accounts by email, their names and their preferences."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dsf_app.errors import Invalid, NotFound
-from dsf_app.models import User
+from dsf_app.models import OAuthAccount, User
 from dsf_app.services import validation
 from dsf_app.services.access import not_visible
 from dsf_app.services.actor import Actor
@@ -50,3 +51,32 @@ def update_preferences(session: Session, actor: Actor, patch: dict[str, Any]) ->
     session.add(user)
     session.flush()
     return user.preferences
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """What the account page shows about the signed-in person."""
+
+    name: str
+    email: str
+    has_password: bool
+    providers: list[str]
+
+
+def account_info(session: Session, actor: Actor) -> AccountInfo:
+    user = get_user(session, actor.user_id)
+    providers = session.exec(
+        select(OAuthAccount.provider)
+        .where(OAuthAccount.user_id == user.id)
+        .order_by(col(OAuthAccount.created_at))
+    ).all()
+    return AccountInfo(user.name, user.email, user.password_hash is not None, list(providers))
+
+
+def rename(session: Session, actor: Actor, name: str) -> str:
+    """Change the actor's display name; returns it as saved."""
+    user = get_user(session, actor.user_id)
+    user.name = validation.text(name, what="name", max_length=200, required=True)
+    session.add(user)
+    session.flush()
+    return user.name

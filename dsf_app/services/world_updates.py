@@ -20,7 +20,7 @@ from dsf_app.models import World
 from dsf_app.models.columns import utcnow
 from dsf_app.services.access import Permission, require_world
 from dsf_app.services.actor import Actor
-from dsf_app.services.versions import record_version
+from dsf_app.services.versions import SNAPSHOT_FIELDS, get_version, record_version
 from dsf_app.world_schema import with_item_ids
 
 # Paths start in the foundation unless they name one of these documents first.
@@ -199,3 +199,63 @@ def record_changes(session: Session, world: World, changes: list[dict[str, Any]]
     session.flush()
     record_version(session, world)
     return version
+
+
+def restore_version(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID,
+    version: int,
+    *,
+    reason: str,
+    author: str,
+    expected_version: int,
+) -> World:
+    """A new version equal to stored version `version` (its name, description, foundation,
+    surface and constraints), with "restored from" and the reason in the changelog. Nothing is
+    lost: every version stays in the history, so a restore can itself be undone."""
+    why = checked_reason(reason)
+    world = world_at_version(session, actor, world_id, expected_version)
+    if version == world.version:
+        raise Invalid(
+            f"Version {version} is the current version of “{world.name}”; pick an earlier one "
+            "to restore."
+        )
+    snapshot = get_version(session, actor, world.id, version)
+    for name in SNAPSHOT_FIELDS:
+        setattr(world, name, copy.deepcopy(getattr(snapshot, name)))
+    change = {
+        "author": author,
+        "path": "",
+        "operation": "restore",
+        "value": None,
+        "reason": why,
+        "restored_from": version,
+    }
+    record_changes(session, world, [change])
+    return world
+
+
+def world_at_version(
+    session: Session, actor: Actor, world_id: uuid.UUID, expected_version: int
+) -> World:
+    """The world the actor may change, if it is still at the version they were looking at; a
+    change made meanwhile (by an agent or a collaborator) is not silently overwritten."""
+    world = require_world(session, actor, world_id, Permission.WRITE)
+    if world.version != expected_version:
+        raise Invalid(
+            f"“{world.name}” changed while you were editing (it is now version {world.version}, "
+            f"you started from version {expected_version}); nothing was saved — the page now "
+            "shows the latest version, so make your edit again there."
+        )
+    return world
+
+
+def checked_reason(reason: str) -> str:
+    """A person's reason for a change, for the changelog: required, at most 1,000 characters."""
+    cleaned = (reason or "").strip()
+    if not cleaned:
+        raise Invalid("Say why you are making this change: the reason goes in the changelog.")
+    if len(cleaned) > 1000:
+        raise Invalid(f"The reason is {len(cleaned)} characters long; keep it under 1,000.")
+    return cleaned

@@ -1,6 +1,7 @@
-"""The gallery of a world's images: one page of them at a time, a lightbox for one, and delete
-with confirmation. It follows the world in the URL (/worlds/<id>/gallery) and reloads when an
-agent adds or removes assets."""
+"""A gallery of images: one page of them at a time, a lightbox for one, and delete with
+confirmation. It shows the world in the URL (/worlds/<id>/gallery), or on /images the person's
+own images made outside any world (through the User Agent), and reloads when an agent adds or
+removes assets."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from dsf_app.state.url_page import UrlPage
 
 PAGE_SIZE = 24
 GALLERY_SUFFIX = "/gallery"
+MY_IMAGES = "/images"
 
 
 @dataclasses.dataclass
@@ -44,6 +46,10 @@ def _item(asset: Asset) -> GalleryItem:
     )
 
 
+def is_my_images(path: str) -> bool:
+    return path.split("?", 1)[0].rstrip("/") == MY_IMAGES
+
+
 def gallery_world_id(path: str) -> uuid.UUID | None:
     """The world of a world page, its gallery page or one of its story pages."""
     path = path.split("?", 1)[0].rstrip("/")
@@ -62,6 +68,12 @@ class GalleryState(UrlPage, rx.State):
     delete_id: rx.Field[str] = rx.field("")
     delete_label: rx.Field[str] = rx.field("")
     deleting: rx.Field[bool] = rx.field(False)
+
+    @rx.var
+    def page_title(self) -> str:
+        if self.found and self.world_name:
+            return f"Gallery · {self.world_name} · Deep Sci-Fi"
+        return "Gallery · Deep Sci-Fi"
 
     @rx.var
     def lightbox_open(self) -> bool:
@@ -85,14 +97,20 @@ class GalleryState(UrlPage, rx.State):
         self.items, self.has_more = [], False
 
     async def _fetch(self, *, initial: bool) -> None:
-        named = gallery_world_id(self.router.url.path)
-        world_id = self._to_fetch(named, self.world_key, initial=initial)
-        if world_id is None:
-            return
-        found = await self._look_up(initial, assets.image_page, world_id, self.page, PAGE_SIZE)
+        path = self.router.url.path
+        if is_my_images(path):
+            found = await self._look_up(initial, assets.own_image_page, self.page, PAGE_SIZE)
+        else:
+            named = gallery_world_id(path)
+            world_id = self._to_fetch(named, self.world_key, initial=initial)
+            if world_id is None:
+                return
+            found = await self._look_up(initial, assets.image_page, world_id, self.page, PAGE_SIZE)
         if found is None:
             return
-        self.world_key, self.world_name, self.found = str(found.world.id), found.world.name, True
+        world = found.world
+        self.world_key, self.world_name = (str(world.id), world.name) if world else ("", "")
+        self.found = True
         self.can_delete = found.level >= Permission.WRITE
         self.page, self.has_more = found.page, found.has_more
         self.items = [_item(asset) for asset in found.images]

@@ -43,6 +43,7 @@ class SegmentView:
     questions: list[str]
     has_notes: bool
     starts_branch: bool
+    below: int  # segments that continue from this one, in every branch
     scene: list[dict[str, Any]]  # the canvas scene saved with the segment, as the canvas draws it
     pieces: list[TextPiece]  # the text, with mentions of Codex entries as links
 
@@ -63,7 +64,11 @@ class ForkView:
 
 
 def _segment(
-    segment: StorySegment, position: int, starts_branch: bool, pieces: list[mentions.Piece]
+    segment: StorySegment,
+    position: int,
+    starts_branch: bool,
+    below: int,
+    pieces: list[mentions.Piece],
 ) -> SegmentView:
     notes = segment.world_evolution if isinstance(segment.world_evolution, dict) else {}
     introduced = as_strings(notes.get("elements_introduced"))
@@ -82,6 +87,7 @@ def _segment(
         questions=questions,
         has_notes=bool(introduced or applied or challenged or questions),
         starts_branch=starts_branch,
+        below=below,
         scene=canvas.for_browser(segment.ui_components or []),
         pieces=[TextPiece(piece.text, piece.target) for piece in pieces],
     )
@@ -122,7 +128,13 @@ def _read(
     return ReaderView(
         page=view,
         segments=[
-            _segment(segment, view.first_position + n, segment.id in view.fork_children, pieces)
+            _segment(
+                segment,
+                view.first_position + n,
+                segment.id in view.fork_children,
+                view.below.get(segment.id, 0),
+                pieces,
+            )
             for n, (segment, pieces) in enumerate(zip(view.segments, linked, strict=True))
         ],
         forks=[_fork(fork) for fork in view.forks],
@@ -150,10 +162,30 @@ class StoryPageState(UrlPage, rx.State):
     edit_content: rx.Field[str] = rx.field("")
     edit_error: rx.Field[str] = rx.field("")
 
+    details_open: rx.Field[bool] = rx.field(False)
+    details_error: rx.Field[str] = rx.field("")
+    delete_story_open: rx.Field[bool] = rx.field(False)
+    # The part whose deletion is being confirmed, its place on the path and what follows it.
+    drop_id: rx.Field[str] = rx.field("")
+    drop_position: rx.Field[int] = rx.field(0)
+    drop_below: rx.Field[int] = rx.field(0)
+
+    @rx.var
+    def page_title(self) -> str:
+        if self.found and self.title:
+            return f"{self.title} · {self.world_name} · Deep Sci-Fi"
+        return "Story · Deep Sci-Fi"
+
+    @rx.var
+    def drop_open(self) -> bool:
+        return self.drop_id != ""
+
     def _reset(self) -> None:
         self.page = 1
         self.choices = {}
         self.edit_open = False
+        self.details_open = self.delete_story_open = False
+        self.drop_id = ""
 
     def _forget(self) -> None:
         self.story_key = ""
@@ -245,7 +277,7 @@ class StoryPageState(UrlPage, rx.State):
     async def save_edit(self, form: dict[str, Any]):
         content = str(form.get("content", ""))
         if not content.strip():
-            self.edit_error = "A segment needs some text; to drop it, ask the World Agent."
+            self.edit_error = "A part needs some text; to remove it, use Delete on the part."
             return
         try:
             await self.act(
@@ -260,6 +292,84 @@ class StoryPageState(UrlPage, rx.State):
         self.edit_open = False
         yield done("Segment saved.")
         await self._fetch(initial=False)
+
+    # ---- deleting a part ----------------------------------------------------------------
+
+    @rx.event
+    def ask_delete_segment(self, segment_id: str) -> None:
+        for segment in self.segments:
+            if segment.id == segment_id:
+                self.drop_id, self.drop_position = segment.id, segment.position
+                self.drop_below = segment.below
+
+    @rx.event
+    def cancel_delete_segment(self) -> None:
+        self.drop_id = ""
+
+    @rx.event
+    def set_drop_open(self, value: bool) -> None:
+        """Escape or a click outside closes the confirmation: the part is kept."""
+        if not value:
+            self.drop_id = ""
+
+    @rx.event
+    @shows_problems
+    async def delete_segment(self, with_branch: bool):
+        """Delete the part being confirmed; with `with_branch`, everything that continues from
+        it too, else its continuations move up to follow the part before it."""
+        chosen, position = self.drop_id, self.drop_position
+        self.drop_id = ""
+        if not chosen:
+            return
+        deleted = await self.act(
+            stories.delete_segment,
+            validation.identifier(chosen, what="segment"),
+            with_branch=bool(with_branch),
+        )
+        yield done(_deletion_news(deleted, position))
+        await self._fetch(initial=False)
+
+    # ---- the story's title, description, and deleting it ---------------------------------
+
+    @rx.event
+    def open_details(self) -> None:
+        self.details_error = ""
+        self.details_open = True
+
+    @rx.event
+    def set_details_open(self, value: bool) -> None:
+        self.details_open = value
+
+    @rx.event
+    @shows_problems
+    async def save_details(self, form: dict[str, Any]):
+        try:
+            story = await self.act(
+                stories.update_story,
+                self._shown_story(),
+                title=str(form.get("title", "")),
+                description=str(form.get("description", "")),
+            )
+        except DSFError as exc:  # shown in the form, beside what the person wrote
+            self.details_error = str(exc)
+            return
+        self.details_open = False
+        self.title, self.description = story.title, story.description
+        yield done("Story details saved.")
+
+    @rx.event
+    def set_delete_story_open(self, value: bool) -> None:
+        self.delete_story_open = value
+
+    @rx.event
+    @shows_problems
+    async def confirm_delete_story(self):
+        self.delete_story_open = False
+        title, world_key = self.title, self.world_key
+        await self.act(stories.delete_story, self._shown_story())
+        self._forget()
+        yield done(f"Deleted “{title}”.")
+        yield rx.redirect(f"/worlds/{world_key}")
 
     # ---- exports ------------------------------------------------------------------------
 
@@ -277,3 +387,15 @@ class StoryPageState(UrlPage, rx.State):
         """The story along the path being read, as a file from `export`."""
         name, data = await self.act(export, self._shown_story(), self._choices())
         return rx.download(data=data, filename=name, mime_type=mime_type)
+
+
+def _deletion_news(deleted: stories.SegmentDeletion, position: int) -> str:
+    if deleted.deleted > 1:
+        return f"Deleted part {position} and the {deleted.deleted - 1} after it."
+    if not deleted.moved:
+        return f"Deleted part {position}."
+    one = deleted.moved == 1
+    moved = "its continuation now" if one else "its continuations now"
+    if position == 1:
+        return f"Deleted part 1; {moved} {'opens' if one else 'open'} the story."
+    return f"Deleted part {position}; {moved} {'follows' if one else 'follow'} part {position - 1}."

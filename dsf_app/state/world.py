@@ -16,9 +16,11 @@ from dsf_app.services import (
     exports,
     foundation_edits,
     invitations,
+    stories,
     validation,
     versions,
     world_overview,
+    world_updates,
     worlds,
 )
 from dsf_app.services.access import Permission
@@ -73,8 +75,7 @@ class ChangeView:
     version: int
     at: str
     author: str
-    path: str
-    operation: str
+    what: str  # "update rules.0.statement", "restored from version 3"
     reason: str
 
 
@@ -155,10 +156,40 @@ class WorldPageState(UrlPage, rx.State):
     editor_error: rx.Field[str] = rx.field("")
     editor_removing: rx.Field[bool] = rx.field(False)
 
+    # The story whose details are being edited, or whose deletion is being confirmed.
+    story_edit_id: rx.Field[str] = rx.field("")
+    story_edit_title: rx.Field[str] = rx.field("")
+    story_edit_description: rx.Field[str] = rx.field("")
+    story_edit_error: rx.Field[str] = rx.field("")
+    story_delete_id: rx.Field[str] = rx.field("")
+    story_delete_title: rx.Field[str] = rx.field("")
+
+    # The version being restored (0: none).
+    restore_version: rx.Field[int] = rx.field(0)
+    restore_error: rx.Field[str] = rx.field("")
+
+    @rx.var
+    def page_title(self) -> str:
+        return f"{self.name} · Deep Sci-Fi" if self.found and self.name else "World · Deep Sci-Fi"
+
+    @rx.var
+    def story_edit_open(self) -> bool:
+        return self.story_edit_id != ""
+
+    @rx.var
+    def story_delete_open(self) -> bool:
+        return self.story_delete_id != ""
+
+    @rx.var
+    def restore_open(self) -> bool:
+        return self.restore_version > 0
+
     def _reset(self) -> None:
         self.diff_rows, self.diff_checked = [], False
         self.changelog_shown = CHANGELOG_PAGE
         self.editor_open = False
+        self.story_edit_id = self.story_delete_id = ""
+        self.restore_version = 0
 
     def _forget(self) -> None:
         self.world_key = ""
@@ -244,8 +275,7 @@ class WorldPageState(UrlPage, rx.State):
                 version=int(entry.get("version", 0) or 0),
                 at=str(entry.get("at", ""))[:16].replace("T", " "),
                 author=str(entry.get("author", "")),
-                path=str(entry.get("path", "")),
-                operation=str(entry.get("operation", "")),
+                what=_what_changed(entry),
                 reason=str(entry.get("reason", "")),
             )
             for entry in newest
@@ -285,6 +315,95 @@ class WorldPageState(UrlPage, rx.State):
         )
         self.diff_rows = [DiffView(r.path, r.left, r.right, r.change) for r in rows[:MAX_DIFF_ROWS]]
         self.diff_checked = True
+
+    # ---- restoring a version -------------------------------------------------------------
+
+    @rx.event
+    def ask_restore(self) -> None:
+        """Restore the version on the left of the comparison (the older one, usually)."""
+        self.restore_error = ""
+        self.restore_version = int(self.diff_left) if self.diff_left.isdigit() else 0
+
+    @rx.event
+    def set_restore_open(self, value: bool) -> None:
+        if not value:
+            self.restore_version = 0
+
+    @rx.event
+    @shows_problems
+    async def restore(self, form: dict[str, Any]):
+        """A new version of the world equal to the chosen one, with the reason in the log."""
+        chosen = self.restore_version
+        try:
+            await self.act(
+                world_updates.restore_version,
+                self._shown_world(),
+                chosen,
+                reason=str(form.get("reason", "")),
+                author="person",
+                expected_version=self.version,
+            )
+        except DSFError as exc:  # shown in the dialog, beside the reason the person wrote
+            self.restore_error = str(exc)
+            await self._fetch(initial=False)
+            return
+        self.restore_version = 0
+        yield done(f"Restored version {chosen} as version {self.version + 1}.")
+        self.diff_checked = False
+        await self._fetch(initial=False)
+
+    # ---- stories: details and deletion ---------------------------------------------------
+
+    @rx.event
+    def edit_story(self, story_id: str) -> None:
+        for story in self.stories:
+            if story.id == story_id:
+                self.story_edit_id, self.story_edit_error = story.id, ""
+                self.story_edit_title = story.title
+                self.story_edit_description = story.description
+
+    @rx.event
+    def set_story_edit_open(self, value: bool) -> None:
+        if not value:
+            self.story_edit_id = ""
+
+    @rx.event
+    @shows_problems
+    async def save_story(self, form: dict[str, Any]):
+        try:
+            await self.act(
+                stories.update_story,
+                validation.identifier(self.story_edit_id, what="story"),
+                title=str(form.get("title", "")),
+                description=str(form.get("description", "")),
+            )
+        except DSFError as exc:  # shown in the form, beside what the person wrote
+            self.story_edit_error = str(exc)
+            return
+        self.story_edit_id = ""
+        yield done("Story details saved.")
+        await self._fetch(initial=False)
+
+    @rx.event
+    def ask_delete_story(self, story_id: str) -> None:
+        for story in self.stories:
+            if story.id == story_id:
+                self.story_delete_id, self.story_delete_title = story.id, story.title
+
+    @rx.event
+    def cancel_delete_story(self) -> None:
+        self.story_delete_id = ""
+
+    @rx.event
+    @shows_problems
+    async def confirm_delete_story(self):
+        chosen, title = self.story_delete_id, self.story_delete_title
+        self.story_delete_id = ""
+        if not chosen:
+            return
+        await self.act(stories.delete_story, validation.identifier(chosen, what="story"))
+        yield done(f"Deleted “{title}”.")
+        await self._fetch(initial=False)
 
     # ---- hand edits ---------------------------------------------------------------------
 
@@ -443,6 +562,13 @@ def _version(text: str) -> int:
         return int(text)
     except ValueError:
         raise Invalid(f"“{text}” is not a version number; pick one from the list.") from None
+
+
+def _what_changed(entry: dict[str, Any]) -> str:
+    """A changelog entry's change in a few words: its operation and path, or the restore."""
+    if entry.get("operation") == "restore":
+        return f"restored from version {entry.get('restored_from', '?')}"
+    return f"{entry.get('operation', '')} {entry.get('path', '')}".strip()
 
 
 def sharing_news(shared: worlds.Sharing, world_name: str) -> str:

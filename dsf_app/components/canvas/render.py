@@ -323,7 +323,7 @@ def _timeline_event(event: Node) -> rx.Component:
         rx.box(rx.box(class_name="dsf-tl-dot"), class_name="dsf-tl-mark"),
         rx.box(
             rx.cond(when, _eyebrow(when)),
-            rx.heading(event["title"].to(str), size="3", as_="h4"),
+            rx.heading(event["title"].to(str), size="3", as_="h3"),
             rx.cond(
                 event["description"],
                 rx.text(event["description"].to(str), size="2", class_name="dsf-text"),
@@ -411,6 +411,7 @@ def _badge(node: Node, target: rx.Var[str]) -> rx.Component:
         size=pick(p["size"], theme.BADGE_SIZES, "2"),
         class_name="dsf-clickable",
         role="button",
+        tab_index=0,
         on_click=_interact(target, node, "click"),
         **_tagged(node),
     )
@@ -466,6 +467,7 @@ def _hero(node: Node, target: rx.Var[str]) -> rx.Component:
                     color_scheme="cyan",
                     class_name="dsf-clickable",
                     role="button",
+                    tab_index=0,
                     on_click=_interact(target, node, "click", {"part": "badge"}),
                     custom_attrs={"data-canvas-part": "badge"},
                 ),

@@ -1,0 +1,104 @@
+"""The account page state: the person's display name, their password, and deleting the account
+with everything it owns. ("Sign out everywhere" is a form posting to /auth/signout-everywhere,
+like the top bar's sign-out, so the cookie goes with the sessions.)"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import reflex as rx
+
+from dsf_app.auth import password_change
+from dsf_app.auth.account_removal import delete_account
+from dsf_app.errors import DSFError
+from dsf_app.services import account_deletion, users
+from dsf_app.state.auth import ActsForPerson, AuthState
+from dsf_app.state.feedback import done, shows_problems
+
+PROVIDER_NAMES = {"google": "Google", "github": "GitHub"}
+
+
+class AccountState(ActsForPerson, rx.State):
+    name: rx.Field[str] = rx.field("")
+    email: rx.Field[str] = rx.field("")
+    has_password: rx.Field[bool] = rx.field(False)
+    providers: rx.Field[list[str]] = rx.field(default_factory=list)
+    loading: rx.Field[bool] = rx.field(True)
+    name_error: rx.Field[str] = rx.field("")
+    password_error: rx.Field[str] = rx.field("")
+    delete_open: rx.Field[bool] = rx.field(False)
+    delete_error: rx.Field[str] = rx.field("")
+    deleting: rx.Field[bool] = rx.field(False)
+
+    @rx.event
+    @shows_problems
+    async def load(self) -> None:
+        """on_load: who is signed in, and how they sign in."""
+        self.name_error = self.password_error = self.delete_error = ""
+        self.delete_open = False
+        try:
+            info = await self.act(users.account_info)
+        finally:
+            self.loading = False
+        self.name, self.email = info.name, info.email
+        self.has_password = info.has_password
+        self.providers = [PROVIDER_NAMES.get(p, p) for p in info.providers]
+
+    @rx.event
+    @shows_problems
+    async def save_name(self, form: dict[str, Any]):
+        try:
+            self.name = await self.act(users.rename, str(form.get("name", "")))
+        except DSFError as exc:  # shown beside the field
+            self.name_error = str(exc)
+            return
+        self.name_error = ""
+        auth = await self.get_state(AuthState)
+        auth.user_name = self.name
+        yield done("Your name is saved.")
+
+    @rx.event
+    @shows_problems
+    async def change_password(self, form: dict[str, Any]):
+        """Set a new password (the current one required, if the account has one); every other
+        session of the person ends."""
+        current, new = str(form.get("current", "")), str(form.get("new", ""))
+        try:
+            on_file = await self.act(password_change.start, new)
+            new_hash = await asyncio.to_thread(password_change.checked_hash, on_file, current, new)
+            await self.act(password_change.finish, on_file, new_hash, self._session_token() or "")
+        except DSFError as exc:  # shown beside the form
+            self.password_error = str(exc)
+            return
+        self.password_error = ""
+        verb = "changed" if self.has_password else "set"
+        self.has_password = True
+        yield done(f"Password {verb}; you were signed out on every other device.")
+
+    @rx.event
+    def set_delete_open(self, value: bool) -> None:
+        self.delete_open = value
+        self.delete_error = ""
+
+    @rx.event
+    @shows_problems
+    async def delete_account(self, form: dict[str, Any]):
+        """Delete the account and everything it owns, once the person typed its email."""
+        try:
+            held = await self.act(account_deletion.confirm, str(form.get("email", "")))
+        except DSFError as exc:  # shown in the dialog, beside the email they typed
+            self.delete_error = str(exc)
+            return
+        self.deleting, self.delete_error = True, ""
+        yield
+        try:
+            await delete_account(await self.person(), held)
+        except DSFError as exc:
+            self.delete_error = str(exc)
+            return
+        finally:
+            self.deleting = False
+        self.delete_open = False
+        yield done("Your account and everything it held are deleted.")
+        yield rx.redirect("/signin", replace=True)
