@@ -9,6 +9,7 @@ from reflex.vars import ObjectVar
 
 from dsf_app.components.confirm_delete import confirm_delete_dialog
 from dsf_app.components.empty_state import empty_state
+from dsf_app.components.forms import dialog_actions, form_error, labelled, text_control
 from dsf_app.components.matching import as_var
 from dsf_app.components.search_field import search_field
 from dsf_app.models import CodexKind
@@ -329,22 +330,11 @@ def delete_dialog() -> rx.Component:
 
 
 def _field(label: str, name: str, control: rx.Component, hint: str = "") -> rx.Component:
-    return rx.vstack(
-        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=f"entry-{name}"),
-        control,
-        *((rx.text(hint, size="1", color_scheme="gray"),) if hint else ()),
-        spacing="1",
-        width="100%",
-    )
+    return labelled(label, f"entry-{name}", control, hint)
 
 
 def _text(label: str, name: str, *, rows: str = "", hint: str = "") -> rx.Component:
-    value = S.editor_values[name]
-    control = (
-        rx.text_area(id=f"entry-{name}", name=name, default_value=value, rows=rows, width="100%")
-        if rows
-        else rx.input(id=f"entry-{name}", name=name, default_value=value, width="100%")
-    )
+    control = text_control(f"entry-{name}", name, S.editor_values[name], rows)
     return _field(label, name, control, hint)
 
 
@@ -406,25 +396,8 @@ def entry_editor() -> rx.Component:
                         "One of the world's images (the gallery).",
                     ),
                     _text("Reason (optional)", "reason", hint="Kept in the changelog."),
-                    rx.cond(
-                        S.editor_error != "",
-                        rx.callout(
-                            S.editor_error,
-                            icon="triangle-alert",
-                            color_scheme="red",
-                            role="alert",
-                            width="100%",
-                        ),
-                    ),
-                    rx.hstack(
-                        rx.dialog.close(
-                            rx.button("Cancel", type="button", variant="soft", color_scheme="gray")
-                        ),
-                        rx.button("Save entry", type="submit", id="save-entry"),
-                        justify="end",
-                        width="100%",
-                        spacing="3",
-                    ),
+                    form_error(S.editor_error),
+                    dialog_actions("Save entry", id="save-entry"),
                     spacing="3",
                     width="100%",
                 ),

@@ -9,6 +9,7 @@ from reflex.event import EventCallback
 from reflex.vars import ObjectVar
 
 from dsf_app.choices import choices
+from dsf_app.components.forms import form_error, labelled, text_control
 from dsf_app.components.matching import as_component, pick
 from dsf_app.state.world import EventView, RuleView, TechView, WorldPageState
 from dsf_app.world_schema import Rule, TechnologySystem
@@ -316,22 +317,11 @@ def foundation_view() -> rx.Component:
 
 
 def field(label: str, name: str, control: rx.Component, hint: str = "") -> rx.Component:
-    return rx.vstack(
-        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=f"edit-{name}"),
-        control,
-        *((rx.text(hint, size="1", color_scheme="gray"),) if hint else ()),
-        spacing="1",
-        width="100%",
-    )
+    return labelled(label, f"edit-{name}", control, hint)
 
 
 def text_field(label: str, name: str, *, rows: str = "", hint: str = "") -> rx.Component:
-    value = S.editor_values[name]
-    control = (
-        rx.text_area(id=f"edit-{name}", name=name, default_value=value, rows=rows, width="100%")
-        if rows
-        else rx.input(id=f"edit-{name}", name=name, default_value=value, width="100%")
-    )
+    control = text_control(f"edit-{name}", name, S.editor_values[name], rows)
     return field(label, name, control, hint)
 
 
@@ -422,16 +412,7 @@ def editor_dialog() -> rx.Component:
                             width="100%",
                         ),
                     ),
-                    rx.cond(
-                        S.editor_error != "",
-                        rx.callout(
-                            S.editor_error,
-                            icon="triangle-alert",
-                            color_scheme="red",
-                            role="alert",
-                            width="100%",
-                        ),
-                    ),
+                    form_error(S.editor_error),
                     rx.hstack(
                         rx.cond(
                             is_item & (S.editor_index >= 0),

@@ -11,6 +11,7 @@ from reflex.vars import ObjectVar, Var
 from dsf_app.components.canvas.render import canvas_view
 from dsf_app.components.counts import counted
 from dsf_app.components.evaluations import segment_evaluations
+from dsf_app.components.forms import dialog_actions, form_error
 from dsf_app.components.matching import as_var
 from dsf_app.state.story import ForkView, OptionView, SegmentView, StoryPageState, TextPiece
 
@@ -317,20 +318,8 @@ def segment_editor() -> rx.Component:
                         width="100%",
                         style={"fontFamily": SERIF},
                     ),
-                    rx.cond(
-                        S.edit_error != "",
-                        rx.callout(
-                            S.edit_error, icon="triangle-alert", color_scheme="red", role="alert"
-                        ),
-                    ),
-                    rx.hstack(
-                        rx.dialog.close(
-                            rx.button("Cancel", type="button", variant="soft", color_scheme="gray")
-                        ),
-                        rx.button("Save part", type="submit"),
-                        justify="end",
-                        width="100%",
-                    ),
+                    form_error(S.edit_error),
+                    dialog_actions("Save part"),
                     spacing="2",
                     width="100%",
                 ),

@@ -8,6 +8,7 @@ from reflex.event import EventCallback
 from reflex.vars import ObjectVar
 
 from dsf_app.components.evaluations import version_summaries
+from dsf_app.components.forms import dialog_actions, form_error
 from dsf_app.components.matching import pick
 from dsf_app.state.world import ChangeView, DiffView, WorldPageState
 
@@ -219,24 +220,8 @@ def restore_dialog() -> rx.Component:
                         placeholder="Why go back (kept in the changelog)",
                         width="100%",
                     ),
-                    rx.cond(
-                        S.restore_error != "",
-                        rx.callout(
-                            S.restore_error,
-                            icon="triangle-alert",
-                            color_scheme="red",
-                            role="alert",
-                            width="100%",
-                        ),
-                    ),
-                    rx.hstack(
-                        rx.dialog.close(
-                            rx.button("Cancel", type="button", variant="soft", color_scheme="gray")
-                        ),
-                        rx.button("Restore", type="submit", id="confirm-restore"),
-                        justify="end",
-                        width="100%",
-                    ),
+                    form_error(S.restore_error),
+                    dialog_actions("Restore", id="confirm-restore"),
                     spacing="2",
                     width="100%",
                 ),

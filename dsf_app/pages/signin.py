@@ -10,6 +10,7 @@ import reflex as rx
 from dsf_app.auth.oauth import configured_providers
 from dsf_app.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from dsf_app.auth.problems import PROVIDER_NAMES
+from dsf_app.components.forms import form_error
 from dsf_app.state.auth import AuthState
 
 ROUTE = "/signin"
@@ -162,17 +163,7 @@ def signin_page() -> rx.Component:
                         "Grow science-fiction worlds and write stories in them with AI agents.",
                         color_scheme="gray",
                     ),
-                    rx.cond(
-                        AuthState.problem != "",
-                        rx.callout(
-                            AuthState.problem,
-                            icon="triangle-alert",
-                            color_scheme="red",
-                            role="alert",
-                            id="signin-problem",
-                            width="100%",
-                        ),
-                    ),
+                    form_error(AuthState.problem, id="signin-problem"),
                     rx.tabs.root(
                         rx.tabs.list(
                             rx.tabs.trigger("Sign in", value="signin"),

@@ -7,6 +7,7 @@ import reflex as rx
 
 from dsf_app.components.confirm_delete import confirm_delete_dialog
 from dsf_app.components.empty_state import empty_state
+from dsf_app.components.forms import dialog_actions, form_error
 from dsf_app.components.layout import page_shell
 from dsf_app.components.search_field import search_field
 from dsf_app.components.world_cards import card_grid, card_skeletons
@@ -54,24 +55,8 @@ def create_dialog() -> rx.Component:
                         rx.text_area(id="world-premise", name="premise", rows="4", width="100%"),
                         "e.g. “Room-temperature superconductors became cheap in 2031.”",
                     ),
-                    rx.cond(
-                        WorldsPageState.create_error != "",
-                        rx.callout(
-                            WorldsPageState.create_error,
-                            icon="triangle-alert",
-                            color_scheme="red",
-                            role="alert",
-                            width="100%",
-                        ),
-                    ),
-                    rx.hstack(
-                        rx.dialog.close(
-                            rx.button("Cancel", variant="soft", color_scheme="gray", type="button")
-                        ),
-                        rx.button("Create world", type="submit", id="create-world"),
-                        justify="end",
-                        width="100%",
-                    ),
+                    form_error(WorldsPageState.create_error),
+                    dialog_actions("Create world", id="create-world"),
                     spacing="3",
                 ),
                 on_submit=WorldsPageState.create,
