@@ -11,7 +11,7 @@ from dsf_app.models.canvas import (
     SuggestionPriority,
     SuggestionStatus,
 )
-from dsf_app.models.chat import ChatMessage
+from dsf_app.models.chat import ChatConversation, ChatMessage
 from dsf_app.models.limits import RateLimitAttempt
 from dsf_app.models.sessions import UserSession
 from dsf_app.models.stories import Story, StorySegment
@@ -36,6 +36,7 @@ __all__ = [
     "CanvasInteraction",
     "CanvasMode",
     "CanvasSurface",
+    "ChatConversation",
     "ChatMessage",
     "CollaboratorRole",
     "OAuthAccount",
