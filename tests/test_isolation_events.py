@@ -24,6 +24,7 @@ from dsf_app.models import (
     Asset,
     CanvasInteraction,
     CanvasSurface,
+    ChatConversation,
     ChatMessage,
     Story,
     StorySegment,
@@ -36,6 +37,7 @@ from dsf_app.services import (
     assets,
     canvas,
     chat,
+    conversations,
     interactions,
     invitations,
     runs,
@@ -102,6 +104,7 @@ class Victim(Person):
     collaborator: uuid.UUID
     collaborator_email: str
     invitation: uuid.UUID
+    conversation: uuid.UUID
     # A public world of theirs: anyone signed in may read it, nobody else may change it.
     public_world: uuid.UUID
     public_story: uuid.UUID
@@ -160,6 +163,7 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
         canvas.show(session, actor, world.id, "main", "inline", spec)
         interactions.record(session, actor, world.id, "main", "t1", "click", {})
         chat.append_message(session, actor, world.id, "user", f"{SECRET} message")
+        conversation = conversations.current(session, actor, world.id).id
         run = runs.start_run(session, actor, "world", world.id, "agent-victim")
         runs.finish_run(session, actor, run.id, "end_turn", error=f"{SECRET} failure")
 
@@ -184,6 +188,7 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
             collaborator=friend.user_id,
             collaborator_email=friend_email,
             invitation=invitation.id,
+            conversation=conversation,
             public_world=reef.id,
             public_story=reef_story.id,
             public_segment=reef_segment.id,
@@ -453,6 +458,18 @@ CASES: dict[str, list[Step]] = {
         step(ChatState.cancel),
         step(ChatState.retry),
         step(ChatState.send, form_data=lambda v: {"message": "Tell me the premise."}),
+        step(ChatState.new_conversation),
+        step(ChatState.show_conversation, conversation_id=lambda v: str(v.conversation)),
+        step(ChatState.regenerate),
+        step(ChatState.edit_last),
+        step(ChatState.cancel_edit),
+    ],
+    "chat: another's conversation from one's own": [
+        step(ChatState.show_conversation, at_worlds, conversation_id=lambda v: str(v.conversation)),
+        step(
+            ChatState.show_conversation, at_own_world, conversation_id=lambda v: str(v.conversation)
+        ),
+        step(ChatState.new_conversation, at_worlds),
     ],
     "runs and account": [
         step(RunsState.load, at_worlds),
@@ -480,7 +497,7 @@ ID_VARS: dict[type[State], list[str]] = {
     GalleryState: ["world_key", "delete_id", "can_delete"],
     SuggestionsState: ["items"],
     CanvasState: ["inline", "overlay", "fullscreen"],
-    ChatState: ["loaded_for", "busy", "retry_run", "queued"],
+    ChatState: ["loaded_for", "busy", "retry_run", "queued", "conversation_key", "last_run"],
     RunsState: ["rows"],
     AuthState: ["user_email", "signed_in"],
     # Notices are shown as text, but only the app may say what happened.
@@ -516,6 +533,9 @@ def _fingerprint(v: Victim) -> dict[str, Any]:
             "clicks": rows(CanvasInteraction, col(CanvasInteraction.user_id) == v.actor.user_id),
             "chat": rows(ChatMessage, col(ChatMessage.world_id).in_(both)),
             "runs": rows(AgentRun, col(AgentRun.world_id).in_(both)),
+            "conversations": rows(
+                ChatConversation, col(ChatConversation.user_id) == v.actor.user_id
+            ),
         }
 
 
