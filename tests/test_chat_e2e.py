@@ -16,7 +16,7 @@ from dsf_app.settings import Settings
 from tests.accounts import Account
 from tests.e2e_helpers import actor_of
 from tests.fakes.gate import Gate
-from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
+from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall, message_text
 
 WORLD = {
     "operation": "create",
@@ -302,3 +302,62 @@ def test_a_suggestion_accepted_mid_turn_is_queued_and_sent_after_it(
     docking = next(i for i, text in enumerate(texts) if "docking bay" in text)
     accepted = next(i for i, text in enumerate(texts) if "I accept your suggestion" in text)
     assert docking < accepted  # sent after the turn it waited for
+
+
+def _context_of_last_request(llm: ScriptedLLM) -> str:
+    """What the agent had in its context on Letta, as the model last received it."""
+    return "\n".join(
+        message_text(m)
+        for m in llm.requests[-1]["messages"]
+        if m.get("role") in ("user", "assistant")
+    )
+
+
+def test_regenerate_edit_and_a_new_conversation(signed_in_page: Page, llm: ScriptedLLM) -> None:
+    page, tag = signed_in_page, _tag()
+    replies = page.locator(".chat-assistant")
+    llm.on_user(f"kelp {tag}", then=[Reply(f"Kelp noted {tag}.")])
+    _send(page, f"remember the kelp {tag}")
+    expect(replies.last).to_contain_text(f"Kelp noted {tag}.")
+
+    # Regenerate: another reply, the first one still shown above it.
+    llm.reset()
+    llm.on_user(f"kelp {tag}", then=[Reply("A second thought.")])
+    page.locator("#chat-regenerate").click()
+    expect(replies.last).to_contain_text("A second thought.")
+    expect(page.locator(".chat-regenerated")).to_have_count(1)
+    expect(replies).to_have_count(2)
+    context = _context_of_last_request(llm)
+    assert context.count(f"remember the kelp {tag}") == 1 and "Kelp noted" not in context
+
+    # Edit and send again: a new turn; the old one stays.
+    llm.on_user(f"tides {tag}", then=[Reply("Tides noted.")])
+    page.locator("#chat-edit").click()
+    expect(page.locator("#chat-input")).to_have_value(f"remember the kelp {tag}")
+    _send(page, f"remember the tides {tag}")
+    expect(page.locator(".chat-edited")).to_contain_text(f"remember the tides {tag}")
+    expect(replies.last).to_contain_text("Tides noted.")
+    expect(replies).to_have_count(3)
+    assert "kelp" not in _context_of_last_request(llm)
+
+    # A new conversation: the old messages leave the page and the agent's context.
+    page.locator("#chat-new").click()
+    expect(page.locator("#chat-empty")).to_be_visible()
+    llm.on_user(f"fresh start {tag}", then=[Reply("Nothing in mind yet.")])
+    _send(page, f"fresh start {tag}")
+    expect(replies).to_have_count(1)
+    expect(replies.last).to_contain_text("Nothing in mind yet.")
+    context = _context_of_last_request(llm)
+    assert f"fresh start {tag}" in context
+    assert "kelp" not in context and "tides" not in context
+
+    # The earlier conversation is still there to read.
+    page.locator("#chat-conversations").click()
+    page.locator(".chat-conversation-option", has_text=f"remember the kelp {tag}").click()
+    expect(page.locator("#chat-earlier")).to_be_visible()
+    expect(replies).to_have_count(3)
+    expect(replies.first).to_contain_text(f"Kelp noted {tag}.")
+    expect(page.locator("#chat-input")).to_have_count(0)
+    page.locator("#chat-back").click()
+    expect(replies).to_have_count(1)
+    expect(replies.last).to_contain_text("Nothing in mind yet.")

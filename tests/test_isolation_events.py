@@ -25,6 +25,7 @@ from dsf_app.models import (
     Asset,
     CanvasInteraction,
     CanvasSurface,
+    ChatConversation,
     ChatMessage,
     CodexEntry,
     CodexEntryVersion,
@@ -48,6 +49,7 @@ from dsf_app.services import (
     canvas,
     chat,
     codex,
+    conversations,
     evaluations,
     interactions,
     invitations,
@@ -124,6 +126,7 @@ class Victim(Person):
     collaborator: uuid.UUID
     collaborator_email: str
     invitation: uuid.UUID
+    conversation: uuid.UUID
     # A public world of theirs: anyone signed in may read it, nobody else may change it.
     public_world: uuid.UUID
     public_story: uuid.UUID
@@ -209,6 +212,7 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
         canvas.show(session, actor, world.id, "main", "inline", spec)
         interactions.record(session, actor, world.id, "main", "t1", "click", {})
         chat.append_message(session, actor, world.id, "user", f"{SECRET} message")
+        conversation = conversations.current(session, actor, world.id).id
         run = runs.start_run(session, actor, "world", world.id, "agent-victim")
         runs.finish_run(session, actor, run.id, "end_turn", error=f"{SECRET} failure")
         session.add(
@@ -298,6 +302,7 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
             collaborator=friend.user_id,
             collaborator_email=friend_email,
             invitation=invitation.id,
+            conversation=conversation,
             public_world=reef.id,
             public_story=reef_story.id,
             public_segment=reef_segment.id,
@@ -731,6 +736,18 @@ CASES: dict[str, list[Step]] = {
         step(ChatState.cancel),
         step(ChatState.retry),
         step(ChatState.send, form_data=lambda v: {"message": "Tell me the premise."}),
+        step(ChatState.new_conversation),
+        step(ChatState.show_conversation, conversation_id=lambda v: str(v.conversation)),
+        step(ChatState.regenerate),
+        step(ChatState.edit_last),
+        step(ChatState.cancel_edit),
+    ],
+    "chat: another's conversation from one's own": [
+        step(ChatState.show_conversation, at_worlds, conversation_id=lambda v: str(v.conversation)),
+        step(
+            ChatState.show_conversation, at_own_world, conversation_id=lambda v: str(v.conversation)
+        ),
+        step(ChatState.new_conversation, at_worlds),
     ],
     "evaluations: another's story and world": [
         step(StoryEvaluationsState.load, at_story),
@@ -802,7 +819,7 @@ ID_VARS: dict[type[State], list[str]] = {
     GalleryState: ["world_key", "delete_id", "can_delete"],
     SuggestionsState: ["items"],
     CanvasState: ["inline", "overlay", "fullscreen"],
-    ChatState: ["loaded_for", "busy", "retry_run", "queued"],
+    ChatState: ["loaded_for", "busy", "retry_run", "queued", "conversation_key", "last_run"],
     RunsState: ["rows"],
     CodexState: [
         "world_key",
@@ -878,6 +895,9 @@ def _fingerprint(v: Victim) -> dict[str, Any]:
             "codex links": rows(CodexLink, col(CodexLink.world_id).in_(both)),
             "codex history": rows(CodexEntryVersion, col(CodexEntryVersion.world_id).in_(both)),
             "evaluations": rows(Evaluation, col(Evaluation.world_id).in_(both)),
+            "conversations": rows(
+                ChatConversation, col(ChatConversation.user_id) == v.actor.user_id
+            ),
         }
 
 

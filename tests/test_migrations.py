@@ -20,6 +20,7 @@ EXPECTED_TABLES = {
     "story",
     "story_segment",
     "asset",
+    "chat_conversation",
     "chat_message",
     "agent_record",
     "agent_run",

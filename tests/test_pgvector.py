@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import Engine, Float
 from sqlmodel import Session, col, select
 
-from dsf_app.models import AgentKind, AgentRun, User
+from dsf_app.models import AgentKind, AgentRun, ChatConversation, User
 from dsf_app.models.agents import EMBEDDING_DIMENSIONS
 
 
@@ -25,10 +25,14 @@ def test_nearest_runs_by_cosine_distance(engine: Engine) -> None:
         user = User(email=f"{uuid.uuid4().hex}@example.test", name="Vera")
         session.add(user)
         session.flush()
+        conversation = ChatConversation(user_id=user.id)
+        session.add(conversation)
+        session.flush()
         for summary, hot in (("oceans", (0,)), ("fusion", (1,)), ("ocean farms", (0, 2))):
             session.add(
                 AgentRun(
                     user_id=user.id,
+                    conversation_id=conversation.id,
                     agent_kind=AgentKind.USER,
                     summary=summary,
                     embedding=_unit(*hot),

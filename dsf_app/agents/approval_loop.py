@@ -30,6 +30,7 @@ from letta_client.types.agents.message_create_params import Message
 
 from dsf_app import workers
 from dsf_app.agents import (  # noqa: F401  (tools registers every tool)
+    context_window,
     failures,
     lore_block,
     registry,
@@ -46,7 +47,7 @@ from dsf_app.agents.events import (
 )
 from dsf_app.agents.failures import TurnInterrupted
 from dsf_app.agents.provisioning import AgentDirectory
-from dsf_app.agents.turn import Emit, ShouldStop, Tally, Turn, TurnRequest, TurnStopped
+from dsf_app.agents.turn import Emit, ShouldStop, Tally, Turn, TurnRequest, TurnStopped, otid
 from dsf_app.errors import DSFError, ServiceUnavailable
 from dsf_app.models import AgentKind
 from dsf_app.services import turns
@@ -63,9 +64,8 @@ CANCELLED_RESULT = (
     "This turn was stopped (the person cancelled it, or it passed a limit) before the tool "
     "ran; nothing was done."
 )
-# Letta messages looked through, newest first, to find where a turn stopped.
+# Letta messages looked through, after the person's message, to find where a turn stopped.
 LETTA_HISTORY_PAGE = 100
-LETTA_HISTORY_PAGES = 3
 # Letta keeps a turn's tool results in a step of their own; when the model's next step was
 # lost (the server died during it), the agent is asked to go on, in these words.
 CONTINUE_NOTE = (
@@ -287,9 +287,23 @@ class Orchestrator:
             messages = await self._where_it_stopped(turn)
         else:
             await self._settle_previous(turn)
+            await self._fit_context(turn)
             await lore_block.bring(self.letta, turn)
             messages = [self._message(turn)]
         return await self._rounds(turn, messages)
+
+    async def _fit_context(self, turn: Turn) -> None:
+        """The agent's context before the person's message: cleared for the first turn of a
+        new conversation, wound back to before the turn a regenerated or edited one replaces."""
+        if turn.parent is not None:
+            return
+        if turn.record.fresh_context:
+            await context_window.clear(self.letta, turn.agent_id)
+            await asyncio.to_thread(turns.context_cleared, turn.actor, turn.record.conversation_id)
+        if turn.record.replaces_run_id is not None:
+            await context_window.rewind(
+                self.letta, turn.agent_id, otid(turn.record.replaces_run_id)
+            )
 
     def _message(self, turn: Turn) -> MessageCreateParam:
         return {"role": "user", "content": turn.record.prompt, "otid": turn.otid}
@@ -514,26 +528,7 @@ class Orchestrator:
 
     async def _own_message(self, turn: Turn) -> Any | None:
         """The person's message of this turn on Letta, found by its otid among the newest."""
-        older_than: str | None = None
-        for _ in range(LETTA_HISTORY_PAGES):
-            # Newest first; Letta 0.16.8 returns each page itself oldest first, so the cursor
-            # to older messages is the page's oldest.
-            page = await self.letta.agents.messages.list(
-                agent_id=turn.agent_id,
-                limit=LETTA_HISTORY_PAGE,
-                order="desc",
-                after=older_than or letta_client.omit,
-            )
-            for message in page.items:
-                if (
-                    getattr(message, "message_type", None) == "user_message"
-                    and getattr(message, "otid", None) == turn.otid
-                ):
-                    return message
-            if len(page.items) < LETTA_HISTORY_PAGE:
-                return None
-            older_than = min(page.items, key=lambda message: message.date).id
-        return None
+        return await context_window.user_message(self.letta, turn.agent_id, turn.otid)
 
     async def _settle_previous(self, turn: Turn) -> None:
         """Before a new message: an approval left open by the agent's previous turn is

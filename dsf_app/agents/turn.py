@@ -65,6 +65,11 @@ class Tally:
         )
 
 
+def otid(run_id: uuid.UUID) -> str:
+    """The id the person's message of a turn carries on Letta, to find it there again."""
+    return f"dsf-{run_id}"
+
+
 class TurnStopped(Exception):
     """The turn ends here, for the reason `finished` gives (a limit, a refusal)."""
 
@@ -121,8 +126,7 @@ class Turn:
 
     @property
     def otid(self) -> str:
-        """The id the person's message carries on Letta, to find it there when continuing."""
-        return f"dsf-{self.run_id}"
+        return otid(self.run_id)
 
     def add_text(
         self, message_id: str, kind: Literal["assistant", "reasoning"], text: str, whole: bool

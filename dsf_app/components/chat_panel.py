@@ -4,7 +4,8 @@ Agent replies are Markdown under the untrusted-text rule (`untrusted_text.markdo
 HTML — `rx.markdown` would make it live DOM —, checked links, images only from our own assets);
 everything else (the person's messages, reasoning, tool arguments and results, errors) is plain
 text. Reasoning is collapsible, and each tool call is a compact row that opens to show its
-arguments and result.
+arguments and result. Above the log: a new conversation and the list of earlier ones (read
+only); below it: regenerate the last reply, or edit the last message and send it again.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dsf_app.components.lore_row import lore_row
 from dsf_app.components.matching import as_component
 from dsf_app.components.suggestions import suggestions_panel
 from dsf_app.settings import get_settings
-from dsf_app.state.chat import ChatItem, ChatState
+from dsf_app.state.chat import ChatItem, ChatState, ConversationOption
 
 STATUS_ICONS = {
     "running": "loader-circle",
@@ -65,6 +66,31 @@ def _user(item: ObjectVar[ChatItem]) -> rx.Component:
         margin_left="auto",
         max_width="90%",
         class_name="chat-user",
+    )
+
+
+def _edited(item: ObjectVar[ChatItem]) -> rx.Component:
+    return rx.box(
+        rx.text("Edited and sent again", size="1", color_scheme="gray"),
+        rx.text(item.text, white_space="pre-wrap", size="2"),
+        background=rx.color("cyan", 4),
+        padding="0.5em 0.75em",
+        border_radius="10px",
+        margin_left="auto",
+        max_width="90%",
+        class_name="chat-edited",
+    )
+
+
+def _regenerated(item: ObjectVar[ChatItem]) -> rx.Component:
+    return rx.hstack(
+        rx.icon("refresh-cw", size=12),
+        rx.text("Another reply to your message", size="1"),
+        color=rx.color("gray", 11),
+        align="center",
+        spacing="1",
+        class_name="chat-regenerated",
+        title=item.text,
     )
 
 
@@ -168,6 +194,8 @@ def chat_item(item: ObjectVar[ChatItem]) -> rx.Component:
     body = rx.match(
         item.role,
         ("user", _user(item)),
+        ("edit", _edited(item)),
+        ("regenerate", _regenerated(item)),
         ("queued", _queued(item)),
         ("reasoning", _reasoning(item)),
         ("tool", _tool(item)),
@@ -184,9 +212,109 @@ def chat_item(item: ObjectVar[ChatItem]) -> rx.Component:
     )
 
 
+def _conversation_item(option: ObjectVar[ConversationOption]) -> rx.Component:
+    return rx.menu.item(
+        rx.text(option.label, size="2", trim="both", max_width="22em", truncate=True),
+        rx.cond(option.current, rx.badge("current", size="1"), rx.fragment()),
+        on_select=ChatState.show_conversation(option.id),
+        class_name="chat-conversation-option",
+    )
+
+
+def _conversation_controls() -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            rx.icon("message-square-plus", size=14),
+            "New conversation",
+            size="1",
+            variant="soft",
+            disabled=ChatState.busy,
+            on_click=ChatState.new_conversation,
+            id="chat-new",
+        ),
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.button(
+                    rx.icon("history", size=14),
+                    "Conversations",
+                    size="1",
+                    variant="soft",
+                    color_scheme="gray",
+                    id="chat-conversations",
+                )
+            ),
+            rx.menu.content(rx.foreach(ChatState.conversations, _conversation_item)),
+        ),
+        spacing="2",
+        wrap="wrap",
+    )
+
+
+def _earlier_notice() -> rx.Component:
+    return rx.callout(
+        rx.hstack(
+            rx.text("An earlier conversation, kept to read; the agent no longer has it in mind."),
+            rx.button(
+                "Back to the current conversation",
+                size="1",
+                on_click=ChatState.show_conversation(""),
+                id="chat-back",
+            ),
+            align="center",
+            wrap="wrap",
+        ),
+        icon="history",
+        size="1",
+        id="chat-earlier",
+    )
+
+
+def _redo_bar() -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            rx.icon("refresh-cw", size=14),
+            "Regenerate",
+            size="1",
+            variant="ghost",
+            on_click=ChatState.regenerate,
+            id="chat-regenerate",
+        ),
+        rx.button(
+            rx.icon("pencil", size=14),
+            "Edit last message",
+            size="1",
+            variant="ghost",
+            on_click=ChatState.edit_last,
+            id="chat-edit",
+        ),
+        spacing="3",
+    )
+
+
+def _editing_notice() -> rx.Component:
+    return rx.hstack(
+        rx.text(
+            "Editing your last message: sending it makes a new turn; the old one stays.",
+            size="1",
+            color_scheme="gray",
+        ),
+        rx.button(
+            "Cancel edit",
+            size="1",
+            variant="ghost",
+            type="button",
+            on_click=ChatState.cancel_edit,
+            id="chat-cancel-edit",
+        ),
+        align="center",
+        id="chat-editing",
+    )
+
+
 def _composer() -> rx.Component:
     return rx.form(
         rx.vstack(
+            rx.cond(ChatState.editing, _editing_notice(), rx.fragment()),
             rx.text_area(
                 name="message",
                 value=ChatState.draft,
@@ -239,7 +367,9 @@ def chat_panel(agent_label: str) -> rx.Component:
         rx.hstack(
             rx.icon("bot", size=18), rx.heading(agent_label, size="3", as_="h2"), align="center"
         ),
+        _conversation_controls(),
         *notice,
+        rx.cond(ChatState.earlier, _earlier_notice(), rx.fragment()),
         rx.cond(
             # ChatState (state/chat.py) types its vars as values, not rx.Field, for now.
             ChatState.items.length() > 0,  # pyright: ignore[reportAttributeAccessIssue]
@@ -273,8 +403,9 @@ def chat_panel(agent_label: str) -> rx.Component:
             ),
             rx.fragment(),
         ),
+        rx.cond(ChatState.can_redo, _redo_bar(), rx.fragment()),
         suggestions_panel(),
-        _composer(),
+        rx.cond(ChatState.earlier, rx.fragment(), _composer()),
         width="100%",
         height="100%",
         padding="1em",

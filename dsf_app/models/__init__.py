@@ -11,7 +11,7 @@ from dsf_app.models.canvas import (
     SuggestionPriority,
     SuggestionStatus,
 )
-from dsf_app.models.chat import ChatMessage
+from dsf_app.models.chat import ChatConversation, ChatMessage
 from dsf_app.models.codex import (
     CodexEntry,
     CodexEntryVersion,
@@ -47,6 +47,7 @@ __all__ = [
     "CanvasInteraction",
     "CanvasMode",
     "CanvasSurface",
+    "ChatConversation",
     "ChatMessage",
     "CodexEntry",
     "CodexEntryVersion",

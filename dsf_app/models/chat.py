@@ -1,4 +1,5 @@
-"""Every message of every conversation, stored by us (not only on Letta) so nothing is lost."""
+"""Every message of every conversation, stored by us (not only on Letta) so nothing is lost;
+a person has any number of conversations with each agent, the newest one current."""
 
 from __future__ import annotations
 
@@ -13,6 +14,23 @@ from sqlmodel import Field, SQLModel
 from dsf_app.models.columns import foreign_key, id_field, timestamp_field
 
 
+class ChatConversation(SQLModel, table=True):
+    """One conversation of a person with the User Agent (no world) or a world's agent. The
+    agent keeps its memory across conversations; a new one starts without the old messages
+    in the agent's context (`fresh_context` until its first turn has cleared them on Letta)."""
+
+    __tablename__ = "chat_conversation"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
+    __table_args__ = (
+        Index("ix_chat_conversation_user_world", "user_id", "world_id", "started_at"),
+    )
+
+    id: uuid.UUID = id_field()
+    user_id: uuid.UUID = foreign_key("user.id")
+    world_id: uuid.UUID | None = foreign_key("world.id", nullable=True)
+    fresh_context: bool = False
+    started_at: datetime = timestamp_field()
+
+
 class ChatMessage(SQLModel, table=True):
     __tablename__ = "chat_message"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (
@@ -25,6 +43,7 @@ class ChatMessage(SQLModel, table=True):
     id: uuid.UUID = id_field()
     user_id: uuid.UUID = foreign_key("user.id")
     world_id: uuid.UUID | None = foreign_key("world.id", nullable=True)
+    conversation_id: uuid.UUID = foreign_key("chat_conversation.id")
     story_id: uuid.UUID | None = foreign_key("story.id", nullable=True, cascade=False)
     run_id: uuid.UUID | None = foreign_key("agent_run.id", nullable=True, cascade=False)
     role: str = Field(max_length=20)

@@ -1,5 +1,6 @@
 """The actor's own conversation messages, with the User Agent (no world) or a world's agent:
-the person's messages, the agent's text as it streams, and one row per tool call."""
+the person's messages, the agent's text as it streams, and one row per tool call — each in
+the conversation of its run (or the current one)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlmodel import Session, col, select
 from dsf_app.errors import Invalid
 from dsf_app.models import AgentRun, ChatMessage
 from dsf_app.models.columns import utcnow
-from dsf_app.services import validation
+from dsf_app.services import conversations, validation
 from dsf_app.services.access import require_run, require_story, require_world
 from dsf_app.services.actor import Actor
 
@@ -35,11 +36,15 @@ def append_message(
     tool_result: str | None = None,
     tool_status: str | None = None,
 ) -> ChatMessage:
-    """Store one message of the actor's conversation about `world_id` (None: the User Agent)."""
-    _check_links(session, actor, world_id, story_id, run_id)
+    """Store one message of the actor's conversation about `world_id` (None: the User Agent):
+    the run's conversation, or the current one."""
+    run = _check_links(session, actor, world_id, story_id, run_id)
     message = ChatMessage(
         user_id=actor.user_id,
         world_id=world_id,
+        conversation_id=run.conversation_id
+        if run is not None
+        else conversations.current(session, actor, world_id).id,
         story_id=story_id,
         run_id=run_id,
         role=validation.text(role, what="message role", max_length=20, required=True),
@@ -66,13 +71,17 @@ def _check_links(
     world_id: uuid.UUID | None,
     story_id: uuid.UUID | None,
     run_id: uuid.UUID | None,
-) -> None:
+) -> AgentRun | None:
     if world_id is not None:
         require_world(session, actor, world_id)
     if story_id is not None and require_story(session, actor, story_id).world_id != world_id:
         raise Invalid(f"Story {story_id} is not part of the world this conversation is about.")
-    if run_id is not None:
-        require_run(session, actor, run_id)
+    if run_id is None:
+        return None
+    run = require_run(session, actor, run_id)
+    if run.world_id != world_id:
+        raise Invalid(f"Run {run_id} is not part of the conversation about this world.")
+    return run
 
 
 def _optional(value: str | None, what: str, max_length: int = 100) -> str | None:
@@ -80,15 +89,27 @@ def _optional(value: str | None, what: str, max_length: int = 100) -> str | None
 
 
 def list_messages(
-    session: Session, actor: Actor, world_id: uuid.UUID | None, *, limit: int = 50
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID | None,
+    *,
+    limit: int = 50,
+    conversation_id: uuid.UUID | None = None,
 ) -> list[ChatMessage]:
-    """The actor's last `limit` messages about `world_id` (None: the User Agent), oldest first."""
+    """The actor's last `limit` messages of a conversation about `world_id` (None: the User
+    Agent; the current conversation unless `conversation_id` names another), oldest first."""
     validation.page(limit, 0)
-    if world_id is not None:
-        require_world(session, actor, world_id)
+    conversation = (
+        conversations.current(session, actor, world_id)
+        if conversation_id is None
+        else conversations.require(session, actor, conversation_id, world_id)
+    )
     newest = session.exec(
         select(ChatMessage)
-        .where(ChatMessage.user_id == actor.user_id, ChatMessage.world_id == world_id)
+        .where(
+            ChatMessage.user_id == actor.user_id,
+            ChatMessage.conversation_id == conversation.id,
+        )
         .order_by(col(ChatMessage.created_at).desc(), col(ChatMessage.id).desc())
         .limit(limit)
     ).all()
@@ -120,6 +141,7 @@ def save_streamed(session: Session, run: AgentRun, texts: list[StreamedText]) ->
             "id": uuid.uuid4(),
             "user_id": run.user_id,
             "world_id": run.world_id,
+            "conversation_id": run.conversation_id,
             "story_id": run.story_id,
             "run_id": run.id,
             "role": "assistant",

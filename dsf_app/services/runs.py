@@ -13,7 +13,7 @@ from dsf_app.db import cosine_distance
 from dsf_app.errors import Invalid, ServiceUnavailable
 from dsf_app.models import AgentKind, AgentRun
 from dsf_app.models.columns import utcnow
-from dsf_app.services import rollups, validation
+from dsf_app.services import conversations, rollups, validation
 from dsf_app.services.access import require_run, require_story, require_world
 from dsf_app.services.actor import Actor
 
@@ -36,18 +36,24 @@ def start_run(
     prompt: str = "",
     parent_tool_call_id: str | None = None,
     worker: str | None = None,
+    replaces_run_id: uuid.UUID | None = None,
 ) -> AgentRun:
     """A new run for the actor's turn with an agent, about a world they may read (or none) and
-    a story of that world; the Letta agent may be filled in once it is known."""
+    a story of that world, in the current conversation (`replaces_run_id`: an earlier turn of
+    it that this one is an alternative to, checked by the caller); the Letta agent may be
+    filled in once it is known."""
     world = None if world_id is None else require_world(session, actor, world_id)
     if story_id is not None and (
         world is None or require_story(session, actor, story_id).world_id != world.id
     ):
         raise Invalid(f"Story {story_id} is not part of the world this turn is about.")
+    conversation = conversations.current(session, actor, world_id)
     run = AgentRun(
         user_id=actor.user_id,
         agent_kind=validation.choice(agent_kind, AgentKind, what="agent kind"),
         world_id=None if world is None else world.id,
+        conversation_id=conversation.id,
+        replaces_run_id=replaces_run_id,
         story_id=story_id,
         letta_agent_id=validation.text(letta_agent_id, what="Letta agent id", max_length=100),
         prompt=validation.text(prompt, what="prompt", strip=False),

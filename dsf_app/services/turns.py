@@ -2,7 +2,8 @@
 the run (committed before anything is sent to an agent), the agent's text as it streams, each
 tool call (claimed before it runs; its outcome committed together with the tool's own change),
 how the turn ended — and, for the chat, which turn is unfinished, closing runs whose worker is
-gone so no run stays open for ever.
+gone so no run stays open for ever. A turn belongs to a conversation; it may replace the last
+turn (a regenerated reply, an edited message), which stays stored beside it.
 
 Every function takes the acting person first; anyone else's run or tool call is NotFound.
 These functions block on the database: async callers run them in a worker thread.
@@ -15,7 +16,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
@@ -24,9 +25,9 @@ from sqlmodel import Session, col, select
 from dsf_app import workers
 from dsf_app.db import session_scope
 from dsf_app.errors import Invalid, NotFound
-from dsf_app.models import AgentKind, AgentRun, ChatMessage, ToolExecution
+from dsf_app.models import AgentKind, AgentRun, ChatConversation, ChatMessage, ToolExecution
 from dsf_app.models.columns import utcnow
-from dsf_app.services import chat, rollups, runs, trajectories, validation
+from dsf_app.services import chat, conversations, rollups, runs, trajectories, validation
 from dsf_app.services.access import not_visible, require_run, require_world
 from dsf_app.services.actor import Actor
 from dsf_app.services.chat import StreamedText
@@ -41,6 +42,8 @@ CUT_OFF = (
     "This turn was cut off: the server process running it stopped. What it did so far is kept; "
     "press Retry to continue it."
 )
+# How the person's message of a turn is stored: sent, sent again for another reply, or edited.
+MessageKind = Literal["user", "regenerate", "edit"]
 STILL_RUNNING = (
     "This turn is still running (in another tab, or on another server process); wait for it "
     "to finish."
@@ -71,16 +74,26 @@ class TurnRecord:
     stop_reason: str | None
     running: bool
     progress: Progress
+    conversation_id: uuid.UUID
+    # The turn this one is an alternative to, dropped from the agent's context before sending.
+    replaces_run_id: uuid.UUID | None = None
+    # The first turn of a new conversation: the agent's context is cleared before sending.
+    fresh_context: bool = False
 
 
 @dataclass(frozen=True)
 class Conversation:
-    """The chat as stored: the last messages, which of them an Experience Agent turn wrote,
-    and the turn Retry continues (the last one, when it did not finish)."""
+    """The chat as stored: a conversation's last messages, which of them an Experience Agent
+    turn wrote, the turn Retry continues (the last one, when it did not finish) and the last
+    ended turn, which may be regenerated or edited (only in the current conversation)."""
 
     messages: list[ChatMessage]
     nested: frozenset[uuid.UUID]
     retry_run: uuid.UUID | None
+    conversation_id: uuid.UUID
+    current: bool
+    last_run: uuid.UUID | None = None
+    last_prompt: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,7 +105,8 @@ class Claim:
     busy: bool = False
 
 
-def _record(run: AgentRun) -> TurnRecord:
+def _record(session: Session, run: AgentRun) -> TurnRecord:
+    conversation = session.get(ChatConversation, run.conversation_id)
     return TurnRecord(
         run_id=run.id,
         kind=AgentKind(run.agent_kind),
@@ -106,6 +120,9 @@ def _record(run: AgentRun) -> TurnRecord:
         progress=Progress(
             run.steps, dict(run.usage), list(run.tool_calls), list(run.letta_run_ids)
         ),
+        conversation_id=run.conversation_id,
+        replaces_run_id=run.replaces_run_id,
+        fresh_context=conversation is not None and conversation.fresh_context,
     )
 
 
@@ -135,9 +152,12 @@ def start(
     prompt: str,
     *,
     parent_tool_call_id: str | None = None,
+    replaces_run_id: uuid.UUID | None = None,
+    message_kind: MessageKind = "user",
 ) -> TurnRecord:
     """Commit the person's message (not for an Experience Agent turn, whose task comes from a
-    tool call) and a run driven by this process — before anything is sent to an agent."""
+    tool call) and a run driven by this process — before anything is sent to an agent. A
+    regenerated or edited turn replaces `replaces_run_id`, the conversation's last turn."""
     with session_scope() as session:
         run = runs.start_run(
             session,
@@ -148,13 +168,46 @@ def start(
             prompt=prompt,
             parent_tool_call_id=parent_tool_call_id,
             worker=workers.WORKER_ID,
+            replaces_run_id=replaces_run_id,
         )
+        if replaces_run_id is not None and replaces_run_id != _last_turn_id(session, run):
+            raise Invalid(
+                "Only the last turn of the conversation can be regenerated or edited; "
+                "send a new message instead."
+            )
         if parent_tool_call_id is None:
             chat.append_message(
-                session, actor, world_id, "user", prompt, "user", story_id=story_id, run_id=run.id
+                session,
+                actor,
+                world_id,
+                "user",
+                prompt,
+                message_kind,
+                story_id=story_id,
+                run_id=run.id,
             )
         workers.driving(run.id)
-        return _record(run)
+        return _record(session, run)
+
+
+def _last_turn_id(session: Session, run: AgentRun) -> uuid.UUID | None:
+    """The conversation's last ended top-level turn before `run`."""
+    return session.exec(
+        select(AgentRun.id)
+        .where(
+            AgentRun.conversation_id == run.conversation_id,
+            AgentRun.id != run.id,
+            col(AgentRun.parent_tool_call_id).is_(None),
+            col(AgentRun.ended_at).is_not(None),
+        )
+        .order_by(col(AgentRun.started_at).desc(), col(AgentRun.id).desc())
+    ).first()
+
+
+def context_cleared(actor: Actor, conversation_id: uuid.UUID) -> None:
+    """The first turn of a new conversation has cleared the agent's context on Letta."""
+    with session_scope() as session:
+        conversations.context_cleared(session, actor, conversation_id)
 
 
 def set_agent(actor: Actor, run_id: uuid.UUID, letta_agent_id: str) -> None:
@@ -271,7 +324,7 @@ def reopen(actor: Actor, run_id: uuid.UUID) -> TurnRecord:
         chat.end_rows(session, run.id, finished=False)
         _release_claims(session, run.id)
         workers.driving(run.id)
-        return _record(run)
+        return _record(session, run)
 
 
 def nested_turn(actor: Actor, parent_tool_call_id: str) -> TurnRecord | None:
@@ -285,24 +338,27 @@ def nested_turn(actor: Actor, parent_tool_call_id: str) -> TurnRecord | None:
             )
             .order_by(col(AgentRun.started_at).desc())
         ).first()
-        return None if run is None else _record(run)
+        return None if run is None else _record(session, run)
 
 
 def previous_turn(actor: Actor, letta_agent_id: str, run_id: uuid.UUID) -> TurnRecord | None:
-    """The turn with the same Letta agent before `run_id`, which may have left it waiting."""
+    """The turn with the same Letta agent before `run_id` in its conversation (earlier
+    conversations are out of the agent's context), which may have left it waiting."""
     with session_scope() as session:
+        this = require_run(session, actor, run_id)
         run = session.exec(
             select(AgentRun)
             .where(
                 AgentRun.user_id == actor.user_id,
                 AgentRun.letta_agent_id == letta_agent_id,
+                AgentRun.conversation_id == this.conversation_id,
                 AgentRun.id != run_id,
             )
             .order_by(col(AgentRun.started_at).desc())
         ).first()
         if run is None:
             return None
-        record = _record(run)
+        record = _record(session, run)
         # A run whose worker is gone is interrupted, not running.
         return replace(record, running=False, stop_reason="interrupted") if _gone(run) else record
 
@@ -425,14 +481,29 @@ def _release_claims(session: Session, run_id: uuid.UUID) -> None:
 # --- The chat's view -------------------------------------------------------------------------
 
 
-def conversation(actor: Actor, world_id: uuid.UUID | None, *, limit: int) -> Conversation:
-    """The last `limit` messages about `world_id` (None: the User Agent), after closing the
-    conversation's runs whose worker is gone, and the turn Retry would continue."""
+def conversation(
+    actor: Actor,
+    world_id: uuid.UUID | None,
+    *,
+    limit: int,
+    conversation_id: uuid.UUID | None = None,
+) -> Conversation:
+    """The last `limit` messages of a conversation about `world_id` (None: the User Agent; the
+    current conversation unless `conversation_id` names an earlier one), after closing the
+    runs whose worker is gone, and the turns Retry, Regenerate and Edit would act on."""
     with session_scope() as session:
         if world_id is not None:
             require_world(session, actor, world_id)
         _close_orphans(session, actor, world_id)
-        messages = chat.list_messages(session, actor, world_id, limit=limit)
+        now = conversations.current(session, actor, world_id)
+        shown = (
+            now
+            if conversation_id is None
+            else conversations.require(session, actor, conversation_id, world_id)
+        )
+        messages = chat.list_messages(
+            session, actor, world_id, limit=limit, conversation_id=shown.id
+        )
         run_ids = {message.run_id for message in messages if message.run_id is not None}
         nested_runs = set(
             session.exec(
@@ -444,19 +515,24 @@ def conversation(actor: Actor, world_id: uuid.UUID | None, *, limit: int) -> Con
         last = session.exec(
             select(AgentRun)
             .where(
-                *_conversation_runs(actor, world_id), col(AgentRun.parent_tool_call_id).is_(None)
+                AgentRun.user_id == actor.user_id,
+                AgentRun.conversation_id == now.id,
+                col(AgentRun.parent_tool_call_id).is_(None),
             )
             .order_by(col(AgentRun.started_at).desc(), col(AgentRun.id).desc())
         ).first()
-        retry = (
-            last.id
-            if last is not None and last.ended_at is not None and last.stop_reason in RETRYABLE
-            else None
-        )
+        ended = last if last is not None and last.ended_at is not None else None
+        current = shown.id == now.id
         return Conversation(
             messages=messages,
             nested=frozenset(m.id for m in messages if m.run_id in nested_runs),
-            retry_run=retry,
+            retry_run=ended.id
+            if current and ended is not None and ended.stop_reason in RETRYABLE
+            else None,
+            conversation_id=shown.id,
+            current=current,
+            last_run=ended.id if current and ended is not None else None,
+            last_prompt=ended.prompt if current and ended is not None else "",
         )
 
 

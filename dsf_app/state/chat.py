@@ -6,6 +6,8 @@ is committed before anything else (if that fails it goes back into the box), the
 as it streams, and a turn that fails — anywhere — ends with a sentence saying what failed;
 Retry continues the last unfinished turn where it stopped. Messages sent while a turn runs
 (typed, or a suggestion accepted) wait in a queue, shown as queued, and go when it ends.
+A new conversation starts the agent afresh (earlier ones stay readable, read only); the last
+turn can be regenerated, or its message edited and sent again — a new turn beside the old.
 """
 
 from __future__ import annotations
@@ -36,10 +38,11 @@ from dsf_app.auth import sessions
 from dsf_app.db import session_scope
 from dsf_app.errors import DSFError, Forbidden
 from dsf_app.models import AgentKind, ChatMessage
-from dsf_app.services import turns
+from dsf_app.services import conversations, turns
 from dsf_app.services.actor import Actor
 from dsf_app.settings import get_settings
 from dsf_app.state.auth import SIGNED_OUT, ActsForPerson, session_token
+from dsf_app.state.feedback import shows_problems
 from dsf_app.state.lore_rows import LoreLine, lines_from_message, lore_lines
 from dsf_app.state.refresh import refresh_events
 from dsf_app.state.routes import route_ids
@@ -56,7 +59,7 @@ class ChatItem:
     """One row of the chat panel."""
 
     id: str
-    role: str  # user | queued | assistant | reasoning | tool | error | lore
+    role: str  # user | regenerate | edit | queued | assistant | reasoning | tool | error | lore
     text: str = ""
     tool_name: str = ""
     tool_args: str = ""
@@ -80,9 +83,13 @@ def item_from_message(message: ChatMessage, *, nested: bool = False) -> ChatItem
             tool_status=message.tool_status or "",
             nested=nested,
         )
-    role = {"user": "user", "reasoning": "reasoning", "error": "error"}.get(
-        message.message_type, "assistant"
-    )
+    role = {
+        "user": "user",
+        "regenerate": "regenerate",
+        "edit": "edit",
+        "reasoning": "reasoning",
+        "error": "error",
+    }.get(message.message_type, "assistant")
     return ChatItem(
         id=message.letta_message_id or str(message.id),
         role=role,
@@ -173,15 +180,55 @@ def _start(
     kind: AgentKind,
     world_id: uuid.UUID | None,
     story_id: uuid.UUID | None,
-    text: str,
+    outgoing: Outgoing,
 ) -> tuple[Actor, turns.TurnRecord]:
     """Who is asking, and their message committed with its turn (in a worker thread)."""
     actor = _actor_for(token)
-    return actor, turns.start(actor, kind, world_id, story_id, text)
+    return actor, turns.start(
+        actor,
+        kind,
+        world_id,
+        story_id,
+        outgoing.text,
+        replaces_run_id=outgoing.replaces,
+        message_kind=outgoing.kind,
+    )
 
 
-def _stored(token: str | None, world_id: uuid.UUID | None) -> turns.Conversation:
-    return turns.conversation(_actor_for(token), world_id, limit=HISTORY_LIMIT)
+@dataclass(frozen=True)
+class ConversationOption:
+    """A conversation in the panel's list of conversations."""
+
+    id: str
+    label: str  # when it started, and its first message (the person's own words)
+    current: bool
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to send: typed, the last one sent again (regenerate), or the last one edited."""
+
+    text: str
+    replaces: uuid.UUID | None = None
+    kind: turns.MessageKind = "user"
+
+
+def _option(summary: conversations.ConversationSummary) -> ConversationOption:
+    started = summary.started_at.strftime("%Y-%m-%d %H:%M")
+    title = summary.title or "(nothing said yet)"
+    return ConversationOption(str(summary.id), f"{started} · {title}", summary.current)
+
+
+def _stored(
+    token: str | None, world_id: uuid.UUID | None, conversation_id: uuid.UUID | None
+) -> tuple[turns.Conversation, list[ConversationOption]]:
+    actor = _actor_for(token)
+    shown = turns.conversation(
+        actor, world_id, limit=HISTORY_LIMIT, conversation_id=conversation_id
+    )
+    with session_scope() as session:
+        listed = conversations.list_conversations(session, actor, world_id)
+    return shown, [_option(summary) for summary in listed]
 
 
 class ChatState(ActsForPerson, rx.State):
@@ -193,10 +240,29 @@ class ChatState(ActsForPerson, rx.State):
     retry_run: str = ""
     queued: list[str] = []
     loaded_for: str = ""
+    # The conversation shown ("" for the current one; an earlier one is read only).
+    conversation_key: str = ""
+    conversations: list[ConversationOption] = []
+    # The last ended turn of the current conversation, which Regenerate and Edit replace.
+    last_run: str = ""
+    last_prompt: str = ""
+    editing: bool = False
 
     @rx.var
     def can_retry(self) -> bool:
         return bool(self.retry_run)
+
+    @rx.var
+    def earlier(self) -> bool:
+        """Whether an earlier conversation is shown (read only)."""
+        return bool(self.conversation_key)
+
+    @rx.var
+    def can_redo(self) -> bool:
+        return self._redoable()
+
+    def _redoable(self) -> bool:
+        return bool(self.last_run) and not self.busy and not self.conversation_key
 
     def _context(self) -> tuple[AgentKind, uuid.UUID | None, uuid.UUID | None]:
         world_id, story_id = route_ids(self.router.url.path)
@@ -205,31 +271,83 @@ class ChatState(ActsForPerson, rx.State):
     @rx.event
     async def load(self) -> None:
         """on_load: the stored conversation for this page's agent (unless a turn is streaming)."""
+        await self._load()
+
+    async def _load(self) -> None:
         _, world_id, _ = self._context()
         if self.busy and self.loaded_for == str(world_id or ""):
             return  # a reload mid-turn: the running turn keeps streaming into this list
         token = session_token(self)
         if token is None:
             return
+        if self.loaded_for != str(world_id or ""):
+            self.conversation_key, self.editing = "", False  # another agent's chat
         self.loaded_for = str(world_id or "")
+        shown = uuid.UUID(self.conversation_key) if self.conversation_key else None
+        self.retry_run, self.last_run, self.last_prompt = "", "", ""
         try:
-            stored = await asyncio.to_thread(_stored, token, world_id)
+            stored, self.conversations = await asyncio.to_thread(_stored, token, world_id, shown)
         except DSFError:
             # A world the person may not see: the page says so; the chat stays empty.
-            self.items, self.retry_run = [], ""
+            self.items, self.conversations, self.conversation_key = [], [], ""
             return
         except Exception as exc:
             self.items = [
                 ChatItem(_row_id("error"), "error", failures.not_loaded(exc, get_settings()))
             ]
-            self.retry_run = ""
             return
         self.items = [
             item_from_message(message, nested=message.id in stored.nested)
             for message in stored.messages
         ]
-        self.items += [ChatItem(_row_id("queued"), "queued", text) for text in self.queued]
+        if stored.current:
+            self.items += [ChatItem(_row_id("queued"), "queued", text) for text in self.queued]
         self.retry_run = str(stored.retry_run or "")
+        self.last_run, self.last_prompt = str(stored.last_run or ""), stored.last_prompt
+
+    @rx.event
+    @shows_problems
+    async def new_conversation(self):
+        """Start a new conversation with this page's agent; the earlier ones stay listed."""
+        if self.busy:
+            return
+        _, world_id, _ = self._context()
+        await self.act(conversations.start_new, world_id)
+        self.conversation_key, self.editing, self.draft = "", False, ""
+        await self._load()
+
+    @rx.event
+    async def show_conversation(self, conversation_id: str):
+        """Show one of the conversations ("" or the current one's id: the current one)."""
+        try:
+            chosen = str(uuid.UUID(conversation_id)) if conversation_id else ""
+        except ValueError:
+            return
+        current = next((c.id for c in self.conversations if c.current), "")
+        self.conversation_key = "" if chosen == current else chosen
+        self.editing = False
+        await self._load()
+
+    @rx.event(background=True)
+    async def regenerate(self):
+        """Another reply to the last message; the reply before stays shown above it."""
+        async with self:
+            if not self._redoable():
+                return
+            outgoing = Outgoing(self.last_prompt, uuid.UUID(self.last_run), "regenerate")
+            self.busy = True
+        async for refresh in self._serve(outgoing):
+            yield refresh
+
+    @rx.event
+    def edit_last(self) -> None:
+        """Put the last message back in the box; sending it makes a new turn in its place."""
+        if self._redoable():
+            self.draft, self.editing = self.last_prompt, True
+
+    @rx.event
+    def cancel_edit(self) -> None:
+        self.draft, self.editing = "", False
 
     @rx.event
     def set_draft(self, value: str) -> None:
@@ -247,12 +365,16 @@ class ChatState(ActsForPerson, rx.State):
             if not text:
                 return
             self.draft = ""
+            editing, self.editing = self.editing and self._redoable(), False
             if self.busy:
                 self.queued = [*self.queued, text]
                 self.items = [*self.items, ChatItem(_row_id("queued"), "queued", text)]
                 return
             self.busy = True
-        async for refresh in self._serve(text):
+            outgoing = (
+                Outgoing(text, uuid.UUID(self.last_run), "edit") if editing else Outgoing(text)
+            )
+        async for refresh in self._serve(outgoing):
             yield refresh
 
     @rx.event(background=True)
@@ -265,35 +387,46 @@ class ChatState(ActsForPerson, rx.State):
         async for refresh in self._serve(run_id):
             yield refresh
 
-    async def _serve(self, first: str | uuid.UUID) -> AsyncIterator[object]:
+    async def _serve(self, first: Outgoing | uuid.UUID) -> AsyncIterator[object]:
         """Take turns until none is queued: first a message sent (or the run continued by
         Retry), then each queued message in order; `busy` is cleared whatever happens."""
-        next_up: str | uuid.UUID | None = first
+        next_up: Outgoing | uuid.UUID | None = first
         try:
             while next_up is not None:
                 job = await (
-                    self._started(next_up) if isinstance(next_up, str) else self._resumed(next_up)
+                    self._started(next_up)
+                    if isinstance(next_up, Outgoing)
+                    else self._resumed(next_up)
                 )
                 if job is not None:
                     async for refresh in self._take_turn(job):
                         yield refresh
+                    if isinstance(next_up, Outgoing):
+                        async with self:
+                            self.last_prompt = next_up.text
                 async with self:
-                    next_up = self.queued[0] if self.queued else None
+                    next_up = Outgoing(self.queued[0]) if self.queued else None
                     self.queued = self.queued[1:]
         finally:
             async with self:
                 self.busy = False
 
-    async def _started(self, text: str) -> Job | None:
+    async def _started(self, outgoing: Outgoing) -> Job | None:
         """Commit the message with its turn; if that fails it goes back into the box."""
+        text = outgoing.text
         async with self:
             kind, world_id, story_id = self._context()
+            if self.conversation_key:  # a message goes to the current conversation
+                self.conversation_key = ""
+                await self._load()
             self.loaded_for = str(world_id or "")
             token = session_token(self)
-            self.cancel_requested, self.retry_run = False, ""
-            self.items = _as_sent(self.items, text)
+            self.cancel_requested, self.retry_run, self.last_run = False, "", ""
+            self.items = _as_sent(self.items, text, outgoing.kind)
         try:
-            actor, record = await asyncio.to_thread(_start, token, kind, world_id, story_id, text)
+            actor, record = await asyncio.to_thread(
+                _start, token, kind, world_id, story_id, outgoing
+            )
         except Exception as exc:
             async with self:
                 self._unsent(text, failures.not_sent(exc, get_settings()))
@@ -372,23 +505,24 @@ class ChatState(ActsForPerson, rx.State):
             if self.loaded_for != turn_key or finished is None:
                 return
             self.retry_run = str(finished.run_id) if finished.retryable else ""
+            self.last_run = str(finished.run_id or "")
             if finished.stop_reason == "cancelled":
                 self.items = [*self.items, ChatItem(_row_id("note"), "error", CANCELLED_NOTE)]
 
 
-def _as_sent(items: list[ChatItem], text: str) -> list[ChatItem]:
-    """The person's message as sent, after the conversation and before what is still queued
-    (its own queued row, if it was queued, is gone)."""
+def _as_sent(items: list[ChatItem], text: str, kind: str = "user") -> list[ChatItem]:
+    """The person's message as sent (`kind`: user, regenerate or edit), after the conversation
+    and before what is still queued (its own queued row, if it was queued, is gone)."""
     queued = [item for item in items if item.role == "queued"]
     waiting = next((item for item in queued if item.text == text), None)
     rest = [item for item in queued if item is not waiting]
     sent = [item for item in items if item.role != "queued"]
-    return [*sent, ChatItem(_row_id("user"), "user", text), *rest]
+    return [*sent, ChatItem(_row_id("user"), kind, text), *rest]
 
 
 def _without_last_user(items: list[ChatItem], text: str) -> list[ChatItem]:
     for index in range(len(items) - 1, -1, -1):
-        if items[index].role == "user" and items[index].text == text:
+        if items[index].role in ("user", "regenerate", "edit") and items[index].text == text:
             return [*items[:index], *items[index + 1 :]]
     return items
 
