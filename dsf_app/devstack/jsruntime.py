@@ -10,10 +10,10 @@ from __future__ import annotations
 import platform
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from pathlib import Path
 
+from dsf_app.devstack import archives
 from dsf_app.errors import ServiceUnavailable
 
 BUN_VERSION = "1.4.4"
@@ -46,8 +46,7 @@ def ensure_bun(tools_dir: Path) -> Path:
                 f"Could not fetch bun from the npm registry: {result.stderr.strip()}"
             )
         archive = Path(scratch) / result.stdout.strip().splitlines()[-1]
-        with tarfile.open(archive) as tar:
-            tar.extractall(scratch, filter="data")
+        archives.extract(archive, Path(scratch))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(Path(scratch) / "package" / "bin" / "bun"), target)
     target.chmod(0o755)

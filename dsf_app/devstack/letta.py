@@ -11,14 +11,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tarfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from dsf_app.devstack import processes
+from dsf_app.devstack import archives, processes
 from dsf_app.devstack.postgres import PG_BIN
 from dsf_app.errors import ServiceUnavailable
 from dsf_app.settings import REPO_ROOT
@@ -85,8 +84,7 @@ def install(target: LettaInstall, log: Path) -> None:
         what="Downloading the Letta source distribution",
         log=log,
     )
-    with tarfile.open(target.root / f"letta-{LETTA_VERSION}.tar.gz") as archive:
-        archive.extractall(target.root, filter="data")
+    archives.extract(target.root / f"letta-{LETTA_VERSION}.tar.gz", target.root)
     _run(
         [_base_python(), "-m", "venv", str(target.venv)],
         what="Creating the Letta venv",
