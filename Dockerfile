@@ -13,7 +13,7 @@
 # are used.
 ARG BASE=python:3.11-slim-bookworm
 
-FROM ${BASE} AS base
+FROM ${BASE}
 # Where things live, the same at build time and at start: tools, the compiled frontend and
 # Reflex's own folder in the image (a start recompiles nothing it finds there); data on /data.
 ENV DSF_HOME=/data \
@@ -29,21 +29,13 @@ RUN if [ -n "$APT_SOURCES" ]; then \
     && apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
         $(command -v python3 >/dev/null || echo python3 python3-venv) \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
 
-# Builds both venvs (the app's and the Letta server's) and fetches bun; only /app is kept.
-FROM base AS build
-# gcc and headers (Python's too, unless the base has them) build psycopg2 for the Letta server;
-# npm fetches bun for Reflex's build.
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends gcc libc6-dev npm \
-        $(python3 -c 'import os, sysconfig; print("" if os.path.exists(sysconfig.get_paths()["include"] + "/Python.h") else "python3-dev")') \
-    && rm -rf /var/lib/apt/lists/*
 ARG PIP_INDEX_URL
 ARG PIP_EXTRA_INDEX_URL
 ARG PIP_TRUSTED_HOST
 ARG NPM_CONFIG_REGISTRY
-# The system bundle, which the `ca_bundle` secret replaces while a step downloads.
+# Downloads trust the system bundle, which the `ca_bundle` secret replaces while a step runs.
 ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
     NPM_CONFIG_CAFILE=/etc/ssl/certs/ca-certificates.crt \
     NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
@@ -55,29 +47,31 @@ COPY requirements.txt requirements-letta.txt ./
 # The app's packages only: requirements.txt ends with the tests' and checks' own.
 RUN --mount=type=secret,id=ca_bundle,target=/etc/ssl/certs/ca-certificates.crt \
     sed '/^# Tests and checks/,$d' requirements.txt > /tmp/app-requirements.txt \
-    && python3 -m venv .venv && .venv/bin/pip install --quiet -r /tmp/app-requirements.txt
+    && python3 -m venv .venv && .venv/bin/pip install --quiet -r /tmp/app-requirements.txt \
+    && rm /tmp/app-requirements.txt
 
 # `devstack install` (the Letta server, ~3 min, and bun) needs only these modules; copying just
-# them keeps that layer cached while the rest of the code changes.
+# them keeps its layer cached while the rest of the code changes. gcc and headers (Python's
+# too, unless the base has them) build psycopg2 for the Letta server, and npm fetches bun; they
+# leave in the same step, so the image never holds them.
 COPY dsf_app/__init__.py dsf_app/settings.py dsf_app/errors.py dsf_app/db.py \
      dsf_app/health.py dsf_app/storage.py dsf_app/
 COPY dsf_app/devstack dsf_app/devstack
 RUN --mount=type=secret,id=ca_bundle,target=/etc/ssl/certs/ca-certificates.crt \
-    (.venv/bin/python -m dsf_app.devstack install || (cat /data/logs/*.log; exit 1)) \
-    && rm -rf /data /root/.cache /root/.npm
+    build_deps="gcc libc6-dev npm $(python3 -c 'import os, sysconfig; print("" if os.path.exists(sysconfig.get_paths()["include"] + "/Python.h") else "python3-dev")')" \
+    && apt-get update && apt-get install -y --no-install-recommends $build_deps \
+    && (.venv/bin/python -m dsf_app.devstack install || (cat /data/logs/*.log; exit 1)) \
+    && apt-get purge -y --auto-remove $build_deps \
+    && apt-get clean && rm -rf /var/lib/apt/lists/* /data /root/.cache /root/.npm
 
 COPY . .
 # The compiled app and its frontend packages, in the image: a start then only rebuilds the
-# bundle for its DSF_APP_URL and needs no package registry. Reflex skips that install at start
-# only if it finds the same package managers as here, so npm (not in the image) goes first.
+# bundle for its DSF_APP_URL and needs no package registry (Reflex reinstalls at start if it
+# finds other package managers than here: one more reason npm is gone by now).
 RUN --mount=type=secret,id=ca_bundle,target=/etc/ssl/certs/ca-certificates.crt \
-    apt-get purge -y --auto-remove npm >/dev/null \
-    && .venv/bin/python -m dsf_app.devstack frontend \
+    .venv/bin/python -m dsf_app.devstack frontend \
     && rm -rf /data /root/.bun /root/.cache
 
-FROM base
-WORKDIR /app
-COPY --from=build /app /app
 ENV DSF_APP_HOST=0.0.0.0 \
     DSF_APP_PORT=3000
 VOLUME /data

@@ -143,7 +143,8 @@ build_image() {
   [ $FRESH = 1 ] && cache=(--no-cache)
   index_args
   started=$(date +%s)
-  podman build --network host "${cache[@]}" -t "$IMAGE" --build-arg "BASE=$BASE_IMAGE" \
+  # The long, CPU-heavy part yields to other work; the container then runs at normal priority.
+  nice -n 10 podman build --network host "${cache[@]}" -t "$IMAGE" --build-arg "BASE=$BASE_IMAGE" \
     "${build_args[@]}" . >"$scratch/build.log" 2>&1 ||
     fail "podman build failed; its last lines:"$'\n'"$(tail -30 "$scratch/build.log")"
   BUILD_SECONDS=$(seconds_since "$started")
