@@ -147,9 +147,10 @@ def start(
     files: processes.ProcessFiles,
     port: int,
     env: Mapping[str, str],
-    timeout: float = 120,
+    timeout: float = 300,
 ) -> int:
-    """Start the server (idempotent); returns its PID once it answers /v1/health/."""
+    """Start the server (idempotent); returns its PID once it answers /v1/health/. Usually
+    12-16 s; a first start on a busy machine or from a cold disk cache takes minutes."""
     base_url = f"http://127.0.0.1:{port}"
     running = processes.recorded_pid(files)
     if running and healthy(base_url):
