@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite from a fresh clone: installs what is missing (Python packages,
-# Debian's Chromium for the browser tests, the Letta server, bun), lints, then runs pytest.
-# Extra arguments go to pytest (e.g. ./test.sh tests/test_pages.py -x).
+# Debian's Chromium for the browser tests, the Letta server, bun), lints, type-checks, then runs
+# pytest. Extra arguments go to pytest (e.g. ./test.sh tests/test_pages.py -x; ./test.sh -m unit
+# for the tests that need no service).
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/venv.sh
@@ -12,4 +13,5 @@ fi
 .venv/bin/python -m dsf_app.devstack install
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/basedpyright
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

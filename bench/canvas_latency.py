@@ -116,7 +116,7 @@ def one_call(page: Page, llm: ScriptedLLM, actor: Actor, world_id: uuid.UUID, n:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
 

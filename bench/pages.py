@@ -40,13 +40,16 @@ PARAGRAPH = (
 def seed(actor: Actor) -> tuple[str, str]:
     """1,000 worlds and, in the newest, a 500-segment story (about 150 words a segment)."""
     with session_scope() as session:
-        for n in range(WORLDS):
-            world = worlds.create_world(
+        made = [
+            worlds.create_world(
                 session,
                 actor,
                 f"World {n:04d}",
                 foundation={"core_premise": f"Premise number {n}: cheap fusion arrived early."},
             )
+            for n in range(WORLDS)
+        ]
+        world = made[-1]
         story = stories.create_story(session, actor, world.id, "The Long Tide")
         for n in range(SEGMENTS):
             stories.add_segment(
@@ -60,7 +63,7 @@ def seed(actor: Actor) -> tuple[str, str]:
         return str(world.id), str(story.id)
 
 
-def median_ms(runs: int, once: Callable[[], None]) -> tuple[float, list[float]]:
+def median_ms(runs: int, once: Callable[[], object]) -> tuple[float, list[float]]:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -86,7 +89,7 @@ def render(page: Page, url: str, selector: str, count: int) -> Callable[[], None
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--screenshots", type=Path, help="save screenshots of the pages here")
     args = parser.parse_args()

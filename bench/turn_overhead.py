@@ -104,7 +104,7 @@ async def measure(llm: ScriptedLLM, runs: int) -> tuple[list[float], list[float]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     runs = parser.parse_args().runs
     home = make_home()

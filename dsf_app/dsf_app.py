@@ -8,13 +8,17 @@ import reflex as rx
 from dsf_app import telemetry
 from dsf_app.http_routes import http_app
 from dsf_app.pages import gallery, runs, signin, story, world, worlds
+from dsf_app.security_headers import SecurityHeaders
+from dsf_app.state import feedback
 from dsf_app.state.auth import AuthState
 from dsf_app.state.chat import ChatState
 
 telemetry.configure()
 app = rx.App(
     theme=rx.theme(appearance="dark", accent_color="cyan", gray_color="slate", radius="medium"),
-    api_transformer=[http_app, telemetry.traced_http],
+    # SecurityHeaders last: it wraps everything else, so every HTTP response carries them.
+    api_transformer=[http_app, telemetry.traced_http, SecurityHeaders],
+    backend_exception_handler=feedback.unexpected,
 )
 require_session = AuthState.require_session
 # Pages with the agent chat beside them load the conversation for their agent.

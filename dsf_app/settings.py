@@ -6,10 +6,12 @@ falls back to the local service that `./start.sh` runs, so a fresh clone needs n
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -21,144 +23,180 @@ class Settings(BaseSettings):
     )
 
     dsf_home: Path = Field(
-        REPO_ROOT / ".dsf",
+        default=REPO_ROOT / ".dsf",
         description="Folder for local service data, tools, logs and PID files.",
     )
     tools_dir_override: Path | None = Field(
-        None,
+        default=None,
         alias="DSF_TOOLS_DIR",
         description="Folder for installed tools (Letta venv, bun); defaults to DSF_HOME/tools.",
     )
     web_dir_override: Path | None = Field(
-        None,
+        default=None,
         alias="DSF_WEB_DIR",
         description="Folder Reflex builds the frontend in; defaults to DSF_HOME/web.",
     )
-    app_port: int = Field(3000, alias="DSF_APP_PORT", description="Port the app serves on.")
+    app_port: int = Field(default=3000, alias="DSF_APP_PORT", description="Port the app serves on.")
     app_host: str = Field(
-        "127.0.0.1",
+        default="127.0.0.1",
         alias="DSF_APP_HOST",
         description="Address the app listens on (0.0.0.0 in a container).",
     )
     app_url: str = Field(
-        "",
+        default="",
         alias="DSF_APP_URL",
         description="Public URL of the app; defaults to http://127.0.0.1:<DSF_APP_PORT>.",
     )
 
+    allowed_origins: str = Field(
+        default="",
+        alias="DSF_ALLOWED_ORIGINS",
+        description="Comma-separated extra origins (scheme://host[:port]) whose pages may open "
+        "the app's event socket and post its sign-in forms, besides DSF_APP_URL's own.",
+    )
+    allowed_image_hosts: str = Field(
+        default="",
+        alias="DSF_ALLOWED_IMAGE_HOSTS",
+        description="Comma-separated https origins or base URLs that agent and author content "
+        "may show images from, besides the app's own /assets/ and S3_PUBLIC_BASE_URL; none by "
+        "default, so pages fetch nothing from hosts an author or a model names.",
+    )
+
     database_url_override: str = Field(
-        "",
+        default="",
         alias="DATABASE_URL",
         description="External PostgreSQL (with pgvector) to use.",
     )
-    pg_port: int = Field(55432, alias="DSF_PG_PORT", description="Port of the local PostgreSQL.")
+    pg_port: int = Field(
+        default=55432, alias="DSF_PG_PORT", description="Port of the local PostgreSQL."
+    )
 
     s3_endpoint_url_override: str = Field(
-        "",
+        default="",
         alias="S3_ENDPOINT_URL",
         description="External S3-compatible endpoint to use.",
     )
-    s3_port: int = Field(59000, alias="DSF_S3_PORT", description="Port of the local S3 server.")
-    s3_bucket: str = Field("dsf-assets", alias="S3_BUCKET")
-    s3_region: str = Field("us-east-1", alias="AWS_REGION")
-    s3_access_key: str = Field("dsf-local", alias="AWS_ACCESS_KEY_ID")
-    s3_secret_key: SecretStr = Field(SecretStr("dsf-local-secret"), alias="AWS_SECRET_ACCESS_KEY")
+    s3_port: int = Field(
+        default=59000, alias="DSF_S3_PORT", description="Port of the local S3 server."
+    )
+    s3_bucket: str = Field(default="dsf-assets", alias="S3_BUCKET")
+    s3_region: str = Field(default="us-east-1", alias="AWS_REGION")
+    s3_access_key: str = Field(default="dsf-local", alias="AWS_ACCESS_KEY_ID")
+    s3_secret_key: SecretStr = Field(
+        default=SecretStr("dsf-local-secret"), alias="AWS_SECRET_ACCESS_KEY"
+    )
     s3_public_base_url: str = Field(
-        "",
+        default="",
         alias="S3_PUBLIC_BASE_URL",
         description="CDN base URL; presigned URLs when empty.",
     )
 
     letta_base_url_override: str = Field(
-        "", alias="LETTA_BASE_URL", description="External Letta server to use."
+        default="", alias="LETTA_BASE_URL", description="External Letta server to use."
     )
-    letta_api_key: SecretStr = Field(SecretStr(""), alias="LETTA_API_KEY")
-    letta_port: int = Field(8283, alias="DSF_LETTA_PORT", description="Port of the local Letta.")
+    letta_api_key: SecretStr = Field(default=SecretStr(""), alias="LETTA_API_KEY")
+    letta_port: int = Field(
+        default=8283, alias="DSF_LETTA_PORT", description="Port of the local Letta."
+    )
 
-    anthropic_api_key: SecretStr = Field(SecretStr(""), alias="ANTHROPIC_API_KEY")
-    openai_api_key: SecretStr = Field(SecretStr(""), alias="OPENAI_API_KEY")
-    gemini_api_key: SecretStr = Field(SecretStr(""), alias="GEMINI_API_KEY")
+    anthropic_api_key: SecretStr = Field(default=SecretStr(""), alias="ANTHROPIC_API_KEY")
+    openai_api_key: SecretStr = Field(default=SecretStr(""), alias="OPENAI_API_KEY")
+    gemini_api_key: SecretStr = Field(default=SecretStr(""), alias="GEMINI_API_KEY")
     openai_base_url: str = Field(
-        "",
+        default="",
         alias="OPENAI_BASE_URL",
         description="Any OpenAI-compatible server (Ollama, vLLM).",
     )
     openai_image_base_url: str = Field(
-        "",
+        default="",
         alias="OPENAI_IMAGE_BASE_URL",
         description="OpenAI-compatible images API; OpenAI's own when empty (not OPENAI_BASE_URL).",
     )
     google_image_base_url: str = Field(
-        "",
+        default="",
         alias="GOOGLE_IMAGE_BASE_URL",
         description="Gemini API endpoint for images; Google's own when empty.",
     )
     openai_image_model: str = Field(
-        "gpt-image-2.5-flare",
+        default="gpt-image-2.5-flare",
         alias="DSF_OPENAI_IMAGE_MODEL",
         description="OpenAI image model (gpt-image-1 was shut down on 2026-10-23).",
     )
     google_image_model: str = Field(
-        "gemini-3.1-flash-image",
+        default="gemini-3.1-flash-image",
         alias="DSF_GOOGLE_IMAGE_MODEL",
         description="Gemini image model (the Imagen models were shut down on 2026-08-17).",
     )
     image_timeout_seconds: float = Field(
-        120, alias="DSF_IMAGE_TIMEOUT", description="Seconds to wait for one image attempt."
+        default=120, alias="DSF_IMAGE_TIMEOUT", description="Seconds to wait for one image attempt."
     )
     agent_model: str = Field(
-        "", alias="DSF_AGENT_MODEL", description="Letta model handle for every agent."
+        default="", alias="DSF_AGENT_MODEL", description="Letta model handle for every agent."
     )
 
     session_secret: SecretStr = Field(
-        SecretStr(""),
+        default=SecretStr(""),
         alias="DSF_SESSION_SECRET",
         description="Key that signs the short-lived OAuth sign-in cookie (state and nonce); "
         "generated once into DSF_HOME/session-secret when empty.",
     )
     session_days: int = Field(
-        30,
+        default=30,
         ge=1,
         alias="DSF_SESSION_DAYS",
         description="Days a sign-in lasts before the person must sign in again.",
     )
     signup_limit_exempt: str = Field(
-        "",
+        default="",
         alias="DSF_SIGNUP_LIMIT_EXEMPT",
         description="Comma-separated client addresses the sign-up limit (10 per address per "
         "hour) does not apply to, e.g. a trusted office proxy; the test stack exempts 127.0.0.1.",
     )
+    trusted_proxies: str = Field(
+        default="",
+        alias="DSF_TRUSTED_PROXIES",
+        description="Comma-separated addresses or networks (CIDR) of the reverse proxies in "
+        "front of the app. Only a request whose direct peer is one of them has its "
+        "X-Forwarded-For header believed for the client's address (for the sign-in and sign-up "
+        "limits); by default the peer's own address is used.",
+    )
     google_client_id: str = Field(
-        "", alias="GOOGLE_CLIENT_ID", description="Google OAuth client id; enables Google sign-in."
+        default="",
+        alias="GOOGLE_CLIENT_ID",
+        description="Google OAuth client id; enables Google sign-in.",
     )
     google_client_secret: SecretStr = Field(
-        SecretStr(""), alias="GOOGLE_CLIENT_SECRET", description="Google OAuth client secret."
+        default=SecretStr(""),
+        alias="GOOGLE_CLIENT_SECRET",
+        description="Google OAuth client secret.",
     )
     google_oidc_metadata_url: str = Field(
-        "https://accounts.google.com/.well-known/openid-configuration",
+        default="https://accounts.google.com/.well-known/openid-configuration",
         alias="GOOGLE_OIDC_METADATA_URL",
         description="OpenID Connect discovery document for Google sign-in.",
     )
     github_client_id: str = Field(
-        "",
+        default="",
         alias="GITHUB_CLIENT_ID",
         description="GitHub OAuth app client id; enables GitHub sign-in.",
     )
     github_client_secret: SecretStr = Field(
-        SecretStr(""), alias="GITHUB_CLIENT_SECRET", description="GitHub OAuth app client secret."
+        default=SecretStr(""),
+        alias="GITHUB_CLIENT_SECRET",
+        description="GitHub OAuth app client secret.",
     )
     github_base_url: str = Field(
-        "https://github.com",
+        default="https://github.com",
         alias="GITHUB_BASE_URL",
         description="GitHub (or GitHub Enterprise) web URL, for the authorize and token endpoints.",
     )
     github_api_url: str = Field(
-        "https://api.github.com",
+        default="https://api.github.com",
         alias="GITHUB_API_URL",
         description="GitHub REST API URL, for the person's profile and verified emails.",
     )
-    otel_exporter_otlp_endpoint: str = Field("", alias="OTEL_EXPORTER_OTLP_ENDPOINT")
-    redis_url: str = Field("", alias="REDIS_URL")
+    otel_exporter_otlp_endpoint: str = Field(default="", alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    redis_url: str = Field(default="", alias="REDIS_URL")
 
     @property
     def data_dir(self) -> Path:
@@ -199,6 +237,19 @@ class Settings(BaseSettings):
         return self.app_url or f"http://127.0.0.1:{self.app_port}"
 
     @property
+    def public_origin(self) -> str:
+        """scheme://host[:port] of the public URL: the origin of the app's own pages."""
+        return origin_of(self.public_url)
+
+    @property
+    def trusted_origins(self) -> tuple[str, ...]:
+        """The app's own origin and DSF_ALLOWED_ORIGINS: the pages that may talk to the app.
+        Without DSF_APP_URL the app is local, and opened as localhost as often as 127.0.0.1."""
+        local = () if self.app_url else (f"http://localhost:{self.app_port}",)
+        extras = (origin_of(o) for o in _entries(self.allowed_origins))
+        return tuple(dict.fromkeys((self.public_origin, *local, *extras)))
+
+    @property
     def llm_configured(self) -> bool:
         return any(
             (
@@ -211,7 +262,26 @@ class Settings(BaseSettings):
 
     @property
     def signup_limit_exempt_addresses(self) -> frozenset[str]:
-        return frozenset(a.strip() for a in self.signup_limit_exempt.split(",") if a.strip())
+        return frozenset(_entries(self.signup_limit_exempt))
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for entry in _entries(value):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"DSF_TRUSTED_PROXIES: “{entry}” is not an address or network "
+                    "(such as 10.0.0.5 or 10.0.0.0/24)"
+                ) from None
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [
+            ipaddress.ip_network(entry, strict=False) for entry in _entries(self.trusted_proxies)
+        ]
 
     def as_env(self) -> dict[str, str]:
         """These settings as environment variables, for a child process that must share them."""
@@ -224,6 +294,23 @@ class Settings(BaseSettings):
                 value = value.get_secret_value()
             env[field.alias or name.upper()] = str(value)
         return env
+
+
+def _entries(listing: str) -> list[str]:
+    """The items of a comma-separated setting, without blanks."""
+    return [entry.strip() for entry in listing.split(",") if entry.strip()]
+
+
+def origin_of(url: str) -> str:
+    """The origin of a URL as browsers send it in `Origin`: lower-case scheme://host[:port],
+    without credentials or the scheme's default port."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = parts.netloc.rsplit("@", 1)[-1].lower()
+    default_port = {"http": ":80", "https": ":443"}.get(scheme)
+    if default_port and host.endswith(default_port):
+        host = host.removesuffix(default_port)
+    return f"{scheme}://{host}"
 
 
 @lru_cache

@@ -1,4 +1,5 @@
-"""The shape of a world's `foundation` and `surface` documents (DESIGN.md section 4).
+"""The shape of a world's `foundation` and `surface` documents (docs/ARCHITECTURE.md, "The
+data").
 
 Lenient on purpose: every field is optional and unknown keys are kept, because worlds grow
 by agent and by hand; the world page and the tools read them through these models.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 def as_strings(value: Any) -> list[str]:
@@ -62,6 +63,32 @@ class WorldFoundation(Open):
     geography: str = ""
     culture: str = ""
     working_notes: WorkingNotes = Field(default_factory=WorkingNotes)
+
+
+def readable_foundation(foundation: dict[str, Any]) -> WorldFoundation:
+    """The foundation with the parts that do not fit the model left out (an agent may have
+    written a rule without a statement), so a page shows what it can read."""
+    try:
+        return WorldFoundation.model_validate(foundation)
+    except ValidationError:
+        pass
+    kept: dict[str, Any] = {}
+    for key, value in foundation.items():
+        if _fits(key, value):
+            kept[key] = value
+        elif isinstance(value, list):
+            items = [item for item in value if _fits(key, [item])]
+            if _fits(key, items):
+                kept[key] = items
+    return WorldFoundation.model_validate(kept)
+
+
+def _fits(key: str, value: Any) -> bool:
+    try:
+        WorldFoundation.model_validate({key: value})
+        return True
+    except ValidationError:
+        return False
 
 
 class WorldSurface(Open):

@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from psycopg import sql
 from sqlalchemy import Engine
 from sqlmodel import Session, create_engine
 
@@ -40,6 +41,17 @@ FAKE_MODEL = "dsf-fake-model"
 # Playwright's 5 s default on a machine busy with the whole stack; expect() still polls.
 expect.set_options(timeout=20_000)
 OPENAI_TEST_KEY = "test-key"
+# The fixtures that start a real service (PostgreSQL, S3, Letta, the app, Chromium). A test whose
+# fixtures reach none of them, and whose module is not marked `starts_services` (it runs the
+# stack itself), is a unit test: `./test.sh -m unit` runs those alone, in seconds.
+SERVICE_FIXTURES = {"pg_cluster", "storage", "letta_url", "app_url", "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if not fixtures & SERVICE_FIXTURES and item.get_closest_marker("starts_services") is None:
+            item.add_marker(pytest.mark.unit)
 
 
 @pytest.fixture(scope="session")
@@ -99,6 +111,8 @@ def test_settings(
         GITHUB_CLIENT_SECRET=CLIENT_SECRET,
         # Every browser test signs up from here; the limit's own test uses other addresses.
         DSF_SIGNUP_LIMIT_EXEMPT="127.0.0.1",
+        # Requests from these addresses stand for a reverse proxy (tests/test_auth_rules.py).
+        DSF_TRUSTED_PROXIES="127.2.0.0/24",
         GITHUB_BASE_URL=oidc_provider.url,
         GITHUB_API_URL=oidc_provider.url,
     )
@@ -133,11 +147,11 @@ def empty_database(pg_cluster: postgres.PostgresCluster) -> Iterator[str]:
     """A brand-new database (no extensions, no tables), dropped after the test."""
     name = f"empty_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_cluster.admin_uri, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     yield pg_cluster.uri(name, driver="postgresql+psycopg")
     db.get_engine.cache_clear()
     with psycopg.connect(pg_cluster.admin_uri, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from dsf_app.models import CollaboratorRole, Story, StorySegment, Visibility, World
-from dsf_app.services import stories, users, worlds
+from dsf_app.services import invitations, stories, users, worlds
 from dsf_app.services.actor import Actor
 
 
@@ -72,8 +72,10 @@ def make_world(
 def share(
     session: Session, owner: Actor, world: World, person: Actor, role: CollaboratorRole
 ) -> None:
-    email = users.get_user(session, person.user_id).email
-    worlds.add_collaborator(session, owner, world.id, email, role)
+    """Invite the person, and have them take the invitation up (as their next page does)."""
+    user = users.get_user(session, person.user_id)
+    worlds.add_collaborator(session, owner, world.id, user.email, role)
+    invitations.accept(session, user)
 
 
 def make_story(session: Session, author: Actor, world: World, title: str = "Low Tide") -> Story:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import socketio
-from reflex.event import EventHandler
+from reflex.event import EventCallback, EventHandler
 from reflex.utils import format
 
 from dsf_app.state.chat import ChatState
@@ -35,7 +35,13 @@ ROUTE_ARGS = re.compile(r"^/worlds/(?P<world_id>[^/]+)(?:/stories/(?P<story_id>[
 PROBE = ChatState.set_draft
 
 
-def event_name(handler: EventHandler) -> str:
+# A state's handler: an EventHandler at run time, typed as an EventCallback by Reflex.
+Handler = EventHandler | EventCallback[*tuple[Any, ...]]
+
+
+def event_name(handler: Handler) -> str:
+    if not isinstance(handler, EventHandler):
+        raise TypeError(f"not a state's event handler: {handler!r}")
     return format.format_event_handler(handler)
 
 
@@ -79,9 +85,11 @@ class ReflexSocket:
         self._lock = threading.Condition()
         self._updates: list[dict[str, Any]] = []
         self._probes = 0
+        # The tab's client token: an upload over HTTP names it, as the frontend does.
+        self.token = str(uuid.uuid4())
         cookie = {"Cookie": f"{SESSION_COOKIE}={session_token}"} if session_token else {}
         self._client.connect(
-            f"{app_url}?token={uuid.uuid4()}",
+            f"{app_url}?token={self.token}",
             socketio_path=EVENT_PATH,
             namespaces=[EVENT_PATH],
             transports=["websocket"],
@@ -96,9 +104,7 @@ class ReflexSocket:
             self._updates.append(update)
             self._lock.notify_all()
 
-    def send(
-        self, handler: EventHandler, path: str, *, settle: float = 0.0, **payload: Any
-    ) -> Exchange:
+    def send(self, handler: Handler, path: str, *, settle: float = 0.0, **payload: Any) -> Exchange:
         """Send `handler(**payload)` as if from a page at `path`; return once the backend has
         finished it and every event it chained (plus `settle` seconds for background work).
 
@@ -117,6 +123,19 @@ class ReflexSocket:
         time.sleep(settle)
         with self._lock:
             return Exchange(list(self._updates[start:]))
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        """Until an update this tab received contains `text` (e.g. a toast a background event
+        sent); TimeoutError if none does within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        seen = 0
+        with self._lock:
+            while not any(text in json.dumps(u) for u in self._updates[seen:]):
+                seen = len(self._updates)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no update from the app contained {text!r}")
+                self._lock.wait(left)
 
     def _probe(self, path: str) -> int:
         """Send a harmless event with a unique value; the index of the update that answers."""

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from dsf_app.agents import tools  # noqa: F401  (registers the tools)
 from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
@@ -62,7 +62,7 @@ def _conversation(actor: Actor, world_id: uuid.UUID | None) -> list[ChatMessage]
             session.exec(
                 select(ChatMessage)
                 .where(ChatMessage.user_id == actor.user_id, ChatMessage.world_id == world_id)
-                .order_by(ChatMessage.created_at)
+                .order_by(col(ChatMessage.created_at))
             )
         )
 

@@ -1,15 +1,18 @@
 """The sign-in rules below the HTTP edge, against the real database: password hashes, sessions
 (hashed, expiring, revocable), the rate limits' windows, account linking, redirects and the
-generated cookie key; and the sign-up limit over HTTP, from loopback addresses of its own."""
+generated cookie key; and the sign-in and sign-up limits over HTTP, each test from loopback
+addresses of its own (and through a trusted proxy's)."""
 
 from __future__ import annotations
 
 import ipaddress
 import secrets
 import stat
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,15 +24,16 @@ from sqlmodel import Session, select
 
 from dsf_app.auth import accounts, passwords, rate_limit, sessions
 from dsf_app.auth.accounts import ProviderIdentity
+from dsf_app.auth.client_address import behind_proxies
 from dsf_app.auth.problems import Problem, SignInRefused, describe
 from dsf_app.auth.redirects import safe_next, signin_url
 from dsf_app.auth.secret import session_secret
-from dsf_app.models import OAuthAccount, SignInAttempt, UserSession
+from dsf_app.models import OAuthAccount, RateLimitAttempt, UserSession
 from dsf_app.models.columns import utcnow
-from dsf_app.services import users
-from dsf_app.settings import Settings
-from tests.accounts import SESSION_COOKIE
+from dsf_app.services import limits, users
+from tests.accounts import SESSION_COOKIE, new_account, sign_up_over_http
 from tests.factories import rolled_back_session, unique
+from tests.harness.stack import settings_from
 
 
 @pytest.fixture
@@ -69,14 +73,12 @@ def test_password_length_rules() -> None:
 
 def test_sign_up_normalises_the_email_and_refuses_a_second_account(db: Session) -> None:
     email = new_email()
-    user = accounts.sign_up(
-        db, name="  Vera ", email=f" {email.upper()} ", password="long enough", ip=None
-    )
+    user = sign_up(db, name="  Vera ", email=f" {email.upper()} ", password="long enough")
     assert user is not None and user.email == email and user.name == "Vera"
     assert passwords.verify_password(user.password_hash, "long enough")
-    assert accounts.sign_up(db, name="Other", email=email, password="long enough", ip=None) is None
+    assert sign_up(db, name="Other", email=email, password="long enough") is None
     with refused(Problem.EMAIL_INVALID):
-        accounts.sign_up(db, name="X", email="not-an-email", password="long enough", ip=None)
+        sign_up(db, name="X", email="not-an-email", password="long enough")
 
 
 def test_sessions_are_stored_hashed_and_end_when_revoked_or_expired(db: Session) -> None:
@@ -86,7 +88,8 @@ def test_sessions_are_stored_hashed_and_end_when_revoked_or_expired(db: Session)
     assert row.token_hash == sessions.token_hash(token) != token
     assert timedelta(days=29, hours=23) < row.expires_at - utcnow() <= timedelta(days=30)
     assert sessions.resolve(db, token) is not None
-    assert sessions.resolve(db, token).user_id == user.id  # type: ignore[union-attr]
+    resolved = sessions.resolve(db, token)
+    assert resolved is not None and resolved.user_id == user.id
     assert sessions.resolve(db, token + "x") is None
     assert sessions.resolve(db, None) is None
 
@@ -110,78 +113,134 @@ def test_the_session_token_is_read_from_a_cookie_header() -> None:
     assert sessions.token_from_cookies("") is None
 
 
-def _attempts(
-    db: Session, limits: list[rate_limit.Limit], *, ago: timedelta, times: int = 1, ok: bool = False
-) -> None:
-    for _ in range(times):
-        for limit in limits:
-            db.add(SignInAttempt(key=limit.key, succeeded=ok, at=utcnow() - ago))
-    db.flush()
+def sign_up(db: Session, *, name: str, email: str, password: str, ip: str | None = None):
+    """The sign-up route's steps (rules, limit, hash, account), in the test's transaction."""
+    account = accounts.check_sign_up(name=name, email=email, password=password)
+    rate_limit.take(db, rate_limit.sign_up_limits(ip), Problem.SIGNUP_LIMITED)
+    return accounts.create_password_account(db, account, passwords.hash_password(password))
 
 
-def _fail(db: Session, email: str, ip: str | None, *, ago: timedelta, times: int = 1) -> None:
-    _attempts(db, rate_limit.sign_in_limits(email, ip), ago=ago, times=times)
+def sign_in(db: Session, *, email: str, password: str, ip: str | None = None):
+    """The sign-in route's steps (limits, password check, outcome), in the test's transaction."""
+    check = accounts.start_sign_in(db, email=email, ip=ip)
+    matches = passwords.verify_password(check.password_hash, password)
+    return accounts.finish_sign_in(db, check, password, matches)
 
 
-def _check_sign_in(db: Session, email: str, ip: str | None) -> None:
-    rate_limit.check(db, rate_limit.sign_in_limits(email, ip))
+def _wait(db: Session, found: list[limits.Limit], at: datetime) -> timedelta:
+    """How long `found` makes one wait at `at` (zero: the attempt is taken)."""
+    try:
+        limits.take(db, found, now=at)
+    except limits.LimitReached as reached:
+        return reached.wait
+    return timedelta(0)
 
 
-def test_five_failures_for_an_email_lock_it_for_the_rest_of_fifteen_minutes(db: Session) -> None:
-    email = new_email()
-    _fail(db, email, None, ago=timedelta(minutes=10), times=4)
-    _check_sign_in(db, email, None)
-    _fail(db, email, None, ago=timedelta(minutes=1))
-    with refused(Problem.RATE_LIMITED) as caught:
-        _check_sign_in(db, email, None)
-    # The oldest failures leave the window in five minutes, which frees one attempt.
-    assert caught.value.retry_minutes == 5
-    assert "Try again in 5 minutes." in str(caught.value)
-
-
-def test_failures_older_than_the_window_do_not_count(db: Session) -> None:
-    email = new_email()
-    _fail(db, email, None, ago=timedelta(minutes=16), times=10)
-    _check_sign_in(db, email, None)
-
-
-def test_a_success_clears_an_emails_failures_but_not_an_addresses(db: Session) -> None:
+def test_failures_for_one_email_from_one_address_wait_longer_each_time(db: Session) -> None:
     email, ip = new_email(), "198.51.100.7"
-    _fail(db, email, ip, ago=timedelta(minutes=2), times=5)
-    rate_limit.record(db, rate_limit.sign_in_limits(email, ip), succeeded=True)
-    _check_sign_in(db, email, None)
-    for index in range(15):
-        _fail(db, f"{index}{email}", ip, ago=timedelta(minutes=1))
-    with refused(Problem.RATE_LIMITED):
-        _check_sign_in(db, new_email(), ip)
+    found = rate_limit.sign_in_limits(email, ip)
+    start = utcnow()
+    second = timedelta(seconds=1)
+    for n in range(rate_limit.FREE_FAILURES):
+        assert _wait(db, found, start + n * second) == timedelta(0)
+    last = start + 2 * second
+    # Then 30 s after the last failure, 60 s after the next, and so on.
+    assert _wait(db, found, last + second) == timedelta(seconds=29)
+    assert _wait(db, found, last + 30 * second) == timedelta(0)
+    last += 30 * second
+    assert _wait(db, found, last + second) == timedelta(seconds=59)
+    assert _wait(db, found, last + 60 * second) == timedelta(0)
+    last += 60 * second
+    assert _wait(db, found, last + second) == timedelta(seconds=119)
+    for seconds in (120, 240, 480):
+        last += seconds * second
+        assert _wait(db, found, last) == timedelta(0)
+    # 960 s would be next: never longer than fifteen minutes.
+    assert _wait(db, found, last + second) == rate_limit.LONGEST_WAIT - second
+    with pytest.raises(limits.LimitReached) as reached:
+        limits.take(db, found, now=last + second)
+    assert reached.value.minutes == 15
+
+
+def test_a_success_clears_the_wait_but_not_the_addresses_failures(db: Session) -> None:
+    ip = "198.51.100.8"
+    email = new_email()
+    users.create_user(db, email, "Owner", passwords.hash_password("the right one"))
+    for _ in range(rate_limit.FREE_FAILURES):
+        assert sign_in(db, email=email, password="wrong", ip=ip) is None
+    with refused(Problem.RATE_LIMITED) as caught:
+        sign_in(db, email=email, password="the right one", ip=ip)
+    assert str(caught.value) == "Too many failed sign-in attempts. Try again in 1 minute."
+    # The owner from their own address is not held back.
+    assert sign_in(db, email=email, password="the right one", ip="198.51.100.9") is not None
+    # Thirty failures from one address, over any emails, stop it for a while.
+    now = utcnow()
+    for n in range(rate_limit.FAILURES_PER_ADDRESS - rate_limit.FREE_FAILURES):
+        limits.take(db, rate_limit.sign_in_limits(f"{n}{email}", ip), now=now)
+    assert _wait(db, rate_limit.sign_in_limits(new_email(), ip), now) > timedelta(minutes=14)
+    # A success resets the email's wait; the address's failures still count.
+    check = accounts.start_sign_in(db, email=email, ip="198.51.100.10")
+    limits.succeeded(db, check.attempts)
+    assert _wait(db, rate_limit.sign_in_limits(email, "198.51.100.10"), now) == timedelta(0)
+
+
+def test_failures_from_everywhere_else_never_hold_the_owner_back(db: Session) -> None:
+    email = new_email()
+    users.create_user(db, email, "Owner", passwords.hash_password("the right one"))
+    # Ten addresses fail three times each (an attempt taken and never marked a success).
+    for n in range(10):
+        for _ in range(rate_limit.FREE_FAILURES):
+            accounts.start_sign_in(db, email=email, ip=f"203.0.113.{n}")
+    assert sign_in(db, email=email, password="the right one", ip="192.0.2.1") is not None
 
 
 def test_sign_ups_from_one_address_are_limited_to_ten_an_hour(db: Session) -> None:
-    ip = "203.0.113.9"
-    limits = rate_limit.sign_up_limits(ip)
-    _attempts(db, limits, ago=timedelta(minutes=61), times=20, ok=True)  # before the hour
-    _attempts(db, limits, ago=timedelta(minutes=50), times=5, ok=True)
-    _attempts(db, limits, ago=timedelta(minutes=5), times=3)
+    ip = "203.0.113.99"
+    (limit,) = rate_limit.sign_up_limits(ip)
+    for minutes, times in ((61, 20), (50, 5), (5, 3)):  # 61: before the hour
+        at = utcnow() - timedelta(minutes=minutes)
+        db.add_all(RateLimitAttempt(key=limit.key, succeeded=True, at=at) for _ in range(times))
     taken = new_email()
-    assert accounts.sign_up(db, name="A", email=taken, password="long enough", ip=ip)
+    assert sign_up(db, name="A", email=taken, password="long enough", ip=ip)
     # A sign-up refused because the email has an account counts too: it told what exists.
-    assert accounts.sign_up(db, name="B", email=taken, password="long enough", ip=ip) is None
+    assert sign_up(db, name="B", email=taken, password="long enough", ip=ip) is None
 
     late = new_email()
     with refused(Problem.SIGNUP_LIMITED) as caught:
-        accounts.sign_up(db, name="C", email=late, password="long enough", ip=ip)
+        sign_up(db, name="C", email=late, password="long enough", ip=ip)
     assert users.get_by_email(db, late) is None
     # The five from 50 minutes ago leave the hour in ten minutes, which frees one sign-up.
     assert caught.value.retry_minutes == 10
     assert "Try again in 10 minutes" in str(caught.value)
     # Other addresses, and sign-ins from this one, are counted apart.
-    assert accounts.sign_up(db, name="D", email=late, password="long enough", ip="203.0.113.10")
-    _check_sign_in(db, new_email(), ip)
+    assert sign_up(db, name="D", email=late, password="long enough", ip="203.0.113.10")
+    assert _wait(db, rate_limit.sign_in_limits(new_email(), ip), utcnow()) == timedelta(0)
+
+
+def test_a_parallel_burst_takes_no_more_attempts_than_the_limit(engine: Engine) -> None:
+    """Thirty transactions at once, each taking an attempt and committing: the advisory lock
+    lines them up, so exactly the free failures pass."""
+    found = rate_limit.sign_in_limits(new_email(), "198.51.100.200")
+    start = threading.Barrier(30)
+
+    def attempt() -> bool:
+        with Session(engine) as db:
+            start.wait()
+            try:
+                limits.take(db, found)
+            except limits.LimitReached:
+                return False
+            db.commit()
+            return True
+
+    with ThreadPoolExecutor(30) as pool:
+        passed = sum(pool.map(lambda _: attempt(), range(30)))
+    assert passed == rate_limit.FREE_FAILURES
 
 
 def test_oauth_links_only_verified_emails(db: Session) -> None:
     email = new_email()
-    existing = accounts.sign_up(db, name="Ida", email=email, password="long enough", ip=None)
+    existing = sign_up(db, name="Ida", email=email, password="long enough")
     assert existing is not None
 
     unverified = ProviderIdentity("google", unique("sub"), email, email_verified=False)
@@ -203,7 +262,7 @@ def test_oauth_links_only_verified_emails(db: Session) -> None:
 def test_a_verified_email_takes_the_account_from_whoever_signed_up_with_it(db: Session) -> None:
     # Someone signs up first with another person's email and a password of their own...
     email = new_email()
-    squatter = accounts.sign_up(db, name="Mal", email=email, password="mal knows it", ip=None)
+    squatter = sign_up(db, name="Mal", email=email, password="mal knows it")
     assert squatter is not None and not squatter.email_verified
     squatters_session = sessions.create_session(db, squatter)
 
@@ -213,7 +272,7 @@ def test_a_verified_email_takes_the_account_from_whoever_signed_up_with_it(db: S
     assert account.id == squatter.id and account.email_verified
     assert account.password_hash is None
     assert sessions.resolve(db, squatters_session) is None
-    assert accounts.sign_in(db, email=email, password="mal knows it", ip=None) is None
+    assert sign_in(db, email=email, password="mal knows it") is None
 
 
 def test_linking_another_provider_to_a_verified_account_keeps_its_password(db: Session) -> None:
@@ -228,7 +287,7 @@ def test_linking_another_provider_to_a_verified_account_keeps_its_password(db: S
     github = ProviderIdentity("github", unique("id"), email, email_verified=True)
     assert accounts.oauth_sign_in(db, github).id == user.id
     assert sessions.resolve(db, token) is not None
-    assert accounts.sign_in(db, email=email, password="ida knows it", ip=None) is not None
+    assert sign_in(db, email=email, password="ida knows it") is not None
 
 
 def test_next_paths_stay_on_the_site() -> None:
@@ -249,13 +308,13 @@ def test_next_paths_stay_on_the_site() -> None:
 
 
 def test_the_cookie_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, DSF_HOME=str(tmp_path / "home"))  # type: ignore[call-arg]
+    settings = settings_from(DSF_HOME=str(tmp_path / "home"))
     first = session_secret(settings)
     assert len(first) >= 32
     assert session_secret(settings) == first
     mode = stat.S_IMODE((tmp_path / "home" / "session-secret").stat().st_mode)
     assert mode == 0o600
-    configured = Settings(_env_file=None, DSF_HOME=str(tmp_path), DSF_SESSION_SECRET="k" * 40)  # type: ignore[call-arg]
+    configured = settings_from(DSF_HOME=str(tmp_path), DSF_SESSION_SECRET="k" * 40)
     assert session_secret(configured) == "k" * 40
 
 
@@ -263,6 +322,104 @@ def loopback_address() -> str:
     """A loopback address of this test's own: every other test signs up from 127.0.0.1, so the
     sign-ups counted here are nobody else's, and theirs are not counted here."""
     return str(ipaddress.IPv4Address("127.1.0.0") + secrets.randbelow(2**16))
+
+
+def sign_in_from(
+    app_url: str, address: str, email: str, password: str, forwarded_for: str | None = None
+) -> httpx.Response:
+    headers = {"Origin": app_url}
+    if forwarded_for:
+        headers["X-Forwarded-For"] = forwarded_for
+    transport = httpx.HTTPTransport(local_address=address)
+    with httpx.Client(transport=transport, timeout=60) as client:
+        return client.post(
+            f"{app_url}/auth/signin", data={"email": email, "password": password}, headers=headers
+        )
+
+
+def problem_of(response: httpx.Response) -> str:
+    """ "signed in", or the problem code the sign-in was sent back to /signin with."""
+    assert response.status_code == 303
+    location = urlsplit(response.headers["location"])
+    if location.path == "/worlds":
+        assert SESSION_COOKIE in response.cookies
+        return "signed in"
+    return parse_qs(location.query)["error"][0]
+
+
+def test_strangers_failing_from_other_addresses_never_stop_the_owner(app_url: str) -> None:
+    owner = new_account("Owner")
+    sign_up_over_http(app_url, owner)
+    answers = [
+        problem_of(sign_in_from(app_url, stranger, owner.email, "a guess"))
+        for stranger in (loopback_address() for _ in range(4))
+        for _ in range(rate_limit.FREE_FAILURES + 2)
+    ]
+    assert answers.count("credentials") == 4 * rate_limit.FREE_FAILURES
+    assert answers.count("rate_limited") == 4 * 2
+    assert problem_of(sign_in_from(app_url, loopback_address(), owner.email, owner.password)) == (
+        "signed in"
+    )
+
+
+def test_a_parallel_burst_of_sign_ins_cannot_pass_the_limit(app_url: str) -> None:
+    target = new_account("Target")
+    sign_up_over_http(app_url, target)
+    address = loopback_address()
+    with ThreadPoolExecutor(30) as pool:
+        answers = list(
+            pool.map(
+                lambda _: problem_of(sign_in_from(app_url, address, target.email, "guess")),
+                range(30),
+            )
+        )
+    assert answers.count("credentials") == rate_limit.FREE_FAILURES, answers
+    assert answers.count("rate_limited") == 30 - rate_limit.FREE_FAILURES
+
+
+def test_x_forwarded_for_counts_only_from_a_trusted_proxy(app_url: str) -> None:
+    """The test stack trusts 127.2.0.0/24 as its proxies (DSF_TRUSTED_PROXIES)."""
+    person = new_account("Person")
+    sign_up_over_http(app_url, person)
+    # A client that names a different address each time is still counted as itself.
+    direct = loopback_address()
+    answers = [
+        problem_of(sign_in_from(app_url, direct, person.email, "guess", f"192.0.2.{n}"))
+        for n in range(rate_limit.FREE_FAILURES + 1)
+    ]
+    assert answers[-1] == "rate_limited"
+    # Through the proxy, each forwarded address is a client of its own...
+    proxy = f"127.2.0.{secrets.randbelow(250) + 1}"
+    clients = [f"198.51.100.{secrets.randbelow(250) + 1}", f"2001:db8::{secrets.token_hex(2)}"]
+    for client in clients:
+        for _ in range(rate_limit.FREE_FAILURES):
+            forwarded = f"10.9.9.9, {client}"
+            answer = problem_of(sign_in_from(app_url, proxy, person.email, "guess", forwarded))
+            assert answer == "credentials"
+    # ...and each is held back once it has failed its share.
+    held = problem_of(sign_in_from(app_url, proxy, person.email, "guess", clients[0]))
+    assert held == "rate_limited"
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "client"),
+    [
+        ("203.0.113.5", ["198.51.100.1"], "203.0.113.5"),  # not a proxy: the header is ignored
+        ("10.0.0.2", [], "10.0.0.2"),
+        ("10.0.0.2", ["198.51.100.1"], "198.51.100.1"),
+        ("10.0.0.2", ["6.6.6.6, 198.51.100.1, 10.0.0.7"], "198.51.100.1"),  # past both proxies
+        ("10.0.0.2", ["6.6.6.6", "198.51.100.1"], "198.51.100.1"),  # header lines join
+        ("10.0.0.2", ["10.0.0.3, 10.0.0.4"], "10.0.0.3"),  # only proxies: the farthest
+        ("10.0.0.2", ["198.51.100.1, not-an-ip"], "10.0.0.2"),
+        ("::1", ["2001:db8::5"], "2001:db8::5"),
+        (None, ["198.51.100.1"], None),
+    ],
+)
+def test_the_client_address_behind_trusted_proxies(
+    peer: str | None, forwarded: list[str], client: str | None
+) -> None:
+    trusted = [ipaddress.ip_network("10.0.0.0/24"), ipaddress.ip_network("::1/128")]
+    assert behind_proxies(peer, forwarded, trusted) == client
 
 
 def sign_up_from(app_url: str, address: str, email: str) -> httpx.Response:

@@ -15,6 +15,8 @@ from dsf_app.devstack.processes import free_port
 from dsf_app.settings import REPO_ROOT
 from tests.harness.stack import make_home, remove_home, settings_for
 
+pytestmark = pytest.mark.starts_services
+
 
 @pytest.fixture
 def home() -> Iterator[Path]:

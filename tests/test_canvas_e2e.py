@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from dsf_app.canvas.specs import COMPONENT_TYPES
 from dsf_app.db import session_scope
 from dsf_app.services import stories
 from tests.accounts import Account
@@ -37,7 +38,7 @@ PNG = (
 
 
 def every_type(tag: str) -> dict[str, Any]:
-    """A scene using all 17 component types, with a 5-deep nested branch."""
+    """A scene using every component type, with a 5-deep nested branch."""
     return {
         "type": "Stack",
         "id": f"scene-{tag}",
@@ -199,27 +200,6 @@ def every_type(tag: str) -> dict[str, Any]:
     }
 
 
-ALL_TYPES = {
-    "Text",
-    "Button",
-    "Stack",
-    "Grid",
-    "Card",
-    "Image",
-    "Gallery",
-    "Timeline",
-    "Callout",
-    "Stats",
-    "Badge",
-    "Divider",
-    "Hero",
-    "ScrollSection",
-    "ProgressBar",
-    "ActionBar",
-    "Dialog",
-}
-
-
 def test_every_type_renders_live_while_the_turn_runs(
     signed_in_page: Page, app_url: str, account: Account, llm: ScriptedLLM
 ) -> None:
@@ -242,8 +222,8 @@ def test_every_type_renders_live_while_the_turn_runs(
     types = page.locator("#canvas [data-canvas-type]").evaluate_all(
         "nodes => [...new Set(nodes.map(n => n.dataset.canvasType))]"
     )
-    assert set(types) == ALL_TYPES
-    for kind in sorted(ALL_TYPES):
+    assert set(types) == set(COMPONENT_TYPES)
+    for kind in sorted(COMPONENT_TYPES):
         expect(page.locator(f"#canvas [data-canvas-type='{kind}']").first).to_be_visible()
 
     chain = page.locator("#canvas")

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from dsf_app import image_sources
 from tests.accounts import Account
 from tests.canvas_helpers import (
     TURN_TIMEOUT,
@@ -30,6 +31,7 @@ IMG = f'<img src=x onerror="{PWN}">'
 SCRIPT = f"<script>{PWN}</script>"
 SVG = "data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+PC9zdmc+"
 HTML_DATA = "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="
+PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 
 
 @pytest.fixture
@@ -70,11 +72,11 @@ def deep_json(depth: int) -> str:
 REFUSED: list[tuple[dict[str, Any] | str, str]] = [
     (
         {"type": "Image", "props": {"src": "javascript:alert('PWNED')"}},
-        "spec.props.src: only https:, /assets/ or data:image URLs are allowed",
+        f"spec.props.src: {image_sources.allowed_sources_sentence()}",
     ),
     (
         {"type": "Card", "props": {"title": "t", "image": "JAVASCRIPT:alert(document.cookie)"}},
-        "spec.props.image: only https:, /assets/ or data:image URLs are allowed",
+        f"spec.props.image: {image_sources.allowed_sources_sentence()}",
     ),
     (
         {"type": "Hero", "props": {"title": "t", "backgroundImage": HTML_DATA}},
@@ -181,7 +183,7 @@ def inert_scene(tag: str) -> dict[str, Any]:
                         "type": "Image",
                         "id": "img",
                         "props": {
-                            "src": "https://images.example.test/a.png",
+                            "src": PNG,
                             "alt": f'"><img src=x onerror="{PWN}">',
                             "caption": SCRIPT,
                         },

@@ -24,6 +24,7 @@ from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import TurnEvent
 from dsf_app.agents.registry import ToolOutcome, execute
 from dsf_app.agents.tools import image_generator
+from dsf_app.agents.topics import Topic
 from dsf_app.auth import sessions
 from dsf_app.db import session_scope
 from dsf_app.errors import NotFound
@@ -153,7 +154,9 @@ async def test_image_round_trip_through_each_provider(
     assert result["provider"] == provider
     assert result["model"] == getattr(dsf_in_process, f"{provider}_image_model")
     full_prompt = f"{prompt}\n\nStyle: cinematic film still"
-    assert fakes[provider].prompts()[-1] == full_prompt  # type: ignore[attr-defined]
+    fake = fakes[provider]
+    assert isinstance(fake, FakeOpenAIImages | FakeGoogleImages)
+    assert fake.prompts()[-1] == full_prompt
 
     (asset,) = _assets_of(world_id)
     assert asset.id == asset_id
@@ -295,7 +298,7 @@ def test_the_gallery_follows_the_world_in_the_url_and_reloads_on_asset_changes()
         assert gallery_world_id(path) == world_id
     assert gallery_world_id("/worlds") is None
     assert gallery_world_id("/worlds/not-a-world/gallery") is None
-    assert GalleryState.reload in refresh_events({"assets"})
+    assert GalleryState.reload in refresh_events({Topic.ASSETS})
 
 
 def _no_provider(settings: Settings) -> Settings:
@@ -484,7 +487,7 @@ async def test_asset_manager_saves_lists_loads_copies_and_deletes(
         "image/png",
     )
     assert first["url"] == f"/assets/{first['asset_id']}"
-    assert ctx.changed == {"assets"}
+    assert ctx.changed == {Topic.ASSETS}
 
     copied = await _call(
         _ctx(person, world_id),

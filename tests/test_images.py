@@ -28,6 +28,7 @@ from tests.fakes.image_servers import (
     FakeOpenAIImages,
     prompt_colour,
 )
+from tests.harness.stack import settings_from
 
 CLIENT_TIMEOUT = 0.5
 KEY_ENV = {"openai": "OPENAI_API_KEY", "google": "GEMINI_API_KEY"}
@@ -56,7 +57,7 @@ def png_info(data: bytes) -> tuple[int, int, tuple[int, int, int]]:
 
 def settings_with(**values: Any) -> Settings:
     """Settings from these values only: no `.env`, and no keys from the environment."""
-    return Settings(_env_file=None, **{"OPENAI_API_KEY": "", "GEMINI_API_KEY": "", **values})
+    return settings_from(**{"OPENAI_API_KEY": "", "GEMINI_API_KEY": "", **values})
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ theirs changes."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,8 +13,7 @@ from typing import Any
 
 import pytest
 from pydantic import TypeAdapter
-from reflex.event import EventHandler
-from reflex.state import State
+from reflex.state import BaseState, State
 from sqlmodel import Session, col, select
 
 from dsf_app.auth.sessions import create_session
@@ -30,12 +30,14 @@ from dsf_app.models import (
     Suggestion,
     World,
     WorldCollaborator,
+    WorldInvitation,
 )
 from dsf_app.services import (
     assets,
     canvas,
     chat,
     interactions,
+    invitations,
     runs,
     stories,
     suggestions,
@@ -47,6 +49,7 @@ from dsf_app.settings import Settings
 from dsf_app.state.auth import AuthState
 from dsf_app.state.canvas import CanvasState
 from dsf_app.state.chat import ChatState
+from dsf_app.state.feedback import UNEXPECTED, FeedbackState
 from dsf_app.state.gallery import GalleryState
 from dsf_app.state.runs import RunsState
 from dsf_app.state.story import StoryPageState
@@ -54,11 +57,12 @@ from dsf_app.state.suggestions import SuggestionsState
 from dsf_app.state.world import WorldPageState
 from dsf_app.state.worlds import WorldsPageState
 from tests.accounts import new_account, sign_up_over_http
-from tests.reflex_socket import Exchange, ReflexSocket, event_name, reflex_socket
+from tests.reflex_socket import Exchange, Handler, ReflexSocket, event_name, reflex_socket
 
 SECRET = "Abyssal Ledger"
-# Reflex's toast for an exception a handler let escape: the person learns nothing they can act on.
-BACKEND_ERROR = "Contact the website administrator."
+INVITEE = f"invitee-{uuid.uuid4().hex[:8]}@example.test"
+# The answer to an exception a handler let escape: the person learns nothing they can act on.
+BACKEND_ERROR = UNEXPECTED
 PUBLIC_FOUNDATION = {
     "core_premise": "Reefs grow cities.",
     "rules": [{"statement": "Coral obeys", "scope": "universal", "certainty": "established"}],
@@ -97,6 +101,7 @@ class Victim(Person):
     suggestion: uuid.UUID
     collaborator: uuid.UUID
     collaborator_email: str
+    invitation: uuid.UUID
     # A public world of theirs: anyone signed in may read it, nobody else may change it.
     public_world: uuid.UUID
     public_story: uuid.UUID
@@ -127,6 +132,10 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
         friend, friend_email = _person(session, "Friend")
         world = worlds.create_world(session, actor, SECRET, f"{SECRET} world", FOUNDATION)
         worlds.add_collaborator(session, actor, world.id, friend_email, "viewer")
+        worlds.add_collaborator(session, actor, world.id, INVITEE, "editor")
+        (invitation,) = [
+            i for i in invitations.list_invitations(session, actor, world.id) if i.email == INVITEE
+        ]
         story = stories.create_story(session, actor, world.id, f"{SECRET} story", SECRET)
         opening = stories.add_segment(session, actor, story.id, SECRET, f"{SECRET} opening")
         stories.add_segment(session, actor, story.id, "A", f"{SECRET} A", parent_id=opening.id)
@@ -157,6 +166,7 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
         reef = worlds.create_world(session, actor, "Open Reef", foundation=PUBLIC_FOUNDATION)
         worlds.set_visibility(session, actor, reef.id, "public")
         worlds.add_collaborator(session, actor, reef.id, friend_email, "viewer")
+        invitations.accept(session, users.get_user(session, friend.user_id))
         reef_story = stories.create_story(session, actor, reef.id, "Reef tales")
         reef_segment = stories.add_segment(session, actor, reef_story.id, "", "Coral.")
         reef_asset = assets.record_asset(
@@ -173,6 +183,7 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
             suggestion=offered.id,
             collaborator=friend.user_id,
             collaborator_email=friend_email,
+            invitation=invitation.id,
             public_world=reef.id,
             public_story=reef_story.id,
             public_segment=reef_segment.id,
@@ -202,7 +213,7 @@ def socket(app_url: str, intruder: Intruder) -> Iterator[ReflexSocket]:
 
 @dataclass(frozen=True)
 class Step:
-    handler: EventHandler
+    handler: Handler
     where: Callable[[Victim, Intruder], str]
     payload: Callable[[Victim, Intruder], dict[str, Any]] = lambda v, i: {}
 
@@ -227,11 +238,20 @@ def at_own_story(v: Victim, i: Intruder) -> str:
     return i.story_path
 
 
+def at_missing_world(v: Victim, i: Intruder) -> str:
+    """A world id nobody has: a forged URL."""
+    return f"/worlds/{uuid.uuid5(v.world, 'missing')}"
+
+
 def at_worlds(v: Victim, i: Intruder) -> str:
     return "/worlds"
 
 
-def step(handler: EventHandler, where=at_world, **payload: Callable[[Victim], Any]) -> Step:
+def step(
+    handler: Handler,
+    where: Callable[[Victim, Intruder], str] = at_world,
+    **payload: Callable[[Victim], Any],
+) -> Step:
     return Step(handler, where, lambda v, i: {k: f(v) for k, f in payload.items()})
 
 
@@ -288,6 +308,7 @@ def sharing(where: Callable[[Victim, Intruder], str]) -> list[Step]:
             lambda v, i: {"form": {"email": i.email, "role": "editor"}},
         ),
         step(WorldPageState.remove_collaborator, where, user_id=lambda v: str(v.collaborator)),
+        step(WorldPageState.revoke_invitation, where, invitation_id=lambda v: str(v.invitation)),
         step(WorldPageState.set_visibility, where, value=lambda v: "private"),
     ]
 
@@ -330,12 +351,19 @@ CASES: dict[str, list[Step]] = {
     "world page: edit a private world": edits_of_the_foundation(at_world),
     "world page: share a private world": sharing(at_world),
     "world page: edit a public world": edits_of_the_foundation(at_public),
+    "world page: another's invitation from one's own world": [
+        step(WorldPageState.load, at_own_world),
+        step(
+            WorldPageState.revoke_invitation,
+            at_own_world,
+            invitation_id=lambda v: str(v.invitation),
+        ),
+    ],
     "world page: share a public world": sharing(at_public),
     "story page: a private story": [
         step(StoryPageState.load, at_story),
         step(StoryPageState.reload, at_story),
         step(StoryPageState.choose, at_story, option_id=lambda v: str(v.branch)),
-        step(StoryPageState.go_to_page, at_story, page=lambda v: 1),
         step(StoryPageState.next_page, at_story),
         step(StoryPageState.previous_page, at_story),
         step(StoryPageState.export_markdown, at_story),
@@ -401,6 +429,24 @@ CASES: dict[str, list[Step]] = {
         step(CanvasState.dismiss, target=lambda v: "main"),
         step(CanvasState.dismiss_overlays, is_open=lambda v: False),
     ],
+    "canvas: a world that does not exist": [
+        step(
+            CanvasState.interact,
+            at_missing_world,
+            target=lambda v: "main",
+            component_id=lambda v: "t1",
+            interaction_type=lambda v: "click",
+            data=lambda v: {},
+        ),
+        step(
+            CanvasState.dialog_changed,
+            at_missing_world,
+            target=lambda v: "main",
+            component_id=lambda v: "t1",
+            is_open=lambda v: False,
+        ),
+        step(CanvasState.dismiss, at_missing_world, target=lambda v: "main"),
+    ],
     "chat: another's world agent": [
         step(ChatState.load),
         step(ChatState.set_draft, value=lambda v: "hello"),
@@ -420,6 +466,8 @@ CASES: dict[str, list[Step]] = {
         step(AuthState.require_session),
         step(AuthState.prepare_signin),
         step(AuthState.choose_tab, tab=lambda v: "signup"),
+        # A notice the browser asks for is shown to that tab alone, as text.
+        step(FeedbackState.show, at_worlds, level=lambda v: "error", message=lambda v: "hi"),
     ],
 }
 
@@ -435,10 +483,12 @@ ID_VARS: dict[type[State], list[str]] = {
     ChatState: ["loaded_for", "busy"],
     RunsState: ["rows"],
     AuthState: ["user_email", "signed_in"],
+    # Notices are shown as text, but only the app may say what happened.
+    FeedbackState: ["notices"],
 }
 
-# Handlers no websocket event can reach: uploads go over HTTP (tests/test_exports.py checks
-# what an import may create).
+# Handlers no websocket event can reach: uploads go over HTTP (tests/test_world_import_http.py
+# sends them signed out and oversized).
 NOT_WEBSOCKET = {event_name(WorldsPageState.import_world)}
 
 
@@ -457,6 +507,7 @@ def _fingerprint(v: Victim) -> dict[str, Any]:
         return {
             "worlds": rows(World, col(World.id).in_(both)),
             "collaborators": rows(WorldCollaborator, col(WorldCollaborator.world_id).in_(both)),
+            "invitations": rows(WorldInvitation, col(WorldInvitation.world_id).in_(both)),
             "stories": rows(Story, col(Story.world_id).in_(both)),
             "segments": rows(StorySegment, col(StorySegment.story_id).in_(story_ids)),
             "assets": rows(Asset, col(Asset.world_id).in_(both)),
@@ -470,7 +521,7 @@ def _fingerprint(v: Victim) -> dict[str, Any]:
 
 def _leaks(exchange: Exchange, v: Victim) -> list[str]:
     text = exchange.text
-    return [s for s in (SECRET, v.email, v.collaborator_email) if s in text]
+    return [s for s in (SECRET, v.email, v.collaborator_email, INVITEE) if s in text]
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -499,7 +550,10 @@ def test_vars_without_a_handler_cannot_be_set_from_the_browser(
         exchange = socket.send(
             state.setvar, victim.world_path, var_name=var, value=world_id(victim)
         )
-        assert not exchange.values_of(var), f"{state.__name__}.{var} was set from the browser"
+        # The refusal may itself change a var (FeedbackState's notices say an error happened),
+        # so what counts is whether the value sent arrived.
+        sent = world_id(victim)
+        assert sent not in json.dumps(exchange.values_of(var)), f"{state.__name__}.{var} was set"
 
 
 def test_vars_with_a_handler_can_be_set_so_the_refusals_above_mean_something(
@@ -531,7 +585,7 @@ def test_every_state_event_is_sent_by_a_case() -> None:
     assert not missing, f"add a forged-id case for {sorted(missing)}"
 
 
-def _dsf_states(state: type[State]) -> Iterator[type[State]]:
+def _dsf_states(state: type[BaseState]) -> Iterator[type[BaseState]]:
     if state.__module__.startswith("dsf_app."):
         yield state
     for substate in state.get_substates():

@@ -1,5 +1,8 @@
 """The scripted fake LLM, exercised through the official openai SDK as Letta would use it."""
 
+# The messages here are plain JSON on purpose (what any client sends), not the SDK's TypedDicts.
+# pyright: reportArgumentType=false, reportCallIssue=false
+
 from __future__ import annotations
 
 import json
@@ -10,6 +13,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessage, ChatCompletionMessageFunctionToolCall
 
 from tests.fakes.llm_server import DEFAULT_MODEL, Reply, ScriptedLLM, ToolCall, ToolCalls
 
@@ -50,6 +54,14 @@ def tool_round(calls: list[dict[str, Any]], results: list[str]) -> list[dict[str
     return [assistant, *tool_messages]
 
 
+def function_calls(message: ChatCompletionMessage) -> list[ChatCompletionMessageFunctionToolCall]:
+    """The message's tool calls, which must be there and be function calls."""
+    calls = message.tool_calls or []
+    assert calls, "expected tool calls"
+    assert all(isinstance(call, ChatCompletionMessageFunctionToolCall) for call in calls)
+    return [call for call in calls if isinstance(call, ChatCompletionMessageFunctionToolCall)]
+
+
 def as_dicts(tool_calls: list[Any]) -> list[dict[str, Any]]:
     return [call.model_dump(exclude_none=True) for call in tool_calls]
 
@@ -64,7 +76,7 @@ def test_tool_call_then_reply(llm: ScriptedLLM, client: openai.OpenAI) -> None:
     first = client.chat.completions.create(model=DEFAULT_MODEL, messages=messages, tools=TOOLS)
     choice = first.choices[0]
     assert choice.finish_reason == "tool_calls"
-    (call,) = choice.message.tool_calls
+    (call,) = function_calls(choice.message)
     assert call.id.startswith("call_")
     assert call.type == "function"
     assert call.function.name == "world_manager"
@@ -145,7 +157,7 @@ def test_malformed_arguments_pass_through(
         )
     else:
         response = client.chat.completions.create(model=DEFAULT_MODEL, messages=[user("break")])
-        arguments = response.choices[0].message.tool_calls[0].function.arguments
+        arguments = function_calls(response.choices[0].message)[0].function.arguments
 
     assert arguments == raw
 
@@ -175,7 +187,7 @@ def test_step_comes_from_the_messages_so_retries_repeat_it(
     llm.on_user(r"world", then=[ToolCall("world_manager", WORLD_ARGS), Reply("Done.")])
     for _ in range(2):
         response = client.chat.completions.create(model=DEFAULT_MODEL, messages=[user("world")])
-        assert response.choices[0].message.tool_calls[0].function.name == "world_manager"
+        assert function_calls(response.choices[0].message)[0].function.name == "world_manager"
 
 
 def test_user_text_in_content_parts_or_json_wrapper(

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from dsf_app.db import session_scope
 from dsf_app.models import Visibility
 from dsf_app.services import stories, worlds
-from tests.accounts import Account
+from tests.accounts import Account, new_account, sign_up_in_browser
 from tests.e2e_helpers import actor_of, horizontal_overflow
 
 pytestmark = pytest.mark.usefixtures("dsf_in_process")
@@ -67,7 +68,7 @@ def test_create_search_and_delete_worlds(signed_in_page: Page, app_url: str) -> 
 
 
 def test_explore_lists_public_worlds_of_others(
-    signed_in_page: Page, app_url: str, account: Account, browser
+    signed_in_page: Page, app_url: str, account: Account, browser: Browser
 ) -> None:
     page = signed_in_page
     from tests.accounts import new_account, sign_up_in_browser
@@ -156,7 +157,7 @@ FULL_FOUNDATION = {
 }
 
 
-def seed_world(account: Account, name: str = "Fusion Dawn", **fields) -> str:
+def seed_world(account: Account, name: str = "Fusion Dawn", **fields: Any) -> str:
     actor = actor_of(account)
     with session_scope() as session:
         world = worlds.create_world(
@@ -264,7 +265,7 @@ def test_edit_a_rule_then_see_the_changelog_and_the_diff(
 
 
 def test_a_second_person_reads_a_public_world_but_not_a_private_one(
-    signed_in_page: Page, app_url: str, account: Account, browser
+    signed_in_page: Page, app_url: str, account: Account, browser: Browser
 ) -> None:
     from tests.accounts import new_account, sign_up_in_browser
 
@@ -275,7 +276,7 @@ def test_a_second_person_reads_a_public_world_but_not_a_private_one(
     public_id = seed_world(owner, "Open World")
     private_id = seed_world(owner, "Secret World")
     with session_scope() as session:
-        worlds.set_visibility(session, actor_of(owner), public_id, Visibility.PUBLIC)
+        worlds.set_visibility(session, actor_of(owner), uuid.UUID(public_id), Visibility.PUBLIC)
 
     page = signed_in_page
     page.goto(f"{app_url}/worlds/{public_id}")
@@ -305,32 +306,62 @@ def test_a_second_person_reads_a_public_world_but_not_a_private_one(
     expect(page.get_by_text(re.compile("Secret"))).to_have_count(0)
 
 
-def test_the_owner_shares_a_world_with_an_editor(
-    signed_in_page: Page, app_url: str, account: Account, browser
+def test_the_owner_invites_people_with_and_without_an_account(
+    signed_in_page: Page, app_url: str, account: Account, browser: Browser
 ) -> None:
-    from tests.accounts import new_account, sign_up_in_browser
-
-    editor = new_account("Eddie Editor")
-    context = browser.new_context()
-    editor_page = context.new_page()
+    editor = new_account("Eddie Editor")  # has an account, and is signed in elsewhere
+    newcomer = new_account("Nina Newcomer")  # has none yet
+    withdrawn = new_account("Rita Revoked")
+    contexts = [browser.new_context() for _ in range(3)]
+    editor_page, newcomer_page, withdrawn_page = (context.new_page() for context in contexts)
     sign_up_in_browser(editor_page, app_url, editor)
     world_id = seed_world(account, "Shared Shores")
 
     page = signed_in_page
     page.goto(f"{app_url}/worlds/{world_id}")
     page.get_by_role("tab", name="Sharing").click()
-    page.get_by_label("Email").fill(editor.email)
-    page.get_by_role("combobox", name="Role").click()
-    page.get_by_role("option", name="editor").click()
-    page.get_by_role("button", name="Add", exact=True).click()
-    expect(page.locator(".dsf-collaborator")).to_contain_text(editor.email)
-    expect(page.locator(".dsf-collaborator")).to_contain_text("editor")
-    page.get_by_role("radio", name="Public").click()
-    expect(page.get_by_role("radio", name="Public")).to_be_checked()
 
+    def invite(email: str, role: str) -> str:
+        page.get_by_label("Email").fill(email)
+        page.get_by_role("combobox", name="Role").click()
+        page.get_by_role("option", name=role).click()
+        page.get_by_role("button", name="Add", exact=True).click()
+        toast = page.locator("[data-sonner-toast]").filter(has_text=email)
+        expect(toast).to_be_visible()
+        return toast.inner_text().replace(email, "<email>")
+
+    # The same answer whether or not the email has an account.
+    assert invite(editor.email, "editor") == invite(newcomer.email, "editor")
+    invited = page.locator(".dsf-invitation")
+    expect(invited).to_have_count(2)
+    for person in (editor, newcomer):
+        expect(invited.filter(has_text=person.email)).to_contain_text("editor")
+        expect(invited.filter(has_text=person.email)).to_contain_text("invited")
+    expect(page.locator(".dsf-collaborator")).to_have_count(0)
+    invite(withdrawn.email, "viewer")
+    page.get_by_role("button", name=f"Revoke the invitation for {withdrawn.email}").click()
+    expect(invited).to_have_count(2)
+
+    # The editor, already signed in, has it on their next page; the newcomer once signed up.
     editor_page.goto(f"{app_url}/worlds/{world_id}")
     expect(editor_page.get_by_role("heading", name="Shared Shores", level=1)).to_be_visible()
     expect(editor_page.get_by_role("button", name="Add rule")).to_be_visible()
     editor_page.get_by_role("tab", name="Sharing").click()
     expect(editor_page.get_by_role("radio")).to_have_count(0)
-    context.close()
+    expect(editor_page.locator(".dsf-invitation")).to_have_count(0)
+    sign_up_in_browser(newcomer_page, app_url, newcomer)
+    expect(newcomer_page.locator(".dsf-world-card")).to_contain_text("Shared Shores")
+    sign_up_in_browser(withdrawn_page, app_url, withdrawn)
+    expect(withdrawn_page.get_by_text("No worlds yet")).to_be_visible()
+
+    page.reload()
+    page.get_by_role("tab", name="Sharing").click()
+    expect(page.locator(".dsf-collaborator")).to_have_count(2)
+    expect(page.locator(".dsf-collaborator").filter(has_text=newcomer.email)).to_contain_text(
+        "Nina Newcomer"
+    )
+    expect(invited).to_have_count(0)
+    page.get_by_role("radio", name="Public").click()
+    expect(page.get_by_role("radio", name="Public")).to_be_checked()
+    for context in contexts:
+        context.close()

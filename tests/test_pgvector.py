@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import uuid
 
-from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlalchemy import Engine, Float
+from sqlmodel import Session, col, select
 
 from dsf_app.models import AgentKind, AgentRun, User
 from dsf_app.models.agents import EMBEDDING_DIMENSIONS
@@ -39,7 +39,7 @@ def test_nearest_runs_by_cosine_distance(engine: Engine) -> None:
         nearest = session.exec(
             select(AgentRun.summary)
             .where(AgentRun.user_id == user.id)
-            .order_by(AgentRun.embedding.cosine_distance(_unit(0)))  # type: ignore[union-attr]
+            .order_by(col(AgentRun.embedding).op("<=>", return_type=Float)(_unit(0)))  # cosine
             .limit(2)
         ).all()
     assert nearest == ["oceans", "ocean farms"]

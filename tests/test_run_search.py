@@ -104,6 +104,7 @@ def test_finishing_a_run_stores_its_text_and_embedding(session: Session) -> None
     assert run.summary == f"{prompt}\nTools: world_manager, canvas_ui\n{reply}"
     assert run.embedding is not None and len(run.embedding) == EMBEDDING_DIMENSIONS
     stored = session.exec(select(AgentRun.embedding).where(AgentRun.id == run.id)).one()
+    assert stored is not None
     assert list(stored) == pytest.approx(embeddings.embed([run.summary])[0], abs=1e-5)
 
 

@@ -14,7 +14,6 @@ from dsf_app.services.access import (
     Permission,
     readable_worlds_clause,
     require_world,
-    writable_worlds_clause,
 )
 from tests.factories import make_actor, make_world, share
 
@@ -58,7 +57,6 @@ def test_each_relation_gets_its_level_in_python_and_in_sql(
         return session.exec(query).first() is not None
 
     assert matches(readable_worlds_clause(person)) == (granted >= Permission.READ)
-    assert matches(writable_worlds_clause(person)) == (granted >= Permission.WRITE)
 
 
 def test_a_private_world_reads_exactly_like_a_missing_one(session: Session) -> None:

@@ -99,7 +99,7 @@ def test_bad_messages_are_refused(
 ) -> None:
     person = make_actor(session)
     with pytest.raises(Invalid, match=message):
-        chat.append_message(session, person, None, role, "content", message_type, **links)  # type: ignore[arg-type]
+        chat.append_message(session, person, None, role, "content", message_type, **links)  # pyright: ignore[reportArgumentType]  (bad on purpose)
 
 
 def test_a_story_must_be_from_the_conversations_world(session: Session) -> None:

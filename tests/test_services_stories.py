@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlmodel import Session
@@ -105,15 +106,16 @@ def test_bad_stories_and_segments_are_refused(session: Session) -> None:
     story = make_story(session, owner, world)
     segment = make_segment(session, owner, story)
 
-    refused: list[Callable[[], object]] = [
+    # Values of the wrong type on purpose: the services check what they are given.
+    refused: list[Callable[[], Any]] = [
         lambda: stories.create_story(session, owner, world.id, "  "),
         lambda: stories.create_story(session, owner, world.id, "t" * 301),
         lambda: stories.update_story(session, owner, story.id, title=""),
-        lambda: stories.update_story(session, owner, story.id, meta=["tags"]),  # type: ignore[arg-type]
+        lambda: stories.update_story(session, owner, story.id, meta=["tags"]),  # pyright: ignore[reportArgumentType]
         lambda: stories.add_segment(session, owner, story.id, "t" * 301, "Text."),
         lambda: stories.add_segment(session, owner, story.id, "", "x" * 200_001),
-        lambda: stories.add_segment(session, owner, story.id, "", "Text.", ui_components={}),  # type: ignore[arg-type]
-        lambda: stories.update_segment(session, owner, segment.id, content=7),  # type: ignore[arg-type]
+        lambda: stories.add_segment(session, owner, story.id, "", "Text.", ui_components={}),  # pyright: ignore[reportArgumentType]
+        lambda: stories.update_segment(session, owner, segment.id, content=7),  # pyright: ignore[reportArgumentType]
         lambda: stories.list_segments(session, owner, story.id, limit=0),
     ]
     for call in refused:
@@ -130,7 +132,8 @@ def test_a_viewer_reads_stories_but_does_not_write_them(session: Session) -> Non
 
     assert stories.get_story(session, viewer, story.id).id == story.id
     assert [s.id for s in stories.list_segments(session, viewer, story.id)] == [segment.id]
-    refused: list[Callable[[], object]] = [
+    # Values of the wrong type on purpose: the services check what they are given.
+    refused: list[Callable[[], Any]] = [
         lambda: stories.update_story(session, viewer, story.id, title="Mine"),
         lambda: stories.delete_story(session, viewer, story.id),
         lambda: stories.add_segment(session, viewer, story.id, "", "More."),

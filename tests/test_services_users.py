@@ -61,4 +61,4 @@ def test_preferences_merge_and_none_removes_a_key(session: Session) -> None:
 @pytest.mark.parametrize("patch", [["theme"], {"when": object()}])
 def test_preferences_must_be_a_json_object(session: Session, patch: object) -> None:
     with pytest.raises(Invalid):
-        users.update_preferences(session, make_actor(session), patch)  # type: ignore[arg-type]
+        users.update_preferences(session, make_actor(session), patch)  # pyright: ignore[reportArgumentType]  (bad on purpose)

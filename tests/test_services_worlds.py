@@ -23,7 +23,7 @@ from dsf_app.models import (
     WorldCollaborator,
     WorldState,
 )
-from dsf_app.services import assets, chat, runs, stories, users, worlds
+from dsf_app.services import assets, chat, invitations, runs, stories, users, worlds
 from dsf_app.services.actor import Actor
 from tests.factories import (
     counted_statements,
@@ -223,10 +223,12 @@ def test_an_editor_writes_but_does_not_manage(session: Session) -> None:
 def test_the_owner_manages_collaborators(session: Session) -> None:
     owner, ada, bo = (make_actor(session, name) for name in ("Owner", "Ada", "Bo"))
     world = make_world(session, owner)
-    ada_email = users.get_user(session, ada.user_id).email
+    ada_user = users.get_user(session, ada.user_id)
 
-    worlds.add_collaborator(session, owner, world.id, ada_email.upper(), "viewer")
-    worlds.add_collaborator(session, owner, world.id, ada_email, CollaboratorRole.EDITOR)
+    worlds.add_collaborator(session, owner, world.id, ada_user.email.upper(), "viewer")
+    invitations.accept(session, ada_user)
+    changed = worlds.add_collaborator(session, owner, world.id, ada_user.email, "editor")
+    assert not changed.invited and changed.role == CollaboratorRole.EDITOR
     share(session, owner, world, bo, CollaboratorRole.VIEWER)
     assert [(c.user_id, c.role) for c in worlds.list_collaborators(session, owner, world.id)] == [
         (ada.user_id, CollaboratorRole.EDITOR),
@@ -247,12 +249,10 @@ def test_bad_collaborators_are_refused(session: Session) -> None:
     world = make_world(session, owner)
     owner_email = users.get_user(session, owner.user_id).email
 
-    with pytest.raises(NotFound, match="ask them to sign up first"):
-        worlds.add_collaborator(session, owner, world.id, f"{unique('nobody')}@example.test")
     with pytest.raises(Invalid, match="use one of: owner, editor, viewer"):
         worlds.add_collaborator(session, owner, world.id, owner_email, "admin")
     with pytest.raises(Invalid, match="owns “Tidewater” already"):
-        worlds.add_collaborator(session, owner, world.id, owner_email, "editor")
+        worlds.add_collaborator(session, owner, world.id, owner_email.upper(), "editor")
     with pytest.raises(Invalid, match="not an email address"):
         worlds.add_collaborator(session, owner, world.id, "not an email", "editor")
 

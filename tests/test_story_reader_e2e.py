@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from ebooklib import epub
@@ -147,7 +148,7 @@ def test_a_long_story_is_read_page_by_page(
 
 
 def test_export_markdown_and_epub(
-    signed_in_page: Page, app_url: str, account: Account, tmp_path
+    signed_in_page: Page, app_url: str, account: Account, tmp_path: Path
 ) -> None:
     page = signed_in_page
     world_id, story_id = seed_branching_story(actor_of(account))
@@ -172,11 +173,11 @@ def test_export_markdown_and_epub(
     assert book.get_metadata("DC", "title")[0][0] == "The Brine Wars"
     assert [link.title for link in book.toc] == ["Opening", "The harbour", "The calm"]
     calm = book.get_item_with_href("part-0003.xhtml")
-    assert b"Nothing moved all day long." in calm.get_content()
+    assert calm is not None and b"Nothing moved all day long." in calm.get_content()
 
 
 def test_export_a_world_as_json_and_import_it_as_an_identical_copy(
-    signed_in_page: Page, app_url: str, account: Account, tmp_path
+    signed_in_page: Page, app_url: str, account: Account, tmp_path: Path
 ) -> None:
     page = signed_in_page
     actor = actor_of(account)
@@ -213,7 +214,13 @@ def test_export_a_world_as_json_and_import_it_as_an_identical_copy(
                     story.title,
                     story.description,
                     [
-                        (s.title, s.content, s.order, s.world_evolution, index.get(s.parent_id))
+                        (
+                            s.title,
+                            s.content,
+                            s.order,
+                            s.world_evolution,
+                            index.get(s.parent_id) if s.parent_id else None,
+                        )
                         for s in story.segments
                     ],
                 )

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dsf_app.agents.topics import Topic
 from dsf_app.services.actor import Actor
 
 if TYPE_CHECKING:
@@ -23,11 +24,11 @@ class ToolContext:
     tool_call_id: str
     emit: Callable[[TurnEvent], Awaitable[None]]
     delegate: Callable[[ToolContext, str], Awaitable[str]] | None = None
-    changed: set[str] = field(default_factory=set)
+    changed: set[Topic] = field(default_factory=set)
 
-    def note_change(self, what: str) -> None:
-        """Remember that a kind of thing changed ('worlds', 'stories', …) so pages refresh."""
-        self.changed.add(what)
+    def note_change(self, topic: Topic) -> None:
+        """Remember that something pages show changed, so they reload."""
+        self.changed.add(topic)
 
     def describe(self) -> dict[str, Any]:
         return {"world_id": str(self.world_id) if self.world_id else None}

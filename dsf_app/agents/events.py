@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dsf_app.agents.topics import Topic
+
 
 @dataclass(frozen=True)
 class TextDelta:
@@ -32,16 +34,16 @@ class ToolCallFinished:
 
 @dataclass(frozen=True)
 class Changed:
-    """A tool changed things pages show ('worlds', 'stories', 'canvas'…): refresh them now."""
+    """A tool changed things pages show: reload them now."""
 
-    what: frozenset[str]
+    what: frozenset[Topic]
 
 
 @dataclass(frozen=True)
 class TurnFinished:
     stop_reason: str
     error: str | None = None
-    changed: frozenset[str] = field(default_factory=frozenset)
+    changed: frozenset[Topic] = field(default_factory=frozenset)
 
 
 TurnEvent = TextDelta | ToolCallStarted | ToolCallFinished | Changed | TurnFinished

@@ -1,8 +1,10 @@
-"""Accounts: signing up with email and password, checking a password sign-in, and finding or
-linking the account an OAuth identity signs in to (where a verified email outranks a password)."""
+"""Accounts: signing up with email and password, a password sign-in in two steps around the
+(slow) password check, and finding or linking the account an OAuth identity signs in to (where
+a verified email outranks a password)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +15,7 @@ from dsf_app.auth import passwords, rate_limit, sessions
 from dsf_app.auth.problems import Problem, SignInRefused
 from dsf_app.errors import Invalid
 from dsf_app.models import OAuthAccount, User
-from dsf_app.services import users, validation
+from dsf_app.services import limits, users, validation
 
 MAX_NAME = 200
 
@@ -38,46 +40,65 @@ def normalised_email(email: str) -> str:
         raise SignInRefused(Problem.EMAIL_INVALID) from None
 
 
-def sign_up(db: Session, *, name: str, email: str, password: str, ip: str | None) -> User | None:
-    """A new account with a hashed password, or None if the email already has one; either way
-    the attempt counts toward the address's sign-ups (a refusal, too, tells whether an email has
-    an account). SignInRefused when too many sign-ups came from `ip` in the last hour, or the
-    input does not meet the rules."""
-    limits = rate_limit.sign_up_limits(ip)
-    rate_limit.check(db, limits)
+@dataclass(frozen=True)
+class NewAccount:
+    """A sign-up's name, email and password once they meet the rules."""
+
+    name: str
+    email: str
+    password: str
+
+
+def check_sign_up(*, name: str, email: str, password: str) -> NewAccount:
+    """The sign-up's fields, normalised; SignInRefused when one does not meet the rules."""
     address = normalised_email(email)
     passwords.check_policy(password)
     display_name = name.strip() or address.split("@")[0]
     if len(display_name) > MAX_NAME:
         raise SignInRefused(Problem.NAME_LONG)
-    user = _new_password_account(db, address, display_name, password)
-    rate_limit.record(db, limits, succeeded=user is not None)
-    return user
+    return NewAccount(display_name, address, password)
 
 
-def _new_password_account(db: Session, address: str, name: str, password: str) -> User | None:
-    if users.get_by_email(db, address) is not None:
+def create_password_account(db: Session, account: NewAccount, password_hash: str) -> User | None:
+    """The new account, or None if the email already has one."""
+    if users.get_by_email(db, account.email) is not None:
         return None
-    password_hash = passwords.hash_password(password)
     try:
         with db.begin_nested():
-            return users.create_user(db, address, name, password_hash)
+            return users.create_user(db, account.email, account.name, password_hash)
     except (IntegrityError, Invalid):
         # Someone signed up with the same email between the check above and the insert.
         return None
 
 
-def sign_in(db: Session, *, email: str, password: str, ip: str | None) -> User | None:
-    """The person if the password matches, None if the email or password is wrong; either way
-    the attempt is recorded. SignInRefused when too many recent attempts failed."""
+@dataclass(frozen=True)
+class PasswordCheck:
+    """A password sign-in between taking its attempts (one transaction) and its outcome (the
+    next): the attempts, and the account the email names, if any."""
+
+    attempts: list[uuid.UUID]
+    user_id: uuid.UUID | None
+    password_hash: str | None
+
+
+def start_sign_in(db: Session, *, email: str, ip: str | None) -> PasswordCheck:
+    """Take the sign-in's attempts (SignInRefused when a limit is reached) and find the account;
+    commit before checking the password, so the attempt counts whatever happens next."""
     address = normalised_email(email)
-    limits = rate_limit.sign_in_limits(address, ip)
-    rate_limit.check(db, limits)
+    attempts = rate_limit.take(db, rate_limit.sign_in_limits(address, ip), Problem.RATE_LIMITED)
     user = users.get_by_email(db, address)
-    matches = passwords.verify_password(user.password_hash if user else None, password)
-    rate_limit.record(db, limits, succeeded=matches)
-    if user is None or not matches:
+    return PasswordCheck(attempts, user.id if user else None, user.password_hash if user else None)
+
+
+def finish_sign_in(db: Session, check: PasswordCheck, password: str, matches: bool) -> User | None:
+    """The person if the password matched the hash `check` read and the account still has it
+    (the attempts then count as a success); None otherwise."""
+    if check.user_id is None or not matches:
         return None
+    user = db.get(User, check.user_id)
+    if user is None or user.password_hash != check.password_hash:
+        return None
+    limits.succeeded(db, check.attempts)
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
         db.add(user)

@@ -5,14 +5,12 @@ problem code; POSTs must come from the app's own origin (CSRF)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import httpx
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError
 from authlib.integrations.starlette_client import StarletteOAuth2App
 from joserfc.errors import JoseError
-from reflex.config import get_config
 from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -23,8 +21,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dsf_app.auth import accounts, oauth, sessions
+from dsf_app.auth import accounts, oauth, passwords, rate_limit, sessions
 from dsf_app.auth.accounts import ProviderIdentity
+from dsf_app.auth.client_address import client_address
 from dsf_app.auth.problems import Problem, SignInRefused
 from dsf_app.auth.redirects import safe_next, signin_url
 from dsf_app.auth.secret import session_secret
@@ -39,25 +38,14 @@ NEXT_KEY = "dsf_next"
 
 
 def public_origin() -> str:
-    parts = urlsplit(get_settings().public_url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def client_ip(request: Request) -> str | None:
-    """The visitor's address, trusting X-Forwarded-For only through Reflex's configured proxies."""
-    hops = get_config().trusted_proxy_hops
-    if hops:
-        forwarded = [ip.strip() for ip in request.headers.get("x-forwarded-for", "").split(",")]
-        forwarded = [ip for ip in forwarded if ip]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.client.host if request.client else None
+    return get_settings().public_origin
 
 
 def cross_site_refusal(request: Request) -> Response | None:
-    """A 403 unless the POST came from a page of this app (browsers always send Origin on POST)."""
+    """A 403 unless the POST came from a page of this app or of DSF_ALLOWED_ORIGINS (browsers
+    always send Origin on POST)."""
     origin = request.headers.get("origin")
-    if origin == public_origin():
+    if origin in get_settings().trusted_origins:
         return None
     return PlainTextResponse(
         f"This form was sent from {origin or 'an unknown page'}, not from {public_origin()}; "
@@ -74,7 +62,7 @@ def back_to_signin(refusal: SignInRefused, next_path: str, **params: str) -> Red
 
 def signed_in(token: str, next_path: str) -> RedirectResponse:
     response = RedirectResponse(safe_next(next_path), status_code=303)
-    response.set_cookie(value=token, **sessions.cookie_options())  # type: ignore[arg-type]
+    response.set_cookie(value=token, **sessions.cookie_options())
     return _no_store(response)
 
 
@@ -100,7 +88,7 @@ class Visit:
     @classmethod
     def of(cls, request: Request) -> Visit:
         return cls(
-            client_ip(request),
+            client_address(request),
             request.headers.get("user-agent", ""),
             request.cookies.get(sessions.SESSION_COOKIE),
         )
@@ -114,10 +102,13 @@ class Visit:
 
 
 def _sign_up(name: str, email: str, password: str, visit: Visit) -> str:
-    # A refused attempt still counts toward the address's limit, so it is committed before the
-    # refusal is raised.
+    account = accounts.check_sign_up(name=name, email=email, password=password)
+    # The attempt is committed before the slow hash, and counts whatever happens next.
     with session_scope() as db:
-        user = accounts.sign_up(db, name=name, email=email, password=password, ip=visit.ip)
+        rate_limit.take(db, rate_limit.sign_up_limits(visit.ip), Problem.SIGNUP_LIMITED)
+    password_hash = passwords.hash_password(account.password)
+    with session_scope() as db:
+        user = accounts.create_password_account(db, account, password_hash)
         token = visit.start_session(db, user) if user else None
     if token is None:
         raise SignInRefused(Problem.EMAIL_TAKEN)
@@ -125,9 +116,13 @@ def _sign_up(name: str, email: str, password: str, visit: Visit) -> str:
 
 
 def _sign_in(email: str, password: str, visit: Visit) -> str:
-    # The failed attempt must be committed before the refusal, so the refusal is raised after.
+    # The attempt is committed (as a failure until it succeeds) before the slow password check,
+    # which runs with no transaction open.
     with session_scope() as db:
-        user = accounts.sign_in(db, email=email, password=password, ip=visit.ip)
+        check = accounts.start_sign_in(db, email=email, ip=visit.ip)
+    matches = passwords.verify_password(check.password_hash, password)
+    with session_scope() as db:
+        user = accounts.finish_sign_in(db, check, password, matches)
         token = visit.start_session(db, user) if user else None
     if token is None:
         raise SignInRefused(Problem.CREDENTIALS)
@@ -182,7 +177,7 @@ async def signout(request: Request) -> Response:
         path="/",
         httponly=True,
         samesite="lax",
-        secure=bool(options["secure"]),
+        secure=options["secure"],
     )
     return response
 

@@ -8,9 +8,10 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
+from typing import Literal, TypedDict
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dsf_app.models import User, UserSession
 from dsf_app.models.columns import utcnow
@@ -47,7 +48,7 @@ def resolve(db: Session, token: str | None) -> Actor | None:
     row = db.exec(
         select(UserSession).where(
             UserSession.token_hash == token_hash(token),
-            UserSession.revoked_at.is_(None),  # type: ignore[union-attr]
+            col(UserSession.revoked_at).is_(None),
             UserSession.expires_at > utcnow(),
         )
     ).first()
@@ -67,14 +68,14 @@ def revoke(db: Session, token: str | None) -> None:
 
 def revoke_all(db: Session, user_id: uuid.UUID) -> None:
     """End every session of a person, wherever it was started."""
-    db.exec(
+    db.execute(
         update(UserSession)
         .where(
-            UserSession.user_id == user_id,
-            UserSession.revoked_at.is_(None),  # type: ignore[union-attr]
+            col(UserSession.user_id) == user_id,
+            col(UserSession.revoked_at).is_(None),
         )
         .values(revoked_at=utcnow())
-    )  # type: ignore[call-overload]
+    )
     db.flush()
 
 
@@ -87,7 +88,16 @@ def token_from_cookies(cookie_header: str) -> str | None:
     return None
 
 
-def cookie_options(settings: Settings | None = None) -> dict[str, object]:
+class CookieOptions(TypedDict):
+    key: str
+    max_age: int
+    path: str
+    httponly: bool
+    samesite: Literal["lax"]
+    secure: bool
+
+
+def cookie_options(settings: Settings | None = None) -> CookieOptions:
     """How the session cookie is set: HttpOnly, SameSite=Lax, Secure when the app is on https."""
     settings = settings or get_settings()
     return {

@@ -22,6 +22,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from dsf_app import image_sources
+
 MAX_DEPTH = 12
 MAX_NODES = 500
 MAX_LABEL_CHARS = 300
@@ -33,7 +35,6 @@ ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 # --- Image URLs -------------------------------------------------------------------------------
 
-ASSET_URL_PREFIXES: tuple[str, ...] = ("/assets/",)
 _extra_asset_prefixes: ContextVar[tuple[str, ...]] = ContextVar(
     "dsf_extra_asset_prefixes", default=()
 )
@@ -54,21 +55,17 @@ def allowing_asset_prefixes(prefixes: Iterable[str]) -> Iterator[None]:
         _extra_asset_prefixes.reset(token)
 
 
-def _as_prefix(prefix: str) -> str:
-    # Without the trailing slash "https://cdn.example.com" would also admit
-    # "https://cdn.example.com.evil.net/...".
-    return prefix if prefix.endswith("/") else f"{prefix}/"
-
-
 def _url_problem(url: str, message: str) -> PydanticCustomError:
-    return PydanticCustomError("image_url", message, {"url": url[:100]})
+    return PydanticCustomError("image_url", "{message}", {"url": url[:100], "message": message})
 
 
 def check_image_url(url: str, extra_prefixes: Iterable[str] = ()) -> str:
     """Return `url` if a browser may load it as an image on our pages; raise ValueError if not.
 
-    Allowed: https: URLs, our asset URLs (ASSET_URL_PREFIXES, `extra_prefixes` and those of
-    `allowing_asset_prefixes`) and base64 png/jpeg/gif/webp data URLs.
+    Allowed (`dsf_app.image_sources`): our /assets/<id> URLs, URLs under the CDN base and the
+    operator's allowed image hosts (plus `extra_prefixes` and those of `allowing_asset_prefixes`),
+    and base64 png/jpeg/gif/webp data URLs. Any other host is refused, so a spec cannot make a
+    reader's browser call a host of the agent's choosing.
     """
     lowered = url.lower()
     if lowered.startswith("data:"):
@@ -84,17 +81,11 @@ def check_image_url(url: str, extra_prefixes: Iterable[str] = ()) -> str:
         raise _url_problem(
             url, "image URLs may not contain spaces, control characters or backslashes"
         )
-    prefixes = (*ASSET_URL_PREFIXES, *_extra_asset_prefixes.get(), *extra_prefixes)
-    # An empty or bare "/" prefix (an unset setting) would admit protocol-relative "//evil".
-    if any(url.startswith(_as_prefix(prefix)) for prefix in prefixes if prefix.strip("/")):
+    if image_sources.is_allowed_image(url, (*_extra_asset_prefixes.get(), *extra_prefixes)):
         if ".." in unquote(urlsplit(url).path).split("/"):
-            raise _url_problem(url, "asset URLs may not contain '..' path segments")
+            raise _url_problem(url, "image URLs may not contain '..' path segments")
         return url
-    if lowered.startswith("https://") and urlsplit(url).netloc:
-        return url
-    if lowered.startswith("http://"):
-        raise _url_problem(url, "plain http: URLs are not allowed; use https:")
-    raise _url_problem(url, "only https:, /assets/ or data:image URLs are allowed")
+    raise _url_problem(url, image_sources.allowed_sources_sentence())
 
 
 # --- Field types shared by the props ----------------------------------------------------------
@@ -106,7 +97,8 @@ ImageUrl = Annotated[
     str,
     Field(
         max_length=MAX_URL_CHARS,
-        description="An https: URL, an /assets/... URL or a data:image/(png|jpeg|gif|webp);base64 URL.",
+        description="An /assets/<id> URL (from asset_manager or image_generator) or a "
+        "data:image/(png|jpeg|gif|webp);base64 URL; other hosts are refused.",
     ),
     AfterValidator(check_image_url),
 ]
@@ -138,15 +130,14 @@ class _Strict(BaseModel):
 
 
 class Component(_Strict):
-    """The shape every component shares; each type narrows `type` and `props`."""
+    """What every component has; each type adds its `type` (a Literal: the union's tag) and
+    its `props` model."""
 
-    type: str
     id: ComponentId | None = Field(
-        None,
+        default=None,
         description="Your name for this component, unique within the spec; needed to update, "
         "remove or recognise clicks on it. Generated when omitted.",
     )
-    props: _Strict
 
     def nested(self) -> list[Spec]:
         """The components inside this one, in render order."""
@@ -221,11 +212,11 @@ class Stack(_Container):
 
 
 class GridProps(_Strict):
-    columns: int | None = Field(None, ge=1, le=12)
-    rows: int | None = Field(None, ge=1, le=12)
+    columns: int | None = Field(default=None, ge=1, le=12)
+    rows: int | None = Field(default=None, ge=1, le=12)
     gap: Spacing | None = None
     minChildWidth: Length | None = Field(
-        None, description="Fit as many columns as children of at least this width."
+        default=None, description="Fit as many columns as children of at least this width."
     )
     align: Align | None = None
     justify: Justify | None = None
@@ -245,7 +236,7 @@ class CardProps(_Strict):
     imagePosition: Literal["top", "left", "right"] | None = None
     variant: Literal["default", "elevated", "outlined", "ghost"] | None = None
     accent: Color | None = None
-    clickable: bool | None = Field(None, description="Report clicks on the card to you.")
+    clickable: bool | None = Field(default=None, description="Report clicks on the card to you.")
 
 
 class Card(_Container):
@@ -260,7 +251,9 @@ class ImageProps(_Strict):
     alt: Label | None = None
     caption: Prose | None = None
     size: Size | None = None
-    lightbox: bool | None = Field(None, description="Open the image full size when clicked.")
+    lightbox: bool | None = Field(
+        default=None, description="Open the image full size when clicked."
+    )
 
 
 class Image(_Leaf):
@@ -291,7 +284,7 @@ class Gallery(_Leaf):
 
 
 class TimelineEvent(_Strict):
-    date: Label | None = Field(None, description="Free text, e.g. 'Spring 2147'.")
+    date: Label | None = Field(default=None, description="Free text, e.g. 'Spring 2147'.")
     year: int | None = None
     title: Label
     description: Prose | None = None
@@ -331,7 +324,7 @@ class StatItem(_Strict):
 
 class StatsProps(_Strict):
     items: Items[StatItem]
-    columns: int | None = Field(None, ge=1, le=6)
+    columns: int | None = Field(default=None, ge=1, le=6)
 
 
 class Stats(_Leaf):
@@ -371,10 +364,12 @@ class HeroProps(_Strict):
     title: Label
     subtitle: Label | None = None
     backgroundImage: ImageUrl | None = None
-    badge: Label | None = Field(None, description="A small clickable tag above the title.")
-    meta: list[Label] | None = Field(None, max_length=MAX_ITEMS)
+    badge: Label | None = Field(default=None, description="A small clickable tag above the title.")
+    meta: list[Label] | None = Field(default=None, max_length=MAX_ITEMS)
     height: Size | None = None
-    overlay: bool | None = Field(None, description="Darken the background image under the text.")
+    overlay: bool | None = Field(
+        default=None, description="Darken the background image under the text."
+    )
 
 
 class Hero(_Leaf):
@@ -446,7 +441,7 @@ class DialogProps(_Strict):
     description: Prose | None = None
     open: bool | None = None
     trigger: Spec | None = Field(
-        None, description="The component that opens the dialog, e.g. a Button."
+        default=None, description="The component that opens the dialog, e.g. a Button."
     )
 
 

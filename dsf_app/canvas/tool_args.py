@@ -24,25 +24,25 @@ class CanvasUIArgs(_ToolArgs):
         "'story-reader' or 'world-gallery'.",
     )
     action: Literal["create", "update", "remove"] = Field(
-        "create",
+        default="create",
         description="'create' shows `spec` on the target, replacing what it showed. 'update' "
         "replaces the component `component_id` with `spec`, or the whole target without "
         "component_id. 'remove' deletes the component `component_id`, or clears the target "
         "without component_id.",
     )
     mode: Literal["overlay", "fullscreen", "inline"] = Field(
-        "inline",
+        default="inline",
         description="'inline' places the UI in the page; 'overlay' floats it above the page; "
         "'fullscreen' gives it the whole screen.",
     )
     spec: CanvasSpec | None = Field(
-        None,
+        default=None,
         description="The UI: {type, id?, props, children?}. Only Stack, Grid, Card, Callout, "
         "ScrollSection and Dialog take children. Text is shown as plain text, never as HTML. "
         "Required for create and update.",
     )
     component_id: ComponentId | None = Field(
-        None, description="The id of one component to update or remove."
+        default=None, description="The id of one component to update or remove."
     )
 
     @model_validator(mode="after")
@@ -71,13 +71,14 @@ class GetCanvasInteractionsArgs(_ToolArgs):
     """Read what the reader clicked on the canvas since you last looked."""
 
     peek: bool = Field(
-        False, description="Leave the interactions queued instead of clearing the ones returned."
+        default=False,
+        description="Leave the interactions queued instead of clearing the ones returned.",
     )
     componentId: ComponentId | None = Field(
-        None, description="Only interactions with the component of this id."
+        default=None, description="Only interactions with the component of this id."
     )
     interactionType: Label | None = Field(
-        None, description="Only interactions of this type, e.g. 'click'."
+        default=None, description="Only interactions of this type, e.g. 'click'."
     )
 
 
@@ -90,11 +91,11 @@ class SendSuggestionArgs(_ToolArgs):
         description="Your name for the action; returned to you when the reader accepts."
     )
     priority: Literal["high", "medium", "low"] = Field(
-        "medium", description="How prominently to show the suggestion."
+        default="medium", description="How prominently to show the suggestion."
     )
     action_label: Label | None = Field(
-        None, description="Text of the accept button; a generic label when omitted."
+        default=None, description="Text of the accept button; a generic label when omitted."
     )
     action_data: dict[str, Any] | None = Field(
-        None, description="Any JSON you want returned with the action when it is accepted."
+        default=None, description="Any JSON you want returned with the action when it is accepted."
     )

@@ -102,5 +102,6 @@ def _allowed_fields(model: type[BaseModel], owner: tuple[int | str, ...]) -> lis
         return list(COMPONENT_TYPES[str(owner[-1])].model_fields)
     if owner[-1] == "props" and len(owner) >= 2 and _is_tag(owner, len(owner) - 2):
         props_model = COMPONENT_TYPES[str(owner[-2])].model_fields["props"].annotation
-        return list(props_model.model_fields)
+        if isinstance(props_model, type) and issubclass(props_model, BaseModel):
+            return list(props_model.model_fields)
     return []

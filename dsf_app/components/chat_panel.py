@@ -1,20 +1,27 @@
 """The agent chat panel beside every page but sign-in: the conversation, streamed as it happens.
 
-Agent text is rendered as Markdown (react-markdown, which shows raw HTML as text), reasoning
-is collapsible, and each tool call is a compact row that opens to show its arguments and result.
+Agent replies are Markdown under the untrusted-text rule (`untrusted_text.markdown`: no raw
+HTML — `rx.markdown` would make it live DOM —, checked links, images only from our own assets);
+everything else (the person's messages, reasoning, tool arguments and results, errors) is plain
+text. Reasoning is collapsible, and each tool call is a compact row that opens to show its
+arguments and result.
 """
 
 from __future__ import annotations
 
 import reflex as rx
+from reflex.constants.colors import ColorType
+from reflex.vars import ObjectVar
 
 from dsf_app.agents.model_choice import MODEL_SETUP_HELP
+from dsf_app.components import untrusted_text
+from dsf_app.components.matching import as_component
 from dsf_app.components.suggestions import suggestions_panel
 from dsf_app.settings import get_settings
 from dsf_app.state.chat import ChatItem, ChatState
 
 STATUS_ICONS = {"running": "loader-circle", "success": "circle-check", "error": "circle-x"}
-STATUS_COLORS = {"running": "gray", "success": "green", "error": "red"}
+STATUS_COLORS: dict[str, ColorType] = {"running": "gray", "success": "green", "error": "red"}
 # Plain preformatted text: syntax-highlighted blocks re-render on every streamed update and
 # slowed a long conversation (and the canvas waiting behind it) by ~300 ms per tool row.
 CODE_STYLE = {
@@ -38,7 +45,7 @@ def model_setup_notice() -> rx.Component:
     )
 
 
-def _user(item: rx.Var[ChatItem]) -> rx.Component:
+def _user(item: ObjectVar[ChatItem]) -> rx.Component:
     return rx.box(
         rx.text(item.text, white_space="pre-wrap", size="2"),
         background=rx.color("cyan", 4),
@@ -50,13 +57,13 @@ def _user(item: rx.Var[ChatItem]) -> rx.Component:
     )
 
 
-def _assistant(item: rx.Var[ChatItem]) -> rx.Component:
-    return rx.box(
-        rx.markdown(item.text), class_name="chat-assistant", font_size="0.9em", width="100%"
+def _assistant(item: ObjectVar[ChatItem]) -> rx.Component:
+    return untrusted_text.markdown(
+        item.text, class_name="chat-assistant", font_size="0.9em", width="100%"
     )
 
 
-def _reasoning(item: rx.Var[ChatItem]) -> rx.Component:
+def _reasoning(item: ObjectVar[ChatItem]) -> rx.Component:
     return rx.el.details(
         rx.el.summary(rx.text("Reasoning", size="1", color_scheme="gray", as_="span")),
         rx.text(item.text, size="1", color_scheme="gray", white_space="pre-wrap"),
@@ -65,17 +72,19 @@ def _reasoning(item: rx.Var[ChatItem]) -> rx.Component:
 
 
 def _status_icon(status: rx.Var[str]) -> rx.Component:
-    return rx.match(
-        status,
-        *[
-            (name, rx.icon(icon, size=14, color=rx.color(STATUS_COLORS[name], 10)))
-            for name, icon in STATUS_ICONS.items()
-        ],
-        rx.icon("circle", size=14),
+    return as_component(
+        rx.match(
+            status,
+            *[
+                (name, rx.icon(icon, size=14, color=rx.color(STATUS_COLORS[name], 10)))
+                for name, icon in STATUS_ICONS.items()
+            ],
+            rx.icon("circle", size=14),
+        )
     )
 
 
-def _tool(item: rx.Var[ChatItem]) -> rx.Component:
+def _tool(item: ObjectVar[ChatItem]) -> rx.Component:
     return rx.el.details(
         rx.el.summary(
             rx.hstack(
@@ -107,13 +116,13 @@ def _tool(item: rx.Var[ChatItem]) -> rx.Component:
     )
 
 
-def _error(item: rx.Var[ChatItem]) -> rx.Component:
+def _error(item: ObjectVar[ChatItem]) -> rx.Component:
     return rx.callout(
         item.text, icon="triangle-alert", color_scheme="red", size="1", class_name="chat-error"
     )
 
 
-def chat_item(item: rx.Var[ChatItem]) -> rx.Component:
+def chat_item(item: ObjectVar[ChatItem]) -> rx.Component:
     body = rx.match(
         item.role,
         ("user", _user(item)),
@@ -183,7 +192,8 @@ def chat_panel(agent_label: str) -> rx.Component:
         rx.hstack(rx.icon("bot", size=18), rx.heading(agent_label, size="3"), align="center"),
         *notice,
         rx.cond(
-            ChatState.items.length() > 0,  # type: ignore[attr-defined]
+            # ChatState (state/chat.py) types its vars as values, not rx.Field, for now.
+            ChatState.items.length() > 0,  # pyright: ignore[reportAttributeAccessIssue]
             rx.fragment(),
             rx.text(
                 "Say what you want to make; your conversation will appear here.",

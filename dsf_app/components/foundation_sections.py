@@ -5,16 +5,22 @@ may change the world, and the one editor dialog those buttons open."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventCallback
+from reflex.vars import ObjectVar
 
+from dsf_app.choices import choices
+from dsf_app.components.matching import as_component, pick
 from dsf_app.state.world import EventView, RuleView, TechView, WorldPageState
+from dsf_app.world_schema import Rule, TechnologySystem
 
 S = WorldPageState
-SCOPES = ["universal", "local", "conditional"]
-CERTAINTIES = ["tentative", "established", "fundamental"]
-SPECULATION = ["hard science", "plausible extrapolation", "hard speculation", "fantasy"]
+SCOPES = list(choices(Rule, "scope"))
+CERTAINTIES = list(choices(Rule, "certainty"))
+SPECULATION = list(choices(TechnologySystem, "speculation"))
+CERTAINTY_COLORS = {"tentative": "amber", "established": "blue", "fundamental": "grass"}
 
 
-def edit_button(label: str, on_click: rx.EventSpec, icon: str = "pencil") -> rx.Component:
+def edit_button(label: str, on_click: EventCallback[()], icon: str = "pencil") -> rx.Component:
     return rx.cond(
         S.can_edit,
         rx.button(
@@ -62,7 +68,8 @@ def prose(value: rx.Var[str], empty: str = "Nothing here yet.") -> rx.Component:
     )
 
 
-def bullet_list(items: rx.Var[list[str]], empty: str = "None yet.") -> rx.Component:
+def bullet_list(items: rx.Var, empty: str = "None yet.") -> rx.Component:
+    items = items.to(list[str])
     return rx.cond(
         items.length() > 0,
         rx.el.ul(
@@ -73,7 +80,8 @@ def bullet_list(items: rx.Var[list[str]], empty: str = "None yet.") -> rx.Compon
     )
 
 
-def labelled_list(label: str, items: rx.Var[list[str]]) -> rx.Component:
+def labelled_list(label: str, items: rx.Var) -> rx.Component:
+    items = items.to(list[str])
     return rx.cond(
         items.length() > 0,
         rx.box(
@@ -85,7 +93,7 @@ def labelled_list(label: str, items: rx.Var[list[str]]) -> rx.Component:
     )
 
 
-def rule_card(rule: RuleView) -> rx.Component:
+def rule_card(rule: ObjectVar[RuleView]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -95,13 +103,11 @@ def rule_card(rule: RuleView) -> rx.Component:
                 width="100%",
             ),
             rx.hstack(
-                rx.badge("scope: " + rule.scope, variant="soft", color_scheme="cyan"),
+                rx.badge("scope: " + rule.scope.to(str), variant="soft", color_scheme="cyan"),
                 rx.badge(
                     rule.certainty,
                     variant="soft",
-                    color_scheme=rx.match(
-                        rule.certainty, ("fundamental", "grass"), ("tentative", "amber"), "blue"
-                    ),
+                    color_scheme=pick(rule.certainty, CERTAINTY_COLORS, "blue"),
                 ),
                 wrap="wrap",
                 spacing="2",
@@ -116,7 +122,7 @@ def rule_card(rule: RuleView) -> rx.Component:
     )
 
 
-def tech_card(tech: TechView) -> rx.Component:
+def tech_card(tech: ObjectVar[TechView]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -148,7 +154,7 @@ def tech_card(tech: TechView) -> rx.Component:
     )
 
 
-def timeline_item(event: EventView) -> rx.Component:
+def timeline_item(event: ObjectVar[EventView]) -> rx.Component:
     return rx.el.li(
         rx.hstack(
             rx.box(
@@ -343,49 +349,51 @@ ONE_PER_LINE = "One per line."
 
 
 def editor_fields() -> rx.Component:
-    return rx.match(
-        S.editor_kind,
-        ("text", text_field("Text", "text", rows="8")),
-        ("lines", text_field("Items", "lines", rows="8", hint=ONE_PER_LINE)),
-        (
-            "rules",
-            rx.vstack(
-                text_field("Statement", "statement", rows="2"),
-                rx.grid(
-                    choice_field("Scope", "scope", SCOPES),
-                    choice_field("Certainty", "certainty", CERTAINTIES),
-                    columns="2",
+    return as_component(
+        rx.match(
+            S.editor_kind,
+            ("text", text_field("Text", "text", rows="8")),
+            ("lines", text_field("Items", "lines", rows="8", hint=ONE_PER_LINE)),
+            (
+                "rules",
+                rx.vstack(
+                    text_field("Statement", "statement", rows="2"),
+                    rx.grid(
+                        choice_field("Scope", "scope", SCOPES),
+                        choice_field("Certainty", "certainty", CERTAINTIES),
+                        columns="2",
+                        spacing="3",
+                        width="100%",
+                    ),
+                    text_field("Implications", "implications", rows="3", hint=ONE_PER_LINE),
+                    text_field("Exceptions", "exceptions", rows="2", hint=ONE_PER_LINE),
                     spacing="3",
                     width="100%",
                 ),
-                text_field("Implications", "implications", rows="3", hint=ONE_PER_LINE),
-                text_field("Exceptions", "exceptions", rows="2", hint=ONE_PER_LINE),
-                spacing="3",
-                width="100%",
             ),
-        ),
-        (
-            "technology",
-            rx.vstack(
-                text_field("Name", "name"),
-                text_field("How it works", "how_it_works", rows="4"),
-                text_field("Limits", "limits", rows="3", hint=ONE_PER_LINE),
-                choice_field("Speculation", "speculation", SPECULATION),
-                spacing="3",
-                width="100%",
+            (
+                "technology",
+                rx.vstack(
+                    text_field("Name", "name"),
+                    text_field("How it works", "how_it_works", rows="4"),
+                    text_field("Limits", "limits", rows="3", hint=ONE_PER_LINE),
+                    choice_field("Speculation", "speculation", SPECULATION),
+                    spacing="3",
+                    width="100%",
+                ),
             ),
-        ),
-        (
-            "timeline",
-            rx.vstack(
-                text_field("Event", "event", rows="2"),
-                text_field("When", "when"),
-                text_field("Significance", "significance", rows="3"),
-                spacing="3",
-                width="100%",
+            (
+                "timeline",
+                rx.vstack(
+                    text_field("Event", "event", rows="2"),
+                    text_field("When", "when"),
+                    text_field("Significance", "significance", rows="3"),
+                    spacing="3",
+                    width="100%",
+                ),
             ),
-        ),
-        rx.fragment(),
+            rx.fragment(),
+        )
     )
 
 

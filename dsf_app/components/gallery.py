@@ -5,29 +5,27 @@ Place `world_gallery()` on any page under /worlds/<id> and run `GalleryState.loa
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from dsf_app.components.confirm_delete import confirm_delete_dialog
 from dsf_app.components.empty_state import empty_state, not_found_state
+from dsf_app.components.matching import pick
 from dsf_app.components.url_page import url_page_view
 from dsf_app.state.gallery import GalleryItem, GalleryState
 
-CATEGORY_COLORS = (
-    ("character", "violet"),
-    ("background", "cyan"),
-    ("ui", "amber"),
-)
+CATEGORY_COLORS = {"character": "violet", "background": "cyan", "ui": "amber"}
 
 
-def category_badge(category: rx.Var[str]) -> rx.Component:
+def category_badge(category: rx.Var) -> rx.Component:
     return rx.badge(
         category,
-        color_scheme=rx.match(category, *CATEGORY_COLORS, "gray"),
+        color_scheme=pick(category, CATEGORY_COLORS, "gray"),
         variant="soft",
         class_name="dsf-gallery-category",
     )
 
 
-def tile(item: GalleryItem, index: rx.Var[int]) -> rx.Component:
+def tile(item: ObjectVar[GalleryItem], index: rx.Var[int]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.el.button(
@@ -45,7 +43,7 @@ def tile(item: GalleryItem, index: rx.Var[int]) -> rx.Component:
                 type="button",
                 title="Open larger",
                 aria_label=rx.cond(
-                    item.description != "", "Open " + item.description, "Open image"
+                    item.description != "", "Open " + item.description.to(str), "Open image"
                 ),
                 padding="0",
                 border="none",
@@ -133,7 +131,7 @@ def lightbox() -> rx.Component:
                     id="gallery-lightbox-image",
                 ),
                 rx.dialog.description(
-                    rx.cond(viewed.prompt != "", "Prompt: " + viewed.prompt, ""),
+                    rx.cond(viewed.prompt != "", "Prompt: " + viewed.prompt.to(str), ""),
                     size="2",
                     color_scheme="gray",
                     overflow_wrap="anywhere",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dsf_app.components.canvas import canvas_area
+from dsf_app.components.canvas.surfaces import canvas_area
 from dsf_app.components.chat_panel import chat_panel
+from dsf_app.components.toasts import toast_relay
 from dsf_app.state.auth import AuthState
 
 NAV_LINKS = (("Worlds", "/worlds", "globe"), ("Runs", "/runs", "activity"))
@@ -95,9 +96,10 @@ def waiting_for_session() -> rx.Component:
 def page_shell(*content: rx.Component, chat_agent: str | None = None) -> rx.Component:
     # Pages with an agent show its canvas at the top of the main column.
     canvas = (canvas_area(),) if chat_agent else ()
-    main = rx.box(*canvas, *content, padding="1.5em", width="100%", max_width="72em", as_="main")
+    # rx.el, not rx.box(as_=...): Radix's Box takes `as` only as div or span (it became CSS).
+    main = rx.el.main(*canvas, *content, padding="1.5em", width="100%", max_width="72em")
     side = (
-        rx.box(
+        rx.el.aside(
             chat_panel(chat_agent),
             width=["100%", "100%", "24em"],
             min_width=["auto", "auto", "20em"],
@@ -107,26 +109,28 @@ def page_shell(*content: rx.Component, chat_agent: str | None = None) -> rx.Comp
                 f"1px solid {rx.color('gray', 5)}",
                 "none",
             ],
-            as_="aside",
         )
         if chat_agent
         else rx.fragment()
     )
-    # Nothing of a page shows until AuthState.require_session (its on_load) finds a session.
-    return rx.cond(
-        AuthState.signed_in,
-        rx.vstack(
-            top_bar(),
-            rx.flex(
-                main,
-                side,
-                direction=rx.breakpoints(initial="column", md="row"),
+    return rx.fragment(
+        toast_relay(),
+        # Nothing of a page shows until AuthState.require_session (its on_load) finds a session.
+        rx.cond(
+            AuthState.signed_in,
+            rx.vstack(
+                top_bar(),
+                rx.flex(
+                    main,
+                    side,
+                    direction=rx.breakpoints(initial="column", md="row"),
+                    width="100%",
+                    flex="1",
+                ),
+                spacing="0",
+                min_height="100vh",
                 width="100%",
-                flex="1",
             ),
-            spacing="0",
-            min_height="100vh",
-            width="100%",
+            waiting_for_session(),
         ),
-        waiting_for_session(),
     )

@@ -5,18 +5,24 @@ pager, and the segment editor."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.constants.colors import ColorType
+from reflex.vars import ObjectVar, Var
 
-from dsf_app.canvas.render import canvas_view
+from dsf_app.components.canvas.render import canvas_view
 from dsf_app.state.story import ForkView, OptionView, SegmentView, StoryPageState
 
 S = StoryPageState
 SERIF = '"Iowan Old Style", "Palatino Linotype", Palatino, "Book Antiqua", Georgia, serif'
 MEASURE = "65ch"
+# After the new page has arrived: compiled into the page, so the browser never evaluates a
+# string of code (which the Content-Security-Policy forbids).
+TO_THE_TOP = rx.run_script(Var("window.scrollTo(0, 0)"))
 # Text and margin side by side from Radix's `lg` breakpoint up; stacked below it.
 READING_COLUMNS = rx.breakpoints(initial="minmax(0, 1fr)", lg=f"minmax(0, {MEASURE}) 15em")
 
 
-def note_list(label: str, items: rx.Var[list[str]], color: str) -> rx.Component:
+def note_list(label: str, items: rx.Var, color: ColorType) -> rx.Component:
+    items = items.to(list[str])
     return rx.cond(
         items.length() > 0,
         rx.box(
@@ -31,7 +37,7 @@ def note_list(label: str, items: rx.Var[list[str]], color: str) -> rx.Component:
     )
 
 
-def margin_notes(segment: SegmentView) -> rx.Component:
+def margin_notes(segment: ObjectVar[SegmentView]) -> rx.Component:
     return rx.cond(
         segment.has_notes,
         rx.el.aside(
@@ -62,7 +68,7 @@ def margin_notes(segment: SegmentView) -> rx.Component:
     )
 
 
-def segment_article(segment: SegmentView) -> rx.Component:
+def segment_article(segment: ObjectVar[SegmentView]) -> rx.Component:
     return rx.el.article(
         rx.grid(
             rx.box(
@@ -146,7 +152,7 @@ def segment_article(segment: SegmentView) -> rx.Component:
     )
 
 
-def branch_option(option: OptionView) -> rx.Component:
+def branch_option(option: ObjectVar[OptionView]) -> rx.Component:
     return rx.el.li(
         rx.button(
             rx.icon(rx.cond(option.chosen, "circle-dot", "circle"), size=14),
@@ -166,13 +172,13 @@ def branch_option(option: OptionView) -> rx.Component:
     )
 
 
-def fork_item(fork: ForkView) -> rx.Component:
+def fork_item(fork: ObjectVar[ForkView]) -> rx.Component:
     return rx.el.li(
         rx.text(
             rx.cond(
                 fork.position == 0,
                 "At the opening",
-                "After part " + fork.position.to_string() + " · “" + fork.after + "”",
+                "After part " + fork.position.to_string() + " · “" + fork.after.to(str) + "”",
             ),
             size="2",
             weight="medium",
@@ -228,7 +234,7 @@ def pager(where: str) -> rx.Component:
                 "Previous",
                 variant="soft",
                 disabled=S.page <= 1,
-                on_click=S.previous_page,
+                on_click=[S.previous_page, TO_THE_TOP],
                 aria_label="Previous page",
             ),
             rx.text(
@@ -241,7 +247,7 @@ def pager(where: str) -> rx.Component:
                 rx.icon("chevron-right", size=16),
                 variant="soft",
                 disabled=S.page >= S.pages,
-                on_click=S.next_page,
+                on_click=[S.next_page, TO_THE_TOP],
                 aria_label="Next page",
             ),
             justify="center",

@@ -4,14 +4,16 @@ goes to the agent) or dismiss. Nothing shows when there are none."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
+from dsf_app.components.matching import pick
 from dsf_app.state.suggestions import SuggestionsState, SuggestionView
 
 PRIORITY_COLORS = {"high": "violet", "medium": "cyan", "low": "gray"}
 
 
-def _card(item: rx.Var[SuggestionView]) -> rx.Component:
-    color = rx.match(item.priority, *PRIORITY_COLORS.items(), "cyan")
+def _card(item: ObjectVar[SuggestionView]) -> rx.Component:
+    color = pick(item.priority, PRIORITY_COLORS, "cyan")
     return rx.box(
         rx.hstack(
             rx.icon("lightbulb", size=15, color=rx.color("cyan", 11), flex_shrink="0"),

@@ -4,14 +4,17 @@ stored versions."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventCallback
+from reflex.vars import ObjectVar
 
+from dsf_app.components.matching import pick
 from dsf_app.state.world import ChangeView, DiffView, WorldPageState
 
 S = WorldPageState
-CHANGE_COLORS = (("added", "grass"), ("removed", "red"), "amber")
+CHANGE_COLORS = {"added": "grass", "removed": "red"}
 
 
-def change_entry(entry: ChangeView) -> rx.Component:
+def change_entry(entry: ObjectVar[ChangeView]) -> rx.Component:
     return rx.el.li(
         rx.vstack(
             rx.hstack(
@@ -21,7 +24,11 @@ def change_entry(entry: ChangeView) -> rx.Component:
                     variant="soft",
                     color_scheme=rx.cond(entry.author == "person", "cyan", "violet"),
                 ),
-                rx.code(entry.operation + " " + entry.path, size="1", overflow_wrap="anywhere"),
+                rx.code(
+                    entry.operation.to(str) + " " + entry.path.to(str),
+                    size="1",
+                    overflow_wrap="anywhere",
+                ),
                 rx.text(entry.at, size="1", color_scheme="gray"),
                 wrap="wrap",
                 spacing="2",
@@ -64,15 +71,22 @@ def changelog() -> rx.Component:
     )
 
 
-def diff_row(row: DiffView) -> rx.Component:
-    color = rx.match(row.change, *CHANGE_COLORS)
-    side = {
-        "white_space": "pre-wrap",
-        "overflow_wrap": "anywhere",
-        "padding": "0.5em",
-        "border_radius": "var(--radius-2)",
-        "size": "2",
-    }
+def _side(text: rx.Var, background: rx.Var, class_name: str) -> rx.Component:
+    """One version's value in the diff (a dash where it has none)."""
+    return rx.text(
+        rx.cond(text != "", text, "—"),
+        background=background,
+        class_name=class_name,
+        white_space="pre-wrap",
+        overflow_wrap="anywhere",
+        padding="0.5em",
+        border_radius="var(--radius-2)",
+        size="2",
+    )
+
+
+def diff_row(row: ObjectVar[DiffView]) -> rx.Component:
+    color = pick(row.change, CHANGE_COLORS, "amber")
     return rx.box(
         rx.hstack(
             rx.code(row.path, size="1", overflow_wrap="anywhere"),
@@ -82,17 +96,15 @@ def diff_row(row: DiffView) -> rx.Component:
             wrap="wrap",
         ),
         rx.grid(
-            rx.text(
-                rx.cond(row.left != "", row.left, "—"),
-                background=rx.cond(row.change == "added", "transparent", rx.color("red", 3)),
-                class_name="dsf-diff-left",
-                **side,
+            _side(
+                row.left,
+                rx.cond(row.change == "added", "transparent", rx.color("red", 3)),
+                "dsf-diff-left",
             ),
-            rx.text(
-                rx.cond(row.right != "", row.right, "—"),
-                background=rx.cond(row.change == "removed", "transparent", rx.color("grass", 3)),
-                class_name="dsf-diff-right",
-                **side,
+            _side(
+                row.right,
+                rx.cond(row.change == "removed", "transparent", rx.color("grass", 3)),
+                "dsf-diff-right",
             ),
             columns="2",
             spacing="2",
@@ -105,7 +117,9 @@ def diff_row(row: DiffView) -> rx.Component:
     )
 
 
-def version_select(label: str, control_id: str, value, on_change) -> rx.Component:
+def version_select(
+    label: str, control_id: str, value: rx.Var[str], on_change: EventCallback[str]
+) -> rx.Component:
     return rx.vstack(
         rx.el.label(rx.text(label, size="2"), html_for=control_id),
         rx.el.select(

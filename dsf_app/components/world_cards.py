@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
+from dsf_app.components.matching import as_var, pick
 from dsf_app.state.worlds import WorldCard, WorldsPageState
 
 STATE_COLORS = {"sketch": "gray", "draft": "amber", "detailed": "grass"}
 
 
-def state_badge(state: rx.Var[str]) -> rx.Component:
+def state_badge(state: rx.Var) -> rx.Component:
     return rx.badge(
         state,
-        color_scheme=rx.match(state, ("detailed", "grass"), ("draft", "amber"), "gray"),
+        color_scheme=pick(state, STATE_COLORS, "gray"),
         variant="soft",
     )
 
 
-def cover(card: WorldCard) -> rx.Component:
+def cover(card: ObjectVar[WorldCard]) -> rx.Component:
     return rx.cond(
         card.cover_url != "",
         rx.image(
@@ -39,13 +41,13 @@ def cover(card: WorldCard) -> rx.Component:
     )
 
 
-def world_card(card: WorldCard) -> rx.Component:
+def world_card(card: ObjectVar[WorldCard]) -> rx.Component:
     return rx.card(
         rx.vstack(
             cover(card),
             rx.link(
                 rx.heading(card.name, size="4", trim="both"),
-                href="/worlds/" + card.id,
+                href="/worlds/" + card.id.to(str),
                 class_name="dsf-world-link",
                 underline="hover",
                 color="inherit",
@@ -65,7 +67,8 @@ def world_card(card: WorldCard) -> rx.Component:
                 rx.badge("v" + card.version.to_string(), variant="outline", title="Version"),
                 rx.badge(
                     rx.icon("book-open", size=12),
-                    card.stories.to_string() + rx.cond(card.stories == 1, " story", " stories"),
+                    card.stories.to_string()
+                    + as_var(rx.cond(card.stories == 1, " story", " stories")).to(str),
                     variant="outline",
                     color_scheme="gray",
                 ),
@@ -77,7 +80,7 @@ def world_card(card: WorldCard) -> rx.Component:
                 spacing="2",
             ),
             rx.hstack(
-                rx.text("Changed " + card.changed, size="1", color_scheme="gray"),
+                rx.text("Changed " + card.changed.to(str), size="1", color_scheme="gray"),
                 rx.spacer(),
                 rx.cond(
                     WorldsPageState.tab == "mine",
@@ -86,7 +89,7 @@ def world_card(card: WorldCard) -> rx.Component:
                         variant="ghost",
                         color_scheme="red",
                         size="1",
-                        aria_label="Delete " + card.name,
+                        aria_label="Delete " + card.name.to(str),
                         title="Delete this world",
                         on_click=WorldsPageState.ask_delete(card.id, card.name),
                     ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dsf_app.state.world import PersonView, WorldPageState
+from dsf_app.state.world import InvitationView, PersonView, WorldPageState
 
 S = WorldPageState
 VISIBILITY_HELP = {
@@ -38,6 +38,26 @@ def person_row(person: PersonView) -> rx.Component:
         align="center",
         width="100%",
         class_name="dsf-collaborator",
+    )
+
+
+def invitation_row(invitation: InvitationView) -> rx.Component:
+    """An invitation not yet taken up: shown to the owner only, who can withdraw it."""
+    return rx.hstack(
+        rx.text(invitation.email, flex="1", min_width="0", overflow_wrap="anywhere"),
+        rx.badge(invitation.role, variant="soft"),
+        rx.badge("invited", variant="outline", color_scheme="amber"),
+        rx.button(
+            "Revoke",
+            size="1",
+            variant="ghost",
+            color_scheme="red",
+            aria_label="Revoke the invitation for " + invitation.email,
+            on_click=S.revoke_invitation(invitation.id),
+        ),
+        align="center",
+        width="100%",
+        class_name="dsf-invitation",
     )
 
 
@@ -121,13 +141,19 @@ def sharing_view() -> rx.Component:
         visibility_control(),
         rx.heading("Collaborators", size="5", as_="h2", margin_top="0.5em"),
         rx.text(
-            "Editors can change the world and write stories; viewers can read it.",
+            "Editors can change the world and write stories; viewers can read it. Someone you "
+            "add is invited by email and joins the next time they open Deep Sci-Fi.",
             size="2",
             color_scheme="gray",
         ),
         rx.cond(
-            S.collaborators.length() > 0,
-            rx.vstack(rx.foreach(S.collaborators, person_row), spacing="3", width="100%"),
+            (S.collaborators.length() > 0) | (S.invitations.length() > 0),
+            rx.vstack(
+                rx.foreach(S.collaborators, person_row),
+                rx.foreach(S.invitations, invitation_row),
+                spacing="3",
+                width="100%",
+            ),
             rx.text("Nobody else yet.", size="2", color_scheme="gray", font_style="italic"),
         ),
         rx.cond(S.is_owner, add_collaborator_form()),

@@ -47,10 +47,10 @@ class ImageRequest(BaseModel):
         description="What the image shows: subject, setting, light, mood, composition.",
     )
     size: ImageSize = Field(
-        "1024x1024", description="Width x height in pixels: square, landscape or portrait."
+        default="1024x1024", description="Width x height in pixels: square, landscape or portrait."
     )
     style: str | None = Field(
-        None,
+        default=None,
         max_length=500,
         description="Art direction, e.g. 'ink and watercolour' or 'cinematic film still'.",
     )
@@ -75,8 +75,11 @@ class GeneratedImage:
 
 
 class ImageProvider(Protocol):
-    name: str
-    model: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
 
     async def generate(self, request: ImageRequest) -> GeneratedImage: ...
 
@@ -100,7 +103,7 @@ def image_content_type(data: bytes) -> str | None:
 class VendorImageProvider(ABC):
     """What both vendors share: configuration from `Settings`, error sentences, the image check."""
 
-    name: ClassVar[str]
+    name: str  # the vendor, set by each subclass
     label: ClassVar[str]
     default_base_url: ClassVar[str]
     key_setting: ClassVar[str]

@@ -1,4 +1,5 @@
-"""The SQLModel tables of DESIGN.md section 4; Alembic migrations in alembic/ create them."""
+"""The SQLModel tables (docs/ARCHITECTURE.md, "The data"); the Alembic migrations in alembic/
+create them."""
 
 from dsf_app.models.agents import AgentKind, AgentRecord, AgentRun, ToolExecution
 from dsf_app.models.assets import Asset, AssetCategory, AssetType
@@ -11,7 +12,8 @@ from dsf_app.models.canvas import (
     SuggestionStatus,
 )
 from dsf_app.models.chat import ChatMessage
-from dsf_app.models.sessions import SignInAttempt, UserSession
+from dsf_app.models.limits import RateLimitAttempt
+from dsf_app.models.sessions import UserSession
 from dsf_app.models.stories import Story, StorySegment
 from dsf_app.models.users import OAuthAccount, User
 from dsf_app.models.versions import WorldVersion
@@ -20,6 +22,7 @@ from dsf_app.models.worlds import (
     Visibility,
     World,
     WorldCollaborator,
+    WorldInvitation,
     WorldState,
 )
 
@@ -36,7 +39,7 @@ __all__ = [
     "ChatMessage",
     "CollaboratorRole",
     "OAuthAccount",
-    "SignInAttempt",
+    "RateLimitAttempt",
     "Story",
     "StorySegment",
     "Suggestion",
@@ -48,6 +51,7 @@ __all__ = [
     "Visibility",
     "World",
     "WorldCollaborator",
+    "WorldInvitation",
     "WorldState",
     "WorldVersion",
 ]

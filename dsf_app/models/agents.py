@@ -30,7 +30,7 @@ class AgentKind(StrEnum):
 
 
 class AgentRecord(SQLModel, table=True):
-    __tablename__ = "agent_record"
+    __tablename__ = "agent_record"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (
         Index(
             "ix_agent_record_lookup",
@@ -51,7 +51,7 @@ class AgentRecord(SQLModel, table=True):
 
 
 class AgentRun(SQLModel, table=True):
-    __tablename__ = "agent_run"
+    __tablename__ = "agent_run"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (Index("ix_agent_run_user_started", "user_id", "started_at"),)
 
     id: uuid.UUID = id_field()
@@ -76,7 +76,7 @@ class AgentRun(SQLModel, table=True):
 class ToolExecution(SQLModel, table=True):
     """A tool call's outcome, kept so a retried call returns it instead of running again."""
 
-    __tablename__ = "tool_execution"
+    __tablename__ = "tool_execution"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
 
     tool_call_id: str = Field(primary_key=True, max_length=100)
     user_id: uuid.UUID = foreign_key("user.id")

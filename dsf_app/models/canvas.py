@@ -24,7 +24,7 @@ class CanvasMode(StrEnum):
 class CanvasSurface(SQLModel, table=True):
     """One target (e.g. 'canvas-root') of one person's canvas for one world (or none)."""
 
-    __tablename__ = "canvas_surface"
+    __tablename__ = "canvas_surface"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (
         UniqueConstraint(
             "user_id",
@@ -40,7 +40,7 @@ class CanvasSurface(SQLModel, table=True):
     world_id: uuid.UUID | None = foreign_key("world.id", nullable=True)
     target: str = Field(max_length=40)
     mode: CanvasMode = enum_field(CanvasMode.INLINE)
-    # The root components, each a validated spec as JSON (DESIGN.md section 3).
+    # The root components, each a validated spec (dsf_app/canvas/specs.py) as JSON.
     spec: list[Any] = json_field(list)
     updated_at: datetime = timestamp_field()
 
@@ -48,7 +48,7 @@ class CanvasSurface(SQLModel, table=True):
 class CanvasInteraction(SQLModel, table=True):
     """A click (or open, close, choice) on a canvas component, queued for the agent to read."""
 
-    __tablename__ = "canvas_interaction"
+    __tablename__ = "canvas_interaction"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (Index("ix_canvas_interaction_user_created", "user_id", "created_at"),)
 
     id: uuid.UUID = id_field()

@@ -14,7 +14,7 @@ from dsf_app.models.columns import foreign_key, id_field, timestamp_field
 
 
 class ChatMessage(SQLModel, table=True):
-    __tablename__ = "chat_message"
+    __tablename__ = "chat_message"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (Index("ix_chat_user_world_created", "user_id", "world_id", "created_at"),)
 
     id: uuid.UUID = id_field()

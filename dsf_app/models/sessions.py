@@ -1,5 +1,4 @@
-"""Sign-in sessions (looked up by the hash of the cookie's random token) and sign-in attempts
-(the record the rate limit counts, shared by every worker)."""
+"""Sign-in sessions, looked up by the hash of the cookie's random token."""
 
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ from dsf_app.models.columns import foreign_key, id_field, optional_timestamp_fie
 
 
 class UserSession(SQLModel, table=True):
-    __tablename__ = "user_session"
+    __tablename__ = "user_session"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
 
     id: uuid.UUID = id_field()
     user_id: uuid.UUID = foreign_key("user.id")
@@ -24,12 +23,3 @@ class UserSession(SQLModel, table=True):
     )
     revoked_at: datetime | None = optional_timestamp_field()
     user_agent: str = Field(default="", max_length=500)
-
-
-class SignInAttempt(SQLModel, table=True):
-    __tablename__ = "sign_in_attempt"
-
-    id: uuid.UUID = id_field()
-    key: str = Field(index=True, max_length=400)
-    succeeded: bool
-    at: datetime = timestamp_field(index=True)

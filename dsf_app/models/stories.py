@@ -27,7 +27,7 @@ class Story(SQLModel, table=True):
 
 
 class StorySegment(SQLModel, table=True):
-    __tablename__ = "story_segment"
+    __tablename__ = "story_segment"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (Index("ix_segment_story_order", "story_id", "order"),)
 
     id: uuid.UUID = id_field()

@@ -20,12 +20,11 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=500)
     email_verified: bool = False
     preferences: dict[str, Any] = json_field()
-    user_agent_id: str | None = Field(default=None, max_length=100)
     created_at: datetime = timestamp_field()
 
 
 class OAuthAccount(SQLModel, table=True):
-    __tablename__ = "oauth_account"
+    __tablename__ = "oauth_account"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (UniqueConstraint("provider", "provider_account_id"),)
 
     id: uuid.UUID = id_field()

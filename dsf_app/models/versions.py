@@ -13,7 +13,7 @@ from dsf_app.models.columns import foreign_key, id_field, json_field, timestamp_
 
 
 class WorldVersion(SQLModel, table=True):
-    __tablename__ = "world_version"
+    __tablename__ = "world_version"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (UniqueConstraint("world_id", "version"),)
 
     id: uuid.UUID = id_field()

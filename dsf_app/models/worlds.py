@@ -54,17 +54,31 @@ class World(SQLModel, table=True):
     changelog: list[Any] = json_field(list)
     state: WorldState = enum_field(WorldState.SKETCH)
     version: int = 1
-    world_agent_id: str | None = Field(default=None, max_length=100)
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
 
 
 class WorldCollaborator(SQLModel, table=True):
-    __tablename__ = "world_collaborator"
+    __tablename__ = "world_collaborator"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
     __table_args__ = (UniqueConstraint("world_id", "user_id"),)
 
     id: uuid.UUID = id_field()
     world_id: uuid.UUID = foreign_key("world.id")
     user_id: uuid.UUID = foreign_key("user.id")
     role: CollaboratorRole = enum_field(CollaboratorRole.VIEWER)
+    created_at: datetime = timestamp_field()
+
+
+class WorldInvitation(SQLModel, table=True):
+    """A role on a world offered to an email address; it becomes a WorldCollaborator when the
+    account with that email next signs in (or is created), and the owner can revoke it first."""
+
+    __tablename__ = "world_invitation"  # pyright: ignore[reportAssignmentType]  (SQLModel types it as a declared_attr)
+    __table_args__ = (UniqueConstraint("world_id", "email"),)
+
+    id: uuid.UUID = id_field()
+    world_id: uuid.UUID = foreign_key("world.id")
+    email: str = Field(index=True, max_length=320)
+    role: CollaboratorRole = enum_field(CollaboratorRole.VIEWER)
+    invited_by: uuid.UUID = foreign_key("user.id")
     created_at: datetime = timestamp_field()

@@ -4,9 +4,11 @@ first, or searched by meaning."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from dsf_app.components.empty_state import empty_state
 from dsf_app.components.layout import page_shell
+from dsf_app.components.matching import pick
 from dsf_app.components.search_field import search_field
 from dsf_app.services.validation import MAX_SEARCH
 from dsf_app.state.runs import RunRow, RunsState, ToolCallRow
@@ -24,15 +26,11 @@ TWO_LINES = {
 }
 
 
-def _stop_badge(reason: rx.Var[str]) -> rx.Component:
-    return rx.match(
-        reason,
-        *[(name, rx.badge(name, color_scheme=color)) for name, color in STOP_COLORS.items()],
-        rx.badge(reason, color_scheme="gray"),
-    )
+def _stop_badge(reason: rx.Var) -> rx.Component:
+    return rx.badge(reason, color_scheme=pick(reason, STOP_COLORS, "gray"))
 
 
-def _tool_call(call: rx.Var[ToolCallRow]) -> rx.Component:
+def _tool_call(call: ObjectVar[ToolCallRow]) -> rx.Component:
     return rx.hstack(
         rx.code(call.name, size="1"),
         rx.badge(
@@ -44,7 +42,7 @@ def _tool_call(call: rx.Var[ToolCallRow]) -> rx.Component:
     )
 
 
-def _run(row: rx.Var[RunRow]) -> rx.Component:
+def _run(row: ObjectVar[RunRow]) -> rx.Component:
     return rx.card(
         rx.el.details(
             rx.el.summary(
@@ -56,10 +54,10 @@ def _run(row: rx.Var[RunRow]) -> rx.Component:
                     rx.text(row.steps.to_string() + " steps", size="2", color_scheme="gray"),
                     rx.text(row.tokens.to_string() + " tokens", size="2", color_scheme="gray"),
                     rx.text(
-                        row.tool_calls.length().to_string() + " tool calls",
+                        row.tool_calls.to(list[ToolCallRow]).length().to_string() + " tool calls",
                         size="2",
                         color_scheme="gray",
-                    ),  # type: ignore[attr-defined]
+                    ),
                     wrap="wrap",
                     spacing="3",
                     align="center",
@@ -85,7 +83,7 @@ def _run(row: rx.Var[RunRow]) -> rx.Component:
                     rx.callout(row.error, color_scheme="red", size="1"),
                     rx.fragment(),
                 ),
-                rx.foreach(row.tool_calls, _tool_call),
+                rx.foreach(row.tool_calls.to(list[ToolCallRow]), _tool_call),
                 rx.text(
                     "Letta runs: ", rx.code(row.letta_runs, size="1"), size="1", color_scheme="gray"
                 ),

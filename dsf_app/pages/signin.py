@@ -3,6 +3,8 @@ that the browser posts to /auth/* (dsf_app/auth/routes.py), which answer with a 
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import reflex as rx
 
 from dsf_app.auth.oauth import configured_providers
@@ -23,7 +25,13 @@ def field(label: str, control: rx.Component, control_id: str, hint: str = "") ->
     )
 
 
-def text_input(control_id: str, name: str, kind: str, autocomplete: str, **props) -> rx.Component:
+def text_input(
+    control_id: str,
+    name: str,
+    kind: Literal["email", "password", "text"],
+    autocomplete: str,
+    **props: Any,
+) -> rx.Component:
     return rx.input(
         id=control_id,
         name=name,
@@ -36,7 +44,7 @@ def text_input(control_id: str, name: str, kind: str, autocomplete: str, **props
     )
 
 
-def native_form(action: str, *children: rx.Component, **props) -> rx.Component:
+def native_form(action: str, *children: rx.Component, **props: Any) -> rx.Component:
     """A form the browser submits itself (rx.el.form would otherwise prevent the submit)."""
     return rx.el.form(
         rx.el.input(type="hidden", name="next", value=AuthState.next_path),

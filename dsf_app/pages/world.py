@@ -4,6 +4,7 @@ and diffs) and who can see it — with its World Agent beside it."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from dsf_app.components.empty_state import empty_state, not_found_state
 from dsf_app.components.foundation_sections import editor_dialog, foundation_view
@@ -80,7 +81,7 @@ def header() -> rx.Component:
     )
 
 
-def story_row(story: StoryView) -> rx.Component:
+def story_row(story: ObjectVar[StoryView]) -> rx.Component:
     return rx.card(
         rx.link(
             rx.vstack(
@@ -94,13 +95,13 @@ def story_row(story: StoryView) -> rx.Component:
                     + " parts · "
                     + story.words.to_string()
                     + " words · changed "
-                    + story.changed,
+                    + story.changed.to(str),
                     size="1",
                     color_scheme="gray",
                 ),
                 spacing="1",
             ),
-            href="/worlds/" + S.world_key + "/stories/" + story.id,
+            href="/worlds/" + S.world_key + "/stories/" + story.id.to(str),
             underline="none",
             color="inherit",
             class_name="dsf-story-link",

@@ -111,7 +111,7 @@ def import_button() -> rx.Component:
         multiple=False,
         max_files=1,
         no_drag=True,
-        on_drop=WorldsPageState.import_world(rx.upload_files(upload_id=IMPORT_UPLOAD)),
+        on_drop=WorldsPageState.import_world(rx.upload_files_chunk(upload_id=IMPORT_UPLOAD)),
         title="Import a world exported as JSON, as your own private copy",
     )
 

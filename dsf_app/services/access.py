@@ -69,10 +69,6 @@ def readable_worlds_clause(actor: Actor) -> ColumnElement[bool]:
     return access_level(actor) >= Permission.READ.value
 
 
-def writable_worlds_clause(actor: Actor) -> ColumnElement[bool]:
-    return access_level(actor) >= Permission.WRITE.value
-
-
 def member_worlds_clause(actor: Actor) -> ColumnElement[bool]:
     """Worlds the actor owns or collaborates on (not merely public ones)."""
     return or_(col(World.owner_id) == actor.user_id, _collaborator(actor))

@@ -178,6 +178,12 @@ async def read_bytes(
     return asset, data
 
 
+async def delete_stored(storage: AssetStorage, keys: list[str]) -> None:
+    """Delete stored bytes whose rows are already gone (a deleted world's assets)."""
+    for key in keys:
+        await asyncio.to_thread(storage.delete, key)
+
+
 async def delete_with_bytes(
     session: Session, actor: Actor, storage: AssetStorage, asset_id: uuid.UUID
 ) -> Asset:

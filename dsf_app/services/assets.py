@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from dsf_app.errors import Invalid
-from dsf_app.models import Asset, AssetCategory, AssetType
+from dsf_app.models import Asset, AssetCategory, AssetType, World
 from dsf_app.services import validation
 from dsf_app.services.access import (
     Permission,
@@ -16,6 +18,7 @@ from dsf_app.services.access import (
     require_segment,
     require_story,
     require_world,
+    world_with_level,
 )
 from dsf_app.services.actor import Actor
 
@@ -121,19 +124,51 @@ def list_assets(
     """The world's assets (optionally of one type or category), newest first; a page of them
     when `limit` is given."""
     world = require_world(session, actor, world_id)
-    query = select(Asset).where(Asset.world_id == world.id)
+    query = _newest_first(world.id, type, category).offset(max(0, offset))
+    if limit is not None:
+        query = query.limit(max(0, limit))
+    return list(session.exec(query).all())
+
+
+def _newest_first(
+    world_id: uuid.UUID, type: AssetType | str | None, category: AssetCategory | str | None
+) -> SelectOfScalar[Asset]:
+    query = select(Asset).where(Asset.world_id == world_id)
     if type is not None:
         query = query.where(Asset.type == validation.choice(type, AssetType, what="asset type"))
     if category is not None:
         query = query.where(
             Asset.category == validation.choice(category, AssetCategory, what="asset category")
         )
-    query = query.order_by(col(Asset.created_at).desc(), col(Asset.id).desc()).offset(
-        max(0, offset)
-    )
-    if limit is not None:
-        query = query.limit(max(0, limit))
-    return list(session.exec(query).all())
+    return query.order_by(col(Asset.created_at).desc(), col(Asset.id).desc())
+
+
+@dataclass(frozen=True)
+class ImagePage:
+    world: World
+    level: Permission
+    page: int
+    images: list[Asset]
+    has_more: bool
+
+
+def image_page(
+    session: Session, actor: Actor, world_id: uuid.UUID, page: int, page_size: int
+) -> ImagePage:
+    """One page of the world's images, newest first, and what the actor may do to the world.
+    A page past the end (its last image was just deleted) steps back one."""
+    world, level = world_with_level(session, actor, world_id)
+
+    def images_on(page: int) -> list[Asset]:
+        query = _newest_first(world.id, AssetType.IMAGE, None)
+        return list(session.exec(query.offset((page - 1) * page_size).limit(page_size + 1)).all())
+
+    page = max(page, 1)
+    rows = images_on(page)
+    if not rows and page > 1:
+        page -= 1
+        rows = images_on(page)
+    return ImagePage(world, level, page, rows[:page_size], len(rows) > page_size)
 
 
 def get_asset(session: Session, actor: Actor, asset_id: uuid.UUID) -> Asset:

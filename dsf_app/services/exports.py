@@ -1,6 +1,6 @@
-"""Exports and imports: a story as Markdown or EPUB (the path a reader follows through its
-branches), and a world as JSON (foundation, stories with every segment, asset list) that can be
-imported back as a new, private copy owned by the importer."""
+"""Exports: a story as Markdown or EPUB (the path a reader follows through its branches), and a
+world as JSON (foundation, stories with every segment, asset list), the document that
+`world_import` reads back as a new, private copy owned by the importer."""
 
 from __future__ import annotations
 
@@ -9,22 +9,20 @@ import io
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ebooklib import epub
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from dsf_app.errors import Invalid
 from dsf_app.models import Asset, Story, StorySegment, User, World
-from dsf_app.services import stories, validation, worlds
 from dsf_app.services.access import require_story, require_world
 from dsf_app.services.actor import Actor
+from dsf_app.services.export_text import html_safe_json, markdown_line, markdown_text, xml_text
 from dsf_app.services.reader import outline
 
 FORMAT = "deep-sci-fi/world"
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
 class SegmentExport(BaseModel):
@@ -125,15 +123,16 @@ def story_markdown(
     """(file name, Markdown) of the story along the reader's path."""
     story, world, segments = _story_path(session, actor, story_id, choices)
     words = sum(s.word_count for s in segments)
+    # What authors and agents wrote is plain text in the reader, so it is escaped to stay that.
     parts = [
-        f"# {story.title}",
-        f"*A story of {world.name} — {len(segments)} parts, {words:,} words.*",
+        f"# {markdown_line(story.title)}",
+        f"*A story of {markdown_line(world.name)} — {len(segments)} parts, {words:,} words.*",
     ]
     if story.description:
-        parts.append(story.description)
+        parts.append(markdown_text(story.description.strip()))
     for number, segment in enumerate(segments, start=1):
-        parts.append(f"## {_chapter_title(segment, number)}")
-        parts.append(segment.content.strip())
+        parts.append(f"## {markdown_line(_chapter_title(segment, number))}")
+        parts.append(markdown_text(segment.content.strip()))
     return f"{slug(story.title)}.md", "\n\n".join(parts) + "\n"
 
 
@@ -148,15 +147,17 @@ def story_epub(
     author = session.get(User, story.author_id)
     book = epub.EpubBook()
     book.set_identifier(f"urn:uuid:{story.id}")
-    book.set_title(story.title)
+    book.set_title(xml_text(story.title))
     book.set_language("en")
-    book.add_author(author.name or author.email if author else "Deep Sci-Fi")
-    book.add_metadata("DC", "description", story.description or f"A story of {world.name}.")
+    book.add_author(xml_text(author.name or author.email) if author else "Deep Sci-Fi")
+    description = story.description or f"A story of {world.name}."
+    book.add_metadata("DC", "description", xml_text(description))
     chapters = []
     for number, segment in enumerate(segments, start=1):
-        title = _chapter_title(segment, number)
+        title = xml_text(_chapter_title(segment, number))
         chapter = epub.EpubHtml(title=title, file_name=f"part-{number:04d}.xhtml", lang="en")
-        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", segment.content) if p.strip()]
+        content = xml_text(segment.content)
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", content) if p.strip()]
         body = "".join(f"<p>{html.escape(p).replace(chr(10), '<br/>')}</p>" for p in paragraphs)
         chapter.content = f"<h2>{html.escape(title)}</h2>{body}"
         book.add_item(chapter)
@@ -241,94 +242,5 @@ def export_world(session: Session, actor: Actor, world_id: uuid.UUID) -> WorldEx
 def world_json(session: Session, actor: Actor, world_id: uuid.UUID) -> tuple[str, str]:
     """(file name, JSON text) of the exported world."""
     exported = export_world(session, actor, world_id)
-    return f"{slug(exported.world.name)}.world.json", exported.model_dump_json(indent=2)
-
-
-def parse_export(data: bytes | str) -> WorldExport:
-    """The export document in `data`; Invalid with what is wrong when it is not one."""
-    if len(data) > MAX_IMPORT_BYTES:
-        raise Invalid(
-            f"This file is {len(data) // 1_000_000} MB; a world export can be at most "
-            f"{MAX_IMPORT_BYTES // 1_000_000} MB."
-        )
-    try:
-        return WorldExport.model_validate_json(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "the file"
-        raise Invalid(
-            "This file is not a Deep Sci-Fi world export (a .world.json file from “Export "
-            f"JSON”): at {where}: {first['msg']}."
-        ) from None
-
-
-def import_world(session: Session, actor: Actor, data: bytes | str) -> World:
-    """A new private world owned by the actor, copying the export's world, stories and segments.
-    The assets are listed in the export without their bytes, so the copy starts without them."""
-    exported = parse_export(data)
-    source = exported.world
-    world = worlds.create_world(
-        session,
-        actor,
-        source.name,
-        source.description,
-        foundation=source.foundation,
-        surface=source.surface,
-        state=source.state,
-        constraints=source.constraints,
-    )
-    for story_data in exported.stories:
-        story = stories.create_story(session, actor, world.id, story_data.title, "")
-        story.description = stories.STORY_CHECKS["description"](story_data.description)
-        story.meta = validation.json_object(story_data.meta, what="story metadata")
-        story.world_contributions = validation.json_list(
-            story_data.world_contributions, what="world contributions"
-        )
-        session.add(story)
-        _copy_segments(session, story, story_data.segments)
-    session.flush()
-    return world
-
-
-def _copy_segments(session: Session, story: Story, segments: list[SegmentExport]) -> None:
-    """The segments under new ids, parents before children, keeping their order and the order
-    of branches (by creation time)."""
-    new_ids: dict[str, uuid.UUID] = {}
-    pending = sorted(segments, key=lambda s: s.order)
-    base = datetime.now(UTC)
-    while pending:
-        ready = [s for s in pending if s.parent_id is None or s.parent_id in new_ids]
-        if not ready:
-            raise Invalid(
-                f"In the story “{story.title}”, segment {pending[0].id} continues from "
-                f"{pending[0].parent_id}, which is not in the export."
-            )
-        for segment in ready:
-            fields = validation.fields(
-                {
-                    "title": segment.title,
-                    "content": segment.content,
-                    "world_evolution": segment.world_evolution,
-                    "ui_components": segment.ui_components,
-                },
-                stories.SEGMENT_CHECKS,
-                thing="segment",
-            )
-            new_id = uuid.uuid4()
-            new_ids[segment.id] = new_id
-            at = base + timedelta(microseconds=len(new_ids))
-            session.add(
-                StorySegment(
-                    id=new_id,
-                    story_id=story.id,
-                    parent_id=new_ids[segment.parent_id] if segment.parent_id else None,
-                    order=max(segment.order, 0),
-                    word_count=len(fields["content"].split()),
-                    created_at=at,
-                    updated_at=at,
-                    **fields,
-                )
-            )
-        session.flush()
-        done = {id(s) for s in ready}
-        pending = [s for s in pending if id(s) not in done]
+    text = html_safe_json(exported.model_dump_json(indent=2))
+    return f"{slug(exported.world.name)}.world.json", text

@@ -6,7 +6,8 @@ foundation's models (dsf_app/world_schema.py), turned into path updates and appl
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any, Literal, TypeGuard, get_args
 
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
@@ -124,6 +125,116 @@ def remove_item(
     _index(_items(world, section), index, section)
     update = WorldUpdate(path=f"{PATHS[section]}.{index}", operation="remove", reason=reason)
     return _apply(session, actor, world, [update])
+
+
+def item_from_form(section: ItemSection, form: Mapping[str, Any]) -> dict[str, Any]:
+    """An item editor's form as the item's fields: text trimmed, list fields one entry a line
+    (blank lines dropped). Only the fields of `section`'s model are read."""
+
+    def text(name: str) -> str:
+        return str(form.get(name, "")).strip()
+
+    def lines(name: str) -> list[str]:
+        return [line.strip() for line in str(form.get(name, "")).splitlines() if line.strip()]
+
+    if section == "rules":
+        return {
+            "statement": text("statement"),
+            "scope": text("scope"),
+            "certainty": text("certainty"),
+            "implications": lines("implications"),
+            "exceptions": lines("exceptions"),
+        }
+    if section == "technology":
+        return {
+            "name": text("name"),
+            "how_it_works": text("how_it_works"),
+            "limits": lines("limits"),
+            "speculation": text("speculation"),
+        }
+    return {"event": text("event"), "when": text("when"), "significance": text("significance")}
+
+
+def save_form(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID,
+    section: str,
+    index: int | None,
+    form: Mapping[str, Any],
+    *,
+    expected_version: int,
+) -> World:
+    """A section editor's form saved as one change of the world: a prose section's `text`, a
+    list section's `lines`, or an item's fields (a new item when `index` is None); the form's
+    `reason` goes in the changelog."""
+    reason = str(form.get("reason", ""))
+    if _is_text(section):
+        text = str(form.get("text", ""))
+        return save_text(
+            session,
+            actor,
+            world_id,
+            section,
+            text,
+            reason=reason,
+            expected_version=expected_version,
+        )
+    if _is_lines(section):
+        lines = str(form.get("lines", "")).splitlines()
+        return save_lines(
+            session,
+            actor,
+            world_id,
+            section,
+            lines,
+            reason=reason,
+            expected_version=expected_version,
+        )
+    if _is_items(section):
+        values = item_from_form(section, form)
+        return save_item(
+            session,
+            actor,
+            world_id,
+            section,
+            index,
+            values,
+            reason=reason,
+            expected_version=expected_version,
+        )
+    raise Invalid(f"A world has no section “{section}” to edit.")
+
+
+def remove_with_form(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID,
+    section: str,
+    index: int,
+    form: Mapping[str, Any],
+    *,
+    expected_version: int,
+) -> World:
+    """The item an editor shows removed, with the form's `reason` for the changelog."""
+    if not _is_items(section):
+        raise Invalid(f"The {section.replace('_', ' ')} has no items to remove one by one.")
+    reason = str(form.get("reason", ""))
+    return remove_item(
+        session, actor, world_id, section, index, reason=reason, expected_version=expected_version
+    )
+
+
+def _is_text(section: str) -> TypeGuard[TextSection]:
+    return section in get_args(TextSection)
+
+
+def _is_lines(section: str) -> TypeGuard[LinesSection]:
+    return section in get_args(LinesSection)
+
+
+def _is_items(section: str) -> TypeGuard[ItemSection]:
+    return section in get_args(ItemSection)
 
 
 def _editable(session: Session, actor: Actor, world_id: uuid.UUID, expected_version: int) -> World:

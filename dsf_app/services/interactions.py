@@ -1,6 +1,8 @@
-"""What a person clicked on the canvas, queued for the agent (DESIGN.md section 3): per person,
-world and target at most 100 kept (the oldest dropped), each for 5 minutes; reading them returns
-and — unless peeking — removes them. Kept in PostgreSQL so every backend worker shares one queue.
+"""What a person clicked on the canvas, queued for the agent (docs/ARCHITECTURE.md, "The canvas"): only for a
+world the person can read; at most 100 kept per person across all their worlds and targets (the
+oldest dropped, under a lock per person so parallel clicks cannot pass the cap), each for 5
+minutes; reading them returns and — unless peeking — removes them. Kept in PostgreSQL so every
+backend worker shares one queue.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from dsf_app.canvas.specs import ID_PATTERN
+from dsf_app.db import lock_key
 from dsf_app.errors import Invalid
 from dsf_app.models import CanvasInteraction
 from dsf_app.models.columns import utcnow
+from dsf_app.services import canvas
+from dsf_app.services.access import require_world
 from dsf_app.services.actor import Actor
 
 MAX_QUEUED = 100
@@ -64,9 +69,13 @@ def record(
     *,
     now: datetime | None = None,
 ) -> CanvasInteraction:
-    """Queue one interaction, dropping expired ones and all but the newest MAX_QUEUED."""
+    """Queue one interaction, dropping the person's expired ones and all but their newest
+    MAX_QUEUED; NotFound when the world is not one they can read."""
     data = _checked(target, component_id, interaction_type, data)
+    if world_id is not None:
+        require_world(session, actor, world_id)
     now = now or utcnow()
+    lock_key(session, f"canvas-interactions:{actor.user_id}")
     interaction = CanvasInteraction(
         user_id=actor.user_id,
         world_id=world_id,
@@ -78,8 +87,58 @@ def record(
     )
     session.add(interaction)
     session.flush()
-    _prune(session, actor, world_id, target, now)
+    _prune(session, actor, now)
     return interaction
+
+
+def record_on_surface(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID | None,
+    target: str,
+    component_id: str,
+    interaction_type: str,
+    data: Any,
+) -> dict[str, Any]:
+    """Queue an interaction the browser reported on one of the person's surfaces, described
+    from the stored spec (`described`); returns the data queued with it."""
+    node = canvas.find_component(canvas.get_surface(session, actor, world_id, target), component_id)
+    described = describe(node, interaction_type, data if isinstance(data, dict) else {})
+    record(session, actor, world_id, target, component_id, interaction_type, described)
+    return described
+
+
+def describe(
+    node: dict[str, Any] | None, interaction_type: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """What the agent reads about a click on `node` (the stored component, if any): the browser's
+    word is only trusted for which action or part was clicked, and labels come from the spec."""
+    described: dict[str, Any] = {}
+    if node is not None:
+        described["componentType"] = node.get("type")
+    for key in ("part", "index"):
+        if key in data and isinstance(data[key], str | int):
+            described[key] = str(data[key])[:64]
+    if interaction_type != "action":
+        return described
+    action_id = str(data.get("actionId") or "")[:64]
+    actions = ((node or {}).get("props") or {}).get("actions") or []
+    chosen = next((a for a in actions if isinstance(a, dict) and a.get("id") == action_id), None)
+    described["actionId"] = action_id
+    label = chosen.get("label") if chosen else data.get("label")
+    described["label"] = str(label or action_id)[:300]
+    return described
+
+
+def dismiss_surface(
+    session: Session, actor: Actor, world_id: uuid.UUID | None, target: str
+) -> None:
+    """The person closed a surface: it is cleared, and the agent hears that it was closed."""
+    surface = canvas.get_surface(session, actor, world_id, target)
+    if surface is not None and surface.spec:
+        root_id = str(surface.spec[0].get("id") or "surface")
+        record(session, actor, world_id, target, root_id, "dismiss")
+    canvas.clear(session, actor, world_id, target)
 
 
 def _queue(actor: Actor, world_id: uuid.UUID | None) -> list[Any]:
@@ -89,17 +148,14 @@ def _queue(actor: Actor, world_id: uuid.UUID | None) -> list[Any]:
     ]
 
 
-def _prune(
-    session: Session, actor: Actor, world_id: uuid.UUID | None, target: str, now: datetime
-) -> None:
+def _prune(session: Session, actor: Actor, now: datetime) -> None:
+    mine = col(CanvasInteraction.user_id) == actor.user_id
     session.execute(
-        delete(CanvasInteraction).where(
-            *_queue(actor, world_id), col(CanvasInteraction.created_at) <= now - LIFETIME
-        )
+        delete(CanvasInteraction).where(mine, col(CanvasInteraction.created_at) <= now - LIFETIME)
     )
     beyond = (
         select(CanvasInteraction.id)
-        .where(*_queue(actor, world_id), CanvasInteraction.target == target)
+        .where(mine)
         .order_by(col(CanvasInteraction.created_at).desc(), col(CanvasInteraction.id).desc())
         .offset(MAX_QUEUED)
     )

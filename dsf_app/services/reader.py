@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from dsf_app.errors import NotFound
@@ -77,7 +78,7 @@ class Outline:
         at: uuid.UUID | None = None
         while next_ids := self.children.get(at):
             chosen = choices.get(at)
-            at = chosen if chosen in next_ids else next_ids[0]
+            at = chosen if chosen is not None and chosen in next_ids else next_ids[0]
             path.append(at)
         return path
 
@@ -149,17 +150,17 @@ class ReaderPage:
 
 def outline(session: Session, story_id: uuid.UUID) -> Outline:
     """The tree of a story the caller has already checked access to (one query)."""
-    rows = session.exec(
-        select(
-            StorySegment.id,
-            StorySegment.parent_id,
-            StorySegment.order,
-            StorySegment.title,
-            StorySegment.word_count,
+    rows = session.execute(
+        sa_select(
+            col(StorySegment.id),
+            col(StorySegment.parent_id),
+            col(StorySegment.order),
+            col(StorySegment.title),
+            col(StorySegment.word_count),
             func.left(col(StorySegment.content), PREVIEW_CHARS),
-            StorySegment.created_at,
+            col(StorySegment.created_at),
         )
-        .where(StorySegment.story_id == story_id)
+        .where(col(StorySegment.story_id) == story_id)
         .order_by(col(StorySegment.order), col(StorySegment.created_at), col(StorySegment.id))
     ).all()
     nodes: dict[uuid.UUID, Node] = {}
@@ -187,11 +188,15 @@ def read(
     page: int = 1,
     page_size: int = PAGE_SIZE,
     show: uuid.UUID | None = None,
+    world_id: uuid.UUID | None = None,
 ) -> ReaderPage:
     """One page of the path the reader follows through the story. With `show`, the path goes
-    through that segment and the page is the one holding it."""
+    through that segment and the page is the one holding it. With `world_id` (the world in the
+    page's URL), a story of another world is NotFound."""
     validation.page(page_size, 0)
     story = require_story(session, actor, story_id)
+    if world_id is not None and story.world_id != world_id:
+        raise NotFound(not_visible("story", story_id))
     world, level = world_with_level(
         session, actor, story.world_id, thing="story", thing_id=story_id
     )
@@ -227,6 +232,14 @@ def read(
         forks=tree.forks(path),
         fork_children=starts_branch,
     )
+
+
+def choices_through(
+    session: Session, actor: Actor, story_id: uuid.UUID, segment_id: uuid.UUID
+) -> dict[uuid.UUID | None, uuid.UUID]:
+    """The branch choices that put `segment_id` on the reader's path through the story."""
+    story = require_story(session, actor, story_id)
+    return outline(session, story.id).leaf_path_through(segment_id)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import logging
 import uuid
 from typing import Any
 
+from sqlalchemy import Float
 from sqlmodel import Session, col, select
 
 from dsf_app import embeddings
@@ -145,7 +146,7 @@ def search_runs(
             f"Searching runs by meaning is unavailable: the embedding model failed ({exc}). "
             "Clear the search to see your runs newest first."
         ) from exc
-    distance = col(AgentRun.embedding).cosine_distance(vector)
+    distance = col(AgentRun.embedding).op("<=>", return_type=Float)(vector)  # cosine distance
     return list(
         session.exec(
             select(AgentRun)

@@ -49,7 +49,13 @@ def offer(
     same = session.exec(
         select(Suggestion).where(*_open(actor, world_id), Suggestion.action_id == action_id)
     ).first()
-    suggestion = same or Suggestion(user_id=actor.user_id, world_id=world_id, action_id=action_id)
+    suggestion = same or Suggestion(
+        user_id=actor.user_id,
+        world_id=world_id,
+        action_id=action_id,
+        title=title,
+        description=description,
+    )
     suggestion.title = title
     suggestion.description = description
     suggestion.priority = SuggestionPriority(priority)

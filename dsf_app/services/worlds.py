@@ -1,4 +1,5 @@
-"""Worlds: creating, listing, updating and deleting them, their visibility and collaborators."""
+"""Worlds: creating, listing, updating and deleting them, their visibility and collaborators
+(invited by email through `invitations`)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from dsf_app.models import (
     WorldState,
 )
 from dsf_app.models.columns import utcnow
-from dsf_app.services import validation
+from dsf_app.services import invitations, validation
 from dsf_app.services.access import (
     Permission,
     member_worlds_clause,
@@ -30,7 +31,7 @@ from dsf_app.services.access import (
     require_world,
 )
 from dsf_app.services.actor import Actor
-from dsf_app.services.users import get_by_email
+from dsf_app.services.users import get_user
 from dsf_app.services.versions import record_version
 
 
@@ -38,6 +39,16 @@ from dsf_app.services.versions import record_version
 class WorldListing:
     world: World
     story_count: int
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """What adding a collaborator did: an invitation, unless the email was already a
+    collaborator's (then their role changed)."""
+
+    email: str
+    role: CollaboratorRole
+    invited: bool
 
 
 @dataclass(frozen=True)
@@ -176,25 +187,28 @@ def add_collaborator(
     world_id: uuid.UUID,
     email: str,
     role: CollaboratorRole | str = CollaboratorRole.VIEWER,
-) -> WorldCollaborator:
-    """Give the person with `email` a role on the world, or change the role they have."""
+) -> Sharing:
+    """Invite the person with `email` to the world with `role` (`invitations`: they become a
+    collaborator when that email's account next opens DSF), or change the role of a collaborator
+    who has that email. The answer does not say whether the email has an account."""
     chosen = validation.choice(role, CollaboratorRole, what="collaborator role")
     world = require_world(session, actor, world_id, Permission.MANAGE)
-    person = get_by_email(session, email)
-    if person is None:
-        raise NotFound(
-            f"No DSF account uses the email {validation.email(email)}; "
-            "ask them to sign up first, then add them."
-        )
-    if person.id == world.owner_id:
-        raise Invalid(f"{person.email} owns “{world.name}” already and needs no other role.")
-    collaborator = _collaborator_row(session, world.id, person.id) or WorldCollaborator(
-        world_id=world.id, user_id=person.id
-    )
+    address = validation.email(email)
+    if address == get_user(session, world.owner_id).email:
+        raise Invalid(f"{address} owns “{world.name}” already and needs no other role.")
+    invitations.count_addition(session, actor)
+    collaborator = session.exec(
+        select(WorldCollaborator)
+        .join(User, col(User.id) == WorldCollaborator.user_id)
+        .where(WorldCollaborator.world_id == world.id, User.email == address)
+    ).first()
+    if collaborator is None:
+        invitations.invite(session, world, address, chosen, actor)
+        return Sharing(address, chosen, invited=True)
     collaborator.role = chosen
     session.add(collaborator)
     session.flush()
-    return collaborator
+    return Sharing(address, chosen, invited=False)
 
 
 def remove_collaborator(

@@ -1,2 +1,3 @@
 """Reflex state classes: what each page remembers and the events that change it. Event handlers
-get the acting person from `ActsForPerson.actor()` (state/auth.py) and call services."""
+call services through `ActsForPerson.act` (state/auth.py), which runs them as the signed-in
+person in a worker thread, and `@shows_problems` (state/feedback.py) shows product errors."""

@@ -4,21 +4,36 @@ browser's JavaScript, and the Reflex state never stores the token."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlencode
 
 import reflex as rx
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
+from dsf_app import image_sources
 from dsf_app.auth import sessions
 from dsf_app.auth.problems import describe
 from dsf_app.auth.redirects import safe_next, signin_url
 from dsf_app.db import session_scope
-from dsf_app.errors import Forbidden, NotFound
+from dsf_app.errors import Forbidden, NotFound, ServiceUnavailable
 from dsf_app.models import User
-from dsf_app.services import users
+from dsf_app.services import invitations, users
 from dsf_app.services.actor import Actor
+
+if TYPE_CHECKING:
+    from reflex.istate.data import RouterData
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 SIGNED_OUT = (
     "You are not signed in, or your session has ended; sign in again at /signin to continue."
+)
+DATABASE_DOWN = (
+    "The database did not answer just now, so nothing was changed; try again in a moment."
 )
 
 
@@ -27,47 +42,93 @@ def session_token(state: rx.State) -> str | None:
     return sessions.token_from_cookies(state.router.headers.cookie)
 
 
-def current_actor(state: rx.State) -> Actor | None:
-    """The person the current event comes from, or None when no valid session is attached."""
-    token = session_token(state)
-    if token is None:
-        return None
+class SignedOut(Forbidden):
+    """No valid session came with the event: nobody is signed in, or the session ended."""
+
+
+def _resolve(token: str | None) -> Actor | None:
     with session_scope() as db:
         return sessions.resolve(db, token)
 
 
-def require_actor(state: rx.State) -> Actor:
-    """The person the current event comes from; Forbidden when the session is missing, expired
-    or revoked."""
-    actor = current_actor(state)
-    if actor is None:
-        raise Forbidden(SIGNED_OUT)
-    return actor
+def current_actor(state: rx.State) -> Actor | None:
+    """The person the current event comes from, or None when no valid session is attached.
+    Synchronous (a database lookup on the calling thread): page states use
+    `ActsForPerson.act` instead."""
+    return _resolve(session_token(state))
+
+
+def _as_person(
+    token: str,
+    work: Callable[Concatenate[Session, Actor, P], T],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """In a worker thread: resolve the person and do `work` in the same short session."""
+    try:
+        with session_scope() as db:
+            actor = sessions.resolve(db, token)
+            if actor is None:
+                raise SignedOut(SIGNED_OUT)
+            return work(db, actor, *args, **kwargs)
+    except OperationalError as exc:
+        raise ServiceUnavailable(DATABASE_DOWN) from exc
 
 
 class ActsForPerson:
     """Mixin for state classes whose event handlers act for the signed-in person:
 
-        class WorldState(ActsForPerson, rx.State):
+        class WorldPageState(ActsForPerson, rx.State):
             @rx.event
-            def load(self):
-                actor = self.actor()  # once per event, then pass it to every service call
-                with session_scope() as db:
-                    self.world = worlds.get_world(db, actor, self.world_id)...
+            @shows_problems
+            async def set_visibility(self, value: str):
+                await self.act(worlds.set_visibility, self._shown_world(), value)
+                yield done("Saved.")
 
-    `actor()` reads the session cookie of the connection that sent this event and checks it in
-    the database every time, so a session revoked elsewhere stops working at once. Call it once
-    per event and pass the Actor down; never keep it in a state var. It raises Forbidden when
-    nobody is signed in. A plain class (not an rx.State mixin), so `actor` is a method and not an
-    event the browser could trigger.
+    `act(work, *args)` runs `work(session, actor, *args)` in a worker thread, in one short
+    session that first resolves the person from the session cookie of the connection that sent
+    this event — so the event loop never waits on the database, and a session revoked elsewhere
+    stops working at once. It raises SignedOut when nobody is signed in, and ServiceUnavailable
+    when the database cannot be reached; `shows_problems` (state/feedback.py) turns either into
+    the page's toast. A plain class (not an rx.State mixin), so its methods are not events the
+    browser could trigger.
     """
 
+    if TYPE_CHECKING:
+        router: RouterData
+
+    async def act(
+        self,
+        work: Callable[Concatenate[Session, Actor, P], T],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        token = self._session_token()
+        if token is None:
+            raise SignedOut(SIGNED_OUT)
+        return await asyncio.to_thread(_as_person, token, work, *args, **kwargs)
+
+    async def person(self) -> Actor:
+        """The acting person, looked up in a worker thread; for work that must know who asks
+        before it starts (an upload is not read for someone signed out)."""
+        return await asyncio.to_thread(self.actor)
+
     def actor(self) -> Actor:
-        return require_actor(self)  # type: ignore[arg-type]
+        """The acting person, looked up on the calling thread (the chat's background turn)."""
+        actor = _resolve(self._session_token())
+        if actor is None:
+            raise SignedOut(SIGNED_OUT)
+        return actor
+
+    def _session_token(self) -> str | None:
+        return sessions.token_from_cookies(self.router.headers.cookie)
 
 
-def _signed_in_user(state: rx.State) -> User | None:
-    token = session_token(state)
+def _signed_in_user(token: str | None) -> User | None:
+    """The signed-in person, who takes up any invitation to their email here (every sign-up and
+    sign-in ends on a page that asks this)."""
     if token is None:
         return None
     with session_scope() as db:
@@ -75,9 +136,11 @@ def _signed_in_user(state: rx.State) -> User | None:
         if actor is None:
             return None
         try:
-            return users.get_user(db, actor.user_id)
+            user = users.get_user(db, actor.user_id)
         except NotFound:
             return None
+        invitations.accept(db, user)
+        return user
 
 
 def _initials(name: str, email: str) -> str:
@@ -88,12 +151,12 @@ def _initials(name: str, email: str) -> str:
 class AuthState(ActsForPerson, rx.State):
     """Who is signed in, for the top bar, and the guards that pages run on load."""
 
-    user_name: str = ""
-    user_email: str = ""
-    user_image: str = ""
-    user_initials: str = ""
-    signed_in: bool = False
-    signin_tab: str = "signin"
+    user_name: rx.Field[str] = rx.field("")
+    user_email: rx.Field[str] = rx.field("")
+    user_image: rx.Field[str] = rx.field("")
+    user_initials: rx.Field[str] = rx.field("")
+    signed_in: rx.Field[bool] = rx.field(False)
+    signin_tab: rx.Field[str] = rx.field("signin")
 
     @rx.var
     def next_path(self) -> str:
@@ -120,14 +183,16 @@ class AuthState(ActsForPerson, rx.State):
         self.signed_in = user is not None
         self.user_name = user.name if user else ""
         self.user_email = user.email if user else ""
-        self.user_image = (user.image or "") if user else ""
+        # A provider's avatar host is shown only if the operator allows it (the initials else).
+        image = (user.image or "") if user else ""
+        self.user_image = image if image_sources.is_allowed_image(image) else ""
         self.user_initials = _initials(user.name, user.email) if user else ""
 
     @rx.event
-    def require_session(self) -> rx.event.EventSpec | None:
+    async def require_session(self) -> rx.event.EventSpec | None:
         """on_load of every page but /signin: a signed-out visitor goes to sign in, and comes
         back to this page afterwards."""
-        user = _signed_in_user(self)
+        user = await asyncio.to_thread(_signed_in_user, session_token(self))
         self._show(user)
         if user is None:
             url = self.router.url
@@ -136,9 +201,9 @@ class AuthState(ActsForPerson, rx.State):
         return None
 
     @rx.event
-    def prepare_signin(self) -> rx.event.EventSpec | None:
+    async def prepare_signin(self) -> rx.event.EventSpec | None:
         """on_load of /signin: someone already signed in goes on to where they were going."""
-        user = _signed_in_user(self)
+        user = await asyncio.to_thread(_signed_in_user, session_token(self))
         self._show(user)
         if user is not None:
             return rx.redirect(self.next_path, replace=True)

@@ -1,22 +1,19 @@
 """The gallery of a world's images: one page of them at a time, a lightbox for one, and delete
-with confirmation. It follows the world in the URL (/worlds/<id>, /worlds/<id>/gallery, and the
-story pages under it) and reloads when an agent adds or removes assets."""
+with confirmation. It follows the world in the URL (/worlds/<id>/gallery) and reloads when an
+agent adds or removes assets."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 
 import reflex as rx
 
-from dsf_app.db import session_scope
-from dsf_app.errors import DSFError
-from dsf_app.models import Asset, AssetType
+from dsf_app.models import Asset
 from dsf_app.services import asset_files, assets, validation
-from dsf_app.services.access import Permission, world_with_level
-from dsf_app.state.auth import ActsForPerson, current_actor
-from dsf_app.state.feedback import done, problem, when
-from dsf_app.state.refresh import on_change
+from dsf_app.services.access import Permission
+from dsf_app.state.feedback import done, shows_problems, when
 from dsf_app.state.routes import route_ids
 from dsf_app.state.url_page import UrlPage
 
@@ -54,17 +51,17 @@ def gallery_world_id(path: str) -> uuid.UUID | None:
     return world_id
 
 
-class GalleryState(ActsForPerson, UrlPage, rx.State):
-    world_key: str = ""
-    world_name: str = ""
-    can_delete: bool = False
-    items: list[GalleryItem] = []
-    page: int = 1
-    has_more: bool = False
-    viewing: int = -1
-    delete_id: str = ""
-    delete_label: str = ""
-    deleting: bool = False
+class GalleryState(UrlPage, rx.State):
+    world_key: rx.Field[str] = rx.field("")
+    world_name: rx.Field[str] = rx.field("")
+    can_delete: rx.Field[bool] = rx.field(False)
+    items: rx.Field[list[GalleryItem]] = rx.field(default_factory=list)
+    page: rx.Field[int] = rx.field(1)
+    has_more: rx.Field[bool] = rx.field(False)
+    viewing: rx.Field[int] = rx.field(-1)
+    delete_id: rx.Field[str] = rx.field("")
+    delete_label: rx.Field[str] = rx.field("")
+    deleting: rx.Field[bool] = rx.field(False)
 
     @rx.var
     def lightbox_open(self) -> bool:
@@ -80,75 +77,44 @@ class GalleryState(ActsForPerson, UrlPage, rx.State):
     def delete_open(self) -> bool:
         return self.delete_id != ""
 
-    @rx.event
-    def load(self):
-        """on_load: the first page of the world's images."""
+    def _reset(self) -> None:
         self.page, self.viewing, self.delete_id = 1, -1, ""
-        self._start_loading()
-        yield
-        yield from self._fetch(quiet=False)
 
-    @rx.event
-    def reload(self):
-        """After an agent changed assets: the same page again (back one if it emptied)."""
-        yield from self._fetch(quiet=True)
+    def _forget(self) -> None:
+        self.world_key, self.world_name = "", ""
+        self.items, self.has_more = [], False
 
-    def _fetch(self, *, quiet: bool):
-        world_id = gallery_world_id(self.router.url.path)
+    async def _fetch(self, *, initial: bool) -> None:
+        named = gallery_world_id(self.router.url.path)
+        world_id = self._to_fetch(named, self.world_key, initial=initial)
         if world_id is None:
-            self.loading = False
             return
-        if str(world_id) != self.world_key:
-            self.page, self.viewing = 1, -1
-        actor = current_actor(self)
-        if actor is None:
-            self.loading = False
+        found = await self._look_up(initial, assets.image_page, world_id, self.page, PAGE_SIZE)
+        if found is None:
             return
-        try:
-            with session_scope() as session:
-                world, level = world_with_level(session, actor, world_id)
-
-                def this_page() -> list[Asset]:
-                    return assets.list_assets(
-                        session,
-                        actor,
-                        world_id,
-                        type=AssetType.IMAGE,
-                        limit=PAGE_SIZE + 1,
-                        offset=(self.page - 1) * PAGE_SIZE,
-                    )
-
-                rows = this_page()
-                if not rows and self.page > 1:
-                    self.page -= 1
-                    rows = this_page()
-        except DSFError as exc:
-            self.world_key, self.world_name, self.found = str(world_id), "", False
-            self.items, self.has_more, self.loading = [], False, False
-            if not quiet:
-                yield problem(exc)
-            return
-        self.world_key, self.world_name, self.found = str(world.id), world.name, True
-        self.can_delete = level >= Permission.WRITE
-        self.has_more = len(rows) > PAGE_SIZE
-        self.items = [_item(asset) for asset in rows[:PAGE_SIZE]]
+        self.world_key, self.world_name, self.found = str(found.world.id), found.world.name, True
+        self.can_delete = found.level >= Permission.WRITE
+        self.page, self.has_more = found.page, found.has_more
+        self.items = [_item(asset) for asset in found.images]
         if self.viewing >= len(self.items):
             self.viewing = -1
         self.loading = False
 
     @rx.event
-    def next_page(self):
+    @shows_problems
+    async def next_page(self) -> None:
         if self.has_more:
             self.page += 1
             self.viewing = -1
-            yield from self._fetch(quiet=False)
+            await self._fetch(initial=False)
 
     @rx.event
-    def previous_page(self):
+    @shows_problems
+    async def previous_page(self) -> None:
         if self.page > 1:
             self.page -= 1
             self.viewing = -1
-            yield from self._fetch(quiet=False)
+            await self._fetch(initial=False)
 
     @rx.event
     def view(self, index: int) -> None:
@@ -184,7 +150,9 @@ class GalleryState(ActsForPerson, UrlPage, rx.State):
             self.delete_id, self.delete_label = "", ""
 
     @rx.event
+    @shows_problems
     async def confirm_delete(self):
+        """Delete the image's record, then its stored bytes (no session open meanwhile)."""
         asset_id, label = self.delete_id, self.delete_label
         self.delete_id, self.delete_label = "", ""
         if not asset_id:
@@ -192,26 +160,13 @@ class GalleryState(ActsForPerson, UrlPage, rx.State):
         self.deleting = True
         yield
         try:
-            actor = self.actor()
-            with session_scope() as session:
-                await asset_files.delete_with_bytes(
-                    session,
-                    actor,
-                    asset_files.asset_storage(),
-                    validation.identifier(asset_id, what="image"),
-                )
-        except DSFError as exc:
+            key = await self.act(assets.delete_asset, validation.identifier(asset_id, what="image"))
+            await asyncio.to_thread(asset_files.asset_storage().delete, key)
+        finally:
             self.deleting = False
-            yield problem(exc)
-            return
-        self.deleting = False
-        for event in self._fetch(quiet=True):
-            yield event
+        await self._fetch(initial=False)
         yield done(f"Deleted “{_short(label)}”.")
 
 
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-on_change("assets", GalleryState.reload)

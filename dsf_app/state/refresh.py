@@ -1,21 +1,39 @@
-"""After an agent turn changed things, which page states reload — so pages show what the
-agents did without a reload. Keys are what a tool noted with `ToolContext.note_change`."""
+"""Which page states reload when a tool changed a topic, so pages show what the agents did
+without a reload. The whole table is here, in one place; a test checks that every topic has a
+row and that each row names reload handlers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from functools import cache
 
-import reflex as rx
+from reflex.event import EventCallback
 
-# Filled by the page state modules: REFRESHERS["worlds"].append(WorldsState.reload)
-REFRESHERS: dict[str, list[Callable[[], rx.event.EventSpec]]] = {}
-
-
-def on_change(what: str, handler: Callable[..., object]) -> None:
-    """Register an event handler to run when `what` ('worlds', 'stories', 'assets'…) changed."""
-    REFRESHERS.setdefault(what, []).append(handler)  # type: ignore[arg-type]
+from dsf_app.agents.topics import Topic
 
 
-def refresh_events(changed: Iterable[str]) -> list[Callable[[], rx.event.EventSpec]]:
-    handlers = [handler for what in sorted(changed) for handler in REFRESHERS.get(what, [])]
+@cache
+def refresh_table() -> dict[Topic, tuple[EventCallback[()], ...]]:
+    # Imported when first asked, not at the top: the canvas and suggestion states start chat
+    # turns (they import the chat state), and the chat state imports this module.
+    from dsf_app.state.canvas import CanvasState
+    from dsf_app.state.gallery import GalleryState
+    from dsf_app.state.story import StoryPageState
+    from dsf_app.state.suggestions import SuggestionsState
+    from dsf_app.state.world import WorldPageState
+    from dsf_app.state.worlds import WorldsPageState
+
+    return {
+        Topic.WORLDS: (WorldsPageState.reload, WorldPageState.reload),
+        Topic.STORIES: (WorldPageState.reload, StoryPageState.reload),
+        Topic.ASSETS: (GalleryState.reload,),
+        Topic.CANVAS: (CanvasState.reload,),
+        Topic.SUGGESTIONS: (SuggestionsState.reload,),
+    }
+
+
+def refresh_events(changed: Iterable[Topic]) -> list[EventCallback[()]]:
+    """The reload handlers for the changed topics, each once, in a stable order."""
+    table = refresh_table()
+    handlers = [handler for topic in sorted(changed) for handler in table[topic]]
     return list(dict.fromkeys(handlers))

@@ -3,18 +3,17 @@ ones nearest in meaning to what they searched for."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
-from dsf_app.db import session_scope
-from dsf_app.errors import DSFError
 from dsf_app.models import AgentRun
 from dsf_app.services import runs
 from dsf_app.services.actor import Actor
-from dsf_app.state.auth import ActsForPerson
-from dsf_app.state.feedback import problem
+from dsf_app.state.auth import ActsForPerson, SignedOut
+from dsf_app.state.feedback import shows_problems
 
 PAGE_SIZE = 25
 
@@ -63,72 +62,72 @@ def run_row(run: AgentRun) -> RunRow:
     )
 
 
-def _search(actor: Actor, query: str) -> list[RunRow]:
-    with session_scope() as session:
-        return [run_row(run) for run in runs.search_runs(session, actor, query, limit=PAGE_SIZE)]
+def _search(session: Session, actor: Actor, query: str) -> list[RunRow]:
+    return [run_row(run) for run in runs.search_runs(session, actor, query, limit=PAGE_SIZE)]
+
+
+def _newest(session: Session, actor: Actor, offset: int) -> list[RunRow]:
+    """A page of the person's runs, newest first (one more than PAGE_SIZE if there are more)."""
+    return [
+        run_row(run) for run in runs.list_runs(session, actor, limit=PAGE_SIZE + 1, offset=offset)
+    ]
 
 
 class RunsState(ActsForPerson, rx.State):
-    rows: list[RunRow] = []
-    loading: bool = False
-    has_more: bool = False
+    rows: rx.Field[list[RunRow]] = rx.field(default_factory=list)
+    loading: rx.Field[bool] = rx.field(False)
+    has_more: rx.Field[bool] = rx.field(False)
     # What the listed rows answer: "" for the newest-first list, else the search text.
-    searched: str = ""
+    searched: rx.Field[str] = rx.field("")
 
     @rx.event
-    def load(self) -> None:
+    @shows_problems
+    async def load(self) -> None:
         self.rows, self.searched = [], ""
-        self._fetch()
+        await self._fetch()
 
     @rx.event(background=True)
-    async def search(self, form: dict):
+    @shows_problems
+    async def search(self, form: dict[str, Any]) -> None:
         """The person's runs nearest in meaning to the search box's text (Enter or Search);
-        an empty box goes back to the list. The model runs in a worker thread."""
+        an empty box goes back to the list. A background event: the page stays free while the
+        model runs (in a worker thread)."""
         query = str(form.get("query", "")).strip()
-        refused: DSFError | None = None
         async with self:
+            self.rows, self.searched, self.has_more = [], query, False
             if not query:
-                self.rows, self.searched = [], ""
-                self._fetch()
+                await self._fetch()
                 return
-            self.rows, self.searched, self.has_more, self.loading = [], query, False, True
-            try:
-                actor = self.actor()
-            except DSFError as exc:
-                refused, self.loading = exc, False
-        if refused is not None:
-            yield problem(refused)
-            return
+            self.loading = True
+        found: list[RunRow] = []
         try:
-            found = await asyncio.to_thread(_search, actor, query)
-        except DSFError as exc:
-            found = []
-            yield problem(exc)
-        async with self:
-            if self.searched == query:  # not cleared, nor searched again meanwhile
-                self.rows, self.loading = found, False
+            found = await self.act(_search, query)
+        finally:
+            async with self:
+                if self.searched == query:  # not cleared, nor searched again meanwhile
+                    self.rows, self.loading = found, False
 
     @rx.event
-    def clear_search(self):
+    @shows_problems
+    async def clear_search(self) -> rx.event.EventSpec:
         """Back to the newest-first list, with the search box emptied."""
         self.rows, self.searched = [], ""
-        self._fetch()
+        await self._fetch()
         return rx.set_value("run-search", "")
 
     @rx.event
-    def load_more(self) -> None:
+    @shows_problems
+    async def load_more(self) -> None:
         if not self.searched:  # a search lists its best matches only
-            self._fetch()
+            await self._fetch()
 
-    def _fetch(self) -> None:
+    async def _fetch(self) -> None:
         self.loading = True
         try:
-            with session_scope() as session:
-                found = runs.list_runs(
-                    session, self.actor(), limit=PAGE_SIZE + 1, offset=len(self.rows)
-                )
-        except DSFError:
+            found = await self.act(_newest, len(self.rows))
+        except SignedOut:
             found = []
+        finally:
+            self.loading = False
         self.has_more = len(found) > PAGE_SIZE
-        self.rows = [*self.rows, *(run_row(run) for run in found[:PAGE_SIZE])]
-        self.loading = False
+        self.rows = [*self.rows, *found[:PAGE_SIZE]]

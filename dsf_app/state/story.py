@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
-from dsf_app.db import session_scope
-from dsf_app.errors import DSFError, NotFound
+from dsf_app.errors import DSFError
+from dsf_app.models import StorySegment
 from dsf_app.services import canvas, exports, reader, stories, validation
-from dsf_app.services.access import not_visible
-from dsf_app.state.auth import ActsForPerson, current_actor
-from dsf_app.state.feedback import done, problem
-from dsf_app.state.refresh import on_change
-from dsf_app.state.routes import route_ids
+from dsf_app.services.actor import Actor
+from dsf_app.state.feedback import done, shows_problems
 from dsf_app.state.url_page import UrlPage
 from dsf_app.world_schema import as_strings
 
@@ -54,72 +53,125 @@ class ForkView:
     options: list[OptionView]
 
 
-class StoryPageState(ActsForPerson, UrlPage, rx.State):
-    story_key: str = ""
-    world_key: str = ""
-    title: str = ""
-    description: str = ""
-    world_name: str = ""
-    can_edit: bool = False
-    segments: list[SegmentView] = []
-    forks: list[ForkView] = []
-    path_length: int = 0
-    path_words: int = 0
-    page: int = 1
-    pages: int = 1
-    choices: dict[str, str] = {}
+def _segment(segment: StorySegment, position: int, starts_branch: bool) -> SegmentView:
+    notes = segment.world_evolution if isinstance(segment.world_evolution, dict) else {}
+    introduced = as_strings(notes.get("elements_introduced"))
+    applied = as_strings(notes.get("rules_applied"))
+    challenged = as_strings(notes.get("rules_challenged"))
+    questions = as_strings(notes.get("new_questions"))
+    return SegmentView(
+        id=str(segment.id),
+        position=position,
+        title=segment.title,
+        content=segment.content,
+        words=segment.word_count,
+        introduced=introduced,
+        applied=applied,
+        challenged=challenged,
+        questions=questions,
+        has_notes=bool(introduced or applied or challenged or questions),
+        starts_branch=starts_branch,
+        scene=canvas.for_browser(segment.ui_components or []),
+    )
 
-    edit_open: bool = False
-    edit_id: str = ""
-    edit_title: str = ""
-    edit_content: str = ""
-    edit_error: str = ""
 
-    @rx.event
-    def load(self):
-        """on_load: the story in the URL from its first page, following first branches."""
-        self._start_loading()
+def _fork(fork: reader.Fork) -> ForkView:
+    return ForkView(
+        position=fork.after_position,
+        after=fork.after_title,
+        options=[OptionView(str(o.segment_id), o.label, o.chosen, o.length) for o in fork.options],
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ReaderView:
+    """A page of the reader as the page state shows it, built in the worker thread."""
+
+    page: reader.ReaderPage
+    segments: list[SegmentView]
+    forks: list[ForkView]
+
+
+def _read(
+    session: Session,
+    actor: Actor,
+    story_id: uuid.UUID,
+    *,
+    world_id: uuid.UUID | None,
+    choices: Mapping[uuid.UUID | None, uuid.UUID],
+    page: int,
+    show: uuid.UUID | None,
+) -> ReaderView:
+    view = reader.read(
+        session, actor, story_id, world_id=world_id, choices=choices, page=page, show=show
+    )
+    return ReaderView(
+        page=view,
+        segments=[
+            _segment(segment, view.first_position + n, segment.id in view.fork_children)
+            for n, segment in enumerate(view.segments)
+        ],
+        forks=[_fork(fork) for fork in view.forks],
+    )
+
+
+class StoryPageState(UrlPage, rx.State):
+    story_key: rx.Field[str] = rx.field("")
+    world_key: rx.Field[str] = rx.field("")
+    title: rx.Field[str] = rx.field("")
+    description: rx.Field[str] = rx.field("")
+    world_name: rx.Field[str] = rx.field("")
+    can_edit: rx.Field[bool] = rx.field(False)
+    segments: rx.Field[list[SegmentView]] = rx.field(default_factory=list)
+    forks: rx.Field[list[ForkView]] = rx.field(default_factory=list)
+    path_length: rx.Field[int] = rx.field(0)
+    path_words: rx.Field[int] = rx.field(0)
+    page: rx.Field[int] = rx.field(1)
+    pages: rx.Field[int] = rx.field(1)
+    choices: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+
+    edit_open: rx.Field[bool] = rx.field(False)
+    edit_id: rx.Field[str] = rx.field("")
+    edit_title: rx.Field[str] = rx.field("")
+    edit_content: rx.Field[str] = rx.field("")
+    edit_error: rx.Field[str] = rx.field("")
+
+    def _reset(self) -> None:
         self.page = 1
         self.choices = {}
         self.edit_open = False
-        yield
-        yield from self._fetch(initial=True)
 
-    @rx.event
-    def reload(self):
-        """After an agent changed stories: the same page of the same path again."""
-        yield from self._fetch(initial=False)
+    def _forget(self) -> None:
+        self.story_key = ""
 
     def _shown_story(self) -> uuid.UUID:
         """The story this page shows, which edits and exports act on."""
         return validation.identifier(self.story_key, what="story")
 
-    def _ids(self) -> tuple[uuid.UUID | None, uuid.UUID | None]:
-        return route_ids(self.router.url.path)
-
-    def _fetch(self, *, initial: bool, show: uuid.UUID | None = None):
-        world_id, story_id = self._ids()
-        if story_id is None or (not initial and str(story_id) != self.story_key):
-            self.loading = False
+    async def _fetch(self, *, initial: bool, show: uuid.UUID | None = None) -> None:
+        world_id, named = self._route()
+        story_id = self._to_fetch(named, self.story_key, initial=initial)
+        if story_id is None:
             return
-        actor = current_actor(self)
-        if actor is None:
-            self.loading = False
+        found = await self._look_up(
+            initial,
+            _read,
+            story_id,
+            world_id=world_id,
+            choices=self._choices(),
+            page=self.page,
+            show=show,
+        )
+        if found is None:
             return
-        try:
-            with session_scope() as session:
-                view = reader.read(
-                    session, actor, story_id, choices=self._choices(), page=self.page, show=show
-                )
-                if view.story.world_id != world_id:
-                    raise NotFound(not_visible("story", story_id))
-        except DSFError as exc:
-            # Nothing shown, so nothing for the page's buttons to act on.
-            self.loading, self.found, self.story_key = False, False, ""
-            if not initial:
-                yield problem(exc)
-            return
-        self._show(view)
+        view = found.page
+        self.found = True
+        self.story_key, self.world_key = str(view.story.id), str(view.world.id)
+        self.title, self.description = view.story.title, view.story.description
+        self.world_name, self.can_edit = view.world.name, view.can_edit
+        self.path_length, self.path_words = view.path_length, view.path_words
+        self.page, self.pages = view.page, view.pages
+        self.segments, self.forks = found.segments, found.forks
         self.loading = False
 
     def _choices(self) -> dict[uuid.UUID | None, uuid.UUID]:
@@ -128,85 +180,37 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
             for parent, child in self.choices.items()
         }
 
-    def _show(self, view: reader.ReaderPage) -> None:
-        self.found = True
-        self.story_key, self.world_key = str(view.story.id), str(view.world.id)
-        self.title, self.description = view.story.title, view.story.description
-        self.world_name, self.can_edit = view.world.name, view.can_edit
-        self.path_length, self.path_words = view.path_length, view.path_words
-        self.page, self.pages = view.page, view.pages
-        self.segments = [
-            self._segment(segment, view.first_position + n, segment.id in view.fork_children)
-            for n, segment in enumerate(view.segments)
-        ]
-        self.forks = [
-            ForkView(
-                position=fork.after_position,
-                after=fork.after_title,
-                options=[
-                    OptionView(str(o.segment_id), o.label, o.chosen, o.length) for o in fork.options
-                ],
-            )
-            for fork in view.forks
-        ]
-
-    @staticmethod
-    def _segment(segment, position: int, starts_branch: bool) -> SegmentView:
-        notes = segment.world_evolution if isinstance(segment.world_evolution, dict) else {}
-        introduced = as_strings(notes.get("elements_introduced"))
-        applied = as_strings(notes.get("rules_applied"))
-        challenged = as_strings(notes.get("rules_challenged"))
-        questions = as_strings(notes.get("new_questions"))
-        return SegmentView(
-            id=str(segment.id),
-            position=position,
-            title=segment.title,
-            content=segment.content,
-            words=segment.word_count,
-            introduced=introduced,
-            applied=applied,
-            challenged=challenged,
-            questions=questions,
-            has_notes=bool(introduced or applied or challenged or questions),
-            starts_branch=starts_branch,
-            scene=canvas.for_browser(segment.ui_components or []),
-        )
-
     @rx.event
-    def choose(self, option_id: str):
+    @shows_problems
+    async def choose(self, option_id: str) -> None:
         """Follow another branch: the path goes through `option_id`, shown on its page."""
         try:
             target = uuid.UUID(option_id)
         except ValueError:
             return
-        self._remember(target)
-        yield from self._fetch(initial=False, show=target)
-
-    def _remember(self, target: uuid.UUID) -> None:
-        """Keep the choices that lead to `target`, so paging stays on its branch."""
         try:
-            with session_scope() as session:
-                story = stories.get_story(session, self.actor(), self._shown_story())
-                chosen = reader.outline(session, story.id).leaf_path_through(target)
+            # Kept, so paging stays on the branch.
+            chosen = await self.act(reader.choices_through, self._shown_story(), target)
         except DSFError:
             return
         self.choices = {(ROOT if p is None else str(p)): str(c) for p, c in chosen.items()}
+        await self._fetch(initial=False, show=target)
 
     @rx.event
-    def go_to_page(self, page: int):
-        self.page = page
-        yield from self._fetch(initial=False)
-        yield rx.call_script("window.scrollTo(0, 0)")
-
-    @rx.event
-    def next_page(self):
+    @shows_problems
+    async def next_page(self) -> None:
         if self.page < self.pages:
-            yield from self.go_to_page(self.page + 1)
+            await self._turn_to(self.page + 1)
 
     @rx.event
-    def previous_page(self):
+    @shows_problems
+    async def previous_page(self) -> None:
         if self.page > 1:
-            yield from self.go_to_page(self.page - 1)
+            await self._turn_to(self.page - 1)
+
+    async def _turn_to(self, page: int) -> None:
+        self.page = page
+        await self._fetch(initial=False)
 
     # ---- hand edits ---------------------------------------------------------------------
 
@@ -223,46 +227,39 @@ class StoryPageState(ActsForPerson, UrlPage, rx.State):
         self.edit_open = value
 
     @rx.event
-    def save_edit(self, form: dict):
+    @shows_problems
+    async def save_edit(self, form: dict[str, Any]):
         content = str(form.get("content", ""))
         if not content.strip():
             self.edit_error = "A segment needs some text; to drop it, ask the World Agent."
             return
         try:
-            with session_scope() as session:
-                stories.update_segment(
-                    session,
-                    self.actor(),
-                    validation.identifier(self.edit_id, what="segment"),
-                    title=str(form.get("title", "")),
-                    content=content,
-                )
-        except DSFError as exc:
+            await self.act(
+                stories.update_segment,
+                validation.identifier(self.edit_id, what="segment"),
+                title=str(form.get("title", "")),
+                content=content,
+            )
+        except DSFError as exc:  # shown in the editor, beside what the person wrote
             self.edit_error = str(exc)
             return
         self.edit_open = False
         yield done("Segment saved.")
-        yield from self._fetch(initial=False)
+        await self._fetch(initial=False)
 
     # ---- exports ------------------------------------------------------------------------
 
     @rx.event
-    def export_markdown(self):
-        yield from self._download(exports.story_markdown, "text/markdown")
+    @shows_problems
+    async def export_markdown(self) -> rx.event.EventSpec:
+        return await self._download(exports.story_markdown, "text/markdown")
 
     @rx.event
-    def export_epub(self):
-        yield from self._download(exports.story_epub, "application/epub+zip")
+    @shows_problems
+    async def export_epub(self) -> rx.event.EventSpec:
+        return await self._download(exports.story_epub, "application/epub+zip")
 
-    def _download(self, export: exports.StoryFile, mime_type: str):
+    async def _download(self, export: exports.StoryFile, mime_type: str) -> rx.event.EventSpec:
         """The story along the path being read, as a file from `export`."""
-        try:
-            with session_scope() as session:
-                name, data = export(session, self.actor(), self._shown_story(), self._choices())
-        except DSFError as exc:
-            yield problem(exc)
-            return
-        yield rx.download(data=data, filename=name, mime_type=mime_type)
-
-
-on_change("stories", StoryPageState.reload)
+        name, data = await self.act(export, self._shown_story(), self._choices())
+        return rx.download(data=data, filename=name, mime_type=mime_type)

@@ -7,15 +7,14 @@ import dataclasses
 import uuid
 
 import reflex as rx
+from sqlmodel import Session
 
-from dsf_app.db import session_scope
-from dsf_app.errors import DSFError
 from dsf_app.models import Suggestion
 from dsf_app.services import suggestions, validation
-from dsf_app.state.auth import ActsForPerson, current_actor
+from dsf_app.services.actor import Actor
+from dsf_app.state.auth import ActsForPerson, SignedOut
 from dsf_app.state.chat import ChatState
-from dsf_app.state.feedback import problem
-from dsf_app.state.refresh import on_change
+from dsf_app.state.feedback import Followup, shows_problems
 from dsf_app.state.routes import route_ids
 
 DEFAULT_ACTION_LABEL = "Do it"
@@ -40,55 +39,54 @@ def _view(suggestion: Suggestion) -> SuggestionView:
     )
 
 
+def _accept(session: Session, actor: Actor, suggestion_id: uuid.UUID) -> str:
+    """Mark the suggestion accepted; the message that tells the agent so."""
+    return suggestions.acceptance_message(suggestions.accept(session, actor, suggestion_id))
+
+
+def _open(session: Session, actor: Actor, world_id: uuid.UUID | None) -> list[SuggestionView]:
+    return [_view(suggestion) for suggestion in suggestions.list_open(session, actor, world_id)]
+
+
 class SuggestionsState(ActsForPerson, rx.State):
-    items: list[SuggestionView] = []
+    items: rx.Field[list[SuggestionView]] = rx.field(default_factory=list)
 
     def _world_id(self) -> uuid.UUID | None:
         return route_ids(self.router.url.path)[0]
 
     @rx.event
-    def load(self) -> None:
+    @shows_problems
+    async def load(self) -> None:
         """on_mount of the suggestions: the open ones for this page's world."""
-        actor = current_actor(self)
-        if actor is None:
-            return
-        with session_scope() as session:
-            found = suggestions.list_open(session, actor, self._world_id())
-            self.items = [_view(suggestion) for suggestion in found]
+        await self._show_open()
 
     @rx.event
-    def reload(self) -> None:
+    @shows_problems
+    async def reload(self) -> None:
         """After an agent's send_suggestion call."""
-        self.load()
+        await self._show_open()
+
+    async def _show_open(self) -> None:
+        try:
+            self.items = await self.act(_open, self._world_id())
+        except SignedOut:
+            return
 
     @rx.event
-    def accept(self, suggestion_id: str):
+    @shows_problems
+    async def accept(self, suggestion_id: str) -> Followup:
         try:
-            actor = self.actor()
-            with session_scope() as session:
-                accepted = suggestions.accept(
-                    session, actor, validation.identifier(suggestion_id, what="suggestion")
-                )
-                message = suggestions.acceptance_message(accepted)
-        except DSFError as exc:
-            self.load()
-            return problem(exc)
-        self.load()
+            chosen = validation.identifier(suggestion_id, what="suggestion")
+            message = await self.act(_accept, chosen)
+        finally:
+            await self._show_open()
         return ChatState.send({"message": message})
 
     @rx.event
-    def dismiss(self, suggestion_id: str):
+    @shows_problems
+    async def dismiss(self, suggestion_id: str) -> None:
         try:
-            actor = self.actor()
-            with session_scope() as session:
-                suggestions.dismiss(
-                    session, actor, validation.identifier(suggestion_id, what="suggestion")
-                )
-        except DSFError as exc:
-            self.load()
-            return problem(exc)
-        self.load()
-        return None
-
-
-on_change("suggestions", SuggestionsState.reload)
+            chosen = validation.identifier(suggestion_id, what="suggestion")
+            await self.act(suggestions.dismiss, chosen)
+        finally:
+            await self._show_open()

@@ -9,26 +9,26 @@ import uuid
 from typing import Any
 
 import reflex as rx
-from sqlmodel import Session
 
-from dsf_app.db import session_scope
-from dsf_app.errors import DSFError, Forbidden
+from dsf_app.errors import DSFError, Invalid
 from dsf_app.models import World
-from dsf_app.services import exports, foundation_edits, reader, validation, versions, worlds
-from dsf_app.services.access import Permission, world_with_level
-from dsf_app.services.actor import Actor
-from dsf_app.state.auth import ActsForPerson, current_actor
-from dsf_app.state.feedback import done, problem, when
-from dsf_app.state.refresh import on_change
-from dsf_app.state.routes import route_ids
+from dsf_app.services import (
+    exports,
+    foundation_edits,
+    invitations,
+    validation,
+    versions,
+    world_overview,
+    worlds,
+)
+from dsf_app.services.access import Permission
+from dsf_app.state.feedback import done, shows_problems, when
 from dsf_app.state.url_page import UrlPage
 from dsf_app.world_schema import WorldFoundation, as_strings
 
 CHANGELOG_PAGE = 30
-# The editor's form: which fields each kind of section has.
-ITEM_SECTIONS = ("rules", "technology", "timeline")
-TEXT_SECTIONS = ("core_premise", "geography", "culture")
-LINES_SECTIONS = ("constraints", "deep_focus_areas", "open_questions", "contradictions")
+MAX_DIFF_ROWS = 500
+# What the editor's title and toasts call each section (items by the name of one of them).
 SECTION_TITLES = {
     "core_premise": "Premise",
     "geography": "Geography",
@@ -37,9 +37,7 @@ SECTION_TITLES = {
     "deep_focus_areas": "Deep focus areas",
     "open_questions": "Open questions",
     "contradictions": "Contradictions",
-    "rules": "rule",
-    "technology": "technology system",
-    "timeline": "history event",
+    **foundation_edits.ITEM_NAMES,
 }
 
 
@@ -106,111 +104,99 @@ class PersonView:
     role: str
 
 
-class WorldPageState(ActsForPerson, UrlPage, rx.State):
-    world_key: str = ""
-    name: str = ""
-    description: str = ""
-    state_name: str = ""
-    visibility: str = "private"
-    version: int = 0
-    can_edit: bool = False
-    is_owner: bool = False
-    is_member: bool = False
+@dataclasses.dataclass
+class InvitationView:
+    id: str
+    email: str
+    role: str
 
-    premise: str = ""
-    focus_areas: list[str] = []
-    rules: list[RuleView] = []
-    technology: list[TechView] = []
-    timeline: list[EventView] = []
-    geography: str = ""
-    culture: str = ""
-    constraints: list[str] = []
-    open_questions: list[str] = []
-    contradictions: list[str] = []
 
-    changelog: list[ChangeView] = []
-    changelog_total: int = 0
-    changelog_shown: int = CHANGELOG_PAGE
-    version_options: list[str] = []
-    diff_left: str = ""
-    diff_right: str = ""
-    diff_rows: list[DiffView] = []
-    diff_checked: bool = False
+class WorldPageState(UrlPage, rx.State):
+    world_key: rx.Field[str] = rx.field("")
+    name: rx.Field[str] = rx.field("")
+    description: rx.Field[str] = rx.field("")
+    state_name: rx.Field[str] = rx.field("")
+    visibility: rx.Field[str] = rx.field("private")
+    version: rx.Field[int] = rx.field(0)
+    can_edit: rx.Field[bool] = rx.field(False)
+    is_owner: rx.Field[bool] = rx.field(False)
+    is_member: rx.Field[bool] = rx.field(False)
 
-    stories: list[StoryView] = []
-    collaborators: list[PersonView] = []
+    premise: rx.Field[str] = rx.field("")
+    focus_areas: rx.Field[list[str]] = rx.field(default_factory=list)
+    rules: rx.Field[list[RuleView]] = rx.field(default_factory=list)
+    technology: rx.Field[list[TechView]] = rx.field(default_factory=list)
+    timeline: rx.Field[list[EventView]] = rx.field(default_factory=list)
+    geography: rx.Field[str] = rx.field("")
+    culture: rx.Field[str] = rx.field("")
+    constraints: rx.Field[list[str]] = rx.field(default_factory=list)
+    open_questions: rx.Field[list[str]] = rx.field(default_factory=list)
+    contradictions: rx.Field[list[str]] = rx.field(default_factory=list)
 
-    editor_open: bool = False
-    editor_kind: str = ""  # text | lines | rules | technology | timeline
-    editor_section: str = ""
-    editor_index: int = -1
-    editor_title: str = ""
-    editor_values: dict[str, str] = {}
-    editor_error: str = ""
-    editor_removing: bool = False
+    changelog: rx.Field[list[ChangeView]] = rx.field(default_factory=list)
+    changelog_total: rx.Field[int] = rx.field(0)
+    changelog_shown: rx.Field[int] = rx.field(CHANGELOG_PAGE)
+    version_options: rx.Field[list[str]] = rx.field(default_factory=list)
+    diff_left: rx.Field[str] = rx.field("")
+    diff_right: rx.Field[str] = rx.field("")
+    diff_rows: rx.Field[list[DiffView]] = rx.field(default_factory=list)
+    diff_checked: rx.Field[bool] = rx.field(False)
 
-    @rx.event
-    def load(self):
-        """on_load: the world named in the URL, or the "not found" state."""
-        self._start_loading()
+    stories: rx.Field[list[StoryView]] = rx.field(default_factory=list)
+    collaborators: rx.Field[list[PersonView]] = rx.field(default_factory=list)
+    invitations: rx.Field[list[InvitationView]] = rx.field(default_factory=list)
+
+    editor_open: rx.Field[bool] = rx.field(False)
+    editor_kind: rx.Field[str] = rx.field("")  # text | lines | rules | technology | timeline
+    editor_section: rx.Field[str] = rx.field("")
+    editor_index: rx.Field[int] = rx.field(-1)
+    editor_title: rx.Field[str] = rx.field("")
+    editor_values: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    editor_error: rx.Field[str] = rx.field("")
+    editor_removing: rx.Field[bool] = rx.field(False)
+
+    def _reset(self) -> None:
         self.diff_rows, self.diff_checked = [], False
         self.changelog_shown = CHANGELOG_PAGE
         self.editor_open = False
-        yield
-        yield from self._fetch(initial=True)
 
-    @rx.event
-    def reload(self):
-        """After an agent changed worlds or stories: the same world again, if it is shown."""
-        yield from self._fetch(initial=False)
+    def _forget(self) -> None:
+        self.world_key = ""
 
     def _shown_world(self) -> uuid.UUID:
         """The world this page shows, which every edit and export acts on."""
         return validation.identifier(self.world_key, what="world")
 
-    def _world_id(self) -> uuid.UUID | None:
-        world_id, story_id = route_ids(self.router.url.path)
-        return world_id if story_id is None else None
-
-    def _fetch(self, *, initial: bool):
-        world_id = self._world_id()
-        if world_id is None or (not initial and str(world_id) != self.world_key):
-            self.loading = False
+    async def _fetch(self, *, initial: bool) -> None:
+        world_id, story_id = self._route()
+        named = self._to_fetch(
+            world_id if story_id is None else None, self.world_key, initial=initial
+        )
+        if named is None:
             return
-        actor = current_actor(self)
-        if actor is None:
-            self.loading = False
+        found = await self._look_up(initial, world_overview.overview, named)
+        if found is None:
             return
-        try:
-            with session_scope() as session:
-                self._read(session, actor, world_id)
-        except DSFError as exc:
-            # Nothing shown, so nothing for the page's buttons to act on.
-            self.loading, self.found, self.world_key = False, False, ""
-            if not initial:
-                yield problem(exc)
-            return
+        self._show(found)
+        self.loading = False
         if initial or not self.diff_checked:
             self.diff_left = str(max(self.version - 1, 1))
             self.diff_right = str(self.version)
             if self.version > 1:
-                yield WorldPageState.compare
-        self.loading = False
+                await self._compare()
 
-    def _read(self, session: Session, actor: Actor, world_id: uuid.UUID) -> None:
-        world, level = world_with_level(session, actor, world_id)
+    def _show(self, found: world_overview.WorldOverview) -> None:
+        world = found.world
         self.found = True
         self.world_key = str(world.id)
         self.name, self.description = world.name, world.description
         self.state_name, self.visibility = str(world.state), str(world.visibility)
         self.version = world.version
-        self.can_edit = level >= Permission.WRITE
-        self.is_owner = level >= Permission.MANAGE
-        self._show_foundation(world)
+        self.can_edit = found.level >= Permission.WRITE
+        self.is_owner = found.level >= Permission.MANAGE
+        self._show_foundation(found.foundation, world.constraints)
         self._show_changelog(world)
-        self.version_options = [
-            str(v.version) for v in versions.list_versions(session, actor, world.id)
-        ]
+        self.version_options = [str(version) for version in found.versions]
         self.stories = [
             StoryView(
                 id=str(card.id),
@@ -220,20 +206,16 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
                 words=card.words,
                 changed=when(card.updated_at),
             )
-            for card in reader.story_cards(session, actor, world.id)
+            for card in found.stories
         ]
-        try:
-            people = worlds.list_collaborators(session, actor, world.id)
-            self.is_member = True
-        except Forbidden:
-            people, self.is_member = [], False
+        self.is_member = found.collaborators is not None
         self.collaborators = [
             PersonView(user_id=str(p.user_id), email=p.email, name=p.name, role=str(p.role))
-            for p in people
+            for p in found.collaborators or []
         ]
+        self.invitations = [InvitationView(str(i.id), i.email, str(i.role)) for i in found.invited]
 
-    def _show_foundation(self, world: World) -> None:
-        foundation = WorldFoundation.model_validate(_lenient(world.foundation))
+    def _show_foundation(self, foundation: WorldFoundation, constraints: list[Any]) -> None:
         self.premise = foundation.core_premise
         self.focus_areas = as_strings(foundation.deep_focus_areas)
         self.rules = [
@@ -249,7 +231,7 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
             for i, e in enumerate(foundation.history.timeline)
         ]
         self.geography, self.culture = foundation.geography, foundation.culture
-        self.constraints = as_strings(world.constraints)
+        self.constraints = as_strings(constraints)
         self.open_questions = as_strings(foundation.working_notes.open_questions)
         self.contradictions = as_strings(foundation.working_notes.contradictions)
 
@@ -271,9 +253,10 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
         ]
 
     @rx.event
-    def show_more_changes(self):
+    @shows_problems
+    async def show_more_changes(self) -> None:
         self.changelog_shown += CHANGELOG_PAGE
-        yield from self._fetch(initial=False)
+        await self._fetch(initial=False)
 
     # ---- diff ---------------------------------------------------------------------------
 
@@ -286,23 +269,21 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
         self.diff_right = value
 
     @rx.event
-    def compare(self):
+    @shows_problems
+    async def compare(self) -> None:
         """The side-by-side diff of the two chosen versions."""
+        await self._compare()
+
+    async def _compare(self) -> None:
         if not self.diff_left or not self.diff_right or not self.world_key:
             return
-        try:
-            with session_scope() as session:
-                rows = versions.diff_versions(
-                    session,
-                    self.actor(),
-                    self._shown_world(),
-                    int(self.diff_left),
-                    int(self.diff_right),
-                )
-        except DSFError as exc:
-            yield problem(exc)
-            return
-        self.diff_rows = [DiffView(r.path, r.left, r.right, r.change) for r in rows[:500]]
+        rows = await self.act(
+            versions.diff_versions,
+            self._shown_world(),
+            _version(self.diff_left),
+            _version(self.diff_right),
+        )
+        self.diff_rows = [DiffView(r.path, r.left, r.right, r.change) for r in rows[:MAX_DIFF_ROWS]]
         self.diff_checked = True
 
     # ---- hand edits ---------------------------------------------------------------------
@@ -376,171 +357,101 @@ class WorldPageState(ActsForPerson, UrlPage, rx.State):
         self.editor_removing = True
 
     @rx.event
-    def save_edit(self, form: dict):
-        """Apply the editor's form as one change of the world, recorded in the changelog."""
-        if self.editor_removing:
-            self.editor_removing = False
-            yield from self._remove(form)
-            return
-        section, reason = self.editor_section, str(form.get("reason", ""))
+    @shows_problems
+    async def save_edit(self, form: dict[str, Any]):
+        """Apply the editor's form as one change of the world, recorded in the changelog (or,
+        after the editor's Remove button, remove the item it shows)."""
+        removing, self.editor_removing = self.editor_removing, False
+        section, index = self.editor_section, self.editor_index
         try:
-            actor = self.actor()
-            world_id = self._shown_world()
-            with session_scope() as session:
-                common = {"reason": reason, "expected_version": self.version}
-                if self.editor_kind == "text":
-                    foundation_edits.save_text(
-                        session, actor, world_id, section, str(form.get("text", "")), **common
-                    )
-                elif self.editor_kind == "lines":
-                    lines = str(form.get("lines", "")).splitlines()
-                    foundation_edits.save_lines(session, actor, world_id, section, lines, **common)
-                else:
-                    index = self.editor_index if self.editor_index >= 0 else None
-                    foundation_edits.save_item(
-                        session,
-                        actor,
-                        world_id,
-                        section,
-                        index,
-                        _item_values(section, form),
-                        **common,
-                    )
-        except DSFError as exc:
-            self.editor_error = str(exc)
-            yield from self._fetch(initial=False)
-            return
-        self.editor_open = False
-        yield done("Saved; the change is in the changelog.")
-        self.diff_checked = False
-        yield from self._fetch(initial=False)
-
-    def _remove(self, form: dict):
-        """Remove the item the editor shows (the reason field is still required)."""
-        try:
-            with session_scope() as session:
-                foundation_edits.remove_item(
-                    session,
-                    self.actor(),
+            if removing:
+                await self.act(
+                    foundation_edits.remove_with_form,
                     self._shown_world(),
-                    self.editor_section,
-                    self.editor_index,
-                    reason=str(form.get("reason", "")),
+                    section,
+                    index,
+                    form,
                     expected_version=self.version,
                 )
-        except DSFError as exc:
+            else:
+                await self.act(
+                    foundation_edits.save_form,
+                    self._shown_world(),
+                    section,
+                    index if index >= 0 else None,
+                    form,
+                    expected_version=self.version,
+                )
+        except DSFError as exc:  # shown in the editor, beside what the person wrote
             self.editor_error = str(exc)
+            if not removing:
+                await self._fetch(initial=False)
             return
         self.editor_open = False
-        yield done(f"Removed the {SECTION_TITLES[self.editor_section]}.")
+        yield done(
+            f"Removed the {SECTION_TITLES[section]}."
+            if removing
+            else "Saved; the change is in the changelog."
+        )
         self.diff_checked = False
-        yield from self._fetch(initial=False)
+        await self._fetch(initial=False)
 
     # ---- sharing ------------------------------------------------------------------------
 
     @rx.event
-    def set_visibility(self, value: str):
-        try:
-            with session_scope() as session:
-                worlds.set_visibility(session, self.actor(), self._shown_world(), value)
-        except DSFError as exc:
-            yield problem(exc)
-            return
+    @shows_problems
+    async def set_visibility(self, value: str) -> rx.event.EventSpec:
+        await self.act(worlds.set_visibility, self._shown_world(), value)
         self.visibility = value
-        yield done(f"“{self.name}” is now {value}.")
+        return done(f"“{self.name}” is now {value}.")
 
     @rx.event
-    def add_collaborator(self, form: dict):
+    @shows_problems
+    async def add_collaborator(self, form: dict[str, Any]):
         email = str(form.get("email", "")).strip()
         role = str(form.get("role", "viewer"))
-        try:
-            with session_scope() as session:
-                worlds.add_collaborator(session, self.actor(), self._shown_world(), email, role)
-        except DSFError as exc:
-            yield problem(exc)
-            return
-        yield done(f"{email} is now a{'n' if role == 'editor' else ''} {role}.")
-        yield from self._fetch(initial=False)
+        shared = await self.act(worlds.add_collaborator, self._shown_world(), email, role)
+        yield done(sharing_news(shared, self.name))
+        await self._fetch(initial=False)
 
     @rx.event
-    def remove_collaborator(self, user_id: str):
-        try:
-            with session_scope() as session:
-                worlds.remove_collaborator(
-                    session,
-                    self.actor(),
-                    self._shown_world(),
-                    validation.identifier(user_id, what="collaborator"),
-                )
-        except DSFError as exc:
-            yield problem(exc)
-            return
-        yield from self._fetch(initial=False)
+    @shows_problems
+    async def revoke_invitation(self, invitation_id: str):
+        invitation = validation.identifier(invitation_id, what="invitation")
+        email = await self.act(invitations.revoke, self._shown_world(), invitation)
+        yield done(f"The invitation for {email} is withdrawn.")
+        await self._fetch(initial=False)
+
+    @rx.event
+    @shows_problems
+    async def remove_collaborator(self, user_id: str) -> None:
+        person = validation.identifier(user_id, what="collaborator")
+        await self.act(worlds.remove_collaborator, self._shown_world(), person)
+        await self._fetch(initial=False)
 
     # ---- export -------------------------------------------------------------------------
 
     @rx.event
-    def export_json(self):
-        try:
-            with session_scope() as session:
-                name, text = exports.world_json(session, self.actor(), self._shown_world())
-        except DSFError as exc:
-            yield problem(exc)
-            return
-        yield rx.download(data=text, filename=name, mime_type="application/json")
+    @shows_problems
+    async def export_json(self) -> rx.event.EventSpec:
+        name, text = await self.act(exports.world_json, self._shown_world())
+        return rx.download(data=text, filename=name, mime_type="application/json")
 
 
-def _lenient(foundation: dict[str, Any]) -> dict[str, Any]:
-    """The foundation with the parts that do not fit the model left out (an agent may have
-    written a rule without a statement); the page shows what it can read."""
+def _version(text: str) -> int:
     try:
-        WorldFoundation.model_validate(foundation)
-        return foundation
+        return int(text)
     except ValueError:
-        pass
-    kept: dict[str, Any] = {}
-    for key, value in foundation.items():
-        try:
-            WorldFoundation.model_validate({key: value})
-            kept[key] = value
-        except ValueError:
-            if isinstance(value, list):
-                kept[key] = [item for item in value if _fits(key, item)]
-    return kept
+        raise Invalid(f"“{text}” is not a version number; pick one from the list.") from None
 
 
-def _fits(key: str, item: Any) -> bool:
-    try:
-        WorldFoundation.model_validate({key: [item]})
-        return True
-    except ValueError:
-        return False
-
-
-def _item_values(section: str, form: dict) -> dict[str, Any]:
-    def text(name: str) -> str:
-        return str(form.get(name, "")).strip()
-
-    def lines(name: str) -> list[str]:
-        return [line.strip() for line in str(form.get(name, "")).splitlines() if line.strip()]
-
-    if section == "rules":
-        return {
-            "statement": text("statement"),
-            "scope": text("scope"),
-            "certainty": text("certainty"),
-            "implications": lines("implications"),
-            "exceptions": lines("exceptions"),
-        }
-    if section == "technology":
-        return {
-            "name": text("name"),
-            "how_it_works": text("how_it_works"),
-            "limits": lines("limits"),
-            "speculation": text("speculation"),
-        }
-    return {"event": text("event"), "when": text("when"), "significance": text("significance")}
-
-
-on_change("worlds", WorldPageState.reload)
-on_change("stories", WorldPageState.reload)
+def sharing_news(shared: worlds.Sharing, world_name: str) -> str:
+    """The toast for an added collaborator: the same words for an email with an account and
+    one without, so the form tells nobody who uses DSF."""
+    role = f"a{'n' if shared.role == 'editor' else ''} {shared.role}"
+    if not shared.invited:
+        return f"{shared.email} is now {role}."
+    return (
+        f"Invited {shared.email} as {role} of “{world_name}”: the world is theirs to open the "
+        "next time they use Deep Sci-Fi with that email (or once they sign up with it)."
+    )

@@ -85,7 +85,7 @@ class FakeImageAPI(FakeHTTPServer, Generic[FailureT]):
 
 
 class _OpenAIHandler(JSONHandler):
-    fake: FakeOpenAIImages
+    fake: ClassVar[FakeOpenAIImages]
 
     def do_POST(self) -> None:
         if self.path != "/v1/images/generations":
@@ -202,7 +202,7 @@ GENERATE_CONTENT_PATH = re.compile(r"^/(v1|v1beta)/models/([\w.\-]+):generateCon
 
 
 class _GoogleHandler(JSONHandler):
-    fake: FakeGoogleImages
+    fake: ClassVar[FakeGoogleImages]
 
     def do_POST(self) -> None:
         match = GENERATE_CONTENT_PATH.match(self.path)

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from tests.fakes.http_server import DISCONNECTS, FakeHTTPServer, JSONHandler
 
@@ -26,11 +26,13 @@ TOKEN_PATTERN = re.compile(r"\s*\S+|\s+")
 
 @dataclass(frozen=True)
 class ToolCall:
-    """The model calls one tool; `arguments` as a str is sent raw (it may be malformed JSON)."""
+    """The model calls one tool; `arguments` as a str is sent raw (it may be malformed JSON);
+    `reasoning`, if any, comes first as the model's reasoning (`reasoning_content`)."""
 
     name: str
     arguments: dict[str, Any] | str = field(default_factory=dict)
     delay: float = 0.0
+    reasoning: str = ""
 
     @property
     def arguments_json(self) -> str:
@@ -47,10 +49,12 @@ class ToolCalls:
 
 @dataclass(frozen=True)
 class Reply:
-    """The model answers with plain text and ends its turn."""
+    """The model answers with plain text and ends its turn; `reasoning`, if any, comes first as
+    the model's reasoning (`reasoning_content`, as reasoning models send it)."""
 
     text: str
     delay: float = 0.0
+    reasoning: str = ""
 
 
 Step = ToolCall | ToolCalls | Reply
@@ -138,7 +142,7 @@ def fake_embedding(text: str, dimensions: int) -> list[float]:
 
 
 class _Handler(JSONHandler):
-    fake: ScriptedLLM
+    fake: ClassVar[ScriptedLLM]
 
     def do_GET(self) -> None:
         if self.path.rstrip("/") == "/v1/models":
@@ -236,7 +240,7 @@ class ScriptedLLM(FakeHTTPServer):
         self.embedding_dim = embedding_dim
         self.default_reply = default_reply
         # The chat-completion bodies received, in order (what the model was sent).
-        self.requests: list[dict[str, Any]] = []  # type: ignore[assignment]
+        self.requests: list[dict[str, Any]] = []  # pyright: ignore[reportIncompatibleVariableOverride]
         self._rules: list[Rule] = []
 
     @property
@@ -294,6 +298,10 @@ class _Completion:
         }
         self.usage["total_tokens"] = self.usage["prompt_tokens"] + self.usage["completion_tokens"]
 
+    @property
+    def _reasoning(self) -> str:
+        return self.step.reasoning if isinstance(self.step, Reply | ToolCall) else ""
+
     def _output_text(self) -> str:
         if isinstance(self.step, Reply):
             return self.step.text
@@ -303,6 +311,8 @@ class _Completion:
         message: dict[str, Any] = {"role": "assistant", "content": None}
         if isinstance(self.step, Reply):
             message["content"] = self.step.text
+        if self._reasoning:
+            message["reasoning_content"] = self._reasoning
         if self.calls:
             message["tool_calls"] = [
                 {
@@ -340,6 +350,8 @@ class _Completion:
 
     def _deltas(self) -> Iterator[tuple[dict[str, Any], str | None]]:
         yield {"role": "assistant", "content": ""}, None
+        for token in TOKEN_PATTERN.findall(self._reasoning):
+            yield {"reasoning_content": token}, None
         if isinstance(self.step, Reply):
             for token in TOKEN_PATTERN.findall(self.step.text):
                 yield {"content": token}, None

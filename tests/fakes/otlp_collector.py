@@ -42,6 +42,6 @@ class FakeOTLPCollector(FakeHTTPServer):
 
     def attributes(self, span: Span) -> dict[str, object]:
         return {
-            item.key: getattr(item.value, item.value.WhichOneof("value"))
+            item.key: getattr(item.value, str(item.value.WhichOneof("value")))
             for item in span.attributes
         }

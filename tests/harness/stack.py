@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from dsf_app.devstack import processes, stack
 from dsf_app.settings import Settings, get_settings
@@ -39,16 +40,26 @@ def settings_for(home: Path, **overrides: str | int) -> Settings:
         "DSF_APP_PORT": processes.free_port(),
         **overrides,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return settings_from(**values)
+
+
+def settings_from(**values: Any) -> Settings:
+    """Settings from `values` (by environment variable name) and the environment, never from a
+    `.env` file."""
+    # pydantic-settings' own init options (_env_file) are not in the model's typed signature.
+    return Settings(_env_file=None, **values)  # pyright: ignore[reportCallIssue]
 
 
 @contextmanager
 def running(
     settings: Settings, starter: Callable[[Settings], stack.ServiceStatus]
 ) -> Iterator[stack.ServiceStatus]:
-    """Start one service for the duration of the block, then stop it."""
-    status = starter(settings)
+    """Start one service for the duration of the block, then stop it — also when it never
+    became ready (its process may be up and must not outlive the test run)."""
+    name = starter.__name__.removeprefix(
+        "start_"
+    )  # start_letta -> "letta", as stop_service names it
     try:
-        yield status
+        yield starter(settings)
     finally:
-        stack.stop_service(settings, status.name)
+        stack.stop_service(settings, name)

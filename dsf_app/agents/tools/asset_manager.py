@@ -12,6 +12,7 @@ from sqlmodel import Session
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
 from dsf_app.agents.tools import scope
+from dsf_app.agents.topics import Topic
 from dsf_app.models import AgentKind, Asset
 from dsf_app.services import asset_files, assets
 
@@ -105,7 +106,7 @@ async def run(ctx: ToolContext, session: Session, args: AssetManagerArgs) -> dic
     if args.operation == "delete":
         assert args.asset_id is not None
         gone = await asset_files.delete_with_bytes(session, ctx.actor, storage, args.asset_id)
-        ctx.note_change("assets")
+        ctx.note_change(Topic.ASSETS)
         return {"deleted": str(gone.id), "description": gone.description}
     return await _save(ctx, session, args)
 
@@ -141,7 +142,7 @@ async def _save(ctx: ToolContext, session: Session, args: AssetManagerArgs) -> d
         segment_id=args.segment_id,
         **fields,
     )
-    ctx.note_change("assets")
+    ctx.note_change(Topic.ASSETS)
     return {"saved": asset_summary(asset)}
 
 

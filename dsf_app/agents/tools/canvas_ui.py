@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
+from dsf_app.agents.topics import Topic
 from dsf_app.canvas.tool_args import CanvasUIArgs
 from dsf_app.models import AgentKind
 from dsf_app.services import canvas
@@ -46,7 +47,7 @@ async def run(ctx: ToolContext, session: Session, args: CanvasUIArgs) -> dict[st
         )
     else:
         surface = canvas.remove(session, ctx.actor, ctx.world_id, args.target, args.component_id)
-    ctx.note_change("canvas")
+    ctx.note_change(Topic.CANVAS)
     return _shown(surface, args)
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
 from dsf_app.agents.tools.asset_manager import ImageCategory
+from dsf_app.agents.topics import Topic
 from dsf_app.images.providers import ImageRequest
 from dsf_app.images.select import ProviderName, pick_provider
 from dsf_app.models import AgentKind
@@ -79,7 +80,7 @@ async def run(ctx: ToolContext, session: Session, args: ImageGeneratorArgs) -> d
             "revised_prompt": image.revised_prompt,
         },
     )
-    ctx.note_change("assets")
+    ctx.note_change(Topic.ASSETS)
     return {
         "asset_id": str(asset.id),
         "url": asset_files.asset_url(asset.id),

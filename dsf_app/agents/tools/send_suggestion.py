@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
+from dsf_app.agents.topics import Topic
 from dsf_app.canvas.tool_args import SendSuggestionArgs
 from dsf_app.models import AgentKind
 from dsf_app.services import suggestions
@@ -25,7 +26,7 @@ async def run(ctx: ToolContext, session: Session, args: SendSuggestionArgs) -> d
         args.action_label,
         args.action_data,
     )
-    ctx.note_change("suggestions")
+    ctx.note_change(Topic.SUGGESTIONS)
     return {
         "suggestion_id": str(suggestion.id),
         "shown": True,

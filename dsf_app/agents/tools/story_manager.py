@@ -12,6 +12,7 @@ from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
 from dsf_app.agents.tools import scope
 from dsf_app.agents.tools.summaries import segment_summary, story_summary
+from dsf_app.agents.topics import Topic
 from dsf_app.models import AgentKind
 from dsf_app.services import canvas, stories
 
@@ -73,7 +74,7 @@ async def run(ctx: ToolContext, session: Session, args: StoryManagerArgs) -> dic
             args.title or "",
             args.description or "",
         )
-        ctx.note_change("stories")
+        ctx.note_change(Topic.STORIES)
         return {"created": story_summary(story)}
     if args.operation == "list":
         found = stories.list_stories(session, ctx.actor, scope.world_id(ctx, args.world_id))
@@ -96,7 +97,7 @@ async def run(ctx: ToolContext, session: Session, args: StoryManagerArgs) -> dic
         ui_components=getattr(segment, "ui_components", None)
         or canvas.snapshot_for_segment(session, ctx.actor, ctx.world_id),
     )
-    ctx.note_change("stories")
+    ctx.note_change(Topic.STORIES)
     return {"saved": segment_summary(saved)}
 
 

@@ -12,6 +12,7 @@ from dsf_app.agents.context import ToolContext
 from dsf_app.agents.registry import Tool, register
 from dsf_app.agents.tools import scope
 from dsf_app.agents.tools.summaries import world_summary
+from dsf_app.agents.topics import Topic
 from dsf_app.models import AgentKind, WorldState
 from dsf_app.services import world_updates, worlds
 from dsf_app.services.world_updates import WorldUpdate
@@ -74,7 +75,7 @@ async def run(ctx: ToolContext, session: Session, args: WorldManagerArgs) -> dic
             surface=_dump(args.surface),
             state=args.state or WorldState.SKETCH,
         )
-        ctx.note_change("worlds")
+        ctx.note_change(Topic.WORLDS)
         return {"created": world_summary(world, full=True)}
     world_id = scope.world_id(ctx, args.world_id)
     if args.operation == "load":
@@ -91,7 +92,7 @@ async def run(ctx: ToolContext, session: Session, args: WorldManagerArgs) -> dic
     else:
         updates = args.updates or []
     world = world_updates.update_world(session, ctx.actor, world_id, updates, author="agent")
-    ctx.note_change("worlds")
+    ctx.note_change(Topic.WORLDS)
     return {"updated": world_summary(world), "changes": len(updates)}
 
 

@@ -3,30 +3,41 @@ state) with Radix components, calling itself through `rx.foreach` for children.
 
 Nothing in a spec runs as code: text is rendered as text, images only through `rx.image` with
 the URL the spec models already checked, props only pick among fixed classes and tokens
-(`dsf_app.canvas.theme`), and agent ids go into data attributes, never DOM ids.
+(`theme.py` beside this module), and agent ids go into data attributes, never DOM ids.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import reflex as rx
+from reflex.event import EventCallback
+from reflex.vars import ArrayVar, ObjectVar, Var
 
-from dsf_app.canvas import theme
+from dsf_app.canvas import specs
+from dsf_app.canvas.specs import COMPONENT_TYPES
+from dsf_app.choices import choices
+from dsf_app.components.canvas import theme
+from dsf_app.components.matching import as_component, as_var, pick
 from dsf_app.state.canvas import CanvasState
 
-Node = rx.Var[dict[str, Any]]
+Node = ObjectVar[dict[str, Any]]
 Spec = dict[str, Any]
-SCROLL_ON = (
-    "(document.activeElement && document.activeElement.closest('.dsf-fullscreen') || "
-    "document.scrollingElement).scrollBy({top: window.innerHeight * 0.8, behavior: 'smooth'})"
+# A function compiled into the page: rx.call_script would send a string for the browser to
+# eval, which the Content-Security-Policy forbids.
+SCROLL_ON = rx.run_script(
+    Var(
+        "(document.activeElement && document.activeElement.closest('.dsf-fullscreen') || "
+        "document.scrollingElement).scrollBy({top: window.innerHeight * 0.8, behavior: 'smooth'})"
+    )
 )
 
 
 # --- Reading props ----------------------------------------------------------------------------
 
 
-def _props(node: Node) -> rx.Var:
+def _props(node: Node) -> ObjectVar[dict[str, Any]]:
     return node["props"].to(dict[str, Any])
 
 
@@ -34,27 +45,29 @@ def _str(node: Node, name: str) -> rx.Var[str]:
     return _props(node)[name].to(str)
 
 
-def _list(value: rx.Var) -> rx.Var[list[Any]]:
+def _list(value: rx.Var) -> ArrayVar[list[dict[str, Any]]]:
     return value.to(list[dict[str, Any]])
 
 
-def _pick(value: rx.Var, table: dict[str, str], default: str | rx.Var) -> rx.Var:
-    """The table's entry for a prop value (a Var), or `default` when unset or unknown."""
-    return rx.match(value, *table.items(), default)  # type: ignore[return-value]
+def _same(values: Iterable[str]) -> dict[str, str]:
+    """A prop's values mapped to themselves: a class-name suffix per variant."""
+    return {value: value for value in values}
 
 
 def _css_color(value: rx.Var, shade: int = 11, default: str = "inherit") -> rx.Var:
     """'crimson' -> var(--crimson-11), 'gray-9' -> var(--gray-9), '#7c3aed' as written; the
     spec's pattern admits nothing else."""
     name = value.to(str)
-    return rx.cond(  # type: ignore[return-value]
-        value,
+    return as_var(
         rx.cond(
-            name.startswith("#"),
-            name,
-            rx.cond(name.contains("-"), f"var(--{name})", f"var(--{name}-{shade})"),
-        ),
-        default,
+            value,
+            rx.cond(
+                name.startswith("#"),
+                name,
+                rx.cond(name.contains("-"), f"var(--{name})", f"var(--{name}-{shade})"),
+            ),
+            default,
+        )
     )
 
 
@@ -66,7 +79,7 @@ def _tagged(node: Node) -> dict[str, Any]:
 
 def _interact(
     target: rx.Var[str], node: Node, kind: str, data: dict[str, Any] | None = None
-) -> rx.event.EventSpec:
+) -> EventCallback[()]:
     return CanvasState.interact(target, node["id"].to(str), kind, data or {}).stop_propagation
 
 
@@ -81,38 +94,40 @@ def _eyebrow(text: rx.Var[str] | str, **props: Any) -> rx.Component:
 # --- One function per component type ----------------------------------------------------------
 
 
-def _text(node: Node) -> rx.Component:
+def _text(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
     content = _str(node, "content")
-    return rx.match(
-        p["variant"],
-        (
-            "heading",
-            rx.heading(
+    return as_component(
+        rx.match(
+            p["variant"],
+            (
+                "heading",
+                rx.heading(
+                    content,
+                    size=pick(p["size"], theme.HEADING_SIZES, "6"),
+                    color=_css_color(p["color"]),
+                    class_name="dsf-text",
+                    **_tagged(node),
+                ),
+            ),
+            (
+                "caption",
+                rx.text(
+                    content,
+                    size=pick(p["size"], theme.TEXT_SIZES, "1"),
+                    color=_css_color(p["color"], default="var(--gray-11)"),
+                    class_name="dsf-text dsf-caption",
+                    **_tagged(node),
+                ),
+            ),
+            rx.text(
                 content,
-                size=_pick(p["size"], theme.HEADING_SIZES, "6"),
+                size=pick(p["size"], theme.TEXT_SIZES, "3"),
                 color=_css_color(p["color"]),
                 class_name="dsf-text",
                 **_tagged(node),
             ),
-        ),
-        (
-            "caption",
-            rx.text(
-                content,
-                size=_pick(p["size"], theme.TEXT_SIZES, "1"),
-                color=_css_color(p["color"], default="var(--gray-11)"),
-                class_name="dsf-text dsf-caption",
-                **_tagged(node),
-            ),
-        ),
-        rx.text(
-            content,
-            size=_pick(p["size"], theme.TEXT_SIZES, "3"),
-            color=_css_color(p["color"]),
-            class_name="dsf-text",
-            **_tagged(node),
-        ),
+        )
     )
 
 
@@ -134,9 +149,9 @@ def _stack(node: Node, target: rx.Var[str]) -> rx.Component:
     return rx.flex(
         _children(node, target),
         direction=rx.cond(horizontal, "row", "column"),
-        spacing=_pick(p["spacing"], theme.GAPS, "3"),
-        align=_pick(p["align"], theme.ALIGNS, rx.cond(horizontal, "center", "start")),
-        justify=_pick(p["justify"], theme.JUSTIFIES, "start"),
+        spacing=pick(p["spacing"], theme.GAPS, "3"),
+        align=pick(p["align"], theme.ALIGNS, rx.cond(horizontal, "center", "start")),
+        justify=pick(p["justify"], theme.JUSTIFIES, "start"),
         wrap=rx.cond(p["wrap"], "wrap", "nowrap"),
         width="100%",
         min_width="0",
@@ -161,9 +176,9 @@ def _grid(node: Node, target: rx.Var[str]) -> rx.Component:
         class_name="dsf-grid",
         grid_template_columns=columns,
         grid_template_rows=rx.cond(p["rows"], f"repeat({p['rows'].to(str)}, auto)", "none"),
-        gap=_pick(p["gap"], theme.LENGTHS, "1rem"),
-        align_items=_pick(p["align"], theme.ALIGNS, "stretch"),
-        justify_content=_pick(p["justify"], theme.CSS_JUSTIFIES, "start"),
+        gap=pick(p["gap"], theme.LENGTHS, "1rem"),
+        align_items=pick(p["align"], theme.ALIGNS, "stretch"),
+        justify_content=pick(p["justify"], theme.CSS_JUSTIFIES, "start"),
         **_tagged(node),
     )
 
@@ -213,11 +228,7 @@ def _card_body(node: Node, target: rx.Var[str], clickable: bool) -> rx.Component
     )
     return rx.card(
         layout,
-        variant=_pick(
-            p["variant"],
-            {"default": "surface", "elevated": "classic", "outlined": "surface", "ghost": "ghost"},
-            "surface",
-        ),
+        variant=pick(p["variant"], theme.CARD_VARIANTS, "surface"),
         border_left_color=_css_color(p["accent"], shade=9, default="transparent"),
         size="2",
         width="100%",
@@ -270,9 +281,9 @@ def _figure(
     )
 
 
-def _image(node: Node) -> rx.Component:
+def _image(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
-    size = _pick(p["size"], {s: s for s in ("small", "medium", "large", "full")}, "large")
+    size = pick(p["size"], _same(choices(specs.ImageProps, "size")), "large")
     return _figure(
         _str(node, "src"),
         p["alt"],
@@ -283,9 +294,9 @@ def _image(node: Node) -> rx.Component:
     )
 
 
-def _gallery(node: Node) -> rx.Component:
+def _gallery(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
-    variant = _pick(p["variant"], {v: v for v in ("grid", "masonry", "carousel")}, "grid")
+    variant = pick(p["variant"], _same(choices(specs.GalleryProps, "variant")), "grid")
     columns = rx.cond(p["columns"], p["columns"].to(str), "3")
     return rx.box(
         rx.foreach(
@@ -305,9 +316,9 @@ def _gallery(node: Node) -> rx.Component:
     )
 
 
-def _timeline_event(event: rx.Var) -> rx.Component:
+def _timeline_event(event: Node) -> rx.Component:
     when = rx.cond(event["date"], event["date"].to(str), rx.cond(event["year"], event["year"], ""))
-    status = _pick(event["status"], {s: s for s in ("completed", "current", "upcoming")}, "plain")
+    status = pick(event["status"], _same(choices(specs.TimelineEvent, "status")), "plain")
     return rx.box(
         rx.box(rx.box(class_name="dsf-tl-dot"), class_name="dsf-tl-mark"),
         rx.box(
@@ -323,7 +334,7 @@ def _timeline_event(event: rx.Var) -> rx.Component:
     )
 
 
-def _timeline(node: Node) -> rx.Component:
+def _timeline(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
     orientation = rx.cond(p["orientation"] == "horizontal", "horizontal", "vertical")
     return rx.box(
@@ -335,7 +346,7 @@ def _timeline(node: Node) -> rx.Component:
 
 def _callout(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
-    variant = _pick(p["variant"], {v: v for v in theme.CALLOUT_ICONS}, "info")
+    variant = pick(p["variant"], _same(theme.CALLOUT_ICONS), "info")
     icon = rx.match(
         p["variant"],
         *[(name, rx.icon(icon, size=18)) for name, icon in theme.CALLOUT_ICONS.items()],
@@ -360,7 +371,7 @@ def _callout(node: Node, target: rx.Var[str]) -> rx.Component:
     )
 
 
-def _stat(item: rx.Var) -> rx.Component:
+def _stat(item: Node) -> rx.Component:
     trend = rx.match(
         item["trend"],
         *[
@@ -376,7 +387,7 @@ def _stat(item: rx.Var) -> rx.Component:
     )
 
 
-def _stats(node: Node) -> rx.Component:
+def _stats(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
     return rx.box(
         rx.foreach(_list(p["items"]), _stat),
@@ -395,9 +406,9 @@ def _badge(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
     return rx.badge(
         _str(node, "label"),
-        color_scheme=_pick(p["variant"], theme.BADGE_COLORS, "cyan"),
+        color_scheme=pick(p["variant"], theme.BADGE_COLORS, "cyan"),
         variant=rx.cond(p["variant"] == "outline", "outline", "soft"),
-        size=_pick(p["size"], theme.BADGE_SIZES, "2"),
+        size=pick(p["size"], theme.BADGE_SIZES, "2"),
         class_name="dsf-clickable",
         role="button",
         on_click=_interact(target, node, "click"),
@@ -409,9 +420,9 @@ def _rule(variant: rx.Var) -> rx.Component:
     return rx.box(class_name=f"dsf-rule dsf-rule-{variant}")
 
 
-def _divider(node: Node) -> rx.Component:
+def _divider(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
-    variant = _pick(p["variant"], {v: v for v in ("solid", "dashed", "dotted", "fade")}, "solid")
+    variant = pick(p["variant"], _same(choices(specs.DividerProps, "variant")), "solid")
     return rx.box(
         rx.cond(
             p["label"],
@@ -425,7 +436,7 @@ def _divider(node: Node) -> rx.Component:
             ),
             _rule(variant),
         ),
-        margin_y=_pick(p["spacing"], theme.LENGTHS, "1rem"),
+        margin_y=pick(p["spacing"], theme.LENGTHS, "1rem"),
         width="100%",
         role="separator",
         **_tagged(node),
@@ -434,7 +445,7 @@ def _divider(node: Node) -> rx.Component:
 
 def _hero(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
-    height = _pick(p["height"], {h: h for h in ("small", "medium", "large", "full")}, "medium")
+    height = pick(p["height"], _same(choices(specs.HeroProps, "height")), "medium")
     tall = (p["height"] == "large") | (p["height"] == "full")
     return rx.box(
         rx.cond(
@@ -489,7 +500,7 @@ def _hero(node: Node, target: rx.Var[str]) -> rx.Component:
                 custom_attrs={"data-canvas-part": "scroll"},
                 on_click=[
                     _interact(target, node, "click", {"part": "scroll"}),
-                    rx.call_script(SCROLL_ON),
+                    SCROLL_ON,
                 ],
             ),
         ),
@@ -499,10 +510,8 @@ def _hero(node: Node, target: rx.Var[str]) -> rx.Component:
 
 
 def _scroll_section(node: Node, target: rx.Var[str]) -> rx.Component:
-    animation = _pick(
-        _props(node)["animation"],
-        {a: a for a in ("fade-up", "fade-in", "slide-left", "slide-right", "scale", "none")},
-        "fade-up",
+    animation = pick(
+        _props(node)["animation"], _same(choices(specs.ScrollSectionProps, "animation")), "fade-up"
     )
     return rx.flex(
         _children(node, target),
@@ -513,7 +522,7 @@ def _scroll_section(node: Node, target: rx.Var[str]) -> rx.Component:
     )
 
 
-def _progress_bar(node: Node) -> rx.Component:
+def _progress_bar(node: Node, target: rx.Var[str]) -> rx.Component:
     p = _props(node)
     position = rx.cond(p["position"] == "bottom", "bottom", "top")
     return rx.box(
@@ -526,11 +535,7 @@ def _progress_bar(node: Node) -> rx.Component:
     )
 
 
-ACTION_VARIANTS = {"primary": "solid", "secondary": "soft", "branch": "outline"}
-ACTION_COLORS = {"primary": "cyan", "secondary": "gray", "branch": "violet"}
-
-
-def _action(node: Node, target: rx.Var[str], action: rx.Var) -> rx.Component:
+def _action(node: Node, target: rx.Var[str], action: Node) -> rx.Component:
     return rx.button(
         rx.cond(action["variant"] == "branch", rx.icon("git-branch", size=16)),
         rx.vstack(
@@ -542,8 +547,8 @@ def _action(node: Node, target: rx.Var[str], action: rx.Var) -> rx.Component:
             spacing="0",
             align="start",
         ),
-        variant=_pick(action["variant"], ACTION_VARIANTS, "solid"),
-        color_scheme=_pick(action["variant"], ACTION_COLORS, "cyan"),
+        variant=pick(action["variant"], theme.ACTION_VARIANTS, "solid"),
+        color_scheme=pick(action["variant"], theme.ACTION_COLORS, "cyan"),
         size="3",
         class_name="dsf-action",
         custom_attrs={"data-action-id": action["id"]},
@@ -631,29 +636,39 @@ def _dialog(node: Node, target: rx.Var[str]) -> rx.Component:
     )
 
 
+# How each component type is drawn, keyed by its spec model: the one list of what the canvas
+# can draw. A type of the `Spec` union missing here fails the app's compile (and a unit test).
+RENDERERS: dict[type[specs.Component], Callable[[Node, rx.Var[str]], rx.Component]] = {
+    specs.Text: _text,
+    specs.Button: _button,
+    specs.Stack: _stack,
+    specs.Grid: _grid,
+    specs.Card: _card,
+    specs.Image: _image,
+    specs.Gallery: _gallery,
+    specs.Timeline: _timeline,
+    specs.Callout: _callout,
+    specs.Stats: _stats,
+    specs.Badge: _badge,
+    specs.Divider: _divider,
+    specs.Hero: _hero,
+    specs.ScrollSection: _scroll_section,
+    specs.ProgressBar: _progress_bar,
+    specs.ActionBar: _action_bar,
+    specs.Dialog: _dialog,
+}
+
+
 @rx.memo
 def canvas_node(node: rx.Var[dict[str, Any]], target: rx.Var[str]) -> rx.Component:
     """One component of a spec, and (through itself) everything inside it."""
-    return rx.match(
-        node["type"],
-        ("Text", _text(node)),
-        ("Button", _button(node, target)),
-        ("Stack", _stack(node, target)),
-        ("Grid", _grid(node, target)),
-        ("Card", _card(node, target)),
-        ("Image", _image(node)),
-        ("Gallery", _gallery(node)),
-        ("Timeline", _timeline(node)),
-        ("Callout", _callout(node, target)),
-        ("Stats", _stats(node)),
-        ("Badge", _badge(node, target)),
-        ("Divider", _divider(node)),
-        ("Hero", _hero(node, target)),
-        ("ScrollSection", _scroll_section(node, target)),
-        ("ProgressBar", _progress_bar(node)),
-        ("ActionBar", _action_bar(node, target)),
-        ("Dialog", _dialog(node, target)),
-        rx.fragment(),
+    spec = node.to(dict[str, Any])
+    return as_component(
+        rx.match(
+            spec["type"],
+            *((name, RENDERERS[model](spec, target)) for name, model in COMPONENT_TYPES.items()),
+            rx.fragment(),
+        )
     )
 
 

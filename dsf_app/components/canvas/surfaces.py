@@ -4,19 +4,23 @@ control for the person to close it."""
 
 from __future__ import annotations
 
-import reflex as rx
+from typing import Any
 
-from dsf_app.canvas.render import canvas_node, canvas_style
+import reflex as rx
+from reflex.vars import ObjectVar
+
+from dsf_app.components.canvas.render import canvas_node, canvas_style
+from dsf_app.components.matching import pick
 from dsf_app.state.canvas import CanvasState, SurfaceView
 
 TARGET_LABELS = {"canvas-root": "Canvas", "story-reader": "Scene", "world-gallery": "Gallery"}
 
 
 def _label(target: rx.Var[str]) -> rx.Var:
-    return rx.match(target, *TARGET_LABELS.items(), target)  # type: ignore[return-value]
+    return pick(target, TARGET_LABELS, target)
 
 
-def _roots(surface: rx.Var[SurfaceView]) -> rx.Component:
+def _roots(surface: ObjectVar[SurfaceView]) -> rx.Component:
     return rx.vstack(
         rx.foreach(surface.spec, lambda root: canvas_node(node=root, target=surface.target)),
         spacing="4",
@@ -24,8 +28,13 @@ def _roots(surface: rx.Var[SurfaceView]) -> rx.Component:
     )
 
 
-def _close_button(surface: rx.Var[SurfaceView], **props: str) -> rx.Component:
-    style = {"variant": "ghost", "size": "1", "class_name": "dsf-canvas-close", **props}
+def _close_button(surface: ObjectVar[SurfaceView], **props: Any) -> rx.Component:
+    style: dict[str, Any] = {
+        "variant": "ghost",
+        "size": "1",
+        "class_name": "dsf-canvas-close",
+        **props,
+    }
     return rx.icon_button(
         rx.icon("x", size=16),
         color_scheme="gray",
@@ -36,7 +45,7 @@ def _close_button(surface: rx.Var[SurfaceView], **props: str) -> rx.Component:
     )
 
 
-def _inline_surface(surface: rx.Var[SurfaceView]) -> rx.Component:
+def _inline_surface(surface: ObjectVar[SurfaceView]) -> rx.Component:
     return rx.box(
         rx.hstack(
             rx.hstack(
@@ -97,14 +106,14 @@ def _overlay() -> rx.Component:
             max_height="88vh",
             overflow_y="auto",
         ),
-        open=CanvasState.overlay.length() > 0,  # type: ignore[attr-defined]
+        open=CanvasState.overlay.length() > 0,
         on_open_change=CanvasState.dismiss_overlays,
     )
 
 
 def _fullscreen() -> rx.Component:
     return rx.cond(
-        CanvasState.fullscreen.length() > 0,  # type: ignore[attr-defined]
+        CanvasState.fullscreen.length() > 0,
         rx.box(
             rx.foreach(
                 CanvasState.fullscreen,
@@ -138,7 +147,7 @@ def canvas_area() -> rx.Component:
     return rx.box(
         canvas_style(),
         rx.cond(
-            CanvasState.inline.length() > 0,  # type: ignore[attr-defined]
+            CanvasState.inline.length() > 0,
             rx.vstack(
                 rx.foreach(CanvasState.inline, _inline_surface),
                 spacing="4",

@@ -1,6 +1,7 @@
 """The canvas's look: one dark sci-fi theme (cyan and violet on deep slate) as a fixed style
 sheet, and the maps from spec prop values to Radix sizes, spacings and colours. Nothing here
-comes from a spec: props only choose among these classes and tokens."""
+comes from a spec: props only choose among these classes and tokens. Each map is keyed by the
+values of a prop's `Literal` in `dsf_app/canvas/specs.py` (a test holds them equal)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,14 @@ CALLOUT_ICONS = {
     "tech": "cpu",
 }
 TREND_ICONS = {"up": "trending-up", "down": "trending-down", "neutral": "minus"}
+CARD_VARIANTS = {
+    "default": "surface",
+    "elevated": "classic",
+    "outlined": "surface",
+    "ghost": "ghost",
+}
+ACTION_VARIANTS = {"primary": "solid", "secondary": "soft", "branch": "outline"}
+ACTION_COLORS = {"primary": "cyan", "secondary": "gray", "branch": "violet"}
 
 _CSS = """
 .dsf-canvas {

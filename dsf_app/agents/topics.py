@@ -1,0 +1,14 @@
+"""What a tool can change that a page shows. A tool notes the topic (`ToolContext.note_change`);
+the chat then reloads the page states that show it (the table in `dsf_app/state/refresh.py`)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Topic(StrEnum):
+    WORLDS = "worlds"
+    STORIES = "stories"
+    ASSETS = "assets"
+    CANVAS = "canvas"
+    SUGGESTIONS = "suggestions"

@@ -1,0 +1,3 @@
+"""The canvas's view: the renderer that draws validated specs (`render.py`), its fixed theme
+(`theme.py`) and where surfaces show on a page (`surfaces.py`). The specs themselves, and their
+validation, are the domain package `dsf_app/canvas/`."""

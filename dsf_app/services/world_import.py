@@ -1,0 +1,294 @@
+"""Importing a world exported as JSON (`exports.WorldExport`) as a new, private world owned by
+the importer: the upload read no further than the size limit, the document parsed by pydantic
+under count limits (it stops at the first segment over the limit instead of building the rest),
+the segment tree checked in one pass, and the rows written in one transaction (the stories with
+one bulk insert, the segments with one COPY).
+
+The limits bound what one import may cost the server (memory, time, and the reader's work on
+the result); they are constants, not settings, because they describe the file format DSF
+accepts, not an operator's machine. `bench/world_import.py` times an import at the limit.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, Self
+
+from pydantic import Field, ValidationError, ValidationInfo, model_validator
+from pydantic_core import PydanticCustomError
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from dsf_app.db import copy_rows
+from dsf_app.errors import Invalid
+from dsf_app.models import Story
+from dsf_app.services import stories, validation, worlds
+from dsf_app.services.actor import Actor
+from dsf_app.services.exports import SegmentExport, StoryExport, WorldExport
+
+MB = 1024 * 1024
+# A long novel is about 1 MB of JSON; twenty leave room for branches and scene specs.
+MAX_BYTES = 20 * MB
+MAX_STORIES = 1_000
+# The import's own cost: 50,000 short segments (6 MB) import in about 5 s on a busy two-core
+# machine, twice that many in about 12 s (bench/world_import.py); a long novel has a few hundred.
+MAX_SEGMENTS = 50_000
+# The reader loads a story's whole tree (without text) on every page it shows.
+MAX_STORY_SEGMENTS = 20_000
+# One path from an opening to an ending: the reader and the exports walk it segment by segment.
+MAX_DEPTH = 10_000
+LIMIT = "import_limit"
+SEGMENT_COLUMNS = (
+    "id",
+    "story_id",
+    "parent_id",
+    "order",
+    "title",
+    "content",
+    "word_count",
+    "world_evolution",
+    "ui_components",
+    "created_at",
+    "updated_at",
+)
+NOT_AN_EXPORT = (
+    "This file is not a Deep Sci-Fi world export (a .world.json file from “Export JSON”): "
+    "at {where}: {problem}."
+)
+
+
+class Chunk(Protocol):
+    """A piece of an uploaded file, as Reflex's streaming upload hands it over."""
+
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def data(self) -> bytes: ...
+
+
+def too_large() -> Invalid:
+    return Invalid(
+        f"This file is larger than {MAX_BYTES // MB} MB, the most a world import may be; "
+        "export the world again with fewer stories, or split it, and import that."
+    )
+
+
+async def read_upload(chunks: AsyncIterator[Chunk]) -> bytes | None:
+    """The bytes of the one uploaded file (None when nothing was sent). Reading stops, with
+    Invalid, as soon as the file passes MAX_BYTES: at most MAX_BYTES plus one chunk is read, and
+    the rest of the upload is never received."""
+    received = bytearray()
+    name: str | None = None
+    async for chunk in chunks:
+        if name is None:
+            name = chunk.filename
+        elif chunk.filename != name:
+            raise Invalid("Import one world file at a time.")
+        received += chunk.data
+        if len(received) > MAX_BYTES:
+            raise too_large()
+    return None if name is None else bytes(received)
+
+
+def _over(info: ValidationInfo, what: str, limit: int) -> bool:
+    """Count one more `what` in this parse; True once the count passes `limit`."""
+    if info.context is None:
+        return False
+    info.context[what] = info.context.get(what, 0) + 1
+    return info.context[what] > limit
+
+
+def _limit(message: str) -> PydanticCustomError:
+    """A parse error that `parse` reports as it is: the sentence naming the limit passed."""
+    return PydanticCustomError(LIMIT, "{message}", {"message": message})
+
+
+class ImportedSegment(SegmentExport):
+    @model_validator(mode="after")
+    def _count(self, info: ValidationInfo) -> Self:
+        if _over(info, "segments", MAX_SEGMENTS):
+            raise _limit(
+                f"This file has more than {MAX_SEGMENTS:,} story segments, the most one world "
+                "import may hold; export fewer stories and import them separately.",
+            )
+        return self
+
+
+class ImportedStory(StoryExport):
+    # fail_fast: the first error (a limit passed) ends the parse instead of validating the rest.
+    segments: list[ImportedSegment] = Field(default_factory=list, fail_fast=True)  # pyright: ignore[reportIncompatibleVariableOverride]
+
+    @model_validator(mode="after")
+    def _count(self, info: ValidationInfo) -> Self:
+        if len(self.segments) > MAX_STORY_SEGMENTS:
+            raise _limit(
+                f"The story “{self.title[:100]}” has {len(self.segments):,} segments; a story "
+                f"may have at most {MAX_STORY_SEGMENTS:,}. Split it into several stories.",
+            )
+        if _over(info, "stories", MAX_STORIES):
+            raise _limit(
+                f"This file has more than {MAX_STORIES:,} stories, the most one world import "
+                "may hold; export fewer stories and import them separately.",
+            )
+        return self
+
+
+class ImportedWorld(WorldExport):
+    """The export document, parsed with the import's limits."""
+
+    stories: list[ImportedStory] = Field(default_factory=list, fail_fast=True)  # pyright: ignore[reportIncompatibleVariableOverride]
+
+
+def parse(data: bytes) -> ImportedWorld:
+    """The export document in `data`; Invalid saying what is wrong (or which limit it passes)
+    when it is not one DSF can import."""
+    if len(data) > MAX_BYTES:
+        raise too_large()
+    try:
+        return ImportedWorld.model_validate_json(data, context={})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == LIMIT:
+            raise Invalid(first["msg"]) from None
+        where = ".".join(str(p) for p in first["loc"]) or "the file"
+        raise Invalid(NOT_AN_EXPORT.format(where=where, problem=first["msg"])) from None
+
+
+@dataclass(frozen=True)
+class Imported:
+    world_id: uuid.UUID
+    name: str
+    stories: int
+    segments: int
+
+
+def import_world(session: Session, actor: Actor, document: ImportedWorld) -> Imported:
+    """A new private world owned by the actor, copying the document's world, stories and
+    segments. Assets are listed in an export without their bytes, so the copy has none."""
+    source = document.world
+    world = worlds.create_world(
+        session,
+        actor,
+        source.name,
+        source.description,
+        foundation=source.foundation,
+        surface=source.surface,
+        state=source.state,
+        constraints=source.constraints,
+    )
+    story_rows: list[dict[str, Any]] = []
+    segment_rows: list[tuple[Any, ...]] = []
+    now = datetime.now(UTC)
+    for story in document.stories:
+        row = _story_row(story, world.id, actor, now)
+        story_rows.append(row)
+        segment_rows += _segment_rows(story, row["id"], now)
+    if story_rows:
+        session.execute(insert(Story), story_rows)
+    session.flush()
+    copy_rows(session, "story_segment", SEGMENT_COLUMNS, segment_rows)
+    return Imported(world.id, world.name, len(story_rows), len(segment_rows))
+
+
+def _story_row(
+    story: StoryExport, world_id: uuid.UUID, actor: Actor, now: datetime
+) -> dict[str, Any]:
+    fields = validation.fields(
+        {"title": story.title, "description": story.description, "meta": story.meta},
+        stories.STORY_CHECKS,
+        thing="story",
+    )
+    return {
+        "id": uuid.uuid4(),
+        "world_id": world_id,
+        "author_id": actor.user_id,
+        "world_contributions": validation.json_list(
+            story.world_contributions, what="world contributions"
+        ),
+        "created_at": now,
+        "updated_at": now,
+        **fields,
+    }
+
+
+def _segment_rows(story: StoryExport, story_id: uuid.UUID, now: datetime) -> list[tuple[Any, ...]]:
+    """The story's segments as rows under new ids, parents before children (breadth first),
+    built from one parent → children map. Branches keep their order (by `order`, then by their
+    place in the file) as their creation times."""
+    known: set[str] = set()
+    for segment in story.segments:
+        if segment.id in known:
+            raise Invalid(f"In the story “{story.title}”, two segments share the id {segment.id}.")
+        known.add(segment.id)
+    children: dict[str | None, list[SegmentExport]] = {}
+    for segment in sorted(story.segments, key=lambda s: s.order):
+        if segment.parent_id is not None and segment.parent_id not in known:
+            raise Invalid(
+                f"In the story “{story.title}”, segment {segment.id} continues from "
+                f"{segment.parent_id}, which is not in the export."
+            )
+        children.setdefault(segment.parent_id, []).append(segment)
+
+    rows: list[tuple[Any, ...]] = []
+    new_ids: dict[str, uuid.UUID] = {}
+    waiting = deque((segment, 1) for segment in children.get(None, []))
+    while waiting:
+        segment, depth = waiting.popleft()
+        if depth > MAX_DEPTH:
+            raise Invalid(
+                f"The story “{story.title}” goes {MAX_DEPTH:,} segments deep and further; a "
+                f"path from an opening to an ending may have at most {MAX_DEPTH:,} segments."
+            )
+        new_ids[segment.id] = uuid.uuid4()
+        at = now + timedelta(microseconds=len(rows))
+        rows.append(_segment_row(story, segment, story_id, new_ids, at))
+        waiting.extend((child, depth + 1) for child in children.get(segment.id, []))
+    if len(rows) < len(story.segments):
+        stuck = next(s for s in story.segments if s.id not in new_ids)
+        raise Invalid(
+            f"In the story “{story.title}”, segment {stuck.id} is in a loop of segments that "
+            "continue from one another, so no opening leads to it."
+        )
+    return rows
+
+
+def _segment_row(
+    story: StoryExport,
+    segment: SegmentExport,
+    story_id: uuid.UUID,
+    new_ids: dict[str, uuid.UUID],
+    at: datetime,
+) -> tuple[Any, ...]:
+    """One row in SEGMENT_COLUMNS order."""
+    try:
+        title = stories.SEGMENT_CHECKS["title"](segment.title)
+        content = stories.SEGMENT_CHECKS["content"](segment.content)
+    except Invalid as exc:
+        raise Invalid(f"In the story “{story.title}”, segment {segment.id}: {exc}") from None
+    return (
+        new_ids[segment.id],
+        story_id,
+        None if segment.parent_id is None else new_ids[segment.parent_id],
+        max(segment.order, 0),
+        title,
+        content,
+        len(content.split()),
+        _json(segment.world_evolution),
+        _json(segment.ui_components),
+        at,
+        at,
+    )
+
+
+def _json(value: dict[str, Any] | list[Any]) -> str:
+    """JSON text for a JSON column (parsed from JSON by pydantic, so it goes back as it came);
+    the common empty case without the encoder, which costs a second per 100,000 segments."""
+    if not value:
+        return "{}" if isinstance(value, dict) else "[]"
+    return json.dumps(value)

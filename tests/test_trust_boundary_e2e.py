@@ -1,0 +1,408 @@
+"""The hostile-content corpus (tests/hostile_content.py) through every surface that shows what an
+agent, an author or a file wrote, in Chromium against the app as it ships.
+
+- By the scripted model in a person's chat: assistant text (Markdown), reasoning, tool arguments
+  and results, a delegated (nested) turn, canvas components, a suggestion, a stored error; then
+  the runs page and the run search.
+- By an author on a public world, read by a second signed-in person: the explore card, every
+  foundation section, the changelog and the diff, a story's segments, notes, branches and saved
+  scene; then the world's JSON imported by the reader (its toast and its copy).
+
+For each surface: no script ran (no dialog, `window.__pwned` unset, the title unchanged, no
+"PWNED" in the console), no CSP violation was even attempted (the renderer emits nothing the
+policy would block), no element outside the allow-list and no attribute with an event handler
+or a URL the surface may not use is in its DOM, no request left for a host but the app and S3,
+and every payload's marker is still there to read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from dsf_app.components.canvas import theme
+from dsf_app.db import session_scope
+from dsf_app.models import Visibility
+from dsf_app.services import assets, chat, exports, stories, worlds
+from dsf_app.services.actor import Actor
+from dsf_app.services.world_updates import WorldUpdate, update_world
+from dsf_app.settings import Settings, origin_of
+from dsf_app.storage import asset_key
+from tests.accounts import Account, new_account, sign_up_over_http
+from tests.canvas_helpers import TURN_TIMEOUT, new_tag, send, turn_done
+from tests.e2e_helpers import actor_of
+from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
+from tests.hostile_content import MARKERS, PAYLOADS, Payload, chunks, corpus
+from tests.test_security_headers_e2e import CSP_WATCH, PNG
+
+pytestmark = pytest.mark.usefixtures("dsf_in_process")
+
+# Elements no surface may hold. Lucide icons are <svg>, so SVG is judged by what it contains;
+# the page's own controls (the diff's version pickers) are inputs, so forms are what count.
+FORBIDDEN = ", ".join(
+    (
+        "script, iframe, frame, frameset, object, embed, applet, portal, style, link, meta",
+        "base, form, math, template, noscript, xmp, video, audio, source, picture",
+        "svg script, svg foreignObject, svg use, svg animate, svg set, svg a",
+    )
+)
+URL_ATTRIBUTES = ("href", "src", "action", "formaction", "xlink:href", "data", "poster", "ping")
+# Run in the page: what in `root` breaks the rule. `allowed` are the origins resources may load
+# from; a link elsewhere must open in a new tab without referrer or opener, marked nofollow.
+DOM_CHECK = """([selector, forbidden, urlAttributes, allowed, ownCss]) => {
+  const bad = [];
+  for (const root of document.querySelectorAll(selector)) {
+    for (const el of root.querySelectorAll(forbidden)) {
+      if (el.tagName === "STYLE" && el.textContent === ownCss) continue;  // the canvas's own
+      bad.push("element " + el.outerHTML.slice(0, 100));
+    }
+    for (const el of [root, ...root.querySelectorAll("*")]) {
+      for (const attr of el.attributes) {
+        const name = attr.name.toLowerCase();
+        if (name.startsWith("on")) bad.push(`${el.tagName} has ${name}`);
+        if (["srcset", "srcdoc", "background"].includes(name)) bad.push(`${el.tagName} has ${name}`);
+        if (name === "style" && /url\\s*\\(|expression\\s*\\(/i.test(attr.value))
+          bad.push(`${el.tagName} style ${attr.value.slice(0, 80)}`);
+        if (!urlAttributes.includes(name)) continue;
+        let url;
+        try { url = new URL(attr.value, location.href); } catch (e) { bad.push(`${name}=${attr.value}`); continue; }
+        if (url.protocol !== "http:" && url.protocol !== "https:") {
+          bad.push(`${el.tagName} ${name}=${attr.value.slice(0, 80)}`);
+        } else if (name !== "href" && !allowed.includes(url.origin)) {
+          bad.push(`${el.tagName} loads ${attr.value.slice(0, 80)}`);
+        } else if (name === "href" && url.origin !== location.origin) {
+          const rel = (el.getAttribute("rel") || "").split(/\\s+/);
+          const safe = ["noopener", "noreferrer", "nofollow"].every((r) => rel.includes(r));
+          if (!safe || el.getAttribute("target") !== "_blank")
+            bad.push(`link without rel/target to ${attr.value.slice(0, 80)}`);
+        }
+      }
+    }
+  }
+  return bad;
+}"""
+# Collapsed parts (tool rows, reasoning, run details) opened, so their text can be read.
+OPEN_DETAILS = """(selector) => document.querySelectorAll(`${selector}, ${selector} details`)
+  .forEach((e) => { if (e.tagName === "DETAILS") e.open = true; })"""
+TEXT_OF = (
+    "(selector) => [...document.querySelectorAll(selector)].map((e) => e.innerText).join('\\n')"
+)
+
+
+@dataclass
+class Watch:
+    """One page's dialogs, console and requests, and the checks of a surface on it."""
+
+    page: Page
+    allowed: list[str]
+    dialogs: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    @classmethod
+    def on(cls, page: Page, settings: Settings) -> Watch:
+        watch = cls(page, [settings.public_origin, origin_of(settings.s3_endpoint_url)])
+        page.add_init_script(CSP_WATCH)
+
+        def on_dialog(dialog: Any) -> None:
+            watch.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.on("console", lambda message: watch.console.append(message.text))
+        page.on("request", lambda request: watch.requests.append(request.url))
+        return watch
+
+    def surface(self, selector: str, markers: tuple[str, ...] | list[str], what: str) -> None:
+        """Check the surface(s) matching `selector` once they show the last marker."""
+        expect(self.page.locator(selector).first).to_contain_text(markers[-1])
+        self.page.evaluate(OPEN_DETAILS, selector)
+        problems = self.page.evaluate(
+            DOM_CHECK, [selector, FORBIDDEN, list(URL_ATTRIBUTES), self.allowed, theme.CSS]
+        )
+        assert problems == [], f"{what}: {problems[:10]}"
+        text = self.page.evaluate(TEXT_OF, selector)
+        missing = [m for m in markers if m not in text]
+        assert missing == [], f"{what}: markers not shown as text: {missing}"
+        self.nothing_ran(what)
+
+    def nothing_ran(self, what: str) -> None:
+        page = self.page
+        assert page.evaluate("typeof window.__pwned") == "undefined", what
+        assert page.title() != "PWNED", what
+        assert self.dialogs == [], f"{what}: {self.dialogs}"
+        assert [c for c in self.console if "PWNED" in c or "Content Security" in c] == [], what
+        assert page.evaluate("window.__csp") == [], what
+        foreign = [
+            url
+            for url in self.requests
+            if not url.startswith("data:") and origin_of(url) not in self.allowed
+        ]
+        assert foreign == [], f"{what}: requests left for {foreign[:5]}"
+
+
+def stored_image(actor: Actor, world_id: uuid.UUID) -> str:
+    key = asset_key(actor.user_id, world_id, "pixel.png")
+    from dsf_app.services.asset_files import asset_storage
+
+    asset_storage().put(key, PNG, "image/png")
+    with session_scope() as session:
+        asset = assets.record_asset(session, actor, world_id, key, "image/png", len(PNG))
+        return f"/assets/{asset.id}"
+
+
+def label(payload: Payload) -> str:
+    return payload.text[:300]
+
+
+def hostile_scene(image: str) -> dict[str, Any]:
+    """Every payload in a canvas text, and the labels, captions and alts of the other types;
+    images only from our own asset (anything else is refused before it is stored)."""
+    first, second, third = PAYLOADS[0], PAYLOADS[1], PAYLOADS[2]
+    texts = [{"type": "Text", "props": {"content": p.text}} for p in PAYLOADS]
+    return {
+        "type": "Stack",
+        "id": "hostile",
+        "children": [
+            *texts,
+            {
+                "type": "Hero",
+                "props": {
+                    "title": label(first),
+                    "subtitle": label(second),
+                    "backgroundImage": image,
+                    "badge": label(third),
+                    "meta": [label(first), label(second)],
+                },
+            },
+            {
+                "type": "Card",
+                "props": {"title": label(first), "subtitle": label(second), "image": image},
+                "children": [{"type": "Badge", "props": {"label": label(third)}}],
+            },
+            {
+                "type": "Image",
+                "props": {"src": image, "alt": label(first), "caption": label(second)},
+            },
+            {
+                "type": "Gallery",
+                "props": {"images": [{"src": image, "alt": label(third), "caption": label(first)}]},
+            },
+            {"type": "Callout", "props": {"title": label(first), "content": corpus()[:10_000]}},
+            {
+                "type": "Timeline",
+                "props": {"events": [{"date": label(first), "title": label(second)}]},
+            },
+            {"type": "Stats", "props": {"items": [{"value": label(first), "label": label(third)}]}},
+            {
+                "type": "ActionBar",
+                "props": {
+                    "title": label(second),
+                    "actions": [{"id": "go", "label": label(first), "description": label(third)}],
+                },
+            },
+        ],
+    }
+
+
+# --- by the model, in a person's chat ------------------------------------------------------
+
+
+def test_the_corpus_from_the_model_is_inert_in_chat_canvas_suggestions_and_runs(
+    signed_in_page: Page,
+    app_url: str,
+    account: Account,
+    llm: ScriptedLLM,
+    test_settings: Settings,
+) -> None:
+    page, tag = signed_in_page, new_tag()
+    watch = Watch.on(page, test_settings)
+    actor = actor_of(account)
+    with session_scope() as session:
+        world = worlds.create_world(
+            session, actor, "Hostile Chat", foundation={"core_premise": corpus()}
+        )
+        world_id = world.id
+        # A stored error row, as a failed turn leaves one.
+        chat.append_message(session, actor, world_id, "system", corpus(), "error")
+    image = stored_image(actor, world_id)
+
+    suggestion = {
+        "title": label(PAYLOADS[0]),
+        "description": corpus()[:10_000],
+        "action_id": "hostile",
+        "action_label": label(PAYLOADS[1]),
+    }
+    llm.on_user(
+        f"corpus {tag}",
+        then=[
+            # Reasoning before a tool call: DSF's chat joins text by Letta message id, and Letta
+            # gives a step's reasoning and its answer one id (the answer would be appended).
+            ToolCall("world_manager", {"operation": "load"}, reasoning=corpus()),
+            ToolCall("canvas_ui", {"target": "canvas-root", "spec": hostile_scene(image)}),
+            ToolCall("send_suggestion", suggestion),
+            ToolCall("delegate_to_experience", {"task": f"nested {tag} " + chunks(7000)[0]}),
+            Reply(f"{corpus()}\n\nDone {tag}."),
+        ],
+    )
+    llm.on_user(f"nested {tag}", then=[Reply(f"{corpus()}\n\nNested {tag}.")])
+    page.goto(f"{app_url}/worlds/{world_id}")
+    expect(page.locator("#chat-input")).to_be_visible()
+    send(page, f"corpus {tag}\n\n{corpus()}")
+    turn_done(page, f"Done {tag}.", timeout=4 * TURN_TIMEOUT)
+
+    def chat_surfaces(when: str) -> None:
+        watch.surface("#chat-log .chat-user", MARKERS, f"user message {when}")
+        watch.surface("#chat-log .chat-assistant", MARKERS, f"assistant text {when}")
+        watch.surface("#chat-log .chat-tool", MARKERS, f"tool arguments and results {when}")
+        watch.surface("#chat-log .chat-error", MARKERS, f"error {when}")
+        watch.surface("#canvas", MARKERS, f"canvas {when}")
+        watch.surface(
+            "#suggestions", [PAYLOADS[0].marker, PAYLOADS[1].marker], f"suggestion {when}"
+        )
+
+    chat_surfaces("while streamed")
+    watch.surface("#chat-log .chat-reasoning", MARKERS, "reasoning")
+    watch.surface("#chat-log .chat-nested .chat-assistant", MARKERS, "delegated turn")
+    # Links keep their place as links, and show where they lead.
+    assistant = page.locator("#chat-log .chat-row .chat-assistant").last
+    expect(assistant.locator("a[href='https://evil.example/phish']").first).to_be_visible()
+    expect(assistant).to_contain_text("(evil.example)")
+    expect(assistant).to_contain_text("(xn--pple-43d.example)")
+    expect(assistant.locator(".dsf-blocked-image").first).to_contain_text("[image: leak]")
+    expect(page.locator("#canvas img").first).to_have_attribute("src", image)
+
+    page.reload()
+    expect(page.locator("#chat-log .chat-assistant").last).to_contain_text(f"Done {tag}.")
+    chat_surfaces("after a reload")
+
+    page.goto(f"{app_url}/runs")
+    watch.surface("main .run-row", [PAYLOADS[0].marker], "runs page")
+    page.get_by_label("Search your runs by meaning").fill(f"corpus {tag}")
+    page.get_by_label("Search your runs by meaning").press("Enter")
+    expect(page.locator("#run-search-caption")).to_be_visible()
+    watch.surface("main .run-row", [PAYLOADS[0].marker], "run search")
+
+
+# --- by an author, on a public world read by someone else ----------------------------------
+
+
+def hostile_world(author: Actor) -> tuple[uuid.UUID, uuid.UUID, str]:
+    """A public world whose every text is hostile, changed by its author with hostile reasons,
+    with a branching story; (world id, story id, the image asset URL)."""
+    reasons = chunks(1000)
+    items = chunks(1000)
+    foundation = {
+        "core_premise": corpus(),
+        "deep_focus_areas": items,
+        "rules": [
+            {"statement": text, "implications": [text], "exceptions": [text]} for text in items
+        ],
+        "technology": [
+            {"name": label(PAYLOADS[n])[:200], "how_it_works": text, "limits": [text]}
+            for n, text in enumerate(chunks(4000))
+        ],
+        "history": {
+            "timeline": [
+                {"event": text, "when": PAYLOADS[n].text[:100], "significance": text}
+                for n, text in enumerate(items)
+            ]
+        },
+        "geography": corpus(),
+        "culture": corpus(),
+        "working_notes": {"contradictions": items, "open_questions": items},
+    }
+    with session_scope() as session:
+        world = worlds.create_world(session, author, label(PAYLOADS[0])[:200], "An opening.")
+        world_id = world.id
+        updates = [
+            WorldUpdate(path=path, operation="add", value=value, reason=reasons[0])
+            for path, value in foundation.items()
+        ]
+        updates += [
+            WorldUpdate(path="constraints", operation="add", value=reason, reason=reason)
+            for reason in reasons
+        ]
+        update_world(session, author, world_id, updates, author="person")
+        worlds.set_visibility(session, author, world_id, Visibility.PUBLIC)
+    image = stored_image(author, world_id)
+    notes = {
+        "elements_introduced": items,
+        "rules_applied": items,
+        "rules_challenged": items,
+        "new_questions": items,
+    }
+    with session_scope() as session:
+        story = stories.create_story(session, author, world_id, label(PAYLOADS[1]), corpus())
+        opening = stories.add_segment(
+            session,
+            author,
+            story.id,
+            label(PAYLOADS[2]),
+            corpus(),
+            world_evolution=notes,
+            ui_components=[hostile_scene(image)],
+        )
+        session.flush()
+        for n in (3, 4):
+            stories.add_segment(
+                session, author, story.id, label(PAYLOADS[n]), corpus(), parent_id=opening.id
+            )
+        return world_id, story.id, image
+
+
+def test_an_authors_hostile_public_world_is_inert_for_its_readers(
+    signed_in_page: Page,
+    app_url: str,
+    test_settings: Settings,
+    tmp_path: Path,
+) -> None:
+    page = signed_in_page
+    watch = Watch.on(page, test_settings)
+    author_account = new_account("Mallory")
+    sign_up_over_http(app_url, author_account)
+    author = actor_of(author_account)
+    world_id, story_id, _ = hostile_world(author)
+    name_marker = PAYLOADS[0].marker
+
+    page.goto(f"{app_url}/worlds")
+    page.get_by_role("tab", name="Explore").click()
+    page.get_by_label("Search worlds by name").fill(name_marker)
+    expect(page.locator("#world-cards .dsf-world-card")).to_have_count(1)
+    watch.surface("#world-cards", [name_marker], "explore card")
+
+    page.goto(f"{app_url}/worlds/{world_id}")
+    expect(page.locator("#premise-text")).to_contain_text(MARKERS[-1])
+    watch.surface("main", MARKERS, "world page: foundation")
+    page.get_by_role("tab", name="History").click()
+    expect(page.locator(".dsf-change").first).to_be_visible()
+    watch.surface("main", MARKERS, "world page: changelog and diff")
+    expect(page.locator("#version-diff .dsf-diff-row").first).to_be_visible()
+
+    page.goto(f"{app_url}/worlds/{world_id}/stories/{story_id}")
+    expect(page.locator(".dsf-segment-scene [data-canvas-id='hostile']")).to_be_visible()
+    watch.surface("main", MARKERS, "story reader")
+    expect(page.locator(".dsf-fork")).to_contain_text(PAYLOADS[2].marker)
+    expect(page.locator(".dsf-branch-option").first).to_contain_text(PAYLOADS[3].marker)
+
+    # The world's JSON (as the author exported it) imported by the reader.
+    with session_scope() as session:
+        name, text = exports.world_json(session, author, world_id)
+    assert "<" not in text and json.loads(text)["world"]["name"] == label(PAYLOADS[0])[:200]
+    path = tmp_path / name
+    path.write_text(text)
+    page.goto(f"{app_url}/worlds")
+    page.locator("input[type=file]").set_input_files(path)
+    expect(page).to_have_url(re.compile(r"/worlds/[0-9a-f-]{36}/?$"))
+    toast = page.locator("[data-sonner-toast]").filter(has_text="Imported")
+    toast.hover()  # a toast stays while the pointer is on it
+    watch.surface("[data-sonner-toast]", [name_marker], "import toast")
+    expect(page.locator("#premise-text")).to_contain_text(MARKERS[-1])
+    watch.surface("main", MARKERS, "imported world")
