@@ -99,7 +99,8 @@ build_base_image() {
   debootstrap --variant=minbase bookworm "$root" ${mirror:+"$mirror"} >"$scratch/debootstrap.log" 2>&1 ||
     fail "debootstrap failed: $(tail -3 "$scratch/debootstrap.log")"
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
-  tar -C "$root" -c . | podman import - "$BASE_IMAGE" >/dev/null
+  tar -C "$root" -c . | podman import - "$BASE_IMAGE" >"$scratch/import.log" 2>&1 ||
+    fail "podman import failed: $(tail -3 "$scratch/import.log")"
   rm -rf "$root"
   echo "base image $BASE_IMAGE: built in $(seconds_since "$started") s"
 }
@@ -138,9 +139,12 @@ index_args() {
   fi
 }
 
+# A rebuild leaves the image it replaces untagged, with its layers: removed once the new one is
+# tagged, unless something else still uses them.
 build_image() {
-  local started cache=()
+  local started previous cache=()
   [ $FRESH = 1 ] && cache=(--no-cache)
+  previous=$(podman image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)
   index_args
   started=$(date +%s)
   # The long, CPU-heavy part yields to other work; the container then runs at normal priority.
@@ -149,6 +153,9 @@ build_image() {
     fail "podman build failed; its last lines:"$'\n'"$(tail -30 "$scratch/build.log")"
   BUILD_SECONDS=$(seconds_since "$started")
   echo "image $IMAGE: built in $BUILD_SECONDS s"
+  if [ -n "$previous" ] && [ "$previous" != "$(podman image inspect -f '{{.Id}}' "$IMAGE")" ]; then
+    podman rmi "$previous" >/dev/null 2>&1 || true
+  fi
 }
 
 free_port() {
@@ -171,7 +178,17 @@ start_container() {
     sleep 2
   done
   HEALTHY_SECONDS=$(seconds_since "$started")
-  echo "container up: /health answered 200 after $HEALTHY_SECONDS s"
+  echo "container up: /health answered 200 after $HEALTHY_SECONDS s; its start-up:"
+  startup_lines "$started"
+}
+
+# The container's output so far, each line with the seconds since the start: where the time
+# to healthy went.
+startup_lines() {
+  local ts line
+  podman logs -t "$NAME" 2>&1 | while read -r ts line; do
+    printf '  %4s s %s\n' "$(($(date -d "$ts" +%s) - $1))" "$line"
+  done
 }
 
 container_output() {
