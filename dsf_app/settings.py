@@ -31,6 +31,11 @@ class Settings(BaseSettings):
         alias="DSF_TOOLS_DIR",
         description="Folder for installed tools (Letta venv, bun); defaults to DSF_HOME/tools.",
     )
+    web_dir_override: Path | None = Field(
+        default=None,
+        alias="DSF_WEB_DIR",
+        description="Folder Reflex builds the frontend in; defaults to DSF_HOME/web.",
+    )
     app_port: int = Field(default=3000, alias="DSF_APP_PORT", description="Port the app serves on.")
     app_host: str = Field(
         default="127.0.0.1",
@@ -268,6 +273,10 @@ class Settings(BaseSettings):
     @property
     def tools_dir(self) -> Path:
         return self.tools_dir_override or self.dsf_home / "tools"
+
+    @property
+    def web_dir(self) -> Path:
+        return self.web_dir_override or self.dsf_home / "web"
 
     @property
     def database_url(self) -> str:

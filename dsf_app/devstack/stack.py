@@ -8,6 +8,7 @@ Redis runs only when page state must be shared (DSF_WORKERS > 1, or DSF_REDIS=1)
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -139,14 +140,30 @@ def app_env(settings: Settings) -> dict[str, str]:
         "PATH": f"{bun.parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "REFLEX_USE_SYSTEM_BUN": "1",
         # Each stack builds its own frontend, so a test run never rewrites a running app's.
-        "REFLEX_WEB_WORKDIR": str(settings.dsf_home / "web"),
+        "REFLEX_WEB_WORKDIR": str(settings.web_dir),
         "REFLEX_STATES_WORKDIR": str(settings.dsf_home / "states"),
     }
 
 
+def prepare_frontend(settings: Settings) -> None:
+    """Compile the app and install its frontend packages into the web folder, so that starting
+    it later needs no package registry (the container image does this at build time)."""
+    reflex = os.path.join(os.path.dirname(sys.executable), "reflex")
+    result = subprocess.run([reflex, "compile"], env=app_env(settings), cwd=REPO_ROOT)
+    if result.returncode != 0:
+        raise ServiceUnavailable(f"reflex compile failed (exit {result.returncode}); see above.")
+
+
+def app_local_url(settings: Settings) -> str:
+    """Where this machine reaches the app it started: its listening address. The public URL may
+    not lead back here (a container's published port, a proxy)."""
+    host = "127.0.0.1" if settings.app_host in ("0.0.0.0", "::") else settings.app_host
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.app_port}"
+
+
 def app_healthy(settings: Settings) -> bool:
     try:
-        return httpx.get(f"{settings.public_url}/health", timeout=3).status_code < 500
+        return httpx.get(f"{app_local_url(settings)}/health", timeout=3).status_code < 500
     except httpx.HTTPError:
         return False
 
@@ -232,5 +249,5 @@ def down(settings: Settings, report: Callable[[ServiceStatus], None]) -> None:
 
 def status(settings: Settings) -> list[ServiceStatus]:
     checks = [ServiceStatus(c.name, "ok" if c.ok else c.detail) for c in health.check_all(settings)]
-    app = "ok" if app_healthy(settings) else f"not answering at {settings.public_url}"
+    app = "ok" if app_healthy(settings) else f"not answering at {app_local_url(settings)}"
     return [*checks, ServiceStatus("app", app)]
