@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
-import redis
 
 from dsf_app import db
 from dsf_app.errors import ServiceUnavailable
@@ -47,6 +46,10 @@ def check_letta(settings: Settings) -> Check:
 
 
 def redis_reachable(url: str) -> bool:
+    # Imported here: only several workers use Redis, and `devstack up` (which imports this
+    # module) must run under any user's Python, even one redis-py needs extra packages on.
+    import redis
+
     try:
         client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         return bool(client.ping())

@@ -130,7 +130,7 @@ def test_the_checks_from_the_margin_are_kept_and_shown_over_time(
     opening = page.get_by_role("region", name="Evaluations of part 1")
     second = page.get_by_role("region", name="Evaluations of part 2")
 
-    page.get_by_role("button", name="Check part 1 against the world").click()
+    page.get_by_role("button", name="Check against the world: part 1").click()
     check = opening.locator(".dsf-evaluation[data-kind='consistency']")
     expect(check).to_contain_text("violates r-kelp")
     expect(check).to_contain_text("“the steel crane lift a second raft” — Steel is not kelp.")
@@ -151,7 +151,7 @@ def test_the_checks_from_the_margin_are_kept_and_shown_over_time(
     expect(gain).to_contain_text(re.compile(r"Novelty \d+ / 100 against \d+ passages of lore"))
 
     # A judgment malformed twice: an error in that part's margin, and nothing kept.
-    page.get_by_role("button", name="Check part 2 against the world").click()
+    page.get_by_role("button", name="Check against the world: part 2").click()
     expect(second.locator(".dsf-evaluation-error")).to_contain_text("invalid twice")
     expect(second.locator(".dsf-evaluation")).to_have_count(0)
 

@@ -60,14 +60,18 @@ def upgrade() -> None:
             WHERE c.user_id = row.user_id AND c.world_id IS NOT DISTINCT FROM row.world_id
             """
         )
-        op.alter_column(table, "conversation_id", nullable=False)
+        # Messages go with their conversation; a run outlives it (a deleted world's runs stay
+        # the person's, unlinked, as they do from the world).
+        messages = table == "chat_message"
+        if messages:
+            op.alter_column(table, "conversation_id", nullable=False)
         op.create_foreign_key(
             f"{table}_conversation_id_fkey",
             table,
             "chat_conversation",
             ["conversation_id"],
             ["id"],
-            ondelete="CASCADE",
+            ondelete="CASCADE" if messages else "SET NULL",
         )
         op.create_index(
             op.f(f"ix_{table}_conversation_id"), table, ["conversation_id"], unique=False

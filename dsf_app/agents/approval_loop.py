@@ -297,7 +297,7 @@ class Orchestrator:
         new conversation, wound back to before the turn a regenerated or edited one replaces."""
         if turn.parent is not None:
             return
-        if turn.record.fresh_context:
+        if turn.record.fresh_context and turn.record.conversation_id is not None:
             await context_window.clear(self.letta, turn.agent_id)
             await asyncio.to_thread(turns.context_cleared, turn.actor, turn.record.conversation_id)
         if turn.record.replaces_run_id is not None:

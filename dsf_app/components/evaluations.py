@@ -32,7 +32,7 @@ MARK_COLORS: dict[str, ColorType] = {
 }
 # kind, label, icon, and the accessible name around the part's number
 BUTTONS = (
-    ("consistency", "Check against the world", "scale", ("Check part ", " against the world")),
+    ("consistency", "Check against the world", "scale", ("Check against the world: part ", "")),
     ("quality", "Assess", "gauge", ("Assess part ", "")),
     ("information_gain", "What's new", "sparkles", ("What's new in part ", "")),
 )

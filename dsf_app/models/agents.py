@@ -65,7 +65,10 @@ class AgentRun(SQLModel, table=True):
     user_id: uuid.UUID = foreign_key("user.id")
     world_id: uuid.UUID | None = foreign_key("world.id", nullable=True, cascade=False)
     story_id: uuid.UUID | None = foreign_key("story.id", nullable=True, cascade=False)
-    conversation_id: uuid.UUID = foreign_key("chat_conversation.id")
+    # Unlinked, not deleted, when the conversation goes with its world (as `world_id` is).
+    conversation_id: uuid.UUID | None = foreign_key(
+        "chat_conversation.id", nullable=True, cascade=False
+    )
     # A regenerated reply or an edited message: the turn this one is an alternative to, which
     # Letta's context drops before this turn is sent (ours keeps both).
     replaces_run_id: uuid.UUID | None = foreign_key("agent_run.id", nullable=True, cascade=False)

@@ -43,7 +43,7 @@ def append_message(
         user_id=actor.user_id,
         world_id=world_id,
         conversation_id=run.conversation_id
-        if run is not None
+        if run is not None and run.conversation_id is not None
         else conversations.current(session, actor, world_id).id,
         story_id=story_id,
         run_id=run_id,

@@ -74,7 +74,8 @@ class TurnRecord:
     stop_reason: str | None
     running: bool
     progress: Progress
-    conversation_id: uuid.UUID
+    # None only for a run whose conversation went with its world (it is never continued).
+    conversation_id: uuid.UUID | None
     # The turn this one is an alternative to, dropped from the agent's context before sending.
     replaces_run_id: uuid.UUID | None = None
     # The first turn of a new conversation: the agent's context is cleared before sending.
@@ -106,7 +107,9 @@ class Claim:
 
 
 def _record(session: Session, run: AgentRun) -> TurnRecord:
-    conversation = session.get(ChatConversation, run.conversation_id)
+    conversation = (
+        session.get(ChatConversation, run.conversation_id) if run.conversation_id else None
+    )
     return TurnRecord(
         run_id=run.id,
         kind=AgentKind(run.agent_kind),
