@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+from pydantic import ValidationError
 from sqlmodel import Session
 
+from dsf_app.agents.tools.story_manager import StoryManagerArgs
 from dsf_app.errors import Forbidden, Invalid, NotFound
 from dsf_app.models import CollaboratorRole
 from dsf_app.services import alternatives, reader, stories
@@ -79,3 +83,22 @@ def test_only_a_writer_asks_and_only_for_a_part_of_the_story_shown(session: Sess
         alternatives.ask(session, owner, elsewhere.id, segment.id)
     with pytest.raises(NotFound):
         alternatives.arrived(session, stranger, story.id, None, segment.created_at)
+
+
+def test_the_agent_asks_for_an_opening_or_a_parent_but_not_both() -> None:
+    segment = {"content": "The tide never came."}
+    accepted = {"operation": "branch", "opening": True, "segment": segment}
+    assert StoryManagerArgs.model_validate(accepted).opening
+    refused = [
+        {"operation": "branch", "segment": segment},
+        {
+            "operation": "branch",
+            "opening": True,
+            "parent_id": str(uuid.uuid4()),
+            "segment": segment,
+        },
+        {"operation": "save_segment", "opening": True, "segment": segment},
+    ]
+    for arguments in refused:
+        with pytest.raises(ValidationError):
+            StoryManagerArgs.model_validate(arguments)
