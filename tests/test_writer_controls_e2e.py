@@ -1,7 +1,8 @@
 """The writer's controls in Chromium, against the app as it ships: renaming and deleting stories
 (from the world page and from the reader), deleting a part of a story with or without what
-continues from it, restoring an earlier version of a world, and each page's own title and the
-app's icons."""
+continues from it, another version of a part written by the World Agent (the scripted model) as
+a branch the reader switches to, restoring an earlier version of a world, and each page's own
+title and the app's icons."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The story reader state: one page of the path the reader follows through a story's branches,
-the forks along it, the chosen branches, hand edits of a segment, and the exports."""
+the forks along it, the chosen branches, hand edits of a segment, another version of one by the
+World Agent, and the exports."""
 
 from __future__ import annotations
 
