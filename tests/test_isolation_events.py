@@ -577,6 +577,7 @@ CASES: dict[str, list[Step]] = {
         step(StoryPageState.delete_segment, at_story, with_branch=lambda v: True),
         step(StoryPageState.delete_segment, at_story, with_branch=lambda v: False),
         step(StoryPageState.cancel_delete_segment, at_story),
+        step(StoryPageState.regenerate_segment, at_story, segment_id=lambda v: str(v.branch)),
         step(StoryPageState.open_details, at_story),
         step(StoryPageState.set_details_open, at_story, value=lambda v: True),
         step(StoryPageState.save_details, at_story, form=lambda v: SEGMENT_FORM),
@@ -590,6 +591,7 @@ CASES: dict[str, list[Step]] = {
         step(StoryPageState.save_edit, at_own_story, form=lambda v: SEGMENT_FORM),
         step(StoryPageState.ask_delete_segment, at_own_story, segment_id=lambda v: str(v.opening)),
         step(StoryPageState.delete_segment, at_own_story, with_branch=lambda v: True),
+        step(StoryPageState.regenerate_segment, at_own_story, segment_id=lambda v: str(v.branch)),
     ],
     "story page: edit a public story": [
         step(StoryPageState.load, at_public_story),
@@ -609,6 +611,11 @@ CASES: dict[str, list[Step]] = {
         step(StoryPageState.delete_segment, at_public_story, with_branch=lambda v: False),
         step(StoryPageState.save_details, at_public_story, form=lambda v: SEGMENT_FORM),
         step(StoryPageState.confirm_delete_story, at_public_story),
+        step(
+            StoryPageState.regenerate_segment,
+            at_public_story,
+            segment_id=lambda v: str(v.public_segment),
+        ),
     ],
     "gallery: another's images": [
         step(GalleryState.load, at_gallery),
@@ -815,7 +822,7 @@ ID_VARS: dict[type[State], list[str]] = {
         "story_delete_id",
         "restore_version",
     ],
-    StoryPageState: ["story_key", "world_key", "edit_id", "drop_id"],
+    StoryPageState: ["story_key", "world_key", "edit_id", "drop_id", "awaited_parent"],
     GalleryState: ["world_key", "delete_id", "can_delete"],
     SuggestionsState: ["items"],
     CanvasState: ["inline", "overlay", "fullscreen"],

@@ -175,6 +175,12 @@ FORGED_CALLS: dict[str, Callable[[Victim], dict[str, Any]]] = {
         "parent_id": str(v.segment_id),
         "segment": {"content": "pwned"},
     },
+    "story_manager branch an opening": lambda v: {
+        "operation": "branch",
+        "story_id": str(v.story_id),
+        "opening": True,
+        "segment": {"content": "pwned"},
+    },
 }
 
 

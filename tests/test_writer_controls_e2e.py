@@ -1,10 +1,12 @@
 """The writer's controls in Chromium, against the app as it ships: renaming and deleting stories
 (from the world page and from the reader), deleting a part of a story with or without what
-continues from it, restoring an earlier version of a world, and each page's own title and the
-app's icons."""
+continues from it, another version of a part written by the World Agent (the scripted model) as
+a branch the reader switches to, restoring an earlier version of a world, and each page's own
+title and the app's icons."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import httpx
@@ -19,6 +21,7 @@ from dsf_app.services.actor import Actor
 from dsf_app.services.world_updates import WorldUpdate, update_world
 from tests.accounts import Account
 from tests.e2e_helpers import actor_of
+from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
 from tests.test_story_reader_e2e import open_story, seed_branching_story
 
 pytestmark = pytest.mark.usefixtures("dsf_in_process")
@@ -252,3 +255,81 @@ def test_each_page_has_its_own_title_and_the_icons_are_served(
     page.context.clear_cookies()
     page.goto(f"{app_url}/signin")
     expect(page).to_have_title("Sign in · Deep Sci-Fi")
+
+
+def _segment_id(story_id: str, content: str) -> str:
+    with session_scope() as session:
+        return str(
+            session.exec(
+                select(StorySegment.id).where(
+                    StorySegment.story_id == uuid.UUID(story_id), StorySegment.content == content
+                )
+            ).one()
+        )
+
+
+def test_another_version_of_a_part_becomes_a_branch_the_reader_switches_to(
+    signed_in_page: Page, app_url: str, account: Account, llm: ScriptedLLM
+) -> None:
+    page = signed_in_page
+    world_id, story_id = seed_branching_story(actor_of(account))
+    storm = _segment_id(story_id, "Wind tore the sieves apart.")
+    harbour = _segment_id(story_id, "Boats crowded the harbour at dawn.")
+    opening = _segment_id(story_id, "The tide came in over the wall.")
+    branch = {"operation": "branch", "story_id": story_id}
+    llm.on_user(
+        re.escape(f"segment {storm})"),
+        then=[
+            ToolCall(
+                "story_manager",
+                {
+                    **branch,
+                    "parent_id": harbour,
+                    "segment": {"title": "The squall", "content": "Hail cracked the sieves."},
+                },
+            ),
+            Reply("Here is the squall instead."),
+        ],
+    )
+    llm.on_user(
+        re.escape(f"segment {opening})"),
+        then=[
+            ToolCall(
+                "story_manager",
+                {**branch, "opening": True, "segment": {"content": "The tide never came."}},
+            ),
+            Reply("A dry opening."),
+        ],
+    )
+    open_story(page, app_url, world_id, story_id)
+    parts = page.locator(".dsf-segment")
+    expect(parts).to_have_count(4)
+
+    # By keyboard: the request shows in the chat, and the reader moves to the new branch.
+    page.get_by_role("button", name="Ask the World Agent for another version of part 3").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".chat-user").last).to_contain_text("another version of “The storm”")
+    expect(page.locator(".chat-assistant").last).to_contain_text(
+        "the squall instead", timeout=90_000
+    )
+    expect(parts).to_have_count(3)
+    expect(parts.nth(2)).to_contain_text("Hail cracked the sieves.")
+    fork = page.locator(".dsf-fork")
+    expect(fork).to_contain_text("After part 2 · “The harbour”")
+    expect(fork.get_by_role("button", name=re.compile("The squall"))).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(fork.get_by_role("button", name=re.compile("The storm"))).to_have_attribute(
+        "aria-pressed", "false"
+    )
+
+    # The first part has no parent: its other version is an alternative opening.
+    page.get_by_role("button", name="Ask the World Agent for another version of part 1").click()
+    expect(page.locator(".chat-assistant").last).to_contain_text("A dry opening.", timeout=90_000)
+    expect(parts).to_have_count(1)
+    expect(parts.first).to_contain_text("The tide never came.")
+    expect(page.locator(".dsf-fork").first).to_contain_text("At the opening")
+    # Nothing written before was lost: the old opening still leads to the harbour and the storm.
+    page.locator(".dsf-fork").first.get_by_role("button", name=re.compile("Opening")).click()
+    expect(parts.nth(1)).to_contain_text("Boats crowded the harbour at dawn.")
+    assert len(_segment_texts(story_id)) == 7

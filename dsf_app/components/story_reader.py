@@ -127,6 +127,17 @@ def segment_article(segment: ObjectVar[SegmentView]) -> rx.Component:
                                 on_click=S.open_edit(segment.id),
                             ),
                             rx.button(
+                                rx.icon("refresh-cw", size=12),
+                                "Another version",
+                                size="1",
+                                variant="ghost",
+                                aria_label="Ask the World Agent for another version of part "
+                                + segment.position.to_string(),
+                                title="The World Agent writes it as a new branch; this one stays",
+                                on_click=S.regenerate_segment(segment.id),
+                                class_name="dsf-regenerate-part",
+                            ),
+                            rx.button(
                                 rx.icon("trash-2", size=12),
                                 "Delete",
                                 size="1",

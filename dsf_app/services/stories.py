@@ -103,17 +103,21 @@ def add_segment(
     parent_id: uuid.UUID | None = None,
     world_evolution: dict[str, Any] | None = None,
     ui_components: list[Any] | None = None,
+    *,
+    opening: bool = False,
 ) -> StorySegment:
-    """A new segment after `parent_id` (a branch if the parent has children already), or after
-    the story's last segment when there is no parent."""
+    """A new segment after `parent_id` (a branch if the parent has children already), with
+    `opening` an alternative opening of the story, or else after the story's last segment."""
     fields = _segment_fields(title, content, world_evolution, ui_components)
     story = require_story(session, actor, story_id, Permission.WRITE)
-    segment = StorySegment(
-        story_id=story.id,
-        parent_id=parent_id,
-        order=_next_order(session, actor, story, parent_id),
-        **fields,
-    )
+    if opening and parent_id is not None:
+        raise Invalid("An opening continues no segment; leave out the parent, or the opening.")
+    order = 0 if opening else _next_order(session, actor, story, parent_id)
+    if opening or parent_id is not None:
+        # A segment saved without a parent continues the newest one an order before it: a new
+        # branch at this order would take those over, so their place is written down first.
+        _write_implicit_parents(session, reader.outline(session, story.id))
+    segment = StorySegment(story_id=story.id, parent_id=parent_id, order=order, **fields)
     session.add(segment)
     _touch(session, story)
     return segment

@@ -1,11 +1,13 @@
 """The story reader state: one page of the path the reader follows through a story's branches,
-the forks along it, the chosen branches, hand edits of a segment, and the exports."""
+the forks along it, the chosen branches, hand edits of a segment, another version of one by the
+World Agent, and the exports."""
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import reflex as rx
@@ -13,9 +15,10 @@ from sqlmodel import Session
 
 from dsf_app.errors import DSFError
 from dsf_app.models import StorySegment
-from dsf_app.services import canvas, exports, mentions, reader, stories, validation
+from dsf_app.services import alternatives, canvas, exports, mentions, reader, stories, validation
 from dsf_app.services.actor import Actor
-from dsf_app.state.feedback import done, shows_problems
+from dsf_app.state.chat import ChatState
+from dsf_app.state.feedback import Followup, done, shows_problems
 from dsf_app.state.url_page import UrlPage
 from dsf_app.world_schema import as_strings
 
@@ -169,6 +172,10 @@ class StoryPageState(UrlPage, rx.State):
     drop_id: rx.Field[str] = rx.field("")
     drop_position: rx.Field[int] = rx.field(0)
     drop_below: rx.Field[int] = rx.field(0)
+    # Another version asked of the World Agent: the parent it continues (ROOT: a new opening)
+    # and when it was asked; the reader switches to it once it is saved ("" when none).
+    awaited_parent: rx.Field[str] = rx.field("")
+    awaited_since: rx.Field[str] = rx.field("")
 
     @rx.var
     def page_title(self) -> str:
@@ -186,6 +193,7 @@ class StoryPageState(UrlPage, rx.State):
         self.edit_open = False
         self.details_open = self.delete_story_open = False
         self.drop_id = ""
+        self.awaited_parent = self.awaited_since = ""
 
     def _forget(self) -> None:
         self.story_key = ""
@@ -199,6 +207,8 @@ class StoryPageState(UrlPage, rx.State):
         story_id = self._to_fetch(named, self.story_key, initial=initial)
         if story_id is None:
             return
+        if not initial and self.awaited_parent:
+            show = await self._awaited_arrival(story_id) or show
         found = await self._look_up(
             initial,
             _read,
@@ -292,6 +302,33 @@ class StoryPageState(UrlPage, rx.State):
         self.edit_open = False
         yield done("Segment saved.")
         await self._fetch(initial=False)
+
+    # ---- another version of a part, by the World Agent ----------------------------------
+
+    @rx.event
+    @shows_problems
+    async def regenerate_segment(self, segment_id: str) -> Followup:
+        """Ask the World Agent, in the chat, for another version of a part as a new branch from
+        the same parent; the reader switches to it when the agent has saved it."""
+        asked = await self.act(
+            alternatives.ask,
+            self._shown_story(),
+            validation.identifier(segment_id, what="segment"),
+        )
+        self.awaited_parent = ROOT if asked.parent_id is None else str(asked.parent_id)
+        self.awaited_since = asked.asked_at.isoformat()
+        return ChatState.send({"message": asked.message})
+
+    async def _awaited_arrival(self, story_id: uuid.UUID) -> uuid.UUID | None:
+        """The alternative asked for, once saved: the path then goes through it."""
+        parent = None if self.awaited_parent == ROOT else uuid.UUID(self.awaited_parent)
+        since = datetime.fromisoformat(self.awaited_since)
+        arrival = await self.act(alternatives.arrived, story_id, parent, since)
+        if arrival is None:
+            return None
+        self.awaited_parent = self.awaited_since = ""
+        self.choices = {(ROOT if p is None else str(p)): str(c) for p, c in arrival.choices.items()}
+        return arrival.segment_id
 
     # ---- deleting a part ----------------------------------------------------------------
 

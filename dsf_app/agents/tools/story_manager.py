@@ -38,7 +38,7 @@ class StoryManagerArgs(BaseModel):
         description=(
             "create: a new story in the world (title, description). save_segment: append a "
             "segment (after parent_id, or after the last one). branch: an alternative "
-            "continuation from parent_id. load: a story with its segments. list: the world's stories."
+            "continuation from parent_id, or with opening an alternative opening of the story. load: a story with its segments. list: the world's stories."
         )
     )
     world_id: uuid.UUID | None = Field(default=None, description="Defaults to the current world.")
@@ -46,7 +46,11 @@ class StoryManagerArgs(BaseModel):
     title: str | None = Field(default=None, max_length=300, description="For create.")
     description: str | None = Field(default=None, max_length=5000, description="For create.")
     parent_id: uuid.UUID | None = Field(
-        default=None, description="The segment this one continues from (required for branch)."
+        default=None, description="The segment this one continues from (for branch)."
+    )
+    opening: bool = Field(
+        default=False,
+        description="For branch: an alternative first segment of the story, in place of parent_id.",
     )
     segment: SegmentInput | None = Field(default=None, description="For save_segment and branch.")
 
@@ -56,12 +60,14 @@ class StoryManagerArgs(BaseModel):
             "create": [] if self.title else ["title"],
             "save_segment": [] if self.segment else ["segment"],
             "branch": ([] if self.segment else ["segment"])
-            + ([] if self.parent_id else ["parent_id"]),
+            + ([] if self.parent_id or self.opening else ["parent_id (or opening)"]),
             "load": [],
             "list": [],
         }[self.operation]
         if missing:
             raise ValueError(f"{self.operation} needs {', '.join(missing)}")
+        if self.opening and (self.operation != "branch" or self.parent_id):
+            raise ValueError("opening is for branch only, without parent_id")
         return self
 
 
@@ -110,6 +116,7 @@ async def run(ctx: ToolContext, args: StoryManagerArgs) -> dict[str, Any]:
             world_evolution=segment.world_evolution.model_dump(),
             # The scene on the canvas is kept with the segment, so the reader shows it again.
             ui_components=canvas.snapshot_for_segment(session, ctx.actor, ctx.world_id),
+            opening=args.opening,
         )
         return {"saved": segment_summary(saved)}
 
