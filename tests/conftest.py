@@ -132,7 +132,7 @@ def database_url(pg_cluster: postgres.PostgresCluster, test_settings: Settings) 
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Engine:
-    return create_engine(database_url)
+    return create_engine(database_url, pool_pre_ping=True)
 
 
 @pytest.fixture

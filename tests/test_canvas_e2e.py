@@ -497,7 +497,8 @@ def test_a_suggestion_is_accepted_and_another_dismissed(
     expect(cards).to_have_count(1)
 
     llm.on_user(
-        r"I accept your suggestion “Visit the ring", then=[Reply(f"To the ring, then {tag}.")]
+        rf"I accept your suggestion “Visit the ring {tag}”",
+        then=[Reply(f"To the ring, then {tag}.")],
     )
     cards.first.get_by_role("button", name="Take me there").click()
     expect(page.locator(".chat-user").last).to_have_text(

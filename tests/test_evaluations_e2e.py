@@ -208,7 +208,7 @@ def test_the_world_agent_runs_the_four_evaluators_itself(
             scene.world,
             [
                 WorldUpdate(
-                    path="rules.0.statement",
+                    path="rules.r-tides.statement",
                     operation="update",
                     value="Raft cities anchor only in storms.",
                     reason="Tides stopped mattering.",

@@ -220,7 +220,7 @@ async def test_compare_versions_finds_the_segments_that_rely_on_a_changed_rule(
             world_id,
             [
                 WorldUpdate(
-                    path="rules.0.statement",
+                    path="rules.r-tides.statement",
                     operation="update",
                     value="Raft cities anchor only in storms.",
                     reason="Tides no longer matter.",

@@ -157,9 +157,10 @@ def _world_with_history(actor: Actor) -> str:
                 "rules": [{"statement": "Glass is cheaper than soil."}],
             },
         )
+        rule_id = world.foundation["rules"][0]["id"]
         for path, value, reason in [
             ("core_premise", "The plains froze over.", "The agent made it colder."),
-            ("rules.0.statement", "Glass is rationed.", "Scarcity after the freeze."),
+            (f"rules.{rule_id}.statement", "Glass is rationed.", "Scarcity after the freeze."),
         ]:
             update_world(
                 session,
