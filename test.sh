@@ -14,4 +14,5 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/basedpyright
-exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
+# Two processes, each with its own throwaway stack (pytest-xdist; a test file stays in one).
+exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 --dist loadfile "$@"

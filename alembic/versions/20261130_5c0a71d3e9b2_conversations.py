@@ -72,6 +72,9 @@ def upgrade() -> None:
             ["conversation_id"],
             ["id"],
             ondelete="CASCADE" if messages else "SET NULL",
+            # A run's check waits for the commit (see AgentRun.conversation_id).
+            deferrable=None if messages else True,
+            initially=None if messages else "DEFERRED",
         )
         op.create_index(
             op.f(f"ix_{table}_conversation_id"), table, ["conversation_id"], unique=False

@@ -8,7 +8,8 @@ from enum import StrEnum
 from typing import Any
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, ForeignKey, Index
+from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
 
 from dsf_app.models.columns import (
@@ -65,9 +66,19 @@ class AgentRun(SQLModel, table=True):
     user_id: uuid.UUID = foreign_key("user.id")
     world_id: uuid.UUID | None = foreign_key("world.id", nullable=True, cascade=False)
     story_id: uuid.UUID | None = foreign_key("story.id", nullable=True, cascade=False)
-    # Unlinked, not deleted, when the conversation goes with its world (as `world_id` is).
-    conversation_id: uuid.UUID | None = foreign_key(
-        "chat_conversation.id", nullable=True, cascade=False
+    # Unlinked, not deleted, when the conversation goes with its world (as `world_id` is). The
+    # check waits for the commit: deleting a world unlinks the run twice in one statement (its
+    # world, and its conversation that goes with the world), in an order PostgreSQL chooses.
+    conversation_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(
+            UUID(as_uuid=True),
+            ForeignKey(
+                "chat_conversation.id", ondelete="SET NULL", deferrable=True, initially="DEFERRED"
+            ),
+            nullable=True,
+            index=True,
+        ),
     )
     # A regenerated reply or an edited message: the turn this one is an alternative to, which
     # Letta's context drops before this turn is sent (ours keeps both).

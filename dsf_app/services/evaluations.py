@@ -194,11 +194,17 @@ def version_context(
 def changed_rule_ids(
     diff: list[versions.DiffRow], before: list[Rule], after: list[Rule]
 ) -> list[str]:
-    """Ids of the rules a diff touches (paths `rules.<n>.…`), as either version names them."""
+    """Ids of the rules a diff touches (paths `rules.<id>.…`, or `rules.<n>.…` for a rule
+    stored before rules had ids), as either version names them."""
+    known = {rule.id for rule in (*before, *after)}
     ids: dict[str, None] = {}
     for row in diff:
         parts = row.path.split(".")
-        if len(parts) >= 2 and parts[0] == "rules" and parts[1].isdigit():
+        if len(parts) < 2 or parts[0] != "rules":
+            continue
+        if parts[1] in known:
+            ids[parts[1]] = None
+        elif parts[1].isdigit():
             index = int(parts[1])
             for rules in (before, after):
                 if index < len(rules):
