@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import psycopg
@@ -15,7 +15,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, create_engine
 
 from dsf_app import db
+from dsf_app.agents.approval_loop import Orchestrator
+from dsf_app.agents.connection import connect
+from dsf_app.db import session_scope
 from dsf_app.devstack import postgres, stack
+from dsf_app.services.actor import Actor
+from dsf_app.services.users import create_user
 from dsf_app.settings import Settings, get_settings
 from dsf_app.storage import AssetStorage
 from tests.accounts import Account, new_account, sign_up_in_browser
@@ -187,6 +192,20 @@ def dsf_in_process(test_settings: Settings, database_url: str) -> Iterator[Setti
     os.environ.update(saved)
     get_settings.cache_clear()
     db.get_engine.cache_clear()
+
+
+@pytest.fixture
+def person(dsf_in_process: Settings) -> Actor:
+    """A new person, for tests that act as one directly (without signing in)."""
+    with session_scope() as session:
+        return Actor(create_user(session, f"{uuid.uuid4().hex}@example.test", "Ada").id)
+
+
+@pytest.fixture
+async def orchestrator(dsf_in_process: Settings, letta_url: str) -> AsyncIterator[Orchestrator]:
+    """The turn's orchestrator, connected to the stack's Letta server."""
+    async with connect(dsf_in_process) as letta:
+        yield Orchestrator(letta)
 
 
 # Per module: sync Playwright keeps an event loop running while it is open, which async tests

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -20,43 +20,20 @@ from dsf_app.agents import tools as _tools  # noqa: F401  (registers the tools)
 from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
 from dsf_app.agents.connection import connect
 from dsf_app.agents.context import ToolContext
-from dsf_app.agents.events import ToolCallFinished, TurnEvent
+from dsf_app.agents.events import ToolCallFinished
 from dsf_app.agents.provisioning import AgentDirectory
 from dsf_app.db import session_scope
 from dsf_app.models import AgentKind, AgentRecord
 from dsf_app.services import foundation_edits, users, worlds
 from dsf_app.services.actor import Actor
-from dsf_app.services.users import create_user
 from dsf_app.settings import Settings
 from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall, message_text
+from tests.turn_events import Recorder
 
 FOUNDATION = {
     "core_premise": "The tides stopped in 2040.",
     "rules": [{"id": "r-kelp", "statement": "Kelp farms feed the grid."}],
 }
-
-
-@pytest.fixture
-async def orchestrator(dsf_in_process: Settings, letta_url: str) -> AsyncIterator[Orchestrator]:
-    async with connect(dsf_in_process) as letta:
-        yield Orchestrator(letta)
-
-
-@pytest.fixture
-def person(dsf_in_process: Settings) -> Actor:
-    with session_scope() as session:
-        return Actor(create_user(session, f"{uuid.uuid4().hex}@example.test", "Ada").id)
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[TurnEvent] = []
-
-    async def __call__(self, event: TurnEvent) -> None:
-        self.events.append(event)
-
-    def results(self) -> list[ToolCallFinished]:
-        return [event for event in self.events if isinstance(event, ToolCallFinished)]
 
 
 def _requests_for(llm: ScriptedLLM, phrase: str) -> list[dict[str, Any]]:
@@ -122,7 +99,7 @@ async def test_an_agent_made_by_older_code_gains_the_new_tool_and_prompt(
     )
 
     assert (finished.stop_reason, finished.error) == ("end_turn", None)
-    (result,) = events.results()
+    (result,) = events.of(ToolCallFinished)
     assert result.status == "success" and "north by the sea" in result.result
     first = _requests_for(llm, phrase)[0]
     assert "probe_compass" in {tool["function"]["name"] for tool in first["tools"]}
@@ -280,7 +257,7 @@ async def test_a_stale_agent_update_is_refused_and_redone_on_the_fresh_version(
     )
 
     assert (finished.stop_reason, finished.error) == ("end_turn", None)
-    refused, loaded, redone = events.results()
+    refused, loaded, redone = events.of(ToolCallFinished)
     assert refused.status == "error"
     assert "version 2 now, not version 1 that you read" in refused.result
     assert "load the world again" in refused.result

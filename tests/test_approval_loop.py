@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,6 @@ from sqlmodel import col, select
 from dsf_app import workers
 from dsf_app.agents import tools  # noqa: F401  (registers the tools)
 from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
-from dsf_app.agents.connection import connect
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import TextDelta, ToolCallFinished, ToolCallStarted, TurnEvent
 from dsf_app.agents.registry import execute
@@ -28,6 +26,7 @@ from dsf_app.services.users import create_user
 from dsf_app.settings import Settings
 from tests.fakes.gate import Gate
 from tests.fakes.llm_server import Hangup, Reply, ScriptedLLM, ToolCall
+from tests.turn_events import Recorder
 
 FOUNDATION = {
     "core_premise": "Fusion power failed; the oceans are farmed for energy and food.",
@@ -39,29 +38,6 @@ FOUNDATION = {
         }
     ],
 }
-
-
-@pytest.fixture
-async def orchestrator(dsf_in_process: Settings, letta_url: str) -> AsyncIterator[Orchestrator]:
-    async with connect(dsf_in_process) as letta:
-        yield Orchestrator(letta)
-
-
-@pytest.fixture
-def person(dsf_in_process: Settings) -> Actor:
-    with session_scope() as session:
-        return Actor(create_user(session, f"{uuid.uuid4().hex}@example.test", "Ada").id)
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[TurnEvent] = []
-
-    async def __call__(self, event: TurnEvent) -> None:
-        self.events.append(event)
-
-    def of(self, kind: type) -> list:
-        return [event for event in self.events if isinstance(event, kind)]
 
 
 def _conversation(actor: Actor, world_id: uuid.UUID | None) -> list[ChatMessage]:

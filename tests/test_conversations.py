@@ -5,13 +5,11 @@ model receives."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from dsf_app.agents.approval_loop import Orchestrator
-from dsf_app.agents.connection import connect
 from dsf_app.agents.events import TurnEvent
 from dsf_app.db import session_scope
 from dsf_app.errors import Invalid, NotFound
@@ -21,12 +19,6 @@ from dsf_app.services.actor import Actor
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings
 from tests.fakes.llm_server import Reply, ScriptedLLM, message_text
-
-
-@pytest.fixture
-async def orchestrator(dsf_in_process: Settings, letta_url: str) -> AsyncIterator[Orchestrator]:
-    async with connect(dsf_in_process) as letta:
-        yield Orchestrator(letta)
 
 
 def _person() -> Actor:

@@ -8,7 +8,7 @@ import base64
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -19,7 +19,6 @@ from sqlmodel import select
 
 from dsf_app.agents import tools  # noqa: F401  (registers the tools)
 from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
-from dsf_app.agents.connection import connect
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import TurnEvent
 from dsf_app.agents.registry import ToolOutcome, execute
@@ -113,12 +112,6 @@ def fakes(
 @pytest.fixture
 def person(dsf_in_process: Settings, storage: AssetStorage) -> Actor:
     return _person()
-
-
-@pytest.fixture
-async def orchestrator(dsf_in_process: Settings, letta_url: str) -> AsyncIterator[Orchestrator]:
-    async with connect(dsf_in_process) as letta:
-        yield Orchestrator(letta)
 
 
 @pytest.mark.parametrize("provider", ["openai", "google"])

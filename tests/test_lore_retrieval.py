@@ -28,6 +28,7 @@ from dsf_app.services.codex import EntryFields
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings, get_settings
 from tests.fakes.llm_server import Hangup, Reply, ScriptedLLM
+from tests.turn_events import Recorder
 
 FOUNDATION = {
     "core_premise": "Fusion failed; the oceans are farmed for power.",
@@ -183,17 +184,6 @@ def test_another_persons_world_is_not_retrieved(world: Lorebook) -> None:
 # ---- the turn -------------------------------------------------------------------------------
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[TurnEvent] = []
-
-    async def __call__(self, event: TurnEvent) -> None:
-        self.events.append(event)
-
-    def lore_used(self) -> list[LoreUsed]:
-        return [event for event in self.events if isinstance(event, LoreUsed)]
-
-
 def _lore_rows(actor: Actor, run_id: uuid.UUID) -> list[ChatMessage]:
     with session_scope() as session:
         return list(
@@ -221,7 +211,7 @@ async def test_a_turn_brings_its_lore_first_and_retry_keeps_it(
         assert failed.retryable and failed.run_id is not None
         with session_scope() as session:
             run = runs.get_run(session, world.actor, failed.run_id)
-        [used] = first.lore_used()
+        [used] = first.of(LoreUsed)
         assert "Mira Okonkwo" in {item.name for item in used.items}
         assert first.events.index(used) == 0  # before anything the agent said
         assert run.lore[0]["name"] == "Mira Okonkwo"
@@ -235,7 +225,7 @@ async def test_a_turn_brings_its_lore_first_and_retry_keeps_it(
         retried = await orchestrator.resume(world.actor, failed.run_id, again)
 
     assert (retried.stop_reason, retried.error) == ("end_turn", None)
-    assert again.lore_used() == []
+    assert again.of(LoreUsed) == []
     [row] = _lore_rows(world.actor, failed.run_id)
     assert str(row.id) == used.message_id
 

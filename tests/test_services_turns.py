@@ -17,13 +17,6 @@ from dsf_app.services import turns, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.chat import StreamedText
 from dsf_app.services.users import create_user
-from dsf_app.settings import Settings
-
-
-@pytest.fixture
-def person(dsf_in_process: Settings) -> Actor:
-    with session_scope() as session:
-        return Actor(create_user(session, f"{uuid.uuid4().hex}@example.test", "Ada").id)
 
 
 def _rows(person: Actor) -> list[ChatMessage]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from dsf_app import telemetry
 from dsf_app.agents import tools  # noqa: F401  (registers the tools)
 from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
-from dsf_app.agents.connection import connect
 from dsf_app.agents.events import TurnEvent
 from dsf_app.db import session_scope
 from dsf_app.models import AgentKind
@@ -25,12 +24,6 @@ from tests.fakes.otlp_collector import FakeOTLPCollector
 def collector() -> Iterator[FakeOTLPCollector]:
     with FakeOTLPCollector() as server:
         yield server
-
-
-@pytest.fixture
-async def orchestrator(dsf_in_process: Settings, letta_url: str) -> AsyncIterator[Orchestrator]:
-    async with connect(dsf_in_process) as letta:
-        yield Orchestrator(letta)
 
 
 async def ignore(event: TurnEvent) -> None:

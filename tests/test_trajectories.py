@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -33,12 +32,6 @@ from dsf_app.services.trajectories import StepRecord
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings
 from tests.fakes.llm_server import Hangup, Reply, ScriptedLLM, ToolCall
-
-
-@pytest.fixture
-async def orchestrator(dsf_in_process: Settings, letta_url: str) -> AsyncIterator[Orchestrator]:
-    async with connect(dsf_in_process) as letta:
-        yield Orchestrator(letta)
 
 
 def _person(name: str) -> Actor:
