@@ -13,6 +13,6 @@ fi
 .venv/bin/python -m dsf_app.devstack install
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/basedpyright
+.venv/bin/basedpyright --project pyproject.toml
 # Two processes, each with its own throwaway stack (pytest-xdist; a test file stays in one).
 exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 --dist loadfile "$@"
