@@ -57,28 +57,27 @@ def model_setup_notice() -> rx.Component:
     )
 
 
-def _user(item: ObjectVar[ChatItem]) -> rx.Component:
+def _sent(item: ObjectVar[ChatItem], class_name: str, *above: rx.Component) -> rx.Component:
+    """The person's message as a bubble on the right, with any note above its text."""
     return rx.box(
+        *above,
         rx.text(item.text, white_space="pre-wrap", size="2"),
         background=rx.color("cyan", 4),
         padding="0.5em 0.75em",
         border_radius="10px",
         margin_left="auto",
         max_width="90%",
-        class_name="chat-user",
+        class_name=class_name,
     )
 
 
+def _user(item: ObjectVar[ChatItem]) -> rx.Component:
+    return _sent(item, "chat-user")
+
+
 def _edited(item: ObjectVar[ChatItem]) -> rx.Component:
-    return rx.box(
-        rx.text("Edited and sent again", size="1", color_scheme="gray"),
-        rx.text(item.text, white_space="pre-wrap", size="2"),
-        background=rx.color("cyan", 4),
-        padding="0.5em 0.75em",
-        border_radius="10px",
-        margin_left="auto",
-        max_width="90%",
-        class_name="chat-edited",
+    return _sent(
+        item, "chat-edited", rx.text("Edited and sent again", size="1", color_scheme="gray")
     )
 
 
