@@ -52,30 +52,7 @@ OPENAI_TEST_KEY = "test-key"
 SERVICE_FIXTURES = {"pg_cluster", "storage", "letta_url", "app_url", "browser"}
 
 
-# The modules that take minutes (services killed and restarted, whole stacks started), run
-# first: `./test.sh` hands whole modules to its two processes in collection order, so a long
-# one started last would leave the other process idle at the end.
-LONG_MODULES = (
-    "test_start_stop",
-    "test_faults_e2e",
-    "test_chat_e2e",
-    "test_letta_providers",
-    "test_workers_e2e",
-    "test_canvas_security_e2e",
-    "test_canvas_e2e",
-    "test_isolation_events",
-    "test_trust_boundary_e2e",
-    "test_approval_loop",
-)
-
-
-def _run_order(item: pytest.Item) -> int:
-    module = item.path.stem
-    return LONG_MODULES.index(module) if module in LONG_MODULES else len(LONG_MODULES)
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=_run_order)  # stable: each module's tests stay together and in order
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if not fixtures & SERVICE_FIXTURES and item.get_closest_marker("starts_services") is None:
