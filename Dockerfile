@@ -50,7 +50,7 @@ RUN --mount=type=secret,id=ca_bundle,target=/etc/ssl/certs/ca-certificates.crt \
     && python3 -m venv .venv && .venv/bin/pip install --quiet -r /tmp/app-requirements.txt \
     && rm /tmp/app-requirements.txt
 
-# `devstack install` (the Letta server, ~3 min, and bun) needs only these modules; copying just
+# `devstack install` (the Letta server, about a minute, and bun) needs only these modules; copying just
 # them keeps its layer cached while the rest of the code changes. gcc and headers (Python's
 # too, unless the base has them) build psycopg2 for the Letta server, and npm fetches bun; they
 # leave in the same step, so the image never holds them.

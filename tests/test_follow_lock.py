@@ -52,4 +52,4 @@ async def test_different_agents_follow_at_the_same_time(redis_settings: Settings
         _follow(redis_settings, "agent-2", "first", log),
         _follow(redis_settings, "agent-3", "second", log),
     )
-    assert log[:2] == ["first in", "second in"]
+    assert sorted(log[:2]) == ["first in", "second in"]  # both in before either is out

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from dsf_app.devstack import archives, processes
+from dsf_app.devstack import archives, processes, pyinstall
 from dsf_app.devstack.postgres import PG_BIN
 from dsf_app.errors import ServiceUnavailable
 from dsf_app.settings import REPO_ROOT
@@ -95,17 +95,12 @@ def install(target: LettaInstall, log: Path) -> None:
     )
     env = {**os.environ, "PATH": f"{PG_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     _run(
-        [
-            str(target.bin / "pip"),
-            "install",
-            "--quiet",
-            "-c",
-            str(CONSTRAINTS),
-            f"letta[server,postgres]=={LETTA_VERSION}",
-            *EXTRA_PACKAGES,
-        ],
+        pyinstall.install_command(
+            target.bin / "python",
+            ["-c", str(CONSTRAINTS), f"letta[server,postgres]=={LETTA_VERSION}", *EXTRA_PACKAGES],
+        ),
         what="Installing the Letta server",
-        env=env,
+        env=pyinstall.uv_env(env),
         log=log,
     )
     target.marker.touch()
