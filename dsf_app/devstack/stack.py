@@ -62,7 +62,8 @@ def install(settings: Settings, report: Callable[[ServiceStatus], None]) -> None
         log = settings.log_dir / "letta-install.log"
         report(
             ServiceStatus(
-                "letta", f"installing {letta.LETTA_VERSION} (first run only, about a minute; log: {log})"
+                "letta",
+                f"installing {letta.LETTA_VERSION} (first run only, about a minute; log: {log})",
             )
         )
         letta.install(target, log)

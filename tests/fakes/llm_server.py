@@ -23,8 +23,11 @@ from tests.fakes.http_server import DISCONNECTS, FakeHTTPServer, JSONHandler
 
 DEFAULT_MODEL = "dsf-fake-model"
 DEFAULT_EMBEDDING_DIM = 1536
-# Small pieces so that consumers see streaming across many chunks.
+# Small pieces so that consumers see streaming across many chunks; long arguments (tens of
+# kilobytes) in at most MAX_ARGUMENT_CHUNKS pieces: still streamed in parts, without a test
+# spending a minute on thousands of chunks passing through Letta.
 ARGUMENT_CHUNK_CHARS = 8
+MAX_ARGUMENT_CHUNKS = 64
 TOKEN_PATTERN = re.compile(r"\s*\S+|\s+")
 SCHEMA_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
@@ -487,6 +490,7 @@ class _Completion:
             None,
         )
         arguments = call.arguments_json
-        for start in range(0, len(arguments), ARGUMENT_CHUNK_CHARS):
-            piece = arguments[start : start + ARGUMENT_CHUNK_CHARS]
+        size = max(ARGUMENT_CHUNK_CHARS, -(-len(arguments) // MAX_ARGUMENT_CHUNKS))
+        for start in range(0, len(arguments), size):
+            piece = arguments[start : start + size]
             yield {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}, None
