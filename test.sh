@@ -5,14 +5,19 @@
 # for the tests that need no service).
 set -euo pipefail
 cd "$(dirname "$0")"
-source scripts/venv.sh
 if ! command -v chromium >/dev/null; then
+  # Beside the Python setup: both spend most of their time on downloads.
   echo "Installing Debian's chromium for the browser tests"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) &
+  chromium_install=$!
 fi
+source scripts/venv.sh
 .venv/bin/python -m dsf_app.devstack install
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/basedpyright --project pyproject.toml
+if [ -n "${chromium_install:-}" ]; then
+  wait "$chromium_install"
+fi
 # Two processes, each with its own throwaway stack (pytest-xdist; a test file stays in one).
 exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 --dist loadfile "$@"
