@@ -12,10 +12,13 @@ if ! command -v chromium >/dev/null; then
   chromium_install=$!
 fi
 source scripts/venv.sh
-.venv/bin/python -m dsf_app.devstack install
+# The Letta server and bun install while the code is linted and type-checked.
+.venv/bin/python -m dsf_app.devstack install &
+tools_install=$!
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/basedpyright --project pyproject.toml
+wait "$tools_install"
 if [ -n "${chromium_install:-}" ]; then
   wait "$chromium_install"
 fi

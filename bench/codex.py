@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import statistics
@@ -31,13 +30,11 @@ from collections.abc import Callable
 import numpy as np
 from sqlalchemy import text as sql
 
-from dsf_app import db, embeddings
+from bench.database import database_only
+from dsf_app import embeddings
 from dsf_app.db import session_scope
-from dsf_app.devstack import stack
 from dsf_app.services import chat, codex, lore, lorebook, mentions, stories, users, worlds
 from dsf_app.services.actor import Actor
-from dsf_app.settings import get_settings
-from tests.harness.stack import make_home, remove_home, running, settings_for
 
 ENTRIES = 5_000
 EMBED_SAMPLE = 200
@@ -124,20 +121,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     rng = random.Random(7)
-    home = make_home()
-    settings = settings_for(home)
-    os.environ.update(settings.as_env())
-    get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    try:
-        with running(settings, stack.start_postgres):
-            db.migrate()
-            run(args.runs, rng, embed_all=args.embed_all)
-    except BaseException:
-        print(f"logs kept in {home}/logs")
-        raise
-    else:
-        remove_home(home)
+    with database_only():
+        run(args.runs, rng, embed_all=args.embed_all)
 
 
 def random_vectors(world_id: uuid.UUID) -> None:

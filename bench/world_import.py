@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import time
 import uuid
@@ -23,15 +22,11 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import select
 
-from dsf_app import db
+from bench.database import bench_person, database_only
 from dsf_app.db import session_scope
-from dsf_app.devstack import stack
 from dsf_app.errors import Invalid
 from dsf_app.models import Story, StorySegment
-from dsf_app.services import users, world_import
-from dsf_app.services.actor import Actor
-from dsf_app.settings import get_settings
-from tests.harness.stack import make_home, remove_home, running, settings_for
+from dsf_app.services import world_import
 from tests.world_documents import large_world
 
 
@@ -46,53 +41,40 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    home = make_home()
-    settings = settings_for(home)
-    os.environ.update(settings.as_env())
-    get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    try:
-        with running(settings, stack.start_postgres):
-            db.migrate(settings.database_url)
+    with database_only():
+        actor = bench_person()
+        data = large_world(world_import.MAX_SEGMENTS)
+        print(f"document: {world_import.MAX_SEGMENTS:,} segments, {len(data) / 1e6:.1f} MB")
+        over = large_world(100_000)
+        print(f"over the limit: 100,000 segments, {len(over) / 1e6:.1f} MB")
+        phases: dict[str, list[float]] = {
+            "json.loads (baseline)": [],
+            "parse": [],
+            "write": [],
+            "import (parse + write)": [],
+            "ORM bulk insert (baseline)": [],
+            "refusing 100,000 segments": [],
+        }
+        for _ in range(args.runs):
+            phases["json.loads (baseline)"].append(timed(lambda: json.loads(data))[0])
+            parse_s, document = timed(lambda: world_import.parse(data))
             with session_scope() as session:
-                actor = Actor.of(users.create_user(session, "bench@example.test", "Bench"))
-            data = large_world(world_import.MAX_SEGMENTS)
-            print(f"document: {world_import.MAX_SEGMENTS:,} segments, {len(data) / 1e6:.1f} MB")
-            over = large_world(100_000)
-            print(f"over the limit: 100,000 segments, {len(over) / 1e6:.1f} MB")
-            phases: dict[str, list[float]] = {
-                "json.loads (baseline)": [],
-                "parse": [],
-                "write": [],
-                "import (parse + write)": [],
-                "ORM bulk insert (baseline)": [],
-                "refusing 100,000 segments": [],
-            }
-            for _ in range(args.runs):
-                phases["json.loads (baseline)"].append(timed(lambda: json.loads(data))[0])
-                parse_s, document = timed(lambda: world_import.parse(data))
-                with session_scope() as session:
-                    write_s, imported = timed(
-                        lambda d=document: world_import.import_world(session, actor, d)
-                    )
-                    commit_s, _ = timed(session.commit)
-                phases["parse"].append(parse_s)
-                phases["write"].append(write_s + commit_s)
-                phases["import (parse + write)"].append(parse_s + write_s + commit_s)
-                phases["ORM bulk insert (baseline)"].append(
-                    insert_only(imported.world_id, imported.segments)
+                write_s, imported = timed(
+                    lambda d=document: world_import.import_world(session, actor, d)
                 )
-                phases["refusing 100,000 segments"].append(timed(lambda: refuse(over))[0])
-            for name, times in phases.items():
-                print(
-                    f"{name:30s} median {statistics.median(times):6.2f} s "
-                    f"(min {min(times):.2f}, max {max(times):.2f}, {args.runs} runs)"
-                )
-    except BaseException:
-        print(f"logs kept in {home}/logs")
-        raise
-    else:
-        remove_home(home)
+                commit_s, _ = timed(session.commit)
+            phases["parse"].append(parse_s)
+            phases["write"].append(write_s + commit_s)
+            phases["import (parse + write)"].append(parse_s + write_s + commit_s)
+            phases["ORM bulk insert (baseline)"].append(
+                insert_only(imported.world_id, imported.segments)
+            )
+            phases["refusing 100,000 segments"].append(timed(lambda: refuse(over))[0])
+        for name, times in phases.items():
+            print(
+                f"{name:30s} median {statistics.median(times):6.2f} s "
+                f"(min {min(times):.2f}, max {max(times):.2f}, {args.runs} runs)"
+            )
 
 
 def refuse(data: bytes) -> None:

@@ -86,3 +86,11 @@ def use_session(context: BrowserContext, app_url: str, token: str) -> None:
             }
         ]
     )
+
+
+def signed_up(page: Page, app_url: str, account: Account) -> None:
+    """`account` signed up over HTTP, its session given to `page`'s browser, which opens /worlds:
+    for the tests about something else (the sign-up form has tests of its own)."""
+    use_session(page.context, app_url, sign_up_over_http(app_url, account))
+    page.goto(f"{app_url}/worlds")
+    expect(page.locator("#account-name")).to_have_text(account.name)

@@ -23,7 +23,7 @@ from dsf_app.services.actor import Actor
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings, get_settings
 from dsf_app.storage import AssetStorage
-from tests.accounts import Account, new_account, sign_up_in_browser
+from tests.accounts import Account, new_account, signed_up
 from tests.factories import rolled_back_session
 from tests.fakes.image_servers import DEFAULT_API_KEY, FakeGoogleImages, FakeOpenAIImages
 from tests.fakes.llm_server import ScriptedLLM
@@ -50,6 +50,7 @@ OPENAI_TEST_KEY = "test-key"
 # fixtures reach none of them, and whose module is not marked `starts_services` (it runs the
 # stack itself), is a unit test: `./test.sh -m unit` runs those alone, in seconds.
 SERVICE_FIXTURES = {"pg_cluster", "storage", "letta_url", "app_url", "browser"}
+FIRST_MODULES = {"test_start_stop.py"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -57,6 +58,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = set(getattr(item, "fixturenames", ()))
         if not fixtures & SERVICE_FIXTURES and item.get_closest_marker("starts_services") is None:
             item.add_marker(pytest.mark.unit)
+    # The longest module goes first: run last, it kept one test process busy for two minutes
+    # while the other had finished.
+    items.sort(key=lambda item: item.path.name not in FIRST_MODULES)
 
 
 @pytest.fixture(scope="session")
@@ -234,6 +238,6 @@ def account() -> Account:
 
 @pytest.fixture
 def signed_in_page(page: Page, app_url: str, account: Account) -> Page:
-    """`page` after `account` signed up through the sign-in page; it is on /worlds."""
-    sign_up_in_browser(page, app_url, account)
+    """`page` after `account` signed up (over HTTP); it is on /worlds."""
+    signed_up(page, app_url, account)
     return page

@@ -8,7 +8,6 @@ import uuid
 from playwright.sync_api import Page, expect
 
 from dsf_app.db import session_scope
-from dsf_app.devstack import stack
 from dsf_app.services import worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.users import create_user
@@ -108,35 +107,6 @@ def test_cancel_a_running_turn(signed_in_page: Page, llm: ScriptedLLM) -> None:
     llm.on_user(follow, then=[Reply("Back with you.")])
     _send(page, f"are you there {follow}")
     expect(page.locator(".chat-assistant").last).to_contain_text("Back with you.", timeout=30_000)
-
-
-def test_letta_dies_mid_turn_then_retry_completes(
-    signed_in_page: Page,
-    llm: ScriptedLLM,
-    test_settings: Settings,
-    account: Account,
-    dsf_in_process: Settings,
-) -> None:
-    page, tag, gate = signed_in_page, _tag(), Gate()
-    world = {**WORLD, "name": f"Survivor {tag}"}
-    llm.on_user(tag, then=[ToolCall("world_manager", world), Reply("Made it through.", hold=gate)])
-    _send(page, f"survive this {tag}")
-    gate.wait_reached()  # the world is made; the reply is half-written
-    stack.stop_service(test_settings, "letta")
-    try:
-        expect(page.locator(".chat-error").last).to_contain_text("Letta server", timeout=30_000)
-        expect(page.locator(".chat-user").last).to_contain_text(tag)
-    finally:
-        gate.open()
-        stack.start_letta(test_settings)
-    page.locator("#chat-retry").click()
-    expect(page.locator(".chat-assistant").last).to_contain_text("Made it through.", timeout=60_000)
-    expect(page.locator("#chat-retry")).to_have_count(0)
-    # Retry continued the turn: the world was not made twice, nor its tool call shown twice.
-    expect(page.locator(".chat-tool[data-tool='world_manager']")).to_have_count(1)
-    with session_scope() as session:
-        names = [listing.world.name for listing in worlds.list_worlds(session, actor_of(account))]
-    assert names == [f"Survivor {tag}"]
 
 
 def test_runs_page_lists_the_turn_with_its_tool_calls(

@@ -10,6 +10,7 @@ from dsf_app.components.codex import delete_dialog, entry_editor
 from dsf_app.components.empty_state import not_found_state
 from dsf_app.components.layout import page_shell
 from dsf_app.components.matching import as_var
+from dsf_app.components.page_parts import back_link, loading_placeholder
 from dsf_app.components.url_page import url_page_view
 from dsf_app.state.codex import CodexState, Option
 from dsf_app.state.codex_entry import CodexEntryState, LinkRow, MentionRow, SegmentRow
@@ -21,22 +22,12 @@ C = CodexState
 
 
 def loading() -> rx.Component:
-    return rx.vstack(
-        rx.skeleton(rx.box(height="2.5em", width="50%"), loading=True),
-        rx.skeleton(rx.box(height="8em"), loading=True),
-        spacing="4",
-        width="100%",
-        aria_busy="true",
-    )
+    return loading_placeholder("8em")
 
 
 def header() -> rx.Component:
     return rx.vstack(
-        rx.link(
-            rx.hstack(rx.icon("arrow-left", size=14), rx.text(E.world_name), spacing="1"),
-            href="/worlds/" + E.world_key,
-            size="2",
-        ),
+        back_link(E.world_name, "/worlds/" + E.world_key),
         rx.flex(
             rx.heading(E.name, size="8", as_="h1", overflow_wrap="anywhere", id="entry-name"),
             rx.spacer(),

@@ -7,6 +7,7 @@ import reflex as rx
 
 from dsf_app.components.gallery import gallery
 from dsf_app.components.layout import page_shell
+from dsf_app.components.page_parts import back_link
 from dsf_app.components.url_page import is_current
 from dsf_app.state.gallery import MY_IMAGES, GalleryState
 
@@ -20,15 +21,9 @@ def gallery_page() -> rx.Component:
         rx.cond(
             is_current(GalleryState) & GalleryState.found,
             rx.vstack(
-                rx.link(
-                    rx.hstack(
-                        rx.icon("arrow-left", size=14),
-                        rx.text(GalleryState.world_name),
-                        align="center",
-                        spacing="1",
-                    ),
-                    href="/worlds/" + GalleryState.world_key,
-                    size="2",
+                back_link(
+                    GalleryState.world_name,
+                    "/worlds/" + GalleryState.world_key,
                     id="gallery-world-link",
                 ),
                 rx.heading("Gallery", size="7", id="gallery-heading", as_="h1"),

@@ -9,6 +9,7 @@ from dsf_app.components.confirm_delete import confirm_delete_dialog
 from dsf_app.components.counts import counted
 from dsf_app.components.empty_state import empty_state, not_found_state
 from dsf_app.components.layout import page_shell
+from dsf_app.components.page_parts import back_link, loading_placeholder
 from dsf_app.components.story_details import story_details_dialog
 from dsf_app.components.story_reader import (
     SERIF,
@@ -32,23 +33,12 @@ def not_found() -> rx.Component:
 
 
 def loading() -> rx.Component:
-    return rx.vstack(
-        rx.skeleton(rx.box(height="2.5em", width="50%"), loading=True),
-        *(rx.skeleton(rx.box(height="10em"), loading=True) for _ in range(3)),
-        spacing="4",
-        width="100%",
-        max_width="65ch",
-        aria_busy="true",
-    )
+    return loading_placeholder("10em", "10em", "10em", max_width="65ch")
 
 
 def header() -> rx.Component:
     return rx.vstack(
-        rx.link(
-            rx.hstack(rx.icon("arrow-left", size=14), rx.text(S.world_name), spacing="1"),
-            href="/worlds/" + S.world_key,
-            size="2",
-        ),
+        back_link(S.world_name, "/worlds/" + S.world_key),
         rx.heading(S.title, size="8", as_="h1", font_family=SERIF, overflow_wrap="anywhere"),
         rx.cond(S.description != "", rx.text(S.description, color_scheme="gray")),
         rx.flex(

@@ -12,6 +12,7 @@ from dsf_app.components.empty_state import not_found_state
 from dsf_app.components.export_button import export_button
 from dsf_app.components.layout import page_shell
 from dsf_app.components.matching import pick
+from dsf_app.components.page_parts import back_link
 from dsf_app.components.url_page import url_page_view
 from dsf_app.state.trajectory import StepView, TrajectoryState
 
@@ -113,11 +114,7 @@ def step_row(step: ObjectVar[StepView]) -> rx.Component:
 
 def header() -> rx.Component:
     return rx.vstack(
-        rx.link(
-            rx.hstack(rx.icon("arrow-left", size=14), rx.text("All runs"), spacing="1"),
-            href="/runs",
-            size="2",
-        ),
+        back_link("All runs", "/runs"),
         rx.heading("Trajectory", size="7"),
         rx.flex(
             rx.badge(T.agent, variant="outline"),

@@ -13,6 +13,7 @@ from dsf_app.components.counts import counted
 from dsf_app.components.empty_state import empty_state, not_found_state
 from dsf_app.components.foundation_sections import editor_dialog, foundation_view
 from dsf_app.components.layout import page_shell
+from dsf_app.components.page_parts import back_link, loading_placeholder
 from dsf_app.components.story_details import story_details_dialog
 from dsf_app.components.url_page import url_page_view
 from dsf_app.components.version_history import changelog, diff_view, restore_dialog
@@ -32,23 +33,12 @@ def not_found() -> rx.Component:
 
 
 def loading() -> rx.Component:
-    return rx.vstack(
-        rx.skeleton(rx.box(height="2.5em", width="60%"), loading=True),
-        rx.skeleton(rx.box(height="6em"), loading=True),
-        rx.skeleton(rx.box(height="12em"), loading=True),
-        spacing="4",
-        width="100%",
-        aria_busy="true",
-    )
+    return loading_placeholder("6em", "12em", heading_width="60%")
 
 
 def header() -> rx.Component:
     return rx.vstack(
-        rx.link(
-            rx.hstack(rx.icon("arrow-left", size=14), rx.text("Worlds"), spacing="1"),
-            href="/worlds",
-            size="2",
-        ),
+        back_link("Worlds", "/worlds"),
         rx.flex(
             rx.heading(S.name, size="8", as_="h1", overflow_wrap="anywhere", id="world-name"),
             rx.spacer(),
