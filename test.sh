@@ -22,5 +22,7 @@ wait "$tools_install"
 if [ -n "${chromium_install:-}" ]; then
   wait "$chromium_install"
 fi
-# Two processes, each with its own throwaway stack (pytest-xdist; a test file stays in one).
-exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 --dist loadfile "$@"
+# Two processes, each with its own throwaway stack (pytest-xdist; a test file stays in one),
+# taking the files in collection order (tests/conftest.py puts the longest first), not by
+# their number of tests.
+exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder "$@"

@@ -8,6 +8,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col
@@ -27,6 +28,13 @@ from tests.accounts import (
     sign_up_over_http,
     use_session,
 )
+
+
+@pytest.fixture
+def signed_in_page(page: Page, app_url: str, account: Account) -> Page:
+    """Signed up through the form: this module checks the session its answer sets."""
+    sign_up_in_browser(page, app_url, account)
+    return page
 
 
 def session_cookie(page: Page) -> dict:
