@@ -24,8 +24,8 @@ from tests.fakes.http_server import DISCONNECTS, FakeHTTPServer, JSONHandler
 DEFAULT_MODEL = "dsf-fake-model"
 DEFAULT_EMBEDDING_DIM = 1536
 # Small pieces so that consumers see streaming across many chunks; long arguments (tens of
-# kilobytes) in at most MAX_ARGUMENT_CHUNKS pieces: still streamed in parts, without a test
-# spending a minute on thousands of chunks passing through Letta.
+# kilobytes) in at most MAX_ARGUMENT_CHUNKS pieces: still streamed in parts, without thousands
+# of chunks that no test looks at one by one.
 ARGUMENT_CHUNK_CHARS = 8
 MAX_ARGUMENT_CHUNKS = 64
 TOKEN_PATTERN = re.compile(r"\s*\S+|\s+")
