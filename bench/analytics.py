@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
-from bench.database import bench_person, database_only
+from bench.throwaway import bench_person, database_only
 from dsf_app import db
 from dsf_app.db import session_scope
 from dsf_app.services import analytics, rollups, worlds

@@ -15,23 +15,19 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import statistics
 import uuid
 from typing import Any
 
 from playwright.sync_api import Page, expect, sync_playwright
 
-from dsf_app import db
+from bench.throwaway import signed_in_tab, signed_up_person, throwaway_stack
 from dsf_app.db import session_scope
 from dsf_app.devstack import stack
-from dsf_app.services import canvas, users, worlds
+from dsf_app.services import canvas, worlds
 from dsf_app.services.actor import Actor
-from dsf_app.settings import get_settings
-from tests.accounts import new_account, sign_up_over_http, use_session
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, FAKE_MODEL
+from tests.conftest import FAKE_MODEL
 from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
-from tests.harness.stack import make_home, remove_home, running, settings_for
 
 WARM_UP = 2
 WATCH = """() => {
@@ -120,54 +116,34 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
 
-    home = make_home()
-    try:
-        with ScriptedLLM() as llm:
-            settings = settings_for(
-                home,
-                OPENAI_BASE_URL=llm.base_url,
-                OPENAI_API_KEY="bench-key",
-                DSF_AGENT_MODEL=f"openai-proxy/{FAKE_MODEL}",
-            )
-            os.environ.update(settings.as_env())
-            get_settings.cache_clear()
-            db.get_engine.cache_clear()
-            with (
-                running(settings, stack.start_postgres),
-                running(settings, stack.start_s3),
-                running(settings, stack.start_letta),
-                running(settings, stack.start_app),
-            ):
-                latencies = measure(settings.public_url, llm, args.runs)
-        report(latencies)
-    except BaseException:
-        print(f"logs kept in {home}/logs")
-        raise
-    else:
-        remove_home(home)
+    with (
+        ScriptedLLM() as llm,
+        throwaway_stack(
+            stack.start_postgres,
+            stack.start_s3,
+            stack.start_letta,
+            stack.start_app,
+            OPENAI_BASE_URL=llm.base_url,
+            OPENAI_API_KEY="bench-key",
+            DSF_AGENT_MODEL=f"openai-proxy/{FAKE_MODEL}",
+        ) as settings,
+    ):
+        latencies = measure(settings.public_url, llm, args.runs)
+    report(latencies)
 
 
 def measure(app_url: str, llm: ScriptedLLM, runs: int) -> list[float]:
-    account = new_account("Bench Person")
-    token = sign_up_over_http(app_url, account)
+    token, actor = signed_up_person(app_url)
     with session_scope() as session:
-        user = users.get_by_email(session, account.email)
-        assert user is not None
-        actor = Actor.of(user)
         world_id = worlds.create_world(session, actor, "Bench World", "Tides.").id
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        use_session(context, app_url, token)
-        page = context.new_page()
-        page.set_default_timeout(60_000)
+        page = signed_in_tab(playwright, app_url, token)
         page.goto(f"{app_url}/worlds/{world_id}")
         expect(page.locator("#chat-input")).to_be_visible()
         page.evaluate(WATCH)
         for n in range(WARM_UP):
             one_call(page, llm, actor, world_id, -1 - n)
         latencies = [one_call(page, llm, actor, world_id, n) for n in range(runs)]
-        browser.close()
     return latencies
 
 

@@ -30,7 +30,7 @@ from collections.abc import Callable
 import numpy as np
 from sqlalchemy import text as sql
 
-from bench.database import database_only
+from bench.throwaway import database_only
 from dsf_app import embeddings
 from dsf_app.db import session_scope
 from dsf_app.services import chat, codex, lore, lorebook, mentions, stories, users, worlds

@@ -11,7 +11,6 @@ from navigation to the content being on screen. Also times the service calls beh
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 from collections.abc import Callable
@@ -19,15 +18,11 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from dsf_app import db
+from bench.throwaway import signed_in_tab, signed_up_person, throwaway_stack
 from dsf_app.db import session_scope
 from dsf_app.devstack import stack
-from dsf_app.services import reader, stories, users, worlds
+from dsf_app.services import reader, stories, worlds
 from dsf_app.services.actor import Actor
-from dsf_app.settings import get_settings
-from tests.accounts import new_account, sign_up_over_http, use_session
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.harness.stack import make_home, remove_home, running, settings_for
 
 WORLDS = 1_000
 SEGMENTS = 500
@@ -94,79 +89,53 @@ def main() -> None:
     parser.add_argument("--screenshots", type=Path, help="save screenshots of the pages here")
     args = parser.parse_args()
 
-    home = make_home()
-    settings = settings_for(home)
-    os.environ.update(settings.as_env())
-    get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    try:
-        with (
-            running(settings, stack.start_postgres),
-            running(settings, stack.start_s3),
-            running(settings, stack.start_letta),
-            running(settings, stack.start_app),
-        ):
-            app_url = settings.public_url
-            account = new_account("Bench Person")
-            token = sign_up_over_http(app_url, account)
-            with session_scope() as session:
-                user = users.get_by_email(session, account.email)
-                assert user is not None
-                actor = Actor.of(user)
-            started = time.perf_counter()
-            world_id, story_id = seed(actor)
-            print(
-                f"seeded {WORLDS} worlds and a {SEGMENTS}-segment story in "
-                f"{time.perf_counter() - started:.1f} s"
+    with throwaway_stack(
+        stack.start_postgres, stack.start_s3, stack.start_letta, stack.start_app
+    ) as settings:
+        app_url = settings.public_url
+        token, actor = signed_up_person(app_url)
+        started = time.perf_counter()
+        world_id, story_id = seed(actor)
+        print(
+            f"seeded {WORLDS} worlds and a {SEGMENTS}-segment story in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+
+        with session_scope() as session:
+            list_ms, _ = median_ms(args.runs, lambda: worlds.list_worlds(session, actor, limit=25))
+            read_ms, _ = median_ms(
+                args.runs, lambda: reader.read(session, actor, uuid_of(story_id))
             )
 
-            with session_scope() as session:
-                list_ms, _ = median_ms(
-                    args.runs, lambda: worlds.list_worlds(session, actor, limit=25)
-                )
-                read_ms, _ = median_ms(
-                    args.runs, lambda: reader.read(session, actor, uuid_of(story_id))
-                )
+        with sync_playwright() as playwright:
+            page = signed_in_tab(playwright, app_url, token)
+            page.on(
+                "response",
+                lambda r: print("HTTP", r.status, r.url) if r.status >= 400 else None,
+            )
+            worlds_url = f"{app_url}/worlds"
+            story_url = f"{app_url}/worlds/{world_id}/stories/{story_id}"
+            render(page, worlds_url, ".dsf-world-card", 24)()  # warm up
+            worlds_page_ms, worlds_all = median_ms(
+                args.runs, render(page, worlds_url, ".dsf-world-card", 24)
+            )
+            render(page, story_url, ".dsf-segment", reader.PAGE_SIZE)()
+            story_page_ms, story_all = median_ms(
+                args.runs, render(page, story_url, ".dsf-segment", reader.PAGE_SIZE)
+            )
+            if args.screenshots:
+                shoot(page, args.screenshots, worlds_url, story_url, world_id)
 
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                context = browser.new_context(viewport={"width": 1280, "height": 800})
-                use_session(context, app_url, token)
-                page = context.new_page()
-                page.set_default_timeout(60_000)
-                page.on(
-                    "response",
-                    lambda r: print("HTTP", r.status, r.url) if r.status >= 400 else None,
-                )
-                worlds_url = f"{app_url}/worlds"
-                story_url = f"{app_url}/worlds/{world_id}/stories/{story_id}"
-                render(page, worlds_url, ".dsf-world-card", 24)()  # warm up
-                worlds_page_ms, worlds_all = median_ms(
-                    args.runs, render(page, worlds_url, ".dsf-world-card", 24)
-                )
-                render(page, story_url, ".dsf-segment", reader.PAGE_SIZE)()
-                story_page_ms, story_all = median_ms(
-                    args.runs, render(page, story_url, ".dsf-segment", reader.PAGE_SIZE)
-                )
-                if args.screenshots:
-                    shoot(page, args.screenshots, worlds_url, story_url, world_id)
-                browser.close()
-
-        print(
-            f"worlds page ({WORLDS} worlds, 24 cards shown): median {worlds_page_ms:.0f} ms "
-            f"over {args.runs} loads (min {min(worlds_all):.0f}, max {max(worlds_all):.0f})"
-        )
-        print(
-            f"story reader ({SEGMENTS} segments, {reader.PAGE_SIZE} a page): median "
-            f"{story_page_ms:.0f} ms over {args.runs} loads "
-            f"(min {min(story_all):.0f}, max {max(story_all):.0f})"
-        )
-        print(f"service calls: list_worlds {list_ms:.1f} ms, reader.read {read_ms:.1f} ms (median)")
-    except BaseException:
-        print(f"logs kept in {home}/logs")
-        raise
-    else:
-        remove_home(home)
+    print(
+        f"worlds page ({WORLDS} worlds, 24 cards shown): median {worlds_page_ms:.0f} ms "
+        f"over {args.runs} loads (min {min(worlds_all):.0f}, max {max(worlds_all):.0f})"
+    )
+    print(
+        f"story reader ({SEGMENTS} segments, {reader.PAGE_SIZE} a page): median "
+        f"{story_page_ms:.0f} ms over {args.runs} loads "
+        f"(min {min(story_all):.0f}, max {max(story_all):.0f})"
+    )
+    print(f"service calls: list_worlds {list_ms:.1f} ms, reader.read {read_ms:.1f} ms (median)")
 
 
 def uuid_of(text: str):

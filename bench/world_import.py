@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import select
 
-from bench.database import bench_person, database_only
+from bench.throwaway import bench_person, database_only
 from dsf_app.db import session_scope
 from dsf_app.errors import Invalid
 from dsf_app.models import Story, StorySegment

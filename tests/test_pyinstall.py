@@ -11,12 +11,14 @@ def test_pips_index_settings_reach_uv_under_its_own_names() -> None:
             "PIP_INDEX_URL": "https://mirror.example/simple",
             "PIP_EXTRA_INDEX_URL": "https://a.example/simple https://b.example/simple",
             "PIP_TRUSTED_HOST": "mirror.example",
+            "PIP_CERT": "/etc/ssl/certs/ca-certificates.crt",
             "HOME": "/root",
         }
     )
     assert env["UV_DEFAULT_INDEX"] == "https://mirror.example/simple"
     assert env["UV_INDEX"] == "https://a.example/simple https://b.example/simple"
     assert env["UV_INSECURE_HOST"] == "mirror.example"
+    assert env["SSL_CERT_FILE"] == "/etc/ssl/certs/ca-certificates.crt"
     assert env["HOME"] == "/root"
 
 

@@ -1,8 +1,8 @@
 """Python packages installed with uv: it downloads and unpacks in parallel, so the app's and
 the Letta server's environments take about a minute on a fresh machine instead of five with pip.
 
-uv has its own settings, not pip's: the package indexes a host sets for pip as PIP_* variables
-(as the Dockerfile's build arguments do) are handed on under uv's names. It runs before the
+uv has its own settings, not pip's: the package indexes and certificate bundle a host sets for
+pip as PIP_* variables (as the Dockerfile does) are handed on under uv's names. It runs before the
 app's own packages exist (scripts/venv.sh), so it uses the standard library only.
 """
 
@@ -14,11 +14,13 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-# pip's variable -> uv's; both take space-separated lists.
+# pip's variable -> uv's (the lists are space-separated in both). uv trusts only its own
+# certificates unless SSL_CERT_FILE names a bundle, as pip's PIP_CERT does for pip.
 PIP_TO_UV = {
     "PIP_INDEX_URL": "UV_DEFAULT_INDEX",
     "PIP_EXTRA_INDEX_URL": "UV_INDEX",
     "PIP_TRUSTED_HOST": "UV_INSECURE_HOST",
+    "PIP_CERT": "SSL_CERT_FILE",
 }
 
 
