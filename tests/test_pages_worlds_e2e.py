@@ -78,20 +78,24 @@ def test_explore_lists_public_worlds_of_others(
     sign_up_in_browser(context.new_page(), app_url, other)
     context.close()
     owner = actor_of(other)
+    # Names of their own: other tests on this stack make public worlds too.
+    open_name, hidden_name = (
+        f"{name} {uuid.uuid4().hex[:6]}" for name in ("Open Skies", "Hidden Vale")
+    )
     with session_scope() as session:
         public = worlds.create_world(
-            session, owner, "Open Skies", foundation={"core_premise": "Flight is free."}
+            session, owner, open_name, foundation={"core_premise": "Flight is free."}
         )
         worlds.set_visibility(session, owner, public.id, Visibility.PUBLIC)
-        worlds.create_world(session, owner, "Hidden Vale")
+        worlds.create_world(session, owner, hidden_name)
 
     page.get_by_role("tab", name="Explore").click()
-    page.get_by_label("Search worlds by name").fill("Open Skies")
+    page.get_by_label("Search worlds by name").fill(open_name)
     cards = page.locator(".dsf-world-card")
     expect(cards).to_have_count(1)
     expect(cards.first).to_contain_text("Flight is free.")
     expect(cards.first.get_by_role("button")).to_have_count(0)  # no delete on others' worlds
-    page.get_by_label("Search worlds by name").fill("Hidden Vale")
+    page.get_by_label("Search worlds by name").fill(hidden_name)
     expect(page.get_by_text("No worlds match")).to_be_visible()
 
 
