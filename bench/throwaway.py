@@ -16,6 +16,7 @@ from dsf_app.services.actor import Actor
 from dsf_app.settings import Settings, get_settings
 from tests.accounts import new_account, sign_up_over_http, use_session
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e_helpers import actor_of
 from tests.harness.stack import make_home, remove_home, running, settings_for
 
 
@@ -59,11 +60,7 @@ def bench_person() -> Actor:
 def signed_up_person(app_url: str) -> tuple[str, Actor]:
     """A new person signed up over HTTP: their session token, and them."""
     account = new_account("Bench Person")
-    token = sign_up_over_http(app_url, account)
-    with session_scope() as session:
-        user = users.get_by_email(session, account.email)
-        assert user is not None
-        return token, Actor.of(user)
+    return sign_up_over_http(app_url, account), actor_of(account)
 
 
 def signed_in_tab(playwright: Playwright, app_url: str, token: str) -> Page:
