@@ -1,6 +1,8 @@
 """GET /assets/<asset id>: the stable URL of an asset in pages and canvas specs. It checks that
-the signed-in person may read the asset, then redirects to a fresh presigned S3 URL (or the CDN
-URL), so pages never hold URLs that expire."""
+the signed-in person may read the asset before anything else, then serves the bytes itself
+(streamed from S3, with `ETag` and `Range`) — so images show wherever the app can be opened,
+whatever the S3 endpoint's address — or, when a CDN or a public S3 endpoint is configured,
+redirects to a short-lived URL there."""
 
 from __future__ import annotations
 
@@ -8,16 +10,19 @@ import uuid
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from dsf_app.auth import sessions
 from dsf_app.db import session_scope
 from dsf_app.errors import NotFound, ServiceUnavailable
 from dsf_app.services import asset_files, assets
+from dsf_app.storage import StoredObject
 
-# Browsers may reuse a redirect for a few minutes; the presigned URL it leads to lives an hour.
+# Browsers may reuse a redirect for a few minutes; the presigned URL it leads to lives as long.
 REDIRECT_MAX_AGE = 300
+# An asset's bytes never change under its id; the ETag lets a browser check cheaply after this.
+BYTES_MAX_AGE = 3600
 SIGNED_OUT = "Sign in to Deep Sci-Fi to see this file."
 
 
@@ -32,22 +37,48 @@ def _location(token: str | None, asset_id: uuid.UUID) -> tuple[str, str] | None:
         return asset.storage_key, asset.content_type
 
 
-async def asset_redirect(request: Request) -> Response:
+async def serve_asset(request: Request) -> Response:
     asset_id: uuid.UUID = request.path_params["asset_id"]
     token = sessions.token_from_cookies(request.headers.get("cookie", ""))
+    storage = asset_files.asset_storage()
     try:
         found = await run_in_threadpool(_location, token, asset_id)
         if found is None:
             return _private(PlainTextResponse(SIGNED_OUT, status_code=401))
-        url = asset_files.asset_storage().url(*found)
+        key, content_type = found
+        elsewhere = storage.public_url(key, content_type)
+        if elsewhere is None:
+            stored = await run_in_threadpool(
+                storage.read,
+                key,
+                byte_range=request.headers.get("range", ""),
+                if_none_match=request.headers.get("if-none-match", ""),
+            )
+            return _bytes(stored, content_type, head=request.method == "HEAD")
     except NotFound as exc:
         return _private(PlainTextResponse(str(exc), status_code=404))
     except ServiceUnavailable as exc:
         return _private(PlainTextResponse(str(exc), status_code=503))
-    response = RedirectResponse(url, status_code=302)
+    response = RedirectResponse(elsewhere, status_code=302)
     response.headers["Cache-Control"] = f"private, max-age={REDIRECT_MAX_AGE}"
     response.headers["Vary"] = "Cookie"
     return response
+
+
+def _bytes(stored: StoredObject, content_type: str, *, head: bool) -> Response:
+    headers = {
+        "Content-Type": content_type,
+        **stored.headers,
+        "Accept-Ranges": "bytes",
+        "Cache-Control": f"private, max-age={BYTES_MAX_AGE}",
+        "Vary": "Cookie",
+    }
+    if stored.status == 416:
+        return _private(PlainTextResponse("That byte range is past the end of the file.", 416))
+    if head or stored.status == 304:
+        stored.close()
+        return Response(status_code=stored.status, headers=headers)
+    return StreamingResponse(stored.chunks(), status_code=stored.status, headers=headers)
 
 
 def _private(response: Response) -> Response:
@@ -56,4 +87,4 @@ def _private(response: Response) -> Response:
 
 
 # Only UUIDs match, so the frontend bundle's own /assets/<name>.js files are served as before.
-asset_route = Route("/assets/{asset_id:uuid}", asset_redirect, methods=["GET", "HEAD"])
+asset_route = Route("/assets/{asset_id:uuid}", serve_asset, methods=["GET", "HEAD"])

@@ -47,12 +47,13 @@ def image_prefixes(settings: Settings | None = None) -> tuple[str, ...]:
 
 
 def image_origins(settings: Settings | None = None) -> tuple[str, ...]:
-    """Origins a page loads images from: those of `image_prefixes`, plus the S3 endpoint that
-    /assets/<id> redirects to with a presigned URL (when no CDN is configured)."""
+    """Origins a page loads images from: those of `image_prefixes`, plus the public S3 endpoint
+    that /assets/<id> redirects to with a presigned URL (when one is configured and no CDN is)."""
     settings = settings or get_settings()
     origins = [origin_of(p) for p in image_prefixes(settings)]
-    if not settings.s3_public_base_url.strip():
-        origins.append(origin_of(settings.s3_endpoint_url))
+    public_endpoint = settings.s3_public_endpoint_url.strip()
+    if public_endpoint and not settings.s3_public_base_url.strip():
+        origins.append(origin_of(public_endpoint))
     return tuple(dict.fromkeys(origins))
 
 

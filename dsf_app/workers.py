@@ -1,9 +1,11 @@
 """Which process drives a turn, and whether that process is gone.
 
-Every backend worker has an id naming its host, PID and process start time. A running turn
-records the id of the worker driving it and a heartbeat. Whether that worker is gone is decided
-honestly: this process knows its own turns; on the same host a PID with the same start time is
-the same living process; a worker elsewhere is gone when its heartbeat is stale.
+Every backend worker has an id naming its host, the PID namespace it runs in (the kernel's boot
+id and the namespace's inode), its PID and its process start time. A running turn records the
+id of the worker driving it and a heartbeat. Whether that worker is gone is decided honestly:
+this process knows its own turns; in the same PID namespace a PID with the same start time is
+the same living process; a worker anywhere else — another machine, or another container that
+shares this host name (host networking) — is gone when its heartbeat is stale.
 """
 
 from __future__ import annotations
@@ -30,8 +32,22 @@ def _start_ticks(pid: int) -> str | None:
     return stat.rsplit(")", 1)[-1].split()[19]
 
 
+def _pid_namespace() -> str:
+    """Where this process's PIDs mean something: the boot and the PID namespace. Host names
+    can repeat across containers, and every machine's first PID namespace has the same inode."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.readlink("/proc/self/ns/pid").strip("pid:[]")
+    except OSError:
+        return uuid.uuid4().hex  # unknown: no other process is taken to share it
+    return f"{boot}/{namespace}"
+
+
 HOST = socket.gethostname()
-WORKER_ID = f"{HOST}:{os.getpid()}:{_start_ticks(os.getpid()) or uuid.uuid4().hex[:12]}"
+PID_NAMESPACE = _pid_namespace()
+WORKER_ID = (
+    f"{HOST}:{PID_NAMESPACE}:{os.getpid()}:{_start_ticks(os.getpid()) or uuid.uuid4().hex[:12]}"
+)
 # The turns this process drives right now (process state, not per-person state).
 _LIVE: set[uuid.UUID] = set()
 
@@ -48,8 +64,9 @@ def owner_gone(run_id: uuid.UUID, worker: str | None, heartbeat_at: datetime | N
     """True when nothing drives the run any more, so it may be closed or taken over."""
     if worker == WORKER_ID:
         return run_id not in _LIVE
-    host, _, rest = (worker or "").partition(":")
+    _host, _, rest = (worker or "").partition(":")
+    namespace, _, rest = rest.partition(":")
     pid, _, started = rest.partition(":")
-    if host == HOST and pid.isdigit():
+    if namespace == PID_NAMESPACE and pid.isdigit():
         return _start_ticks(int(pid)) != started
     return heartbeat_at is None or utcnow() - heartbeat_at > STALE_AFTER

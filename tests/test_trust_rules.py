@@ -44,10 +44,13 @@ def configured(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_images_come_from_our_assets_and_configured_hosts_only() -> None:
     plain = settings()
     assert image_sources.image_prefixes(plain) == ("https://dsf.example.org/assets/",)
-    # /assets/<id> redirects to a presigned S3 URL: the S3 endpoint is an image origin.
-    assert image_sources.image_origins(plain) == (
+    # /assets/<id> serves the bytes itself: the internal S3 endpoint is no image origin.
+    assert image_sources.image_origins(plain) == ("https://dsf.example.org",)
+    # A public S3 endpoint that /assets/<id> redirects to with presigned URLs is one.
+    presigned = settings(S3_PUBLIC_ENDPOINT_URL="https://s3.example.org")
+    assert image_sources.image_origins(presigned) == (
         "https://dsf.example.org",
-        f"http://127.0.0.1:{plain.s3_port}",
+        "https://s3.example.org",
     )
     cdn = settings(
         S3_PUBLIC_BASE_URL="https://CDN.example.org/dsf",
@@ -166,9 +169,7 @@ def test_the_policy_admits_the_builds_inline_scripts_by_hash(tmp_path: Path) -> 
     policy = content_security_policy(settings(DSF_ALLOWED_IMAGE_HOSTS="a.example"), hashes)
     directives = dict(part.split(" ", 1) for part in policy.split("; "))
     assert directives["script-src"] == "'self' " + " ".join(hashes)
-    assert directives["img-src"] == (
-        f"'self' data: https://dsf.example.org https://a.example http://127.0.0.1:{settings().s3_port}"
-    )
+    assert directives["img-src"] == "'self' data: https://dsf.example.org https://a.example"
     assert directives["connect-src"] == "'self' https://dsf.example.org wss://dsf.example.org"
     for name, value in {
         "frame-src": "'none'",

@@ -14,8 +14,7 @@ from dsf_app.services.actor import Actor
 
 @dataclass(frozen=True)
 class Cover:
-    storage_key: str
-    content_type: str
+    asset_id: uuid.UUID
     description: str
 
 
@@ -25,7 +24,7 @@ def covers(session: Session, actor: Actor, world_ids: list[uuid.UUID]) -> dict[u
     if not world_ids:
         return {}
     rows = session.exec(
-        select(Asset.world_id, Asset.storage_key, Asset.content_type, Asset.description)
+        select(Asset.world_id, Asset.id, Asset.description)
         .join(World, col(World.id) == Asset.world_id)
         .where(
             col(Asset.world_id).in_(world_ids),
@@ -36,7 +35,7 @@ def covers(session: Session, actor: Actor, world_ids: list[uuid.UUID]) -> dict[u
         .distinct(col(Asset.world_id))
     ).all()
     return {
-        world_id: Cover(storage_key=key, content_type=content_type, description=description)
-        for world_id, key, content_type, description in rows
+        world_id: Cover(asset_id=asset_id, description=description)
+        for world_id, asset_id, description in rows
         if world_id is not None
     }

@@ -3,17 +3,24 @@ cards, searched by name, and the create, delete and import actions."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from typing import Any
 
 import reflex as rx
 from sqlmodel import Session
 
+from dsf_app import pools
 from dsf_app.agents.deletion import delete_agents
-from dsf_app.db import session_scope
 from dsf_app.errors import DSFError
-from dsf_app.services import asset_files, covers, validation, world_deletion, world_import, worlds
+from dsf_app.services import (
+    asset_files,
+    covers,
+    imports,
+    validation,
+    world_deletion,
+    world_import,
+    worlds,
+)
 from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson, SignedOut
 from dsf_app.state.feedback import done, shows_problems, when
@@ -42,7 +49,6 @@ def _card(row: worlds.WorldListing, cover: covers.Cover | None) -> WorldCard:
     premise = str(world.foundation.get("core_premise") or world.description or "")
     if len(premise) > PREMISE_CHARS:
         premise = premise[: PREMISE_CHARS - 1].rstrip() + "…"
-    storage = asset_files.asset_storage()
     return WorldCard(
         id=str(world.id),
         name=world.name,
@@ -51,7 +57,7 @@ def _card(row: worlds.WorldListing, cover: covers.Cover | None) -> WorldCard:
         version=world.version,
         stories=row.story_count,
         changed=when(world.updated_at),
-        cover_url=storage.url(cover.storage_key, cover.content_type) if cover else "",
+        cover_url=asset_files.asset_url(cover.asset_id) if cover else "",
         cover_alt=(cover.description or f"Cover of {world.name}") if cover else "",
         visibility=str(world.visibility),
     )
@@ -199,25 +205,20 @@ class WorldsPageState(ActsForPerson, rx.State):
     @shows_problems
     async def import_world(self, chunks: rx.UploadChunkIterator):
         """Import a world exported as JSON: a new private copy owned by this person. Who is
-        signed in is checked before any of the file is read, reading stops past the size limit,
-        and the parse and the write run in a worker thread so other people's events go on."""
+        signed in is checked before any of the file is read, a second import while one of theirs
+        runs is refused, reading stops past the size limit, and the parse and the write run in a
+        heavy process (pools.py) so other people's events go on."""
         actor = await self.person()
-        async with self:
-            self.busy = True
-        try:
-            data = await world_import.read_upload(chunks)
-            if data is None:
-                return
-            imported = await asyncio.to_thread(_import, actor, data)
-        finally:
+        async with imports.one_at_a_time(actor):
             async with self:
-                self.busy = False
+                self.busy = True
+            try:
+                data = await world_import.read_upload(chunks)
+                if data is None:
+                    return
+                imported = await pools.in_heavy_process(world_import.import_file, actor, data)
+            finally:
+                async with self:
+                    self.busy = False
         yield done(f"Imported “{imported.name}” as your own private copy.")
         yield rx.redirect(f"/worlds/{imported.world_id}")
-
-
-def _import(actor: Actor, data: bytes) -> world_import.Imported:
-    """Parse, then write in one short session (synchronous: runs in a worker thread)."""
-    document = world_import.parse(data)
-    with session_scope() as session:
-        return world_import.import_world(session, actor, document)
