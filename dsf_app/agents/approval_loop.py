@@ -48,6 +48,8 @@ from dsf_app.agents.events import (
 from dsf_app.agents.failures import TurnInterrupted
 from dsf_app.agents.provisioning import AgentDirectory
 from dsf_app.agents.turn import Emit, ShouldStop, Tally, Turn, TurnRequest, TurnStopped, otid
+from dsf_app.auth import sessions
+from dsf_app.db import session_scope
 from dsf_app.errors import DSFError, ServiceUnavailable
 from dsf_app.models import AgentKind
 from dsf_app.services import turns
@@ -73,8 +75,13 @@ CONTINUE_NOTE = (
     "the person has not written anything new. Continue the turn from where it stopped."
 )
 TOOL_RESULTS = frozenset({"tool_return_message", "approval_response_message"})
+SESSION_ENDED = (
+    "You were signed out (here, or with “Sign out everywhere”), so this turn stopped before "
+    "its next tool call; nothing more was done in your name. Sign in and send your message "
+    "again to go on."
+)
 # Endings after which the Letta run is cancelled, so it does not go on alone.
-STOPPED_BY_US = frozenset({"cancelled", "max_time", "max_reply", "max_steps"})
+STOPPED_BY_US = frozenset({"cancelled", "max_time", "max_reply", "max_steps", "signed_out"})
 
 
 @dataclass
@@ -147,16 +154,30 @@ class Orchestrator:
         record: turns.TurnRecord,
         emit: Emit,
         should_stop: ShouldStop | None = None,
+        session: str | None = None,
     ) -> TurnFinished:
         """Drive a started (or reopened) turn to its end; never raises for a failure, which
-        ends the turn with a sentence instead. Emits every event, the TurnFinished last."""
-        turn = Turn(actor, record, emit, should_stop, tally=Tally.carried(record.progress))
+        ends the turn with a sentence instead. Emits every event, the TurnFinished last.
+        `session`: the hash of the sign-in session it runs under, checked before each tool."""
+        turn = Turn(
+            actor,
+            record,
+            emit,
+            should_stop,
+            tally=Tally.carried(record.progress),
+            session=session,
+        )
         finished = await self._drive(turn)
         await emit(finished)
         return finished
 
     async def resume(
-        self, actor: Actor, run_id: uuid.UUID, emit: Emit, should_stop: ShouldStop | None = None
+        self,
+        actor: Actor,
+        run_id: uuid.UUID,
+        emit: Emit,
+        should_stop: ShouldStop | None = None,
+        session: str | None = None,
     ) -> TurnFinished:
         """Continue an unfinished turn where it stopped (Retry)."""
         try:
@@ -171,7 +192,7 @@ class Orchestrator:
             )
             await emit(refused)
             return refused
-        return await self.run(actor, record, emit, should_stop)
+        return await self.run(actor, record, emit, should_stop, session)
 
     async def run_turn(
         self, request: TurnRequest, emit: Emit, should_stop: ShouldStop | None = None
@@ -400,6 +421,7 @@ class Orchestrator:
         self, turn: Turn, call_id: str, name: str, arguments: str
     ) -> ToolReturnParam:
         """Run one call as the acting person, keep it in the chat, and answer it."""
+        await self._still_signed_in(turn)
         await turn.emit(ToolCallStarted(call_id, name, arguments, turn.parent_call_id))
         await asyncio.to_thread(
             turns.record_tool_call, turn.actor, turn.run_id, call_id, name, arguments
@@ -433,6 +455,13 @@ class Orchestrator:
         if ctx.changed:
             await turn.emit(Changed(frozenset(ctx.changed)))
         return _tool_return(call_id, outcome.status, outcome.result)
+
+    async def _still_signed_in(self, turn: Turn) -> None:
+        """Before each tool call: a turn whose sign-in session ended (signed out here, or
+        everywhere) stops, so nothing more runs in the person's name."""
+        session = turn.root.session
+        if session is not None and not await asyncio.to_thread(_session_live, session):
+            raise TurnStopped(TurnFinished("signed_out", SESSION_ENDED))
 
     def _delegator(self, parent: Turn) -> Callable[[ToolContext, str], Any]:
         async def delegate(ctx: ToolContext, task: str) -> str:
@@ -561,6 +590,7 @@ class Orchestrator:
                 turn.emit,
                 turn.should_stop,
                 tally=Tally.carried(record.progress),
+                session=turn.session,
             )
             finished = await self._drive(earlier)
             if finished.error:
@@ -660,6 +690,11 @@ class Orchestrator:
         return config.api_model_endpoint or failures.model_endpoint(
             self.settings, config.handle or ""
         )
+
+
+def _session_live(session_hash: str) -> bool:
+    with session_scope() as db:
+        return sessions.is_live(db, session_hash)
 
 
 def _tool_return(call_id: str, status: str, result: str) -> ToolReturnParam:

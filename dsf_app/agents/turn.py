@@ -88,6 +88,9 @@ class Turn:
     should_stop: ShouldStop | None = None
     parent: Turn | None = None
     tally: Tally = field(default_factory=Tally)
+    # The hash of the sign-in session the turn runs under, checked before each tool call (a
+    # delegated turn goes by its root's); None for a turn no session started (a test's).
+    session: str | None = None
     agent_id: str = ""
     deadline: float = 0.0
     # Why the watchdog stopped the turn, when it did.

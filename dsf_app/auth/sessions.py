@@ -45,14 +45,24 @@ def resolve(db: Session, token: str | None) -> Actor | None:
     """The person a token signs in, or None if it is unknown, expired or revoked."""
     if not token:
         return None
-    row = db.exec(
+    row = _live(db, token_hash(token))
+    return None if row is None else Actor(user_id=row.user_id)
+
+
+def is_live(db: Session, session_hash: str) -> bool:
+    """Whether the session stored under this token hash still signs its person in (a turn
+    asks before each tool call, so signing out everywhere stops it)."""
+    return _live(db, session_hash) is not None
+
+
+def _live(db: Session, session_hash: str) -> UserSession | None:
+    return db.exec(
         select(UserSession).where(
-            UserSession.token_hash == token_hash(token),
+            UserSession.token_hash == session_hash,
             col(UserSession.revoked_at).is_(None),
             UserSession.expires_at > utcnow(),
         )
     ).first()
-    return None if row is None else Actor(user_id=row.user_id)
 
 
 def revoke(db: Session, token: str | None) -> None:
