@@ -1,5 +1,6 @@
-"""Plain HTTP routes served beside the Reflex app: health for load balancers and start.sh, the
-sign-in routes under /auth, /assets/<id> redirects to stored files, and the runs export."""
+"""Plain HTTP routes served beside the Reflex app: /livez and /readyz (alias /health) for load
+balancers, the container and start.sh, the sign-in routes under /auth, /assets/<id> redirects to
+stored files, and the runs export."""
 
 from __future__ import annotations
 
@@ -15,16 +16,24 @@ from dsf_app.run_export_route import run_export_route
 from dsf_app.settings import get_settings
 
 
-def health_endpoint(_: Request) -> JSONResponse:
-    checks = health.check_all(get_settings())
-    body = {check.name: {"ok": check.ok, "detail": check.detail} for check in checks}
-    status = 200 if all(check.ok for check in checks) else 503
-    return JSONResponse({"ok": status == 200, "services": body}, status_code=status)
+def livez(_: Request) -> JSONResponse:
+    """The process answers; asks nothing of the services it depends on."""
+    return JSONResponse({"ok": True})
+
+
+def readyz(_: Request) -> JSONResponse:
+    """Whether every service the app needs answers (a check at most about a second old): only
+    which one is down, never where; the detail goes to the log."""
+    readiness = health.readiness(get_settings())
+    return JSONResponse(readiness.public_body(), status_code=200 if readiness.ok else 503)
 
 
 http_app = Starlette(
     routes=[
-        Route("/health", health_endpoint),
+        Route("/livez", livez),
+        Route("/readyz", readyz),
+        # The name load balancers, the container check and older probes know.
+        Route("/health", readyz),
         Mount("/auth", app=build_auth_app()),
         asset_route,
         run_export_route,

@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from dsf_app.auth import accounts, passwords, rate_limit, sessions
 from dsf_app.auth.accounts import ProviderIdentity
-from dsf_app.auth.client_address import behind_proxies
+from dsf_app.auth.client_address import behind_proxies, counted_as
 from dsf_app.auth.problems import Problem, SignInRefused, describe
 from dsf_app.auth.redirects import safe_next, signin_url
 from dsf_app.auth.secret import session_secret
@@ -127,6 +127,15 @@ def sign_in(db: Session, *, email: str, password: str, ip: str | None = None):
     return accounts.finish_sign_in(db, check, password, matches)
 
 
+def outcome(db: Session, email: str, password: str, ip: str) -> str:
+    """ "signed in", "credentials" (a wrong password) or the problem that refused the try."""
+    try:
+        user = sign_in(db, email=email, password=password, ip=ip)
+    except SignInRefused as caught:
+        return caught.problem.value
+    return "signed in" if user is not None else "credentials"
+
+
 def _wait(db: Session, found: list[limits.Limit], at: datetime) -> timedelta:
     """How long `found` makes one wait at `at` (zero: the attempt is taken)."""
     try:
@@ -173,9 +182,9 @@ def test_a_success_clears_the_wait_but_not_the_addresses_failures(db: Session) -
     assert str(caught.value) == "Too many failed sign-in attempts. Try again in 1 minute."
     # The owner from their own address is not held back.
     assert sign_in(db, email=email, password="the right one", ip="198.51.100.9") is not None
-    # Thirty failures from one address, over any emails, stop it for a while.
+    # A hundred failures from one address, over any emails (spraying), stop it for a while.
     now = utcnow()
-    for n in range(rate_limit.FAILURES_PER_ADDRESS - rate_limit.FREE_FAILURES):
+    for n in range(rate_limit.FAILURES_PER_CLIENT - rate_limit.FREE_FAILURES):
         limits.take(db, rate_limit.sign_in_limits(f"{n}{email}", ip), now=now)
     assert _wait(db, rate_limit.sign_in_limits(new_email(), ip), now) > timedelta(minutes=14)
     # A success resets the email's wait; the address's failures still count.
@@ -192,6 +201,62 @@ def test_failures_from_everywhere_else_never_hold_the_owner_back(db: Session) ->
         for _ in range(rate_limit.FREE_FAILURES):
             accounts.start_sign_in(db, email=email, ip=f"203.0.113.{n}")
     assert sign_in(db, email=email, password="the right one", ip="192.0.2.1") is not None
+
+
+def test_a_strangers_wrong_passwords_hold_back_no_one_else_behind_the_same_address(
+    db: Session,
+) -> None:
+    """Everyone behind one NAT signs in from one address. A stranger there who guesses at
+    account X in a burst, and at ten more accounts besides (33 failures: more than the 30 that
+    used to lock the whole address), holds back X from that address and nobody else."""
+    shared = "198.51.100.77"
+    x, y = new_email(), new_email()
+    users.create_user(db, x, "X", passwords.hash_password("x's own password"))
+    users.create_user(db, y, "Y", passwords.hash_password("y's own password"))
+    others = [email for email in (new_email() for _ in range(10)) for _ in range(3)]
+    answers = [outcome(db, email, "a guess", shared) for email in [x] * 31 + others]
+    assert answers.count("credentials") == rate_limit.FREE_FAILURES * 11
+    assert answers.count("rate_limited") == 31 - rate_limit.FREE_FAILURES
+    assert outcome(db, y, "y's own password", shared) == "signed in"
+    assert outcome(db, x, "x's own password", shared) == "rate_limited"
+    assert outcome(db, x, "x's own password", "192.0.2.77") == "signed in"
+
+
+def ipv6_in(network: str) -> str:
+    """A random address in `network` (one client's /64 has 2**64 to choose from)."""
+    block = ipaddress.IPv6Network(network)
+    return str(block[secrets.randbelow(block.num_addresses)])
+
+
+def test_ipv6_addresses_in_one_64_are_one_client(db: Session) -> None:
+    """A hundred wrong passwords, each from another address of one /64, are one client's: its
+    free failures, then waits; an address in the next /64 is another client."""
+    email = new_email()
+    users.create_user(db, email, "Target", passwords.hash_password("the right one"))
+    answers = [outcome(db, email, "a guess", ipv6_in("2001:db8:7:64::/64")) for _ in range(100)]
+    assert answers.count("credentials") == rate_limit.FREE_FAILURES
+    assert answers.count("rate_limited") == 100 - rate_limit.FREE_FAILURES
+    assert outcome(db, email, "the right one", ipv6_in("2001:db8:7:65::/64")) == "signed in"
+
+    # Sign-ups too: ten from anywhere in one /64 use up its hour.
+    for _ in range(rate_limit.SIGN_UPS_PER_CLIENT):
+        limits.take(db, rate_limit.sign_up_limits(ipv6_in("2001:db8:7:66::/64")))
+    with pytest.raises(limits.LimitReached):
+        limits.take(db, rate_limit.sign_up_limits(ipv6_in("2001:db8:7:66::/64")))
+
+
+@pytest.mark.parametrize(
+    ("address", "client"),
+    [
+        ("203.0.113.5", "203.0.113.5"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+        ("2001:DB8:1:2::1", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.5", "203.0.113.5"),  # an IPv4 client on a dual-stack socket
+        (None, "unknown"),
+    ],
+)
+def test_the_client_the_limits_count(address: str | None, client: str) -> None:
+    assert counted_as(address) == client
 
 
 def test_sign_ups_from_one_address_are_limited_to_ten_an_hour(db: Session) -> None:
@@ -435,7 +500,7 @@ def sign_up_from(app_url: str, address: str, email: str) -> httpx.Response:
 def test_one_address_cannot_sign_up_without_limit(app_url: str, engine: Engine, page: Page) -> None:
     flood, elsewhere = loopback_address(), loopback_address()
     assert flood != elsewhere
-    emails = [new_email() for _ in range(rate_limit.SIGN_UPS_PER_ADDRESS - 1)]
+    emails = [new_email() for _ in range(rate_limit.SIGN_UPS_PER_CLIENT - 1)]
     for email in emails:
         assert sign_up_from(app_url, flood, email).headers["location"] == "/worlds"
     # Asking about an email that has an account is a sign-up attempt too (the tenth).

@@ -1,7 +1,10 @@
 """Which network address a request comes from, for the rate limits. The direct peer, unless
 that peer is a reverse proxy listed in DSF_TRUSTED_PROXIES: then X-Forwarded-For is read from
 the right, past every trusted proxy, to the first address no trusted proxy vouches for. Anyone
-can send the header, so it is believed only from a proxy the operator named."""
+can send the header, so it is believed only from a proxy the operator named.
+
+The limits count a client by `counted_as`: an IPv4 address, or an IPv6 address's /64, since
+one home, office or server is given a whole /64 and can send from any address in it."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from starlette.requests import Request
 from dsf_app.settings import get_settings
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPV6_CLIENT_PREFIX = 64
 
 
 def client_address(request: Request) -> str | None:
@@ -38,6 +42,19 @@ def behind_proxies(
         if not _within(hop, trusted):
             break
     return client
+
+
+def counted_as(address: str | None) -> str:
+    """The client the rate limits count `address` as: itself for IPv4 (also when mapped into
+    IPv6), its /64 for IPv6, "unknown" without one."""
+    parsed = _parsed(address) if address else None
+    if parsed is None:
+        return address or "unknown"
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, IPV6_CLIENT_PREFIX), strict=False))
+    return str(parsed)
 
 
 def _parsed(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
