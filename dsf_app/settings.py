@@ -149,7 +149,50 @@ class Settings(BaseSettings):
         default=40,
         gt=0,
         alias="DSF_TURN_MAX_STEPS",
-        description="Model steps (requests to the model) one agent turn may take.",
+        description="Model steps (requests to the model) one agent turn may take, the nested "
+        "Experience Agent turns it delegates to included.",
+    )
+    quota_turns: int = Field(
+        default=200,
+        ge=0,
+        alias="DSF_QUOTA_TURNS",
+        description="Messages to agents (turns) one person may send per UTC day.",
+    )
+    quota_steps: int = Field(
+        default=2000,
+        ge=0,
+        alias="DSF_QUOTA_STEPS",
+        description="Model steps one person's agents may take per UTC day.",
+    )
+    quota_images: int = Field(
+        default=50,
+        ge=0,
+        alias="DSF_QUOTA_IMAGES",
+        description="Images one person's agents may generate per UTC day.",
+    )
+    quota_evaluations: int = Field(
+        default=100,
+        ge=0,
+        alias="DSF_QUOTA_EVALUATIONS",
+        description="Evaluations (by the buttons or by an agent) one person may run per UTC day.",
+    )
+    quota_imports: int = Field(
+        default=20,
+        ge=0,
+        alias="DSF_QUOTA_IMPORTS",
+        description="World and lorebook imports one person may run per UTC day.",
+    )
+    chat_queue_max: int = Field(
+        default=3,
+        ge=0,
+        alias="DSF_CHAT_QUEUE_MAX",
+        description="Messages that may wait in the chat while a turn runs.",
+    )
+    prompt_max_chars: int = Field(
+        default=8000,
+        ge=1,
+        alias="DSF_PROMPT_MAX_CHARS",
+        description="Characters one chat message may have.",
     )
 
     session_secret: SecretStr = Field(

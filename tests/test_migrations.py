@@ -42,6 +42,8 @@ EXPECTED_TABLES = {
     "codex_link",
     "codex_entry_version",
     "search_vector",
+    "usage_day",
+    "quota_override",
 }
 
 

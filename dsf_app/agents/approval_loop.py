@@ -50,9 +50,9 @@ from dsf_app.agents.provisioning import AgentDirectory
 from dsf_app.agents.turn import Emit, ShouldStop, Tally, Turn, TurnRequest, TurnStopped, otid
 from dsf_app.auth import sessions
 from dsf_app.db import session_scope
-from dsf_app.errors import DSFError, ServiceUnavailable
-from dsf_app.models import AgentKind
-from dsf_app.services import turns
+from dsf_app.errors import DSFError, Forbidden, ServiceUnavailable
+from dsf_app.models import AgentKind, Meter
+from dsf_app.services import quotas, turns
 from dsf_app.services.actor import Actor
 from dsf_app.settings import Settings, get_settings
 from dsf_app.telemetry import tracer
@@ -119,6 +119,13 @@ def _limit(stop_reason: str, settings: Settings) -> TurnFinished:
         "(DSF_TURN_MAX_STEPS) without finishing and was stopped; what was done is kept.",
     }
     return TurnFinished(stop_reason, sentences[stop_reason])
+
+
+def _out_of_steps(limit_reached: str) -> TurnFinished:
+    """The person's model steps for the day are spent (`limit_reached` says which limit)."""
+    return TurnFinished(
+        "quota", f"{limit_reached} The agent was stopped there; what it did so far is kept."
+    )
 
 
 class Orchestrator:
@@ -331,10 +338,10 @@ class Orchestrator:
 
     async def _rounds(self, turn: Turn, messages: list[Message] | None) -> TurnFinished:
         while messages is not None:
-            remaining = self.settings.turn_max_steps - turn.tally.steps
+            remaining = self.settings.turn_max_steps - turn.shared_steps.taken
             if remaining <= 0:
                 raise TurnStopped(_limit("max_steps", self.settings))
-            current = await self._stream(turn, messages, remaining)
+            current = await self._stream_on_budget(turn, messages, remaining)
             await turn.save(done=True)
             if current.error:
                 return TurnFinished("error", current.error)
@@ -344,10 +351,31 @@ class Orchestrator:
                 return TurnFinished("cancelled")
             if current.stop_reason != "requires_approval" or not current.calls:
                 return TurnFinished(current.stop_reason or "end_turn")
-            if turn.tally.steps >= self.settings.turn_max_steps:
+            if turn.shared_steps.taken >= self.settings.turn_max_steps:
                 raise TurnStopped(_limit("max_steps", self.settings))
             messages = [await self._approvals(turn, current.calls)]
         return TurnFinished("end_turn")
+
+    async def _stream_on_budget(self, turn: Turn, messages: list[Message], most: int) -> _Round:
+        """`_stream` within the person's daily model steps: what is left of them (up to
+        `most`) is reserved first, and what the request did not take is given back."""
+        try:
+            reservation = await asyncio.to_thread(
+                quotas.reserve_up_to_now, turn.actor, Meter.STEPS, most
+            )
+        except Forbidden as exc:
+            raise TurnStopped(_out_of_steps(str(exc))) from exc
+        before = turn.tally.steps
+        try:
+            current = await self._stream(turn, messages, reservation.amount)
+        finally:
+            unused = reservation.amount - (turn.tally.steps - before)
+            await asyncio.shield(
+                asyncio.to_thread(quotas.release_now, turn.actor, reservation, unused)
+            )
+        if current.stop_reason == "max_steps" and reservation.amount < most:
+            raise TurnStopped(_out_of_steps(quotas.limit_reached(Meter.STEPS, reservation.limit)))
+        return current
 
     async def _stream(self, turn: Turn, messages: list[Message], steps: int) -> _Round:
         """One streamed request to Letta, every chunk passed on as it arrives."""
@@ -387,6 +415,7 @@ class Orchestrator:
             current.stop_reason = chunk.stop_reason
         elif kind == "usage_statistics":
             turn.tally.steps += chunk.step_count or 0
+            turn.shared_steps.taken += chunk.step_count or 0
             for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
                 turn.tally.usage[name] = turn.tally.usage.get(name, 0) + (
                     getattr(chunk, name, 0) or 0

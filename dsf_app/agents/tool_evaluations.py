@@ -41,4 +41,4 @@ async def evaluate_segment(
     if args.draft is not None and args.story_id is None and ctx.story_id is not None:
         target = args.model_copy(update={"story_id": ctx.story_id})
     context = await ctx.read(lambda session: read_segment(session, ctx.actor, target, ctx.world_id))
-    return await keep(ctx, await judge_segment(kind, context))
+    return await keep(ctx, await judge_segment(ctx.actor, kind, context))

@@ -65,6 +65,14 @@ class Tally:
         )
 
 
+@dataclass
+class StepShare:
+    """The model steps taken by a turn and the nested turns it delegated, together: they all
+    draw on one budget (DSF_TURN_MAX_STEPS)."""
+
+    taken: int = 0
+
+
 def otid(run_id: uuid.UUID) -> str:
     """The id the person's message of a turn carries on Letta, to find it there again."""
     return f"dsf-{run_id}"
@@ -101,6 +109,12 @@ class Turn:
     _saved_at: float = field(default_factory=time.monotonic)
     # Saves run one at a time, so an older one never lands after a newer one.
     _saving: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Shared with the parent turn (set from it): its steps and every nested turn's count.
+    shared_steps: StepShare = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.shared_steps = self.parent.shared_steps if self.parent else StepShare()
+        self.shared_steps.taken += self.tally.steps  # what a continued turn took before
 
     @property
     def run_id(self) -> uuid.UUID:

@@ -310,6 +310,34 @@ def _editing_notice() -> rx.Component:
     )
 
 
+def _length_and_problem() -> rx.Component:
+    """How long the message is against its limit, and why the last one was not sent."""
+    settings = get_settings()
+    return rx.fragment(
+        rx.text(
+            # ChatState (state/chat.py) types its vars as values, not rx.Field, for now.
+            ChatState.draft.length().to_string(),  # pyright: ignore[reportAttributeAccessIssue]
+            f" / {settings.prompt_max_chars:,} characters · at most {settings.chat_queue_max} "
+            "messages wait while the agent works",
+            size="1",
+            color_scheme="gray",
+            id="chat-length",
+        ),
+        rx.cond(
+            ChatState.send_problem != "",
+            rx.callout(
+                ChatState.send_problem,
+                icon="triangle-alert",
+                color_scheme="red",
+                size="1",
+                role="alert",
+                id="chat-send-problem",
+            ),
+            rx.fragment(),
+        ),
+    )
+
+
 def _composer() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -324,7 +352,10 @@ def _composer() -> rx.Component:
                 width="100%",
                 id="chat-input",
                 aria_label="Message your agent",
+                max_length=get_settings().prompt_max_chars,
+                aria_describedby="chat-length",
             ),
+            _length_and_problem(),
             rx.hstack(
                 rx.cond(
                     ChatState.busy,

@@ -29,8 +29,8 @@ from dsf_app.evaluators.judgments import (
 )
 from dsf_app.evaluators.targets import SegmentTarget
 from dsf_app.evaluators.verdict import Verdict, keep
-from dsf_app.models import Evaluation, EvaluationKind, EvaluationSource
-from dsf_app.services import evaluations
+from dsf_app.models import Evaluation, EvaluationKind, EvaluationSource, Meter
+from dsf_app.services import evaluations, quotas
 from dsf_app.services.actor import Actor
 from dsf_app.services.evaluations import SegmentContext
 
@@ -148,29 +148,30 @@ def information_gain_result(
     return result, overall
 
 
-async def judge_segment(kind: EvaluationKind, context: SegmentContext) -> Verdict:
+async def judge_segment(actor: Actor, kind: EvaluationKind, context: SegmentContext) -> Verdict:
     """Judge a segment (or draft) with one of the three segment evaluators and measure what
-    code can; no session is open here."""
+    code can, as one of the person's evaluations today; no session is open here."""
     scored: tuple[BaseModel, float]
     judged: Judgment[Any]
-    if kind == EvaluationKind.CONSISTENCY:
-        judged = await judge(
-            CONSISTENCY, _prompt(context), ConsistencyJudgment, _consistency_check(context)
-        )
-        scored = consistency_result(context, judged.answer)
-    elif kind == EvaluationKind.QUALITY:
-        judged = await judge(QUALITY, _prompt(context), QualityJudgment)
-        scored = quality_result(judged.answer)
-    elif kind == EvaluationKind.INFORMATION_GAIN:
-        judged = await judge(
-            INFORMATION_GAIN,
-            _prompt(context),
-            InformationGainJudgment,
-            _rule_check(context, lambda answer: [c.rule_id for c in answer.rules_challenged]),
-        )
-        scored = await asyncio.to_thread(information_gain_result, context, judged.answer)
-    else:
-        raise ValueError(f"{kind} is not a segment evaluator")
+    async with quotas.spending(actor, Meter.EVALUATIONS):
+        if kind == EvaluationKind.CONSISTENCY:
+            judged = await judge(
+                CONSISTENCY, _prompt(context), ConsistencyJudgment, _consistency_check(context)
+            )
+            scored = consistency_result(context, judged.answer)
+        elif kind == EvaluationKind.QUALITY:
+            judged = await judge(QUALITY, _prompt(context), QualityJudgment)
+            scored = quality_result(judged.answer)
+        elif kind == EvaluationKind.INFORMATION_GAIN:
+            judged = await judge(
+                INFORMATION_GAIN,
+                _prompt(context),
+                InformationGainJudgment,
+                _rule_check(context, lambda answer: [c.rule_id for c in answer.rules_challenged]),
+            )
+            scored = await asyncio.to_thread(information_gain_result, context, judged.answer)
+        else:
+            raise ValueError(f"{kind} is not a segment evaluator")
     result, score = scored
     return Verdict(
         kind,
@@ -209,7 +210,7 @@ async def evaluate_segment(
     """Judge a segment (or draft) and keep the result, each read and write in a short
     transaction of its own in a worker thread."""
     context = await asyncio.to_thread(_read, actor, target, world_id)
-    verdict = await judge_segment(kind, context)
+    verdict = await judge_segment(actor, kind, context)
     return await asyncio.to_thread(keep, verdict, actor, source)
 
 

@@ -16,8 +16,8 @@ from dsf_app.evaluators.judgments import (
     VersionJudgment,
 )
 from dsf_app.evaluators.verdict import Verdict, keep
-from dsf_app.models import Evaluation, EvaluationKind, EvaluationSource
-from dsf_app.services import evaluations
+from dsf_app.models import Evaluation, EvaluationKind, EvaluationSource, Meter
+from dsf_app.services import evaluations, quotas
 from dsf_app.services.actor import Actor
 from dsf_app.services.evaluations import VersionContext, changed_rule_ids
 
@@ -91,9 +91,11 @@ def comparison_result(context: VersionContext, answer: VersionJudgment) -> Versi
     )
 
 
-async def judge_versions(context: VersionContext) -> Verdict:
-    """Summarise a version change and its implications; no session is open here."""
-    judged = await judge(SYSTEM, _prompt(context), VersionJudgment, _check(context))
+async def judge_versions(actor: Actor, context: VersionContext) -> Verdict:
+    """Summarise a version change and its implications, as one of the person's evaluations
+    today; no session is open here."""
+    async with quotas.spending(actor, Meter.EVALUATIONS):
+        judged = await judge(SYSTEM, _prompt(context), VersionJudgment, _check(context))
     return Verdict(
         EvaluationKind.VERSION_COMPARISON,
         context.world_id,
@@ -117,7 +119,7 @@ async def compare_versions(
     """Compare two versions and keep the result, each read and write in a short transaction
     of its own in a worker thread."""
     context = await asyncio.to_thread(_read, actor, world_id, from_version, to_version)
-    verdict = await judge_versions(context)
+    verdict = await judge_versions(actor, context)
     return await asyncio.to_thread(keep, verdict, actor, source)
 
 

@@ -22,6 +22,7 @@ from dsf_app.models.codex import (
 )
 from dsf_app.models.evaluations import Evaluation, EvaluationKind, EvaluationSource
 from dsf_app.models.limits import RateLimitAttempt
+from dsf_app.models.quotas import Meter, QuotaOverride, UsageDay
 from dsf_app.models.rollups import LatencyDay, RunDay, RunWorld, ToolDay
 from dsf_app.models.sessions import UserSession
 from dsf_app.models.steps import RunStep, StepKind
@@ -59,7 +60,9 @@ __all__ = [
     "EvaluationKind",
     "EvaluationSource",
     "LatencyDay",
+    "Meter",
     "OAuthAccount",
+    "QuotaOverride",
     "RateLimitAttempt",
     "RunDay",
     "RunStep",
@@ -73,6 +76,7 @@ __all__ = [
     "SuggestionStatus",
     "ToolDay",
     "ToolExecution",
+    "UsageDay",
     "User",
     "UserSession",
     "Visibility",

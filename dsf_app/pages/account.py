@@ -1,12 +1,13 @@
-"""The account page: the person's name, their password, signing out everywhere, and deleting the
-account with everything it owns."""
+"""The account page: the person's name, their password, signing out everywhere, what they used
+today of their daily budgets, and deleting the account with everything it owns."""
 
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from dsf_app.components.layout import page_shell
-from dsf_app.state.account import AccountState
+from dsf_app.state.account import AccountState, UsageLine
 
 ROUTE = "/account"
 ON_LOAD = [AccountState.load]
@@ -154,6 +155,33 @@ def sessions_section() -> rx.Component:
     )
 
 
+def _usage_row(line: ObjectVar[UsageLine]) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(line.name),
+        rx.table.cell(line.used.to_string() + " of " + line.limit.to_string()),
+        rx.table.cell(rx.cond(line.own_limit, "set for you", "")),
+    )
+
+
+def usage_section() -> rx.Component:
+    return section(
+        "Used today",
+        rx.text(
+            "Every day you may send so many messages to agents, and they may take so many model "
+            "steps, make so many images, run so many evaluations and imports. The counts start "
+            "again at midnight UTC.",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.table.root(
+            rx.table.body(rx.foreach(S.usage, _usage_row)),
+            size="1",
+            width="100%",
+        ),
+        section_id="account-usage-section",
+    )
+
+
 def delete_section() -> rx.Component:
     return section(
         "Delete your account",
@@ -243,6 +271,7 @@ def account_page() -> rx.Component:
                     name_section(),
                     password_section(),
                     sessions_section(),
+                    usage_section(),
                     delete_section(),
                     spacing="4",
                     width="100%",

@@ -24,8 +24,8 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from dsf_app.errors import Invalid
-from dsf_app.models import CodexEntry, CodexKind, CodexLink, CodexStatus
-from dsf_app.services import codex, codex_history, uploads, validation
+from dsf_app.models import CodexEntry, CodexKind, CodexLink, CodexStatus, Meter
+from dsf_app.services import codex, codex_history, quotas, uploads, validation
 from dsf_app.services.access import require_world
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import Author, EntryFields, locked_world
@@ -394,8 +394,10 @@ def import_lorebook(
 ) -> ImportReport:
     """Add a parsed lorebook's entries to the world's Codex as active entries (one new version
     of the world for the whole file). Names the world already has are left as they were; a name
-    twice in the file gets a number. Embeddings are left for `codex.embed_missing`."""
+    twice in the file gets a number. Embeddings are left for `codex.embed_missing`. It counts as
+    one of the person's imports today, in the same transaction."""
     world = locked_world(session, actor, world_id)
+    quotas.reserve(session, actor, Meter.IMPORTS)
     taken = {
         name.casefold()
         for name in session.exec(

@@ -25,9 +25,24 @@ from sqlmodel import Session, col, select
 from dsf_app import workers
 from dsf_app.db import session_scope
 from dsf_app.errors import Invalid, NotFound
-from dsf_app.models import AgentKind, AgentRun, ChatConversation, ChatMessage, ToolExecution
+from dsf_app.models import (
+    AgentKind,
+    AgentRun,
+    ChatConversation,
+    ChatMessage,
+    Meter,
+    ToolExecution,
+)
 from dsf_app.models.columns import utcnow
-from dsf_app.services import chat, conversations, rollups, runs, trajectories, validation
+from dsf_app.services import (
+    chat,
+    conversations,
+    quotas,
+    rollups,
+    runs,
+    trajectories,
+    validation,
+)
 from dsf_app.services.access import not_visible, require_run, require_world
 from dsf_app.services.actor import Actor
 from dsf_app.services.chat import StreamedText
@@ -179,6 +194,10 @@ def start(
                 "send a new message instead."
             )
         if parent_tool_call_id is None:
+            # A turn of the person's own: today's budget of turns pays for it, and some model
+            # steps must be left (a nested turn draws on its parent's).
+            quotas.reserve(session, actor, Meter.TURNS)
+            quotas.require_left(session, actor, Meter.STEPS)
             chat.append_message(
                 session,
                 actor,

@@ -27,8 +27,16 @@ from sqlmodel import Session
 
 from dsf_app.db import copy_rows
 from dsf_app.errors import Invalid
-from dsf_app.models import CodexEntry, CodexLink, CodexStatus, Story
-from dsf_app.services import codex_history, lorebook, stories, uploads, validation, worlds
+from dsf_app.models import CodexEntry, CodexLink, CodexStatus, Meter, Story
+from dsf_app.services import (
+    codex_history,
+    lorebook,
+    quotas,
+    stories,
+    uploads,
+    validation,
+    worlds,
+)
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.services.exports import (
@@ -185,7 +193,9 @@ class Imported:
 def import_world(session: Session, actor: Actor, document: ImportedWorld) -> Imported:
     """A new private world owned by the actor, copying the document's world, stories, segments
     and Codex. Assets are listed in an export without their bytes, so the copy has none (and
-    its entries no images)."""
+    its entries no images). It counts as one of the person's imports today, in the same
+    transaction, so a refused or failed import costs nothing."""
+    quotas.reserve(session, actor, Meter.IMPORTS)
     source = document.world
     world = worlds.create_world(
         session,

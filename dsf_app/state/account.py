@@ -1,22 +1,43 @@
-"""The account page state: the person's display name, their password, and deleting the account
-with everything it owns. ("Sign out everywhere" is a form posting to /auth/signout-everywhere,
-like the top bar's sign-out, so the cookie goes with the sessions.)"""
+"""The account page state: the person's display name, their password, what they used today of
+their daily budgets, and deleting the account with everything it owns. ("Sign out everywhere"
+is a form posting to /auth/signout-everywhere, like the top bar's sign-out, so the cookie goes
+with the sessions.)"""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from dsf_app.auth import password_change
 from dsf_app.auth.account_removal import delete_account
 from dsf_app.errors import DSFError
-from dsf_app.services import account_deletion, users
+from dsf_app.services import account_deletion, quotas, users
+from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson, AuthState
 from dsf_app.state.feedback import done, shows_problems
 
 PROVIDER_NAMES = {"google": "Google", "github": "GitHub"}
+
+
+@dataclass(frozen=True)
+class UsageLine:
+    """One daily budget as the account page shows it."""
+
+    name: str  # "images"
+    used: int
+    limit: int
+    own_limit: bool
+
+
+def _usage_lines(session: Session, actor: Actor) -> list[UsageLine]:
+    return [
+        UsageLine(row.noun, row.used, row.limit, row.own_limit)
+        for row in quotas.usage(session, actor)
+    ]
 
 
 class AccountState(ActsForPerson, rx.State):
@@ -30,6 +51,7 @@ class AccountState(ActsForPerson, rx.State):
     delete_open: rx.Field[bool] = rx.field(False)
     delete_error: rx.Field[str] = rx.field("")
     deleting: rx.Field[bool] = rx.field(False)
+    usage: rx.Field[list[UsageLine]] = rx.field(default_factory=list)
 
     @rx.event
     @shows_problems
@@ -44,6 +66,7 @@ class AccountState(ActsForPerson, rx.State):
         self.name, self.email = info.name, info.email
         self.has_password = info.has_password
         self.providers = [PROVIDER_NAMES.get(p, p) for p in info.providers]
+        self.usage = await self.act(_usage_lines)
 
     @rx.event
     @shows_problems

@@ -247,6 +247,8 @@ class ChatState(ActsForPerson, rx.State):
     last_run: str = ""
     last_prompt: str = ""
     editing: bool = False
+    # Why the last message could not be sent or queued (it stays in the box); "" when it was.
+    send_problem: str = ""
 
     @rx.var
     def can_retry(self) -> bool:
@@ -351,7 +353,7 @@ class ChatState(ActsForPerson, rx.State):
 
     @rx.event
     def set_draft(self, value: str) -> None:
-        self.draft = value
+        self.draft = value[: get_settings().prompt_max_chars]
 
     @rx.event
     def cancel(self) -> None:
@@ -363,6 +365,11 @@ class ChatState(ActsForPerson, rx.State):
         async with self:
             text = ((form_data or {}).get("message") or self.draft).strip()
             if not text:
+                return
+            self.send_problem = _refusal(text, len(self.queued) if self.busy else None)
+            if self.send_problem:
+                if len(text) <= get_settings().prompt_max_chars:
+                    self.draft = text  # nothing typed is lost
                 return
             self.draft = ""
             editing, self.editing = self.editing and self._redoable(), False
@@ -508,6 +515,24 @@ class ChatState(ActsForPerson, rx.State):
             self.last_run = str(finished.run_id or "")
             if finished.stop_reason == "cancelled":
                 self.items = [*self.items, ChatItem(_row_id("note"), "error", CANCELLED_NOTE)]
+
+
+def _refusal(text: str, queued: int | None) -> str:
+    """Why `text` may not be sent (or, with `queued` messages waiting, queued): too long, or
+    the queue is full; "" when it may."""
+    settings = get_settings()
+    if len(text) > settings.prompt_max_chars:
+        return (
+            f"A message may have at most {settings.prompt_max_chars:,} characters; this one has "
+            f"{len(text):,}. Shorten it, or send it in parts."
+        )
+    if queued is not None and queued >= settings.chat_queue_max:
+        return (
+            f"{queued} messages already wait for this turn to end (at most "
+            f"{settings.chat_queue_max}); yours is still in the box: send it once the agent "
+            "has answered."
+        )
+    return ""
 
 
 def _as_sent(items: list[ChatItem], text: str, kind: str = "user") -> list[ChatItem]:

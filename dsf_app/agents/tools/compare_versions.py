@@ -22,7 +22,7 @@ async def run(ctx: ToolContext, args: VersionsTarget) -> dict[str, Any]:
             session, ctx.actor, world_id, args.from_version, args.to_version
         )
     )
-    return await keep(ctx, await judge_versions(context))
+    return await keep(ctx, await judge_versions(ctx.actor, context))
 
 
 register(

@@ -15,8 +15,8 @@ from dsf_app.agents.tools.asset_manager import ImageCategory, call_key
 from dsf_app.agents.topics import Topic
 from dsf_app.images.providers import ImageRequest
 from dsf_app.images.select import ProviderName, pick_provider
-from dsf_app.models import AgentKind
-from dsf_app.services import asset_files, assets
+from dsf_app.models import AgentKind, Meter
+from dsf_app.services import asset_files, assets, quotas
 from dsf_app.settings import get_settings
 
 DESCRIPTION_FROM_PROMPT = 300
@@ -58,9 +58,11 @@ async def run(ctx: ToolContext, args: ImageGeneratorArgs) -> dict[str, Any]:
         lambda session: assets.check_links(session, ctx.actor, world_id, story_id, args.segment_id)
     )
     provider = pick_provider(get_settings(), args.provider)
-    image = await provider.generate(
-        ImageRequest(prompt=args.prompt, size=args.size, style=args.style)
-    )
+    # Today's image is reserved before the provider is paid, and given back if it fails.
+    async with quotas.spending(ctx.actor, Meter.IMAGES):
+        image = await provider.generate(
+            ImageRequest(prompt=args.prompt, size=args.size, style=args.style)
+        )
     description = args.description or args.prompt[:DESCRIPTION_FROM_PROMPT]
     storage = asset_files.asset_storage()
     stored = await asset_files.put_image(
