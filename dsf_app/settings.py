@@ -256,6 +256,22 @@ class Settings(BaseSettings):
         alias="GITHUB_API_URL",
         description="GitHub REST API URL, for the person's profile and verified emails.",
     )
+    smtp_url_override: SecretStr = Field(
+        default=SecretStr(""),
+        alias="DSF_SMTP_URL",
+        description="Outgoing mail server, smtp://user:pass@host:port (STARTTLS when offered) "
+        "or smtps://… (TLS); when unset, ./start.sh runs a local sink that keeps every message "
+        "under DSF_HOME/mail.",
+    )
+    smtp_port: int = Field(
+        default=58025, alias="DSF_SMTP_PORT", description="Port of the local mail sink."
+    )
+    mail_from: str = Field(
+        default="Deep Sci-Fi <no-reply@localhost>",
+        alias="DSF_MAIL_FROM",
+        description="The From address of the mail DSF sends (verification, password reset, "
+        "sign-in links).",
+    )
     lore_budget_chars: int = Field(
         default=6000,
         ge=500,
@@ -330,6 +346,16 @@ class Settings(BaseSettings):
     @property
     def s3_endpoint_url(self) -> str:
         return self.s3_endpoint_url_override or f"http://127.0.0.1:{self.s3_port}"
+
+    @property
+    def smtp_url(self) -> str:
+        """Where mail goes: DSF_SMTP_URL, or the local sink."""
+        return self.smtp_url_override.get_secret_value() or f"smtp://127.0.0.1:{self.smtp_port}"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the local sink keeps each message it receives."""
+        return self.dsf_home / "mail"
 
     @property
     def letta_base_url(self) -> str:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import httpx
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.mailbox import Mailbox, link_in
+
 SESSION_COOKIE = "dsf_session"
 
 
@@ -86,6 +88,14 @@ def use_session(context: BrowserContext, app_url: str, token: str) -> None:
             }
         ]
     )
+
+
+def verify_in_browser(page: Page, app_url: str, mailbox: Mailbox, account: Account) -> None:
+    """Follow the verification link of `account`'s sign-up mail in `page`, whose browser is
+    signed in as that account (as the person does, from their inbox)."""
+    page.goto(link_in(mailbox.wait_for(account.email, "Verify your email address")))
+    expect(page).to_have_url(path_is(app_url, "/account"))
+    expect(page.locator("#verify-banner")).to_have_count(0)
 
 
 def signed_up(page: Page, app_url: str, account: Account) -> None:

@@ -29,6 +29,7 @@ from tests.fakes.image_servers import DEFAULT_API_KEY, FakeGoogleImages, FakeOpe
 from tests.fakes.llm_server import ScriptedLLM
 from tests.fakes.oidc_provider import CLIENT_ID, CLIENT_SECRET, FakeOIDCProvider
 from tests.harness.stack import make_home, remove_home, running, settings_for
+from tests.mailbox import Mailbox
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps dialling hosts this sandbox can't reach.
@@ -49,7 +50,7 @@ OPENAI_TEST_KEY = "test-key"
 # The fixtures that start a real service (PostgreSQL, S3, Letta, the app, Chromium). A test whose
 # fixtures reach none of them, and whose module is not marked `starts_services` (it runs the
 # stack itself), is a unit test: `./test.sh -m unit` runs those alone, in seconds.
-SERVICE_FIXTURES = {"pg_cluster", "storage", "letta_url", "app_url", "browser"}
+SERVICE_FIXTURES = {"pg_cluster", "storage", "letta_url", "mailbox", "app_url", "browser"}
 FIRST_MODULES = {"test_start_stop.py"}
 
 
@@ -176,8 +177,19 @@ def letta_url(pg_cluster: postgres.PostgresCluster, test_settings: Settings) -> 
 
 
 @pytest.fixture(scope="session")
+def mailbox(test_settings: Settings) -> Iterator[Mailbox]:
+    """The local mail sink that the app sends every message to, and a reader of what it kept."""
+    with running(test_settings, stack.start_mail):
+        yield Mailbox(test_settings.mail_dir)
+
+
+@pytest.fixture(scope="session")
 def app_url(
-    database_url: str, storage: AssetStorage, letta_url: str, test_settings: Settings
+    database_url: str,
+    storage: AssetStorage,
+    letta_url: str,
+    mailbox: Mailbox,
+    test_settings: Settings,
 ) -> Iterator[str]:
     """The app started as it ships: `reflex run --env prod`, against the test stack."""
     with running(test_settings, stack.start_app):

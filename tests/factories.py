@@ -52,7 +52,11 @@ def unique(prefix: str) -> str:
 
 
 def make_actor(session: Session, name: str = "Ada") -> Actor:
+    """A person whose email address is verified (as after following the link)."""
     user = users.create_user(session, f"{unique(name.lower())}@example.test", name)
+    user.email_verified = True
+    session.add(user)
+    session.flush()
     return Actor.of(user)
 
 

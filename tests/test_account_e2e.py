@@ -233,7 +233,9 @@ def _seed(person: Actor, storage: AssetStorage) -> Seeded:
         worlds.add_collaborator(session, owner, shared.id, _email(session, person), "editor")
         worlds.add_collaborator(session, person, own.id, "someone@example.test", "viewer")
         for guest in (friend, person):
-            invitations.accept(session, users.get_user(session, guest.user_id))
+            user = users.get_user(session, guest.user_id)
+            user.email_verified = True  # as after following the verification link
+            invitations.accept(session, user)
         pending = worlds.create_world(session, owner, "Invited, not yet there")
         worlds.add_collaborator(session, owner, pending.id, _email(session, person), "viewer")
         session.add(

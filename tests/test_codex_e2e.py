@@ -23,7 +23,7 @@ from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.settings import Settings
 from tests.accounts import Account, new_account, sign_up_in_browser
-from tests.e2e_helpers import actor_of
+from tests.e2e_helpers import actor_of, verified
 from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall, ToolCalls
 
 pytestmark = pytest.mark.usefixtures("dsf_in_process")
@@ -297,7 +297,7 @@ def test_search_by_meaning_across_what_the_person_may_read(
     context = browser.new_context()
     sign_up_in_browser(context.new_page(), app_url, other)
     context.close()
-    theirs = actor_of(other)
+    theirs = verified(other)  # publishes a world
     mine = actor_of(account)
     with session_scope() as session:
         public = worlds.create_world(session, theirs, "Glasshouse Moon", "Lunar greenhouses.")

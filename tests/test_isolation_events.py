@@ -77,6 +77,7 @@ from dsf_app.state.search import SearchState
 from dsf_app.state.story import StoryPageState
 from dsf_app.state.suggestions import SuggestionsState
 from dsf_app.state.trajectory import TrajectoryState
+from dsf_app.state.verification import VerificationState
 from dsf_app.state.world import WorldPageState
 from dsf_app.state.worlds import WorldsPageState
 from tests.accounts import SESSION_COOKIE, new_account, sign_up_over_http
@@ -164,7 +165,9 @@ class Intruder(Person):
 
 def _person(session: Session, label: str) -> tuple[Actor, str]:
     account = new_account(label)
-    return Actor(users.create_user(session, account.email, account.name).id), account.email
+    user = users.create_user(session, account.email, account.name)
+    user.email_verified = True  # as after following the verification link
+    return Actor(user.id), account.email
 
 
 @pytest.fixture(scope="module")
@@ -803,6 +806,8 @@ CASES: dict[str, list[Step]] = {
         step(AuthState.require_session),
         step(AuthState.prepare_signin),
         step(AuthState.choose_tab, tab=lambda v: "signup"),
+        # The intruder's resend mails the intruder's own address, whoever's page it names.
+        step(VerificationState.resend, at_worlds),
         # A notice the browser asks for is shown to that tab alone, as text.
         step(FeedbackState.show, at_worlds, level=lambda v: "error", message=lambda v: "hi"),
     ],
@@ -842,7 +847,7 @@ ID_VARS: dict[type[State], list[str]] = {
     VersionComparisonState: ["items"],
     TrajectoryState: ["run_key", "steps"],
     AnalyticsState: ["world", "turns"],
-    AuthState: ["user_email", "signed_in"],
+    AuthState: ["user_email", "signed_in", "email_verified"],
     AccountState: ["email", "has_password"],
     # Notices are shown as text, but only the app may say what happened.
     FeedbackState: ["notices"],

@@ -42,6 +42,7 @@ EXPECTED_TABLES = {
     "codex_link",
     "codex_entry_version",
     "search_vector",
+    "email_token",
     "usage_day",
     "quota_override",
 }

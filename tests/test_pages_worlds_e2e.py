@@ -13,8 +13,9 @@ from playwright.sync_api import Browser, Page, expect
 from dsf_app.db import session_scope
 from dsf_app.models import Visibility
 from dsf_app.services import stories, worlds
-from tests.accounts import Account, new_account, sign_up_in_browser
-from tests.e2e_helpers import actor_of, horizontal_overflow
+from tests.accounts import Account, new_account, sign_up_in_browser, verify_in_browser
+from tests.e2e_helpers import actor_of, horizontal_overflow, verified
+from tests.mailbox import Mailbox
 
 pytestmark = pytest.mark.usefixtures("dsf_in_process")
 
@@ -77,7 +78,7 @@ def test_explore_lists_public_worlds_of_others(
     context = browser.new_context()
     sign_up_in_browser(context.new_page(), app_url, other)
     context.close()
-    owner = actor_of(other)
+    owner = verified(other)  # publishes a world
     # Names of their own: other tests on this stack make public worlds too.
     open_name, hidden_name = (
         f"{name} {uuid.uuid4().hex[:6]}" for name in ("Open Skies", "Hidden Vale")
@@ -282,7 +283,7 @@ def test_a_second_person_reads_a_public_world_but_not_a_private_one(
     public_id = seed_world(owner, "Open World")
     private_id = seed_world(owner, "Secret World")
     with session_scope() as session:
-        worlds.set_visibility(session, actor_of(owner), uuid.UUID(public_id), Visibility.PUBLIC)
+        worlds.set_visibility(session, verified(owner), uuid.UUID(public_id), Visibility.PUBLIC)
 
     page = signed_in_page
     page.goto(f"{app_url}/worlds/{public_id}")
@@ -313,7 +314,7 @@ def test_a_second_person_reads_a_public_world_but_not_a_private_one(
 
 
 def test_the_owner_invites_people_with_and_without_an_account(
-    signed_in_page: Page, app_url: str, account: Account, browser: Browser
+    signed_in_page: Page, app_url: str, account: Account, browser: Browser, mailbox: Mailbox
 ) -> None:
     editor = new_account("Eddie Editor")  # has an account, and is signed in elsewhere
     newcomer = new_account("Nina Newcomer")  # has none yet
@@ -321,6 +322,7 @@ def test_the_owner_invites_people_with_and_without_an_account(
     contexts = [browser.new_context() for _ in range(3)]
     editor_page, newcomer_page, withdrawn_page = (context.new_page() for context in contexts)
     sign_up_in_browser(editor_page, app_url, editor)
+    verify_in_browser(editor_page, app_url, mailbox, editor)
     world_id = seed_world(account, "Shared Shores")
 
     page = signed_in_page
@@ -356,6 +358,8 @@ def test_the_owner_invites_people_with_and_without_an_account(
     expect(editor_page.get_by_role("radio")).to_have_count(0)
     expect(editor_page.locator(".dsf-invitation")).to_have_count(0)
     sign_up_in_browser(newcomer_page, app_url, newcomer)
+    verify_in_browser(newcomer_page, app_url, mailbox, newcomer)  # takes it up at once
+    newcomer_page.goto(f"{app_url}/worlds")
     expect(newcomer_page.locator(".dsf-world-card")).to_contain_text("Shared Shores")
     sign_up_in_browser(withdrawn_page, app_url, withdrawn)
     expect(withdrawn_page.get_by_text("No worlds yet")).to_be_visible()
@@ -367,6 +371,7 @@ def test_the_owner_invites_people_with_and_without_an_account(
         "Nina Newcomer"
     )
     expect(invited).to_have_count(0)
+    verified(account)  # publishing needs a verified address
     page.get_by_role("radio", name="Public").click()
     expect(page.get_by_role("radio", name="Public")).to_be_checked()
     for context in contexts:

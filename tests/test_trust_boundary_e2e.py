@@ -41,7 +41,7 @@ from dsf_app.settings import Settings, origin_of
 from dsf_app.storage import asset_key
 from tests.accounts import Account, new_account, sign_up_over_http
 from tests.canvas_helpers import TURN_TIMEOUT, new_tag, send, turn_done
-from tests.e2e_helpers import actor_of
+from tests.e2e_helpers import actor_of, verified
 from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
 from tests.hostile_content import MARKERS, PAYLOADS, Payload, chunks, codex_entry, corpus
 from tests.test_security_headers_e2e import CSP_WATCH, PNG
@@ -415,7 +415,7 @@ def test_an_authors_hostile_public_world_is_inert_for_its_readers(
     watch = Watch.on(page, test_settings)
     author_account = new_account("Mallory")
     sign_up_over_http(app_url, author_account)
-    author = actor_of(author_account)
+    author = verified(author_account)  # publishes the world
     world_id, story_id, image, entry_ids = hostile_world(author)
     name_marker = PAYLOADS[0].marker
 

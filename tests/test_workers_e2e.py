@@ -30,7 +30,7 @@ from dsf_app.state.feedback import PAGE_STORE_DOWN
 from dsf_app.storage import AssetStorage
 from tests.accounts import new_account, sign_up_over_http, use_session
 from tests.canvas_helpers import canvas, node, send, tool_results, turn_done
-from tests.e2e_helpers import actor_of
+from tests.e2e_helpers import actor_of, verified
 from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
 from tests.harness.stack import make_home, remove_home, running, settings_from
 
@@ -123,6 +123,7 @@ def test_two_workers_share_worlds_turns_and_the_canvas(
     app, tag = two_workers.public_url, uuid.uuid4().hex[:8]
     owner, editor = new_account("Ada"), new_account("Bo")
     owner_token, editor_token = sign_up_over_http(app, owner), sign_up_over_http(app, editor)
+    verified(editor)  # takes up the invitation on the next page
     with session_scope() as session:
         world = worlds.create_world(session, actor_of(owner), "Two Moons", foundation=FOUNDATION)
         worlds.add_collaborator(session, actor_of(owner), world.id, editor.email, "editor")

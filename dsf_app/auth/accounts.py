@@ -110,7 +110,7 @@ def oauth_sign_in(db: Session, identity: ProviderIdentity) -> User:
     """The account this identity signs in to: the one already linked to it; else the one with
     the same email, linked now, if the provider verified that email; else a new one. An
     unverified email never links or creates anything (SignInRefused). Linking to an account
-    whose email nobody had verified hands it to the verified owner (see `_hand_to_owner`)."""
+    whose email nobody had verified hands it to the verified owner (see `hand_to_owner`)."""
     linked = db.exec(
         select(OAuthAccount).where(
             OAuthAccount.provider == identity.provider,
@@ -131,7 +131,7 @@ def oauth_sign_in(db: Session, identity: ProviderIdentity) -> User:
         name = (identity.name.strip() or address.split("@")[0])[:MAX_NAME]
         user = users.create_user(db, address, name)
     elif not user.email_verified:
-        _hand_to_owner(db, user)
+        hand_to_owner(db, user)
     user.email_verified = True
     if not user.image and identity.image:
         user.image = identity.image[:2000]
@@ -148,10 +148,11 @@ def oauth_sign_in(db: Session, identity: ProviderIdentity) -> User:
     return user
 
 
-def _hand_to_owner(db: Session, user: User) -> None:
-    """The provider has just proved who owns this account's email, which nobody had proved at
-    sign-up: whoever signed up may not be that owner (they could have registered the address
-    first, waiting for its owner to arrive). So the password they chose stops working and every
-    session they started ends; the owner signs in through the provider from now on."""
+def hand_to_owner(db: Session, user: User) -> None:
+    """A provider, or a sign-in link sent to the address, has just proved who owns this
+    account's email, which nobody had proved at sign-up: whoever signed up may not be that owner
+    (they could have registered the address first, waiting for its owner to arrive). So the
+    password they chose stops working and every session they started ends; the owner signs in
+    through the provider or an emailed link, and may set a password of their own."""
     user.password_hash = None
     sessions.revoke_all(db, user.id)

@@ -1,7 +1,7 @@
 """Changing a password from the account page: the current one is required (an account that signs
-in only through Google or GitHub has none, and sets its first), wrong guesses back off like
-sign-ins, and the slow hashes run between two short transactions (`start`, `finish`), with
-none open meanwhile (`checked_hash`).
+in only through Google or GitHub has none, and sets its first after a fresh sign-in,
+`recent_proof`), wrong guesses back off like sign-ins, and the slow hashes run between two
+short transactions (`start`, `finish`), with none open meanwhile (`checked_hash`).
 Every other session of the person ends; the one that made the change stays signed in."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from dsf_app.auth import passwords, rate_limit, sessions
+from dsf_app.auth import passwords, rate_limit, recent_proof, sessions
 from dsf_app.errors import Forbidden, Invalid
 from dsf_app.services import limits, users
 from dsf_app.services.actor import Actor
@@ -31,10 +31,13 @@ class OnFile:
     password_hash: str | None
 
 
-def start(db: Session, actor: Actor, new: str) -> OnFile:
+def start(db: Session, actor: Actor, new: str, token: str) -> OnFile:
     """First transaction: once the new password meets the rules, take an attempt (it counts as
-    failed until `finish`) and read the hash the account has now."""
+    failed until `finish`) and read the hash the account has now. A first password needs a
+    sign-in (`token`'s) from the last few minutes."""
     passwords.check_policy(new)
+    if users.get_user(db, actor.user_id).password_hash is None:
+        recent_proof.require_recent_sign_in(db, actor, token, "setting a first password")
     try:
         attempts = limits.take(db, rate_limit.password_change_limits(actor.user_id))
     except limits.LimitReached as reached:

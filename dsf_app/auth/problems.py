@@ -24,6 +24,32 @@ class Problem(StrEnum):
     OAUTH_UNVERIFIED = "oauth_unverified"
     OAUTH_UNAVAILABLE = "oauth_unavailable"
     OAUTH_UNREACHABLE = "oauth_unreachable"
+    MAIL_LIMITED = "mail_limited"
+    LINK_EXPIRED = "link_expired"
+
+
+class Notice(StrEnum):
+    """What the sign-in page says after something went well (the `notice` parameter)."""
+
+    LINK_SENT = "link_sent"
+    VERIFY_SIGN_IN = "verify_sign_in"
+
+
+NOTICES = {
+    # The same words whether or not the address has an account.
+    Notice.LINK_SENT: "If an account uses that address, an email with a link is on its way. "
+    "The link works once; check your spam folder if nothing arrives in a few minutes.",
+    Notice.VERIFY_SIGN_IN: "Sign in to the account you are verifying, and the link will "
+    "finish the job.",
+}
+
+
+def describe_notice(code: str | None) -> str:
+    """The sentence for a notice code ("" for none or an unknown one)."""
+    try:
+        return NOTICES[Notice(code or "")]
+    except ValueError:
+        return ""
 
 
 class SignInRefused(DSFError):
@@ -81,6 +107,10 @@ def describe(
         "your email and password.",
         Problem.OAUTH_UNREACHABLE: f"{who} could not be reached to sign you in. Try again in a "
         "moment, or use your email and password.",
+        Problem.MAIL_LIMITED: "Several links were sent to that address a short while ago; use "
+        f"the newest one in your inbox, or ask again in {wait}.",
+        Problem.LINK_EXPIRED: "That link has expired or was used already; each link works "
+        "once. Ask for a new one below.",
     }
     try:
         return messages[Problem(code)]

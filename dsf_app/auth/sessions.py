@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal, TypedDict
 
 from sqlalchemy import update
@@ -59,6 +59,18 @@ def _live(db: Session, session_hash: str) -> UserSession | None:
     return db.exec(
         select(UserSession).where(
             UserSession.token_hash == session_hash,
+            col(UserSession.revoked_at).is_(None),
+            UserSession.expires_at > utcnow(),
+        )
+    ).first()
+
+
+def signed_in_at(db: Session, token: str) -> datetime | None:
+    """When the live session of `token` began: the moment its person last proved who they are
+    (a password, a provider, or an emailed link); None if the session is not live."""
+    return db.exec(
+        select(UserSession.created_at).where(
+            UserSession.token_hash == token_hash(token),
             col(UserSession.revoked_at).is_(None),
             UserSession.expires_at > utcnow(),
         )

@@ -8,6 +8,7 @@ from dsf_app.components.canvas.surfaces import canvas_area
 from dsf_app.components.chat_panel import chat_panel
 from dsf_app.components.toasts import toast_relay
 from dsf_app.state.auth import AuthState
+from dsf_app.state.verification import VerificationState
 
 NAV_LINKS = (
     ("Worlds", "/worlds", "globe"),
@@ -128,6 +129,41 @@ def waiting_for_session() -> rx.Component:
     return rx.center(rx.spinner(size="3"), min_height="100vh", width="100%")
 
 
+def verify_banner() -> rx.Component:
+    """Until the person proves their address: what waits for it, and a new link on request."""
+    return rx.cond(
+        AuthState.email_verified,
+        rx.fragment(),
+        rx.callout(
+            rx.hstack(
+                rx.text(
+                    "Verify your email address ",
+                    rx.text.strong(AuthState.user_email),
+                    " with the link we sent you. Until then you can work on your own worlds, "
+                    "but cannot publish one or join other people's worlds.",
+                ),
+                rx.button(
+                    "Send the link again",
+                    size="1",
+                    variant="soft",
+                    loading=VerificationState.sending,
+                    on_click=VerificationState.resend,
+                    id="resend-verification",
+                ),
+                align="center",
+                wrap="wrap",
+                width="100%",
+            ),
+            icon="mail-warning",
+            color_scheme="amber",
+            role="status",
+            width="100%",
+            border_radius="0",
+            id="verify-banner",
+        ),
+    )
+
+
 def page_shell(*content: rx.Component, chat_agent: str | None = None) -> rx.Component:
     # Pages with an agent show its canvas at the top of the main column.
     canvas = (canvas_area(),) if chat_agent else ()
@@ -155,6 +191,7 @@ def page_shell(*content: rx.Component, chat_agent: str | None = None) -> rx.Comp
             AuthState.signed_in,
             rx.vstack(
                 top_bar(),
+                verify_banner(),
                 rx.flex(
                     main,
                     side,

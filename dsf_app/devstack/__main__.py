@@ -1,8 +1,9 @@
-"""`python -m dsf_app.devstack install|frontend|up|run|down|status`.
+"""`python -m dsf_app.devstack install|frontend|up|run|down|status|mail [N]`.
 
 start.sh runs `up`, stop.sh `down`, test.sh `install`; the Docker image runs `install` and
 `frontend` (the compiled app and its frontend packages) at build time and `run` (up, then down
-on SIGTERM or SIGINT) at start.
+on SIGTERM or SIGINT) at start. `mail` lists the messages the local mail sink kept; `mail N`
+prints the Nth (1 is the newest).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import argparse
 import signal
 import sys
 
-from dsf_app.devstack import stack
+from dsf_app.devstack import mail_sink, stack
 from dsf_app.errors import DSFError
 from dsf_app.settings import Settings, get_settings
 
@@ -41,9 +42,31 @@ def _run(settings: Settings) -> None:
         stack.down(settings, _print)
 
 
+def _mail(settings: Settings, number: int | None) -> None:
+    messages = mail_sink.kept(settings.mail_dir)[::-1]
+    if not messages:
+        print(f"No mail kept in {settings.mail_dir} yet.")
+    elif number is None:
+        for index, path in enumerate(messages, start=1):
+            message = mail_sink.read(path)
+            print(f"{index:>3}  {message['Date'] or '':<32}  {message['To']}  {message['Subject']}")
+        print(
+            f"\nOpen one: .venv/bin/python -m dsf_app.devstack mail N  (files: {settings.mail_dir})"
+        )
+    elif 1 <= number <= len(messages):
+        message = mail_sink.read(messages[number - 1])
+        print(f"To: {message['To']}\nSubject: {message['Subject']}\n")
+        print(mail_sink.plain_text(message))
+    else:
+        print(f"There are {len(messages)} messages; pick a number from 1 to {len(messages)}.")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m dsf_app.devstack")
-    parser.add_argument("command", choices=["install", "frontend", "up", "run", "down", "status"])
+    parser.add_argument(
+        "command", choices=["install", "frontend", "up", "run", "down", "status", "mail"]
+    )
+    parser.add_argument("number", nargs="?", type=int, help="with mail: the message to print")
     args = parser.parse_args()
     settings = get_settings()
     try:
@@ -57,6 +80,8 @@ def main() -> int:
             _run(settings)
         elif args.command == "down":
             stack.down(settings, _print)
+        elif args.command == "mail":
+            _mail(settings, args.number)
         else:
             for status in stack.status(settings):
                 _print(status)

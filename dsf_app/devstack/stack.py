@@ -1,7 +1,8 @@
 """The whole local stack: which services to run, in what order, and their health.
 
-A service configured by env (DATABASE_URL, S3_ENDPOINT_URL, LETTA_BASE_URL, REDIS_URL) is used
-as it is; the others are started here with data under DSF_HOME, so a restart keeps everything.
+A service configured by env (DATABASE_URL, S3_ENDPOINT_URL, LETTA_BASE_URL, REDIS_URL,
+DSF_SMTP_URL) is used as it is; the others are started here with data under DSF_HOME, so a
+restart keeps everything.
 Redis runs only when page state must be shared (DSF_WORKERS > 1, or DSF_REDIS=1).
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from dsf_app import db, health
-from dsf_app.devstack import jsruntime, letta, postgres, processes, redis, s3
+from dsf_app.devstack import jsruntime, letta, mail_sink, postgres, processes, redis, s3
 from dsf_app.errors import ServiceUnavailable
 from dsf_app.settings import REPO_ROOT, Settings
 from dsf_app.storage import AssetStorage
@@ -126,6 +127,17 @@ def start_redis(settings: Settings) -> ServiceStatus:
     return ServiceStatus("redis", f"up on 127.0.0.1:{settings.redis_port}, pid {pid}")
 
 
+def start_mail(settings: Settings) -> ServiceStatus:
+    if settings.smtp_url_override.get_secret_value():
+        return ServiceStatus("mail", "external (DSF_SMTP_URL)")
+    pid = mail_sink.start(process_files(settings, "mail"), settings.mail_dir, settings.smtp_port)
+    return ServiceStatus(
+        "mail",
+        f"sink on 127.0.0.1:{settings.smtp_port}, pid {pid}, keeps messages in "
+        f"{settings.mail_dir} (list them: .venv/bin/python -m dsf_app.devstack mail)",
+    )
+
+
 def app_env(settings: Settings) -> dict[str, str]:
     bun = jsruntime.ensure_bun(settings.tools_dir)
     return {
@@ -209,6 +221,7 @@ STARTERS: tuple[Callable[[Settings], ServiceStatus], ...] = (
     start_s3,
     start_letta,
     start_redis,
+    start_mail,
     start_app,
 )
 
@@ -243,7 +256,7 @@ def stop_service(settings: Settings, name: str) -> bool:
 
 def down(settings: Settings, report: Callable[[ServiceStatus], None]) -> None:
     """Stop what `up` started, last first; services configured by env are left alone."""
-    for name in ("app", "redis", "letta", "s3", "postgres"):
+    for name in ("app", "mail", "redis", "letta", "s3", "postgres"):
         stopped = stop_service(settings, name)
         report(ServiceStatus(name, "stopped" if stopped else "was not running"))
 

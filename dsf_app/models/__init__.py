@@ -20,6 +20,7 @@ from dsf_app.models.codex import (
     CodexStatus,
     SearchVector,
 )
+from dsf_app.models.email_tokens import EmailToken, TokenPurpose
 from dsf_app.models.evaluations import Evaluation, EvaluationKind, EvaluationSource
 from dsf_app.models.limits import RateLimitAttempt
 from dsf_app.models.quotas import Meter, QuotaOverride, UsageDay
@@ -56,6 +57,7 @@ __all__ = [
     "CodexLink",
     "CodexStatus",
     "CollaboratorRole",
+    "EmailToken",
     "Evaluation",
     "EvaluationKind",
     "EvaluationSource",
@@ -74,6 +76,7 @@ __all__ = [
     "Suggestion",
     "SuggestionPriority",
     "SuggestionStatus",
+    "TokenPurpose",
     "ToolDay",
     "ToolExecution",
     "UsageDay",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from dsf_app.auth.recent_proof import RECENT_MINUTES
 from dsf_app.components.layout import page_shell
 from dsf_app.state.account import AccountState, UsageLine
 
@@ -79,7 +80,8 @@ def password_section() -> rx.Component:
                 "Changing your password signs you out on every other device.",
                 "You sign in with "
                 + S.providers.join(" and ")
-                + ". Set a password to sign in with your email too.",
+                + ". Set a password to sign in with your email too (within "
+                f"{RECENT_MINUTES} minutes of signing in).",
             ),
             size="2",
             color_scheme="gray",
@@ -189,7 +191,8 @@ def delete_section() -> rx.Component:
             "Deletes your account and everything it owns, for good: your worlds (with every "
             "story, image and conversation in them, also what collaborators added), the "
             "stories you started and images you made in other people's worlds, your agents, "
-            "chats, runs and sessions. Other people's worlds stay as they are, without you.",
+            "chats, runs and sessions. Other people's worlds stay as they are, without you. "
+            f"To make sure it is you, it needs a sign-in from the last {RECENT_MINUTES} minutes.",
             size="2",
             color_scheme="gray",
         ),

@@ -12,6 +12,7 @@ from dsf_app.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from dsf_app.auth.problems import PROVIDER_NAMES
 from dsf_app.components.forms import form_error
 from dsf_app.state.auth import AuthState
+from dsf_app.state.signin import SignInPageState
 
 ROUTE = "/signin"
 
@@ -72,10 +73,115 @@ def signin_form() -> rx.Component:
                 "signin-password",
             ),
             rx.button("Sign in", type="submit", size="3", width="100%", id="signin-submit"),
+            rx.link("Forgot password?", href="/signin?mode=forgot", size="2", id="forgot-link"),
             spacing="3",
             width="100%",
         ),
         id="signin-form",
+    )
+
+
+def email_only_form(action: str, form_id: str, intro: str, button: str) -> rx.Component:
+    """A form that asks for an address and mails it a link (the same answer for any address)."""
+    return native_form(
+        action,
+        rx.vstack(
+            rx.text(intro, size="2", color_scheme="gray"),
+            field(
+                "Email",
+                text_input(f"{form_id}-email", "email", "email", "email", max_length=320),
+                f"{form_id}-email",
+            ),
+            rx.button(button, type="submit", size="3", width="100%"),
+            spacing="3",
+            width="100%",
+        ),
+        id=form_id,
+    )
+
+
+def sign_in_link_request() -> rx.Component:
+    """Offered when password sign-in is held back: a link by email, which no password limit
+    stops, so a stranger's wrong guesses never lock the owner out."""
+    return email_only_form(
+        "/auth/signin-link",
+        "signin-link-form",
+        "Or sign in without your password: we email you a link that works once, for 15 minutes.",
+        "Email me a sign-in link",
+    )
+
+
+def forgot_form() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Forgot your password?", size="4", as_="h2"),
+        email_only_form(
+            "/auth/forgot",
+            "forgot-form",
+            "Enter your account's email; we send it a link to choose a new password.",
+            "Email me a reset link",
+        ),
+        rx.link("Back to sign in", href="/signin", size="2"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def token_form(action: str, form_id: str, *children: rx.Component) -> rx.Component:
+    return native_form(
+        action,
+        rx.el.input(type="hidden", name="token", value=SignInPageState.link_token),
+        rx.vstack(*children, spacing="3", width="100%"),
+        id=form_id,
+    )
+
+
+def reset_form() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Choose a new password", size="4", as_="h2"),
+        token_form(
+            "/auth/reset",
+            "reset-form",
+            field(
+                "New password",
+                text_input(
+                    "reset-password",
+                    "password",
+                    "password",
+                    "new-password",
+                    min_length=MIN_LENGTH,
+                    max_length=MAX_LENGTH,
+                ),
+                "reset-password",
+                f"At least {MIN_LENGTH} characters. You will be signed out everywhere else.",
+            ),
+            rx.button("Save password and sign in", type="submit", size="3", width="100%"),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def link_form() -> rx.Component:
+    """The page a sign-in link opens: one button, so that a mail scanner fetching the link
+    signs nobody in."""
+    return rx.vstack(
+        rx.heading("Sign in with your link", size="4", as_="h2"),
+        token_form(
+            "/auth/link",
+            "link-form",
+            rx.button("Sign in", type="submit", size="3", width="100%", id="link-submit"),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def notice() -> rx.Component:
+    return rx.cond(
+        SignInPageState.notice != "",
+        rx.callout(
+            SignInPageState.notice, icon="mail", role="status", width="100%", id="signin-notice"
+        ),
     )
 
 
@@ -164,17 +270,29 @@ def signin_page() -> rx.Component:
                         color_scheme="gray",
                     ),
                     form_error(AuthState.problem, id="signin-problem"),
-                    rx.tabs.root(
-                        rx.tabs.list(
-                            rx.tabs.trigger("Sign in", value="signin"),
-                            rx.tabs.trigger("Create account", value="signup"),
+                    notice(),
+                    rx.match(
+                        AuthState.signin_tab,
+                        ("forgot", forgot_form()),
+                        ("reset", reset_form()),
+                        ("link", link_form()),
+                        rx.tabs.root(
+                            rx.tabs.list(
+                                rx.tabs.trigger("Sign in", value="signin"),
+                                rx.tabs.trigger("Create account", value="signup"),
+                                width="100%",
+                            ),
+                            rx.tabs.content(
+                                signin_form(),
+                                rx.cond(SignInPageState.offers_link, sign_in_link_request()),
+                                value="signin",
+                                padding_top="1em",
+                            ),
+                            rx.tabs.content(signup_form(), value="signup", padding_top="1em"),
+                            value=AuthState.signin_tab,
+                            on_change=AuthState.choose_tab,
                             width="100%",
                         ),
-                        rx.tabs.content(signin_form(), value="signin", padding_top="1em"),
-                        rx.tabs.content(signup_form(), value="signup", padding_top="1em"),
-                        value=AuthState.signin_tab,
-                        on_change=AuthState.choose_tab,
-                        width="100%",
                     ),
                     oauth_buttons(),
                     spacing="4",

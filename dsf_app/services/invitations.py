@@ -1,7 +1,9 @@
 """Invitations to work on a world. The owner names an email and a role; the account with that
-email becomes a collaborator the next time it opens a page of DSF, whether it exists already or
-is created later (signing up, or signing in through Google or GitHub with that verified email,
-both end on a page). Until then the owner sees the invitation and can revoke it.
+email becomes a collaborator once it has proven the address is its own (a verification link, a
+reset or sign-in link, or Google or GitHub vouching for it): at once when it proves it, or on its
+next page of DSF if it had already. An account that never proved the address takes up nothing,
+so signing up with someone else's address gains nothing. Until then the owner sees the
+invitation and can revoke it.
 
 Adding someone answers the same whether or not the email has an account, so a world's sharing
 form cannot be used to learn who uses DSF; and each person may add at most INVITES_PER_HOUR.
@@ -82,7 +84,10 @@ def revoke(session: Session, actor: Actor, world_id: uuid.UUID, invitation_id: u
 
 def accept(session: Session, user: User) -> int:
     """Make `user` a collaborator on every world their email was invited to (with the role
-    offered), and close those invitations; returns how many there were."""
+    offered), and close those invitations; returns how many there were. Nothing for an
+    account whose address is not verified: the invitations wait for its owner."""
+    if not user.email_verified:
+        return 0
     found = session.exec(
         select(WorldInvitation, World.owner_id)
         .join(World, col(World.id) == WorldInvitation.world_id)

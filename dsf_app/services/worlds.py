@@ -176,6 +176,11 @@ def set_visibility(
 ) -> World:
     chosen = validation.choice(visibility, Visibility, what="visibility")
     world = require_world(session, actor, world_id, Permission.MANAGE)
+    if chosen is Visibility.PUBLIC and not get_user(session, actor.user_id).email_verified:
+        raise Forbidden(
+            f"“{world.name}” stays private until you verify your email address: follow the link "
+            "in the email we sent you (the banner at the top of the page sends a new one)."
+        )
     world.visibility = chosen
     session.add(world)
     session.flush()

@@ -12,7 +12,7 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
-from dsf_app.auth import password_change
+from dsf_app.auth import password_change, recent_proof
 from dsf_app.auth.account_removal import delete_account
 from dsf_app.errors import DSFError
 from dsf_app.services import account_deletion, quotas, users
@@ -88,7 +88,7 @@ class AccountState(ActsForPerson, rx.State):
         session of the person ends."""
         current, new = str(form.get("current", "")), str(form.get("new", ""))
         try:
-            on_file = await self.act(password_change.start, new)
+            on_file = await self.act(password_change.start, new, self._session_token() or "")
             new_hash = await asyncio.to_thread(password_change.checked_hash, on_file, current, new)
             await self.act(password_change.finish, on_file, new_hash, self._session_token() or "")
         except DSFError as exc:  # shown beside the form
@@ -107,8 +107,14 @@ class AccountState(ActsForPerson, rx.State):
     @rx.event
     @shows_problems
     async def delete_account(self, form: dict[str, Any]):
-        """Delete the account and everything it owns, once the person typed its email."""
+        """Delete the account and everything it owns, once the person typed its email and
+        signed in within the last few minutes."""
         try:
+            await self.act(
+                recent_proof.require_recent_sign_in,
+                self._session_token() or "",
+                "deleting your account",
+            )
             held = await self.act(account_deletion.confirm, str(form.get("email", "")))
         except DSFError as exc:  # shown in the dialog, beside the email they typed
             self.delete_error = str(exc)

@@ -127,8 +127,8 @@ class ActsForPerson:
 
 
 def _signed_in_user(token: str | None) -> User | None:
-    """The signed-in person, who takes up any invitation to their email here (every sign-up and
-    sign-in ends on a page that asks this)."""
+    """The signed-in person, who takes up any invitation to their email here once the address
+    is verified (every sign-up and sign-in ends on a page that asks this)."""
     if token is None:
         return None
     with session_scope() as db:
@@ -141,6 +141,10 @@ def _signed_in_user(token: str | None) -> User | None:
             return None
         invitations.accept(db, user)
         return user
+
+
+# What the sign-in page shows: its two tabs, or the form a link or "Forgot password?" opens.
+SIGNIN_MODES = ("signin", "signup", "forgot", "reset", "link")
 
 
 def _initials(name: str, email: str) -> str:
@@ -156,6 +160,7 @@ class AuthState(ActsForPerson, rx.State):
     user_image: rx.Field[str] = rx.field("")
     user_initials: rx.Field[str] = rx.field("")
     signed_in: rx.Field[bool] = rx.field(False)
+    email_verified: rx.Field[bool] = rx.field(True)
     signin_tab: rx.Field[str] = rx.field("signin")
 
     @rx.var
@@ -183,6 +188,7 @@ class AuthState(ActsForPerson, rx.State):
         self.signed_in = user is not None
         self.user_name = user.name if user else ""
         self.user_email = user.email if user else ""
+        self.email_verified = user.email_verified if user else True
         # A provider's avatar host is shown only if the operator allows it (the initials else).
         image = (user.image or "") if user else ""
         self.user_image = image if image_sources.is_allowed_image(image) else ""
@@ -207,10 +213,10 @@ class AuthState(ActsForPerson, rx.State):
         self._show(user)
         if user is not None:
             return rx.redirect(self.next_path, replace=True)
-        mode = self.router.url.query_parameters.get("mode")
-        self.signin_tab = "signup" if mode == "signup" else "signin"
+        mode = self.router.url.query_parameters.get("mode", "")
+        self.signin_tab = mode if mode in SIGNIN_MODES else "signin"
         return None
 
     @rx.event
     def choose_tab(self, tab: str) -> None:
-        self.signin_tab = "signup" if tab == "signup" else "signin"
+        self.signin_tab = tab if tab in SIGNIN_MODES else "signin"

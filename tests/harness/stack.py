@@ -1,4 +1,4 @@
-"""A throwaway DSF stack for tests: PostgreSQL, S3, Letta and the app.
+"""A throwaway DSF stack for tests: PostgreSQL, S3, Letta, the mail sink and the app.
 
 Each service is started by the same devstack code that ./start.sh runs, on free ports and
 under a temporary DSF_HOME, so tests never touch a developer's running stack or data. Tools
@@ -38,6 +38,7 @@ def settings_for(home: Path, **overrides: str | int) -> Settings:
         "DSF_S3_PORT": processes.free_port(),
         "DSF_LETTA_PORT": processes.free_port(),
         "DSF_APP_PORT": processes.free_port(),
+        "DSF_SMTP_PORT": processes.free_port(),
         **overrides,
     }
     return settings_from(**values)
