@@ -12,7 +12,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from dsf_app.models import CollaboratorRole, Story, StorySegment, Visibility, World
-from dsf_app.services import invitations, stories, users, worlds
+from dsf_app.services import invitations, stories, users, world_changes, worlds
 from dsf_app.services.actor import Actor
 
 
@@ -71,6 +71,11 @@ def make_world(
     if visibility is not Visibility.PRIVATE:
         worlds.set_visibility(session, owner, world.id, visibility)
     return world
+
+
+def last_change(session: Session, actor: Actor, world: World) -> world_changes.Change:
+    """The newest line of the world's changelog."""
+    return world_changes.page(session, actor, world.id, limit=1).changes[0]
 
 
 def share(

@@ -24,6 +24,7 @@ from dsf_app.services import stories, turns, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings
+from tests.factories import last_change
 from tests.fakes.gate import Gate
 from tests.fakes.llm_server import Hangup, Reply, ScriptedLLM, ToolCall
 from tests.turn_events import Recorder
@@ -247,13 +248,14 @@ async def test_world_agent_writes_a_story_and_changes_a_rule(
     with session_scope() as session:
         (segment,) = stories.list_segments(session, person, story.id)
         world = worlds.get_world(session, person, world_id)
+        change = last_change(session, person, world)
     assert (segment.title, segment.word_count) == ("Kelpfall", 6)
     assert segment.world_evolution["rules_applied"] == ["Tidal kelp farms supply most electricity."]
     assert world.version == 2
     assert (
         world.foundation["rules"][0]["statement"] == "Tidal kelp farms supply half the electricity."
     )
-    assert world.changelog[-1]["reason"] == "Solar came back after the storms."
+    assert change.reason == "Solar came back after the storms."
     project = await orchestrator.letta.agents.blocks.retrieve(
         "project", agent_id=await orchestrator.directory.agent_id(person, AgentKind.WORLD, world_id)
     )

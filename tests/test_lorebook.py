@@ -20,7 +20,7 @@ from dsf_app.models import CodexEntry, CodexKind
 from dsf_app.services import codex, lorebook, mentions
 from dsf_app.services.codex import EntryFields
 from dsf_app.services.mentions import NAME_IS_KEY
-from tests.factories import make_actor, make_world
+from tests.factories import last_change, make_actor, make_world
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lorebooks"
 
@@ -65,7 +65,8 @@ def test_a_current_world_info_file(session: Session) -> None:
     assert (report.created, report.skipped, report.duplicates) == (5, [], [])
     assert report.unknown_fields == ["folder"]
     assert "Kept fields DSF does not use, for the export: folder." in report.sentence()
-    assert world.version == 2 and "Imported 5 entries" in world.changelog[-1]["reason"]
+    assert world.version == 2
+    assert "Imported 5 entries" in last_change(session, ada, world).reason
 
     found = _entries(session, ada, world.id)
     mira = found["Mira Okonkwo"]

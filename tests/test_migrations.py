@@ -45,6 +45,7 @@ EXPECTED_TABLES = {
     "email_token",
     "usage_day",
     "quota_override",
+    "world_change",
 }
 
 

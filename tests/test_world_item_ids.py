@@ -13,7 +13,7 @@ from dsf_app.errors import Invalid
 from dsf_app.services import foundation_edits, worlds
 from dsf_app.services.world_updates import WorldUpdate, update_world
 from dsf_app.world_schema import with_item_ids
-from tests.factories import make_actor, make_world
+from tests.factories import last_change, make_actor, make_world
 
 FOUNDATION = {
     "core_premise": "The tides stopped.",
@@ -81,7 +81,7 @@ def test_an_update_by_id_edits_the_right_rule_after_one_was_inserted_before_it(
     assert (
         world.foundation["rules"][salt_position_when_read]["statement"] == "Storms are scheduled."
     )
-    assert world.changelog[-1]["path"] == "rules.r-salt.statement"
+    assert last_change(session, ada, world).path == "rules.r-salt.statement"
 
 
 def test_objects_are_not_addressed_by_position_but_plain_lists_are(session: Session) -> None:
@@ -149,12 +149,12 @@ def test_hand_edits_by_position_are_written_by_id(session: Session) -> None:
         reason="Drought",
         expected_version=world.version,
     )
-    assert world.changelog[-1]["path"] == "rules.r-salt"
+    assert last_change(session, ada, world).path == "rules.r-salt"
     assert world.foundation["rules"][1]["id"] == "r-salt"
     world = foundation_edits.remove_item(
         session, ada, world.id, "rules", 1, reason="Gone", expected_version=world.version
     )
-    assert world.changelog[-1]["path"] == "rules.r-salt"
+    assert last_change(session, ada, world).path == "rules.r-salt"
     assert [rule["statement"] for rule in world.foundation["rules"]] == ["Kelp feeds the grid."]
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from dsf_app.models import Story, StorySegment, World
+from dsf_app.services.world_changes import Change
 
 
-def world_summary(world: World, *, full: bool = False) -> dict[str, Any]:
+def world_summary(
+    world: World, *, full: bool = False, recent_changes: Sequence[Change] = ()
+) -> dict[str, Any]:
+    """The world's card; `full` adds its documents and `recent_changes` (newest first)."""
     summary: dict[str, Any] = {
         "world_id": str(world.id),
         "name": world.name,
@@ -21,7 +26,7 @@ def world_summary(world: World, *, full: bool = False) -> dict[str, Any]:
             "foundation": world.foundation,
             "surface": world.surface,
             "constraints": world.constraints,
-            "recent_changes": world.changelog[-5:],
+            "recent_changes": [change.entry() for change in reversed(recent_changes)],
         }
     return summary
 

@@ -1,5 +1,5 @@
-"""A world's history: the changelog with version numbers, a side-by-side diff of any two stored
-versions, and restoring one of them as a new version."""
+"""A world's history: the changelog with version numbers (newest first, a page at a time), a
+side-by-side diff of any two stored versions, and restoring one of them as a new version."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def changelog() -> rx.Component:
             ),
         ),
         rx.cond(
-            S.changelog.length() < S.changelog_total,
+            S.changelog_more,
             rx.button("Show older changes", variant="soft", on_click=S.show_more_changes),
         ),
         spacing="3",

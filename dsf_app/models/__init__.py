@@ -30,6 +30,7 @@ from dsf_app.models.steps import RunStep, StepKind
 from dsf_app.models.stories import Story, StorySegment
 from dsf_app.models.users import OAuthAccount, User
 from dsf_app.models.versions import WorldVersion
+from dsf_app.models.world_changes import WorldChange
 from dsf_app.models.worlds import (
     CollaboratorRole,
     Visibility,
@@ -84,6 +85,7 @@ __all__ = [
     "UserSession",
     "Visibility",
     "World",
+    "WorldChange",
     "WorldCollaborator",
     "WorldInvitation",
     "WorldState",

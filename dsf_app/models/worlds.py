@@ -1,4 +1,5 @@
-"""Worlds, their collaborators, and the foundation/surface documents they hold."""
+"""Worlds, their collaborators, and the foundation/surface documents they hold (their changes are
+rows of their own, `world_changes.WorldChange`)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,6 @@ class World(SQLModel, table=True):
     foundation: dict[str, Any] = json_field()
     surface: dict[str, Any] = json_field()
     constraints: list[Any] = json_field(list)
-    changelog: list[Any] = json_field(list)
     state: WorldState = enum_field(WorldState.SKETCH)
     version: int = 1
     created_at: datetime = timestamp_field()

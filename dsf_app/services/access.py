@@ -5,12 +5,15 @@ A world is readable by its owner, its collaborators (any role) and, when public,
 in; writable by its owner and collaborators with role editor or owner; managed (deleted, its
 visibility or collaborators changed) by its owner only. Stories, segments, assets and Codex
 entries inherit from their world (an entry still only suggested, or rejected, is seen by those who
-may write the world); runs (and chat messages) belong to one person alone.
+may write the world); runs (and chat messages) belong to one person alone. A check reads only
+the world's id, name, owner and visibility and the actor's collaborator role, never its documents;
+the helpers that return the world load its row after the check.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from enum import IntEnum
 
 from sqlalchemy import ColumnElement, case, exists, literal, or_
@@ -82,16 +85,69 @@ def not_visible(thing: str, thing_id: uuid.UUID) -> str:
     return f"No {thing} with id {thing_id} is visible to you."
 
 
-def _refusal(thing: str, world: World, need: Permission) -> str:
+def _refusal(thing: str, world_name: str, need: Permission) -> str:
     if need is Permission.MANAGE:
         return (
-            f"Only the owner of the world “{world.name}” can delete it, change who can see it "
+            f"Only the owner of the world “{world_name}” can delete it, change who can see it "
             "or manage its collaborators."
         )
     return (
         f"You can read this {thing} but not change it; ask the owner of the world "
-        f"“{world.name}” to make you an editor."
+        f"“{world_name}” to make you an editor."
     )
+
+
+@dataclass(frozen=True)
+class WorldAccess:
+    """What an access check reads of a world: its id and name (for the refusal) and the actor's
+    level, decided from its owner, visibility and collaborators — never its documents."""
+
+    id: uuid.UUID
+    name: str
+    level: Permission
+
+
+def world_access(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID,
+    *,
+    thing: str = "world",
+    thing_id: uuid.UUID | None = None,
+) -> WorldAccess:
+    """What the actor may do to the world; NotFound (naming `thing`) if they cannot read it."""
+    row = session.exec(
+        select(World.id, World.name, access_level(actor)).where(col(World.id) == world_id)
+    ).first()
+    if row is None or row[2] < Permission.READ:
+        raise NotFound(not_visible(thing, thing_id or world_id))
+    return WorldAccess(id=row[0], name=row[1], level=Permission(row[2]))
+
+
+def require_access(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID,
+    need: Permission = Permission.READ,
+    *,
+    thing: str = "world",
+    thing_id: uuid.UUID | None = None,
+) -> WorldAccess:
+    """The access check alone: NotFound if the actor cannot read the world, Forbidden if they
+    cannot do `need`."""
+    access = world_access(session, actor, world_id, thing=thing, thing_id=thing_id)
+    if access.level < need:
+        raise Forbidden(_refusal(thing, access.name, need))
+    return access
+
+
+def _world(session: Session, access: WorldAccess) -> World:
+    """The world row, once its access is checked (from the session's identity map if it was
+    read in this session already)."""
+    world = session.get(World, access.id)
+    if world is None:  # deleted since the check, in another transaction
+        raise NotFound(not_visible("world", access.id))
+    return world
 
 
 def world_with_level(
@@ -102,34 +158,17 @@ def world_with_level(
     thing: str = "world",
     thing_id: uuid.UUID | None = None,
 ) -> tuple[World, Permission]:
-    """The world and what the actor may do to it, in one query; NotFound (naming `thing`) if
-    they cannot read it."""
-    row = session.exec(select(World, access_level(actor)).where(col(World.id) == world_id)).first()
-    if row is None or row[1] < Permission.READ:
-        raise NotFound(not_visible(thing, thing_id or world_id))
-    return row[0], Permission(row[1])
-
-
-def _require_level(
-    session: Session,
-    actor: Actor,
-    world_id: uuid.UUID,
-    need: Permission,
-    *,
-    thing: str,
-    thing_id: uuid.UUID,
-) -> World:
-    world, level = world_with_level(session, actor, world_id, thing=thing, thing_id=thing_id)
-    if level < need:
-        raise Forbidden(_refusal(thing, world, need))
-    return world
+    """The world and what the actor may do to it; NotFound (naming `thing`) if they cannot
+    read it."""
+    access = world_access(session, actor, world_id, thing=thing, thing_id=thing_id)
+    return _world(session, access), access.level
 
 
 def require_world(
     session: Session, actor: Actor, world_id: uuid.UUID, need: Permission = Permission.READ
 ) -> World:
     """The world, or NotFound if the actor cannot read it, or Forbidden if they cannot do `need`."""
-    return _require_level(session, actor, world_id, need, thing="world", thing_id=world_id)
+    return _world(session, require_access(session, actor, world_id, need))
 
 
 def require_story(
@@ -138,7 +177,7 @@ def require_story(
     story = session.get(Story, story_id)
     if story is None:
         raise NotFound(not_visible("story", story_id))
-    _require_level(session, actor, story.world_id, need, thing="story", thing_id=story_id)
+    require_access(session, actor, story.world_id, need, thing="story", thing_id=story_id)
     return story
 
 
@@ -153,7 +192,7 @@ def require_segment(
     if row is None:
         raise NotFound(not_visible("segment", segment_id))
     segment, world_id = row
-    _require_level(session, actor, world_id, need, thing="segment", thing_id=segment_id)
+    require_access(session, actor, world_id, need, thing="segment", thing_id=segment_id)
     return segment
 
 
@@ -165,7 +204,7 @@ def require_asset(
     if asset is None or (asset.world_id is None and asset.owner_id != actor.user_id):
         raise NotFound(not_visible("asset", asset_id))
     if asset.world_id is not None:
-        _require_level(session, actor, asset.world_id, need, thing="asset", thing_id=asset_id)
+        require_access(session, actor, asset.world_id, need, thing="asset", thing_id=asset_id)
     return asset
 
 
@@ -176,14 +215,12 @@ def require_entry(
     entry = session.get(CodexEntry, entry_id)
     if entry is None:
         raise NotFound(not_visible("codex entry", entry_id))
-    world, level = world_with_level(
-        session, actor, entry.world_id, thing="codex entry", thing_id=entry_id
-    )
-    if entry.status != CodexStatus.ACTIVE and level < Permission.WRITE:
+    access = world_access(session, actor, entry.world_id, thing="codex entry", thing_id=entry_id)
+    if entry.status != CodexStatus.ACTIVE and access.level < Permission.WRITE:
         raise NotFound(not_visible("codex entry", entry_id))
-    if level < need:
-        raise Forbidden(_refusal("codex entry", world, need))
-    return entry, world
+    if access.level < need:
+        raise Forbidden(_refusal("codex entry", access.name, need))
+    return entry, _world(session, access)
 
 
 def require_run(session: Session, actor: Actor, run_id: uuid.UUID) -> AgentRun:

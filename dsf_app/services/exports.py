@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from dsf_app.models import Asset, CodexEntry, CodexLink, Story, StorySegment, User, World
+from dsf_app.services import world_changes
 from dsf_app.services.access import require_story, require_world
 from dsf_app.services.actor import Actor
 from dsf_app.services.export_text import html_safe_json, markdown_line, markdown_text, xml_text
@@ -238,7 +239,7 @@ def export_world(session: Session, actor: Actor, world_id: uuid.UUID) -> WorldEx
             foundation=world.foundation,
             surface=world.surface,
             constraints=world.constraints,
-            changelog=world.changelog,
+            changelog=world_changes.entries(session, world.id),
         ),
         stories=[
             StoryExport(

@@ -1,6 +1,6 @@
 """Everything the world page shows about one world, read in one session: the world and what the
-actor may do to it, its foundation as far as it can be read, its versions, its stories, and who
-works on it (for the people who do)."""
+actor may do to it, its foundation as far as it can be read, its versions and newest changes,
+its stories, and who works on it (for the people who do)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from dsf_app.errors import Forbidden
 from dsf_app.models import World
-from dsf_app.services import invitations, reader, versions, worlds
+from dsf_app.services import invitations, reader, versions, world_changes, worlds
 from dsf_app.services.access import Permission, world_with_level
 from dsf_app.services.actor import Actor
 from dsf_app.world_schema import WorldFoundation, readable_foundation
@@ -23,6 +23,7 @@ class WorldOverview:
     level: Permission
     foundation: WorldFoundation
     versions: list[int]
+    changes: world_changes.ChangePage
     stories: list[reader.StoryCard]
     # None for someone who reads the world (it is public) without working on it.
     collaborators: list[worlds.Collaborator] | None
@@ -44,6 +45,7 @@ def overview(session: Session, actor: Actor, world_id: uuid.UUID) -> WorldOvervi
         level=level,
         foundation=readable_foundation(world.foundation),
         versions=[info.version for info in versions.list_versions(session, actor, world.id)],
+        changes=world_changes.page(session, actor, world.id),
         stories=reader.story_cards(session, actor, world.id),
         collaborators=people,
         invited=(

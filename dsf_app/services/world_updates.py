@@ -18,6 +18,7 @@ from sqlmodel import Session
 from dsf_app.errors import Invalid
 from dsf_app.models import World
 from dsf_app.models.columns import utcnow
+from dsf_app.services import world_changes
 from dsf_app.services.access import Permission, require_world
 from dsf_app.services.actor import Actor
 from dsf_app.services.versions import SNAPSHOT_FIELDS, get_version, record_version
@@ -185,18 +186,16 @@ def update_world(
 
 
 def record_changes(session: Session, world: World, changes: list[dict[str, Any]]) -> int:
-    """Bump the world's version once for `changes` (each with author, path, operation, value,
-    reason), append them to its changelog and snapshot the new version; returns the version."""
+    """Bump the world's version once for `changes` (each a `world_changes.ChangeLine`: author,
+    path, operation, value, reason), add them to its changelog and snapshot the new version;
+    returns the version."""
     version = world.version + 1
     at = utcnow()
-    world.changelog = [
-        *world.changelog,
-        *({"version": version, "at": at.isoformat(), **change} for change in changes),
-    ]
     world.version = version
     world.updated_at = at
     session.add(world)
     session.flush()
+    world_changes.append(session, world.id, version, at, changes)
     record_version(session, world)
     return version
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from datetime import UTC
 from typing import Any
 
 import reflex as rx
 
 from dsf_app.errors import DSFError, Invalid
-from dsf_app.models import World
 from dsf_app.services import (
     exports,
     foundation_edits,
@@ -19,6 +19,7 @@ from dsf_app.services import (
     stories,
     validation,
     versions,
+    world_changes,
     world_overview,
     world_updates,
     worlds,
@@ -28,7 +29,6 @@ from dsf_app.state.feedback import done, shows_problems, when
 from dsf_app.state.url_page import UrlPage
 from dsf_app.world_schema import WorldFoundation, as_strings
 
-CHANGELOG_PAGE = 30
 MAX_DIFF_ROWS = 500
 # What the editor's title and toasts call each section (items by the name of one of them).
 SECTION_TITLES = {
@@ -72,6 +72,7 @@ class EventView:
 
 @dataclasses.dataclass
 class ChangeView:
+    seq: int  # its place in the world's history: the next page starts below the last shown
     version: int
     at: str
     author: str
@@ -135,8 +136,7 @@ class WorldPageState(UrlPage, rx.State):
     contradictions: rx.Field[list[str]] = rx.field(default_factory=list)
 
     changelog: rx.Field[list[ChangeView]] = rx.field(default_factory=list)
-    changelog_total: rx.Field[int] = rx.field(0)
-    changelog_shown: rx.Field[int] = rx.field(CHANGELOG_PAGE)
+    changelog_more: rx.Field[bool] = rx.field(False)
     version_options: rx.Field[list[str]] = rx.field(default_factory=list)
     diff_left: rx.Field[str] = rx.field("")
     diff_right: rx.Field[str] = rx.field("")
@@ -186,7 +186,6 @@ class WorldPageState(UrlPage, rx.State):
 
     def _reset(self) -> None:
         self.diff_rows, self.diff_checked = [], False
-        self.changelog_shown = CHANGELOG_PAGE
         self.editor_open = False
         self.story_edit_id = self.story_delete_id = ""
         self.restore_version = 0
@@ -226,7 +225,8 @@ class WorldPageState(UrlPage, rx.State):
         self.can_edit = found.level >= Permission.WRITE
         self.is_owner = found.level >= Permission.MANAGE
         self._show_foundation(found.foundation, world.constraints)
-        self._show_changelog(world)
+        self.changelog = _change_views(found.changes.changes)
+        self.changelog_more = found.changes.more
         self.version_options = [str(version) for version in found.versions]
         self.stories = [
             StoryView(
@@ -266,27 +266,17 @@ class WorldPageState(UrlPage, rx.State):
         self.open_questions = as_strings(foundation.working_notes.open_questions)
         self.contradictions = as_strings(foundation.working_notes.contradictions)
 
-    def _show_changelog(self, world: World) -> None:
-        entries = world.changelog if isinstance(world.changelog, list) else []
-        self.changelog_total = len(entries)
-        newest = list(reversed(entries[-self.changelog_shown :]))
-        self.changelog = [
-            ChangeView(
-                version=int(entry.get("version", 0) or 0),
-                at=str(entry.get("at", ""))[:16].replace("T", " "),
-                author=str(entry.get("author", "")),
-                what=_what_changed(entry),
-                reason=str(entry.get("reason", "")),
-            )
-            for entry in newest
-            if isinstance(entry, dict)
-        ]
-
     @rx.event
     @shows_problems
     async def show_more_changes(self) -> None:
-        self.changelog_shown += CHANGELOG_PAGE
-        await self._fetch(initial=False)
+        """The page of changes older than the oldest one shown."""
+        if not self.changelog:
+            return
+        older = await self.act(
+            world_changes.page, self._shown_world(), before=self.changelog[-1].seq
+        )
+        self.changelog = [*self.changelog, *_change_views(older.changes)]
+        self.changelog_more = older.more
 
     # ---- diff ---------------------------------------------------------------------------
 
@@ -564,11 +554,25 @@ def _version(text: str) -> int:
         raise Invalid(f"“{text}” is not a version number; pick one from the list.") from None
 
 
-def _what_changed(entry: dict[str, Any]) -> str:
-    """A changelog entry's change in a few words: its operation and path, or the restore."""
-    if entry.get("operation") == "restore":
-        return f"restored from version {entry.get('restored_from', '?')}"
-    return f"{entry.get('operation', '')} {entry.get('path', '')}".strip()
+def _change_views(changes: list[world_changes.Change]) -> list[ChangeView]:
+    return [
+        ChangeView(
+            seq=change.seq,
+            version=change.version,
+            at=change.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+            author=change.author,
+            what=_what_changed(change),
+            reason=change.reason,
+        )
+        for change in changes
+    ]
+
+
+def _what_changed(change: world_changes.Change) -> str:
+    """A change in a few words: its operation and path, or the restore."""
+    if change.operation == "restore":
+        return f"restored from version {change.restored_from}"
+    return f"{change.operation} {change.path}".strip()
 
 
 def sharing_news(shared: worlds.Sharing, world_name: str) -> str:

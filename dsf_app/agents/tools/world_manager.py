@@ -17,9 +17,12 @@ from dsf_app.agents.registry import Tool, register
 from dsf_app.agents.tool_summaries import world_summary
 from dsf_app.agents.topics import Topic
 from dsf_app.models import AgentKind, WorldState
-from dsf_app.services import world_updates, worlds
+from dsf_app.services import world_changes, world_updates, worlds
 from dsf_app.services.world_updates import WorldUpdate
 from dsf_app.world_schema import WorldFoundation, WorldSurface
+
+# How many of the newest changes `load` shows the agent.
+RECENT_CHANGES = 5
 
 
 class WorldManagerArgs(BaseModel):
@@ -97,9 +100,13 @@ async def run(ctx: ToolContext, args: WorldManagerArgs) -> dict[str, Any]:
         return created
     world_id = tool_scope.world_id(ctx, args.world_id)
     if args.operation == "load":
-        return await ctx.read(
-            lambda session: world_summary(worlds.get_world(session, ctx.actor, world_id), full=True)
-        )
+
+        def load(session: Session) -> dict[str, Any]:
+            world = worlds.get_world(session, ctx.actor, world_id)
+            recent = world_changes.page(session, ctx.actor, world_id, limit=RECENT_CHANGES)
+            return world_summary(world, full=True, recent_changes=recent.changes)
+
+        return await ctx.read(load)
     if args.operation == "save":
         updates = [
             WorldUpdate(path=name, operation="update", value=value, reason=args.reason or "")
