@@ -483,8 +483,9 @@ async def test_asset_manager_saves_lists_loads_copies_and_deletes(
     assert first["url"] == f"/assets/{first['asset_id']}"
     assert ctx.changed == {Topic.ASSETS}
 
+    # Copying between worlds is the User Agent's work: a World Agent stays in its world.
     copied = await _call(
-        _ctx(person, world_id),
+        _ctx(person, None),
         "asset_manager",
         {"operation": "save", "source_asset_id": first["asset_id"], "world_id": str(other_world)},
     )
@@ -500,7 +501,7 @@ async def test_asset_manager_saves_lists_loads_copies_and_deletes(
     loaded = json.loads(
         (
             await _call(
-                _ctx(person, world_id),
+                _ctx(person, other_world),
                 "asset_manager",
                 {"operation": "load", "asset_id": copy["asset_id"]},
             )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -15,54 +14,22 @@ from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import TurnEvent
 from dsf_app.agents.registry import TOOLS, execute
 from dsf_app.db import session_scope
-from dsf_app.models import Asset, CodexEntry, CodexLink, Evaluation, Story, StorySegment, World
-from dsf_app.services import assets, codex, stories, worlds
+from dsf_app.models import World
+from dsf_app.services import worlds
 from dsf_app.services.actor import Actor
-from dsf_app.services.codex import EntryFields
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings
+from tests.furnished import Furnished, furnish, world_state
 
 SECRET = "Hidden Abyss"
 
 
-@dataclass(frozen=True)
-class Victim:
-    actor: Actor
-    world_id: uuid.UUID
-    story_id: uuid.UUID
-    segment_id: uuid.UUID
-    asset_id: uuid.UUID
-    entry_id: uuid.UUID
-    other_entry_id: uuid.UUID
-
-
 @pytest.fixture
-def victim(dsf_in_process: Settings) -> Victim:
+def victim(dsf_in_process: Settings) -> Furnished:
     with session_scope() as session:
         actor = Actor(create_user(session, f"{uuid.uuid4().hex}@example.test", "Victim").id)
         world = worlds.create_world(session, actor, SECRET, f"{SECRET} description")
-        story = stories.create_story(session, actor, world.id, f"{SECRET} story")
-        segment = stories.add_segment(session, actor, story.id, f"{SECRET} scene", f"{SECRET} text")
-        asset = assets.record_asset(
-            session,
-            actor,
-            world.id,
-            f"users/{actor.user_id}/{SECRET}.png",
-            "image/png",
-            68,
-            description=f"{SECRET} portrait",
-        )
-        entry = codex.create_entry(
-            session,
-            actor,
-            world.id,
-            EntryFields(name=f"{SECRET} keeper", summary=f"{SECRET} lore"),
-            author="person",
-        )
-        other = codex.create_entry(
-            session, actor, world.id, EntryFields(name=f"{SECRET} vault"), author="person"
-        )
-        return Victim(actor, world.id, story.id, segment.id, asset.id, entry.id, other.id)
+        return furnish(session, actor, world.id, SECRET)
 
 
 @pytest.fixture
@@ -77,7 +44,7 @@ def _update(path: str) -> dict[str, Any]:
     return {"path": path, "operation": "update", "value": "pwned", "reason": "x"}
 
 
-FORGED_CALLS: dict[str, Callable[[Victim], dict[str, Any]]] = {
+FORGED_CALLS: dict[str, Callable[[Furnished], dict[str, Any]]] = {
     "world_manager load": lambda v: {"operation": "load", "world_id": str(v.world_id)},
     "world_manager update": lambda v: {
         "operation": "update",
@@ -184,29 +151,9 @@ FORGED_CALLS: dict[str, Callable[[Victim], dict[str, Any]]] = {
 }
 
 
-def _state(victim: Victim) -> tuple[Any, ...]:
+def _state(victim: Furnished) -> tuple[Any, ...]:
     with session_scope() as session:
-        world = session.get(World, victim.world_id)
-        story = session.get(Story, victim.story_id)
-        segments = session.query(StorySegment).filter_by(story_id=victim.story_id).count()
-        world_assets = session.query(Asset).filter_by(world_id=victim.world_id).count()
-        entries = sorted(
-            (e.name, e.summary, e.version, e.status)
-            for e in session.query(CodexEntry).filter_by(world_id=victim.world_id)
-        )
-        links = session.query(CodexLink).filter_by(world_id=victim.world_id).count()
-        judged = session.query(Evaluation).filter_by(world_id=victim.world_id).count()
-        assert world is not None and story is not None
-        return (
-            world.version,
-            dict(world.foundation),
-            story.title,
-            segments,
-            world_assets,
-            entries,
-            links,
-            judged,
-        )
+        return world_state(session, victim.world_id)
 
 
 async def _ignore(event: TurnEvent) -> None:
@@ -215,7 +162,7 @@ async def _ignore(event: TurnEvent) -> None:
 
 @pytest.mark.parametrize("call", sorted(FORGED_CALLS))
 async def test_forged_ids_are_refused_without_a_leak(
-    call: str, victim: Victim, intruder: Actor
+    call: str, victim: Furnished, intruder: Actor
 ) -> None:
     before = _state(victim)
     ctx = ToolContext(intruder, None, None, f"call_{uuid.uuid4().hex}", _ignore)
@@ -225,7 +172,7 @@ async def test_forged_ids_are_refused_without_a_leak(
     assert _state(victim) == before
 
 
-async def test_forged_context_ids_are_refused(victim: Victim, intruder: Actor) -> None:
+async def test_forged_context_ids_are_refused(victim: Furnished, intruder: Actor) -> None:
     """Even when the conversation itself names someone else's world (a forged page id)."""
     ctx = ToolContext(
         intruder, victim.world_id, victim.story_id, f"call_{uuid.uuid4().hex}", _ignore
@@ -234,7 +181,7 @@ async def test_forged_context_ids_are_refused(victim: Victim, intruder: Actor) -
     assert outcome.status == "error" and SECRET not in outcome.result
 
 
-async def test_listing_tools_show_only_the_persons_own(victim: Victim, intruder: Actor) -> None:
+async def test_listing_tools_show_only_the_persons_own(victim: Furnished, intruder: Actor) -> None:
     ctx = ToolContext(intruder, None, None, f"call_{uuid.uuid4().hex}", _ignore)
     outcome = await execute(ctx, "list_worlds", {})
     assert outcome.status == "success"
@@ -243,7 +190,7 @@ async def test_listing_tools_show_only_the_persons_own(victim: Victim, intruder:
 
 
 async def test_anothers_entries_are_refused_from_ones_own_world(
-    victim: Victim, intruder: Actor
+    victim: Furnished, intruder: Actor
 ) -> None:
     """The conversation is about the intruder's own world; the ids are the victim's entries."""
     with session_scope() as session:

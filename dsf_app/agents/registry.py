@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 
+from dsf_app.agents import tool_scope
 from dsf_app.agents.context import ToolContext, as_text
 from dsf_app.agents.failures import ToolCallBusy, TurnInterrupted
 from dsf_app.agents.tool_args import Wording, describe_error, parse_tool_args
@@ -120,6 +121,7 @@ async def _run(ctx: ToolContext, name: str, raw_args: str | Mapping[str, Any]) -
             "error", f"Invalid arguments for {name}: {exc}. Fix them and call again."
         )
     try:
+        await tool_scope.confine(ctx, args)
         result = await tool.run(ctx, args)
     except INFRASTRUCTURE_FAILURES:
         if ctx.written is not None:  # the change is committed; what failed came after it

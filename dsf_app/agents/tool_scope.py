@@ -1,15 +1,46 @@
-"""Which world or story a tool call is about: the model may name one, the conversation implies one."""
+"""Where an agent may act, decided in one place for every tool call.
+
+A turn about a world (the World Agent's, and the Experience Agent's it delegates to) acts only
+in that world: every id the model names in a call — a world, story, segment, asset or Codex
+entry, at any depth of the arguments — must belong to it. A turn about no world (the User
+Agent's, and its Experience Agent's) acts only on worlds the person owns or edits, never on one
+they may merely read. So text in a world the person reads (a public world's premise, its Codex)
+cannot steer their agent into another world they can change. `confine` runs on every call's
+validated arguments before the tool does (`registry.execute`); the tools then take a named id,
+or the conversation's, through `world_id` and `story_id`.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session
 
 from dsf_app.agents.context import ToolContext
-from dsf_app.errors import Invalid
+from dsf_app.errors import Forbidden, Invalid
+from dsf_app.services.access import Permission, require_world
+from dsf_app.services.owning_world import Thing, owning_world
+
+# What each id field of a tool's arguments names. A UUID in a field not listed here fails the
+# call (and tests/test_confinement.py fails for the tool), so no id goes unchecked.
+REFERENCES: dict[str, Thing] = {
+    "world_id": Thing.WORLD,
+    "story_id": Thing.STORY,
+    "segment_id": Thing.SEGMENT,
+    "parent_id": Thing.SEGMENT,
+    "asset_id": Thing.ASSET,
+    "source_asset_id": Thing.ASSET,
+    "image_asset_id": Thing.ASSET,
+    "entry_id": Thing.ENTRY,
+    "to_entry_id": Thing.ENTRY,
+}
 
 
 def world_id(ctx: ToolContext, named: uuid.UUID | None) -> uuid.UUID:
-    """The named world or the conversation's; access is checked by the service that loads it."""
+    """The named world (already confined) or the conversation's."""
     chosen = named or ctx.world_id
     if chosen is None:
         raise Invalid("name the world: pass world_id (list_worlds shows the ids).")
@@ -21,3 +52,49 @@ def story_id(ctx: ToolContext, named: uuid.UUID | None) -> uuid.UUID:
     if chosen is None:
         raise Invalid("name the story: pass story_id (story_manager list shows the ids).")
     return chosen
+
+
+def named_ids(args: BaseModel) -> Iterator[tuple[Thing, uuid.UUID]]:
+    """Every id in a call's arguments, nested models and lists included, with what it names."""
+    for name, value in args:
+        yield from _named(name, value)
+
+
+def _named(name: str, value: Any) -> Iterator[tuple[Thing, uuid.UUID]]:
+    if isinstance(value, uuid.UUID):
+        if name not in REFERENCES:
+            raise LookupError(f"tool_scope.REFERENCES does not say what the field {name} names")
+        yield REFERENCES[name], value
+    elif isinstance(value, BaseModel):
+        yield from named_ids(value)
+    elif isinstance(value, list | tuple | set):
+        for item in value:
+            yield from _named(name, item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _named(name, item)
+
+
+async def confine(ctx: ToolContext, args: BaseModel) -> None:
+    """Refuse the call if it names anything outside where this turn's agent may act."""
+    named = list(dict.fromkeys(named_ids(args)))
+    if named:
+        await ctx.read(lambda session: _check(session, ctx, named))
+
+
+def _check(session: Session, ctx: ToolContext, named: list[tuple[Thing, uuid.UUID]]) -> None:
+    home = require_world(session, ctx.actor, ctx.world_id) if ctx.world_id else None
+    for thing, thing_id in named:
+        owner = owning_world(session, ctx.actor, thing, thing_id)
+        if home is not None and (owner.world is None or owner.world.id != home.id):
+            raise Forbidden(
+                f"this agent works only in “{home.name}”, and {thing} {thing_id} is not part "
+                f"of it. Use ids from “{home.name}” (or leave the ids out to mean this world's "
+                "own); another world is changed from its own page."
+            )
+        if home is None and owner.level < Permission.WRITE:
+            raise Forbidden(
+                f"this agent acts only on worlds you own or edit, and {thing} {thing_id} is in "
+                "a world you can only read. Work in one of your own worlds (list_worlds shows "
+                "them), or ask that world's owner to make you an editor."
+            )

@@ -112,7 +112,8 @@ def describe(
     node: dict[str, Any] | None, interaction_type: str, data: dict[str, Any]
 ) -> dict[str, Any]:
     """What the agent reads about a click on `node` (the stored component, if any): the browser's
-    word is only trusted for which action or part was clicked, and labels come from the spec."""
+    word is only trusted for which action or part was clicked, and labels come from the spec —
+    an action the stored spec does not hold is refused, whatever label the browser sends."""
     described: dict[str, Any] = {}
     if node is not None:
         described["componentType"] = node.get("type")
@@ -121,12 +122,16 @@ def describe(
             described[key] = str(data[key])[:64]
     if interaction_type != "action":
         return described
-    action_id = str(data.get("actionId") or "")[:64]
+    action_id = data.get("actionId")
     actions = ((node or {}).get("props") or {}).get("actions") or []
     chosen = next((a for a in actions if isinstance(a, dict) and a.get("id") == action_id), None)
-    described["actionId"] = action_id
-    label = chosen.get("label") if chosen else data.get("label")
-    described["label"] = str(label or action_id)[:300]
+    if chosen is None:
+        raise Invalid(
+            "That choice is no longer on the canvas (the agent has changed the scene); "
+            "pick one of the choices shown now."
+        )
+    described["actionId"] = chosen["id"]
+    described["label"] = str(chosen["label"])
     return described
 
 
