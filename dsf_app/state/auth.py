@@ -22,6 +22,7 @@ from dsf_app.errors import Forbidden, NotFound, ServiceUnavailable
 from dsf_app.models import User
 from dsf_app.services import invitations, users
 from dsf_app.services.actor import Actor
+from dsf_app.state.tab_owner import forget_ended_session
 
 if TYPE_CHECKING:
     from reflex.istate.data import RouterData
@@ -201,6 +202,7 @@ class AuthState(ActsForPerson, rx.State):
         user = await asyncio.to_thread(_signed_in_user, session_token(self))
         self._show(user)
         if user is None:
+            await forget_ended_session(self)
             url = self.router.url
             here = url.path + (f"?{url.query}" if url.query else "")
             return rx.redirect(signin_url(here), replace=True)
@@ -213,6 +215,7 @@ class AuthState(ActsForPerson, rx.State):
         self._show(user)
         if user is not None:
             return rx.redirect(self.next_path, replace=True)
+        await forget_ended_session(self)
         mode = self.router.url.query_parameters.get("mode", "")
         self.signin_tab = mode if mode in SIGNIN_MODES else "signin"
         return None

@@ -396,38 +396,51 @@ class ChatState(ActsForPerson, rx.State):
 
     async def _serve(self, first: Outgoing | uuid.UUID) -> AsyncIterator[object]:
         """Take turns until none is queued: first a message sent (or the run continued by
-        Retry), then each queued message in order; `busy` is cleared whatever happens."""
+        Retry), then each queued message in order; `busy` is cleared whatever happens. They
+        all belong to the session that sent the first: once the tab is signed out, or signed in
+        as someone else (its state is then reset, state/tab_owner.py), the turn stops and
+        nothing more is sent or shown."""
+        async with self:
+            token = session_token(self)
         next_up: Outgoing | uuid.UUID | None = first
         try:
             while next_up is not None:
                 job = await (
-                    self._started(next_up)
+                    self._started(next_up, token)
                     if isinstance(next_up, Outgoing)
-                    else self._resumed(next_up)
+                    else self._resumed(next_up, token)
                 )
                 if job is not None:
-                    async for refresh in self._take_turn(job):
+                    async for refresh in self._take_turn(job, token):
                         yield refresh
-                    if isinstance(next_up, Outgoing):
-                        async with self:
-                            self.last_prompt = next_up.text
                 async with self:
+                    if not self._still_for(token):
+                        return
+                    if job is not None and isinstance(next_up, Outgoing):
+                        self.last_prompt = next_up.text
                     next_up = Outgoing(self.queued[0]) if self.queued else None
                     self.queued = self.queued[1:]
         finally:
             async with self:
-                self.busy = False
+                if self._still_for(token):
+                    self.busy = False
 
-    async def _started(self, outgoing: Outgoing) -> Job | None:
+    def _still_for(self, token: str | None) -> bool:
+        """Whether the tab's events still come with the session `token` (not signed out, nor
+        signed in again, since)."""
+        return session_token(self) == token
+
+    async def _started(self, outgoing: Outgoing, token: str | None) -> Job | None:
         """Commit the message with its turn; if that fails it goes back into the box."""
         text = outgoing.text
         async with self:
+            if not self._still_for(token):
+                return None
             kind, world_id, story_id = self._context()
             if self.conversation_key:  # a message goes to the current conversation
                 self.conversation_key = ""
                 await self._load()
             self.loaded_for = str(world_id or "")
-            token = session_token(self)
             self.cancel_requested, self.retry_run, self.last_run = False, "", ""
             self.items = _as_sent(self.items, text, outgoing.kind)
         try:
@@ -436,22 +449,26 @@ class ChatState(ActsForPerson, rx.State):
             )
         except Exception as exc:
             async with self:
-                self._unsent(text, failures.not_sent(exc, get_settings()))
+                if self._still_for(token):
+                    self._unsent(text, failures.not_sent(exc, get_settings()))
             return None
 
         async def job(orchestrator: Orchestrator, emit: Emit, stop: ShouldStop) -> TurnFinished:
-            return await orchestrator.run(actor, record, emit, stop)
+            return await orchestrator.run(actor, record, emit, stop, _session_of(token))
 
         return job
 
-    async def _resumed(self, run_id: uuid.UUID) -> Job | None:
+    async def _resumed(self, run_id: uuid.UUID, token: str | None) -> Job | None:
         async with self:
-            token = session_token(self)
+            if not self._still_for(token):
+                return None
             self.cancel_requested = False
         try:
             actor = await asyncio.to_thread(_actor_for, token)
         except Exception as exc:
             async with self:
+                if not self._still_for(token):
+                    return None
                 self.items = apply_event(
                     self.items, TurnFinished("error", failures.describe(exc, get_settings()))
                 )
@@ -459,7 +476,7 @@ class ChatState(ActsForPerson, rx.State):
             return None
 
         async def job(orchestrator: Orchestrator, emit: Emit, stop: ShouldStop) -> TurnFinished:
-            return await orchestrator.resume(actor, run_id, emit, stop)
+            return await orchestrator.resume(actor, run_id, emit, stop, _session_of(token))
 
         return job
 
@@ -471,15 +488,16 @@ class ChatState(ActsForPerson, rx.State):
         self.draft = "\n\n".join([text, *self.queued, *([self.draft] if self.draft else [])])
         self.queued = []
 
-    async def _take_turn(self, job: Job) -> AsyncIterator[object]:
-        """Run the turn, streaming its events into the chat and yielding page refreshes."""
+    async def _take_turn(self, job: Job, token: str | None) -> AsyncIterator[object]:
+        """Run the turn, streaming its events into the chat and yielding page refreshes; it
+        stops when cancelled, or when the tab is no longer the session's that started it."""
         async with self:
             turn_key = self.loaded_for
         events: asyncio.Queue[TurnEvent | None] = asyncio.Queue()
 
         async def should_stop() -> bool:
             async with self:
-                return self.cancel_requested
+                return self.cancel_requested or not self._still_for(token)
 
         async def run() -> None:
             try:
@@ -493,7 +511,7 @@ class ChatState(ActsForPerson, rx.State):
         async for batch in _batches(events):
             async with self:
                 # Shown live only while the person is on this turn's conversation.
-                if self.loaded_for == turn_key:
+                if self.loaded_for == turn_key and self._still_for(token):
                     for event in batch:
                         self.items = apply_event(self.items, event)
             for event in batch:
@@ -507,9 +525,10 @@ class ChatState(ActsForPerson, rx.State):
         except Exception as exc:
             finished = TurnFinished("error", failures.describe(exc, get_settings()))
             async with self:
-                self.items = apply_event(self.items, finished)
+                if self._still_for(token):
+                    self.items = apply_event(self.items, finished)
         async with self:
-            if self.loaded_for != turn_key or finished is None:
+            if self.loaded_for != turn_key or finished is None or not self._still_for(token):
                 return
             self.retry_run = str(finished.run_id) if finished.retryable else ""
             self.last_run = str(finished.run_id or "")
@@ -533,6 +552,11 @@ def _refusal(text: str, queued: int | None) -> str:
             "has answered."
         )
     return ""
+
+
+def _session_of(token: str | None) -> str | None:
+    """What a turn checks its sign-in session by: the hash of its token."""
+    return sessions.token_hash(token) if token else None
 
 
 def _as_sent(items: list[ChatItem], text: str, kind: str = "user") -> list[ChatItem]:
