@@ -27,6 +27,7 @@ from dsf_app.state.auth import AuthState
 from dsf_app.state.chat import ChatState
 from dsf_app.state.gallery import GalleryState
 from dsf_app.state.story import StoryPageState
+from dsf_app.state.tab_owner import TabFollowsSession
 from dsf_app.state.world import WorldPageState
 
 telemetry.configure()
@@ -45,6 +46,8 @@ app = rx.App(
         rx.el.meta(name="theme-color", content="#0b1320"),
     ],
 )
+# A tab opened under another sign-in session than its state was filled under starts afresh.
+app.add_middleware(TabFollowsSession())
 require_session = AuthState.require_session
 # Pages with the agent chat beside them load the conversation for their agent.
 with_chat = [require_session, ChatState.load]

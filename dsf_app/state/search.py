@@ -12,6 +12,7 @@ import reflex as rx
 from dsf_app.services import search
 from dsf_app.state.auth import ActsForPerson
 from dsf_app.state.feedback import shows_problems
+from dsf_app.state.tab_owner import tab_session
 
 
 @dataclasses.dataclass
@@ -50,6 +51,7 @@ class SearchState(ActsForPerson, rx.State):
         async with self:
             self.worlds, self.entries, self.segments = [], [], []
             self.searched, self.searching = query, bool(query)
+            asked_in = tab_session(self)
         if not query:
             return
         found: search.Results | None = None
@@ -58,7 +60,8 @@ class SearchState(ActsForPerson, rx.State):
             found = await asyncio.to_thread(search.search_everything, actor, query)
         finally:
             async with self:
-                if self.searched == query:  # not searched again meanwhile
+                # Not searched again meanwhile, nor signed out or in since (state/tab_owner.py).
+                if self.searched == query and tab_session(self) == asked_in:
                     self.searching = False
                     if found is not None:
                         self.worlds, self.entries = _rows(found.worlds), _rows(found.entries)
