@@ -1,6 +1,7 @@
 """Security headers on every HTTP response of the app: pages, the frontend's static files, the
-event socket's HTTP answers, /health, /auth and /assets. One ASGI middleware, the outermost of
-the app's transformers (`dsf_app.py`), so nothing the backend serves goes out without them.
+event socket's HTTP answers, /livez, /readyz, /auth and /assets. One ASGI middleware, the
+outermost of the app's transformers (`dsf_app.py`), so nothing the backend serves goes out
+without them.
 
 The Content-Security-Policy lets the compiled Reflex frontend run and nothing else:
 - scripts only from this origin, plus the inline scripts of the built pages (React Router's
@@ -39,7 +40,12 @@ FIXED_HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     # For browsers that predate CSP's frame-ancestors.
     "X-Frame-Options": "DENY",
+    # A window this app opens, or that opens it, from another origin gets no handle on it.
+    "Cross-Origin-Opener-Policy": "same-origin",
 }
+# Browsers that once reached the app over https refuse plain http to it for a year. Without
+# includeSubDomains: the operator's other hosts under the same domain are not ours to decide.
+STRICT_TRANSPORT = "max-age=31536000"
 
 
 def frontend_dir() -> Path:
@@ -82,6 +88,18 @@ def content_security_policy(settings: Settings, script_hashes: list[str]) -> str
     return "; ".join(f"{name} {' '.join(dict.fromkeys(v))}" for name, v in directives.items())
 
 
+def response_headers(settings: Settings, script_hashes: list[str]) -> dict[str, str]:
+    """Every header the middleware sets; Strict-Transport-Security only when the app's public
+    URL is https (over plain http a browser ignores it, and a local start must stay reachable)."""
+    headers = {
+        **FIXED_HEADERS,
+        "Content-Security-Policy": content_security_policy(settings, script_hashes),
+    }
+    if settings.public_origin.startswith("https://"):
+        headers["Strict-Transport-Security"] = STRICT_TRANSPORT
+    return headers
+
+
 class SecurityHeaders:
     """ASGI middleware adding the headers above to every HTTP response."""
 
@@ -94,10 +112,7 @@ class SecurityHeaders:
         if self._headers is not None:
             return self._headers
         hashes = inline_script_hashes(frontend_dir())
-        headers = {
-            **FIXED_HEADERS,
-            "Content-Security-Policy": content_security_policy(get_settings(), hashes),
-        }
+        headers = response_headers(get_settings(), hashes)
         if hashes:
             self._headers = headers
         return headers

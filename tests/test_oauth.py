@@ -82,10 +82,12 @@ def test_google_sign_in_creates_the_account_and_returns_where_the_person_was_goi
     assert link.user_id == user.id
     assert "access_token" not in link.tokens
 
-    # The authorization request carried state and a nonce, and asked for the email.
+    # The authorization request carried state, a nonce and a PKCE challenge, and asked for the
+    # email; the provider exchanged the code only for the verifier that answers the challenge.
     authorize = next(r for r in oidc_provider.requests if r.path.startswith("/authorize"))
     query = authorize.body["query"]
     assert query["state"] and query["nonce"]
+    assert query["code_challenge_method"] == "S256" and query["code_challenge"]
     assert set(query["scope"].split()) == {"openid", "email", "profile"}
 
 
@@ -226,6 +228,31 @@ def test_a_forged_or_missing_state_is_refused(
     )
     page.goto(f"{app_url}/auth/oauth/google/callback?code=made-up&state=forged")
     expect(page.locator("#signin-problem")).to_contain_text("could not be verified")
+
+
+def test_a_code_from_someone_elses_sign_in_does_not_sign_in(
+    app_url: str, oidc_provider: FakeOIDCProvider, engine: Engine
+) -> None:
+    """PKCE: a code that leaked from someone's GitHub sign-in (a log, a referrer), brought to
+    the callback by another browser with that browser's own state, is worth nothing: the code
+    was asked for with the first browser's challenge, and only its verifier redeems it."""
+    victim = someone("Victim")
+    oidc_provider.sign_in_as(victim)
+    with httpx.Client(base_url=app_url) as victims_browser:
+        to_github = victims_browser.get("/auth/oauth/github/login")
+        back = httpx.get(to_github.headers["location"])
+        code = parse_qs(urlsplit(back.headers["location"]).query)["code"][0]
+
+    with httpx.Client(base_url=app_url) as thief:
+        own_start = urlsplit(thief.get("/auth/oauth/github/login").headers["location"])
+        own_state = parse_qs(own_start.query)["state"][0]
+        answer = thief.get("/auth/oauth/github/callback", params={"code": code, "state": own_state})
+    sent_to = urlsplit(answer.headers["location"])
+    assert (sent_to.path, parse_qs(sent_to.query).get("error")) == ("/signin", ["oauth_refused"])
+    assert SESSION_COOKIE not in answer.cookies
+    assert user_by_email(engine, victim.email or "") is None
+    authorize = parse_qs(urlsplit(to_github.headers["location"]).query)
+    assert authorize["code_challenge_method"] == ["S256"] and authorize["code_challenge"]
 
 
 def test_a_sign_in_the_provider_refuses_says_so(

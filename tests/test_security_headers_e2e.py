@@ -51,6 +51,9 @@ def assert_security_headers(response: httpx.Response, settings: Settings) -> Non
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
     assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["cross-origin-opener-policy"] == "same-origin"
+    # Served over http here: no HSTS (tests/test_security_headers.py has the https case).
+    assert "strict-transport-security" not in response.headers
     csp = directives(response)
     assert csp["default-src"] == ["'self'"]
     assert csp["script-src"][0] == "'self'"
@@ -109,9 +112,10 @@ def test_pages_static_files_asset_redirects_and_health_carry_the_headers(
     assert image.status_code == 200 and image.content == PNG
     assert_security_headers(image, test_settings)
 
-    health = httpx.get(f"{app_url}/health")
-    assert health.status_code == 200
-    assert_security_headers(health, test_settings)
+    for probe in ("/livez", "/readyz", "/health"):
+        health = httpx.get(f"{app_url}{probe}")
+        assert health.status_code == 200
+        assert_security_headers(health, test_settings)
 
 
 def socket_url(app_url: str) -> str:

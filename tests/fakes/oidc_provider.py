@@ -5,12 +5,16 @@
 - GitHub's OAuth 2 web flow and API: /login/oauth/authorize, /login/oauth/access_token, /user
   and /user/emails.
 
+Both take PKCE (RFC 7636) as the real ones do: optional, but a code asked for with an S256
+`code_challenge` is exchanged only with the `code_verifier` that hashes to it.
+
 A test says who signs in next (`sign_in_as`), or that the next sign-in is refused.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -63,6 +67,14 @@ class Grant:
     client_id: str
     redirect_uri: str
     nonce: str | None
+    code_challenge: str | None = None
+
+    def verified_by(self, code_verifier: str | None) -> bool:
+        """Whether the token request's verifier answers the authorization's challenge."""
+        if self.code_challenge is None:
+            return True
+        digest = hashlib.sha256((code_verifier or "").encode("ascii")).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == self.code_challenge
 
 
 @dataclass
@@ -117,6 +129,10 @@ class _Handler(JSONHandler):
         if query.get("client_id") != CLIENT_ID or not redirect_uri:
             self.send_json(400, {"error": "invalid_client"})
             return
+        challenge = query.get("code_challenge")
+        if challenge is not None and query.get("code_challenge_method") != "S256":
+            self.send_json(400, {"error": "invalid_request", "error_description": "S256 only"})
+            return
         answer: dict[str, str]
         person, refused = self.fake.take_next()
         if refused or person is None:
@@ -124,7 +140,7 @@ class _Handler(JSONHandler):
         else:
             code = secrets.token_urlsafe(16)
             nonce = query.get("nonce") if oidc else None
-            self.fake.add_code(code, Grant(person, CLIENT_ID, redirect_uri, nonce))
+            self.fake.add_code(code, Grant(person, CLIENT_ID, redirect_uri, nonce, challenge))
             answer = {"code": code}
         if "state" in query:
             answer["state"] = query["state"]
@@ -141,6 +157,7 @@ class _Handler(JSONHandler):
             grant is None
             or form.get("grant_type") != "authorization_code"
             or form.get("redirect_uri") != grant.redirect_uri
+            or not grant.verified_by(form.get("code_verifier"))
         ):
             self.send_json(400, {"error": "invalid_grant"})
             return
