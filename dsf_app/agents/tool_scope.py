@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from dsf_app.agents.context import ToolContext
 from dsf_app.errors import Forbidden, Invalid
-from dsf_app.services.access import Permission, require_world
+from dsf_app.services.access import Permission, require_access
 from dsf_app.services.owning_world import Thing, owning_world
 
 # What each id field of a tool's arguments names. A UUID in a field not listed here fails the
@@ -83,16 +83,16 @@ async def confine(ctx: ToolContext, args: BaseModel) -> None:
 
 
 def _check(session: Session, ctx: ToolContext, named: list[tuple[Thing, uuid.UUID]]) -> None:
-    home = require_world(session, ctx.actor, ctx.world_id) if ctx.world_id else None
+    home = require_access(session, ctx.actor, ctx.world_id) if ctx.world_id else None
     for thing, thing_id in named:
-        owner = owning_world(session, ctx.actor, thing, thing_id)
-        if home is not None and (owner.world is None or owner.world.id != home.id):
+        world = owning_world(session, ctx.actor, thing, thing_id)
+        if home is not None and (world is None or world.id != home.id):
             raise Forbidden(
                 f"this agent works only in “{home.name}”, and {thing} {thing_id} is not part "
-                f"of it. Use ids from “{home.name}” (or leave the ids out to mean this world's "
-                "own); another world is changed from its own page."
+                f"of it. Use only ids from “{home.name}” (leave world_id out to mean it); "
+                "another world is changed by the person on its own page."
             )
-        if home is None and owner.level < Permission.WRITE:
+        if home is None and world is not None and world.level < Permission.WRITE:
             raise Forbidden(
                 f"this agent acts only on worlds you own or edit, and {thing} {thing_id} is in "
                 "a world you can only read. Work in one of your own worlds (list_worlds shows "

@@ -5,19 +5,17 @@ person may do there: what an agent's confinement to one world (`agents/tool_scop
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlmodel import Session
 
-from dsf_app.models import World
 from dsf_app.services.access import (
-    Permission,
+    WorldAccess,
     require_asset,
     require_entry,
     require_segment,
     require_story,
-    world_with_level,
+    world_access,
 )
 from dsf_app.services.actor import Actor
 
@@ -32,23 +30,16 @@ class Thing(StrEnum):
     ENTRY = "codex entry"
 
 
-@dataclass(frozen=True)
-class Owner:
-    """The world a thing is in (None: an image of the person's own, in no world) and the
-    acting person's permission there."""
-
-    world: World | None
-    level: Permission
-
-
-def owning_world(session: Session, actor: Actor, thing: Thing, thing_id: uuid.UUID) -> Owner:
-    """The world `thing_id` is in; NotFound (as the access rule words it) if the person cannot
-    read it."""
+def owning_world(
+    session: Session, actor: Actor, thing: Thing, thing_id: uuid.UUID
+) -> WorldAccess | None:
+    """The world `thing_id` is in, with what the person may do there (its documents are not
+    read); None for an image of the person's own in no world. NotFound, as the access rule
+    words it, if they cannot read it."""
     world_id = _world_id(session, actor, thing, thing_id)
     if world_id is None:  # require_asset let it through: it is the person's own
-        return Owner(None, Permission.MANAGE)
-    world, level = world_with_level(session, actor, world_id, thing=thing.value, thing_id=thing_id)
-    return Owner(world, level)
+        return None
+    return world_access(session, actor, world_id, thing=thing.value, thing_id=thing_id)
 
 
 def _world_id(
