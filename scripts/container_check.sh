@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Dockerfile with podman (no Docker engine or registry needed: the base image comes
-# from Debian's packages) and checks the container as a person would: /health answers, sign-up
+# from Debian's packages) and checks the container as a person would: /readyz answers, sign-up
 # over HTTP, the worlds page and its load events over the Reflex websocket; then a new container
 # on the same data volume still knows the account. Prints the build time, the image size and the
 # time to healthy. Run as root (it installs podman, runc and debootstrap with apt when missing).
@@ -162,23 +162,23 @@ free_port() {
   .venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Start a container on the data volume; sets HEALTHY_SECONDS once /health answers 200.
+# Start a container on the data volume; sets HEALTHY_SECONDS once /readyz answers 200.
 start_container() {
   local started deadline
   podman run -d --name "$NAME" -p "127.0.0.1:$PORT:3000" -v "$VOLUME:/data" \
     -e "DSF_APP_URL=$URL" "$IMAGE" >/dev/null
   started=$(date +%s)
   deadline=$((started + 900))
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/health")" = 200 ]; do
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")" = 200 ]; do
     if [ "$(podman inspect -f '{{.State.Running}}' "$NAME")" != true ]; then
-      fail "the container exited before /health answered; its output:"$'\n'"$(container_output)"
+      fail "the container exited before /readyz answered; its output:"$'\n'"$(container_output)"
     fi
     [ "$(date +%s)" -lt $deadline ] ||
-      fail "/health did not answer 200 in 900 s; the container's output:"$'\n'"$(container_output)"
+      fail "/readyz did not answer 200 in 900 s; the container's output:"$'\n'"$(container_output)"
     sleep 2
   done
   HEALTHY_SECONDS=$(seconds_since "$started")
-  echo "container up: /health answered 200 after $HEALTHY_SECONDS s; its start-up:"
+  echo "container up: /readyz answered 200 after $HEALTHY_SECONDS s; its start-up:"
   startup_lines "$started"
 }
 
