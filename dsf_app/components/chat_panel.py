@@ -317,7 +317,7 @@ def _length_and_problem() -> rx.Component:
         rx.text(
             # ChatState (state/chat.py) types its vars as values, not rx.Field, for now.
             ChatState.draft.length().to_string(),  # pyright: ignore[reportAttributeAccessIssue]
-            f" / {settings.prompt_max_chars:,} characters · at most {settings.chat_queue_max} "
+            f" / {settings.prompt_max_chars} characters · at most {settings.chat_queue_max} "
             "messages wait while the agent works",
             size="1",
             color_scheme="gray",
