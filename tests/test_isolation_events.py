@@ -39,6 +39,7 @@ from dsf_app.models import (
     Story,
     StorySegment,
     Suggestion,
+    ToolConfirmation,
     User,
     World,
     WorldCollaborator,
@@ -49,6 +50,7 @@ from dsf_app.services import (
     canvas,
     chat,
     codex,
+    confirmations,
     conversations,
     evaluations,
     interactions,
@@ -142,6 +144,7 @@ class Victim(Person):
     public_entry: uuid.UUID
     public_link: uuid.UUID
     run: uuid.UUID
+    confirmation: uuid.UUID  # a delete their World Agent asked them to confirm
 
     @property
     def public_path(self) -> str:
@@ -218,6 +221,9 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
         conversation = conversations.current(session, actor, world.id).id
         run = runs.start_run(session, actor, "world", world.id, "agent-victim")
         runs.finish_run(session, actor, run.id, "end_turn", error=f"{SECRET} failure")
+        asked = confirmations.ask(
+            session, actor, run.id, "call-victim", "asset_manager", f"Delete “{SECRET} portrait”."
+        )
         session.add(
             RunStep(
                 run_id=run.id,
@@ -317,6 +323,7 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
             public_entry=reef_entry.id,
             public_link=reef_link.id,
             run=run.id,
+            confirmation=asked.id,
         )
 
 
@@ -751,6 +758,9 @@ CASES: dict[str, list[Step]] = {
         step(ChatState.regenerate),
         step(ChatState.edit_last),
         step(ChatState.cancel_edit),
+        step(
+            ChatState.answer, confirmation_id=lambda v: str(v.confirmation), approve=lambda v: True
+        ),
     ],
     "chat: another's conversation from one's own": [
         step(ChatState.show_conversation, at_worlds, conversation_id=lambda v: str(v.conversation)),
@@ -758,6 +768,12 @@ CASES: dict[str, list[Step]] = {
             ChatState.show_conversation, at_own_world, conversation_id=lambda v: str(v.conversation)
         ),
         step(ChatState.new_conversation, at_worlds),
+        step(
+            ChatState.answer,
+            at_own_world,
+            confirmation_id=lambda v: str(v.confirmation),
+            approve=lambda v: False,
+        ),
     ],
     "evaluations: another's story and world": [
         step(StoryEvaluationsState.load, at_story),
@@ -911,6 +927,9 @@ def _fingerprint(v: Victim) -> dict[str, Any]:
                 ChatConversation, col(ChatConversation.user_id) == v.actor.user_id
             ),
         }
+            "confirmations": rows(
+                ToolConfirmation, col(ToolConfirmation.user_id) == v.actor.user_id
+            ),
 
 
 def _leaks(exchange: Exchange, v: Victim) -> list[str]:

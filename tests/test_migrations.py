@@ -43,6 +43,7 @@ EXPECTED_TABLES = {
     "codex_entry_version",
     "search_vector",
     "email_token",
+    "tool_confirmation",
     "usage_day",
     "quota_override",
     "world_change",

@@ -30,6 +30,7 @@ from letta_client.types.agents.message_create_params import Message
 
 from dsf_app import workers
 from dsf_app.agents import (  # noqa: F401  (tools registers every tool)
+    confirmations,
     context_window,
     failures,
     lore_block,
@@ -464,7 +465,11 @@ class Orchestrator:
             delegate=self._delegator(turn) if turn.kind != AgentKind.EXPERIENCE else None,
             run_id=turn.run_id,
         )
-        outcome = await registry.execute(ctx, name, arguments)
+        try:
+            outcome = await confirmations.execute(ctx, turn.root.run_id, name, arguments)
+        except confirmations.AwaitingConfirmation:
+            await confirmations.show_waiting(turn.actor, call_id, turn.emit)
+            raise
         turn.tally.trajectory.tool(
             call_id, name, arguments, outcome.status, outcome.result, outcome.duration_ms
         )
@@ -531,6 +536,8 @@ class Orchestrator:
         )
         finished = await self._drive(nested)
         ctx.changed |= finished.changed
+        if finished.stop_reason == turns.AWAITING_CONFIRMATION:
+            raise confirmations.AwaitingConfirmation
         if finished.retryable:
             raise TurnInterrupted(finished.error or turns.CUT_OFF)
         if finished.error:
@@ -605,6 +612,9 @@ class Orchestrator:
                     "message is saved — press Retry once that turn has finished.",
                 )
             )
+        withdrawn = frozenset[str]()
+        if previous.stop_reason == turns.AWAITING_CONFIRMATION:
+            withdrawn = await confirmations.withdraw(turn.actor, previous.run_id)
         recent = await self.letta.agents.messages.list(
             agent_id=turn.agent_id, limit=1, order="desc"
         )
@@ -629,14 +639,17 @@ class Orchestrator:
                     )
                 )
             return
-        await self._refuse(turn.actor, turn.agent_id, last)
+        await self._refuse(turn.actor, turn.agent_id, last, withdrawn)
 
-    async def _refuse(self, actor: Actor, agent_id: str, pending: Any) -> None:
-        """Answer the approvals of a stopped turn: what already ran, as it ran; the rest not.
-        The agent may answer that by asking again; it is refused again, within the step limit."""
+    async def _refuse(
+        self, actor: Actor, agent_id: str, pending: Any, withdrawn: frozenset[str]
+    ) -> None:
+        """Answer the approvals of a stopped turn: what already ran, as it ran; the rest not
+        (`withdrawn`: calls the person left unconfirmed). The agent may answer that by asking
+        again; it is refused again, within the step limit."""
         pieces = _tool_call_pieces(pending)
         for _ in range(self.settings.turn_max_steps):
-            approvals = [await self._refusal(actor, piece) for piece in pieces]
+            approvals = [await self._refusal(actor, piece, withdrawn) for piece in pieces]
             stream = await self.letta.agents.messages.create(
                 agent_id=agent_id,
                 messages=[{"type": "approval", "approvals": approvals}],
@@ -651,11 +664,18 @@ class Orchestrator:
             if not pieces:
                 return
 
-    async def _refusal(self, actor: Actor, piece: Any) -> ToolReturnParam:
+    async def _refusal(
+        self, actor: Actor, piece: Any, withdrawn: frozenset[str]
+    ) -> ToolReturnParam:
         claim = await asyncio.to_thread(
             turns.claim_tool_call, actor, None, piece.tool_call_id, piece.name or ""
         )
-        status, result = claim.outcome or ("error", CANCELLED_RESULT)
+        unasked = (
+            confirmations.WITHDRAWN.format(name=piece.name or "tool")
+            if piece.tool_call_id in withdrawn
+            else CANCELLED_RESULT
+        )
+        status, result = claim.outcome or ("error", unasked)
         if claim.outcome is None:
             await asyncio.to_thread(
                 turns.record_tool_outcome,

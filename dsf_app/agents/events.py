@@ -56,6 +56,17 @@ class LoreUsed:
 
 
 @dataclass(frozen=True)
+class ConfirmationAsked:
+    """A call that cannot be undone waits for the person: the chat shows `summary` (built from
+    the agent's arguments: untrusted text) with Approve and Deny."""
+
+    confirmation_id: uuid.UUID
+    tool_call_id: str
+    name: str
+    summary: str
+
+
+@dataclass(frozen=True)
 class TurnFinished:
     """How a turn ended; `retryable` when it did not finish and Retry may continue it;
     `interrupted`: the agent messages that were cut off mid-stream."""
@@ -68,4 +79,12 @@ class TurnFinished:
     interrupted: frozenset[str] = field(default_factory=frozenset)
 
 
-TurnEvent = TextDelta | ToolCallStarted | ToolCallFinished | Changed | LoreUsed | TurnFinished
+TurnEvent = (
+    TextDelta
+    | ToolCallStarted
+    | ToolCallFinished
+    | Changed
+    | LoreUsed
+    | ConfirmationAsked
+    | TurnFinished
+)

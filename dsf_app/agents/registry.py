@@ -18,6 +18,7 @@ from dsf_app.agents import tool_scope
 from dsf_app.agents.context import ToolContext, as_text
 from dsf_app.agents.failures import ToolCallBusy, TurnInterrupted
 from dsf_app.agents.tool_args import Wording, describe_error, parse_tool_args
+from dsf_app.agents.turn import TurnStopped
 from dsf_app.errors import DSFError, Invalid
 from dsf_app.models import AgentKind
 from dsf_app.services import turns
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 Args = TypeVar("Args", bound=BaseModel)
 Handler = Callable[[ToolContext, Args], Awaitable[Any]]
+# What a call would do that cannot be undone, in words for the person; None when it can run
+# unasked (see agents/confirmations.py).
+Confirm = Callable[[ToolContext, Args], Awaitable[str | None]]
 # Our own services failing is not the agent's business: the turn stops with the failure named,
 # and the call runs again when the person retries.
 INFRASTRUCTURE_FAILURES = (DBAPIError, StorageUnavailable, TurnInterrupted)
@@ -42,6 +46,8 @@ class Tool(Generic[Args]):
     kinds: frozenset[AgentKind]
     # How argument errors are worded for the agent (the canvas tools name component types).
     wording: Wording = field(default=describe_error)
+    # Set by a tool some of whose calls cannot be undone: the person confirms those first.
+    confirm: Confirm[Args] | None = None
 
     def json_schema(self) -> dict[str, Any]:
         return {
@@ -76,6 +82,21 @@ def register(tool: Tool[Args]) -> Tool[Args]:
 
 def tools_for(kind: AgentKind) -> list[Tool[Any]]:
     return [tool for tool in TOOLS.values() if kind in tool.kinds]
+
+
+async def confirmation(ctx: ToolContext, name: str, raw_args: str) -> str | None:
+    """What the call would do that cannot be undone, for the person to confirm; None when it
+    runs unasked: undoable, or refused anyway (bad arguments, an id outside the agent's reach
+    or the person's), which `execute` then tells the agent."""
+    tool = TOOLS.get(name)
+    if tool is None or tool.confirm is None:
+        return None
+    try:
+        args = parse_tool_args(tool.args, raw_args or "{}", tool.wording)
+        await tool_scope.confine(ctx, args)
+        return await tool.confirm(ctx, args)
+    except DSFError:
+        return None
 
 
 async def execute(ctx: ToolContext, name: str, raw_args: str | Mapping[str, Any]) -> ToolOutcome:
@@ -123,6 +144,8 @@ async def _run(ctx: ToolContext, name: str, raw_args: str | Mapping[str, Any]) -
     try:
         await tool_scope.confine(ctx, args)
         result = await tool.run(ctx, args)
+    except TurnStopped:  # a nested turn parked for the person's answer: so does this one
+        raise
     except INFRASTRUCTURE_FAILURES:
         if ctx.written is not None:  # the change is committed; what failed came after it
             return ToolOutcome("success", ctx.written)

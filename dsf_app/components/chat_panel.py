@@ -27,12 +27,14 @@ STATUS_ICONS = {
     "success": "circle-check",
     "error": "circle-x",
     "interrupted": "circle-pause",
+    "waiting": "hand",
 }
 STATUS_COLORS: dict[str, ColorType] = {
     "running": "gray",
     "success": "green",
     "error": "red",
     "interrupted": "amber",
+    "waiting": "amber",
 }
 # Plain preformatted text: syntax-highlighted blocks re-render on every streamed update and
 # slowed a long conversation (and the canvas waiting behind it) by ~300 ms per tool row.
@@ -189,6 +191,60 @@ def _error(item: ObjectVar[ChatItem]) -> rx.Component:
     )
 
 
+def _confirm(item: ObjectVar[ChatItem]) -> rx.Component:
+    """A call that cannot be undone, waiting for the person. What it will do is built from the
+    agent's arguments, so it is plain text; the buttons name what they answer."""
+    summary_id = "chat-confirm-text-" + item.id.to(str)
+    return rx.callout.root(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("shield-alert", size=16),
+                rx.text("The agent asks before it does this:", size="2", weight="bold"),
+                rx.code(item.tool_name, size="1"),
+                align="center",
+                spacing="2",
+                wrap="wrap",
+            ),
+            rx.text(item.text, size="2", white_space="pre-wrap", id=summary_id),
+            rx.hstack(
+                rx.button(
+                    rx.icon("check", size=14),
+                    "Approve",
+                    size="1",
+                    color_scheme="red",
+                    type="button",
+                    on_click=ChatState.answer(item.id, True),
+                    disabled=ChatState.busy,
+                    aria_describedby=summary_id,
+                    class_name="chat-confirm-approve",
+                ),
+                rx.button(
+                    rx.icon("x", size=14),
+                    "Deny",
+                    size="1",
+                    variant="soft",
+                    color_scheme="gray",
+                    type="button",
+                    on_click=ChatState.answer(item.id, False),
+                    disabled=ChatState.busy,
+                    aria_describedby=summary_id,
+                    class_name="chat-confirm-deny",
+                ),
+                spacing="2",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        color_scheme="amber",
+        size="1",
+        role="group",
+        aria_label="Confirm what the agent wants to do",
+        class_name="chat-confirm",
+        data_confirmation=item.id,
+        width="100%",
+    )
+
+
 def chat_item(item: ObjectVar[ChatItem]) -> rx.Component:
     body = rx.match(
         item.role,
@@ -200,6 +256,7 @@ def chat_item(item: ObjectVar[ChatItem]) -> rx.Component:
         ("tool", _tool(item)),
         ("error", _error(item)),
         ("lore", lore_row(item)),
+        ("confirm", _confirm(item)),
         _assistant(item),
     )
     return rx.box(

@@ -20,6 +20,7 @@ from dsf_app.models.codex import (
     CodexStatus,
     SearchVector,
 )
+from dsf_app.models.confirmations import Decision, ToolConfirmation
 from dsf_app.models.email_tokens import EmailToken, TokenPurpose
 from dsf_app.models.evaluations import Evaluation, EvaluationKind, EvaluationSource
 from dsf_app.models.limits import RateLimitAttempt
@@ -58,6 +59,7 @@ __all__ = [
     "CodexLink",
     "CodexStatus",
     "CollaboratorRole",
+    "Decision",
     "EmailToken",
     "Evaluation",
     "EvaluationKind",
@@ -78,6 +80,7 @@ __all__ = [
     "SuggestionPriority",
     "SuggestionStatus",
     "TokenPurpose",
+    "ToolConfirmation",
     "ToolDay",
     "ToolExecution",
     "UsageDay",

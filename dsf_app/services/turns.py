@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 
 # How a turn that did not finish ended; only these may be continued with Retry.
 RETRYABLE = frozenset({"error", "interrupted"})
+# How a turn parks while a tool call waits for the person's Approve or Deny; their answer
+# continues it (services/confirmations.py).
+AWAITING_CONFIRMATION = "awaiting_confirmation"
 RUNNING = "running"
 CUT_OFF = (
     "This turn was cut off: the server process running it stopped. What it did so far is kept; "
@@ -330,12 +333,16 @@ def _close(
 
 
 def reopen(actor: Actor, run_id: uuid.UUID) -> TurnRecord:
-    """Take over a turn to continue it: one that ended in an error, or whose worker is gone."""
+    """Take over a turn to continue it: one that ended in an error, that waits for the
+    person's confirmation, or whose worker is gone."""
     with session_scope() as session:
         run = _locked_run(session, actor, run_id)
         if run.ended_at is None and not _gone(run):
             raise Invalid(STILL_RUNNING)
-        if run.ended_at is not None and run.stop_reason not in RETRYABLE:
+        if run.ended_at is not None and run.stop_reason not in {
+            *RETRYABLE,
+            AWAITING_CONFIRMATION,
+        }:
             raise Invalid(
                 f"This turn already ended ({run.stop_reason}); send a new message instead."
             )

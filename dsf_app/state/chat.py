@@ -26,6 +26,7 @@ from dsf_app.agents.approval_loop import Orchestrator
 from dsf_app.agents.connection import connect
 from dsf_app.agents.events import (
     Changed,
+    ConfirmationAsked,
     LoreUsed,
     TextDelta,
     ToolCallFinished,
@@ -38,7 +39,7 @@ from dsf_app.auth import sessions
 from dsf_app.db import session_scope
 from dsf_app.errors import DSFError, Forbidden
 from dsf_app.models import AgentKind, ChatMessage
-from dsf_app.services import conversations, turns
+from dsf_app.services import confirmations, conversations, turns, validation
 from dsf_app.services.actor import Actor
 from dsf_app.settings import get_settings
 from dsf_app.state.auth import SIGNED_OUT, ActsForPerson, session_token
@@ -59,7 +60,8 @@ class ChatItem:
     """One row of the chat panel."""
 
     id: str
-    role: str  # user | regenerate | edit | queued | assistant | reasoning | tool | error | lore
+    # user | regenerate | edit | queued | assistant | reasoning | tool | error | lore | confirm
+    role: str
     text: str = ""
     tool_name: str = ""
     tool_args: str = ""
@@ -154,6 +156,8 @@ def apply_event(items: list[ChatItem], event: TurnEvent) -> list[ChatItem]:
         ]
     if isinstance(event, LoreUsed):
         return _put(items, ChatItem(event.message_id, "lore", lore=lore_lines(event.items)))
+    if isinstance(event, ConfirmationAsked):
+        return _put(items, _card(event.confirmation_id, event.name, event.summary))
     if isinstance(event, TurnFinished):
         items = [
             replace(item, interrupted=True) if item.id in event.interrupted else item
@@ -162,6 +166,11 @@ def apply_event(items: list[ChatItem], event: TurnEvent) -> list[ChatItem]:
         if event.error:
             return [*items, ChatItem(_row_id("error"), "error", event.error)]
     return items
+
+
+def _card(confirmation_id: uuid.UUID, tool_name: str, summary: str) -> ChatItem:
+    """The row asking the person to approve or deny a call that cannot be undone."""
+    return ChatItem(str(confirmation_id), "confirm", summary, tool_name=tool_name)
 
 
 def _actor_for(token: str | None) -> Actor:
@@ -221,14 +230,18 @@ def _option(summary: conversations.ConversationSummary) -> ConversationOption:
 
 def _stored(
     token: str | None, world_id: uuid.UUID | None, conversation_id: uuid.UUID | None
-) -> tuple[turns.Conversation, list[ConversationOption]]:
+) -> tuple[turns.Conversation, list[ConversationOption], list[ChatItem]]:
+    """The conversation shown, the list of conversations, and the cards still waiting for the
+    person's answer in it."""
     actor = _actor_for(token)
     shown = turns.conversation(
         actor, world_id, limit=HISTORY_LIMIT, conversation_id=conversation_id
     )
     with session_scope() as session:
         listed = conversations.list_conversations(session, actor, world_id)
-    return shown, [_option(summary) for summary in listed]
+        asked = confirmations.pending(session, actor, world_id, shown.conversation_id)
+    cards = [_card(c.id, c.tool_name, c.summary) for c in asked] if shown.current else []
+    return shown, [_option(summary) for summary in listed], cards
 
 
 class ChatState(ActsForPerson, rx.State):
@@ -288,7 +301,9 @@ class ChatState(ActsForPerson, rx.State):
         shown = uuid.UUID(self.conversation_key) if self.conversation_key else None
         self.retry_run, self.last_run, self.last_prompt = "", "", ""
         try:
-            stored, self.conversations = await asyncio.to_thread(_stored, token, world_id, shown)
+            stored, self.conversations, cards = await asyncio.to_thread(
+                _stored, token, world_id, shown
+            )
         except DSFError:
             # A world the person may not see: the page says so; the chat stays empty.
             self.items, self.conversations, self.conversation_key = [], [], ""
@@ -301,7 +316,7 @@ class ChatState(ActsForPerson, rx.State):
         self.items = [
             item_from_message(message, nested=message.id in stored.nested)
             for message in stored.messages
-        ]
+        ] + cards
         if stored.current:
             self.items += [ChatItem(_row_id("queued"), "queued", text) for text in self.queued]
         self.retry_run = str(stored.retry_run or "")
@@ -385,6 +400,27 @@ class ChatState(ActsForPerson, rx.State):
             yield refresh
 
     @rx.event(background=True)
+    @shows_problems
+    async def answer(self, confirmation_id: str, approve: bool):
+        """Approve or deny a call that cannot be undone; the turn that asked continues."""
+        chosen = validation.identifier(confirmation_id, what="confirmation")
+        async with self:
+            if self.busy:
+                return
+            _, world_id, _ = self._context()
+            self.busy = True
+        try:
+            answered = await self.act(confirmations.answer, world_id, chosen, approve is True)
+        except BaseException:
+            async with self:
+                self.busy = False
+            raise
+        async with self:
+            self.items = [item for item in self.items if item.id != confirmation_id]
+        async for refresh in self._serve(answered.run_id):
+            yield refresh
+
+    @rx.event(background=True)
     async def retry(self):
         """Continue the last unfinished turn where it stopped."""
         async with self:
@@ -442,7 +478,9 @@ class ChatState(ActsForPerson, rx.State):
                 await self._load()
             self.loaded_for = str(world_id or "")
             self.cancel_requested, self.retry_run, self.last_run = False, "", ""
-            self.items = _as_sent(self.items, text, outgoing.kind)
+            # A card left unanswered is withdrawn by the new turn (agents/confirmations.py).
+            unanswered = [item for item in self.items if item.role != "confirm"]
+            self.items = _as_sent(unanswered, text, outgoing.kind)
         try:
             actor, record = await asyncio.to_thread(
                 _start, token, kind, world_id, story_id, outgoing

@@ -105,6 +105,18 @@ async def run(ctx: ToolContext, args: AssetManagerArgs) -> dict[str, Any]:
     return await _save(ctx, args)
 
 
+async def confirm(ctx: ToolContext, args: AssetManagerArgs) -> str | None:
+    """Deleting an image cannot be undone: the person confirms it, told which image."""
+    asset_id = args.asset_id
+    if args.operation != "delete" or asset_id is None:
+        return None
+    asset = await ctx.read(
+        lambda session: require_asset(session, ctx.actor, asset_id, Permission.WRITE)
+    )
+    shown = f"“{asset.description}”" if asset.description else f"{asset_id} (no description)"
+    return f"Delete the image {shown} and its stored file for good. This cannot be undone."
+
+
 async def _list(ctx: ToolContext, args: AssetManagerArgs) -> dict[str, Any]:
     world_id = tool_scope.world_id(ctx, args.world_id)
 
@@ -213,5 +225,6 @@ register(
         args=AssetManagerArgs,
         run=run,
         kinds=frozenset({AgentKind.WORLD, AgentKind.EXPERIENCE}),
+        confirm=confirm,
     )
 )

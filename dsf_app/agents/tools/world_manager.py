@@ -18,6 +18,7 @@ from dsf_app.agents.tool_summaries import world_summary
 from dsf_app.agents.topics import Topic
 from dsf_app.models import AgentKind, WorldState
 from dsf_app.services import world_changes, world_updates, worlds
+from dsf_app.services.access import Permission, require_world
 from dsf_app.services.world_updates import WorldUpdate
 from dsf_app.world_schema import WorldFoundation, WorldSurface
 
@@ -74,6 +75,49 @@ class WorldManagerArgs(BaseModel):
         if missing:
             raise ValueError(f"{self.operation} needs {', '.join(missing)}")
         return self
+
+
+# The foundation's sections that hold more than one text (lists, groups): replacing or
+# removing one whole drops everything in it, so the person confirms it first.
+WHOLE_SECTIONS = frozenset(
+    name for name, field in WorldFoundation.model_fields.items() if field.annotation is not str
+)
+
+
+def _whole_section(update: WorldUpdate) -> str | None:
+    """The section an update replaces or removes whole ("foundation" for all of it)."""
+    path = update.path.strip(".").removeprefix("foundation.")
+    if update.operation == "add" or path not in WHOLE_SECTIONS | {"foundation"}:
+        return None
+    return path
+
+
+async def confirm(ctx: ToolContext, args: WorldManagerArgs) -> str | None:
+    """Replacing a whole foundation section (or the whole foundation) is confirmed first,
+    with what goes and why."""
+    if args.operation == "save" and args.foundation is not None:
+        drops = ["replace the whole foundation (premise, rules, technology, history…)"]
+        reasons = [args.reason or ""]
+    elif args.operation == "update":
+        whole = [(u, s) for u in args.updates or [] if (s := _whole_section(u)) is not None]
+        drops = [
+            f"{'replace' if u.operation == 'update' else 'remove'} the whole {s} section"
+            for u, s in whole
+        ]
+        reasons = [u.reason for u, _ in whole]
+    else:
+        return None
+    if not drops:
+        return None
+    world_id = tool_scope.world_id(ctx, args.world_id)
+    world = await ctx.read(
+        lambda session: require_world(session, ctx.actor, world_id, Permission.WRITE)
+    )
+    why = " ".join(dict.fromkeys(reason for reason in reasons if reason))
+    return (
+        f"In “{world.name}”: {'; '.join(drops)}. Everything in it now is dropped (the world's "
+        f"History keeps the version before). The agent's reason: {why or 'none given'}"
+    )
 
 
 def _dump(model: BaseModel | None) -> dict[str, Any] | None:
@@ -140,5 +184,6 @@ register(
         args=WorldManagerArgs,
         run=run,
         kinds=frozenset({AgentKind.USER, AgentKind.WORLD}),
+        confirm=confirm,
     )
 )
