@@ -29,6 +29,7 @@ from dsf_app.state.gallery import GalleryState
 from dsf_app.state.story import StoryPageState
 from dsf_app.state.tab_owner import TabFollowsSession
 from dsf_app.state.world import WorldPageState
+from dsf_app.visitors import keep_visitors_apart
 
 telemetry.configure()
 app = rx.App(
@@ -48,6 +49,8 @@ app = rx.App(
 )
 # A tab opened under another sign-in session than its state was filled under starts afresh.
 app.add_middleware(TabFollowsSession())
+# Page state only for signed-in tabs; every event's size bounded (dsf_app/visitors.py).
+keep_visitors_apart(app)
 require_session = AuthState.require_session
 # Pages with the agent chat beside them load the conversation for their agent.
 with_chat = [require_session, ChatState.load]

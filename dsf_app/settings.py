@@ -309,12 +309,44 @@ class Settings(BaseSettings):
     redis_port: int = Field(
         default=56379, alias="DSF_REDIS_PORT", description="Port of the local Redis."
     )
+    redis_maxmemory: str = Field(
+        default="256mb",
+        pattern=r"^[1-9][0-9]*(kb|mb|gb)$",
+        alias="DSF_REDIS_MAXMEMORY",
+        description="Memory the local Redis may use for page state (such as 256mb or 2gb); at "
+        "the limit it evicts the least recently used tab states (volatile-lru), which then "
+        "start afresh from their pages' data.",
+    )
     state_expiry_seconds: int = Field(
         default=3600,
         ge=60,
         alias="DSF_STATE_EXPIRY",
         description="Seconds a tab's page state is kept after its last event (then dropped; "
         "the tab starts fresh from its page's data).",
+    )
+    event_threads: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        alias="DSF_EVENT_THREADS",
+        description="Threads per worker for page events' database work (dsf_app/pools.py); "
+        "heavy work never runs on them.",
+    )
+    heavy_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        alias="DSF_HEAVY_WORKERS",
+        description="Processes per worker for heavy work such as parsing imports, and threads "
+        "for embeddings; at most this many run at once, the rest wait their turn.",
+    )
+    max_event_bytes: int = Field(
+        default=600 * 1024,
+        ge=4096,
+        alias="DSF_MAX_EVENT_BYTES",
+        description="Largest page event (its arguments as UTF-8 JSON) a signed-in tab may send; "
+        "a larger one is refused with a sentence before it reaches the tab's page state. The "
+        "default holds the longest story part a person may write (200,000 characters).",
     )
 
     @property

@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"canvas", "images", "image_sources", "embeddings", "storage", "world_schema"},
     {"workers"},
     {"models"},
-    {"db", "errors", "settings", "telemetry", "choices"},
+    {"db", "errors", "settings", "telemetry", "choices", "pools"},
 ]
 RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}
 
@@ -78,6 +78,7 @@ def test_every_part_of_the_package_is_placed_or_an_edge() -> None:
         "security_headers",
         "devstack",
         "admin",
+        "visitors",
         "__init__",
     }
     parts = {path.relative_to(PACKAGE).parts[0].removesuffix(".py") for path in PACKAGE.glob("*")}

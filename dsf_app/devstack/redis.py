@@ -1,8 +1,9 @@
 """A local Redis (Debian's `redis-server`) that keeps Reflex page state for several workers.
 
 Started only when page state must be shared (DSF_WORKERS > 1, or DSF_REDIS=1) and no REDIS_URL
-names an external one. It listens on 127.0.0.1 only and appends every write to a file in the
-data folder, so a restart (even after a crash) keeps open tabs' state.
+names an external one. It listens on 127.0.0.1 only, appends every write to a file in the data
+folder, so a restart (even after a crash) keeps open tabs' state, and holds at most
+DSF_REDIS_MAXMEMORY, evicting the least recently used tab states beyond it.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ def ensure_installed() -> str:
     return found
 
 
-def start(files: processes.ProcessFiles, data_dir: Path, port: int) -> int:
-    """Start the server (idempotent); returns its PID once it answers PING."""
+def start(files: processes.ProcessFiles, data_dir: Path, port: int, maxmemory: str) -> int:
+    """Start the server (idempotent) with at most `maxmemory` of data; returns its PID once it
+    answers PING."""
     url = f"redis://127.0.0.1:{port}/0"
     running = processes.recorded_pid(files)
     if running and redis_reachable(url):
@@ -75,6 +77,13 @@ def start(files: processes.ProcessFiles, data_dir: Path, port: int) -> int:
             "yes",
             "--appendfsync",
             "everysec",
+            # Page state may not grow without bound: at the limit, the least recently used of
+            # the keys that expire (every tab's state does; DSF_STATE_EXPIRY) goes first, and
+            # that tab starts afresh from its page's data.
+            "--maxmemory",
+            maxmemory,
+            "--maxmemory-policy",
+            "volatile-lru",
         ],
     )
     processes.wait_until(

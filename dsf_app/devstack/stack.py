@@ -122,7 +122,10 @@ def start_redis(settings: Settings) -> ServiceStatus:
     if not settings.uses_redis:
         return ServiceStatus("redis", "not needed (one worker keeps page state itself)")
     pid = redis.start(
-        process_files(settings, "redis"), settings.data_dir / "redis", settings.redis_port
+        process_files(settings, "redis"),
+        settings.data_dir / "redis",
+        settings.redis_port,
+        settings.redis_maxmemory,
     )
     return ServiceStatus("redis", f"up on 127.0.0.1:{settings.redis_port}, pid {pid}")
 

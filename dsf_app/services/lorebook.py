@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from dsf_app.errors import Invalid
+from dsf_app.db import session_scope
+from dsf_app.errors import Invalid, ServiceUnavailable
 from dsf_app.models import CodexEntry, CodexKind, CodexLink, CodexStatus, Meter
 from dsf_app.services import codex, codex_history, quotas, uploads, validation
-from dsf_app.services.access import require_world
+from dsf_app.services.access import Permission, require_world
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import Author, EntryFields, locked_world
 from dsf_app.services.export_text import html_safe_json
@@ -387,6 +389,27 @@ def _guess_kind(raw: dict[str, Any]) -> CodexKind:
 
 
 # ---- into a world ----------------------------------------------------------------------------
+
+
+def require_writable(session: Session, actor: Actor, world_id: uuid.UUID) -> None:
+    """NotFound or Forbidden unless the actor may write the world: asked before a byte of the
+    upload is read or parsed."""
+    require_world(session, actor, world_id, Permission.WRITE)
+
+
+def import_file(actor: Actor, world_id: uuid.UUID, data: bytes, author: Author) -> ImportReport:
+    """Parse `data`, then add its entries to the world in one short session: the whole
+    import, as a heavy process runs it (`pools.in_heavy_process`)."""
+    book = parse(data)
+    try:
+        with session_scope() as session:
+            return import_lorebook(session, actor, world_id, book, author=author)
+    except OperationalError as exc:
+        raise ServiceUnavailable(
+            "The database did not answer, so the lorebook was not imported; try again in a "
+            "moment."
+        ) from exc
+
 
 
 def import_lorebook(

@@ -23,10 +23,11 @@ from typing import Any, Self
 from pydantic import Field, ValidationError, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import insert
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from dsf_app.db import copy_rows
-from dsf_app.errors import Invalid
+from dsf_app.db import copy_rows, session_scope
+from dsf_app.errors import Invalid, ServiceUnavailable
 from dsf_app.models import CodexEntry, CodexLink, CodexStatus, Meter, Story
 from dsf_app.services import (
     codex_history,
@@ -188,6 +189,19 @@ class Imported:
     stories: int
     segments: int
     entries: int
+
+
+def import_file(actor: Actor, data: bytes) -> Imported:
+    """Parse `data`, then write it as the actor's new world in one short session: the whole
+    import, as a heavy process runs it (`pools.in_heavy_process`)."""
+    document = parse(data)
+    try:
+        with session_scope() as session:
+            return import_world(session, actor, document)
+    except OperationalError as exc:
+        raise ServiceUnavailable(
+            "The database did not answer, so the world was not imported; try again in a moment."
+        ) from exc
 
 
 def import_world(session: Session, actor: Actor, document: ImportedWorld) -> Imported:

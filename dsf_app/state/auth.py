@@ -4,7 +4,6 @@ browser's JavaScript, and the Reflex state never stores the token."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlencode
@@ -13,7 +12,7 @@ import reflex as rx
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from dsf_app import image_sources
+from dsf_app import image_sources, pools
 from dsf_app.auth import sessions
 from dsf_app.auth.problems import describe
 from dsf_app.auth.redirects import safe_next, signin_url
@@ -87,7 +86,8 @@ class ActsForPerson:
                 await self.act(worlds.set_visibility, self._shown_world(), value)
                 yield done("Saved.")
 
-    `act(work, *args)` runs `work(session, actor, *args)` in a worker thread, in one short
+    `act(work, *args)` runs `work(session, actor, *args)` on an event thread (pools.py: a pool
+    of its own, which heavy work never takes), in one short
     session that first resolves the person from the session cookie of the connection that sent
     this event — so the event loop never waits on the database, and a session revoked elsewhere
     stops working at once. It raises SignedOut when nobody is signed in, and ServiceUnavailable
@@ -109,12 +109,12 @@ class ActsForPerson:
         token = self._session_token()
         if token is None:
             raise SignedOut(SIGNED_OUT)
-        return await asyncio.to_thread(_as_person, token, work, *args, **kwargs)
+        return await pools.in_event_thread(_as_person, token, work, *args, **kwargs)
 
     async def person(self) -> Actor:
         """The acting person, looked up in a worker thread; for work that must know who asks
         before it starts (an upload is not read for someone signed out)."""
-        return await asyncio.to_thread(self.actor)
+        return await pools.in_event_thread(self.actor)
 
     def actor(self) -> Actor:
         """The acting person, looked up on the calling thread (the chat's background turn)."""
@@ -199,7 +199,7 @@ class AuthState(ActsForPerson, rx.State):
     async def require_session(self) -> rx.event.EventSpec | None:
         """on_load of every page but /signin: a signed-out visitor goes to sign in, and comes
         back to this page afterwards."""
-        user = await asyncio.to_thread(_signed_in_user, session_token(self))
+        user = await pools.in_event_thread(_signed_in_user, session_token(self))
         self._show(user)
         if user is None:
             await forget_ended_session(self)
@@ -211,7 +211,7 @@ class AuthState(ActsForPerson, rx.State):
     @rx.event
     async def prepare_signin(self) -> rx.event.EventSpec | None:
         """on_load of /signin: someone already signed in goes on to where they were going."""
-        user = await asyncio.to_thread(_signed_in_user, session_token(self))
+        user = await pools.in_event_thread(_signed_in_user, session_token(self))
         self._show(user)
         if user is not None:
             return rx.redirect(self.next_path, replace=True)

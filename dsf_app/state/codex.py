@@ -1,11 +1,10 @@
 """The Codex tab of a world (and the actions on an entry's page): entries grouped by kind, with
 the foundation's rules and technology alongside as read-only entries; search by name, alias and
 meaning; the entry editor; suggestions to accept or reject; pins and exclusions; SillyTavern
-lorebook import and export. Embeddings are computed in worker threads, after each write."""
+lorebook import and export. Embeddings are computed on the heavy threads (pools.py), after each write."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import uuid
 from typing import Any
@@ -13,10 +12,11 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
+from dsf_app import pools
 from dsf_app.agents.topics import Topic
 from dsf_app.errors import DSFError
 from dsf_app.models import AssetType, CodexEntry, CodexKind, CodexStatus
-from dsf_app.services import assets, codex, lore, lorebook, validation
+from dsf_app.services import assets, codex, imports, lore, lorebook, validation
 from dsf_app.services.access import Permission, world_with_level
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import NO_IMAGE
@@ -242,7 +242,7 @@ class CodexState(ActsForPerson, rx.State):
     @rx.event(background=True)
     @shows_problems
     async def search(self, form: dict[str, Any]) -> None:
-        """Entries by name, alias and meaning (the model runs in a worker thread); a
+        """Entries by name, alias and meaning (the model runs on a heavy thread); a
         background event, so the page stays free meanwhile."""
         query = str(form.get("query", "")).strip()
         async with self:
@@ -254,8 +254,8 @@ class CodexState(ActsForPerson, rx.State):
         try:
             world_id = validation.identifier(world_key, what="world")
             actor = await self.person()
-            await asyncio.to_thread(codex.embed_missing, actor, world_id, limit=SEARCH_EMBEDS)
-            vector = await asyncio.to_thread(codex.query_vector, query)
+            await pools.in_heavy_thread(codex.embed_missing, actor, world_id, limit=SEARCH_EMBEDS)
+            vector = await pools.in_heavy_thread(codex.query_vector, query)
             found = await self.act(_search, world_id, query, vector)
         finally:
             async with self:
@@ -320,10 +320,10 @@ class CodexState(ActsForPerson, rx.State):
     @rx.event(background=True)
     @shows_problems
     async def embed_pending(self) -> None:
-        """Compute the embeddings the world's entries lack, in a worker thread."""
+        """Compute the embeddings the world's entries lack, on a heavy thread (pools.py)."""
         world_id = validation.identifier(self.world_key, what="world")
         actor = await self.person()
-        await asyncio.to_thread(codex.embed_missing, actor, world_id)
+        await pools.in_heavy_thread(codex.embed_missing, actor, world_id)
 
     # ---- flags, suggestions, deletion ----------------------------------------------------
 
@@ -380,21 +380,25 @@ class CodexState(ActsForPerson, rx.State):
     @shows_problems
     async def import_lorebook(self, chunks: rx.UploadChunkIterator):
         """Add a SillyTavern World Info file (or a character card's lorebook) to the Codex.
-        Who is signed in is checked before any of the file is read, reading stops past the
-        size limit, and the parse and the write run in a worker thread."""
-        await self.person()
+        Who is signed in, and that they may write this world, is checked before any of the
+        file is read; a second import while one of theirs runs is refused; reading stops past
+        the size limit; the parse and the write run in a heavy process (pools.py)."""
+        actor = await self.person()
         world_id = validation.identifier(self.world_key, what="world")
-        async with self:
-            self.importing = True
-        try:
-            data = await lorebook.read_upload(chunks)
-            if data is None:
-                return
-            book = await asyncio.to_thread(lorebook.parse, data)
-            report = await self.act(lorebook.import_lorebook, world_id, book, author="person")
-        finally:
+        await self.act(lorebook.require_writable, world_id)
+        async with imports.one_at_a_time(actor):
             async with self:
-                self.importing = False
+                self.importing = True
+            try:
+                data = await lorebook.read_upload(chunks)
+                if data is None:
+                    return
+                report = await pools.in_heavy_process(
+                    lorebook.import_file, actor, world_id, data, "person"
+                )
+            finally:
+                async with self:
+                    self.importing = False
         yield done(report.sentence())
         for event in self._changed():
             yield event

@@ -92,15 +92,21 @@ def unexpected(exception: Exception) -> EventSpec | None:
     the error goes to the log, the person gets a sentence."""
     if isinstance(exception, redis.ConnectionError | redis.TimeoutError):
         log.warning("A page event failed, Redis is down: %s", exception)
-        _push_without_state(_notice("error", PAGE_STORE_DOWN))
+        _push_without_state("error", PAGE_STORE_DOWN)
         return None
     log.error("An event handler failed", exc_info=exception)
     return _show("error", UNEXPECTED)
 
 
-def _push_without_state(notice: Notice) -> None:
+def stateless_delta(level: str, message: str) -> dict[str, dict[str, list[Notice]]]:
+    """A delta that shows the tab one notice, made without its page state (which cannot be
+    loaded, or must not be)."""
+    return {FeedbackState.get_full_name(): {f"notices{FIELD_MARKER}": [_notice(level, message)]}}
+
+
+def _push_without_state(level: str, message: str) -> None:
     """Send the failed event's tab a notices delta directly (its state cannot be loaded)."""
-    delta = {FeedbackState.get_full_name(): {f"notices{FIELD_MARKER}": [notice]}}
+    delta = stateless_delta(level, message)
     task = asyncio.get_running_loop().create_task(EventContext.get().emit_delta(delta))
     _pushing.add(task)
     task.add_done_callback(_pushing.discard)
