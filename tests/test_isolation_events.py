@@ -865,6 +865,7 @@ ID_VARS: dict[type[State], list[str]] = {
     AnalyticsState: ["world", "turns"],
     AuthState: ["user_email", "signed_in", "email_verified"],
     AccountState: ["email", "has_password"],
+    VerificationState: ["sending"],
     # Notices are shown as text, but only the app may say what happened.
     FeedbackState: ["notices"],
 }

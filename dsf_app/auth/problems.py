@@ -88,7 +88,8 @@ def describe(
     messages = {
         Problem.CREDENTIALS: "Wrong email or password. Check both and try again.",
         Problem.EMAIL_TAKEN: "An account with this email already exists. Sign in instead — "
-        "or, if you created it with Google or GitHub, continue with that.",
+        "“Forgot password?” emails you a link if the address is yours — or, if you created it "
+        "with Google or GitHub, continue with that.",
         Problem.EMAIL_INVALID: "That is not an email address; use the form name@example.com.",
         Problem.NAME_LONG: "That name is too long; use at most 200 characters.",
         Problem.PASSWORD_SHORT: "That password is too short; choose at least 8 characters.",
