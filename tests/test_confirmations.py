@@ -8,10 +8,14 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from dsf_app.agents import confirmations as asking
 from dsf_app.agents import tools  # noqa: F401  (registers the tools)
 from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
 from dsf_app.agents.context import ToolContext
@@ -19,9 +23,10 @@ from dsf_app.agents.events import ConfirmationAsked, ToolCallFinished, TurnEvent
 from dsf_app.agents.registry import confirmation, execute
 from dsf_app.db import session_scope
 from dsf_app.errors import Invalid, NotFound
-from dsf_app.models import AgentKind, Asset, Decision, World
-from dsf_app.services import confirmations, conversations, runs, turns, worlds
+from dsf_app.models import AgentKind, Asset, CodexEntry, Decision, Story, StorySegment, World
+from dsf_app.services import codex, confirmations, conversations, runs, stories, turns, worlds
 from dsf_app.services.actor import Actor
+from dsf_app.services.codex import EntryFields
 from dsf_app.storage import AssetStorage
 from tests.factories import make_actor, make_world
 from tests.fakes.image_servers import solid_png
@@ -167,6 +172,48 @@ async def test_approve_deletes_the_image(
         storage.get(asset.storage_key)
 
 
+async def test_a_delete_asked_in_a_delegated_turn_parks_both_turns(
+    orchestrator: Orchestrator, llm: ScriptedLLM, person: Actor, storage: AssetStorage
+) -> None:
+    world_id = _world(person)
+    asset = await saved_image(person, world_id, "Red moon over the bay")
+    tag = uuid.uuid4().hex[:6]
+    task = f"remove the red moon picture {tag}"
+    llm.on_user(
+        f"tidy the gallery {tag}",
+        then=[ToolCall("delegate_to_experience", {"task": task}), Reply("The gallery is tidy.")],
+    )
+    llm.on_user(
+        task,
+        then=[
+            ToolCall("asset_manager", {"operation": "delete", "asset_id": str(asset.id)}),
+            Reply("Removed the red moon."),
+        ],
+    )
+    events = Recorder()
+    finished = await orchestrator.run_turn(
+        TurnRequest(person, AgentKind.WORLD, world_id, None, f"tidy the gallery {tag}"), events
+    )
+
+    assert finished.stop_reason == turns.AWAITING_CONFIRMATION
+    (asked,) = events.of(ConfirmationAsked)
+    waiting = {e.tool_call_id for e in events.of(ToolCallFinished) if e.status == "waiting"}
+    assert len(waiting) == 2  # the delete, and the delegation that waits for it
+    assert _asset(asset.id) is not None
+
+    answered = _answer(person, world_id, asked.confirmation_id, approve=True)
+    assert answered.run_id == finished.run_id  # the person's own turn continues
+    resumed = Recorder()
+    finished = await orchestrator.resume(person, answered.run_id, resumed)
+
+    assert (finished.stop_reason, finished.error) == ("end_turn", None)
+    assert _asset(asset.id) is None
+    (delegation,) = [
+        e for e in resumed.of(ToolCallFinished) if "experience_agent_answer" in e.result
+    ]
+    assert "Removed the red moon." in delegation.result
+
+
 async def test_a_new_message_withdraws_the_question(
     orchestrator: Orchestrator, llm: ScriptedLLM, person: Actor, storage: AssetStorage
 ) -> None:
@@ -230,6 +277,92 @@ async def test_a_call_refused_anyway_is_not_asked(person: Actor) -> None:
 
     assert await confirmation(ctx, "asset_manager", missing) is None
     assert await confirmation(ctx, "asset_manager", malformed) is None
+
+
+@dataclass(frozen=True)
+class Doomed:
+    """A world's story (two segments) and Codex entry, each of which a call may delete."""
+
+    world_id: uuid.UUID
+    story_id: uuid.UUID
+    segment_id: uuid.UUID
+    entry_id: uuid.UUID
+
+
+def _doomed(actor: Actor) -> Doomed:
+    with session_scope() as session:
+        world_id = worlds.create_world(session, actor, "Hollow Moon", "A mined moon.").id
+        story = stories.create_story(session, actor, world_id, "The Bell Moon")
+        opening = stories.add_segment(session, actor, story.id, "The first ring", "It rang.")
+        stories.add_segment(session, actor, story.id, "", "And rang again.", parent_id=opening.id)
+        entry = codex.create_entry(
+            session, actor, world_id, EntryFields(name="Bellwright"), author="person"
+        )
+        return Doomed(world_id, story.id, opening.id, entry.id)
+
+
+def _left(doomed: Doomed) -> tuple[bool, int, bool]:
+    """Whether the story is there, how many segments it has, whether the entry is there."""
+    with session_scope() as session:
+        story = session.get(Story, doomed.story_id)
+        count = len(
+            session.exec(select(StorySegment).where(StorySegment.story_id == doomed.story_id)).all()
+        )
+        return story is not None, count, session.get(CodexEntry, doomed.entry_id) is not None
+
+
+DELETES: dict[str, tuple[str, Callable[[Doomed], dict[str, Any]], str, tuple[bool, int, bool]]] = {
+    "a story": (
+        "story_manager",
+        lambda d: {"operation": "delete", "story_id": str(d.story_id)},
+        "Delete the story “The Bell Moon” with all 2 of its segments.",
+        (False, 0, True),
+    ),
+    "a segment": (
+        "story_manager",
+        lambda d: {"operation": "delete_segment", "segment_id": str(d.segment_id)},
+        "Delete the segment “The first ring” (what continues from it moves up",
+        (True, 1, True),
+    ),
+    "a segment and its branch": (
+        "story_manager",
+        lambda d: {
+            "operation": "delete_segment",
+            "segment_id": str(d.segment_id),
+            "with_branch": True,
+        },
+        "Delete the segment “The first ring” and every segment that continues from it.",
+        (True, 0, True),
+    ),
+    "a Codex entry": (
+        "codex",
+        lambda d: {"operation": "delete", "entry_id": str(d.entry_id), "reason": "Unused."},
+        "Delete the Codex entry “Bellwright” (concept) and its links for good.",
+        (True, 2, False),
+    ),
+}
+
+
+@pytest.mark.parametrize("what", sorted(DELETES))
+async def test_deletes_wait_for_approval_then_run(person: Actor, what: str) -> None:
+    tool, arguments, sentence, after = DELETES[what]
+    doomed = _doomed(person)
+    with session_scope() as session:
+        run_id = runs.start_run(session, person, AgentKind.WORLD, doomed.world_id).id
+    events = Recorder()
+    ctx = ToolContext(person, doomed.world_id, None, f"call-{uuid.uuid4().hex}", events)
+    call = json.dumps(arguments(doomed))
+
+    with pytest.raises(asking.AwaitingConfirmation):
+        await asking.execute(ctx, run_id, tool, call)
+    (asked,) = events.of(ConfirmationAsked)
+    assert sentence in asked.summary
+    assert _left(doomed) == (True, 2, True)
+
+    _answer(person, doomed.world_id, asked.confirmation_id, approve=True)
+    outcome = await asking.execute(ctx, run_id, tool, call)
+    assert outcome.status == "success", outcome.result
+    assert _left(doomed) == after
 
 
 def _question(session: Session, actor: Actor, world: World) -> confirmations.Confirmation:

@@ -32,18 +32,22 @@ class SuggestedEntry(BaseModel):
 
 
 class CodexArgs(BaseModel):
-    operation: Literal["search", "get", "create", "update", "link", "suggest"] = Field(
+    operation: Literal["search", "get", "create", "update", "link", "suggest", "delete"] = Field(
         description=(
             "search: entries by name, alias or meaning (query). get: one entry with its body "
             "and links (entry_id or name). create: a new entry (entry). update: change an "
             "entry (entry_id, changes, expected_version = the version you read). link: point "
             "entry_id at to_entry_id (relation). suggest: propose entries for new names a "
-            "segment introduced (suggestions); the person accepts or rejects them."
+            "segment introduced (suggestions); the person accepts or rejects them. delete: "
+            "remove an entry and its links (entry_id, reason); the person is asked to confirm "
+            "first."
         )
     )
     world_id: uuid.UUID | None = Field(default=None, description="Defaults to the current world.")
     query: str | None = Field(default=None, max_length=200, description="For search.")
-    entry_id: uuid.UUID | None = Field(default=None, description="For get, update and link.")
+    entry_id: uuid.UUID | None = Field(
+        default=None, description="For get, update, link and delete."
+    )
     name: str | None = Field(default=None, max_length=200, description="For get, by name.")
     entry: EntryFields | None = Field(default=None, description="For create.")
     changes: EntryChanges | None = Field(
@@ -84,6 +88,7 @@ class CodexArgs(BaseModel):
                 if value is None
             ],
             "suggest": [] if self.suggestions else ["suggestions"],
+            "delete": [] if self.entry_id else ["entry_id"],
         }[self.operation]
         if missing:
             raise ValueError(f"{self.operation} needs {', '.join(missing)}")
@@ -152,6 +157,16 @@ def _write(
         )
         return {"created": entry_summary(created)}
     entry = _in_world(session, ctx, world_id, args.entry_id)
+    if args.operation == "delete":
+        codex.delete_entry(
+            session,
+            ctx.actor,
+            entry.id,
+            author="agent",
+            expected_version=args.expected_version,
+            reason=args.reason or "",
+        )
+        return {"deleted": {"entry_id": str(entry.id), "name": entry.name}}
     if args.operation == "update":
         updated = codex.update_entry(
             session,
@@ -166,6 +181,20 @@ def _write(
     target = _in_world(session, ctx, world_id, args.to_entry_id)
     link = codex.add_link(session, ctx.actor, entry.id, target.id, args.relation, author="agent")
     return {"linked": {"from": entry.name, "to": target.name, "relation": link.relation}}
+
+
+async def confirm(ctx: ToolContext, args: CodexArgs) -> str | None:
+    """Deleting an entry cannot be undone: the person confirms it, told which entry."""
+    entry_id = args.entry_id
+    if args.operation != "delete" or entry_id is None:
+        return None
+    world_id = tool_scope.world_id(ctx, args.world_id)
+    entry = await ctx.read(lambda session: _in_world(session, ctx, world_id, entry_id))
+    why = f" The agent's reason: {args.reason}" if args.reason else ""
+    return (
+        f"Delete the Codex entry “{entry.name}” ({entry.kind}) and its links for good. "
+        f"This cannot be undone.{why}"
+    )
 
 
 def _in_world(
@@ -233,11 +262,13 @@ register(
         description=(
             "The world's Codex of lore entries (characters, places, factions, species, "
             "artifacts, concepts, events): search it, read an entry, add or change entries, "
-            "link them, and after writing a segment suggest entries for the new names it "
-            "introduced, for the person to accept or reject."
+            "link them, delete them (the person confirms), and after writing a segment "
+            "suggest entries for the new names it introduced, for the person to accept or "
+            "reject."
         ),
         args=CodexArgs,
         run=run,
         kinds=frozenset({AgentKind.WORLD}),
+        confirm=confirm,
     )
 )
