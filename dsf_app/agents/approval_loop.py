@@ -77,9 +77,9 @@ CONTINUE_NOTE = (
 )
 TOOL_RESULTS = frozenset({"tool_return_message", "approval_response_message"})
 SESSION_ENDED = (
-    "You were signed out (here, or with “Sign out everywhere”), so this turn stopped before "
-    "its next tool call; nothing more was done in your name. Sign in and send your message "
-    "again to go on."
+    "Your sign-in ended (you signed out, here or everywhere, or the session expired), so this "
+    "turn stopped before its next tool call; nothing more was done in your name. Sign in and "
+    "send your message again to go on."
 )
 # Endings after which the Letta run is cancelled, so it does not go on alone.
 STOPPED_BY_US = frozenset({"cancelled", "max_time", "max_reply", "max_steps", "signed_out"})
