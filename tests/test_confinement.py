@@ -25,7 +25,7 @@ from dsf_app.agents.events import TurnEvent
 from dsf_app.agents.registry import TOOLS, Tool, execute
 from dsf_app.db import session_scope
 from dsf_app.models import AgentKind, Asset, CollaboratorRole, Visibility
-from dsf_app.services import assets, users, worlds
+from dsf_app.services import assets, canvas, users, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.owning_world import Thing
 from dsf_app.settings import Settings
@@ -242,15 +242,42 @@ async def test_a_world_agent_is_refused_another_worlds_ids(
 @pytest.mark.parametrize(
     ("tool", "path"), ANYWHERE, ids=lambda v: ".".join(v) if isinstance(v, tuple) else v
 )
-async def test_the_user_agent_is_refused_worlds_the_person_only_reads(
+async def test_the_user_agent_is_refused_public_worlds_the_person_only_reads(
     tool: str, path: Path, scene: Scene
 ) -> None:
     before = _states(scene.home, scene.public)
     for call in forged_calls(TOOLS[tool], path, scene.home, scene.public):
         outcome = await execute(_context(scene.person, None), tool, call)
         assert outcome.status == "error", call
-        assert "this agent acts only on worlds you own or edit" in outcome.result, call
+        assert "this agent works only with your own worlds and those shared" in outcome.result
     assert _states(scene.home, scene.public) == before
+
+
+def _image_scene(asset_id: uuid.UUID) -> dict[str, Any]:
+    return {
+        "action": "create",
+        "target": "canvas-root",
+        "spec": {"type": "Image", "id": "portrait", "props": {"src": f"/assets/{asset_id}"}},
+    }
+
+
+async def test_a_canvas_shows_only_the_worlds_own_images(
+    scene: Scene, dsf_in_process: Settings
+) -> None:
+    """An image URL names an asset as surely as an asset_id does."""
+    elsewhere = f"{dsf_in_process.public_origin}/assets/{scene.elsewhere.asset_id}"
+    absolute = _image_scene(scene.elsewhere.asset_id)
+    absolute["spec"]["props"]["src"] = elsewhere
+    for forged in (_image_scene(scene.elsewhere.asset_id), absolute):
+        outcome = await execute(_context(scene.person, scene.home), "canvas_ui", forged)
+        assert outcome.status == "error"
+        assert f"this agent works only in “{scene.home_name}”" in outcome.result
+    shown = _image_scene(scene.home.asset_id)
+    outcome = await execute(_context(scene.person, scene.home), "canvas_ui", shown)
+    assert outcome.status == "success", outcome.result
+    with session_scope() as session:
+        (surface,) = canvas.list_surfaces(session, scene.person, scene.home.world_id)
+    assert surface.spec[0]["props"]["src"] == f"/assets/{scene.home.asset_id}"
 
 
 async def test_agents_still_act_on_their_own_worlds(scene: Scene) -> None:
@@ -279,6 +306,17 @@ async def test_agents_still_act_on_their_own_worlds(scene: Scene) -> None:
         assert worlds.get_world(session, scene.person, shared.id).foundation["core_premise"] == (
             "Changed."
         )
+    # It reads a world shared with the person to view; the services refuse it a change there.
+    with session_scope() as session:
+        viewed = make_world(session, owner, "Viewed shore")
+        share(session, owner, viewed, scene.person, CollaboratorRole.VIEWER)
+    load = {"operation": "load", "world_id": str(viewed.id)}
+    outcome = await execute(_context(scene.person, None), "world_manager", load)
+    assert outcome.status == "success", outcome.result
+    update["world_id"] = str(viewed.id)
+    outcome = await execute(_context(scene.person, None), "world_manager", update)
+    assert outcome.status == "error"
+    assert "You can read this world but not change it" in outcome.result
 
 
 async def test_a_world_agent_cannot_touch_the_persons_own_images(scene: Scene) -> None:

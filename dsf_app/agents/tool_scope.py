@@ -2,12 +2,14 @@
 
 A turn about a world (the World Agent's, and the Experience Agent's it delegates to) acts only
 in that world: every id the model names in a call — a world, story, segment, asset or Codex
-entry, at any depth of the arguments — must belong to it. A turn about no world (the User
-Agent's, and its Experience Agent's) acts only on worlds the person owns or edits, never on one
-they may merely read. So text in a world the person reads (a public world's premise, its Codex)
-cannot steer their agent into another world they can change. `confine` runs on every call's
-validated arguments before the tool does (`registry.execute`); the tools then take a named id,
-or the conversation's, through `world_id` and `story_id`.
+entry, at any depth of the arguments, and the asset behind an image URL in a canvas spec — must
+belong to it. A turn about no world (the User Agent's, and its Experience Agent's) acts only on
+the person's own worlds and those shared with them, never on a public world they merely read;
+the services let it change only those the person owns or edits. So text in a world the person
+reads (a public world's premise, its Codex) cannot steer their agent into another world they
+can change. `confine` runs on every call's validated arguments before the tool does
+(`registry.execute`); the tools then take a named id, or the conversation's, through `world_id`
+and `story_id`.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from dsf_app import image_sources
 from dsf_app.agents.context import ToolContext
 from dsf_app.errors import Forbidden, Invalid
 from dsf_app.services.access import Permission, require_access
-from dsf_app.services.owning_world import Thing, owning_world
+from dsf_app.services.owning_world import Thing, is_member, owning_world
 
 # What each id field of a tool's arguments names. A UUID in a field not listed here fails the
 # call (and tests/test_confinement.py fails for the tool), so no id goes unchecked.
@@ -55,7 +59,8 @@ def story_id(ctx: ToolContext, named: uuid.UUID | None) -> uuid.UUID:
 
 
 def named_ids(args: BaseModel) -> Iterator[tuple[Thing, uuid.UUID]]:
-    """Every id in a call's arguments, nested models and lists included, with what it names."""
+    """Every id in a call's arguments, nested models and lists included, with what it names;
+    an image URL of a stored asset counts as that asset's id."""
     for name, value in args:
         yield from _named(name, value)
 
@@ -73,6 +78,20 @@ def _named(name: str, value: Any) -> Iterator[tuple[Thing, uuid.UUID]]:
     elif isinstance(value, dict):
         for item in value.values():
             yield from _named(name, item)
+    elif isinstance(value, str) and (shown := _shown_asset(value)) is not None:
+        yield Thing.ASSET, shown
+
+
+def _shown_asset(value: str) -> uuid.UUID | None:
+    """The asset an image URL shows (/assets/<id>, also under the app's address): a canvas
+    spec names assets this way."""
+    if not value.startswith(("/", "http://", "https://")):
+        return None
+    try:
+        path = urlsplit(value).path
+    except ValueError:
+        return None
+    return uuid.UUID(path.removeprefix("/assets/")) if image_sources.is_asset_path(path) else None
 
 
 async def confine(ctx: ToolContext, args: BaseModel) -> None:
@@ -92,9 +111,14 @@ def _check(session: Session, ctx: ToolContext, named: list[tuple[Thing, uuid.UUI
                 f"of it. Use only ids from “{home.name}” (leave world_id out to mean it); "
                 "another world is changed by the person on its own page."
             )
-        if home is None and world is not None and world.level < Permission.WRITE:
+        if (
+            home is None
+            and world is not None
+            and world.level < Permission.WRITE
+            and not is_member(session, ctx.actor, world.id)
+        ):
             raise Forbidden(
-                f"this agent acts only on worlds you own or edit, and {thing} {thing_id} is in "
-                "a world you can only read. Work in one of your own worlds (list_worlds shows "
-                "them), or ask that world's owner to make you an editor."
+                f"this agent works only with your own worlds and those shared with you "
+                f"(list_worlds shows them), and {thing} {thing_id} is in a public world you "
+                "only read; that world's own agent, on its page, can answer about it."
             )

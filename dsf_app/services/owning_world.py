@@ -1,5 +1,6 @@
-"""Which world a world, story, segment, asset or Codex entry id belongs to, and what the acting
-person may do there: what an agent's confinement to one world (`agents/tool_scope.py`) decides on.
+"""Which world a world, story, segment, asset or Codex entry id belongs to, what the acting
+person may do there and whether it is one of their worlds: what an agent's confinement
+(`agents/tool_scope.py`) decides on.
 """
 
 from __future__ import annotations
@@ -7,10 +8,12 @@ from __future__ import annotations
 import uuid
 from enum import StrEnum
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from dsf_app.models import World
 from dsf_app.services.access import (
     WorldAccess,
+    member_worlds_clause,
     require_asset,
     require_entry,
     require_segment,
@@ -40,6 +43,14 @@ def owning_world(
     if world_id is None:  # require_asset let it through: it is the person's own
         return None
     return world_access(session, actor, world_id, thing=thing.value, thing_id=thing_id)
+
+
+def is_member(session: Session, actor: Actor, world_id: uuid.UUID) -> bool:
+    """Whether the world is one of the person's own or shared with them (not merely public)."""
+    found = session.exec(
+        select(World.id).where(col(World.id) == world_id, member_worlds_clause(actor))
+    ).first()
+    return found is not None
 
 
 def _world_id(
