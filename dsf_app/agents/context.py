@@ -40,7 +40,9 @@ def _in_transaction(work: Callable[[Session], T]) -> T:
 
 @dataclass
 class ToolContext:
-    """The acting person and the world/story the conversation is about; never from the model."""
+    """The acting person and the world/story the conversation is about; never from the model.
+    The world also bounds where the agent may act (`tool_scope.confine`): a nested Experience
+    turn gets its parent's."""
 
     actor: Actor
     world_id: uuid.UUID | None
