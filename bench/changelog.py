@@ -10,7 +10,8 @@ each in its own short session as a page event runs it, p50 and p95 of --runs:
   versions, the newest page of changes, stories, collaborators), and of it the list of versions
   for the Compare menu (the newest 200: a world with 5,000 changes lists 200, one with 5 six);
 - an access check (`access.require_access`) and a story's (`access.require_story`);
-- the History tab's "Show older changes" from the oldest change on the first page.
+- the History tab's "Show older changes" from the oldest change on the first page;
+- a database round trip (SELECT 1), to show how busy the machine was.
 It prints each world (and one with 50 changes, a full first page of the History tab) and the
 ratio 5,000 / 5; about 1 is the target.
 """
@@ -20,6 +21,9 @@ from __future__ import annotations
 import argparse
 import uuid
 from collections.abc import Callable
+
+from sqlalchemy import text as sql
+from sqlmodel import Session
 
 from bench.codex import percentile, timed
 from bench.throwaway import bench_person, database_only
@@ -82,6 +86,11 @@ def in_session(work: Callable[..., object], *args: object, **kwargs: object) -> 
     return once
 
 
+def round_trip(session: Session) -> None:
+    """The cheapest query there is: how busy the machine is, beside the others."""
+    session.execute(sql("SELECT 1"))
+
+
 def run(runs: int) -> None:
     actor = bench_person()
     seeded = {size: seed(actor, size) for size in SIZES}
@@ -91,6 +100,7 @@ def run(runs: int) -> None:
             for size, (world_id, _) in seeded.items()
         }
     measures: dict[str, Callable[[int], Callable[[], None]]] = {
+        "database round trip (SELECT 1)": lambda size: in_session(round_trip),
         "world page load (overview)": lambda size: in_session(
             world_overview.overview, actor, seeded[size][0]
         ),
