@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -181,12 +182,7 @@ def request_link(db: Session, email: str, purpose: TokenPurpose, client: str | N
     user = users.get_by_email(db, address)
     if user is None:
         return None
-    token = issue(db, user, purpose)
-    return (
-        reset_mail(user.email, token)
-        if purpose is TokenPurpose.RESET
-        else sign_in_mail(user.email, token)
-    )
+    return BY_ADDRESS[purpose](user.email, issue(db, user, purpose))
 
 
 def reset_mail(email: str, token: str) -> Mail:
@@ -218,6 +214,13 @@ def sign_in_mail(email: str, token: str) -> Mail:
         closing="If you did not ask for this, ignore this message; nobody can sign in "
         "without the link.",
     )
+
+
+# The links a person may ask for by address, and the mail that carries each.
+BY_ADDRESS: dict[TokenPurpose, Callable[[str, str], Mail]] = {
+    TokenPurpose.RESET: reset_mail,
+    TokenPurpose.SIGN_IN: sign_in_mail,
+}
 
 
 def reset_password(db: Session, token: str, password_hash: str) -> User:

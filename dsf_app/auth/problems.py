@@ -108,8 +108,8 @@ def describe(
         "your email and password.",
         Problem.OAUTH_UNREACHABLE: f"{who} could not be reached to sign you in. Try again in a "
         "moment, or use your email and password.",
-        Problem.MAIL_LIMITED: "Several links were sent to that address a short while ago; use "
-        f"the newest one in your inbox, or ask again in {wait}.",
+        Problem.MAIL_LIMITED: "Several links were asked for a short while ago; use the newest "
+        f"one in your inbox, or ask again in {wait}.",
         Problem.LINK_EXPIRED: "That link has expired or was used already; each link works "
         "once. Ask for a new one below.",
     }
