@@ -6,10 +6,13 @@ the data folder. The server listens on 127.0.0.1 only, with trust authentication
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
+import signal
 import stat
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,11 +116,46 @@ def init_cluster(cluster: PostgresCluster) -> bool:
     return True
 
 
+def _orphans(cluster: PostgresCluster) -> list[int]:
+    """Processes of a server that died (kill -9) still working in its data folder: each runs in
+    a session of its own, and until they exit they hold the shared memory a new server needs."""
+    data = cluster.data_dir.resolve()
+    found: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if Path(os.readlink(entry / "cwd")) == data:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _clear_orphans(cluster: PostgresCluster, grace: float = 10.0) -> None:
+    """Give a dead server's processes `grace` seconds to notice and exit, then kill the rest."""
+    deadline = time.monotonic() + grace
+    while (left := _orphans(cluster)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    while _orphans(cluster):
+        time.sleep(0.05)
+    # The dead postmaster may linger as a zombie until its parent reaps it, and PostgreSQL
+    # takes a lock file naming any PID that still exists for a running server. Its processes
+    # are gone now, so the lock is stale.
+    lock = cluster.data_dir / "postmaster.pid"
+    if lock.exists() and cluster.running_pid() is None:
+        lock.unlink()
+
+
 def start(cluster: PostgresCluster) -> None:
     """Start the server (idempotent) and record its PID."""
     if cluster.running_pid():
         _record_pid(cluster)
         return
+    _clear_orphans(cluster)
     cluster.files.log_dir.mkdir(parents=True, exist_ok=True)
     cluster.files.log_file.touch()
     _chown_for_server(cluster.files.log_file)

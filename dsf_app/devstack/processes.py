@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -70,6 +71,42 @@ def recorded_pid(files: ProcessFiles) -> int | None:
     return pid if pid_alive(pid) else None
 
 
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of group `pgid` still runs (zombies have exited: they only wait to be
+    reaped by their parent)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state, _ppid, group = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
+            continue
+        if int(group) == pgid and state != "Z":
+            return True
+    return False
+
+
+def clear_dead_group(files: ProcessFiles, *, grace: float = 5.0) -> None:
+    """If the service's recorded process died (kill -9, a crash), wait for what it started to
+    exit, then kill what is left: those children may still hold its port or files. The kernel
+    never reuses a PID while a process group still carries it, so this reaches only them."""
+    try:
+        leader = int(files.pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return
+    if pid_alive(leader):
+        return
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(leader, os.WNOHANG)  # reap it if this process started it
+    deadline = time.monotonic() + grace
+    while _group_alive(leader) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _group_alive(leader):
+        os.killpg(leader, signal.SIGKILL)
+        while _group_alive(leader):
+            time.sleep(0.05)
+
+
 def spawn(
     files: ProcessFiles,
     argv: Sequence[str],
@@ -77,7 +114,9 @@ def spawn(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> int:
-    """Start `argv` detached in its own session, logging to the service's log file."""
+    """Start `argv` detached in its own session, logging to the service's log file (after
+    clearing what a crashed earlier run left behind)."""
+    clear_dead_group(files)
     files.run_dir.mkdir(parents=True, exist_ok=True)
     files.log_dir.mkdir(parents=True, exist_ok=True)
     with files.log_file.open("ab") as log:
