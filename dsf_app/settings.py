@@ -88,7 +88,13 @@ class Settings(BaseSettings):
     s3_public_base_url: str = Field(
         default="",
         alias="S3_PUBLIC_BASE_URL",
-        description="CDN base URL; presigned URLs when empty.",
+        description="CDN base URL that /assets/<id> redirects to; empty: see S3_PUBLIC_ENDPOINT_URL.",
+    )
+    s3_public_endpoint_url: str = Field(
+        default="",
+        alias="S3_PUBLIC_ENDPOINT_URL",
+        description="S3 endpoint that browsers can reach: /assets/<id> redirects to short-lived "
+        "URLs presigned for it. Empty (and no CDN): the app serves the bytes itself.",
     )
 
     letta_base_url_override: str = Field(

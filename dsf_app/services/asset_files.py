@@ -40,7 +40,7 @@ IMAGE_EXTENSIONS = {
 DATA_URL = re.compile(
     r"^data:(?P<type>[\w.+-]+/[\w.+-]+)(?P<params>(?:;[^,;]*)*),(?P<data>.*)$", re.S
 )
-_STORAGES: dict[tuple[str, str, str, str], AssetStorage] = {}
+_STORAGES: dict[tuple[str, str, str, str, str], AssetStorage] = {}
 
 
 def asset_storage(settings: Settings | None = None) -> AssetStorage:
@@ -51,6 +51,7 @@ def asset_storage(settings: Settings | None = None) -> AssetStorage:
         settings.s3_bucket,
         settings.s3_access_key,
         settings.s3_public_base_url,
+        settings.s3_public_endpoint_url,
     )
     if key not in _STORAGES:
         _STORAGES[key] = AssetStorage.from_settings(settings)
@@ -58,7 +59,7 @@ def asset_storage(settings: Settings | None = None) -> AssetStorage:
 
 
 def asset_url(asset_id: uuid.UUID) -> str:
-    """The stable URL of an asset in DSF's own pages and canvas specs; it redirects to S3."""
+    """The stable URL of an asset in DSF's own pages and canvas specs (served by assets_route)."""
     return f"/assets/{asset_id}"
 
 
