@@ -34,7 +34,7 @@ from dsf_app.models import (
     Visibility,
     World,
 )
-from dsf_app.services import lorebook, quotas, turns, users, world_import
+from dsf_app.services import imports, lorebook, quotas, turns, users, world_import
 from dsf_app.services.actor import Actor
 from dsf_app.settings import Settings
 from dsf_app.storage import AssetStorage
@@ -302,3 +302,14 @@ def test_imports_past_the_daily_limit_are_refused_and_write_nothing(session: Ses
     with pytest.raises(Forbidden, match="daily limit of 1 imports"):
         lorebook.import_lorebook(session, ada, world.id, book, author="person")
     assert kept() == before == (1, 5)
+
+
+async def test_an_import_is_refused_before_its_upload_is_read_when_none_is_left(
+    dsf_in_process: Settings,
+) -> None:
+    with session_scope() as session:
+        ada = make_actor(session)
+    _limit(ada, Meter.IMPORTS, 0)
+    with pytest.raises(Forbidden, match="daily limit of 0 imports"):
+        async with imports.one_at_a_time(ada):
+            pytest.fail("the upload would be read")

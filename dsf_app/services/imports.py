@@ -13,8 +13,10 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import OperationalError
 
 from dsf_app import pools
-from dsf_app.db import get_engine
+from dsf_app.db import get_engine, session_scope
 from dsf_app.errors import Invalid, ServiceUnavailable
+from dsf_app.models import Meter
+from dsf_app.services import quotas
 from dsf_app.services.actor import Actor
 
 BUSY = (
@@ -52,9 +54,18 @@ def _give_back(connection: Connection, actor: Actor) -> None:
         connection.close()
 
 
+def _imports_left(actor: Actor) -> None:
+    """Forbidden, naming the limit, when the person's imports of the day are spent (each import
+    is counted when it is written: `world_import.import_world`, `lorebook.import_lorebook`)."""
+    with session_scope() as session:
+        quotas.require_left(session, actor, Meter.IMPORTS)
+
+
 @asynccontextmanager
 async def one_at_a_time(actor: Actor) -> AsyncIterator[None]:
-    """Hold the actor's import slot for the block; Invalid(BUSY) at once if it is taken."""
+    """Hold the actor's import slot for the block; Invalid(BUSY) at once if it is taken, and
+    Forbidden before a byte is read when no import of the day is left."""
+    await pools.in_event_thread(_imports_left, actor)
     connection = await pools.in_event_thread(_take, actor)
     try:
         yield
