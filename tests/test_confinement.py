@@ -319,6 +319,18 @@ async def test_agents_still_act_on_their_own_worlds(scene: Scene) -> None:
     assert "You can read this world but not change it" in outcome.result
 
 
+async def test_a_world_agent_drafts_no_new_world(scene: Scene) -> None:
+    create = {"operation": "create", "name": "Spawned", "description": "Out of nowhere."}
+    outcome = await execute(_context(scene.person, scene.home), "world_manager", create)
+    assert outcome.status == "error"
+    assert f"this agent works only in “{scene.home_name}” and drafts no other world" in (
+        outcome.result
+    )
+    with session_scope() as session:
+        names = [listing.world.name for listing in worlds.list_worlds(session, scene.person)]
+    assert "Spawned" not in names
+
+
 async def test_a_world_agent_cannot_touch_the_persons_own_images(scene: Scene) -> None:
     """Images a person keeps outside any world are not the world's either."""
     with session_scope() as session:

@@ -3,7 +3,7 @@
 A turn about a world (the World Agent's, and the Experience Agent's it delegates to) acts only
 in that world: every id the model names in a call — a world, story, segment, asset or Codex
 entry, at any depth of the arguments, and the asset behind an image URL in a canvas spec — must
-belong to it. A turn about no world (the User Agent's, and its Experience Agent's) acts only on
+belong to it, and it drafts no new world (`new_world`). A turn about no world (the User Agent's, and its Experience Agent's) acts only on
 the person's own worlds and those shared with them, never on a public world they merely read;
 the services let it change only those the person owns or edits. So text in a world the person
 reads (a public world's premise, its Codex) cannot steer their agent into another world they
@@ -122,3 +122,15 @@ def _check(session: Session, ctx: ToolContext, named: list[tuple[Thing, uuid.UUI
                 f"(list_worlds shows them), and {thing} {thing_id} is in a public world you "
                 "only read; that world's own agent, on its page, can answer about it."
             )
+
+
+async def new_world(ctx: ToolContext) -> None:
+    """Refuse a new world in a turn about a world: drafting worlds is the User Agent's work."""
+    world_id = ctx.world_id
+    if world_id is None:
+        return
+    home = await ctx.read(lambda session: require_access(session, ctx.actor, world_id))
+    raise Forbidden(
+        f"this agent works only in “{home.name}” and drafts no other world; the person drafts "
+        "a new world with their User Agent on the home page."
+    )

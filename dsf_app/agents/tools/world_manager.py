@@ -126,6 +126,7 @@ def _dump(model: BaseModel | None) -> dict[str, Any] | None:
 
 async def run(ctx: ToolContext, args: WorldManagerArgs) -> dict[str, Any]:
     if args.operation == "create":
+        await tool_scope.new_world(ctx)
 
         def create(session: Session) -> dict[str, Any]:
             world = worlds.create_world(
