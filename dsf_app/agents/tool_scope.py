@@ -3,13 +3,13 @@
 A turn about a world (the World Agent's, and the Experience Agent's it delegates to) acts only
 in that world: every id the model names in a call — a world, story, segment, asset or Codex
 entry, at any depth of the arguments, and the asset behind an image URL in a canvas spec — must
-belong to it, and it drafts no new world (`new_world`). A turn about no world (the User Agent's, and its Experience Agent's) acts only on
-the person's own worlds and those shared with them, never on a public world they merely read;
-the services let it change only those the person owns or edits. So text in a world the person
-reads (a public world's premise, its Codex) cannot steer their agent into another world they
-can change. `confine` runs on every call's validated arguments before the tool does
-(`registry.execute`); the tools then take a named id, or the conversation's, through `world_id`
-and `story_id`.
+belong to it, and it drafts no new world (`new_world`). A turn about no world (the User
+Agent's, and its Experience Agent's) acts only on the person's own worlds and those shared with
+them, never on a public world they merely read; the services let it change only those the
+person owns or edits. So text in a world the person reads (a public world's premise, its Codex)
+cannot steer their agent into another world they can change. `confine` runs on every call's
+validated arguments before the tool does (`registry.execute`); the tools then take a named id,
+or the conversation's, through `world_id` and `story_id`.
 """
 
 from __future__ import annotations
