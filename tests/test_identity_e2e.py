@@ -169,3 +169,21 @@ def test_known_and_unknown_addresses_get_the_same_answers(app_url: str, mailbox:
         assert answers[(path, known.email)] == (303, "/signin?notice=link_sent")
     mailbox.wait_for(known.email, "Your sign-in link")
     assert mailbox.messages_to(unknown.email) == []
+
+
+def test_a_reset_link_works_in_a_browser_that_is_signed_in(
+    signed_in_page: Page, app_url: str, mailbox: Mailbox, account: Account
+) -> None:
+    """Someone signed in on one device who forgot their password (the account page asks for
+    the current one) uses the link there."""
+    httpx.post(f"{app_url}/auth/forgot", data={"email": account.email}, headers={"Origin": app_url})
+    page = signed_in_page
+    page.goto(link_in(mailbox.wait_for(account.email, "Choose a new password")))
+    page.locator("#reset-form").get_by_label("New password").fill("remembered-at-last")
+    page.get_by_role("button", name="Save password and sign in").click()
+    expect(page).to_have_url(path_is(app_url, "/worlds"))
+    expect(page.locator("#account-name")).to_have_text(account.name)
+    assert (
+        sign_in_over_http(app_url, account.email, "remembered-at-last").headers["location"]
+        == "/worlds"
+    )

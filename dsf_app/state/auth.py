@@ -146,6 +146,7 @@ def _signed_in_user(token: str | None) -> User | None:
 
 # What the sign-in page shows: its two tabs, or the form a link or "Forgot password?" opens.
 SIGNIN_MODES = ("signin", "signup", "forgot", "reset", "link")
+LINK_MODES = ("reset", "link")
 
 
 def _initials(name: str, email: str) -> str:
@@ -213,10 +214,12 @@ class AuthState(ActsForPerson, rx.State):
         """on_load of /signin: someone already signed in goes on to where they were going."""
         user = await pools.in_event_thread(_signed_in_user, session_token(self))
         self._show(user)
-        if user is not None:
-            return rx.redirect(self.next_path, replace=True)
-        await forget_ended_session(self)
         mode = self.router.url.query_parameters.get("mode", "")
+        # A link from a mail (a new password, a sign-in) serves whoever holds it, signed in or not.
+        if user is not None and mode not in LINK_MODES:
+            return rx.redirect(self.next_path, replace=True)
+        if user is None:
+            await forget_ended_session(self)
         self.signin_tab = mode if mode in SIGNIN_MODES else "signin"
         return None
 
