@@ -16,7 +16,13 @@ from dsf_app.services.validation import MAX_SEARCH
 from dsf_app.state.runs import RunRow, RunsState, ToolCallRow
 
 ROUTE = "/runs"
-STOP_COLORS = {"end_turn": "green", "error": "red", "cancelled": "amber", "max_steps": "orange"}
+STOP_COLORS = {
+    "end_turn": "green",
+    "error": "red",
+    "cancelled": "amber",
+    "max_steps": "orange",
+    "quota": "orange",
+}
 # The first two lines of what the turn was about (prompt, then tools or reply).
 TWO_LINES = {
     "display": "-webkit-box",
