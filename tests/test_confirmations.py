@@ -24,7 +24,7 @@ from dsf_app.agents.registry import confirmation, execute
 from dsf_app.db import session_scope
 from dsf_app.errors import Invalid, NotFound
 from dsf_app.models import AgentKind, Asset, CodexEntry, Decision, Story, StorySegment, World
-from dsf_app.services import codex, confirmations, conversations, runs, stories, turns, worlds
+from dsf_app.services import chat, codex, confirmations, conversations, runs, stories, turns, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.storage import AssetStorage
@@ -389,6 +389,18 @@ def test_only_the_person_asked_can_answer_on_that_world(session: Session) -> Non
 
     answered = confirmations.answer(session, owner, world.id, asked.id, False)
     assert answered.decision == Decision.DENIED
+
+
+def test_a_question_of_an_earlier_conversation_cannot_be_answered(session: Session) -> None:
+    owner = make_actor(session, "Owner")
+    world = make_world(session, owner)
+    asked = _question(session, owner, world)
+    chat.append_message(session, owner, world.id, "user", "Delete it.")
+    conversations.start_new(session, owner, world.id)
+
+    with pytest.raises(Invalid, match="earlier conversation"):
+        confirmations.answer(session, owner, world.id, asked.id, True)
+    assert confirmations.decision(session, owner, asked.tool_call_id) == Decision.PENDING
 
 
 def test_asking_twice_keeps_one_question(session: Session) -> None:

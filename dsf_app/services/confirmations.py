@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from dsf_app.errors import Invalid, NotFound
 from dsf_app.models import AgentRun, Decision, ToolConfirmation
 from dsf_app.models.columns import utcnow
-from dsf_app.services import chat
+from dsf_app.services import chat, conversations
 from dsf_app.services.access import not_visible, require_run
 from dsf_app.services.actor import Actor
 
@@ -99,7 +99,8 @@ def answer(
     approve: bool,
 ) -> Confirmation:
     """The person approves or denies; only the person asked, on the page of the world it was
-    asked about, and only once."""
+    asked about, only once, and only while its conversation is the current one (an earlier
+    conversation's turn is not continued)."""
     row = session.exec(
         select(ToolConfirmation)
         .where(
@@ -113,6 +114,12 @@ def answer(
         raise NotFound(not_visible("confirmation", confirmation_id))
     if row.decision != Decision.PENDING:
         raise Invalid(f"You already answered this ({row.decision}).")
+    run = session.get_one(AgentRun, row.run_id)
+    if run.conversation_id != conversations.current(session, actor, world_id).id:
+        raise Invalid(
+            "This question belongs to an earlier conversation, so nothing was done; ask the "
+            "agent again here if you still want it."
+        )
     row.decision = Decision.APPROVED if approve else Decision.DENIED
     row.decided_at = utcnow()
     session.add(row)
