@@ -50,8 +50,8 @@ class Outcome:
 
 
 def fifteen_mb_world() -> bytes:
-    """A world export of about 15 MB: 40,000 segments of a few sentences each."""
-    document = json.loads(large_world(40_000, name="Salt Archive"))
+    """A world export of about 15 MB: 44,000 segments of a few sentences each."""
+    document = json.loads(large_world(44_000, name="Salt Archive"))
     for story in document["stories"]:
         for segment in story["segments"]:
             segment["content"] = SEGMENT_TEXT
@@ -163,7 +163,7 @@ async def measure(app_url: str, args: argparse.Namespace) -> None:
     token, _ = await asyncio.to_thread(signed_up_person, app_url)
     tab = Tab(app_url, token)
     await tab.open()
-    await page_events(tab, count=20)  # warm-up
+    await page_events(tab, count=100)  # warm-up
     idle = await page_events(tab, count=args.events)
     finished = importers.start()
     loaded = await page_events(tab, count=args.events, until=finished)

@@ -1,8 +1,9 @@
-"""What visitors leave behind: N sign-in-page visitors without a session (each opens the event
-socket, loads /signin and leaves), then a few signed-in tabs for contrast; the app's memory and
-Redis's key count and memory before, after the visitors and after the members.
+"""What visitors leave behind: rounds of N sign-in-page visitors without a session (each opens
+the event socket, loads /signin and leaves), then a few signed-in tabs for contrast; the app's
+memory and Redis's key count and memory before, after each round and after the members.
 
-    .venv/bin/python -m bench.visitors [--visitors 10000] [--at-once 50] [--members 100]
+    .venv/bin/python -m bench.visitors [--visitors 10000] [--rounds 2] [--at-once 50]
+        [--members 100]
 
 One throwaway stack (PostgreSQL, S3, Letta, a local Redis, the app as ./start.sh starts it, one
 worker keeping page state in Redis). Numbers only; it asserts nothing.
@@ -22,7 +23,7 @@ import socketio
 
 from bench.load import HYDRATE, HYDRATED, Tab, app_pids, mb, redis_pids, settle, sign_up
 from bench.throwaway import throwaway_stack
-from dsf_app.devstack import stack
+from dsf_app.devstack import processes, stack
 from dsf_app.settings import Settings
 from tests.reflex_socket import EVENT_PATH, event_message
 
@@ -79,9 +80,11 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
     await visitors(app_url, 20, 10)  # warm-up: Reflex's own first-use keys and caches
     await settle()
     rows = [("before", snapshot(settings, store))]
-    rate = await visitors(app_url, args.visitors, args.at_once)
-    await settle()
-    rows.append((f"after {args.visitors:,} visitors", snapshot(settings, store)))
+    rates: list[float] = []
+    for done in range(1, args.rounds + 1):
+        rates.append(await visitors(app_url, args.visitors, args.at_once))
+        await settle()
+        rows.append((f"after {done * args.visitors:,} visitors", snapshot(settings, store)))
     people = await sign_up(app_url, args.members)
     tabs = [Tab(app_url, token) for _, token in people]
     for tab in tabs:
@@ -93,14 +96,18 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
     for label, (rss, keys, used) in rows:
         print(f"{label:<32}{rss:>12.1f}{keys:>12,}{used:>10.2f}")
     print(
-        f"\n{args.visitors:,} visitors at {rate:.0f} visits/s ({args.at_once} at once); "
+        f"\n{args.rounds} rounds of {args.visitors:,} visitors at "
+        f"{', '.join(f'{rate:.0f}' for rate in rates)} visits/s ({args.at_once} at once); "
         f"Redis process RSS at the end {mb(redis_pids(settings)):.1f} MB."
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--visitors", type=int, default=10_000)
+    parser.add_argument("--visitors", type=int, default=10_000, help="visitors per round")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="a second round shows whether memory keeps growing"
+    )
     parser.add_argument("--at-once", type=int, default=50)
     parser.add_argument("--members", type=int, default=100)
     args = parser.parse_args()
@@ -111,6 +118,7 @@ def main() -> None:
         stack.start_redis,
         stack.start_app,
         DSF_REDIS="true",
+        DSF_REDIS_PORT=str(processes.free_port()),
         DSF_SIGNUP_LIMIT_EXEMPT="127.0.0.1",
     ) as settings:
         asyncio.run(measure(settings, args))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs
 
@@ -52,21 +53,28 @@ TOO_LARGE = (
 
 
 class Visitors:
-    """This worker's visitor tabs: their socket ids, their tokens, and their page state."""
+    """This worker's visitor tabs: their socket ids, their tokens, and their page state. A
+    token stays a visitor's for VISITOR_IDLE_SECONDS after its socket closed, so an event
+    still running for it then (a chained or background event) cannot put state in the app's
+    state manager; what such an event leaves expires with the visitors' own states."""
 
     def __init__(self) -> None:
         self.states = StateManagerMemory(token_expiration=VISITOR_IDLE_SECONDS)
         self.sockets: set[str] = set()
         self._tokens: dict[str, str] = {}  # client token -> the visitor socket holding it
+        self._departed: dict[str, float] = {}  # client token -> when its socket closed
 
     def holds(self, token: str) -> bool:
-        return token in self._tokens
+        return token in self._tokens or token in self._departed
 
     def enter(self, token: str, sid: str) -> None:
+        self._departed.pop(token, None)
         self._tokens[token] = sid
+        self._forget_departed()
 
     def forget(self, token: str) -> None:
         """A signed-in socket took the token over (the tab signed in): its visitor state goes."""
+        self._departed.pop(token, None)
         if self._tokens.pop(token, None) is not None:
             self._drop(token)
 
@@ -75,7 +83,17 @@ class Visitors:
         token now."""
         if self._tokens.get(token) == sid:
             del self._tokens[token]
+            self._departed[token] = time.monotonic()
             self._drop(token)
+
+    def _forget_departed(self) -> None:
+        """Tokens whose sockets closed long enough ago are nobody's (oldest first)."""
+        cutoff = time.monotonic() - VISITOR_IDLE_SECONDS
+        while self._departed:
+            token, left = next(iter(self._departed.items()))
+            if left > cutoff:
+                return
+            del self._departed[token]
 
     def _drop(self, token: str) -> None:
         self.states._purge_token(BaseStateToken(ident=token, cls=State))

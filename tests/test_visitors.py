@@ -11,12 +11,14 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import redis
+from reflex.istate.manager.token import BaseStateToken
+from reflex.state import State
 
 from dsf_app.devstack import processes, stack
 from dsf_app.settings import Settings
 from dsf_app.state.auth import AuthState
 from dsf_app.storage import AssetStorage
-from dsf_app.visitors import SIGN_IN_FIRST, VISITOR_EVENT_BYTES
+from dsf_app.visitors import SIGN_IN_FIRST, VISITOR_EVENT_BYTES, Visitors
 from tests.accounts import new_account, sign_up_over_http
 from tests.harness.stack import make_home, remove_home, running, settings_from
 from tests.reflex_socket import PROBE, reflex_socket
@@ -97,3 +99,19 @@ def test_oversized_events_are_refused_with_a_sentence(app_with_redis: Settings) 
         assert "m" * MAX_EVENT_BYTES not in refused.text
         accepted = tab.send(PROBE, "/worlds", value="m" * (MAX_EVENT_BYTES // 2))
         assert "m" * (MAX_EVENT_BYTES // 2) in accepted.values_of("draft")
+
+
+async def test_a_visitors_state_goes_with_its_socket_and_late_events_stay_apart() -> None:
+    visitors = Visitors()
+    visitors.sockets.add("socket-1")
+    visitors.enter("tab", "socket-1")
+    await visitors.states.get_state(BaseStateToken(ident="tab", cls=State))
+    assert list(visitors.states.states) == ["tab"]
+    visitors.leave("tab", "socket-2")  # another socket's close leaves it alone
+    assert list(visitors.states.states) == ["tab"]
+    visitors.leave("tab", "socket-1")
+    assert visitors.states.states == {}
+    # An event still running for the closed tab goes on in the visitors' own store.
+    assert visitors.holds("tab")
+    visitors.forget("tab")  # the tab signed in: its state is the app's from now on
+    assert not visitors.holds("tab")

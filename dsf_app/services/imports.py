@@ -33,10 +33,15 @@ def _key(actor: Actor) -> str:
 def _take(actor: Actor) -> Connection:
     """A connection holding the actor's import slot; Invalid when another import holds it."""
     try:
-        connection = get_engine().connect().execution_options(isolation_level="AUTOCOMMIT")
-        lock = func.pg_try_advisory_lock(func.hashtextextended(_key(actor), 0))
-        taken = connection.execute(select(lock)).scalar_one()
+        connection = get_engine().connect()
     except OperationalError as exc:
+        raise ServiceUnavailable(DATABASE_DOWN) from exc
+    try:
+        lock = func.pg_try_advisory_lock(func.hashtextextended(_key(actor), 0))
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        taken = autocommit.execute(select(lock)).scalar_one()
+    except OperationalError as exc:
+        connection.close()
         raise ServiceUnavailable(DATABASE_DOWN) from exc
     if not taken:
         connection.close()
