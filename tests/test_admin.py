@@ -51,7 +51,7 @@ def test_a_limit_set_by_the_operator_holds_in_the_running_app_at_once(
     assert f"steps: 0 of {dsf_in_process.quota_steps:,} model steps (the setting's)" in (
         result.stdout
     )
-    with pytest.raises(Forbidden, match="your daily limit of 1 images"):
+    with pytest.raises(Forbidden, match="your daily limit of 1 image;"):
         quotas.reserve_now(ada, Meter.IMAGES)
 
     back = _admin(dsf_in_process, "quota", email, "images=default")

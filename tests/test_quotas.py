@@ -188,7 +188,7 @@ def test_a_message_past_the_daily_turns_is_refused_and_not_stored(
         ada = make_actor(session)
     _limit(ada, Meter.TURNS, 1)
     turns.start(ada, AgentKind.USER, None, None, "the first")
-    with pytest.raises(Forbidden, match="daily limit of 1 messages to agents"):
+    with pytest.raises(Forbidden, match="daily limit of 1 message to agents"):
         turns.start(ada, AgentKind.USER, None, None, "the second")
     with session_scope() as session:
         said = session.exec(select(ChatMessage.content).where(ChatMessage.user_id == ada.user_id))
@@ -206,10 +206,10 @@ async def test_a_turn_stops_when_the_days_model_steps_run_out(
     )
     assert stopped.stop_reason == "quota"
     assert stopped.error is not None
-    assert stopped.error.startswith("You have reached your daily limit of 1 model steps; " + RESETS)
+    assert stopped.error.startswith("You have reached your daily limit of 1 model step; " + RESETS)
     assert _used(person, Meter.STEPS) == 1
     # With no step left, the next message is not even stored: it stays with the person.
-    with pytest.raises(Forbidden, match="daily limit of 1 model steps"):
+    with pytest.raises(Forbidden, match="daily limit of 1 model step"):
         await orchestrator.start(TurnRequest(person, AgentKind.USER, None, None, "again"))
 
 
@@ -297,9 +297,9 @@ def test_imports_past_the_daily_limit_are_refused_and_write_nothing(session: Ses
         return session.exec(owned).one(), session.exec(entries).one()
 
     before = kept()
-    with pytest.raises(Forbidden, match="daily limit of 1 imports"):
+    with pytest.raises(Forbidden, match="daily limit of 1 import"):
         world_import.import_world(session, ada, world_import.parse(document()))
-    with pytest.raises(Forbidden, match="daily limit of 1 imports"):
+    with pytest.raises(Forbidden, match="daily limit of 1 import"):
         lorebook.import_lorebook(session, ada, world.id, book, author="person")
     assert kept() == before == (1, 5)
 

@@ -101,7 +101,7 @@ def test_a_spent_budget_keeps_the_message_and_the_account_page_counts_the_day(
     _type(page, f"and again {tag}")
 
     expect(page.locator(".chat-error").last).to_contain_text(
-        "You have reached your daily limit of 1 messages to agents; it starts again at "
+        "You have reached your daily limit of 1 message to agents; it starts again at "
         "midnight UTC (in "
     )
     expect(page.locator("#chat-input")).to_have_value(f"and again {tag}")

@@ -36,6 +36,14 @@ NOUNS: dict[Meter, str] = {
     Meter.EVALUATIONS: "evaluations",
     Meter.IMPORTS: "imports",
 }
+# … and one of each.
+ONE: dict[Meter, str] = {
+    Meter.TURNS: "message to agents",
+    Meter.STEPS: "model step",
+    Meter.IMAGES: "image",
+    Meter.EVALUATIONS: "evaluation",
+    Meter.IMPORTS: "import",
+}
 _USAGE = UsageDay.__table__.c  # pyright: ignore[reportAttributeAccessIssue]  (SQLModel's table)
 
 
@@ -94,9 +102,10 @@ def limit_reached(meter: Meter, limit: int, *, now: datetime | None = None) -> s
     left = resets_at(today(now)) - now
     hours, minutes = divmod(max(1, -(-int(left.total_seconds()) // 60)), 60)
     wait = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    noun = ONE[meter] if limit == 1 else NOUNS[meter]
     return (
-        f"You have reached your daily limit of {limit:,} {NOUNS[meter]}; it starts again at "
-        f"midnight UTC (in {wait})."
+        f"You have reached your daily limit of {limit:,} {noun}; it starts again at midnight UTC "
+        f"(in {wait})."
     )
 
 
