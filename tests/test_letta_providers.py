@@ -24,6 +24,9 @@ from dsf_app.settings import Settings
 from tests.conftest import OPENAI_TEST_KEY
 from tests.fakes.llm_server import Reply, ScriptedLLM
 
+DEFAULT = "openai-proxy/dsf-fake-model"  # the stack's DSF_AGENT_MODEL
+OTHER = "openai-proxy/other-fake-model"
+
 
 class LettaServer:
     """A Letta server of its own (own database, port and files), restartable with new env."""
@@ -113,3 +116,27 @@ async def test_a_restart_with_a_new_base_url_reaches_the_new_model_server(
         first.on_user(again, then=[Reply("From the old server.")])
         assert await _turn(settings, person, again) == ("From the second server.")
         assert _asked(second, again) and not _asked(first, again)
+
+
+async def _handles(settings: Settings) -> set[str]:
+    async with connect(settings) as client:
+        return {m.handle for m in await client.models.list() if m.handle}
+
+
+async def test_switching_model_servers_there_and_back_keeps_every_model_usable(
+    own_letta: LettaServer, dsf_in_process: Settings
+) -> None:
+    """A -> B -> A, each with a restart, B offering another model: after each switch the
+    configured server's models are listed and a turn completes on them."""
+    with session_scope() as session:
+        person = Actor(create_user(session, f"{uuid.uuid4().hex}@example.test", "Ada").id)
+    settings = dsf_in_process.model_copy(update={"letta_port": own_letta.port})
+    with ScriptedLLM() as a, ScriptedLLM(models=("other-fake-model",)) as b:
+        for server, phase, model in ((a, "a1", DEFAULT), (b, "b", OTHER), (a, "a2", DEFAULT)):
+            own_letta.stop()
+            own_letta.start(server.base_url)
+            assert model in await _handles(settings), phase
+            text = f"hello {phase} {uuid.uuid4().hex[:6]}"
+            server.on_user(text, then=[Reply(f"From {phase}.")])
+            assert await _turn(settings, person, text) == f"From {phase}."
+            assert server.requests[-1]["model"] == model.removeprefix("openai-proxy/")

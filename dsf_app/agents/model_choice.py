@@ -24,8 +24,10 @@ PROVIDERS: tuple[tuple[str, str], ...] = (
 
 
 def choose_model(settings: Settings, handles: Sequence[str]) -> str:
-    """DSF_AGENT_MODEL, else the first model of the first configured provider."""
-    if settings.agent_model:
+    """DSF_AGENT_MODEL while the servers offer it, else the first model of the first configured
+    provider (a model that went away with a changed OPENAI_BASE_URL never leaves the agents
+    without one)."""
+    if settings.agent_model and (settings.agent_model in handles or not handles):
         return settings.agent_model
     for setting, prefix in PROVIDERS:
         value = getattr(settings, setting)

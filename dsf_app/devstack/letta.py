@@ -144,6 +144,11 @@ def align_providers(env: Mapping[str, str]) -> None:
     record, and every model kept the old endpoint. Keys need nothing: the server reads them
     from its environment on each request, and drops a provider whose key is gone. Run while
     the server is stopped; agents' own copies of the endpoint follow in AgentDirectory.
+
+    Its model list has the same blind spot: a model the previous server did not offer is
+    soft-deleted, and when a server offering it comes back, the sync finds the deleted row in
+    the way and skips it, so the model stays unlisted for good. Reviving those rows first lets
+    the sync decide afresh: it keeps what the configured servers offer and deletes the rest.
     """
     base_urls = {"openai": env.get("OPENAI_BASE_URL") or OPENAI_DEFAULT_BASE_URL}
     with psycopg.connect(env["LETTA_PG_URI"], autocommit=True) as conn:
@@ -153,6 +158,10 @@ def align_providers(env: Mapping[str, str]) -> None:
                 " AND organization_id IS NULL AND base_url IS DISTINCT FROM %s",
                 (base_url, name, base_url),
             )
+        conn.execute(
+            "UPDATE provider_models SET is_deleted = false WHERE is_deleted AND provider_id IN"
+            " (SELECT id FROM providers WHERE organization_id IS NULL AND NOT is_deleted)"
+        )
 
 
 def pooled(env: Mapping[str, str]) -> dict[str, str]:
