@@ -43,13 +43,27 @@ def _pid_namespace() -> str:
     return f"{boot}/{namespace}"
 
 
+def _worker_id() -> str:
+    pid = os.getpid()
+    return f"{HOST}:{PID_NAMESPACE}:{pid}:{_start_ticks(pid) or uuid.uuid4().hex[:12]}"
+
+
 HOST = socket.gethostname()
 PID_NAMESPACE = _pid_namespace()
-WORKER_ID = (
-    f"{HOST}:{PID_NAMESPACE}:{os.getpid()}:{_start_ticks(os.getpid()) or uuid.uuid4().hex[:12]}"
-)
+WORKER_ID = _worker_id()
 # The turns this process drives right now (process state, not per-person state).
 _LIVE: set[uuid.UUID] = set()
+
+
+def _forked() -> None:
+    """Granian forks its workers (and the ones it respawns) from a process that imported the app,
+    so each child names itself and starts with no turns of its own."""
+    global WORKER_ID
+    WORKER_ID = _worker_id()
+    _LIVE.clear()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 def driving(run_id: uuid.UUID) -> None:

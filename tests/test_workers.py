@@ -3,6 +3,7 @@ and a dead worker in this PID namespace is known to be gone at once."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import timedelta
 
@@ -34,3 +35,26 @@ def test_a_replica_with_the_same_host_name_is_judged_by_its_heartbeat() -> None:
     assert not workers.owner_gone(uuid.uuid4(), other, utcnow())
     assert workers.owner_gone(uuid.uuid4(), other, utcnow() - timedelta(minutes=5))
     assert workers.owner_gone(uuid.uuid4(), other, None)
+
+
+def test_a_forked_worker_names_itself_and_drives_none_of_its_parents_turns() -> None:
+    # Granian forks its workers from a process that imported the app: each must record its own
+    # PID on the runs it drives, or a crashed worker's runs would look alive (its parent lives).
+    run_id = uuid.uuid4()
+    workers.driving(run_id)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.write(
+            write,
+            f"{workers.WORKER_ID}\n{workers.owner_gone(run_id, workers.WORKER_ID, None)}".encode(),
+        )
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as answer:
+        child_id, parents_run_undriven_there = answer.read().split("\n")
+    os.waitpid(child, 0)
+    workers.released(run_id)
+    assert child_id.split(":")[2] == str(child)
+    assert child_id != workers.WORKER_ID
+    assert parents_run_undriven_there == "True"

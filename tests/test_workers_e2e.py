@@ -13,24 +13,32 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 from playwright.sync_api import Browser, Page, expect
+from sqlmodel import col, select
 
 from dsf_app.db import session_scope
 from dsf_app.devstack import processes, stack
+from dsf_app.models import AgentRun, ChatMessage
 from dsf_app.services import worlds
+from dsf_app.services.turns import CUT_OFF
 from dsf_app.settings import Settings
 from dsf_app.state.feedback import PAGE_STORE_DOWN
 from dsf_app.storage import AssetStorage
 from tests.accounts import new_account, sign_up_over_http, use_session
 from tests.canvas_helpers import canvas, node, send, tool_results, turn_done
 from tests.e2e_helpers import actor_of, verified
+from tests.fakes.gate import Gate
 from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
 from tests.harness.stack import make_home, remove_home, running, settings_from
 
@@ -269,4 +277,128 @@ def test_redis_killed_while_idle_and_during_an_event(
     expect(dialog).to_have_count(0)
     expect(page.locator(".dsf-rule").first).to_contain_text(f"The sea stays low {tag}.")
     expect(page.locator("#world-version")).to_have_text("Version 2")
+    page.context.close()
+
+
+def _children(pid: int) -> set[int]:
+    """The processes `pid` started: the app's supervisor starts one per backend worker."""
+    children: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+        except (OSError, ValueError):
+            continue
+        if int(ppid) == pid and state != "Z":
+            children.add(int(entry.name))
+    return children
+
+
+@dataclass
+class ReadinessProbe:
+    """Asks /readyz over a new connection every tenth of a second, as a load balancer would,
+    and keeps every answer that was not a 200."""
+
+    url: str
+    answers: int = 0
+    failures: list[str] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            try:
+                status = httpx.get(f"{self.url}/readyz", timeout=5).status_code
+                if status != 200:
+                    self.failures.append(f"HTTP {status}")
+            except httpx.HTTPError as exc:
+                self.failures.append(repr(exc))
+            self.answers += 1
+
+    @contextmanager
+    def polling(self) -> Iterator[ReadinessProbe]:
+        thread = threading.Thread(target=self._run, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self._stop.set()
+            thread.join()
+
+
+def _streamed_text_saved(run_id: uuid.UUID, text: str) -> None:
+    """Wait for the turn's heartbeat to save the reply so far (about once a second): a worker
+    killed before that loses only the last second of text."""
+    deadline = time.monotonic() + 10
+    while True:
+        with session_scope() as session:
+            saved = session.exec(
+                select(ChatMessage.content).where(
+                    ChatMessage.run_id == run_id, ChatMessage.stream_status == "streaming"
+                )
+            ).all()
+        if any(text in content for content in saved):
+            return
+        assert time.monotonic() < deadline, "the streamed text was not saved within 10 s"
+        time.sleep(0.1)
+
+
+def test_a_worker_killed_mid_reply_is_replaced_while_the_other_serves(
+    two_workers: Settings, browser: Browser, llm: ScriptedLLM
+) -> None:
+    app, tag = two_workers.public_url, uuid.uuid4().hex[:8]
+    supervisor = processes.recorded_pid(stack.process_files(two_workers, "app"))
+    assert supervisor is not None, "the app is not running"
+    owner = new_account("Ada")
+    token = sign_up_over_http(app, owner)
+    with session_scope() as session:
+        world = worlds.create_world(session, actor_of(owner), "Slack Tide", foundation=FOUNDATION)
+    page = _tab(browser, app, token)
+    _open(page, f"{app}/worlds/{world.id}")
+
+    # A reply held halfway: the worker holding the tab's socket is driving the turn.
+    gate = Gate()
+    llm.on_user(
+        f"the slack tide {tag}",
+        then=[
+            Reply(
+                f"At slack tide the sea holds its breath and waits {tag} for the moons.", hold=gate
+            )
+        ],
+    )
+    send(page, f"the slack tide {tag}")
+    gate.wait_reached()
+    expect(page.locator(".chat-assistant").last).to_contain_text("At slack tide")
+    with session_scope() as session:
+        run = session.exec(
+            select(AgentRun).where(AgentRun.world_id == world.id, col(AgentRun.ended_at).is_(None))
+        ).one()
+    _streamed_text_saved(run.id, "At slack tide")
+    driving = int((run.worker or "").split(":")[2])
+    workers_before = _children(supervisor)
+    assert driving in workers_before, f"the run's worker {driving} is not one of the app's"
+
+    with ReadinessProbe(app).polling() as probe:
+        os.kill(driving, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while len(_children(supervisor) - workers_before) < 1:
+            assert time.monotonic() < deadline, "no new worker within 30 s of the kill"
+            time.sleep(0.1)
+        # The tab reconnects to a live worker: the reply so far is kept, marked as interrupted,
+        # with the sentence saying what happened and Retry.
+        expect(page.locator(".chat-assistant").last).to_contain_text(
+            "At slack tide", timeout=30_000
+        )
+        expect(page.locator(".chat-assistant .chat-interrupted").last).to_be_visible()
+        expect(page.locator(".chat-error").last).to_contain_text(CUT_OFF)
+        expect(page.locator("#chat-interrupted")).to_contain_text("The last turn did not finish.")
+        expect(page.locator("#chat-cancel")).to_have_count(0)
+    gate.open()
+    assert probe.answers > 0 and not probe.failures, f"/readyz failed: {probe.failures}"
+    assert processes.pid_alive(supervisor), "the whole app stopped"
+    respawned = _children(supervisor) - workers_before
+    assert len(_children(supervisor)) == len(workers_before) and respawned
+
+    # The same tab works again: a new turn completes.
+    llm.on_user(f"and now {tag}", then=[Reply(f"The tide turns again {tag}.")])
+    send(page, f"and now {tag}")
+    turn_done(page, f"The tide turns again {tag}.")
     page.context.close()

@@ -190,11 +190,12 @@ def start_app(settings: Settings, timeout: float = 600) -> ServiceStatus:
     running = processes.recorded_pid(files)
     if not (running and app_healthy(settings)):
         processes.ensure_port_free(settings.app_port, "DSF_APP_PORT")
-        reflex = os.path.join(os.path.dirname(sys.executable), "reflex")
         running = processes.spawn(
             files,
             [
-                reflex,
+                sys.executable,
+                "-m",
+                "dsf_app.devstack.serve",  # `reflex run`, with failed workers respawned
                 "run",
                 "--env",
                 "prod",
@@ -210,7 +211,7 @@ def start_app(settings: Settings, timeout: float = 600) -> ServiceStatus:
         pid = running
         processes.wait_until(
             lambda: app_healthy(settings),
-            what="DSF app (reflex run --env prod)",
+            what="DSF app (reflex run --env prod, through dsf_app.devstack.serve)",
             timeout=timeout,
             alive=lambda: processes.pid_alive(pid),
             log_file=files.log_file,
