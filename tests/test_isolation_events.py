@@ -927,10 +927,10 @@ def _fingerprint(v: Victim) -> dict[str, Any]:
             "conversations": rows(
                 ChatConversation, col(ChatConversation.user_id) == v.actor.user_id
             ),
-        }
             "confirmations": rows(
                 ToolConfirmation, col(ToolConfirmation.user_id) == v.actor.user_id
             ),
+        }
 
 
 def _leaks(exchange: Exchange, v: Victim) -> list[str]:
