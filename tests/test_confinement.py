@@ -96,6 +96,8 @@ def base_calls(home: Furnished) -> dict[str, list[dict[str, Any]]]:
                 "parent_id": str(home.segment_id),
                 "segment": {"content": "Otherwise."},
             },
+            {"operation": "delete", "story_id": str(home.story_id)},
+            {"operation": "delete_segment", "segment_id": str(home.segment_id)},
         ],
         "asset_manager": [
             {"operation": "load", "asset_id": str(home.asset_id)},
@@ -120,6 +122,7 @@ def base_calls(home: Furnished) -> dict[str, list[dict[str, Any]]]:
                 "entry_id": str(home.entry_id),
                 "to_entry_id": str(home.other_entry_id),
             },
+            {"operation": "delete", "entry_id": str(home.entry_id)},
         ],
         "compare_versions": [{"from_version": 1, "to_version": 2}],
         **{
