@@ -406,10 +406,8 @@ def import_file(actor: Actor, world_id: uuid.UUID, data: bytes, author: Author) 
             return import_lorebook(session, actor, world_id, book, author=author)
     except OperationalError as exc:
         raise ServiceUnavailable(
-            "The database did not answer, so the lorebook was not imported; try again in a "
-            "moment."
+            "The database did not answer, so the lorebook was not imported; try again in a moment."
         ) from exc
-
 
 
 def import_lorebook(
