@@ -352,8 +352,8 @@ class ChatState(ActsForPerson, rx.State):
             if not self._redoable():
                 return
             outgoing = Outgoing(self.last_prompt, uuid.UUID(self.last_run), "regenerate")
-            self.busy = True
-        async for refresh in self._serve(outgoing):
+            self.busy, token = True, session_token(self)
+        async for refresh in self._serve(outgoing, token):
             yield refresh
 
     @rx.event
@@ -392,11 +392,11 @@ class ChatState(ActsForPerson, rx.State):
                 self.queued = [*self.queued, text]
                 self.items = [*self.items, ChatItem(_row_id("queued"), "queued", text)]
                 return
-            self.busy = True
+            self.busy, token = True, session_token(self)
             outgoing = (
                 Outgoing(text, uuid.UUID(self.last_run), "edit") if editing else Outgoing(text)
             )
-        async for refresh in self._serve(outgoing):
+        async for refresh in self._serve(outgoing, token):
             yield refresh
 
     @rx.event(background=True)
@@ -408,7 +408,7 @@ class ChatState(ActsForPerson, rx.State):
             if self.busy:
                 return
             _, world_id, _ = self._context()
-            self.busy = True
+            self.busy, token = True, session_token(self)
         try:
             answered = await self.act(confirmations.answer, world_id, chosen, approve is True)
         except BaseException:
@@ -417,7 +417,7 @@ class ChatState(ActsForPerson, rx.State):
             raise
         async with self:
             self.items = [item for item in self.items if item.id != confirmation_id]
-        async for refresh in self._serve(answered.run_id):
+        async for refresh in self._serve(answered.run_id, token):
             yield refresh
 
     @rx.event(background=True)
@@ -427,17 +427,16 @@ class ChatState(ActsForPerson, rx.State):
             if self.busy or not self.retry_run:
                 return
             run_id, self.retry_run, self.busy = uuid.UUID(self.retry_run), "", True
-        async for refresh in self._serve(run_id):
+            token = session_token(self)
+        async for refresh in self._serve(run_id, token):
             yield refresh
 
-    async def _serve(self, first: Outgoing | uuid.UUID) -> AsyncIterator[object]:
+    async def _serve(self, first: Outgoing | uuid.UUID, token: str | None) -> AsyncIterator[object]:
         """Take turns until none is queued: first a message sent (or the run continued by
         Retry), then each queued message in order; `busy` is cleared whatever happens. They
-        all belong to the session that sent the first: once the tab is signed out, or signed in
-        as someone else (its state is then reset, state/tab_owner.py), the turn stops and
-        nothing more is sent or shown."""
-        async with self:
-            token = session_token(self)
+        all belong to the session `token` that sent the first (taken as `busy` was set): once
+        the tab is signed out, or signed in as someone else (its state is then reset,
+        state/tab_owner.py), the turn stops and nothing more is sent or shown."""
         next_up: Outgoing | uuid.UUID | None = first
         try:
             while next_up is not None:
