@@ -7,6 +7,8 @@ GRANIAN_RESPAWN_FAILED_WORKERS only in its own command line, so this runs Reflex
 command unchanged (the frontend build, the app preloaded before the workers fork, the app
 target) with granian's server class swapped for one that respawns. Granian still exits when a
 respawned worker dies again within a few seconds (a crash loop), rather than respawning forever.
+Reflex's JSON log mode (REFLEX_LOG_JSON) would re-run itself as `python -m reflex` and lose the
+swap; DSF does not turn it on.
 """
 
 from __future__ import annotations
