@@ -33,12 +33,13 @@ TOOLS = "ARRAY['story_manager','world_manager','image_generator','canvas_ui','as
 
 SEED_RUNS = """
 INSERT INTO agent_run (id, user_id, world_id, agent_kind, letta_agent_id, letta_run_ids,
-    started_at, ended_at, stop_reason, steps, tool_calls, usage, summary)
+    started_at, ended_at, stop_reason, steps, tool_calls, usage, summary, prompt, lore)
 SELECT gen_random_uuid(), :user, (:worlds)[1 + i % :world_count],
     (ARRAY['user','world','experience'])[1 + i % 3], 'agent-bench', '[]',
     :now - i * (interval '1 second' * :spacing),
     :now - i * (interval '1 second' * :spacing) + (1 + i % 17) * interval '1 second',
-    'end_turn', 3, '[]', jsonb_build_object('total_tokens', 500 + i % 1000), ''
+    'end_turn', 3, '[]', jsonb_build_object('total_tokens', 500 + i % 1000), '',
+    'Message ' || i, '[]'
 FROM generate_series(1, :runs) AS i
 """
 SEED_STEPS = f"""

@@ -3,6 +3,7 @@ of a 15 MB world at once and another imports a large lorebook, against the same 
 idle server, printed side by side with their ratio.
 
     .venv/bin/python -m bench.fairness [--events 200] [--imports 8] [--entries 10000]
+        [--segments 44000] [--warm-up 100]
 
 One throwaway stack (PostgreSQL, S3, Letta, the app as ./start.sh starts it, one worker). The
 importers' tabs are websocket clients that upload over HTTP as the browser does; the third
@@ -49,9 +50,9 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
 
 
-def fifteen_mb_world() -> bytes:
-    """A world export of about 15 MB: 44,000 segments of a few sentences each."""
-    document = json.loads(large_world(44_000, name="Salt Archive"))
+def fifteen_mb_world(segments: int) -> bytes:
+    """A world export of about 15 MB at 44,000 segments of a few sentences each."""
+    document = json.loads(large_world(segments, name="Salt Archive"))
     for story in document["stories"]:
         for segment in story["segments"]:
             segment["content"] = SEGMENT_TEXT
@@ -102,9 +103,9 @@ class Importers:
     """One person's tabs, each about to import the same 15 MB world, and another person's tab
     on a world's Codex, about to import a lorebook."""
 
-    def __init__(self, app_url: str, imports_at_once: int, entries: int) -> None:
+    def __init__(self, app_url: str, imports_at_once: int, entries: int, segments: int) -> None:
         self.app_url = app_url
-        self.world = fifteen_mb_world()
+        self.world = fifteen_mb_world(segments)
         self.book = big_lorebook(entries)
         self.entries = entries
         importer_token, _ = signed_up_person(app_url)
@@ -154,7 +155,9 @@ class Importers:
 
 
 async def measure(app_url: str, args: argparse.Namespace) -> None:
-    importers = await asyncio.to_thread(Importers, app_url, args.imports, args.entries)
+    importers = await asyncio.to_thread(
+        Importers, app_url, args.imports, args.entries, args.segments
+    )
     print(
         f"world file {len(importers.world) / 1e6:.1f} MB, lorebook "
         f"{len(importers.book) / 1e6:.1f} MB",
@@ -163,7 +166,7 @@ async def measure(app_url: str, args: argparse.Namespace) -> None:
     token, _ = await asyncio.to_thread(signed_up_person, app_url)
     tab = Tab(app_url, token)
     await tab.open()
-    await page_events(tab, count=100)  # warm-up
+    await page_events(tab, count=args.warm_up)
     idle = await page_events(tab, count=args.events)
     finished = importers.start()
     loaded = await page_events(tab, count=args.events, until=finished)
@@ -198,6 +201,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200, help="page events per phase (at least)")
     parser.add_argument("--imports", type=int, default=8, help="world imports started at once")
     parser.add_argument("--entries", type=int, default=10_000, help="entries in the lorebook")
+    parser.add_argument("--segments", type=int, default=44_000, help="segments of the world")
+    parser.add_argument("--warm-up", type=int, default=100, help="page events before measuring")
     args = parser.parse_args()
     with throwaway_stack(
         stack.start_postgres,

@@ -1,7 +1,7 @@
 """Time to render the worlds page and the story reader in Chromium, with a person who has
 1,000 worlds and a 500-segment story (median of 10 loads each).
 
-    python -m bench.pages [--runs 10] [--screenshots DIR]
+    python -m bench.pages [--runs 10] [--worlds 1000] [--segments 500] [--screenshots DIR]
 
 Starts a throwaway stack (PostgreSQL, S3, Letta, the app as it ships) with the test harness,
 seeds through the services, then opens each page in Debian's Chromium, signed in, and times
@@ -26,14 +26,16 @@ from dsf_app.services.actor import Actor
 
 WORLDS = 1_000
 SEGMENTS = 500
+CARDS_SHOWN = 24
 PARAGRAPH = (
     "The desalination barges rode the swell at dawn, their graphene sieves humming as the "
     "brine sluiced back into a sea that had learned to taste of salt again. "
 )
 
 
-def seed(actor: Actor) -> tuple[str, str]:
-    """1,000 worlds and, in the newest, a 500-segment story (about 150 words a segment)."""
+def seed(actor: Actor, world_count: int, segment_count: int) -> tuple[str, str]:
+    """`world_count` worlds and, in the newest, a story of `segment_count` segments (about 150
+    words a segment)."""
     with session_scope() as session:
         made = [
             worlds.create_world(
@@ -42,11 +44,11 @@ def seed(actor: Actor) -> tuple[str, str]:
                 f"World {n:04d}",
                 foundation={"core_premise": f"Premise number {n}: cheap fusion arrived early."},
             )
-            for n in range(WORLDS)
+            for n in range(world_count)
         ]
         world = made[-1]
         story = stories.create_story(session, actor, world.id, "The Long Tide")
-        for n in range(SEGMENTS):
+        for n in range(segment_count):
             stories.add_segment(
                 session,
                 actor,
@@ -86,8 +88,12 @@ def render(page: Page, url: str, selector: str, count: int) -> Callable[[], None
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--worlds", type=int, default=WORLDS, help="the person's worlds")
+    parser.add_argument("--segments", type=int, default=SEGMENTS, help="segments of the story")
     parser.add_argument("--screenshots", type=Path, help="save screenshots of the pages here")
     args = parser.parse_args()
+    cards = min(CARDS_SHOWN, args.worlds)
+    segments_shown = min(reader.PAGE_SIZE, args.segments)
 
     with throwaway_stack(
         stack.start_postgres, stack.start_s3, stack.start_letta, stack.start_app
@@ -95,9 +101,9 @@ def main() -> None:
         app_url = settings.public_url
         token, actor = signed_up_person(app_url)
         started = time.perf_counter()
-        world_id, story_id = seed(actor)
+        world_id, story_id = seed(actor, args.worlds, args.segments)
         print(
-            f"seeded {WORLDS} worlds and a {SEGMENTS}-segment story in "
+            f"seeded {args.worlds} worlds and a {args.segments}-segment story in "
             f"{time.perf_counter() - started:.1f} s"
         )
 
@@ -115,23 +121,23 @@ def main() -> None:
             )
             worlds_url = f"{app_url}/worlds"
             story_url = f"{app_url}/worlds/{world_id}/stories/{story_id}"
-            render(page, worlds_url, ".dsf-world-card", 24)()  # warm up
+            render(page, worlds_url, ".dsf-world-card", cards)()  # warm up
             worlds_page_ms, worlds_all = median_ms(
-                args.runs, render(page, worlds_url, ".dsf-world-card", 24)
+                args.runs, render(page, worlds_url, ".dsf-world-card", cards)
             )
-            render(page, story_url, ".dsf-segment", reader.PAGE_SIZE)()
+            render(page, story_url, ".dsf-segment", segments_shown)()
             story_page_ms, story_all = median_ms(
-                args.runs, render(page, story_url, ".dsf-segment", reader.PAGE_SIZE)
+                args.runs, render(page, story_url, ".dsf-segment", segments_shown)
             )
             if args.screenshots:
                 shoot(page, args.screenshots, worlds_url, story_url, world_id)
 
     print(
-        f"worlds page ({WORLDS} worlds, 24 cards shown): median {worlds_page_ms:.0f} ms "
+        f"worlds page ({args.worlds} worlds, {cards} cards shown): median {worlds_page_ms:.0f} ms "
         f"over {args.runs} loads (min {min(worlds_all):.0f}, max {max(worlds_all):.0f})"
     )
     print(
-        f"story reader ({SEGMENTS} segments, {reader.PAGE_SIZE} a page): median "
+        f"story reader ({args.segments} segments, {reader.PAGE_SIZE} a page): median "
         f"{story_page_ms:.0f} ms over {args.runs} loads "
         f"(min {min(story_all):.0f}, max {max(story_all):.0f})"
     )

@@ -2,7 +2,7 @@
 stories), phase by phase, through the import service on a throwaway PostgreSQL; and time to
 refuse one of 100,000 segments (over the limit).
 
-    python -m bench.world_import [--runs 3]
+    python -m bench.world_import [--runs 3] [--segments 50000]
 
 Baselines from the same run: `json.loads` of the same bytes (the least any parse costs), and
 the same number of segment rows written with an ORM bulk INSERT instead of COPY.
@@ -39,12 +39,15 @@ def timed(action: Callable[[], Any]) -> tuple[float, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--segments", type=int, default=world_import.MAX_SEGMENTS, help="segments of the world"
+    )
     args = parser.parse_args()
 
     with database_only():
         actor = bench_person()
-        data = large_world(world_import.MAX_SEGMENTS)
-        print(f"document: {world_import.MAX_SEGMENTS:,} segments, {len(data) / 1e6:.1f} MB")
+        data = large_world(args.segments)
+        print(f"document: {args.segments:,} segments, {len(data) / 1e6:.1f} MB")
         over = large_world(100_000)
         print(f"over the limit: 100,000 segments, {len(over) / 1e6:.1f} MB")
         phases: dict[str, list[float]] = {
