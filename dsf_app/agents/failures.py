@@ -3,7 +3,9 @@ is kept, and what to do next — one sentence per kind of failure, chosen here o
 
 from __future__ import annotations
 
+import ast
 import logging
+import re
 
 import httpx
 import letta_client
@@ -23,6 +25,13 @@ PROVIDER_ENDPOINTS = {
     "openai/": "https://api.openai.com/v1",
     "google_ai/": "https://generativelanguage.googleapis.com",
 }
+# How Letta words a provider's answer that it passes on: "Error code: 429 - {'error': {...}}".
+PROVIDER_ERROR = re.compile(r"Error code: (\d{3}) - (?=\{)")
+# Letta's error types and detail prefixes for a failed model request (a rate limit and a too
+# long conversation carry their own; a stream cut off midway is an internal error to Letta).
+MODEL_ERROR_TYPES = {"llm_error", "llm_rate_limit", "llm_bad_request"}
+RATE_LIMITED, TOO_LONG = "RATE_LIMIT_EXCEEDED:", "CONTEXT_WINDOW_EXCEEDED:"
+STREAM_CUT = re.compile(r"Connection error during \w+ streaming")
 
 
 class TurnInterrupted(Exception):
@@ -77,8 +86,55 @@ def model_endpoint(settings: Settings, handle: str) -> str:
     return f"the server of model {handle}"
 
 
+def provider_error(detail: str) -> tuple[int, str] | None:
+    """The HTTP status and the provider's own message, when Letta passed on its error answer."""
+    found = PROVIDER_ERROR.search(detail)
+    if found is None:
+        return None
+    body = _leading_dict(detail[found.end() :])
+    error = body.get("error") if isinstance(body, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    return int(found.group(1)), str(message or "").strip().rstrip(".")
+
+
+def _leading_dict(text: str) -> object:
+    """The Python literal `text` starts with (Letta may write more after it), or None."""
+    for end in (index + 1 for index, char in enumerate(text) if char == "}"):
+        try:
+            return ast.literal_eval(text[:end])
+        except (ValueError, SyntaxError):
+            continue
+    return None
+
+
 def model_failure(detail: str, endpoint: str, settings: Settings) -> str:
-    """The model server did not answer: name the address the Letta server used."""
+    """The model request failed: what the model server said or did, at the address the Letta
+    server used, and what the person can do about it."""
+    answered = provider_error(detail)
+    status, said = answered or (0, "")
+    if detail.startswith(TOO_LONG):
+        return (
+            f"This conversation has grown too long for the model at {endpoint} "
+            f"({said or 'its context window is full'}). "
+            f"{SAVED}; start a new conversation and send it there (Retry would send the same "
+            "conversation again)."
+        )
+    if status == 429 or detail.startswith(RATE_LIMITED):
+        return (
+            f"The model server at {endpoint} is taking no more requests for now (429: "
+            f"{said or 'rate limit reached'}). {SAVED}; wait a little, then press Retry."
+        )
+    if STREAM_CUT.search(detail):
+        return (
+            f"The model server at {endpoint} broke off its answer midway (the connection was "
+            f"cut). {SAVED}; press Retry."
+        )
+    if status >= 500:
+        return (
+            f"The model server at {endpoint} failed while answering ({status}: "
+            f"{said or 'server error'}). {SAVED}; press Retry in a moment, and if it keeps "
+            "failing, check the model provider's status."
+        )
     detail = detail.removeprefix("INTERNAL_SERVER_ERROR: ").strip().rstrip(".") or "no answer"
     sentence = f"The model server at {endpoint} did not answer ({detail})."
     configured = settings.openai_base_url
@@ -101,9 +157,14 @@ def llm_error_detail(exc: BaseException) -> str | None:
     """Letta's own words when the model request failed, if `exc` is that failure."""
     if not isinstance(exc, letta_client.APIStatusError) or not isinstance(exc.body, dict):
         return None
-    if exc.body.get("error_type") != "llm_error":
-        return None
-    return str(exc.body.get("detail") or exc.body.get("message") or "")
+    detail = str(exc.body.get("detail") or exc.body.get("message") or "")
+    if (
+        exc.body.get("error_type") in MODEL_ERROR_TYPES
+        or detail.startswith((RATE_LIMITED, TOO_LONG))
+        or STREAM_CUT.search(detail)
+    ):
+        return detail
+    return None
 
 
 def what_failed(exc: BaseException, settings: Settings) -> str:

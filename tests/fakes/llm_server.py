@@ -78,7 +78,64 @@ class Hangup:
     delay: float = 0.0
 
 
-Step = ToolCall | ToolCalls | Reply | Hangup
+@dataclass(frozen=True)
+class Refusal:
+    """The model server answers with an HTTP error in OpenAI's shape (`{"error": {...}}`), as a
+    provider does when it is rate limited, broken or sent too long a conversation; with
+    `retry_after`, the `Retry-After` header (seconds). See `rate_limited`, `server_error` and
+    `context_too_long` for the errors OpenAI sends."""
+
+    status: int
+    message: str
+    type: str
+    code: str | None = None
+    param: str | None = None
+    retry_after: int | None = None
+    delay: float = 0.0
+
+
+def rate_limited(retry_after: int = 1) -> Refusal:
+    """OpenAI's 429 for too many requests, asking to wait `retry_after` seconds."""
+    return Refusal(
+        429,
+        f"Rate limit reached for requests. Please try again in {retry_after}s.",
+        "requests",
+        "rate_limit_exceeded",
+        retry_after=retry_after,
+    )
+
+
+def server_error() -> Refusal:
+    """OpenAI's 500 when the provider itself failed."""
+    return Refusal(
+        500,
+        "The server had an error while processing your request. Sorry about that!",
+        "server_error",
+    )
+
+
+def context_too_long(limit: int = 8192) -> Refusal:
+    """OpenAI's 400 for a conversation longer than the model's context window."""
+    return Refusal(
+        400,
+        f"This model's maximum context length is {limit} tokens. However, your messages "
+        f"resulted in {limit * 2} tokens. Please reduce the length of the messages.",
+        "invalid_request_error",
+        "context_length_exceeded",
+        param="messages",
+    )
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """The model starts streaming `text` and the connection drops halfway, with no end of the
+    stream (a non-streamed request is dropped before any answer)."""
+
+    text: str
+    delay: float = 0.0
+
+
+Step = ToolCall | ToolCalls | Reply | Hangup | Refusal | Dropped
 
 
 @dataclass(frozen=True)
@@ -276,13 +333,16 @@ class _Handler(JSONHandler):
         else:
             step = self.fake.next_step(body.get("messages") or [])
         time.sleep(step.delay)
-        if isinstance(step, Hangup):
+        if isinstance(step, Hangup) or (isinstance(step, Dropped) and not body.get("stream")):
             self.close_connection = True
+            return
+        if isinstance(step, Refusal):
+            self._send_refusal(step)
             return
         completion = _Completion(body, step)
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            self._send_sse(completion.chunks(include_usage))
+            self._send_sse(completion.chunks(include_usage), ended=not isinstance(step, Dropped))
         else:
             if isinstance(step, Reply | ToolCalls) and step.hold is not None:
                 step.hold.pass_through()
@@ -292,7 +352,17 @@ class _Handler(JSONHandler):
         error = {"message": message, "type": "invalid_request_error", "code": None}
         self.send_json(status, {"error": error})
 
-    def _send_sse(self, events: Iterator[dict[str, Any]]) -> None:
+    def _send_refusal(self, refusal: Refusal) -> None:
+        error = {
+            "message": refusal.message,
+            "type": refusal.type,
+            "param": refusal.param,
+            "code": refusal.code,
+        }
+        headers = {} if refusal.retry_after is None else {"Retry-After": str(refusal.retry_after)}
+        self.send_json(refusal.status, {"error": error}, headers)
+
+    def _send_sse(self, events: Iterator[dict[str, Any]], *, ended: bool = True) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
@@ -300,6 +370,10 @@ class _Handler(JSONHandler):
         self.end_headers()
         for event in events:
             self._write_chunk(f"data: {json.dumps(event)}\n\n".encode())
+        if not ended:
+            # Cut off: no [DONE] and no end of the chunked body, as when a connection drops.
+            self.close_connection = True
+            return
         self._write_chunk(b"data: [DONE]\n\n")
         self._write_chunk(b"")
 
@@ -319,11 +393,18 @@ class ScriptedLLM(FakeHTTPServer):
         models: Sequence[str] = (DEFAULT_MODEL,),
         embedding_dim: int = DEFAULT_EMBEDDING_DIM,
         default_reply: Reply = Reply("OK."),
+        *,
+        strict: bool = False,
     ) -> None:
+        """With `strict`, a message (or judgment request) no rule matches is answered with a
+        500 naming it, and kept in `unscripted`, instead of with `default_reply`: a turn sent
+        somewhere the test did not expect fails instead of passing quietly."""
         super().__init__()
         self.models = list(models)
         self.embedding_dim = embedding_dim
         self.default_reply = default_reply
+        self.strict = strict
+        self.unscripted: list[str] = []
         # The chat-completion bodies received, in order (what the model was sent).
         self.requests: list[dict[str, Any]] = []  # pyright: ignore[reportIncompatibleVariableOverride]
         self._rules: list[Rule] = []
@@ -365,7 +446,7 @@ class ScriptedLLM(FakeHTTPServer):
                 None,
             )
         if rule is None:
-            return self.default_reply
+            return self._unmatched(users[0] if users else "")
         attempt = len(users) - 1
         return rule.steps[attempt] if attempt < len(rule.steps) else self.default_reply
 
@@ -375,6 +456,7 @@ class ScriptedLLM(FakeHTTPServer):
             self._rules.clear()
             self._judgments.clear()
             self.requests.clear()
+            self.unscripted.clear()
 
     def _record(self, body: dict[str, Any]) -> None:
         with self.lock:
@@ -392,9 +474,16 @@ class ScriptedLLM(FakeHTTPServer):
                 None,
             )
         if rule is None:
-            return self.default_reply
+            return self._unmatched(user_text)
         index = _step_index(rule.steps, calls_made)
         return rule.steps[index] if index < len(rule.steps) else self.default_reply
+
+    def _unmatched(self, text: str) -> Step:
+        if not self.strict:
+            return self.default_reply
+        with self.lock:
+            self.unscripted.append(text)
+        return Refusal(500, f"No rule of the fake model matches {text[:200]!r}.", "server_error")
 
 
 class _Completion:
@@ -421,6 +510,9 @@ class _Completion:
         return self._text() + "".join(call.name + call.arguments_json for _, call in self.calls)
 
     def _text(self) -> str:
+        if isinstance(self.step, Dropped):
+            tokens = TOKEN_PATTERN.findall(self.step.text)
+            return "".join(tokens[: max(1, len(tokens) // 2)])
         return self.step.text if isinstance(self.step, Reply | ToolCalls) else ""
 
     def response(self) -> dict[str, Any]:
@@ -450,7 +542,7 @@ class _Completion:
         for delta, finish_reason in self._deltas():
             choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
             yield self._chunk([choice]) | usage_field
-        if include_usage:
+        if include_usage and not isinstance(self.step, Dropped):
             yield self._chunk([]) | {"usage": self.usage}
 
     def _chunk(self, choices: list[dict[str, Any]]) -> dict[str, Any]:
@@ -474,7 +566,8 @@ class _Completion:
             yield {"content": token}, None
         for index, (call_id, call) in enumerate(self.calls):
             yield from self._tool_call_deltas(index, call_id, call)
-        yield {}, self.finish_reason
+        if not isinstance(self.step, Dropped):
+            yield {}, self.finish_reason
 
     @staticmethod
     def _tool_call_deltas(
