@@ -3,6 +3,7 @@ with unique names so tests never depend on one another."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,9 +12,14 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
-from dsf_app.models import CollaboratorRole, Story, StorySegment, Visibility, World
-from dsf_app.services import invitations, stories, users, world_changes, worlds
+from dsf_app.models import Asset, CollaboratorRole, Story, StorySegment, Visibility, World
+from dsf_app.services import asset_files, invitations, stories, users, world_changes, worlds
 from dsf_app.services.actor import Actor
+from dsf_app.storage import AssetStorage, asset_key
+
+PNG = base64.b64decode(  # one pixel
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
 
 
 @contextmanager
@@ -100,3 +106,21 @@ def make_segment(
 ) -> StorySegment:
     parent_id = None if parent is None else parent.id
     return stories.add_segment(session, author, story.id, "", content, parent_id=parent_id)
+
+
+def make_image(
+    session: Session,
+    owner: Actor,
+    storage: AssetStorage,
+    world: World,
+    data: bytes,
+    description: str = "",
+) -> Asset:
+    """An image of the world: its bytes in S3 and its row, as an upload makes them."""
+    content_type = asset_files.checked_image(data)
+    key = asset_key(owner.user_id, world.id, asset_files.filename_for(description, content_type))
+    storage.put(key, data, content_type)
+    stored = asset_files.StoredBytes(key, content_type, len(data))
+    return asset_files.record_image(
+        session, owner, stored, world_id=world.id, description=description
+    )

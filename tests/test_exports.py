@@ -4,13 +4,14 @@ a new version equal to it."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
-from ebooklib import ITEM_DOCUMENT, epub
 from sqlmodel import Session
 
 from dsf_app.errors import Forbidden, Invalid, NotFound
@@ -29,15 +30,21 @@ from dsf_app.services import (
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryChanges, EntryFields
 from dsf_app.services.world_updates import WorldUpdate, update_world
+from dsf_app.storage import AssetStorage
+from tests.epub_reader import NS, read_epub
 from tests.factories import (
+    PNG,
     last_change,
     make_actor,
+    make_image,
     make_segment,
     make_story,
     make_world,
     share,
 )
 
+GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+WEBP = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
 FOUNDATION = {
     "core_premise": "Cheap desalination emptied the deserts of thirst.",
     "rules": [
@@ -108,7 +115,9 @@ def test_segments_saved_without_a_parent_continue_the_newest_one_before(session:
     assert page.forks == []
 
 
-def test_markdown_and_epub_follow_the_chosen_branch(session: Session, tmp_path: Path) -> None:
+def test_markdown_and_epub_follow_the_chosen_branch(
+    session: Session, storage: AssetStorage
+) -> None:
     ada = make_actor(session)
     world = make_world(session, ada, "Saltwater")
     story, _opening, harbour, _storm, calm, _after = branching_story(session, ada, world)
@@ -121,20 +130,57 @@ def test_markdown_and_epub_follow_the_chosen_branch(session: Session, tmp_path: 
         markdown.index("## Opening") < markdown.index("## Part 2") < markdown.index("## The calm")
     )
 
-    name, data = exports.story_epub(session, ada, story.id)
+    book = exports.story_book(session, ada, story.id, {harbour.id: calm.id})
+    name, data = exports.story_epub(book, storage)
     assert name == "the-brine-wars.epub"
-    path = tmp_path / name
-    path.write_bytes(data)
-    book = epub.read_epub(str(path))
-    assert book.get_metadata("DC", "title")[0][0] == "The Brine Wars"
-    chapters = [
-        item for item in book.get_items_of_type(ITEM_DOCUMENT) if item.file_name != "nav.xhtml"
-    ]
-    titles = ["Opening", "Part 2", "The storm", "Aftermath"]
-    assert [link.title for link in book.toc] == titles
-    for chapter, title in zip(chapters, titles, strict=True):
-        assert f"<h2>{title}</h2>".encode() in chapter.get_content()
-    assert b"Wind tore the sieves." in chapters[2].get_content()
+    epub = read_epub(data)
+    assert {key: epub.metadata[key] for key in ("identifier", "title", "language", "creator")} == {
+        "identifier": [f"urn:uuid:{story.id}"],
+        "title": ["The Brine Wars"],
+        "language": ["en"],
+        "creator": ["Ada"],
+    }
+    assert epub.metadata["description"] == ["A story of Saltwater."]
+    toc = epub.toc()
+    assert [title for title, _ in toc] == ["Opening", "Part 2", "The calm"]
+    nav = epub.item_with("nav")
+    assert nav is not None and epub.spine == [nav.path, *(path for _, path in toc)]
+    assert [epub.headings(path) for _, path in toc] == [[title] for title, _ in toc]
+    texts = [epub.text(path) for _, path in toc]
+    assert "Nothing moved all day." in texts[2]
+    assert "The storm" not in "".join(texts)
+    assert epub.item_with("cover-image") is None
+
+
+def test_epub_cover_is_the_worlds_newest_image_readers_can_show(
+    session: Session, storage: AssetStorage
+) -> None:
+    ada = make_actor(session)
+    world = make_world(session, ada, "Saltwater")
+    story = make_story(session, ada, world, "Low Tide")
+    make_segment(session, ada, story, "The sea came back.")
+    make_image(session, ada, storage, world, PNG, "An older coast")
+    make_image(session, ada, storage, world, GIF, "The harbour at dawn")
+
+    epub = read_epub(exports.story_epub(exports.story_book(session, ada, story.id), storage)[1])
+    cover = epub.item_with("cover-image")
+    assert cover is not None and cover.media_type == "image/gif"
+    assert epub.files[cover.path] == GIF
+    cover_page = ElementTree.fromstring(epub.files[epub.spine[0]])
+    (image,) = cover_page.iter(f"{{{NS['xhtml']}}}img")
+    assert image.attrib == {"src": Path(cover.path).name, "alt": "The harbour at dawn"}
+
+    make_image(session, ada, storage, world, WEBP, "Not every reader shows WebP")
+    epub = read_epub(exports.story_epub(exports.story_book(session, ada, story.id), storage)[1])
+    assert epub.item_with("cover-image") is None
+    assert [title for title, _ in epub.toc()] == ["Part 1"]
+
+
+def test_a_story_without_parts_is_no_book(session: Session) -> None:
+    ada = make_actor(session)
+    story = make_story(session, ada, make_world(session, ada), "Blank")
+    with pytest.raises(Invalid, match="“Blank” has no parts yet"):
+        exports.story_book(session, ada, story.id)
 
 
 def test_world_json_imports_as_an_identical_private_copy(session: Session) -> None:

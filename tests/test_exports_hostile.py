@@ -1,13 +1,14 @@
 """The hostile-content corpus through the exports: a story as Markdown (rendered by a CommonMark
 renderer with raw HTML on, it makes no tag, link or image — only the text the reader shows) and
-as EPUB (valid for epubcheck; its XHTML holds no script, style, frame, image or event attribute),
-and a world as JSON (HTML-safe, and it imports back to the same texts)."""
+as EPUB (valid for epubcheck with and without the world's cover; its XHTML holds no script,
+style, frame or event attribute, and no image but the cover from inside the book), and a world
+as JSON (HTML-safe, and it imports back to the same texts)."""
 
 from __future__ import annotations
 
 import json
+import posixpath
 import subprocess
-import zipfile
 from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,7 +24,9 @@ from dsf_app.services import codex, exports, lorebook, stories, users, world_imp
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.services.export_text import markdown_text
-from tests.factories import make_actor, unique
+from dsf_app.storage import AssetStorage
+from tests.epub_reader import read_epub
+from tests.factories import PNG, make_actor, make_image, unique
 from tests.hostile_content import MARKERS, PAYLOADS, Payload, chunks, codex_entry, corpus
 
 # What escaped plain text may become in Markdown: headings, paragraphs, line breaks, emphasis.
@@ -110,30 +113,44 @@ def epubcheck(path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.parametrize("with_cover", [False, True], ids=["no-cover", "cover"])
 def test_epub_export_passes_epubcheck_and_holds_only_text(
-    session: Session, hostile_story: tuple[Actor, World, Story], tmp_path: Path
+    session: Session,
+    hostile_story: tuple[Actor, World, Story],
+    storage: AssetStorage,
+    tmp_path: Path,
+    with_cover: bool,
 ) -> None:
-    author, _, story = hostile_story
-    name, data = exports.story_epub(session, author, story.id)
+    author, world, story = hostile_story
+    if with_cover:
+        make_image(session, author, storage, world, PNG, PAYLOADS[6].text[:300])
+    name, data = exports.story_epub(exports.story_book(session, author, story.id), storage)
     path = tmp_path / name
     path.write_bytes(data)
     checked = epubcheck(path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
+    book = read_epub(data)
+    cover = book.item_with("cover-image")
+    assert (cover is not None) == with_cover
     text = []
-    with zipfile.ZipFile(path) as book:
-        for member in book.namelist():
-            if not member.endswith(".xhtml"):
-                continue
-            root = ElementTree.fromstring(book.read(member))
-            for element in root.iter():
-                tag = element.tag.removeprefix(XHTML).split("}")[-1]
+    for member, content in book.files.items():
+        if not member.endswith(".xhtml"):
+            continue
+        root = ElementTree.fromstring(content)
+        for element in root.iter():
+            tag = element.tag.removeprefix(XHTML).split("}")[-1]
+            # The one image a book may show is its cover, from inside the book.
+            if tag == "img" and cover is not None:
+                src = posixpath.join(posixpath.dirname(member), element.attrib["src"])
+                assert src == cover.path, (member, src)
+            else:
                 assert tag not in EPUB_FORBIDDEN, f"{member}: <{tag}>"
-                for attribute, value in element.attrib.items():
-                    assert not attribute.split("}")[-1].startswith("on"), (member, attribute)
-                    if attribute in ("href", "src"):
-                        assert ":" not in value.split("#")[0], (member, attribute, value)
-            text.append("".join(root.itertext()))
+            for attribute, value in element.attrib.items():
+                assert not attribute.split("}")[-1].startswith("on"), (member, attribute)
+                if attribute in ("href", "src"):
+                    assert ":" not in value.split("#")[0], (member, attribute, value)
+        text.append("".join(root.itertext()))
     assert [m for m in MARKERS if m not in "".join(text)] == []
 
 

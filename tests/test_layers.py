@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"state"},
     {"agents", "auth", "evaluators"},
     {"services"},
-    {"canvas", "images", "image_sources", "embeddings", "storage", "world_schema"},
+    {"canvas", "epub", "images", "image_sources", "embeddings", "storage", "world_schema"},
     {"workers"},
     {"models"},
     {"db", "errors", "settings", "telemetry", "choices", "pools"},

@@ -4,8 +4,8 @@ Markdown and EPUB and a world's JSON as the plain text the reader shows, never a
 - Markdown: every character CommonMark or GFM would read as markup is backslash-escaped, so a
   Markdown viewer shows the text as the reader does: no raw HTML (`<`), no entities (`&`), no
   links or images (`[`), no emphasis, code, tables or headings made by the text itself.
-- EPUB (XHTML): text is escaped by `html.escape`; characters XML forbids (most control
-  characters, U+FFFE/U+FFFF) are dropped, or the book would not parse.
+- EPUB (XHTML): the book's writer, `dsf_app/epub.py`, escapes every text and drops the
+  characters XML forbids (most control characters, U+FFFE/U+FFFF), or the book would not parse.
 - JSON: `<`, `>`, `&` and the JavaScript line separators are written as \\u escapes (the same
   data), so a viewer that sniffs the file as HTML or script finds no tag.
 """
@@ -23,7 +23,6 @@ _ORDERED_MARKER = re.compile(r"^(\d{1,9})([.)])", re.MULTILINE)
 _INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 # A line break inside a paragraph: a trailing backslash makes it a hard break, as in the reader.
 _INNER_BREAK = re.compile(r"(?<=\S)[ \t]*\n(?=[ \t]*\S)")
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _JSON_UNSAFE = re.compile("[<>&\u2028\u2029]")
 
 
@@ -39,11 +38,6 @@ def markdown_text(text: str) -> str:
 def markdown_line(text: str) -> str:
     """A title as one line of Markdown (line breaks inside it become spaces)."""
     return markdown_text(" ".join(text.split()))
-
-
-def xml_text(text: str) -> str:
-    """`text` without the characters XML 1.0 does not allow (escape it separately)."""
-    return _NOT_XML.sub("", text)
 
 
 def html_safe_json(json_text: str) -> str:

@@ -4,24 +4,24 @@ the document that `world_import` reads back as a new, private copy owned by the 
 
 from __future__ import annotations
 
-import html
-import io
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from ebooklib import epub
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
+from dsf_app import epub
+from dsf_app.errors import Invalid
 from dsf_app.models import Asset, CodexEntry, CodexLink, Story, StorySegment, User, World
-from dsf_app.services import world_changes
+from dsf_app.services import asset_files, covers, world_changes
 from dsf_app.services.access import require_story, require_world
 from dsf_app.services.actor import Actor
-from dsf_app.services.export_text import html_safe_json, markdown_line, markdown_text, xml_text
+from dsf_app.services.export_text import html_safe_json, markdown_line, markdown_text
 from dsf_app.services.reader import outline
+from dsf_app.storage import AssetStorage
 
 FORMAT = "deep-sci-fi/world"
 
@@ -130,13 +130,6 @@ def _story_path(
     return story, world, [rows[seg] for seg in path]
 
 
-# story_markdown and story_epub: (session, actor, story id, branch choices) -> (file name, data).
-StoryFile = Callable[
-    [Session, Actor, uuid.UUID, Mapping[uuid.UUID | None, uuid.UUID] | None],
-    tuple[str, str | bytes],
-]
-
-
 def _chapter_title(segment: StorySegment, number: int) -> str:
     return segment.title.strip() or f"Part {number}"
 
@@ -163,39 +156,65 @@ def story_markdown(
     return f"{slug(story.title)}.md", "\n\n".join(parts) + "\n"
 
 
-def story_epub(
+class StoryBook(BaseModel):
+    """A story's EPUB before its cover's bytes are fetched: read in one short transaction
+    (`story_book`), so that S3 is asked with no session open (`story_epub`)."""
+
+    file_name: str
+    book: epub.Book
+    cover_key: str | None = Field(default=None, description="The world's cover image in S3.")
+    cover_description: str = ""
+
+
+def story_book(
     session: Session,
     actor: Actor,
     story_id: uuid.UUID,
     choices: Mapping[uuid.UUID | None, uuid.UUID] | None = None,
-) -> tuple[str, bytes]:
-    """(file name, EPUB 3 bytes): one chapter per segment along the reader's path."""
+) -> StoryBook:
+    """The story along the reader's path as a book, one chapter per part, and where its world's
+    cover (its newest image) is stored. Its language is "en": a world's foundation declares
+    none."""
     story, world, segments = _story_path(session, actor, story_id, choices)
+    if not segments:
+        raise Invalid(f"“{story.title}” has no parts yet; write one before exporting it as EPUB.")
     author = session.get(User, story.author_id)
-    book = epub.EpubBook()
-    book.set_identifier(f"urn:uuid:{story.id}")
-    book.set_title(xml_text(story.title))
-    book.set_language("en")
-    book.add_author(xml_text(author.name or author.email) if author else "Deep Sci-Fi")
-    description = story.description or f"A story of {world.name}."
-    book.add_metadata("DC", "description", xml_text(description))
-    chapters = []
-    for number, segment in enumerate(segments, start=1):
-        title = xml_text(_chapter_title(segment, number))
-        chapter = epub.EpubHtml(title=title, file_name=f"part-{number:04d}.xhtml", lang="en")
-        content = xml_text(segment.content)
-        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", content) if p.strip()]
-        body = "".join(f"<p>{html.escape(p).replace(chr(10), '<br/>')}</p>" for p in paragraphs)
-        chapter.content = f"<h2>{html.escape(title)}</h2>{body}"
-        book.add_item(chapter)
-        chapters.append(chapter)
-    book.toc = chapters
-    book.add_item(epub.EpubNcx())
-    book.add_item(epub.EpubNav())
-    book.spine = ["nav", *chapters]
-    buffer = io.BytesIO()
-    epub.write_epub(buffer, book)
-    return f"{slug(story.title)}.epub", buffer.getvalue()
+    cover = covers.covers(session, actor, [world.id]).get(world.id)
+    cover_asset = session.get(Asset, cover.asset_id) if cover else None
+    book = epub.Book(
+        identifier=story.id,
+        title=" ".join(story.title.split()) or "Untitled",
+        language="en",
+        creator=(author.name or author.email) if author else "Deep Sci-Fi",
+        description=story.description or f"A story of {world.name}.",
+        modified=datetime.now(UTC),
+        chapters=[
+            epub.Chapter(title=_chapter_title(segment, number), text=segment.content)
+            for number, segment in enumerate(segments, start=1)
+        ],
+    )
+    return StoryBook(
+        file_name=f"{slug(story.title)}.epub",
+        book=book,
+        cover_key=cover_asset.storage_key if cover_asset else None,
+        cover_description=cover.description if cover else "",
+    )
+
+
+def story_epub(story: StoryBook, storage: AssetStorage) -> tuple[str, bytes]:
+    """(file name, EPUB 3 bytes) of `story`, with the world's cover image when its bytes are an
+    image every EPUB reader shows (PNG, JPEG or GIF; a WebP cover is left out). Asks S3: call it
+    with no session open."""
+    book = story.book
+    if story.cover_key:
+        data = storage.get(story.cover_key)
+        media_type = asset_files.image_type_of(data)
+        if media_type in epub.COVER_TYPES:
+            cover = epub.Cover.model_validate(
+                {"data": data, "media_type": media_type, "description": story.cover_description}
+            )
+            book = book.model_copy(update={"cover": cover})
+    return story.file_name, epub.write(book)
 
 
 # ---- worlds --------------------------------------------------------------------------------

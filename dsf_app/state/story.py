@@ -13,9 +13,19 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
+from dsf_app import pools
 from dsf_app.errors import DSFError
 from dsf_app.models import StorySegment
-from dsf_app.services import alternatives, canvas, exports, mentions, reader, stories, validation
+from dsf_app.services import (
+    alternatives,
+    asset_files,
+    canvas,
+    exports,
+    mentions,
+    reader,
+    stories,
+    validation,
+)
 from dsf_app.services.actor import Actor
 from dsf_app.state.chat import ChatState
 from dsf_app.state.feedback import Followup, done, shows_problems
@@ -413,17 +423,19 @@ class StoryPageState(UrlPage, rx.State):
     @rx.event
     @shows_problems
     async def export_markdown(self) -> rx.event.EventSpec:
-        return await self._download(exports.story_markdown, "text/markdown")
+        """The story along the path being read, as Markdown."""
+        name, text = await self.act(exports.story_markdown, self._shown_story(), self._choices())
+        return rx.download(data=text, filename=name, mime_type="text/markdown")
 
     @rx.event
     @shows_problems
     async def export_epub(self) -> rx.event.EventSpec:
-        return await self._download(exports.story_epub, "application/epub+zip")
-
-    async def _download(self, export: exports.StoryFile, mime_type: str) -> rx.event.EventSpec:
-        """The story along the path being read, as a file from `export`."""
-        name, data = await self.act(export, self._shown_story(), self._choices())
-        return rx.download(data=data, filename=name, mime_type=mime_type)
+        """The story along the path being read, as EPUB; its cover comes from S3 after the
+        database work is done."""
+        book = await self.act(exports.story_book, self._shown_story(), self._choices())
+        storage = asset_files.asset_storage()
+        name, data = await pools.in_event_thread(exports.story_epub, book, storage)
+        return rx.download(data=data, filename=name, mime_type="application/epub+zip")
 
 
 def _deletion_news(deleted: stories.SegmentDeletion, position: int) -> str:
