@@ -14,6 +14,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from dsf_app import logs
 from dsf_app.db import session_scope
 from dsf_app.errors import DSFError, Invalid, NotFound
 from dsf_app.models import Meter
@@ -71,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "limits", nargs="*", help=f"budget=<number> or budget={DEFAULT}, e.g. images=50"
     )
     args = parser.parse_args(argv)
+    logs.configure()
     try:
         lines = quota(args.email, args.limits)
     except DSFError as exc:

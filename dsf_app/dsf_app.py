@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dsf_app import telemetry
+from dsf_app import logs, telemetry
 from dsf_app.http_routes import http_app
 from dsf_app.pages import (
     account,
@@ -31,6 +31,7 @@ from dsf_app.state.tab_owner import TabFollowsSession
 from dsf_app.state.world import WorldPageState
 from dsf_app.visitors import keep_visitors_apart
 
+logs.configure()
 telemetry.configure()
 app = rx.App(
     theme=rx.theme(appearance="dark", accent_color="cyan", gray_color="slate", radius="medium"),

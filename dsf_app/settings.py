@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -292,7 +293,23 @@ class Settings(BaseSettings):
         description="How close in meaning (cosine similarity, 0..1) an entry must be to the "
         "person's message to be retrieved without being named.",
     )
-    otel_exporter_otlp_endpoint: str = Field(default="", alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    otel_exporter_otlp_endpoint: str = Field(
+        default="",
+        alias="OTEL_EXPORTER_OTLP_ENDPOINT",
+        description="OTLP/HTTP collector to export traces to (HTTP, turns, tools, SQL, S3, "
+        "Redis, outgoing HTTP); none when unset.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO",
+        alias="DSF_LOG_LEVEL",
+        description="Least severe log records written (DEBUG, INFO, WARNING, ERROR, CRITICAL).",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        alias="DSF_LOG_FORMAT",
+        description="`text` for people reading a terminal, `json` for one JSON object a line "
+        "(with the trace id while a turn runs) for a log collector.",
+    )
 
     workers: int = Field(
         default=1,
@@ -442,6 +459,11 @@ class Settings(BaseSettings):
     @property
     def signup_limit_exempt_addresses(self) -> frozenset[str]:
         return frozenset(_entries(self.signup_limit_exempt))
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"canvas", "epub", "images", "image_sources", "embeddings", "storage", "world_schema"},
     {"workers"},
     {"models"},
-    {"db", "errors", "settings", "telemetry", "choices", "pools"},
+    {"db", "errors", "settings", "telemetry", "logs", "choices", "pools"},
 ]
 RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}
 

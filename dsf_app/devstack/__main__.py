@@ -12,6 +12,7 @@ import argparse
 import signal
 import sys
 
+from dsf_app import logs
 from dsf_app.devstack import mail_sink, stack
 from dsf_app.errors import DSFError
 from dsf_app.settings import Settings, get_settings
@@ -69,6 +70,7 @@ def main() -> int:
     parser.add_argument("number", nargs="?", type=int, help="with mail: the message to print")
     args = parser.parse_args()
     settings = get_settings()
+    logs.configure(settings)
     try:
         if args.command == "install":
             stack.install(settings, _print)
