@@ -19,9 +19,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 MEDIA_TYPE = "application/epub+zip"
-# Cover images EPUB 3.2 reading systems must show without a fallback, by their file extension.
-COVER_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
+# The images EPUB 3.2 reading systems must show without a fallback, with their file extension.
 CoverType = Literal["image/png", "image/jpeg", "image/gif"]
+COVER_TYPES: dict[CoverType, str] = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _ROOT = "EPUB"
