@@ -1,6 +1,6 @@
 """Agent turns and tool calls are traced and exported over OTLP when an endpoint is set, with
-the SQL, S3 and outgoing HTTP calls they make beneath them; a turn's log lines carry its trace
-id."""
+the SQL, S3, Redis and outgoing HTTP calls they make beneath them; a turn's log lines carry its
+trace id."""
 
 from __future__ import annotations
 
@@ -16,10 +16,14 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from opentelemetry.sdk.trace import TracerProvider
 
 from dsf_app import logs, telemetry
-from dsf_app.agents import tools  # noqa: F401  (registers the tools)
+from dsf_app.agents import (
+    follow_lock,
+    tools,  # noqa: F401  (registers the tools)
+)
 from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
 from dsf_app.agents.events import TurnEvent
 from dsf_app.db import session_scope
+from dsf_app.devstack import processes, stack
 from dsf_app.models import AgentKind
 from dsf_app.services import worlds
 from dsf_app.services.actor import Actor
@@ -29,6 +33,7 @@ from dsf_app.storage import AssetStorage
 from tests.fakes.image_servers import FakeGoogleImages
 from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
 from tests.fakes.otlp_collector import FakeOTLPCollector
+from tests.harness.stack import make_home, remove_home, running, settings_for
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +200,33 @@ async def test_a_turns_trace_shows_its_sql_s3_and_http_calls(
     assert stored and all(under(span, tool, spans) for span in stored), shown
     assert written and all(under(span, tool, spans) for span in written), shown
     assert to_letta and all(under(span, turn, spans) for span in to_letta), shown
+
+
+@pytest.mark.starts_services
+async def test_the_agent_lock_a_turn_takes_in_redis_is_traced(
+    collector: FakeOTLPCollector,
+) -> None:
+    home = make_home()
+    settings = settings_for(home, DSF_WORKERS=2, DSF_REDIS_PORT=processes.free_port())
+    provider = traced(settings, collector)
+    try:
+        with (
+            running(settings, stack.start_redis),
+            telemetry.tracer.start_as_current_span("agent.turn") as turn,
+        ):
+            async with follow_lock.following(f"agent-{uuid.uuid4().hex}", settings):
+                pass
+    finally:
+        remove_home(home)
+    assert provider.force_flush()
+
+    ids = turn.get_span_context()
+    commands = [
+        span
+        for span in collector.spans
+        if span.trace_id.hex() == f"{ids.trace_id:032x}"
+        and collector.attributes(span).get("db.system") == "redis"
+    ]
+    # Taking the lock (SET NX) and releasing it (a Lua script) are Redis commands of the turn.
+    assert len(commands) >= 2
+    assert {span.parent_span_id.hex() for span in commands} == {f"{ids.span_id:016x}"}
