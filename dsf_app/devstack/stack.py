@@ -116,7 +116,8 @@ def start_redis(settings: Settings) -> ServiceStatus:
     if settings.redis_url_override:
         if not health.redis_reachable(settings.redis_url):
             raise ServiceUnavailable(
-                f"Redis is not reachable at {settings.redis_url} — check REDIS_URL."
+                f"Redis is not reachable at {health.without_password(settings.redis_url)} — "
+                "check REDIS_URL."
             )
         return ServiceStatus("redis", "external (REDIS_URL), reachable")
     if not settings.uses_redis:
