@@ -76,8 +76,10 @@ from dsf_app.state.feedback import UNEXPECTED, FeedbackState
 from dsf_app.state.gallery import GalleryState
 from dsf_app.state.runs import RunsState
 from dsf_app.state.search import SearchState
+from dsf_app.state.signin import SignInPageState
 from dsf_app.state.story import StoryPageState
 from dsf_app.state.suggestions import SuggestionsState
+from dsf_app.state.tab_owner import TabOwner
 from dsf_app.state.trajectory import TrajectoryState
 from dsf_app.state.verification import VerificationState
 from dsf_app.state.world import WorldPageState
@@ -866,6 +868,11 @@ ID_VARS: dict[type[State], list[str]] = {
     AuthState: ["user_email", "signed_in", "email_verified"],
     AccountState: ["email", "has_password"],
     VerificationState: ["sending"],
+    # What a reset or sign-in link's page shows comes from its URL, never from an event.
+    SignInPageState: ["link_token", "offers_link", "notice"],
+    # The session a tab was filled under is a backend var the browser never sees; setting it
+    # is refused like every other var without a handler (Reflex 0.10 makes no setters).
+    TabOwner: ["_session"],
     # Notices are shown as text, but only the app may say what happened.
     FeedbackState: ["notices"],
 }

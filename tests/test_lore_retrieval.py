@@ -25,8 +25,8 @@ from dsf_app.models import AgentKind, ChatMessage, CodexEntry, CodexKind, World
 from dsf_app.services import chat, codex, lore, runs, search, stories, turns, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
-from dsf_app.services.users import create_user
 from dsf_app.settings import Settings, get_settings
+from tests.factories import make_actor
 from tests.fakes.llm_server import Hangup, Reply, ScriptedLLM
 from tests.turn_events import Recorder
 
@@ -64,7 +64,7 @@ class Lorebook:
 
 def _new_person(name: str) -> Actor:
     with session_scope() as session:
-        return Actor(create_user(session, f"{uuid.uuid4().hex}@example.test", name).id)
+        return make_actor(session, name)
 
 
 @pytest.fixture
