@@ -24,7 +24,7 @@ pytestmark = pytest.mark.starts_services
 @pytest.fixture(scope="module")
 def crash_settings() -> Iterator[Settings]:
     home = make_home()
-    settings = settings_for(home, DSF_REDIS="true")
+    settings = settings_for(home, DSF_REDIS="true", DSF_REDIS_PORT=processes.free_port())
     yield settings
     for name in ("letta", "redis", "s3", "postgres"):
         stack.stop_service(settings, name)
@@ -66,6 +66,7 @@ def test_a_service_killed_hard_starts_again_at_once(crash_settings: Settings, na
     assert _answers(crash_settings, name)
     killed = _leader(crash_settings, name)
     os.kill(killed, signal.SIGKILL)
+    processes.wait_until(lambda: not processes.pid_alive(killed), what=name, timeout=10)
 
     start(crash_settings)  # the first try, right after the crash
 

@@ -202,7 +202,7 @@ def start(
     running = processes.recorded_pid(files)
     if running and healthy(base_url):
         return running
-    processes.ensure_port_free(port, "DSF_LETTA_PORT")
+    processes.claim_port(files, port, "DSF_LETTA_PORT")
     align_providers(env)
     env = pooled(env)
     pid = processes.spawn(

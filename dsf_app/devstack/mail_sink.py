@@ -52,7 +52,7 @@ def start(files: processes.ProcessFiles, folder: Path, port: int) -> int:
     running = processes.recorded_pid(files)
     if running and processes.port_is_open(port):
         return running
-    processes.ensure_port_free(port, "DSF_SMTP_PORT")
+    processes.claim_port(files, port, "DSF_SMTP_PORT")
     pid = processes.spawn(
         files, [sys.executable, "-m", "dsf_app.devstack.mail_sink", str(port), str(folder)]
     )

@@ -114,9 +114,7 @@ def spawn(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> int:
-    """Start `argv` detached in its own session, logging to the service's log file (after
-    clearing what a crashed earlier run left behind)."""
-    clear_dead_group(files)
+    """Start `argv` detached in its own session, logging to the service's log file."""
     files.run_dir.mkdir(parents=True, exist_ok=True)
     files.log_dir.mkdir(parents=True, exist_ok=True)
     with files.log_file.open("ab") as log:
@@ -182,6 +180,13 @@ def stop_recorded(files: ProcessFiles, *, timeout: float = 30.0) -> bool:
         return False
     stop_pid(pid, timeout=timeout)
     return True
+
+
+def claim_port(files: ProcessFiles, port: int, setting: str) -> None:
+    """Before starting the service of `files` on `port`: clear what a crashed earlier run of it
+    left behind (a child may still hold the port), then make sure nothing else holds it."""
+    clear_dead_group(files)
+    ensure_port_free(port, setting)
 
 
 def ensure_port_free(port: int, setting: str) -> None:

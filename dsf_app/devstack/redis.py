@@ -52,7 +52,7 @@ def start(files: processes.ProcessFiles, data_dir: Path, port: int, maxmemory: s
     running = processes.recorded_pid(files)
     if running and redis_reachable(url):
         return running
-    processes.ensure_port_free(port, "DSF_REDIS_PORT")
+    processes.claim_port(files, port, "DSF_REDIS_PORT")
     binary = ensure_installed()
     data_dir.mkdir(parents=True, exist_ok=True)
     pid = processes.spawn(

@@ -37,7 +37,7 @@ def start(
     running = processes.recorded_pid(files)
     if running and reachable(endpoint):
         return running
-    processes.ensure_port_free(port, "DSF_S3_PORT")
+    processes.claim_port(files, port, "DSF_S3_PORT")
     data_dir.mkdir(parents=True, exist_ok=True)
     pid = processes.spawn(
         files,

@@ -190,7 +190,7 @@ def start_app(settings: Settings, timeout: float = 600) -> ServiceStatus:
     files = process_files(settings, "app")
     running = processes.recorded_pid(files)
     if not (running and app_healthy(settings)):
-        processes.ensure_port_free(settings.app_port, "DSF_APP_PORT")
+        processes.claim_port(files, settings.app_port, "DSF_APP_PORT")
         running = processes.spawn(
             files,
             [
