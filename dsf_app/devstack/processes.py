@@ -8,7 +8,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,12 +71,15 @@ def recorded_pid(files: ProcessFiles) -> int | None:
     return pid if pid_alive(pid) else None
 
 
+def process_dirs() -> Iterator[Path]:
+    """/proc/<pid> of every process on this machine."""
+    return (entry for entry in Path("/proc").iterdir() if entry.name.isdigit())
+
+
 def _group_alive(pgid: int) -> bool:
     """Whether a process of group `pgid` still runs (zombies have exited: they only wait to be
     reaped by their parent)."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for entry in process_dirs():
         try:
             state, _ppid, group = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:3]
         except (OSError, ValueError):
