@@ -11,12 +11,14 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
+from dsf_app.agents.topics import Topic
 from dsf_app.models import CanvasMode
 from dsf_app.services import canvas, interactions
 from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson, SignedOut
 from dsf_app.state.chat import ChatState
 from dsf_app.state.feedback import Followup, notice, shows_problems
+from dsf_app.state.refresh import reloads_on
 from dsf_app.state.routes import route_ids
 
 CHOSEN = "The reader chose: {label}"
@@ -38,10 +40,13 @@ def _views(session: Session, actor: Actor, world_id: uuid.UUID | None) -> list[S
     return [view for view in views if view.spec]
 
 
+@reloads_on(Topic.CANVAS)
 class CanvasState(ActsForPerson, rx.State):
     inline: rx.Field[list[SurfaceView]] = rx.field(default_factory=list)
     overlay: rx.Field[list[SurfaceView]] = rx.field(default_factory=list)
     fullscreen: rx.Field[list[SurfaceView]] = rx.field(default_factory=list)
+    # The connection the surfaces were last loaded for (components/loaded_marker.py).
+    loaded_for: rx.Field[str] = rx.field("")
 
     def _world_id(self) -> uuid.UUID | None:
         return route_ids(self.router.url.path)[0]
@@ -66,6 +71,7 @@ class CanvasState(ActsForPerson, rx.State):
         self.inline = [v for v in views if v.mode == CanvasMode.INLINE]
         self.overlay = [v for v in views if v.mode == CanvasMode.OVERLAY]
         self.fullscreen = [v for v in views if v.mode == CanvasMode.FULLSCREEN]
+        self.loaded_for = self.router.session.session_id
 
     @rx.event
     @shows_problems

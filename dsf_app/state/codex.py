@@ -16,13 +16,23 @@ from dsf_app import pools
 from dsf_app.agents.topics import Topic
 from dsf_app.errors import DSFError
 from dsf_app.models import AssetType, CodexEntry, CodexKind, CodexStatus
-from dsf_app.services import assets, codex, imports, lore, lorebook, validation
+from dsf_app.services import (
+    assets,
+    codex,
+    codex_embeddings,
+    codex_form,
+    codex_search,
+    imports,
+    lore,
+    lorebook,
+    validation,
+)
 from dsf_app.services.access import Permission, world_with_level
 from dsf_app.services.actor import Actor
-from dsf_app.services.codex import NO_IMAGE
+from dsf_app.services.codex_form import NO_IMAGE
 from dsf_app.state.auth import ActsForPerson
 from dsf_app.state.feedback import Followup, done, shows_problems
-from dsf_app.state.refresh import refresh_events
+from dsf_app.state.refresh import refresh_events, reloads_on
 from dsf_app.state.routes import codex_ids
 
 # Entries a search by meaning embeds first when some were just written.
@@ -149,7 +159,7 @@ def _search(
     session: Session, actor: Actor, world_id: uuid.UUID, query: str, vector: list[float]
 ) -> list[EntryRow]:
     """Entries by name or alias, then by meaning, and the foundation items naming `query`."""
-    hits = codex.search(session, actor, world_id, query, vector)
+    hits = codex_search.search(session, actor, world_id, query, vector)
     world, _ = world_with_level(session, actor, world_id)
     rows = [
         entry_row(hit.entry, f"{hit.reason} {hit.similarity:.2f}" if hit.similarity else hit.reason)
@@ -172,6 +182,7 @@ def _editor_values(entry: CodexEntry) -> dict[str, str]:
     }
 
 
+@reloads_on(Topic.WORLDS, Topic.CODEX)
 class CodexState(ActsForPerson, rx.State):
     """Not a `UrlPage`: the tab lives on the world page (and the entry page), whose own state
     says when the world cannot be shown; a Codex that cannot be read is simply left empty."""
@@ -254,8 +265,10 @@ class CodexState(ActsForPerson, rx.State):
         try:
             world_id = validation.identifier(world_key, what="world")
             actor = await self.person()
-            await pools.in_heavy_thread(codex.embed_missing, actor, world_id, limit=SEARCH_EMBEDS)
-            vector = await pools.in_heavy_thread(codex.query_vector, query)
+            await pools.in_heavy_thread(
+                codex_embeddings.embed_missing, actor, world_id, limit=SEARCH_EMBEDS
+            )
+            vector = await pools.in_heavy_thread(codex_search.query_vector, query)
             found = await self.act(_search, world_id, query, vector)
         finally:
             async with self:
@@ -298,7 +311,7 @@ class CodexState(ActsForPerson, rx.State):
                 validation.identifier(self.editor_id, what="entry") if self.editor_id else None
             )
             await self.act(
-                codex.save_form,
+                codex_form.save_form,
                 self._shown_world(),
                 entry_id,
                 form,
@@ -323,7 +336,7 @@ class CodexState(ActsForPerson, rx.State):
         """Compute the embeddings the world's entries lack, on a heavy thread (pools.py)."""
         world_id = validation.identifier(self.world_key, what="world")
         actor = await self.person()
-        await pools.in_heavy_thread(codex.embed_missing, actor, world_id)
+        await pools.in_heavy_thread(codex_embeddings.embed_missing, actor, world_id)
 
     # ---- flags, suggestions, deletion ----------------------------------------------------
 

@@ -15,13 +15,13 @@ from sqlmodel import Session
 from dsf_app.agents.topics import Topic
 from dsf_app.errors import NotFound
 from dsf_app.models import CodexEntry, World
-from dsf_app.services import codex, mentions, validation
+from dsf_app.services import codex, codex_links, mentions, validation
 from dsf_app.services.access import Permission, not_visible, require_entry, world_with_level
 from dsf_app.services.actor import Actor
 from dsf_app.services.asset_files import asset_url
 from dsf_app.state.codex import Option
 from dsf_app.state.feedback import shows_problems
-from dsf_app.state.refresh import refresh_events
+from dsf_app.state.refresh import refresh_events, reloads_on
 from dsf_app.state.routes import codex_ids
 from dsf_app.state.url_page import UrlPage
 
@@ -82,7 +82,7 @@ def _read(
         can_edit=level >= Permission.WRITE,
         links=[
             LinkRow(str(k.id), f"{base}/codex/{k.other_id}", k.other_name, k.relation, k.outgoing)
-            for k in codex.links_of(session, actor, entry.id)
+            for k in codex_links.links_of(session, actor, entry.id)
         ],
         segments=[
             SegmentRow(f"{base}/stories/{s.story_id}", s.story_title, s.segment_title, s.snippet)
@@ -95,6 +95,7 @@ def _read(
     )
 
 
+@reloads_on(Topic.STORIES, Topic.CODEX)
 class CodexEntryState(UrlPage, rx.State):
     entry_key: rx.Field[str] = rx.field("")
     world_key: rx.Field[str] = rx.field("")
@@ -148,7 +149,7 @@ class CodexEntryState(UrlPage, rx.State):
     async def add_link(self, form: dict[str, Any]) -> list[EventCallback[()]]:
         """Link this entry to another of the world (a new version of the world)."""
         await self.act(
-            codex.add_link,
+            codex_links.add_link,
             self._shown_entry(),
             validation.identifier(str(form.get("to", "")), what="entry"),
             str(form.get("relation", "")),
@@ -160,5 +161,5 @@ class CodexEntryState(UrlPage, rx.State):
     @shows_problems
     async def remove_link(self, link_id: str) -> list[EventCallback[()]]:
         link = validation.identifier(link_id, what="link")
-        await self.act(codex.remove_link, link, author="person")
+        await self.act(codex_links.remove_link, link, author="person")
         return refresh_events({Topic.CODEX, Topic.WORLDS})

@@ -13,6 +13,7 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
+from dsf_app.agents.topics import Topic
 from dsf_app.errors import DSFError, Forbidden, Invalid, NotFound
 from dsf_app.evaluators import compare_versions, evaluate_segment
 from dsf_app.evaluators.judgments import QUALITY_CRITERIA
@@ -22,6 +23,7 @@ from dsf_app.services import evaluations, validation
 from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson
 from dsf_app.state.feedback import shows_problems, when
+from dsf_app.state.refresh import reloads_on
 from dsf_app.state.routes import route_ids
 
 SEGMENT_KINDS = {
@@ -161,6 +163,7 @@ class _FollowsThePage(ActsForPerson):
             return []
 
 
+@reloads_on(Topic.EVALUATIONS)
 class StoryEvaluationsState(_FollowsThePage, rx.State):
     """The person's evaluations of the story in the URL, by segment, newest first."""
 
@@ -211,6 +214,7 @@ class StoryEvaluationsState(_FollowsThePage, rx.State):
             self.items = found
 
 
+@reloads_on(Topic.EVALUATIONS)
 class VersionComparisonState(_FollowsThePage, rx.State):
     """Plain-language summaries of the differences between two versions of the world."""
 

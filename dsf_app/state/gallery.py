@@ -11,10 +11,12 @@ import uuid
 
 import reflex as rx
 
+from dsf_app.agents.topics import Topic
 from dsf_app.models import Asset
 from dsf_app.services import asset_files, assets, validation
 from dsf_app.services.access import Permission
 from dsf_app.state.feedback import done, shows_problems, when
+from dsf_app.state.refresh import reloads_on
 from dsf_app.state.routes import route_ids
 from dsf_app.state.url_page import UrlPage
 
@@ -57,6 +59,7 @@ def gallery_world_id(path: str) -> uuid.UUID | None:
     return world_id
 
 
+@reloads_on(Topic.ASSETS)
 class GalleryState(UrlPage, rx.State):
     world_key: rx.Field[str] = rx.field("")
     world_name: rx.Field[str] = rx.field("")

@@ -1,47 +1,58 @@
 """Which page states reload when a tool changed a topic, so pages show what the agents did
-without a reload. The whole table is here, in one place; a test checks that every topic has a
-row and that each row names reload handlers."""
+without a reload.
+
+Each page state declares what reloads it, beside its own code:
+
+    @reloads_on(Topic.WORLDS, Topic.STORIES)
+    class WorldPageState(UrlPage, rx.State): ...
+
+The decorator files the class's `reload` handler under each topic; `refresh_events` reads that
+registry when a turn (or a page event) reports what changed. This module imports no page state,
+so a state that reports changes (the chat, the Codex) and a state that is reloaded never import
+each other. The registry is filled as the page states are imported, which the app does for all
+of them; `tests/test_refresh_table.py` checks that every topic has at least one reloader."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from functools import cache
+from collections.abc import Callable, Iterable
+from typing import TypeVar, cast
 
+import reflex as rx
 from reflex.event import EventCallback
 
 from dsf_app.agents.topics import Topic
 
+S = TypeVar("S", bound=type[rx.State])
 
-@cache
-def refresh_table() -> dict[Topic, tuple[EventCallback[()], ...]]:
-    # Imported when first asked, not at the top: the canvas and suggestion states start chat
-    # turns (they import the chat state), and the chat state imports this module.
-    from dsf_app.state.canvas import CanvasState
-    from dsf_app.state.codex import CodexState
-    from dsf_app.state.codex_entry import CodexEntryState
-    from dsf_app.state.evaluations import StoryEvaluationsState, VersionComparisonState
-    from dsf_app.state.gallery import GalleryState
-    from dsf_app.state.story import StoryPageState
-    from dsf_app.state.suggestions import SuggestionsState
-    from dsf_app.state.world import WorldPageState
-    from dsf_app.state.worlds import WorldsPageState
+# What a handler is to the type checker (`SomeState.reload`), whatever Reflex wraps it in.
+Reload = EventCallback[()]
 
-    return {
-        # The Codex tab lists the foundation's rules and technology beside the entries.
-        Topic.WORLDS: (WorldsPageState.reload, WorldPageState.reload, CodexState.reload),
-        # An entry's page lists the segments that mention it.
-        Topic.STORIES: (WorldPageState.reload, StoryPageState.reload, CodexEntryState.reload),
-        Topic.ASSETS: (GalleryState.reload,),
-        Topic.CANVAS: (CanvasState.reload,),
-        Topic.SUGGESTIONS: (SuggestionsState.reload,),
-        # The reader links mentions of the entries.
-        Topic.CODEX: (CodexState.reload, CodexEntryState.reload, StoryPageState.reload),
-        Topic.EVALUATIONS: (StoryEvaluationsState.reload, VersionComparisonState.reload),
-    }
+_reloaders: dict[Topic, list[Reload]] = {topic: [] for topic in Topic}
 
 
-def refresh_events(changed: Iterable[Topic]) -> list[EventCallback[()]]:
+def reloads_on(*topics: Topic) -> Callable[[S], S]:
+    """Class decorator: the state's `reload` handler runs when a tool changes any of `topics`."""
+
+    def register(cls: S) -> S:
+        if "reload" not in cls.event_handlers:
+            raise TypeError(
+                f"{cls.__name__} declares reloads_on but has no `reload` event handler."
+            )
+        handler = cast(Reload, cls.event_handlers["reload"])
+        for topic in topics:
+            if handler not in _reloaders[topic]:
+                _reloaders[topic].append(handler)
+        return cls
+
+    return register
+
+
+def reloaders(topic: Topic) -> tuple[Reload, ...]:
+    """The reload handlers filed under `topic`, in the order their states were defined."""
+    return tuple(_reloaders[topic])
+
+
+def refresh_events(changed: Iterable[Topic]) -> list[Reload]:
     """The reload handlers for the changed topics, each once, in a stable order."""
-    table = refresh_table()
-    handlers = [handler for topic in sorted(changed) for handler in table[topic]]
+    handlers = [handler for topic in sorted(changed) for handler in _reloaders[topic]]
     return list(dict.fromkeys(handlers))

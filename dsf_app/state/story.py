@@ -14,6 +14,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from dsf_app import pools
+from dsf_app.agents.topics import Topic
 from dsf_app.errors import DSFError
 from dsf_app.models import StorySegment
 from dsf_app.services import (
@@ -29,6 +30,7 @@ from dsf_app.services import (
 from dsf_app.services.actor import Actor
 from dsf_app.state.chat import ChatState
 from dsf_app.state.feedback import Followup, done, shows_problems
+from dsf_app.state.refresh import reloads_on
 from dsf_app.state.url_page import UrlPage
 from dsf_app.world_schema import as_strings
 
@@ -154,6 +156,7 @@ def _read(
     )
 
 
+@reloads_on(Topic.STORIES, Topic.CODEX)
 class StoryPageState(UrlPage, rx.State):
     story_key: rx.Field[str] = rx.field("")
     world_key: rx.Field[str] = rx.field("")

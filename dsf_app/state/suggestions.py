@@ -9,12 +9,14 @@ import uuid
 import reflex as rx
 from sqlmodel import Session
 
+from dsf_app.agents.topics import Topic
 from dsf_app.models import Suggestion
 from dsf_app.services import suggestions, validation
 from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson, SignedOut
 from dsf_app.state.chat import ChatState
 from dsf_app.state.feedback import Followup, shows_problems
+from dsf_app.state.refresh import reloads_on
 from dsf_app.state.routes import route_ids
 
 DEFAULT_ACTION_LABEL = "Do it"
@@ -48,8 +50,11 @@ def _open(session: Session, actor: Actor, world_id: uuid.UUID | None) -> list[Su
     return [_view(suggestion) for suggestion in suggestions.list_open(session, actor, world_id)]
 
 
+@reloads_on(Topic.SUGGESTIONS)
 class SuggestionsState(ActsForPerson, rx.State):
     items: rx.Field[list[SuggestionView]] = rx.field(default_factory=list)
+    # The connection the cards were last loaded for (components/loaded_marker.py).
+    loaded_for: rx.Field[str] = rx.field("")
 
     def _world_id(self) -> uuid.UUID | None:
         return route_ids(self.router.url.path)[0]
@@ -71,6 +76,7 @@ class SuggestionsState(ActsForPerson, rx.State):
             self.items = await self.act(_open, self._world_id())
         except SignedOut:
             return
+        self.loaded_for = self.router.session.session_id
 
     @rx.event
     @shows_problems

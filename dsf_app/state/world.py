@@ -11,6 +11,7 @@ from typing import Any
 
 import reflex as rx
 
+from dsf_app.agents.topics import Topic
 from dsf_app.errors import DSFError, Invalid
 from dsf_app.services import (
     exports,
@@ -26,6 +27,7 @@ from dsf_app.services import (
 )
 from dsf_app.services.access import Permission
 from dsf_app.state.feedback import done, shows_problems, when
+from dsf_app.state.refresh import reloads_on
 from dsf_app.state.url_page import UrlPage
 from dsf_app.world_schema import WorldFoundation, as_strings
 
@@ -113,6 +115,7 @@ class InvitationView:
     role: str
 
 
+@reloads_on(Topic.WORLDS, Topic.STORIES)
 class WorldPageState(UrlPage, rx.State):
     world_key: rx.Field[str] = rx.field("")
     name: rx.Field[str] = rx.field("")

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from dsf_app import pools
 from dsf_app.agents.deletion import delete_agents
+from dsf_app.agents.topics import Topic
 from dsf_app.errors import DSFError
 from dsf_app.services import (
     asset_files,
@@ -24,6 +25,7 @@ from dsf_app.services import (
 from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson, SignedOut
 from dsf_app.state.feedback import done, shows_problems, when
+from dsf_app.state.refresh import reloads_on
 
 PAGE_SIZE = 24
 PREMISE_CHARS = 220
@@ -75,6 +77,7 @@ def _cards(
     return [_card(row, found.get(row.world.id)) for row in rows]
 
 
+@reloads_on(Topic.WORLDS)
 class WorldsPageState(ActsForPerson, rx.State):
     tab: rx.Field[str] = rx.field("mine")
     search: rx.Field[str] = rx.field("")
