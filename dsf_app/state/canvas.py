@@ -16,10 +16,10 @@ from dsf_app.models import CanvasMode
 from dsf_app.services import canvas, interactions
 from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson, SignedOut
-from dsf_app.state.chat import ChatState
 from dsf_app.state.feedback import Followup, notice, shows_problems
 from dsf_app.state.refresh import reloads_on
 from dsf_app.state.routes import route_ids
+from dsf_app.state.turn_start import chat_busy, start_turn
 
 CHOSEN = "The reader chose: {label}"
 BUSY = "Your agent is still answering; it will find your choice among your canvas clicks."
@@ -103,10 +103,9 @@ class CanvasState(ActsForPerson, rx.State):
         )
         if interaction_type != "action" or not described.get("label"):
             return None
-        chat = await self.get_state(ChatState)
-        if chat.busy:
+        if await chat_busy(self):
             return notice(BUSY)
-        return ChatState.send({"message": CHOSEN.format(label=described["label"])})
+        return start_turn(CHOSEN.format(label=described["label"]))
 
     @rx.event
     @shows_problems

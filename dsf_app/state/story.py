@@ -28,9 +28,9 @@ from dsf_app.services import (
     validation,
 )
 from dsf_app.services.actor import Actor
-from dsf_app.state.chat import ChatState
 from dsf_app.state.feedback import Followup, done, shows_problems
 from dsf_app.state.refresh import reloads_on
+from dsf_app.state.turn_start import start_turn
 from dsf_app.state.url_page import UrlPage
 from dsf_app.world_schema import as_strings
 
@@ -330,7 +330,7 @@ class StoryPageState(UrlPage, rx.State):
         )
         self.awaited_parent = ROOT if asked.parent_id is None else str(asked.parent_id)
         self.awaited_since = asked.asked_at.isoformat()
-        return ChatState.send({"message": asked.message})
+        return start_turn(asked.message)
 
     async def _awaited_arrival(self, story_id: uuid.UUID) -> uuid.UUID | None:
         """The alternative asked for, once saved: the path then goes through it."""

@@ -14,10 +14,10 @@ from dsf_app.models import Suggestion
 from dsf_app.services import suggestions, validation
 from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson, SignedOut
-from dsf_app.state.chat import ChatState
 from dsf_app.state.feedback import Followup, shows_problems
 from dsf_app.state.refresh import reloads_on
 from dsf_app.state.routes import route_ids
+from dsf_app.state.turn_start import start_turn
 
 DEFAULT_ACTION_LABEL = "Do it"
 
@@ -86,7 +86,7 @@ class SuggestionsState(ActsForPerson, rx.State):
             message = await self.act(_accept, chosen)
         finally:
             await self._show_open()
-        return ChatState.send({"message": message})
+        return start_turn(message)
 
     @rx.event
     @shows_problems
