@@ -33,7 +33,17 @@ from sqlalchemy import text as sql
 from bench.throwaway import database_only
 from dsf_app import embeddings
 from dsf_app.db import session_scope
-from dsf_app.services import chat, codex, lore, lorebook, mentions, stories, users, worlds
+from dsf_app.services import (
+    chat,
+    codex_embeddings,
+    lore,
+    lorebook,
+    lorebook_format,
+    mentions,
+    stories,
+    users,
+    worlds,
+)
 from dsf_app.services.actor import Actor
 
 ENTRIES = 5_000
@@ -157,7 +167,7 @@ def run(runs: int, rng: random.Random, *, entries: int, embed_all: bool) -> None
     parse_ms = timed(lambda: json.loads(data))
 
     def do_import() -> None:
-        book = lorebook.parse(data)
+        book = lorebook_format.parse(data)
         with session_scope() as session:
             report = lorebook.import_lorebook(session, actor, world_id, book, author="person")
             assert report.created == entries, report.sentence()
@@ -168,7 +178,7 @@ def run(runs: int, rng: random.Random, *, entries: int, embed_all: bool) -> None
         f"{import_ms / 1000:.2f} s (target <= 10 s); parsing its JSON alone {parse_ms:.0f} ms"
     )
     sample = entries if embed_all else min(entries, EMBED_SAMPLE)
-    embed_ms = timed(lambda: codex.embed_missing(actor, world_id, limit=sample))
+    embed_ms = timed(lambda: codex_embeddings.embed_missing(actor, world_id, limit=sample))
     print(
         f"embedding {sample:,} entries (in the background in the app): {embed_ms / 1000:.1f} s, "
         f"{embed_ms / sample:.1f} ms an entry; {entries:,} would take "

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from dsf_app.errors import Forbidden, Invalid, NotFound
 from dsf_app.models import CodexKind, CodexStatus, CollaboratorRole, Visibility
-from dsf_app.services import codex, mentions, versions, worlds
+from dsf_app.services import codex, codex_form, codex_links, mentions, versions, worlds
 from dsf_app.services.codex import EntryChanges, EntryFields
 from dsf_app.services.mentions import Matcher, Trigger
 from tests.factories import (
@@ -124,15 +124,15 @@ def test_links_both_ways_once_each(session: Session) -> None:
         EntryFields(name="Port Saline", kind=CodexKind.PLACE),
         author="person",
     )
-    link = codex.add_link(session, ada, mira.id, port.id, "lives in", author="person")
-    again = codex.add_link(session, ada, mira.id, port.id, "lives in", author="agent")
+    link = codex_links.add_link(session, ada, mira.id, port.id, "lives in", author="person")
+    again = codex_links.add_link(session, ada, mira.id, port.id, "lives in", author="agent")
     assert again.id == link.id and world.version == 4
-    [out] = codex.links_of(session, ada, mira.id)
-    [back] = codex.links_of(session, ada, port.id)
+    [out] = codex_links.links_of(session, ada, mira.id)
+    [back] = codex_links.links_of(session, ada, port.id)
     assert (out.other_name, out.relation, out.outgoing) == ("Port Saline", "lives in", True)
     assert (back.other_name, back.outgoing) == ("Mira Okonkwo", False)
     with pytest.raises(Invalid, match="itself"):
-        codex.add_link(session, ada, mira.id, mira.id, "", author="person")
+        codex_links.add_link(session, ada, mira.id, mira.id, "", author="person")
     other = codex.create_entry(
         session,
         ada,
@@ -141,9 +141,9 @@ def test_links_both_ways_once_each(session: Session) -> None:
         author="person",
     )
     with pytest.raises(Invalid, match="another world"):
-        codex.add_link(session, ada, mira.id, other.id, "", author="person")
-    codex.remove_link(session, ada, link.id, author="person")
-    assert codex.links_of(session, ada, mira.id) == []
+        codex_links.add_link(session, ada, mira.id, other.id, "", author="person")
+    codex_links.remove_link(session, ada, link.id, author="person")
+    assert codex_links.links_of(session, ada, mira.id) == []
 
 
 def test_who_may_see_and_change_entries(session: Session) -> None:
@@ -252,7 +252,7 @@ def test_backlinks_are_the_segments_and_entries_that_mention_it(session: Session
         session, ada, world.id, EntryFields(name="Miranda", summary="Not her."), author="person"
     )
     port = codex.create_entry(session, ada, world.id, EntryFields(name="Port"), author="person")
-    codex.add_link(session, ada, port.id, mira.id, "home of", author="person")
+    codex_links.add_link(session, ada, port.id, mira.id, "home of", author="person")
     story = make_story(session, ada, world)
     make_segment(session, ada, story, "At dawn MIRA checked the rotors. " * 3)
     make_segment(session, ada, story, "Miranda slept.")
@@ -286,7 +286,7 @@ def test_a_diff_of_two_versions_shows_what_changed_in_the_codex(session: Session
         EntryFields(name="Port Saline", kind=CodexKind.PLACE),
         author="agent",
     )
-    codex.add_link(session, ada, mira.id, port.id, "lives in", author="person")  # v4
+    codex_links.add_link(session, ada, mira.id, port.id, "lives in", author="person")  # v4
     codex.update_entry(  # v5
         session,
         ada,
@@ -372,10 +372,12 @@ def test_the_editor_form_creates_changes_and_accepts(session: Session) -> None:
         "kind": "faction",
         "aliases": "the Guild\n\n guildsfolk ",
         "tags": "trade, , kelp",
-        "image": codex.NO_IMAGE,
+        "image": codex_form.NO_IMAGE,
         "reason": "From chapter one.",
     }
-    made = codex.save_form(session, ada, world.id, None, form, expected_version=0, accept=False)
+    made = codex_form.save_form(
+        session, ada, world.id, None, form, expected_version=0, accept=False
+    )
     assert (made.name, made.kind, made.aliases, made.tags) == (
         "Kelp Guild",
         CodexKind.FACTION,
@@ -384,7 +386,7 @@ def test_the_editor_form_creates_changes_and_accepts(session: Session) -> None:
     )
     assert last_change(session, ada, world).reason == "From chapter one."
     with pytest.raises(Invalid, match="kind"):
-        codex.save_form(
+        codex_form.save_form(
             session,
             ada,
             world.id,
@@ -401,7 +403,7 @@ def test_the_editor_form_creates_changes_and_accepts(session: Session) -> None:
         author="agent",
         status=CodexStatus.SUGGESTED,
     )
-    edited = codex.save_form(
+    edited = codex_form.save_form(
         session,
         ada,
         world.id,
@@ -417,7 +419,7 @@ def test_the_editor_form_creates_changes_and_accepts(session: Session) -> None:
     )
     other = make_world(session, ada, "Elsewhere")
     with pytest.raises(NotFound):  # the entry is not of the world the page shows
-        codex.save_form(
+        codex_form.save_form(
             session,
             ada,
             other.id,

@@ -18,6 +18,7 @@ from dsf_app.errors import Forbidden, Invalid, NotFound
 from dsf_app.models import CodexKind, CodexStatus, CollaboratorRole, Visibility, World
 from dsf_app.services import (
     codex,
+    codex_links,
     exports,
     foundation_edits,
     reader,
@@ -243,7 +244,7 @@ def test_world_json_carries_the_codex_under_new_ids(session: Session) -> None:
         EntryFields(name="Port Saline", kind=CodexKind.PLACE),
         author="agent",
     )
-    codex.add_link(session, ada, mira.id, port.id, "lives in", author="person")
+    codex_links.add_link(session, ada, mira.id, port.id, "lives in", author="person")
     codex.set_flags(session, ada, port.id, pinned=True)
     codex.create_entry(
         session,

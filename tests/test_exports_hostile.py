@@ -20,7 +20,17 @@ from markdown_it import MarkdownIt
 from sqlmodel import Session
 
 from dsf_app.models import Story, World
-from dsf_app.services import codex, exports, lorebook, stories, users, world_import, worlds
+from dsf_app.services import (
+    codex,
+    codex_links,
+    exports,
+    lorebook,
+    lorebook_format,
+    stories,
+    users,
+    world_import,
+    worlds,
+)
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.services.export_text import markdown_text
@@ -76,7 +86,7 @@ def hostile_story(session: Session) -> tuple[Actor, World, Story]:
         )
         for n in range(5)
     ]
-    codex.add_link(
+    codex_links.add_link(
         session, author, entries[0].id, entries[1].id, PAYLOADS[5].text[:100], author="person"
     )
     session.flush()
@@ -191,7 +201,7 @@ def test_lorebook_export_is_html_safe_and_imports_back_to_the_same_entries(
     reader = make_actor(session, "Reader")
     copy = worlds.create_world(session, reader, "Copy", foundation={})
     report = lorebook.import_lorebook(
-        session, reader, copy.id, lorebook.parse(text.encode()), author="person"
+        session, reader, copy.id, lorebook_format.parse(text.encode()), author="person"
     )
     assert (report.created, report.skipped, report.duplicates) == (5, [], [])
     original = codex.list_entries(session, author, world.id)

@@ -14,7 +14,7 @@ from dsf_app import pools
 from dsf_app.db import session_scope
 from dsf_app.errors import Invalid
 from dsf_app.models import CodexEntry, Visibility, World
-from dsf_app.services import imports, lorebook, users, world_import, worlds
+from dsf_app.services import imports, lorebook_format, users, world_import, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.settings import Settings
 from dsf_app.state.codex import CodexState
@@ -66,7 +66,7 @@ def test_a_readers_lorebook_is_refused_before_it_is_parsed(
         worlds.set_visibility(session, owner, world.id, Visibility.PUBLIC)
     # 20 MB that are not JSON at all: parsed first, they would be refused as "not JSON" and
     # the refusal for the world would never come.
-    not_json = Body(iter([b"{" + b"x" * (lorebook.MAX_LOREBOOK_BYTES - 1)]), "book.json")
+    not_json = Body(iter([b"{" + b"x" * (lorebook_format.MAX_LOREBOOK_BYTES - 1)]), "book.json")
     with reflex_socket(app_url, reader) as tab:
         tab.send(CodexState.load, f"/worlds/{world.id}")
         upload(app_url, tab, not_json, CodexState.import_lorebook)

@@ -50,6 +50,7 @@ from dsf_app.services import (
     canvas,
     chat,
     codex,
+    codex_links,
     confirmations,
     conversations,
     evaluations,
@@ -282,7 +283,9 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
         other_entry = codex.create_entry(
             session, actor, world.id, EntryFields(name=f"{SECRET} vault"), author="person"
         )
-        link = codex.add_link(session, actor, entry.id, other_entry.id, "guards", author="person")
+        link = codex_links.add_link(
+            session, actor, entry.id, other_entry.id, "guards", author="person"
+        )
         suggested = codex.create_entry(
             session,
             actor,
@@ -297,7 +300,7 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
         reef_other = codex.create_entry(
             session, actor, reef.id, EntryFields(name="Coral Gate"), author="person"
         )
-        reef_link = codex.add_link(
+        reef_link = codex_links.add_link(
             session, actor, reef_entry.id, reef_other.id, "opens", author="person"
         )
         return Victim(

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from dsf_app.errors import Invalid
 from dsf_app.models import CodexEntry, CodexKind
-from dsf_app.services import codex, lorebook, mentions
+from dsf_app.services import codex, codex_links, lorebook, lorebook_format, mentions
 from dsf_app.services.codex import EntryFields
 from dsf_app.services.mentions import NAME_IS_KEY
 from tests.factories import last_change, make_actor, make_world
@@ -60,7 +60,11 @@ def test_a_current_world_info_file(session: Session) -> None:
     ada = make_actor(session)
     world = make_world(session, ada)
     report = lorebook.import_lorebook(
-        session, ada, world.id, lorebook.parse(_read("tidewater_world_info.json")), author="person"
+        session,
+        ada,
+        world.id,
+        lorebook_format.parse(_read("tidewater_world_info.json")),
+        author="person",
     )
     assert (report.created, report.skipped, report.duplicates) == (5, [], [])
     assert report.unknown_fields == ["folder"]
@@ -95,7 +99,7 @@ def test_an_older_world_info_file_with_odd_entries(session: Session) -> None:
         session,
         ada,
         world.id,
-        lorebook.parse(_read("archive_world_info_2023.json")),
+        lorebook_format.parse(_read("archive_world_info_2023.json")),
         author="person",
     )
     assert report.created == 4
@@ -117,7 +121,7 @@ def test_a_character_card_v3_lorebook(session: Session) -> None:
     ada = make_actor(session)
     world = make_world(session, ada)
     report = lorebook.import_lorebook(
-        session, ada, world.id, lorebook.parse(_read("reef_card_v3.json")), author="person"
+        session, ada, world.id, lorebook_format.parse(_read("reef_card_v3.json")), author="person"
     )
     assert (report.source, report.created, report.unknown_fields) == (
         "character card v3 lorebook",
@@ -149,12 +153,12 @@ def test_a_v2_card_and_a_bare_character_book() -> None:
         ]
     }
     card = {"spec": "chara_card_v2", "spec_version": "2.0", "data": {"character_book": book}}
-    parsed = lorebook.parse(json.dumps(card))
+    parsed = lorebook_format.parse(json.dumps(card))
     assert parsed.source == "character card v2 lorebook"
     assert parsed.unknown_fields == {"mood"}
     [entry] = parsed.entries
     assert (entry.fields.name, entry.extra["order"], entry.extra["mood"]) == ("Vale", 1, "grim")
-    assert lorebook.parse(json.dumps(book)).source == "character lorebook"
+    assert lorebook_format.parse(json.dumps(book)).source == "character lorebook"
 
 
 @pytest.mark.parametrize(
@@ -170,16 +174,17 @@ def test_a_v2_card_and_a_bare_character_book() -> None:
 )
 def test_odd_files_are_refused_or_reported_never_a_crash(data: str, message: str | None) -> None:
     if message is None:
-        assert lorebook.parse(data).entries[0].fields.name == "n" * 200  # cut to a name's length
+        name = lorebook_format.parse(data).entries[0].fields.name
+        assert name == "n" * 200  # cut to a name's length
         return
     with pytest.raises(Invalid, match=message):
-        lorebook.parse(data)
+        lorebook_format.parse(data)
 
 
 def test_size_and_count_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lorebook, "MAX_LOREBOOK_BYTES", 100)
+    monkeypatch.setattr(lorebook_format, "MAX_LOREBOOK_BYTES", 100)
     with pytest.raises(Invalid, match="larger than 0 MB, the most a lorebook may be"):
-        lorebook.parse(" " * 101)
+        lorebook_format.parse(" " * 101)
     sent = [b"{" * 60, b" " * 60, b" " * 60]
     taken: list[bytes] = []
 
@@ -189,17 +194,17 @@ def test_size_and_count_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
             yield Piece("big.json", data)
 
     with pytest.raises(Invalid, match="larger than 0 MB"):
-        asyncio.run(lorebook.read_upload(upload()))
+        asyncio.run(lorebook_format.read_upload(upload()))
     assert len(taken) == 2  # reading stopped at the chunk past the limit
-    monkeypatch.setattr(lorebook, "MAX_ENTRIES", 2)
+    monkeypatch.setattr(lorebook_format, "MAX_ENTRIES", 2)
     many = {"entries": {str(i): {"key": [f"k{i}"]} for i in range(3)}}
     with pytest.raises(Invalid, match="import at most 2"):
-        lorebook.parse(json.dumps(many))
+        lorebook_format.parse(json.dumps(many))
 
 
 def test_a_bad_entry_is_skipped_and_named() -> None:
     data = {"entries": {"0": {"key": ["ok"]}, "1": {"key": ["x" * 300], "comment": "Long key"}}}
-    parsed = lorebook.parse(json.dumps(data))
+    parsed = lorebook_format.parse(json.dumps(data))
     assert [e.fields.name for e in parsed.entries] == ["ok"]
     assert parsed.skipped[0].startswith("“Long key”")
 
@@ -211,17 +216,17 @@ def test_export_then_import_gives_the_same_entries(session: Session, fixture: st
     ada = make_actor(session)
     first = make_world(session, ada, "First")
     lorebook.import_lorebook(
-        session, ada, first.id, lorebook.parse(_read(fixture)), author="person"
+        session, ada, first.id, lorebook_format.parse(_read(fixture)), author="person"
     )
     name, text = lorebook.export_lorebook(session, ada, first.id)
     assert name == "first.lorebook.json"
     exported = json.loads(text)
     for entry in exported["entries"].values():  # what SillyTavern needs of every entry
-        assert set(lorebook.WORLD_INFO_DEFAULTS) <= set(entry)
+        assert set(lorebook_format.WORLD_INFO_DEFAULTS) <= set(entry)
         assert {"uid", "key", "content", "comment", "extensions"} <= set(entry)
     second = make_world(session, ada, "Second")
     report = lorebook.import_lorebook(
-        session, ada, second.id, lorebook.parse(text), author="person"
+        session, ada, second.id, lorebook_format.parse(text), author="person"
     )
     assert report.skipped == [] and report.duplicates == []
     before = {n: _same(e) for n, e in _entries(session, ada, first.id).items()}
@@ -250,7 +255,7 @@ def test_dsf_entries_and_their_links_survive_the_round_trip(session: Session) ->
         session, ada, first.id, EntryFields(name="Port", kind=CodexKind.PLACE), author="person"
     )
     codex.set_flags(session, ada, port.id, pinned=True)
-    codex.add_link(session, ada, mira.id, port.id, "lives in", author="person")
+    codex_links.add_link(session, ada, mira.id, port.id, "lives in", author="person")
     _, text = lorebook.export_lorebook(session, ada, first.id)
     entry = next(e for e in json.loads(text)["entries"].values() if e["comment"] == "Mira")
     assert entry["key"] == ["Mira", "the engineer"]
@@ -259,10 +264,10 @@ def test_dsf_entries_and_their_links_survive_the_round_trip(session: Session) ->
         == "Runs the turbines.\n\nBorn in the flood year.\n\nDistrusts the Consortium."
     )
     second = make_world(session, ada, "Second")
-    lorebook.import_lorebook(session, ada, second.id, lorebook.parse(text), author="person")
+    lorebook.import_lorebook(session, ada, second.id, lorebook_format.parse(text), author="person")
     again = _entries(session, ada, second.id)
     assert _same(again["Mira"]) == _same(mira) and _same(again["Port"]) == _same(port)
-    [link] = codex.links_of(session, ada, again["Mira"].id)
+    [link] = codex_links.links_of(session, ada, again["Mira"].id)
     assert (link.other_name, link.relation) == ("Port", "lives in")
 
 
@@ -275,9 +280,13 @@ def test_only_the_worlds_writers_import_into_it(session: Session) -> None:
     private = make_world(session, ada, "Closed")
     data = _read("archive_world_info_2023.json")
     with pytest.raises(Forbidden):
-        lorebook.import_lorebook(session, eve, public.id, lorebook.parse(data), author="person")
+        lorebook.import_lorebook(
+            session, eve, public.id, lorebook_format.parse(data), author="person"
+        )
     with pytest.raises(NotFound):
-        lorebook.import_lorebook(session, eve, private.id, lorebook.parse(data), author="person")
+        lorebook.import_lorebook(
+            session, eve, private.id, lorebook_format.parse(data), author="person"
+        )
     with pytest.raises(NotFound):
         lorebook.export_lorebook(session, eve, private.id)
     assert codex.list_entries(session, ada, public.id) == []
@@ -288,7 +297,11 @@ def test_importing_again_leaves_the_entries_there_as_they_were(session: Session)
     world = make_world(session, ada)
     codex.create_entry(session, ada, world.id, EntryFields(name="Port Saline"), author="person")
     report = lorebook.import_lorebook(
-        session, ada, world.id, lorebook.parse(_read("tidewater_world_info.json")), author="person"
+        session,
+        ada,
+        world.id,
+        lorebook_format.parse(_read("tidewater_world_info.json")),
+        author="person",
     )
     assert (report.created, report.duplicates) == (4, ["Port Saline"])
     assert "1 already in the Codex were left as they were: Port Saline." in report.sentence()
@@ -299,7 +312,11 @@ def test_imported_entries_match_as_sillytavern_said(session: Session) -> None:
     ada = make_actor(session)
     world = make_world(session, ada)
     lorebook.import_lorebook(
-        session, ada, world.id, lorebook.parse(_read("tidewater_world_info.json")), author="person"
+        session,
+        ada,
+        world.id,
+        lorebook_format.parse(_read("tidewater_world_info.json")),
+        author="person",
     )
     text = "Brine Riots (draft, do not use): the Fusion Consortium, not the fusion consortium."
     [pieces] = mentions.link_texts(session, ada, world.id, [text])

@@ -34,7 +34,7 @@ from dsf_app.models import (
     Visibility,
     World,
 )
-from dsf_app.services import imports, lorebook, quotas, turns, users, world_import
+from dsf_app.services import imports, lorebook, lorebook_format, quotas, turns, users, world_import
 from dsf_app.services.actor import Actor
 from dsf_app.settings import Settings
 from dsf_app.storage import AssetStorage
@@ -288,7 +288,7 @@ def test_imports_past_the_daily_limit_are_refused_and_write_nothing(session: Ses
     ada = make_actor(session)
     world = make_world(session, ada)
     quotas.set_limit(session, ada, Meter.IMPORTS, 1)
-    book = lorebook.parse((FIXTURES / "tidewater_world_info.json").read_text())
+    book = lorebook_format.parse((FIXTURES / "tidewater_world_info.json").read_text())
     lorebook.import_lorebook(session, ada, world.id, book, author="person")
 
     def kept() -> tuple[int, int]:

@@ -33,7 +33,16 @@ from playwright.sync_api import Page, expect
 from dsf_app.components.canvas import theme
 from dsf_app.db import session_scope
 from dsf_app.models import Visibility
-from dsf_app.services import assets, chat, codex, exports, stories, worlds
+from dsf_app.services import (
+    assets,
+    chat,
+    codex,
+    codex_embeddings,
+    codex_links,
+    exports,
+    stories,
+    worlds,
+)
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.services.world_updates import WorldUpdate, update_world
@@ -185,7 +194,9 @@ def hostile_entries(
             for n in numbers
         ]
         codex.set_flags(session, actor, ids[0], pinned=True)
-        codex.add_link(session, actor, ids[0], ids[1], PAYLOADS[5].text[:100], author="person")
+        codex_links.add_link(
+            session, actor, ids[0], ids[1], PAYLOADS[5].text[:100], author="person"
+        )
         return ids
 
 
@@ -401,7 +412,7 @@ def hostile_world(author: Actor) -> tuple[uuid.UUID, uuid.UUID, str, list[uuid.U
             )
         story_id = story.id
     entry_ids = hostile_entries(author, world_id, range(5), image)
-    codex.embed_missing(author, world_id)
+    codex_embeddings.embed_missing(author, world_id)
     return world_id, story_id, image, entry_ids
 
 

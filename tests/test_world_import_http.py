@@ -16,7 +16,7 @@ from sqlmodel import col, func, select
 
 from dsf_app.db import session_scope
 from dsf_app.models import CodexEntry, Story, StorySegment, World
-from dsf_app.services import lorebook, users, worlds
+from dsf_app.services import lorebook_format, users, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.world_import import MAX_BYTES, MAX_SEGMENTS
 from dsf_app.settings import Settings
@@ -132,7 +132,7 @@ def test_a_lorebook_upload_signed_out_or_past_its_limit_is_refused_unread(
         user = users.get_by_email(session, email)
         assert user is not None
         world = worlds.create_world(session, Actor.of(user), "Lore Vault")
-    path, limit = f"/worlds/{world.id}", lorebook.MAX_LOREBOOK_BYTES
+    path, limit = f"/worlds/{world.id}", lorebook_format.MAX_LOREBOOK_BYTES
     with reflex_socket(app_url, None) as tab:
         tab.send(CodexState.load, path)
         body = Body(filler(limit * 3), "book.json")

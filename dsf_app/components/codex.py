@@ -13,7 +13,7 @@ from dsf_app.components.forms import dialog_actions, form_error, labelled, text_
 from dsf_app.components.matching import as_var
 from dsf_app.components.search_field import search_field
 from dsf_app.models import CodexKind
-from dsf_app.services.codex import NO_IMAGE
+from dsf_app.services.codex_form import NO_IMAGE
 from dsf_app.services.validation import MAX_SEARCH
 from dsf_app.state.codex import CodexState, EntryRow, KindGroup, Option
 

@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from dsf_app import embeddings
 from dsf_app.db import cosine_distance, session_scope
 from dsf_app.models import ChatMessage, CodexEntry, CodexStatus, Story, StorySegment, World
-from dsf_app.services import chat, codex, mentions
+from dsf_app.services import chat, codex_embeddings, mentions
 from dsf_app.services.access import require_run, require_world
 from dsf_app.services.actor import Actor
 from dsf_app.settings import get_settings
@@ -129,7 +129,7 @@ def prepare(
     milliseconds): call from a worker thread. A failing embedding model leaves out the
     matches by meaning, never the turn."""
     try:
-        codex.embed_missing(actor, world_id, limit=EMBED_PER_TURN)
+        codex_embeddings.embed_missing(actor, world_id, limit=EMBED_PER_TURN)
         vector: list[float] | None = embeddings.embed([message])[0]
     except Exception:
         log.exception("Lore by meaning is unavailable for this turn")

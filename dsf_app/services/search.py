@@ -29,7 +29,7 @@ from dsf_app.models import (
     World,
 )
 from dsf_app.models.columns import utcnow
-from dsf_app.services import codex, validation
+from dsf_app.services import codex_embeddings, codex_search, validation
 from dsf_app.services.access import readable_worlds_clause
 from dsf_app.services.actor import Actor
 
@@ -65,8 +65,8 @@ def search_everything(actor: Actor, query: str) -> Results:
     if term is None:
         raise Invalid("Type what you are looking for, e.g. “a city that floods twice a day”.")
     refresh(actor)
-    codex.embed_missing(actor, None, limit=REFRESH_LIMIT)
-    vector = codex.query_vector(term)
+    codex_embeddings.embed_missing(actor, None, limit=REFRESH_LIMIT)
+    vector = codex_search.query_vector(term)
     with session_scope() as session:
         return Results(
             worlds=_worlds(session, actor, vector),

@@ -25,6 +25,7 @@ from dsf_app.services import (
     imports,
     lore,
     lorebook,
+    lorebook_format,
     validation,
 )
 from dsf_app.services.access import Permission, world_with_level
@@ -403,7 +404,7 @@ class CodexState(ActsForPerson, rx.State):
             async with self:
                 self.importing = True
             try:
-                data = await lorebook.read_upload(chunks)
+                data = await lorebook_format.read_upload(chunks)
                 if data is None:
                     return
                 report = await pools.in_heavy_process(

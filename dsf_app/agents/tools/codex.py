@@ -17,7 +17,7 @@ from dsf_app.agents.registry import Tool, register
 from dsf_app.agents.topics import Topic
 from dsf_app.errors import Invalid
 from dsf_app.models import AgentKind, CodexEntry, CodexKind, CodexStatus
-from dsf_app.services import codex
+from dsf_app.services import codex, codex_embeddings, codex_links, codex_search
 from dsf_app.services.codex import EntryChanges, EntryFields
 
 # Entries just written have no embedding yet: a search computes this many first.
@@ -114,8 +114,10 @@ async def run(ctx: ToolContext, args: CodexArgs) -> dict[str, Any]:
     world_id = tool_scope.world_id(ctx, args.world_id)
     if args.operation == "search":
         # Embedding (of new entries, of the query) runs with no session open.
-        await asyncio.to_thread(codex.embed_missing, ctx.actor, world_id, limit=SEARCH_EMBEDS)
-        vector = await asyncio.to_thread(codex.query_vector, args.query or "")
+        await asyncio.to_thread(
+            codex_embeddings.embed_missing, ctx.actor, world_id, limit=SEARCH_EMBEDS
+        )
+        vector = await asyncio.to_thread(codex_search.query_vector, args.query or "")
         return await ctx.read(lambda session: _search(session, ctx, world_id, args, vector))
     if args.operation == "get":
         return await ctx.read(lambda session: _get(session, ctx, world_id, args))
@@ -139,7 +141,7 @@ def _search(
     args: CodexArgs,
     vector: list[float],
 ) -> dict[str, Any]:
-    hits = codex.search(session, ctx.actor, world_id, args.query or "", vector)
+    hits = codex_search.search(session, ctx.actor, world_id, args.query or "", vector)
     return {
         "entries": [
             {**entry_summary(hit.entry), "matched_by": hit.reason, "similarity": hit.similarity}
@@ -179,7 +181,9 @@ def _write(
         )
         return {"updated": entry_summary(updated)}
     target = _in_world(session, ctx, world_id, args.to_entry_id)
-    link = codex.add_link(session, ctx.actor, entry.id, target.id, args.relation, author="agent")
+    link = codex_links.add_link(
+        session, ctx.actor, entry.id, target.id, args.relation, author="agent"
+    )
     return {"linked": {"from": entry.name, "to": target.name, "relation": link.relation}}
 
 
@@ -219,7 +223,7 @@ def _get(session: Session, ctx: ToolContext, world_id: uuid.UUID, args: CodexArg
         if found is None:
             raise Invalid(f"No entry is named “{args.name}”; search for it instead.")
         entry = found
-    links = codex.links_of(session, ctx.actor, entry.id)
+    links = codex_links.links_of(session, ctx.actor, entry.id)
     return {
         **entry_summary(entry),
         "body": entry.body,
