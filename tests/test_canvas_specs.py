@@ -12,19 +12,10 @@ from pydantic import BaseModel
 
 from dsf_app.agents.canvas_args import parse_canvas_args, spec_json_schema
 from dsf_app.agents.tool_args import MAX_ARGS_CHARS, parse_tool_args
-from dsf_app.canvas.specs import (
-    COMPONENT_TYPES,
-    ID_PATTERN,
-    MAX_DEPTH,
-    Component,
-    Dialog,
-    Image,
-    Spec,
-    Text,
-    TextProps,
-    allowing_asset_prefixes,
-    iter_nodes,
-)
+from dsf_app.canvas.canvas_spec import MAX_DEPTH, iter_nodes
+from dsf_app.canvas.fields import ID_PATTERN
+from dsf_app.canvas.image_urls import allowing_asset_prefixes
+from dsf_app.canvas.specs import COMPONENT_TYPES, Component, Dialog, Image, Spec, Text, TextProps
 from dsf_app.canvas.tool_args import CanvasUIArgs, GetCanvasInteractionsArgs, SendSuggestionArgs
 from dsf_app.errors import Invalid
 from dsf_app.settings import get_settings

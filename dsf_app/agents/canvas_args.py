@@ -10,7 +10,9 @@ from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
 from dsf_app.agents.tool_args import describe_error, field_path, parse_tool_args
-from dsf_app.canvas.specs import COMPONENT_TYPES, MAX_DEPTH, allowing_asset_prefixes
+from dsf_app.canvas.canvas_spec import MAX_DEPTH
+from dsf_app.canvas.image_urls import allowing_asset_prefixes
+from dsf_app.canvas.specs import COMPONENT_TYPES
 from dsf_app.canvas.tool_args import CanvasUIArgs
 
 # Pydantic names the union member it tried ("spec.Stack.children[0].Text.props"); after these

@@ -1,3 +1,4 @@
-"""The canvas's domain: what an agent may put on screen (`specs.py`), the canvas tools' arguments
-(`tool_args.py`) and their validation (`validate.py`). Nothing here draws anything or knows the
-page states; the view is `dsf_app/components/canvas/`."""
+"""The canvas's domain: what an agent may put on screen (the component models in `specs.py`, the
+field types they share in `fields.py`, the image-URL policy in `image_urls.py`, a whole spec's
+limits and ids in `canvas_spec.py`) and the canvas tools' arguments (`tool_args.py`). Nothing
+here draws anything or knows the page states; the view is `dsf_app/components/canvas/`."""

@@ -1,127 +1,30 @@
-"""What an agent may put on the canvas: one model per component type, the image-URL policy and
-the size limits. Validating a `CanvasSpec` is the only way a spec reaches the screen."""
+"""What an agent may put on the canvas: one model per component type, joined in `Spec`, a
+union tagged by `type`. The props use the shared field types of `fields` (so the length limits
+and the image-URL policy apply everywhere); a whole spec as an agent sends it is validated as a
+`canvas_spec.CanvasSpec`, the only way a spec reaches the screen."""
 
 from __future__ import annotations
 
-import re
-import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import Annotated, Any, Literal, TypeVar, get_args
-from urllib.parse import unquote, urlsplit
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from dsf_app import image_sources
-
-MAX_DEPTH = 12
-MAX_NODES = 500
-MAX_LABEL_CHARS = 300
-MAX_PROSE_CHARS = 10_000
-# Room for a small inline image; anything bigger belongs in the asset store.
-MAX_URL_CHARS = 100_000
-MAX_ITEMS = 50
-ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
-
-# --- Image URLs -------------------------------------------------------------------------------
-
-_extra_asset_prefixes: ContextVar[tuple[str, ...]] = ContextVar(
-    "dsf_extra_asset_prefixes", default=()
+from dsf_app.canvas.fields import (
+    MAX_ITEMS,
+    Align,
+    Color,
+    ComponentId,
+    ImageUrl,
+    Items,
+    Justify,
+    Label,
+    Length,
+    Orientation,
+    Prose,
+    Size,
+    Spacing,
 )
-# Browsers drop tabs and newlines inside URLs and read backslashes as slashes, which is how
-# "java\tscript:" and "/\evil.com" slip past naive prefix checks; refusing them outright is simpler.
-_UNSAFE_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f\\]")
-# SVG is left out on purpose: an SVG document can carry script.
-_DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/]+={0,2}", re.I)
-
-
-@contextmanager
-def allowing_asset_prefixes(prefixes: Iterable[str]) -> Iterator[None]:
-    """Within this block, also accept image URLs under `prefixes` (e.g. the asset CDN's base URL)."""
-    token = _extra_asset_prefixes.set(_extra_asset_prefixes.get() + tuple(prefixes))
-    try:
-        yield
-    finally:
-        _extra_asset_prefixes.reset(token)
-
-
-def _url_problem(url: str, message: str) -> PydanticCustomError:
-    return PydanticCustomError("image_url", "{message}", {"url": url[:100], "message": message})
-
-
-def check_image_url(url: str, extra_prefixes: Iterable[str] = ()) -> str:
-    """Return `url` if a browser may load it as an image on our pages; raise ValueError if not.
-
-    Allowed (`dsf_app.image_sources`): our /assets/<id> URLs, URLs under the CDN base and the
-    operator's allowed image hosts (plus `extra_prefixes` and those of `allowing_asset_prefixes`),
-    and base64 png/jpeg/gif/webp data URLs. Any other host is refused, so a spec cannot make a
-    reader's browser call a host of the agent's choosing.
-    """
-    lowered = url.lower()
-    if lowered.startswith("data:"):
-        if _DATA_IMAGE.fullmatch(url):
-            return url
-        if lowered.startswith("data:image/svg"):
-            raise _url_problem(
-                url,
-                "SVG data URLs are not allowed (SVG can carry script); use png, jpeg, gif or webp",
-            )
-        raise _url_problem(url, "data: URLs must be data:image/(png|jpeg|gif|webp);base64,...")
-    if _UNSAFE_URL_CHARS.search(url):
-        raise _url_problem(
-            url, "image URLs may not contain spaces, control characters or backslashes"
-        )
-    if image_sources.is_allowed_image(url, (*_extra_asset_prefixes.get(), *extra_prefixes)):
-        if ".." in unquote(urlsplit(url).path).split("/"):
-            raise _url_problem(url, "image URLs may not contain '..' path segments")
-        return url
-    raise _url_problem(url, image_sources.allowed_sources_sentence())
-
-
-# --- Field types shared by the props ----------------------------------------------------------
-
-Label = Annotated[str, Field(max_length=MAX_LABEL_CHARS)]
-Prose = Annotated[str, Field(max_length=MAX_PROSE_CHARS)]
-ComponentId = Annotated[str, Field(pattern=ID_PATTERN)]
-ImageUrl = Annotated[
-    str,
-    Field(
-        max_length=MAX_URL_CHARS,
-        description="An /assets/<id> URL (from asset_manager or image_generator) or a "
-        "data:image/(png|jpeg|gif|webp);base64 URL; other hosts are refused.",
-    ),
-    AfterValidator(check_image_url),
-]
-Color = Annotated[
-    str,
-    Field(
-        pattern=r"^(#[0-9A-Fa-f]{3,8}|[a-z]{1,20}(-[0-9]{1,2})?)$",
-        description="A theme colour name such as 'accent', 'crimson' or 'gray-11', or a hex colour.",
-    ),
-]
-Length = Annotated[
-    str,
-    Field(
-        pattern=r"^[0-9]{1,4}(\.[0-9]{1,2})?(px|rem|em|%)$", description="e.g. '240px' or '16rem'."
-    ),
-]
-Spacing = Literal["none", "xs", "sm", "md", "lg", "xl"]
-Align = Literal["start", "center", "end", "stretch", "baseline"]
-Justify = Literal["start", "center", "end", "between"]
-Orientation = Literal["vertical", "horizontal"]
-Size = Literal["small", "medium", "large", "full"]
-_T = TypeVar("_T")
-Items = Annotated[list[_T], Field(min_length=1, max_length=MAX_ITEMS)]
 
 
 class _Strict(BaseModel):
@@ -484,80 +387,3 @@ for _model in (*_COMPONENTS, DialogProps):
 COMPONENT_TYPES: dict[str, type[Component]] = {
     get_args(model.model_fields["type"].annotation)[0]: model for model in _COMPONENTS
 }
-
-
-# --- Whole specs ------------------------------------------------------------------------------
-
-
-def _raw_nested(node: dict[str, Any]) -> list[Any]:
-    children = node.get("children")
-    props = node.get("props")
-    trigger = props.get("trigger") if isinstance(props, dict) else None
-    return [*(children if isinstance(children, list) else []), *([trigger] if trigger else [])]
-
-
-def check_spec_limits(raw: Any) -> Any:
-    """Refuse a raw spec nested deeper than MAX_DEPTH or with more than MAX_NODES components.
-
-    Runs before pydantic sees the spec and walks it without recursion, so absurd input costs
-    little and can't exhaust the stack.
-    """
-    count = 0
-    pending: list[tuple[Any, int]] = [(raw, 1)]
-    while pending:
-        node, depth = pending.pop()
-        if not isinstance(node, dict):
-            continue
-        count += 1
-        if depth > MAX_DEPTH:
-            raise PydanticCustomError(
-                "too_deep",
-                "components nest more than {max} levels deep; flatten the layout",
-                {"max": MAX_DEPTH},
-            )
-        if count > MAX_NODES:
-            raise PydanticCustomError(
-                "too_many_components",
-                "a spec may hold at most {max} components; split it or show less at once",
-                {"max": MAX_NODES},
-            )
-        pending.extend((child, depth + 1) for child in _raw_nested(node))
-    return raw
-
-
-def iter_nodes(spec: Spec) -> Iterator[Spec]:
-    """Every component of `spec`, depth first in render order, without recursion."""
-    pending: list[Spec] = [spec]
-    while pending:
-        node = pending.pop()
-        yield node
-        pending.extend(reversed(node.nested()))
-
-
-def assign_ids(spec: Spec) -> Spec:
-    """Refuse ids used twice in `spec`; give every component without an id a fresh one."""
-    nodes = list(iter_nodes(spec))
-    taken: set[str] = set()
-    for node in nodes:
-        if node.id is None:
-            continue
-        if node.id in taken:
-            raise PydanticCustomError(
-                "duplicate_id", "id '{id}' is used by more than one component", {"id": node.id}
-            )
-        taken.add(node.id)
-    for node in nodes:
-        if node.id is None:
-            node.id = _fresh_id(taken)
-            taken.add(node.id)
-    return spec
-
-
-def _fresh_id(taken: set[str]) -> str:
-    while (candidate := f"c-{uuid.uuid4().hex[:10]}") in taken:
-        pass
-    return candidate
-
-
-# A spec as it arrives from an agent: size limits first, then the models, then ids.
-CanvasSpec = Annotated[Spec, BeforeValidator(check_spec_limits), AfterValidator(assign_ids)]

@@ -8,7 +8,8 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from dsf_app.canvas.specs import CanvasSpec, ComponentId, Label, Prose
+from dsf_app.canvas.canvas_spec import CanvasSpec
+from dsf_app.canvas.fields import ComponentId, Label, Prose
 
 
 class _ToolArgs(BaseModel):

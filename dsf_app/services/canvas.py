@@ -2,9 +2,9 @@
 agents create, update and remove them by component id.
 
 Surfaces belong to one person (every query is scoped by the actor); a world named must be one
-the person can read. Specs arrive validated (`dsf_app.canvas.specs.CanvasSpec`) and are stored as
-JSON; a change that would leave a surface invalid (too deep, too big, an id used twice) is refused
-before anything is written.
+the person can read. Specs arrive validated (`dsf_app.canvas.canvas_spec.CanvasSpec`) and are
+stored as JSON; a change that would leave a surface invalid (too deep, too big, an id used twice)
+is refused before anything is written.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
-from dsf_app.canvas.specs import MAX_NODES, CanvasSpec, Spec, iter_nodes
+from dsf_app.canvas.canvas_spec import MAX_NODES, CanvasSpec, iter_nodes
+from dsf_app.canvas.specs import Spec
 from dsf_app.errors import Invalid, NotFound
 from dsf_app.models import CanvasMode, CanvasSurface
 from dsf_app.models.columns import utcnow

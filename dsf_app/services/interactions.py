@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from dsf_app.canvas.specs import ID_PATTERN
+from dsf_app.canvas.fields import ID_PATTERN
 from dsf_app.db import lock_key
 from dsf_app.errors import Invalid
 from dsf_app.models import CanvasInteraction
