@@ -84,6 +84,10 @@ from dsf_app.state.tab_owner import TabOwner
 from dsf_app.state.trajectory import TrajectoryState
 from dsf_app.state.verification import VerificationState
 from dsf_app.state.world import WorldPageState
+from dsf_app.state.world_foundation import FoundationEditorState
+from dsf_app.state.world_sharing import WorldSharingState
+from dsf_app.state.world_stories import WorldStoriesState
+from dsf_app.state.world_versions import WorldVersionsState
 from dsf_app.state.worlds import WorldsPageState
 from tests.accounts import SESSION_COOKIE, new_account, sign_up_over_http
 from tests.reflex_socket import Exchange, Handler, ReflexSocket, event_name, reflex_socket
@@ -463,16 +467,16 @@ def edits_of_the_foundation(where: Callable[[Victim, Intruder], str]) -> list[St
     """Open each kind of editor on the page's world and submit it."""
     return [
         step(WorldPageState.load, where),
-        step(WorldPageState.edit_text, where, section=lambda v: "core_premise"),
-        step(WorldPageState.save_edit, where, form=lambda v: FORM),
-        step(WorldPageState.edit_lines, where, section=lambda v: "constraints"),
-        step(WorldPageState.save_edit, where, form=lambda v: FORM),
-        step(WorldPageState.edit_item, where, section=lambda v: "rules", index=lambda v: 0),
-        step(WorldPageState.save_edit, where, form=lambda v: FORM),
-        step(WorldPageState.edit_item, where, section=lambda v: "rules", index=lambda v: 0),
-        step(WorldPageState.mark_remove, where),
-        step(WorldPageState.save_edit, where, form=lambda v: FORM),
-        step(WorldPageState.set_editor_open, where, value=lambda v: False),
+        step(FoundationEditorState.edit_text, where, section=lambda v: "core_premise"),
+        step(FoundationEditorState.save_edit, where, form=lambda v: FORM),
+        step(FoundationEditorState.edit_lines, where, section=lambda v: "constraints"),
+        step(FoundationEditorState.save_edit, where, form=lambda v: FORM),
+        step(FoundationEditorState.edit_item, where, section=lambda v: "rules", index=lambda v: 0),
+        step(FoundationEditorState.save_edit, where, form=lambda v: FORM),
+        step(FoundationEditorState.edit_item, where, section=lambda v: "rules", index=lambda v: 0),
+        step(FoundationEditorState.mark_remove, where),
+        step(FoundationEditorState.save_edit, where, form=lambda v: FORM),
+        step(FoundationEditorState.set_editor_open, where, value=lambda v: False),
     ]
 
 
@@ -480,20 +484,20 @@ def sharing(where: Callable[[Victim, Intruder], str]) -> list[Step]:
     """Make the page's world public, add oneself as its editor, remove its viewer."""
     return [
         step(WorldPageState.load, where),
-        step(WorldPageState.set_visibility, where, value=lambda v: "public"),
+        step(WorldSharingState.set_visibility, where, value=lambda v: "public"),
         step(
-            WorldPageState.add_collaborator,
+            WorldSharingState.add_collaborator,
             where,
             form=lambda v: {"email": "", "role": "editor"},
         ),
         Step(
-            WorldPageState.add_collaborator,
+            WorldSharingState.add_collaborator,
             where,
             lambda v, i: {"form": {"email": i.email, "role": "editor"}},
         ),
-        step(WorldPageState.remove_collaborator, where, user_id=lambda v: str(v.collaborator)),
-        step(WorldPageState.revoke_invitation, where, invitation_id=lambda v: str(v.invitation)),
-        step(WorldPageState.set_visibility, where, value=lambda v: "private"),
+        step(WorldSharingState.remove_collaborator, where, user_id=lambda v: str(v.collaborator)),
+        step(WorldSharingState.revoke_invitation, where, invitation_id=lambda v: str(v.invitation)),
+        step(WorldSharingState.set_visibility, where, value=lambda v: "private"),
     ]
 
 
@@ -526,7 +530,7 @@ CASES: dict[str, list[Step]] = {
     "world page: a private world": [
         step(WorldPageState.load),
         step(WorldPageState.reload),
-        step(WorldPageState.show_more_changes),
+        step(WorldVersionsState.show_more_changes),
         step(WorldPageState.set_diff_left, value=lambda v: "1"),
         step(WorldPageState.set_diff_right, value=lambda v: "1"),
         step(WorldPageState.compare),
@@ -537,40 +541,40 @@ CASES: dict[str, list[Step]] = {
     "world page: edit a public world": edits_of_the_foundation(at_public),
     "world page: another's stories and versions": [
         step(WorldPageState.load),
-        step(WorldPageState.edit_story, story_id=lambda v: str(v.story)),
-        step(WorldPageState.set_story_edit_open, value=lambda v: True),
-        step(WorldPageState.save_story, form=lambda v: SEGMENT_FORM),
-        step(WorldPageState.set_story_edit_open, value=lambda v: False),
-        step(WorldPageState.ask_delete_story, story_id=lambda v: str(v.story)),
-        step(WorldPageState.confirm_delete_story),
-        step(WorldPageState.cancel_delete_story),
+        step(WorldStoriesState.edit_story, story_id=lambda v: str(v.story)),
+        step(WorldStoriesState.set_story_edit_open, value=lambda v: True),
+        step(WorldStoriesState.save_story, form=lambda v: SEGMENT_FORM),
+        step(WorldStoriesState.set_story_edit_open, value=lambda v: False),
+        step(WorldStoriesState.ask_delete_story, story_id=lambda v: str(v.story)),
+        step(WorldStoriesState.confirm_delete_story),
+        step(WorldStoriesState.cancel_delete_story),
         step(WorldPageState.set_diff_left, value=lambda v: "1"),
-        step(WorldPageState.ask_restore),
-        step(WorldPageState.set_restore_open, value=lambda v: True),
-        step(WorldPageState.restore, form=lambda v: FORM),
-        step(WorldPageState.set_restore_open, value=lambda v: False),
+        step(WorldVersionsState.ask_restore),
+        step(WorldVersionsState.set_restore_open, value=lambda v: True),
+        step(WorldVersionsState.restore, form=lambda v: FORM),
+        step(WorldVersionsState.set_restore_open, value=lambda v: False),
     ],
     "world page: another's story from one's own world": [
         step(WorldPageState.load, at_own_world),
-        step(WorldPageState.edit_story, at_own_world, story_id=lambda v: str(v.story)),
-        step(WorldPageState.save_story, at_own_world, form=lambda v: SEGMENT_FORM),
-        step(WorldPageState.ask_delete_story, at_own_world, story_id=lambda v: str(v.story)),
-        step(WorldPageState.confirm_delete_story, at_own_world),
+        step(WorldStoriesState.edit_story, at_own_world, story_id=lambda v: str(v.story)),
+        step(WorldStoriesState.save_story, at_own_world, form=lambda v: SEGMENT_FORM),
+        step(WorldStoriesState.ask_delete_story, at_own_world, story_id=lambda v: str(v.story)),
+        step(WorldStoriesState.confirm_delete_story, at_own_world),
     ],
     "world page: a public world's stories and versions": [
         step(WorldPageState.load, at_public),
-        step(WorldPageState.edit_story, at_public, story_id=lambda v: str(v.public_story)),
-        step(WorldPageState.save_story, at_public, form=lambda v: SEGMENT_FORM),
-        step(WorldPageState.ask_delete_story, at_public, story_id=lambda v: str(v.public_story)),
-        step(WorldPageState.confirm_delete_story, at_public),
+        step(WorldStoriesState.edit_story, at_public, story_id=lambda v: str(v.public_story)),
+        step(WorldStoriesState.save_story, at_public, form=lambda v: SEGMENT_FORM),
+        step(WorldStoriesState.ask_delete_story, at_public, story_id=lambda v: str(v.public_story)),
+        step(WorldStoriesState.confirm_delete_story, at_public),
         step(WorldPageState.set_diff_left, at_public, value=lambda v: "1"),
-        step(WorldPageState.ask_restore, at_public),
-        step(WorldPageState.restore, at_public, form=lambda v: FORM),
+        step(WorldVersionsState.ask_restore, at_public),
+        step(WorldVersionsState.restore, at_public, form=lambda v: FORM),
     ],
     "world page: another's invitation from one's own world": [
         step(WorldPageState.load, at_own_world),
         step(
-            WorldPageState.revoke_invitation,
+            WorldSharingState.revoke_invitation,
             at_own_world,
             invitation_id=lambda v: str(v.invitation),
         ),
@@ -843,11 +847,11 @@ ID_VARS: dict[type[State], list[str]] = {
         "can_edit",
         "is_owner",
         "version",
-        "editor_section",
-        "story_edit_id",
-        "story_delete_id",
-        "restore_version",
     ],
+    FoundationEditorState: ["editor_section"],
+    WorldStoriesState: ["story_edit_id", "story_delete_id"],
+    WorldVersionsState: ["restore_version"],
+    WorldSharingState: ["world_key", "is_owner"],
     StoryPageState: ["story_key", "world_key", "edit_id", "drop_id", "awaited_parent"],
     GalleryState: ["world_key", "delete_id", "can_delete"],
     SuggestionsState: ["items"],

@@ -12,9 +12,11 @@ from dsf_app.choices import choices
 from dsf_app.components.forms import form_error, labelled, text_control
 from dsf_app.components.matching import as_component, pick
 from dsf_app.state.world import EventView, RuleView, TechView, WorldPageState
+from dsf_app.state.world_foundation import FoundationEditorState
 from dsf_app.world_schema import Rule, TechnologySystem
 
 S = WorldPageState
+E = FoundationEditorState
 SCOPES = list(choices(Rule, "scope"))
 CERTAINTIES = list(choices(Rule, "certainty"))
 SPECULATION = list(choices(TechnologySystem, "speculation"))
@@ -99,7 +101,7 @@ def rule_card(rule: ObjectVar[RuleView]) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.text(rule.statement, weight="medium", overflow_wrap="anywhere", flex="1"),
-                edit_button("Edit", S.edit_item("rules", rule.index)),
+                edit_button("Edit", E.edit_item("rules", rule.index)),
                 align="start",
                 width="100%",
             ),
@@ -128,7 +130,7 @@ def tech_card(tech: ObjectVar[TechView]) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading(tech.name, size="3", as_="h3", flex="1", overflow_wrap="anywhere"),
-                edit_button("Edit", S.edit_item("technology", tech.index)),
+                edit_button("Edit", E.edit_item("technology", tech.index)),
                 align="start",
                 width="100%",
             ),
@@ -174,7 +176,7 @@ def timeline_item(event: ObjectVar[EventView]) -> rx.Component:
                         color=rx.color("cyan", 11),
                     ),
                     rx.spacer(),
-                    edit_button("Edit", S.edit_item("timeline", event.index)),
+                    edit_button("Edit", E.edit_item("timeline", event.index)),
                     width="100%",
                 ),
                 rx.text(event.event, weight="medium", overflow_wrap="anywhere"),
@@ -225,8 +227,8 @@ def foundation_view() -> rx.Component:
                 ),
             ),
             action=rx.hstack(
-                edit_button("Focus areas", S.edit_lines("deep_focus_areas")),
-                edit_button("Edit premise", S.edit_text("core_premise")),
+                edit_button("Focus areas", E.edit_lines("deep_focus_areas")),
+                edit_button("Edit premise", E.edit_text("core_premise")),
                 spacing="3",
             ),
         ),
@@ -238,7 +240,7 @@ def foundation_view() -> rx.Component:
                 rx.vstack(rx.foreach(S.rules, rule_card), spacing="3", width="100%"),
                 nothing_yet("No rules yet."),
             ),
-            action=edit_button("Add rule", S.edit_item("rules", -1), "plus"),
+            action=edit_button("Add rule", E.edit_item("rules", -1), "plus"),
         ),
         section(
             "Technology",
@@ -253,7 +255,7 @@ def foundation_view() -> rx.Component:
                 ),
                 nothing_yet("No technology systems yet."),
             ),
-            action=edit_button("Add system", S.edit_item("technology", -1), "plus"),
+            action=edit_button("Add system", E.edit_item("technology", -1), "plus"),
         ),
         section(
             "History",
@@ -266,20 +268,20 @@ def foundation_view() -> rx.Component:
                 ),
                 nothing_yet("No history yet."),
             ),
-            action=edit_button("Add event", S.edit_item("timeline", -1), "plus"),
+            action=edit_button("Add event", E.edit_item("timeline", -1), "plus"),
         ),
         rx.grid(
             section(
                 "Geography",
                 "geography",
                 prose(S.geography),
-                action=edit_button("Edit", S.edit_text("geography")),
+                action=edit_button("Edit", E.edit_text("geography")),
             ),
             section(
                 "Culture",
                 "culture",
                 prose(S.culture),
-                action=edit_button("Edit", S.edit_text("culture")),
+                action=edit_button("Edit", E.edit_text("culture")),
             ),
             columns=rx.breakpoints(initial="1", lg="2"),
             spacing="5",
@@ -289,20 +291,20 @@ def foundation_view() -> rx.Component:
             "Constraints",
             "constraints",
             bullet_list(S.constraints, "No constraints yet."),
-            action=edit_button("Edit", S.edit_lines("constraints")),
+            action=edit_button("Edit", E.edit_lines("constraints")),
         ),
         rx.grid(
             section(
                 "Open questions",
                 "open-questions",
                 bullet_list(S.open_questions, "No open questions."),
-                action=edit_button("Edit", S.edit_lines("open_questions")),
+                action=edit_button("Edit", E.edit_lines("open_questions")),
             ),
             section(
                 "Contradictions",
                 "contradictions",
                 bullet_list(S.contradictions, "No contradictions noted."),
-                action=edit_button("Edit", S.edit_lines("contradictions")),
+                action=edit_button("Edit", E.edit_lines("contradictions")),
             ),
             columns=rx.breakpoints(initial="1", lg="2"),
             spacing="5",
@@ -321,7 +323,7 @@ def field(label: str, name: str, control: rx.Component, hint: str = "") -> rx.Co
 
 
 def text_field(label: str, name: str, *, rows: str = "", hint: str = "") -> rx.Component:
-    control = text_control(f"edit-{name}", name, S.editor_values[name], rows)
+    control = text_control(f"edit-{name}", name, E.editor_values[name], rows)
     return field(label, name, control, hint)
 
 
@@ -330,7 +332,7 @@ def choice_field(label: str, name: str, options: list[str]) -> rx.Component:
         label,
         name,
         rx.select(
-            options, name=name, default_value=S.editor_values[name], id=f"edit-{name}", width="100%"
+            options, name=name, default_value=E.editor_values[name], id=f"edit-{name}", width="100%"
         ),
     )
 
@@ -341,7 +343,7 @@ ONE_PER_LINE = "One per line."
 def editor_fields() -> rx.Component:
     return as_component(
         rx.match(
-            S.editor_kind,
+            E.editor_kind,
             ("text", text_field("Text", "text", rows="8")),
             ("lines", text_field("Items", "lines", rows="8", hint=ONE_PER_LINE)),
             (
@@ -388,10 +390,10 @@ def editor_fields() -> rx.Component:
 
 
 def editor_dialog() -> rx.Component:
-    is_item = rx.Var.create(["rules", "technology", "timeline"]).contains(S.editor_kind)
+    is_item = rx.Var.create(["rules", "technology", "timeline"]).contains(E.editor_kind)
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(S.editor_title),
+            rx.dialog.title(E.editor_title),
             rx.dialog.description(
                 "Your change is saved as a new version of the world, with your reason in the "
                 "changelog.",
@@ -412,17 +414,17 @@ def editor_dialog() -> rx.Component:
                             width="100%",
                         ),
                     ),
-                    form_error(S.editor_error),
+                    form_error(E.editor_error),
                     rx.hstack(
                         rx.cond(
-                            is_item & (S.editor_index >= 0),
+                            is_item & (E.editor_index >= 0),
                             rx.button(
                                 rx.icon("trash-2", size=14),
                                 "Remove",
                                 type="submit",
                                 color_scheme="red",
                                 variant="soft",
-                                on_click=S.mark_remove,
+                                on_click=E.mark_remove,
                             ),
                         ),
                         rx.spacer(),
@@ -436,10 +438,10 @@ def editor_dialog() -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
-                on_submit=S.save_edit,
+                on_submit=E.save_edit,
             ),
             max_width="min(40em, 94vw)",
         ),
-        open=S.editor_open,
-        on_open_change=S.set_editor_open,
+        open=E.editor_open,
+        on_open_change=E.set_editor_open,
     )

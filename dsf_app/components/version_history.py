@@ -11,8 +11,10 @@ from dsf_app.components.evaluations import version_summaries
 from dsf_app.components.forms import dialog_actions, form_error
 from dsf_app.components.matching import pick
 from dsf_app.state.world import ChangeView, DiffView, WorldPageState
+from dsf_app.state.world_versions import WorldVersionsState
 
 S = WorldPageState
+V = WorldVersionsState
 CHANGE_COLORS = {"added": "grass", "removed": "red"}
 
 
@@ -64,7 +66,7 @@ def changelog() -> rx.Component:
         ),
         rx.cond(
             S.changelog_more,
-            rx.button("Show older changes", variant="soft", on_click=S.show_more_changes),
+            rx.button("Show older changes", variant="soft", on_click=V.show_more_changes),
         ),
         spacing="3",
         width="100%",
@@ -153,7 +155,7 @@ def diff_view() -> rx.Component:
                     rx.icon("history", size=14),
                     "Restore version " + S.diff_left,
                     variant="soft",
-                    on_click=S.ask_restore,
+                    on_click=V.ask_restore,
                     id="restore-version",
                 ),
             ),
@@ -196,7 +198,7 @@ def diff_view() -> rx.Component:
 
 
 def restore_dialog() -> rx.Component:
-    version = S.restore_version.to_string()
+    version = V.restore_version.to_string()
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Restore version " + version + "?"),
@@ -220,15 +222,15 @@ def restore_dialog() -> rx.Component:
                         placeholder="Why go back (kept in the changelog)",
                         width="100%",
                     ),
-                    form_error(S.restore_error),
+                    form_error(V.restore_error),
                     dialog_actions("Restore", id="confirm-restore"),
                     spacing="2",
                     width="100%",
                 ),
-                on_submit=S.restore,
+                on_submit=V.restore,
             ),
             max_width="min(34em, 94vw)",
         ),
-        open=S.restore_open,
-        on_open_change=S.set_restore_open,
+        open=V.restore_open,
+        on_open_change=V.set_restore_open,
     )

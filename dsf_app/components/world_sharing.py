@@ -5,8 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from dsf_app.state.world import InvitationView, PersonView, WorldPageState
+from dsf_app.state.world_sharing import WorldSharingState
 
 S = WorldPageState
+Sharing = WorldSharingState
 VISIBILITY_HELP = {
     "private": "Only you and the collaborators below.",
     "shared": "You and the collaborators below (the same as private, marked as shared).",
@@ -32,7 +34,7 @@ def person_row(person: PersonView) -> rx.Component:
                 variant="ghost",
                 color_scheme="red",
                 aria_label="Remove " + person.email,
-                on_click=S.remove_collaborator(person.user_id),
+                on_click=Sharing.remove_collaborator(person.user_id),
             ),
         ),
         align="center",
@@ -53,7 +55,7 @@ def invitation_row(invitation: InvitationView) -> rx.Component:
             variant="ghost",
             color_scheme="red",
             aria_label="Revoke the invitation for " + invitation.email,
-            on_click=S.revoke_invitation(invitation.id),
+            on_click=Sharing.revoke_invitation(invitation.id),
         ),
         align="center",
         width="100%",
@@ -86,7 +88,7 @@ def visibility_control() -> rx.Component:
                     spacing="2",
                 ),
                 value=S.visibility,
-                on_change=S.set_visibility,
+                on_change=Sharing.set_visibility,
                 aria_label="Visibility",
                 id="visibility",
             ),
@@ -130,7 +132,7 @@ def add_collaborator_form() -> rx.Component:
             wrap="wrap",
             width="100%",
         ),
-        on_submit=S.add_collaborator,
+        on_submit=Sharing.add_collaborator,
         reset_on_submit=True,
         width="100%",
     )

@@ -22,10 +22,12 @@ from dsf_app.components.world_sharing import sharing_view
 from dsf_app.state.codex import CodexState
 from dsf_app.state.evaluations import VersionComparisonState
 from dsf_app.state.world import StoryView, WorldPageState
+from dsf_app.state.world_stories import WorldStoriesState
 
 ROUTE = "/worlds/[world_id]"
 ON_LOAD = [WorldPageState.load, CodexState.load, VersionComparisonState.load]
 S = WorldPageState
+Stories = WorldStoriesState
 
 
 def not_found() -> rx.Component:
@@ -113,7 +115,7 @@ def story_row(story: ObjectVar[StoryView]) -> rx.Component:
                         rx.icon("pencil", size=14),
                         variant="ghost",
                         size="1",
-                        on_click=S.edit_story(story.id),
+                        on_click=Stories.edit_story(story.id),
                         aria_label="Edit the details of " + story.title.to(str),
                         title="Edit title and description",
                         class_name="dsf-edit-story",
@@ -123,7 +125,7 @@ def story_row(story: ObjectVar[StoryView]) -> rx.Component:
                         variant="ghost",
                         color_scheme="red",
                         size="1",
-                        on_click=S.ask_delete_story(story.id),
+                        on_click=Stories.ask_delete_story(story.id),
                         aria_label="Delete " + story.title.to(str),
                         title="Delete this story",
                         class_name="dsf-delete-story",
@@ -144,24 +146,24 @@ def story_row(story: ObjectVar[StoryView]) -> rx.Component:
 def story_dialogs() -> rx.Component:
     return rx.fragment(
         story_details_dialog(
-            open=S.story_edit_open,
-            title=S.story_edit_title,
-            description=S.story_edit_description,
-            error=S.story_edit_error,
-            on_submit=S.save_story,
-            on_open_change=S.set_story_edit_open,
+            open=Stories.story_edit_open,
+            title=Stories.story_edit_title,
+            description=Stories.story_edit_description,
+            error=Stories.story_edit_error,
+            on_submit=Stories.save_story,
+            on_open_change=Stories.set_story_edit_open,
         ),
         confirm_delete_dialog(
-            title="Delete “" + S.story_delete_title + "”?",
+            title="Delete “" + Stories.story_delete_title + "”?",
             description=(
                 "The story and every part of it, in every branch, are deleted for good. Its "
                 "images stay in the world's gallery."
             ),
             confirm_label="Delete story",
             confirm_id="confirm-delete-story",
-            open=S.story_delete_open,
-            on_cancel=S.cancel_delete_story,
-            on_confirm=S.confirm_delete_story,
+            open=Stories.story_delete_open,
+            on_cancel=Stories.cancel_delete_story,
+            on_confirm=Stories.confirm_delete_story,
         ),
     )
 
