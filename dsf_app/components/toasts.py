@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import reflex as rx
 from reflex.vars import Var, VarData
-from reflex_base.utils.imports import ImportVar
 from reflex_components_sonner.toast import toast_ref
 
 from dsf_app.state.feedback import FeedbackState
@@ -37,7 +36,7 @@ class ToastRelay(rx.Fragment):
                 _var_data=VarData.merge(
                     notices._get_all_var_data(),
                     toast_ref._get_all_var_data(),
-                    VarData(imports={"react": [ImportVar(tag="useEffect")]}),
+                    VarData(imports={"react": [rx.ImportVar(tag="useEffect")]}),
                 ),
             )
         ]

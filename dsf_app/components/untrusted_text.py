@@ -23,8 +23,6 @@ from typing import Any
 import reflex as rx
 from reflex.vars import Var
 from reflex_components_core.core.markdown_component_map import MarkdownComponentMap
-from reflex_components_core.el.elements.inline import A
-from reflex_components_markdown.markdown import Markdown
 
 from dsf_app.image_sources import ASSET_PATH, image_prefixes
 
@@ -81,7 +79,7 @@ def _link(children: Var) -> rx.Component:
             target != "",
             rx.fragment(
                 # A plain <a>: rx.el.a is React Router's Link, which would route relative links.
-                A.create(
+                rx.el.A.create(
                     children,
                     href=href,
                     target="_blank",
@@ -135,7 +133,7 @@ def _code_block(children: Var, **_: Any) -> rx.Component:
 def markdown(source: str | Var[str], class_name: str = "", **props: Any) -> rx.Component:
     """Untrusted Markdown as safe DOM (see the module docstring); `props` style the wrapper."""
     return rx.box(
-        Markdown.create(
+        rx.markdown.root(
             source,
             component_map={"a": _link, "img": _image, "pre": _code_block},
             remark_plugins=[rx.markdown.plugin.gfm],

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import reflex as rx
+from reflex.event import Event
 from reflex.middleware.middleware import Middleware
 from reflex.state import BaseState, StateUpdate
-from reflex_base.event import Event
 
 from dsf_app.auth import sessions
 
