@@ -37,7 +37,9 @@ LAYERS: list[set[str]] = [
     {"canvas", "epub", "images", "image_sources", "embeddings", "storage", "world_schema"},
     {"workers"},
     {"models"},
-    {"db", "errors", "settings", "telemetry", "logs", "choices", "pools"},
+    {"db", "errors", "telemetry", "logs", "choices", "pools"},
+    {"settings"},
+    {"settings_web", "settings_services", "settings_models", "settings_limits", "settings_sign_in"},
 ]
 RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}
 
