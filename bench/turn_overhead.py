@@ -20,10 +20,11 @@ from typing import Any
 
 from dsf_app import db
 from dsf_app.agents import tools  # noqa: F401  (registers the tools)
-from dsf_app.agents.approval_loop import Orchestrator, TurnRequest, _tool_call_pieces
-from dsf_app.agents.connection import connect
+from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
 from dsf_app.agents.events import TurnEvent
+from dsf_app.agents.streaming import tool_call_pieces
 from dsf_app.devstack import stack
+from dsf_app.letta.connection import connect
 from dsf_app.models import AgentKind
 from dsf_app.services.actor import Actor
 from dsf_app.services.users import create_user
@@ -57,7 +58,7 @@ async def raw_turn(letta: Any, agent_id: str, text: str) -> None:
         async for chunk in stream:
             kind = getattr(chunk, "message_type", None)
             if kind == "approval_request_message":
-                calls |= {piece.tool_call_id: True for piece in _tool_call_pieces(chunk)}
+                calls |= {piece.tool_call_id: True for piece in tool_call_pieces(chunk)}
             elif kind == "stop_reason":
                 stop = chunk.stop_reason
         if stop != "requires_approval":

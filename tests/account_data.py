@@ -11,8 +11,8 @@ from letta_client import NotFoundError
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlmodel import SQLModel
 
-from dsf_app.agents.connection import connect
 from dsf_app.db import session_scope
+from dsf_app.letta.connection import connect
 from dsf_app.models import RateLimitAttempt, WorldInvitation
 from dsf_app.storage import AssetStorage, owner_prefix
 

@@ -16,9 +16,9 @@ from sqlmodel import Session, create_engine
 
 from dsf_app import db
 from dsf_app.agents.approval_loop import Orchestrator
-from dsf_app.agents.connection import connect
 from dsf_app.db import session_scope
 from dsf_app.devstack import postgres, stack
+from dsf_app.letta.connection import connect
 from dsf_app.services.actor import Actor
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings, get_settings

@@ -20,7 +20,6 @@ from pydantic import TypeAdapter
 from sqlmodel import Session, select
 
 from dsf_app.agents import tools  # noqa: F401  (registers the tools)
-from dsf_app.agents.connection import connect
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import TurnEvent
 from dsf_app.agents.provisioning import AgentDirectory
@@ -29,6 +28,7 @@ from dsf_app.auth import sessions
 from dsf_app.canvas.specs import Spec
 from dsf_app.db import session_scope
 from dsf_app.errors import NotFound
+from dsf_app.letta.connection import connect
 from dsf_app.models import AgentKind, AgentRecord, AgentRun, Asset, OAuthAccount, Story, World
 from dsf_app.services import (
     canvas,

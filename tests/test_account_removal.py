@@ -12,7 +12,6 @@ from collections.abc import Iterator
 import pytest
 
 from dsf_app.agents import tools  # noqa: F401  (registers the tools)
-from dsf_app.agents.connection import connect
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import TurnEvent
 from dsf_app.agents.provisioning import AgentDirectory
@@ -21,6 +20,7 @@ from dsf_app.auth.account_removal import delete_account
 from dsf_app.db import session_scope
 from dsf_app.devstack.processes import free_port
 from dsf_app.errors import Invalid, ServiceUnavailable
+from dsf_app.letta.connection import connect
 from dsf_app.models import AgentKind
 from dsf_app.services import account_deletion, users, worlds
 from dsf_app.services.actor import Actor

@@ -18,11 +18,11 @@ from sqlmodel import select
 from dsf_app.agents import prompts, registry
 from dsf_app.agents import tools as _tools  # noqa: F401  (registers the tools)
 from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
-from dsf_app.agents.connection import connect
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import ToolCallFinished
 from dsf_app.agents.provisioning import AgentDirectory
 from dsf_app.db import session_scope
+from dsf_app.letta.connection import connect
 from dsf_app.models import AgentKind, AgentRecord
 from dsf_app.services import foundation_edits, users, worlds
 from dsf_app.services.actor import Actor

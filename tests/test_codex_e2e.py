@@ -82,7 +82,7 @@ def _lore_block(settings: Settings, actor: Actor, world_id: str) -> str:
             )
         ).one()
     letta = Letta(base_url=settings.letta_base_url)
-    letta.api_key = None  # the test stack's Letta takes no key (see agents/connection.py)
+    letta.api_key = None  # the test stack's Letta takes no key (see letta/connection.py)
     try:
         return letta.agents.blocks.retrieve("lore", agent_id=agent_id).value
     finally:

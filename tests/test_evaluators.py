@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 import pytest
 from sqlmodel import select
@@ -18,7 +19,8 @@ from dsf_app.agents.registry import execute
 from dsf_app.db import session_scope
 from dsf_app.errors import ServiceUnavailable
 from dsf_app.evaluators import compare_versions, evaluate_segment
-from dsf_app.evaluators.judge import judge_model
+from dsf_app.evaluators.judge import judge_model, response_format
+from dsf_app.evaluators.judgments import ConsistencyJudgment
 from dsf_app.evaluators.targets import SegmentTarget
 from dsf_app.models import Evaluation, EvaluationKind, EvaluationSource
 from dsf_app.services import evaluations, stories, world_updates, worlds
@@ -308,6 +310,34 @@ def test_providers_map_to_their_openai_compatible_endpoints(dsf_in_process: Sett
         judge_model(settings, "anthropic/claude-sonnet-4")
     with pytest.raises(ServiceUnavailable, match="support handles"):
         judge_model(settings, "ollama/llama3")
+
+
+def test_the_answer_schema_is_as_strict_as_openai_requires() -> None:
+    """OpenAI's structured outputs refuse a strict schema unless every object forbids other keys
+    and requires all of its own (what `chat.completions.parse` sends, built with public API)."""
+    sent = response_format(ConsistencyJudgment)
+    assert sent["type"] == "json_schema"
+    assert (sent["json_schema"]["name"], sent["json_schema"].get("strict")) == (
+        "ConsistencyJudgment",
+        True,
+    )
+    objects = [node for node in _nodes(sent["json_schema"].get("schema")) if "properties" in node]
+    assert len(objects) == 2  # the judgment and each finding
+    for node in objects:
+        assert node["additionalProperties"] is False
+        assert set(node["required"]) == set(node["properties"])
+
+
+def _nodes(value: object) -> Iterator[dict[str, Any]]:
+    """Every JSON object inside a schema, itself included."""
+    if isinstance(value, dict):
+        node = cast("dict[str, Any]", value)
+        yield node
+        for child in node.values():
+            yield from _nodes(child)
+    elif isinstance(value, list):
+        for child in cast("list[object]", value):
+            yield from _nodes(child)
 
 
 def test_a_person_sees_only_their_own_evaluations(person: Actor, scene: Scene) -> None:

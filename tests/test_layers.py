@@ -1,9 +1,9 @@
 """The house's rules about imports and size, read from the source:
 
-- the layers hold: pages → components → state → agents/auth/evaluators → services → the domain
-  modules → models → the base. A module may import its own layer and those below it, never one
-  above; so the canvas domain, the services, the models and the agents never reach the page
-  states or the UI;
+- the layers hold: pages → components → state → agents/auth/evaluators → letta → services →
+  the domain modules → models → the base. A module may import its own layer and those below
+  it, never one above; so the canvas domain, the services, the models and the agents never
+  reach the page states or the UI;
 - no import circle among dsf_app's modules, counting every import in a file (inside functions
   and type-checking blocks too: a lazy import hides a circle from Python, not from a reader);
 - no module over MAX_LINES lines: a longer one holds more than one job;
@@ -26,13 +26,14 @@ QUERY_BUILDERS = {"select", "update", "delete", "insert"}
 SQL_PACKAGES = ("sqlmodel", "sqlalchemy")
 # Top to bottom. The edges that wire everything together (dsf_app.py, http_routes,
 # assets_route, run_export_route, health, security_headers, devstack, admin) sit above all layers
-# and are not listed. The evaluators sit with the agents: their tools call them, and they ask
-# the agents' model.
+# and are not listed. The evaluators sit with the agents: their tools call them; both reach the
+# Letta server and its models through `letta`, below them.
 LAYERS: list[set[str]] = [
     {"pages"},
     {"components"},
     {"state"},
     {"agents", "auth", "evaluators"},
+    {"letta"},
     {"services"},
     {"canvas", "epub", "images", "image_sources", "embeddings", "storage", "world_schema"},
     {"workers"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from dsf_app.agents.connection import connect
+from dsf_app.letta.connection import connect
 from dsf_app.settings import Settings
 from tests.conftest import FAKE_MODEL
 from tests.fakes.llm_server import Reply, ScriptedLLM

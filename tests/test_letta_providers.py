@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -12,12 +13,14 @@ import pytest
 from psycopg import sql
 
 from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
-from dsf_app.agents.connection import connect
-from dsf_app.agents.events import TextDelta, TurnEvent
+from dsf_app.agents.events import Notice, TextDelta, TurnEvent
 from dsf_app.agents.provisioning import AgentDirectory
 from dsf_app.db import session_scope
 from dsf_app.devstack import letta, postgres, processes, stack
+from dsf_app.letta.connection import connect
+from dsf_app.letta.model_choice import forget_offered
 from dsf_app.models import AgentKind
+from dsf_app.services import turns
 from dsf_app.services.actor import Actor
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings
@@ -72,21 +75,32 @@ def own_letta(
     server.drop()
 
 
-async def _turn(settings: Settings, person: Actor, text: str) -> str:
+@dataclass(frozen=True)
+class Said:
+    """What a turn showed in the chat: the agent's reply and the sentences that were not its."""
+
+    reply: str
+    notices: list[str]
+
+
+async def _turn(settings: Settings, person: Actor, text: str) -> Said:
     """A User Agent turn through DSF, as a freshly started app would run it."""
-    AgentDirectory._models.pop(settings.letta_base_url, None)  # a new app chooses afresh
+    forget_offered(settings.letta_base_url)  # a new app chooses afresh
     reply: list[str] = []
+    notices: list[str] = []
 
     async def keep(event: TurnEvent) -> None:
         if isinstance(event, TextDelta) and event.kind == "assistant":
             reply.append(event.text)
+        elif isinstance(event, Notice):
+            notices.append(event.text)
 
     async with connect(settings) as client:
         finished = await Orchestrator(client, AgentDirectory(client, settings)).run_turn(
             TurnRequest(person, AgentKind.USER, None, None, text), keep
         )
     assert finished.error is None, finished.error
-    return "".join(reply)
+    return Said("".join(reply), notices)
 
 
 def _asked(llm: ScriptedLLM, phrase: str) -> bool:
@@ -103,7 +117,7 @@ async def test_a_restart_with_a_new_base_url_reaches_the_new_model_server(
         own_letta.start(first.base_url)
         hello = f"hello first {uuid.uuid4().hex[:6]}"
         first.on_user(hello, then=[Reply("From the first server.")])
-        assert await _turn(settings, person, hello) == ("From the first server.")
+        assert (await _turn(settings, person, hello)).reply == "From the first server."
 
         own_letta.stop()
         own_letta.start(second.base_url)
@@ -114,7 +128,7 @@ async def test_a_restart_with_a_new_base_url_reaches_the_new_model_server(
         again = f"hello second {uuid.uuid4().hex[:6]}"
         second.on_user(again, then=[Reply("From the second server.")])
         first.on_user(again, then=[Reply("From the old server.")])
-        assert await _turn(settings, person, again) == ("From the second server.")
+        assert await _turn(settings, person, again) == Said("From the second server.", [])
         assert _asked(second, again) and not _asked(first, again)
 
 
@@ -127,16 +141,41 @@ async def test_switching_model_servers_there_and_back_keeps_every_model_usable(
     own_letta: LettaServer, dsf_in_process: Settings
 ) -> None:
     """A -> B -> A, each with a restart, B offering another model: after each switch the
-    configured server's models are listed and a turn completes on them."""
+    configured server's models are listed and a turn completes on them; when the agent's model
+    went away, the chat says which one it uses now (live, and after a reload)."""
     with session_scope() as session:
         person = Actor(create_user(session, f"{uuid.uuid4().hex}@example.test", "Ada").id)
     settings = dsf_in_process.model_copy(update={"letta_port": own_letta.port})
     with ScriptedLLM() as a, ScriptedLLM(models=("other-fake-model",)) as b:
-        for server, phase, model in ((a, "a1", DEFAULT), (b, "b", OTHER), (a, "a2", DEFAULT)):
+        switches = ((a, "a1", None, DEFAULT), (b, "b", DEFAULT, OTHER), (a, "a2", OTHER, DEFAULT))
+        for server, phase, gone, model in switches:
             own_letta.stop()
             own_letta.start(server.base_url)
             assert model in await _handles(settings), phase
             text = f"hello {phase} {uuid.uuid4().hex[:6]}"
             server.on_user(text, then=[Reply(f"From {phase}.")])
-            assert await _turn(settings, person, text) == f"From {phase}."
+            said = await _turn(settings, person, text)
+            assert said.reply == f"From {phase}."
             assert server.requests[-1]["model"] == model.removeprefix("openai-proxy/")
+            moved = [] if gone is None else [_moved(gone, model)]
+            assert said.notices == moved, phase
+            assert _stored_notices(person) == [
+                *([_moved(DEFAULT, OTHER)] if phase != "a1" else []),
+                *([_moved(OTHER, DEFAULT)] if phase == "a2" else []),
+            ]
+
+
+def _moved(gone: str, now: str) -> str:
+    return (
+        f"The model “{gone}” is no longer offered by the configured model servers; "
+        f"this agent now uses “{now}”."
+    )
+
+
+def _stored_notices(person: Actor) -> list[str]:
+    """The sentences about the turns that the chat shows after a reload."""
+    return [
+        message.content
+        for message in turns.conversation(person, None, limit=50).messages
+        if message.message_type == turns.NOTICE
+    ]

@@ -15,12 +15,12 @@ from sqlmodel import select
 
 from dsf_app.agents import tools  # noqa: F401  (registers the tools)
 from dsf_app.agents.approval_loop import Orchestrator
-from dsf_app.agents.connection import connect
 from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import LoreUsed, TurnEvent
 from dsf_app.agents.registry import execute
 from dsf_app.agents.turn import TurnRequest
 from dsf_app.db import session_scope
+from dsf_app.letta.connection import connect
 from dsf_app.models import AgentKind, ChatMessage, CodexEntry, CodexKind, World
 from dsf_app.services import chat, codex, lore, runs, search, stories, turns, worlds
 from dsf_app.services.actor import Actor

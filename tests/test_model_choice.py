@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dsf_app.agents.model_choice import MODEL_SETUP_HELP, choose_model
 from dsf_app.errors import ServiceUnavailable
+from dsf_app.letta.model_choice import MODEL_SETUP_HELP, ModelChoice, OfferedModels, choose_model
 from tests.harness.stack import settings_from
 
 OFFERED = ["openai-proxy/other-model", "letta/letta-free"]
@@ -32,3 +32,22 @@ def test_no_model_is_configured_only_when_none_is() -> None:
     with pytest.raises(ServiceUnavailable, match="No language model is configured"):
         choose_model(settings, ["letta/letta-free"])
     assert MODEL_SETUP_HELP.startswith("No language model is configured")
+
+
+NOW = OfferedModels(
+    ModelChoice("openai-proxy/other-model", "http://x/v1", None), frozenset(OFFERED)
+)
+
+
+def test_an_agent_whose_model_went_away_is_told_which_one_it_uses_now() -> None:
+    assert NOW.moved("openai-proxy/m") == (
+        "The model “openai-proxy/m” is no longer offered by the configured model servers; "
+        "this agent now uses “openai-proxy/other-model”."
+    )
+
+
+def test_nothing_is_said_while_the_agents_model_is_still_offered() -> None:
+    """A model changed on purpose (DSF_AGENT_MODEL) did not go away; a new agent had none."""
+    assert NOW.moved("letta/letta-free") is None
+    assert NOW.moved("openai-proxy/other-model") is None
+    assert NOW.moved(None) is None

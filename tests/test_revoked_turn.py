@@ -9,8 +9,9 @@ import uuid
 
 from sqlmodel import col, select
 
-from dsf_app.agents.approval_loop import SESSION_ENDED, Orchestrator, TurnRequest
+from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
 from dsf_app.agents.events import ToolCallStarted
+from dsf_app.agents.tool_round import SESSION_ENDED
 from dsf_app.auth import sessions
 from dsf_app.db import session_scope
 from dsf_app.models import AgentKind, AgentRun, ChatMessage, RunStep, StepKind, ToolExecution

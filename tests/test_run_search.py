@@ -15,10 +15,10 @@ from sqlmodel import Session, select
 from dsf_app import embeddings
 from dsf_app.agents import tools  # noqa: F401  (registers the tools)
 from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
-from dsf_app.agents.connection import connect
 from dsf_app.db import session_scope
 from dsf_app.embeddings import encoder
 from dsf_app.errors import Invalid, ServiceUnavailable
+from dsf_app.letta.connection import connect
 from dsf_app.models import AgentKind, AgentRun
 from dsf_app.models.agents import EMBEDDING_DIMENSIONS
 from dsf_app.services import runs

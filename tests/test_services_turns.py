@@ -13,7 +13,7 @@ from dsf_app import workers
 from dsf_app.db import session_scope
 from dsf_app.errors import Invalid, NotFound
 from dsf_app.models import AgentKind, AgentRun, ChatMessage, ToolExecution, World
-from dsf_app.services import turns, worlds
+from dsf_app.services import tool_calls, turn_continuation, turns, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.chat import StreamedText
 from dsf_app.services.users import create_user
@@ -82,15 +82,22 @@ def test_a_tool_call_is_claimed_once_and_its_outcome_kept(person: Actor) -> None
     record = turns.start(person, AgentKind.USER, None, None, "Make a world.")
     call = f"call_{uuid.uuid4().hex}"
     try:
-        turns.record_tool_call(person, record.run_id, call, "world_manager", '{"operation": 1}')
-        turns.record_tool_call(person, record.run_id, call, "world_manager", '{"operation": 1}')
-        assert turns.claim_tool_call(person, record.run_id, call, "world_manager") == turns.Claim()
-        assert turns.claim_tool_call(person, record.run_id, call, "world_manager").busy
+        tool_calls.record_tool_call(
+            person, record.run_id, call, "world_manager", '{"operation": 1}'
+        )
+        tool_calls.record_tool_call(
+            person, record.run_id, call, "world_manager", '{"operation": 1}'
+        )
+        assert (
+            tool_calls.claim_tool_call(person, record.run_id, call, "world_manager")
+            == tool_calls.Claim()
+        )
+        assert tool_calls.claim_tool_call(person, record.run_id, call, "world_manager").busy
 
         with session_scope() as session:
             session.add(World(name="Made", owner_id=person.user_id))
-            turns.save_tool_outcome(session, person, call, "world_manager", "success", "made")
-        claim = turns.claim_tool_call(person, record.run_id, call, "world_manager")
+            tool_calls.save_tool_outcome(session, person, call, "world_manager", "success", "made")
+        claim = tool_calls.claim_tool_call(person, record.run_id, call, "world_manager")
         assert claim.outcome == ("success", "made")
         (row,) = [row for row in _rows(person) if row.tool_call_id == call]
         assert (row.tool_status, row.tool_result) == ("success", "made")
@@ -98,7 +105,7 @@ def test_a_tool_call_is_claimed_once_and_its_outcome_kept(person: Actor) -> None
         with session_scope() as session:
             other = Actor(create_user(session, f"{uuid.uuid4().hex}@example.test", "Eve").id)
         with pytest.raises(NotFound):
-            turns.claim_tool_call(other, None, call, "world_manager")
+            tool_calls.claim_tool_call(other, None, call, "world_manager")
     finally:
         workers.released(record.run_id)
 
@@ -109,9 +116,9 @@ def test_an_outcome_rolled_back_with_its_change_leaves_the_call_to_run_again(
     record = turns.start(person, AgentKind.USER, None, None, "Make a world.")
     call = f"call_{uuid.uuid4().hex}"
     try:
-        turns.claim_tool_call(person, record.run_id, call, "world_manager")
+        tool_calls.claim_tool_call(person, record.run_id, call, "world_manager")
         with pytest.raises(RuntimeError), session_scope() as session:
-            turns.save_tool_outcome(session, person, call, "world_manager", "success", "made")
+            tool_calls.save_tool_outcome(session, person, call, "world_manager", "success", "made")
             raise RuntimeError("the change failed after the outcome was written")
         turns.finish(
             person, record.run_id, "error", "It failed.", turns.Progress(), error_in_chat=True
@@ -120,10 +127,10 @@ def test_an_outcome_rolled_back_with_its_change_leaves_the_call_to_run_again(
             assert session.get(ToolExecution, call) is None  # released: it may run again
         assert turns.conversation(person, None, limit=10).retry_run == record.run_id
 
-        reopened = turns.reopen(person, record.run_id)
+        reopened = turn_continuation.reopen(person, record.run_id)
         assert reopened.running and reopened.run_id == record.run_id
         with pytest.raises(Invalid, match="still running"):
-            turns.reopen(person, record.run_id)
+            turn_continuation.reopen(person, record.run_id)
     finally:
         workers.released(record.run_id)
 
@@ -133,5 +140,5 @@ def test_a_finished_turn_is_not_reopened(person: Actor) -> None:
     workers.released(record.run_id)
     turns.finish(person, record.run_id, "end_turn", None, turns.Progress(), error_in_chat=True)
     with pytest.raises(Invalid, match="already ended"):
-        turns.reopen(person, record.run_id)
+        turn_continuation.reopen(person, record.run_id)
     assert turns.conversation(person, None, limit=10).retry_run is None

@@ -19,10 +19,10 @@ from dsf_app.agents import (
     tools,  # noqa: F401  (registers the tools)
 )
 from dsf_app.agents.approval_loop import Orchestrator, TurnRequest
-from dsf_app.agents.connection import connect
 from dsf_app.agents.events import TurnEvent
 from dsf_app.db import session_scope
 from dsf_app.errors import NotFound
+from dsf_app.letta.connection import connect
 from dsf_app.models import AgentKind, AgentRun, LatencyDay, RunDay, RunStep, StepKind, ToolDay
 from dsf_app.models.columns import utcnow
 from dsf_app.models.rollups import ALL_WORLDS

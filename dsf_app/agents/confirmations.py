@@ -16,7 +16,7 @@ from dsf_app.agents.events import ConfirmationAsked, ToolCallFinished, TurnFinis
 from dsf_app.agents.turn import Emit, TurnStopped
 from dsf_app.db import session_scope
 from dsf_app.models import Decision
-from dsf_app.services import confirmations, turns
+from dsf_app.services import confirmations, tool_calls, turns
 from dsf_app.services.actor import Actor
 
 DECLINED = (
@@ -72,7 +72,7 @@ async def execute(
     if decided == Decision.DENIED:
         refusal = DECLINED.format(name=name)
         await asyncio.to_thread(
-            turns.record_tool_outcome, ctx.actor, ctx.tool_call_id, name, "error", refusal
+            tool_calls.record_tool_outcome, ctx.actor, ctx.tool_call_id, name, "error", refusal
         )
         return registry.ToolOutcome("error", refusal)
     asked = await asyncio.to_thread(_ask, ctx.actor, asking_run, ctx.tool_call_id, name, summary)

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from dsf_app.agents.topics import Topic
 from dsf_app.db import session_scope
-from dsf_app.services import turns
+from dsf_app.services import tool_calls
 from dsf_app.services.actor import Actor
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class ToolContext:
         def change(session: Session) -> tuple[T, str]:
             result = work(session)
             text = as_text(result)
-            turns.save_tool_outcome(
+            tool_calls.save_tool_outcome(
                 session, self.actor, self.tool_call_id, self.tool_name, "success", text
             )
             return result, text

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 
 from dsf_app.agents.prompts import PERSONAS, SYSTEM_PROMPTS
 from dsf_app.agents.registry import tools_for
+from dsf_app.letta.model_choice import ModelChoice
 from dsf_app.models import AgentKind
 
 BLOCK_LIMIT = 20_000
@@ -25,16 +26,6 @@ class BlockDefinition:
     # A value the code fixes (the persona); None when DSF fills it from its data (memory.py).
     fixed: str | None = None
     limit: int = BLOCK_LIMIT
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """The model the agents run on, as the Letta server resolves it (endpoint included, so an
-    agent created before OPENAI_BASE_URL changed is moved to the new address)."""
-
-    handle: str
-    endpoint: str
-    embedding: str | None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import logging
 
 from letta_client import NotFoundError
 
-from dsf_app.agents.connection import connect
+from dsf_app.letta.connection import connect
 
 log = logging.getLogger(__name__)
 

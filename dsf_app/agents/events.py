@@ -67,6 +67,16 @@ class ConfirmationAsked:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """A sentence about the turn, not from the agent (its model went away and it now uses
+    another); stored in the chat as the row `message_id`."""
+
+    message_id: str
+    text: str
+    parent_call_id: str | None = None
+
+
+@dataclass(frozen=True)
 class TurnFinished:
     """How a turn ended; `retryable` when it did not finish and Retry may continue it;
     `interrupted`: the agent messages that were cut off mid-stream."""
@@ -86,5 +96,6 @@ TurnEvent = (
     | Changed
     | LoreUsed
     | ConfirmationAsked
+    | Notice
     | TurnFinished
 )

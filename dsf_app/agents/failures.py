@@ -12,6 +12,7 @@ import letta_client
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from dsf_app.agents.events import TurnFinished
 from dsf_app.errors import DSFError
 from dsf_app.settings import Settings
 from dsf_app.storage import StorageUnavailable
@@ -219,3 +220,25 @@ def not_sent(exc: BaseException, settings: Settings) -> str:
 
 def not_loaded(exc: BaseException, settings: Settings) -> str:
     return f"{what_failed(exc, settings)} The conversation shows again once this is fixed; reload the page then."
+
+
+def limit(stop_reason: str, settings: Settings) -> TurnFinished:
+    """A turn stopped at one of its limits (`max_time`, `max_reply` or `max_steps`)."""
+    sentences = {
+        "max_time": f"The turn took longer than {settings.turn_max_seconds:.0f} seconds "
+        "(DSF_TURN_MAX_SECONDS) and was stopped; what was done so far is kept. Ask for less "
+        "at once, or raise the limit.",
+        "max_reply": f"The reply passed {settings.turn_max_reply_chars:,} characters "
+        "(DSF_TURN_MAX_REPLY_CHARS) and was stopped; what was written is kept. The model may be "
+        "repeating itself: ask again more narrowly.",
+        "max_steps": f"The agent took {settings.turn_max_steps} model steps "
+        "(DSF_TURN_MAX_STEPS) without finishing and was stopped; what was done is kept.",
+    }
+    return TurnFinished(stop_reason, sentences[stop_reason])
+
+
+def out_of_steps(limit_reached: str) -> TurnFinished:
+    """The person's model steps for the day are spent (`limit_reached` says which limit)."""
+    return TurnFinished(
+        "quota", f"{limit_reached} The agent was stopped there; what it did so far is kept."
+    )

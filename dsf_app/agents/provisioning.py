@@ -2,11 +2,13 @@
 
 One User Agent and one Experience Agent per person (never shared between people), and one
 World Agent per person per world, so two collaborators never talk over each other in one
-Letta agent. Which Letta agent serves whom is kept in AgentRecord, with digests of what the
-agent was last brought to. When a turn looks an agent up, a changed definition (system prompt,
-tools, blocks, model — definitions.py) is applied to it, and the memory blocks DSF fills
-(memory.py) are rewritten if their data changed: the person's preferences, or a new version
-of the world from any source. An agent that is up to date costs no call to Letta.
+Letta agent. Which Letta agent serves whom is kept in AgentRecord (`services/agent_records.py`),
+with digests of what the agent was last brought to. When a turn looks an agent up, a changed
+definition (system prompt, tools, blocks, model — definitions.py) is applied to it, and the
+memory blocks DSF fills (memory.py) are rewritten if their data changed: the person's
+preferences, or a new version of the world from any source. An agent that is up to date costs
+no call to Letta. An agent whose model the configured servers no longer offer is moved to the
+agents' model (`letta/model_choice.py`), and the look-up says so, for the chat.
 """
 
 from __future__ import annotations
@@ -20,38 +22,36 @@ from letta_client import AsyncLetta, omit
 from letta_client.types import Tool
 from letta_client.types.agents import Block
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 
 from dsf_app.agents import follow_lock, memory
-from dsf_app.agents.definitions import AgentDefinition, ModelChoice, definition
-from dsf_app.agents.model_choice import choose_model
+from dsf_app.agents.definitions import AgentDefinition, definition
 from dsf_app.agents.registry import TOOLS
 from dsf_app.db import session_scope
-from dsf_app.models import AgentKind, AgentRecord
+from dsf_app.letta.model_choice import ModelChoice, OfferedModels, offered_models
+from dsf_app.models import AgentKind
+from dsf_app.services import agent_records
 from dsf_app.services.actor import Actor
+from dsf_app.services.agent_records import AgentEntry
 from dsf_app.settings import Settings, get_settings
 
-PREFERRED_EMBEDDING = "openai/text-embedding-3-small"
 # Tools Letta attaches itself (memory_replace, conversation_search…) are not "custom".
 OWN_TOOL_TYPE = "custom"
 
 
 @dataclass(frozen=True)
-class _Found:
-    """An agent's record: its Letta id and what it was last brought to."""
+class Followed:
+    """The agent serving a turn, up to date; `moved`: the chat's sentence when its model went
+    away and it now runs on another."""
 
-    record_id: uuid.UUID
-    letta_agent_id: str
-    definition_digest: str
-    memory_digests: dict[str, Any]
+    agent_id: str
+    moved: str | None = None
 
 
 class AgentDirectory:
     """Finds, creates and updates the Letta agent that serves a person in a context."""
 
-    # Per Letta server (by URL), per process: the tools upserted and the model chosen.
+    # Per Letta server (by URL), per process: the tools upserted.
     _tool_ids: dict[str, dict[str, str]] = {}
-    _models: dict[str, ModelChoice] = {}
     _lock = asyncio.Lock()
 
     def __init__(self, letta: AsyncLetta, settings: Settings | None = None) -> None:
@@ -75,47 +75,52 @@ class AgentDirectory:
             return dict(ids)
 
     async def models(self) -> ModelChoice:
-        server = str(self.letta.base_url)
-        if server not in self._models:
-            llms = [m for m in await self.letta.models.list() if m.handle]
-            handle = choose_model(self.settings, [m.handle for m in llms if m.handle])
-            endpoint = next((m.api_model_endpoint or "" for m in llms if m.handle == handle), "")
-            embeddings = [e.handle for e in await self.letta.models.embeddings.list() if e.handle]
-            embedding = (
-                PREFERRED_EMBEDDING
-                if PREFERRED_EMBEDDING in embeddings
-                else next(iter(embeddings), None)
-            )
-            self._models[server] = ModelChoice(handle, endpoint, embedding)
-        return self._models[server]
+        return (await offered_models(self.letta, self.settings)).choice
 
     async def agent_id(
         self, actor: Actor, kind: AgentKind, world_id: uuid.UUID | None = None
     ) -> str:
         """The agent serving `actor` here, created or brought up to date first."""
-        model = await self.models()
+        return (await self.follow(actor, kind, world_id)).agent_id
+
+    async def follow(
+        self, actor: Actor, kind: AgentKind, world_id: uuid.UUID | None = None
+    ) -> Followed:
+        """`agent_id`, saying whether the agent had to leave a model that went away."""
+        offered = await offered_models(self.letta, self.settings)
+        model = offered.choice
         wanted = definition(kind)
         found, blocks = await asyncio.to_thread(_look_up, actor, kind, world_id)
         if found is None:
-            return await self._create(actor, kind, world_id, wanted, model, blocks)
+            return Followed(await self._create(actor, kind, world_id, wanted, model, blocks))
         digest = wanted.digest(model)
         memory_digests = dict(found.memory_digests)
+        moved = None
         if found.definition_digest != digest:
             async with follow_lock.following(found.letta_agent_id, self.settings):
-                created = await self._follow_code(found.letta_agent_id, wanted, model, blocks)
+                created, moved = await self._follow_code(
+                    found.letta_agent_id, wanted, offered, blocks
+                )
             memory_digests |= {label: memory.digest(blocks[label]) for label in created}
-        await self._refresh(found, digest, memory_digests, blocks)
-        return found.letta_agent_id
+        await self._refresh(actor, found, digest, memory_digests, blocks)
+        return Followed(found.letta_agent_id, moved)
 
     async def sync_world(self, actor: Actor, world_id: uuid.UUID) -> None:
         """Rewrite the World Agent's memory now that the world changed, so the rest of the
         turn reads the new version (the next lookup would do it at the latest)."""
         found, blocks = await asyncio.to_thread(_look_up, actor, AgentKind.WORLD, world_id)
         if found is not None:
-            await self._refresh(found, found.definition_digest, dict(found.memory_digests), blocks)
+            await self._refresh(
+                actor, found, found.definition_digest, dict(found.memory_digests), blocks
+            )
 
     async def _refresh(
-        self, found: _Found, digest: str, memory_digests: dict[str, Any], blocks: dict[str, str]
+        self,
+        actor: Actor,
+        found: AgentEntry,
+        digest: str,
+        memory_digests: dict[str, Any],
+        blocks: dict[str, str],
     ) -> None:
         """Write the blocks whose data changed, then record what the agent now holds."""
         stale = {
@@ -127,7 +132,7 @@ class AgentDirectory:
             await self.letta.agents.blocks.update(label, agent_id=found.letta_agent_id, value=value)
             memory_digests[label] = memory.digest(value)
         if stale or digest != found.definition_digest:
-            await asyncio.to_thread(_record, found.record_id, digest, memory_digests)
+            await asyncio.to_thread(_record, actor, found.record_id, digest, memory_digests)
 
     async def _create(
         self,
@@ -157,16 +162,11 @@ class AgentDirectory:
             tags=["dsf", kind.value, str(actor.user_id)],
             embedding=model.embedding or omit,
         )
-        record = AgentRecord(
-            kind=kind,
-            letta_agent_id=agent.id,
-            user_id=actor.user_id,
-            world_id=_world_key(kind, world_id),
-            definition_digest=wanted.digest(model),
-            memory_digests={label: memory.digest(value) for label, value in blocks.items()},
-        )
+        digests = {label: memory.digest(value) for label, value in blocks.items()}
         try:
-            await asyncio.to_thread(_add, record)
+            await asyncio.to_thread(
+                _add, actor, kind, world_id, agent.id, wanted.digest(model), digests
+            )
         except IntegrityError:
             # Another turn created it first: keep theirs, drop ours.
             await self.letta.agents.delete(agent.id)
@@ -175,9 +175,15 @@ class AgentDirectory:
         return agent.id
 
     async def _follow_code(
-        self, agent_id: str, wanted: AgentDefinition, model: ModelChoice, blocks: dict[str, str]
-    ) -> set[str]:
-        """Bring an existing agent to the definition; the labels of blocks it had to create."""
+        self,
+        agent_id: str,
+        wanted: AgentDefinition,
+        offered: OfferedModels,
+        blocks: dict[str, str],
+    ) -> tuple[set[str], str | None]:
+        """Bring an existing agent to the definition: the labels of blocks it had to create,
+        and the sentence saying its model went away, if it did."""
+        model = offered.choice
         state = await self.letta.agents.retrieve(agent_id, include=["agent.tools", "agent.blocks"])
         llm = state.llm_config
         new_model = (llm.handle, llm.api_model_endpoint) != (model.handle, model.endpoint)
@@ -196,7 +202,7 @@ class AgentDirectory:
         # The model reads a system message compiled from the prompt and blocks; Letta rebuilds
         # it on a block edit but not on a new prompt.
         await self.letta.agents.recompile(agent_id)
-        return created
+        return created, offered.moved(llm.handle) if new_model else None
 
     async def _follow_tools(
         self, agent_id: str, wanted: AgentDefinition, tools: list[Tool]
@@ -246,45 +252,29 @@ class AgentDirectory:
         return created
 
 
-def _world_key(kind: AgentKind, world_id: uuid.UUID | None) -> uuid.UUID | None:
-    """World Agents are per world; the others serve the person everywhere."""
-    return world_id if kind == AgentKind.WORLD else None
-
-
 def _look_up(
     actor: Actor, kind: AgentKind, world_id: uuid.UUID | None
-) -> tuple[_Found | None, dict[str, str]]:
+) -> tuple[AgentEntry | None, dict[str, str]]:
     """The agent's record (if any) and its data-filled blocks as they should read now."""
     with session_scope() as session:
-        record = session.exec(
-            select(AgentRecord).where(
-                AgentRecord.kind == kind,
-                AgentRecord.user_id == actor.user_id,
-                AgentRecord.world_id == _world_key(kind, world_id),
-            )
-        ).first()
-        found = (
-            _Found(
-                record.id,
-                record.letta_agent_id,
-                record.definition_digest,
-                dict(record.memory_digests),
-            )
-            if record
-            else None
-        )
+        found = agent_records.find(session, actor, kind, world_id)
         return found, memory.values(session, actor, kind, world_id)
 
 
-def _add(record: AgentRecord) -> None:
+def _add(
+    actor: Actor,
+    kind: AgentKind,
+    world_id: uuid.UUID | None,
+    letta_agent_id: str,
+    digest: str,
+    memory_digests: dict[str, Any],
+) -> None:
     with session_scope() as session:
-        session.add(record)
+        agent_records.add(session, actor, kind, world_id, letta_agent_id, digest, memory_digests)
 
 
-def _record(record_id: uuid.UUID, digest: str, memory_digests: dict[str, Any]) -> None:
+def _record(
+    actor: Actor, record_id: uuid.UUID, digest: str, memory_digests: dict[str, Any]
+) -> None:
     with session_scope() as session:
-        record = session.get(AgentRecord, record_id)
-        if record is not None:
-            record.definition_digest = digest
-            record.memory_digests = memory_digests
-            session.add(record)
+        agent_records.brought_to(session, actor, record_id, digest, memory_digests)

@@ -21,7 +21,7 @@ from dsf_app.agents.tool_args import Wording, describe_error, parse_tool_args
 from dsf_app.agents.turn import TurnStopped
 from dsf_app.errors import DSFError, Invalid
 from dsf_app.models import AgentKind
-from dsf_app.services import turns
+from dsf_app.services import tool_calls
 from dsf_app.storage import StorageUnavailable
 from dsf_app.telemetry import tracer
 
@@ -110,7 +110,7 @@ async def execute(ctx: ToolContext, name: str, raw_args: str | Mapping[str, Any]
     started = time.monotonic()
     ctx.tool_name = name[:100]
     claim = await asyncio.to_thread(
-        turns.claim_tool_call, ctx.actor, ctx.run_id, ctx.tool_call_id, ctx.tool_name
+        tool_calls.claim_tool_call, ctx.actor, ctx.run_id, ctx.tool_call_id, ctx.tool_name
     )
     if claim.busy:
         raise ToolCallBusy(name)
@@ -121,7 +121,7 @@ async def execute(ctx: ToolContext, name: str, raw_args: str | Mapping[str, Any]
         span.set_attribute("dsf.tool_status", outcome.status)
     if ctx.written is None:
         await asyncio.to_thread(
-            turns.record_tool_outcome,
+            tool_calls.record_tool_outcome,
             ctx.actor,
             ctx.tool_call_id,
             ctx.tool_name,

@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from letta_client.types import MessageCreateParam
+
 from dsf_app.agents.events import TurnEvent, TurnFinished
 from dsf_app.agents.step_recorder import StepRecorder
 from dsf_app.models import AgentKind
@@ -145,6 +147,10 @@ class Turn:
     def otid(self) -> str:
         return otid(self.run_id)
 
+    def message(self) -> MessageCreateParam:
+        """The person's message as it is sent to Letta (with the otid it is found by)."""
+        return {"role": "user", "content": self.record.prompt, "otid": self.otid}
+
     def add_text(
         self, message_id: str, kind: Literal["assistant", "reasoning"], text: str, whole: bool
     ) -> None:
@@ -200,3 +206,8 @@ class Turn:
                 with contextlib.suppress(Exception):
                     await write
                 raise
+
+
+# Drives a turn to its end with its watchdog (the orchestrator's), for a turn that runs another:
+# a delegation, or the previous turn finished before a new message.
+Drive = Callable[[Turn], Awaitable[TurnFinished]]

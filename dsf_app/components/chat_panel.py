@@ -14,11 +14,11 @@ import reflex as rx
 from reflex.constants.colors import ColorType
 from reflex.vars import ObjectVar
 
-from dsf_app.agents.model_choice import MODEL_SETUP_HELP
 from dsf_app.components import untrusted_text
 from dsf_app.components.lore_row import lore_row
 from dsf_app.components.matching import as_component
 from dsf_app.components.suggestions import suggestions_panel
+from dsf_app.letta.model_choice import MODEL_SETUP_HELP
 from dsf_app.settings import get_settings
 from dsf_app.state.chat import ChatItem, ChatState, ConversationOption
 

@@ -26,7 +26,7 @@ from dsf_app.settings import REPO_ROOT
 
 LETTA_VERSION = "0.16.8"
 CONSTRAINTS = REPO_ROOT / "requirements-letta.txt"
-# uvloop: on plain asyncio the server stalls 60 s on repeated requests (DESIGN.md section 7).
+# uvloop: on plain asyncio the server stalls for 60 s on repeated requests.
 EXTRA_PACKAGES = ("uvloop==0.22.1",)
 # Letta's own default for OPENAI_BASE_URL.
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"

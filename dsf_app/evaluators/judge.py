@@ -19,16 +19,13 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import openai
-
-# The SDK's own pydantic-to-strict-schema converter (what `chat.completions.parse` sends), used
-# with `create` so the raw answer is kept for the retry and fences can be stripped first.
-from openai.lib._parsing._completions import type_to_response_format_param
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel, ValidationError
 
-from dsf_app.agents.connection import connect
-from dsf_app.agents.provisioning import AgentDirectory
 from dsf_app.errors import ServiceUnavailable
+from dsf_app.letta.connection import connect
+from dsf_app.letta.model_choice import agents_model
 from dsf_app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -89,10 +86,19 @@ def judge_model(settings: Settings, handle: str) -> JudgeModel:
 
 async def agents_model_handle(settings: Settings) -> str:
     """DSF_AGENT_MODEL, else the model the Letta server gives the agents (the same choice)."""
-    if settings.agent_model:
-        return settings.agent_model
     async with connect(settings) as letta:
-        return (await AgentDirectory(letta, settings).models()).handle
+        return await agents_model(letta, settings)
+
+
+def response_format(answer: type[BaseModel]) -> ResponseFormatJSONSchema:
+    """The strict JSON schema of `answer`, as `chat.completions.parse` would send it: the SDK's
+    public `pydantic_function_tool` makes the same strict schema for a tool's parameters. Used
+    with `create`, so the raw answer is kept for the retry and fences can be stripped first."""
+    schema = openai.pydantic_function_tool(answer)["function"].get("parameters", {})
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": answer.__name__, "schema": dict(schema), "strict": True},
+    }
 
 
 def _content(completion: ChatCompletion) -> str:
@@ -143,7 +149,7 @@ async def judge(
                 completion = await client.chat.completions.create(
                     model=target.model,
                     messages=messages,
-                    response_format=type_to_response_format_param(answer),
+                    response_format=response_format(answer),
                     temperature=0,
                 )
             except openai.APIConnectionError as exc:

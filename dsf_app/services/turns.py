@@ -1,25 +1,22 @@
 """A turn's record in PostgreSQL, each write its own short transaction: the person's message and
-the run (committed before anything is sent to an agent), the agent's text as it streams, each
-tool call (claimed before it runs; its outcome committed together with the tool's own change),
-how the turn ended — and, for the chat, which turn is unfinished, closing runs whose worker is
-gone so no run stays open for ever. A turn belongs to a conversation; it may replace the last
-turn (a regenerated reply, an edited message), which stays stored beside it.
+the run (committed before anything is sent to an agent), the agent's text as it streams, how the
+turn ended — and, for the chat, which turn is unfinished, closing runs whose worker is gone so no
+run stays open for ever. A turn belongs to a conversation; it may replace the last turn (a
+regenerated reply, an edited message), which stays stored beside it. Each tool call's record is
+`tool_calls.py`; taking over a turn to continue it, `turn_continuation.py`.
 
-Every function takes the acting person first; anyone else's run or tool call is NotFound.
+Every function takes the acting person first; anyone else's run is NotFound.
 These functions block on the database: async callers run them in a worker thread.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
 from dsf_app import workers
@@ -31,15 +28,14 @@ from dsf_app.models import (
     ChatConversation,
     ChatMessage,
     Meter,
-    ToolExecution,
 )
 from dsf_app.models.columns import utcnow
 from dsf_app.services import (
     chat,
     conversations,
     quotas,
-    rollups,
     runs,
+    tool_calls,
     trajectories,
     validation,
 )
@@ -55,17 +51,14 @@ RETRYABLE = frozenset({"error", "interrupted"})
 # How a turn parks while a tool call waits for the person's Approve or Deny; their answer
 # continues it (services/confirmations.py).
 AWAITING_CONFIRMATION = "awaiting_confirmation"
-RUNNING = "running"
 CUT_OFF = (
     "This turn was cut off: the server process running it stopped. What it did so far is kept; "
     "press Retry to continue it."
 )
+# How a sentence about the turn that is not the agent's is stored in the chat.
+NOTICE = "notice"
 # How the person's message of a turn is stored: sent, sent again for another reply, or edited.
 MessageKind = Literal["user", "regenerate", "edit"]
-STILL_RUNNING = (
-    "This turn is still running (in another tab, or on another server process); wait for it "
-    "to finish."
-)
 
 
 @dataclass(frozen=True)
@@ -115,16 +108,8 @@ class Conversation:
     last_prompt: str = ""
 
 
-@dataclass(frozen=True)
-class Claim:
-    """A tool call about to run: `outcome` (status, result) when it already ran and must not
-    run again; `busy` when another living turn is running it now."""
-
-    outcome: tuple[str, str] | None = None
-    busy: bool = False
-
-
-def _record(session: Session, run: AgentRun) -> TurnRecord:
+def turn_record(session: Session, run: AgentRun) -> TurnRecord:
+    """The run as a driver needs it."""
     conversation = (
         session.get(ChatConversation, run.conversation_id) if run.conversation_id else None
     )
@@ -147,7 +132,7 @@ def _record(session: Session, run: AgentRun) -> TurnRecord:
     )
 
 
-def _locked_run(session: Session, actor: Actor, run_id: uuid.UUID) -> AgentRun:
+def locked_run(session: Session, actor: Actor, run_id: uuid.UUID) -> AgentRun:
     run = session.exec(
         select(AgentRun)
         .where(AgentRun.id == run_id, AgentRun.user_id == actor.user_id)
@@ -158,7 +143,8 @@ def _locked_run(session: Session, actor: Actor, run_id: uuid.UUID) -> AgentRun:
     return run
 
 
-def _gone(run: AgentRun) -> bool:
+def worker_gone(run: AgentRun) -> bool:
+    """Whether the run is open but the worker that drove it is gone."""
     return run.ended_at is None and workers.owner_gone(run.id, run.worker, run.heartbeat_at)
 
 
@@ -212,7 +198,7 @@ def start(
                 run_id=run.id,
             )
         workers.driving(run.id)
-        return _record(session, run)
+        return turn_record(session, run)
 
 
 def _last_turn_id(session: Session, run: AgentRun) -> uuid.UUID | None:
@@ -242,6 +228,24 @@ def set_agent(actor: Actor, run_id: uuid.UUID, letta_agent_id: str) -> None:
             letta_agent_id, what="Letta agent id", max_length=100, required=True
         )
         session.add(run)
+
+
+def notice(actor: Actor, run_id: uuid.UUID, sentence: str) -> uuid.UUID:
+    """A sentence the chat shows in the turn that is not the agent's (its model went away);
+    the id of its row."""
+    with session_scope() as session:
+        run = require_run(session, actor, run_id)
+        row = chat.append_message(
+            session,
+            actor,
+            run.world_id,
+            "system",
+            sentence,
+            NOTICE,
+            story_id=run.story_id,
+            run_id=run.id,
+        )
+        return row.id
 
 
 def save_progress(
@@ -290,7 +294,7 @@ def finish(
     """Close the run: its tallies, its error (also as a chat row when the person should see
     it there), its streamed text done or interrupted, and its unfinished tool claims released."""
     with session_scope() as session:
-        run = _locked_run(session, actor, run_id)
+        run = locked_run(session, actor, run_id)
         _close(session, actor, run, stop_reason, error, progress, error_in_chat=error_in_chat)
 
 
@@ -316,7 +320,7 @@ def _close(
             run_id=run.id,
         )
     chat.end_rows(session, run.id, finished=stop_reason == "end_turn")
-    _release_claims(session, run.id)
+    tool_calls.release_claims(session, run.id)
     runs.finish_run(
         session,
         actor,
@@ -332,179 +336,10 @@ def _close(
     )
 
 
-def reopen(actor: Actor, run_id: uuid.UUID) -> TurnRecord:
-    """Take over a turn to continue it: one that ended in an error, that waits for the
-    person's confirmation, or whose worker is gone."""
-    with session_scope() as session:
-        run = _locked_run(session, actor, run_id)
-        if run.ended_at is None and not _gone(run):
-            raise Invalid(STILL_RUNNING)
-        if run.ended_at is not None and run.stop_reason not in {
-            *RETRYABLE,
-            AWAITING_CONFIRMATION,
-        }:
-            raise Invalid(
-                f"This turn already ended ({run.stop_reason}); send a new message instead."
-            )
-        rollups.run_reopened(session, run)
-        run.ended_at, run.stop_reason, run.error = None, None, None
-        run.worker, run.heartbeat_at = workers.WORKER_ID, utcnow()
-        session.add(run)
-        chat.end_rows(session, run.id, finished=False)
-        _release_claims(session, run.id)
-        workers.driving(run.id)
-        return _record(session, run)
-
-
-def nested_turn(actor: Actor, parent_tool_call_id: str) -> TurnRecord | None:
-    """The newest Experience Agent turn that the tool call `parent_tool_call_id` started."""
-    with session_scope() as session:
-        run = session.exec(
-            select(AgentRun)
-            .where(
-                AgentRun.user_id == actor.user_id,
-                AgentRun.parent_tool_call_id == parent_tool_call_id,
-            )
-            .order_by(col(AgentRun.started_at).desc())
-        ).first()
-        return None if run is None else _record(session, run)
-
-
-def previous_turn(actor: Actor, letta_agent_id: str, run_id: uuid.UUID) -> TurnRecord | None:
-    """The turn with the same Letta agent before `run_id` in its conversation (earlier
-    conversations are out of the agent's context), which may have left it waiting."""
-    with session_scope() as session:
-        this = require_run(session, actor, run_id)
-        run = session.exec(
-            select(AgentRun)
-            .where(
-                AgentRun.user_id == actor.user_id,
-                AgentRun.letta_agent_id == letta_agent_id,
-                AgentRun.conversation_id == this.conversation_id,
-                AgentRun.id != run_id,
-            )
-            .order_by(col(AgentRun.started_at).desc())
-        ).first()
-        if run is None:
-            return None
-        record = _record(session, run)
-        # A run whose worker is gone is interrupted, not running.
-        return replace(record, running=False, stop_reason="interrupted") if _gone(run) else record
-
-
 def reply_text(actor: Actor, run_id: uuid.UUID) -> str:
     with session_scope() as session:
         require_run(session, actor, run_id)
         return chat.reply_of(session, run_id)
-
-
-# --- Tool calls ------------------------------------------------------------------------------
-
-
-def _arguments(arguments: str) -> dict[str, Any]:
-    try:
-        args = json.loads(arguments) if arguments else {}
-    except (json.JSONDecodeError, RecursionError):  # absurdly deep JSON too
-        return {"raw": arguments[:5000]}
-    return args if isinstance(args, dict) else {"value": args}
-
-
-def record_tool_call(
-    actor: Actor, run_id: uuid.UUID, tool_call_id: str, name: str, arguments: str
-) -> None:
-    """The chat row of a tool call, once however often the turn shows it."""
-    with session_scope() as session:
-        run = require_run(session, actor, run_id)
-        if chat.has_tool_call(session, actor, tool_call_id):
-            return
-        chat.append_message(
-            session,
-            actor,
-            run.world_id,
-            "tool",
-            "",
-            "tool_call",
-            story_id=run.story_id,
-            run_id=run.id,
-            tool_call_id=tool_call_id,
-            tool_name=name[:100],
-            tool_args=_arguments(arguments),
-            tool_status=RUNNING,
-        )
-
-
-def claim_tool_call(actor: Actor, run_id: uuid.UUID | None, tool_call_id: str, name: str) -> Claim:
-    """Mark a tool call as running before it runs, unless it already ran or is running."""
-    with session_scope() as session:
-        if run_id is not None:
-            require_run(session, actor, run_id)
-        claimed = session.execute(
-            insert(ToolExecution)
-            .values(
-                tool_call_id=validation.text(
-                    tool_call_id, what="tool call id", max_length=100, required=True
-                ),
-                user_id=actor.user_id,
-                run_id=run_id,
-                tool_name=name[:100],
-                status=RUNNING,
-                result="",
-                created_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["tool_call_id"])
-            .returning(col(ToolExecution.tool_call_id))
-        ).first()
-        if claimed is not None:
-            return Claim()
-        done = session.get(ToolExecution, tool_call_id)
-        if done is None or done.user_id != actor.user_id:
-            raise NotFound(f"No tool call {tool_call_id} is visible to you.")
-        if done.status == RUNNING:
-            return Claim(busy=True)
-        return Claim(outcome=(done.status, done.result))
-
-
-def save_tool_outcome(
-    session: Session, actor: Actor, tool_call_id: str, name: str, status: str, result: str
-) -> None:
-    """Record a tool call's outcome in the caller's transaction — the one that makes the tool's
-    change — so the change and the proof that it ran commit together or not at all."""
-    session.execute(
-        insert(ToolExecution)
-        .values(
-            tool_call_id=tool_call_id,
-            user_id=actor.user_id,
-            tool_name=name[:100],
-            status=status,
-            result=result,
-            created_at=utcnow(),
-            finished_at=utcnow(),
-        )
-        .on_conflict_do_update(
-            index_elements=["tool_call_id"],
-            set_={"status": status, "result": result, "finished_at": utcnow()},
-            where=col(ToolExecution.user_id) == actor.user_id,
-        )
-    )
-    chat.record_tool_outcome(session, actor, tool_call_id, status, result)
-
-
-def record_tool_outcome(
-    actor: Actor, tool_call_id: str, name: str, status: str, result: str
-) -> None:
-    """The outcome of a call that changed nothing (or failed), in its own transaction."""
-    with session_scope() as session:
-        save_tool_outcome(session, actor, tool_call_id, name, status, result)
-
-
-def _release_claims(session: Session, run_id: uuid.UUID) -> None:
-    """Claims of calls that never finished: nothing of theirs was committed, so they may run
-    again when the turn continues."""
-    session.execute(
-        delete(ToolExecution).where(
-            col(ToolExecution.run_id) == run_id, col(ToolExecution.status) == RUNNING
-        )
-    )
 
 
 # --- The chat's view -------------------------------------------------------------------------
@@ -580,7 +415,7 @@ def _close_orphans(session: Session, actor: Actor, world_id: uuid.UUID | None) -
         .with_for_update(skip_locked=True)
     ).all()
     for run in open_runs:
-        if not _gone(run):
+        if not worker_gone(run):
             continue
         log.info("closing run %s: its worker %s is gone", run.id, run.worker)
         top_level = run.parent_tool_call_id is None

@@ -23,7 +23,6 @@ import reflex as rx
 
 from dsf_app.agents import failures
 from dsf_app.agents.approval_loop import Orchestrator
-from dsf_app.agents.connection import connect
 from dsf_app.agents.events import (
     Changed,
     ConfirmationAsked,
@@ -38,6 +37,7 @@ from dsf_app.agents.turn import Emit, ShouldStop
 from dsf_app.auth import sessions
 from dsf_app.db import session_scope
 from dsf_app.errors import DSFError, Forbidden
+from dsf_app.letta.connection import connect
 from dsf_app.models import AgentKind, ChatMessage
 from dsf_app.services import confirmations, conversations, turns, validation
 from dsf_app.services.actor import Actor

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from dsf_app.agents.approval_loop import CONTINUE_NOTE
+from dsf_app.agents.continuation import CONTINUE_NOTE
 from tests.fakes.gate import Gate
 from tests.fakes.http_server import DISCONNECTS, FakeHTTPServer, JSONHandler
 
