@@ -17,6 +17,7 @@ from packaging.utils import canonicalize_name
 
 from dsf_app.devstack.pyinstall import APP_EXPORT, APP_REQUIREMENTS, export_command
 from tests.source_imports import OWN, ROOT, Imported, imports, relative
+from tests.test_licences import readme_rows
 
 EXPORT = f".venv/bin/uv export {' '.join(APP_EXPORT)} -o requirements.txt"
 # Who may import what: the app only its own packages, the local services' code (devstack) those
@@ -108,14 +109,8 @@ def test_every_imported_package_is_declared_where_the_code_runs() -> None:
 
 
 def test_the_readme_says_why_each_declared_package_is_there() -> None:
-    readme = (ROOT / "README.md").read_text()
-    table = readme.split("## Dependencies", 1)[1].split("\n## ", 1)[0]
-    missing = sorted(
-        name
-        for names in declared().values()
-        for name in names
-        if f"`{name}`" not in table and f"`{name}[" not in table
-    )
+    explained = {canonicalize_name(package) for row in readme_rows() for package in row.packages}
+    missing = sorted(name for names in declared().values() for name in names - explained)
     assert not missing, (
         f"README.md's Dependencies table does not say why these are declared: {missing}"
     )

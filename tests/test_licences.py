@@ -8,12 +8,16 @@ import importlib.metadata
 import re
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import Requirement
 
 from dsf_app.devstack.pyinstall import ROOT, export_command
 
+README = ROOT / "README.md"
+# Licences as README.md names them (SPDX) -> as a package's classifier may name them instead.
+SPDX_CLASSIFIERS = {"Apache-2.0": "Apache Software License"}
 # The GNU licences DSF may link to: the Lesser (or Library) GPL, however it is spelled.
 _LESSER = re.compile(r"\bLGPL\S*|GNU (?:Library or )?(?:Lesser|Library) General Public", re.I)
 _COPYLEFT = re.compile(r"\bA?GPL|General Public Licen[cs]e", re.I)
@@ -35,6 +39,36 @@ def licences(dist: importlib.metadata.Distribution) -> list[str]:
     ]
     classifiers = [c for c in metadata.get_all("Classifier") or [] if c.startswith("License ::")]
     return [line.strip() for line in field if line.strip()] + classifiers
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row of README.md's dependency table: one licence for each package, or one for all."""
+
+    packages: list[str]
+    licence: str
+
+    def licence_of(self, package: str) -> str:
+        each = self.licence.split(", ")
+        return (
+            each[self.packages.index(package)] if len(each) == len(self.packages) else self.licence
+        )
+
+
+def readme_rows() -> list[Row]:
+    """The rows of README.md's "Dependencies" table that name Python packages (`name[extra]` is
+    `name`; a row of npm packages says so and is left out)."""
+    section = README.read_text().split("\n## Dependencies", 1)[1].split("\n## ", 1)[0]
+    rows = [
+        line.strip().strip("|").split("|")
+        for line in section.splitlines()
+        if line.startswith("| `")
+    ]
+    return [
+        Row([name.split("[")[0] for name in re.findall(r"`([^`]+)`", cells[0])], cells[1].strip())
+        for cells in rows
+        if "npm" not in cells[0]
+    ]
 
 
 def locked_here() -> list[Requirement]:
@@ -86,6 +120,24 @@ def test_no_dependency_is_gpl_or_agpl() -> None:
         "DSF is Apache-2.0 and cannot depend on GPL or AGPL packages; replace these (in "
         f"pyproject.toml, then `uv lock`) with ones under a permissive or LGPL licence: {copyleft_ones}"
     )
+
+
+def test_the_readme_names_each_packages_licence_as_it_declares_it() -> None:
+    installed = installed_lock()
+    wrong: dict[str, str] = {}
+    for row in readme_rows():
+        for package in row.packages:
+            said = row.licence_of(package)
+            if package not in installed:
+                wrong[package] = "uv.lock holds no such package"
+                continue
+            declared = " | ".join(licences(installed[package]))
+            if not any(
+                name.lower() in declared.lower()
+                for name in (said, SPDX_CLASSIFIERS.get(said, said))
+            ):
+                wrong[package] = f"README says {said}, the package declares {declared}"
+    assert not wrong, f"Correct the licence column of README.md's Dependencies table: {wrong}"
 
 
 def test_the_gnu_licences_are_told_apart() -> None:
