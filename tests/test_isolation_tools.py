@@ -1,5 +1,8 @@
 """Every DSF tool, called by a second person with the first person's ids (as a confused or
-manipulated model would), is refused with an error — and nothing leaks or changes."""
+manipulated model would), is refused with the sentence that the thing is not visible to them —
+and nothing leaks, and nothing of the first person's changes in any table. The first person's
+Codex entries are embedded, and the same reads by the first person find what the second's
+could not."""
 
 from __future__ import annotations
 
@@ -14,14 +17,27 @@ from dsf_app.agents.context import ToolContext
 from dsf_app.agents.events import TurnEvent
 from dsf_app.agents.registry import TOOLS, execute
 from dsf_app.db import session_scope
-from dsf_app.models import World
-from dsf_app.services import worlds
+from dsf_app.models import User, World
+from dsf_app.services import codex_embeddings, worlds
+from dsf_app.services.access import not_visible
 from dsf_app.services.actor import Actor
 from dsf_app.services.users import create_user
 from dsf_app.settings import Settings
-from tests.furnished import Furnished, furnish, world_state
+from tests.furnished import Furnished, furnish
+from tests.person_rows import rows_of
 
 SECRET = "Hidden Abyss"
+
+
+# What each id of a furnished world names, in the sentence that refuses it.
+THINGS = {
+    "world_id": "world",
+    "story_id": "story",
+    "segment_id": "segment",
+    "asset_id": "asset",
+    "entry_id": "codex entry",
+    "other_entry_id": "codex entry",
+}
 
 
 @pytest.fixture
@@ -29,7 +45,10 @@ def victim(dsf_in_process: Settings) -> Furnished:
     with session_scope() as session:
         actor = Actor(create_user(session, f"{uuid.uuid4().hex}@example.test", "Victim").id)
         world = worlds.create_world(session, actor, SECRET, f"{SECRET} description")
-        return furnish(session, actor, world.id, SECRET)
+        furnished = furnish(session, actor, world.id, SECRET)
+    # Embedded as a search embeds them, so a search that leaked could find them.
+    codex_embeddings.embed_missing(actor, world.id)
+    return furnished
 
 
 @pytest.fixture
@@ -151,9 +170,25 @@ FORGED_CALLS: dict[str, Callable[[Furnished], dict[str, Any]]] = {
 }
 
 
-def _state(victim: Furnished) -> tuple[Any, ...]:
+def _state(victim: Furnished) -> dict[str, list[str]]:
+    """Every row of the victim's, in every table."""
     with session_scope() as session:
-        return world_state(session, victim.world_id)
+        return rows_of(session, _owner(session, victim).id, _owner(session, victim).email)
+
+
+def _owner(session: Any, victim: Furnished) -> User:
+    world = session.get(World, victim.world_id)
+    owner = session.get(User, world.owner_id) if world else None
+    assert owner is not None
+    return owner
+
+
+def _refused(result: str, victim: Furnished) -> bool:
+    """The result says one of the victim's things is not visible (the same sentence whether
+    it is missing or hidden)."""
+    return any(
+        not_visible(thing, getattr(victim, name)) in result for name, thing in THINGS.items()
+    )
 
 
 async def _ignore(event: TurnEvent) -> None:
@@ -168,6 +203,7 @@ async def test_forged_ids_are_refused_without_a_leak(
     ctx = ToolContext(intruder, None, None, f"call_{uuid.uuid4().hex}", _ignore)
     outcome = await execute(ctx, call.split()[0], FORGED_CALLS[call](victim))
     assert outcome.status == "error"
+    assert _refused(outcome.result, victim), outcome.result
     assert SECRET not in outcome.result
     assert _state(victim) == before
 
@@ -179,6 +215,32 @@ async def test_forged_context_ids_are_refused(victim: Furnished, intruder: Actor
     )
     outcome = await execute(ctx, "world_manager", {"operation": "load"})
     assert outcome.status == "error" and SECRET not in outcome.result
+    assert _refused(outcome.result, victim), outcome.result
+
+
+# The reads among the forged calls: made by the victim, each shows what the intruder's did not.
+READS = [
+    "world_manager load",
+    "story_manager list",
+    "story_manager load",
+    "asset_manager load",
+    "asset_manager list",
+    "codex search",
+    "codex get",
+    "codex get by name",
+]
+
+
+@pytest.mark.parametrize("call", READS)
+async def test_the_victims_own_reads_find_what_the_forged_ones_could_not(
+    call: str, victim: Furnished
+) -> None:
+    with session_scope() as session:
+        owner = Actor(_owner(session, victim).id)
+    ctx = ToolContext(owner, None, None, f"call_{uuid.uuid4().hex}", _ignore)
+    outcome = await execute(ctx, call.split()[0], FORGED_CALLS[call](victim))
+    assert outcome.status == "success", outcome.result
+    assert SECRET in outcome.result
 
 
 async def test_listing_tools_show_only_the_persons_own(victim: Furnished, intruder: Actor) -> None:
@@ -213,6 +275,7 @@ async def test_anothers_entries_are_refused_from_ones_own_world(
         ctx = ToolContext(intruder, own, None, f"call_{uuid.uuid4().hex}", _ignore)
         outcome = await execute(ctx, "codex", args)
         assert outcome.status == "error" and SECRET not in outcome.result
+        assert _refused(outcome.result, victim), outcome.result
     assert _state(victim) == before
 
 
