@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dsf_app.agents.events import TextDelta, ToolCallFinished, ToolCallStarted, TurnFinished
-from dsf_app.state.chat import ChatItem, _as_sent, apply_event, pretty_json
+from dsf_app.state.chat_rows import ChatItem, apply_event, as_sent, pretty_json
 
 
 def test_text_deltas_join_into_one_row_per_message() -> None:
@@ -60,7 +60,7 @@ def test_a_sent_message_takes_its_place_before_what_is_still_queued() -> None:
         ChatItem("q1", "queued", "second"),
         ChatItem("q2", "queued", "third"),
     ]
-    items = _as_sent(items, "second")
+    items = as_sent(items, "second")
     assert [(i.role, i.text) for i in items] == [
         ("user", "first"),
         ("user", "second"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from dsf_app.state.chat import ChatItem
+from dsf_app.state.chat_rows import ChatItem
 from dsf_app.state.lore_rows import LoreLine
 
 

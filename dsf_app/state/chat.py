@@ -8,240 +8,52 @@ Retry continues the last unfinished turn where it stopped. Messages sent while a
 (typed, or a suggestion accepted) wait in a queue, shown as queued, and go when it ends.
 A new conversation starts the agent afresh (earlier ones stay readable, read only); the last
 turn can be regenerated, or its message edited and sent again — a new turn beside the old.
+
+The rows and how a turn event changes them are `chat_rows.py`; the blocking reads and writes
+(the message committed, the stored conversation) are `chat_store.py`. When a tool changed
+something a page shows, the turn yields the reload handlers the page states declared for that
+topic (`refresh.py`). Other panels start a turn through `turn_start.py`, never through this
+state, so the chat imports none of them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field, replace
 
 import reflex as rx
 
 from dsf_app.agents import failures
 from dsf_app.agents.approval_loop import Orchestrator
-from dsf_app.agents.events import (
-    Changed,
-    ConfirmationAsked,
-    LoreUsed,
-    TextDelta,
-    ToolCallFinished,
-    ToolCallStarted,
-    TurnEvent,
-    TurnFinished,
-)
+from dsf_app.agents.events import Changed, TextDelta, TurnEvent, TurnFinished
 from dsf_app.agents.turn import Emit, ShouldStop
 from dsf_app.auth import sessions
-from dsf_app.db import session_scope
-from dsf_app.errors import DSFError, Forbidden
+from dsf_app.errors import DSFError
 from dsf_app.letta.connection import connect
-from dsf_app.models import AgentKind, ChatMessage
-from dsf_app.services import confirmations, conversations, turns, validation
-from dsf_app.services.actor import Actor
+from dsf_app.models import AgentKind
+from dsf_app.services import confirmations, conversations, validation
 from dsf_app.settings import get_settings
-from dsf_app.state.auth import SIGNED_OUT, ActsForPerson, session_token
+from dsf_app.state import chat_store
+from dsf_app.state.auth import ActsForPerson, session_token
+from dsf_app.state.chat_rows import (
+    ChatItem,
+    apply_event,
+    as_sent,
+    item_from_message,
+    row_id,
+    without_last_user,
+)
+from dsf_app.state.chat_store import ConversationOption, Outgoing
 from dsf_app.state.feedback import shows_problems
-from dsf_app.state.lore_rows import LoreLine, lines_from_message, lore_lines
 from dsf_app.state.refresh import refresh_events
 from dsf_app.state.routes import route_ids
 
-HISTORY_LIMIT = 200
 FLUSH_SECONDS = 0.08
 CANCELLED_NOTE = "You cancelled this turn; what was done so far is kept."
 # What a turn does once its person and record are known: run, or continue, it.
 Job = Callable[[Orchestrator, Emit, ShouldStop], Awaitable[TurnFinished]]
-
-
-@dataclass(frozen=True)
-class ChatItem:
-    """One row of the chat panel."""
-
-    id: str
-    # user | regenerate | edit | queued | assistant | reasoning | tool | error | lore | confirm
-    role: str
-    text: str = ""
-    tool_name: str = ""
-    tool_args: str = ""
-    tool_result: str = ""
-    tool_status: str = ""  # running | success | error | interrupted
-    nested: bool = False
-    interrupted: bool = False
-    lore: list[LoreLine] = field(default_factory=list)
-
-
-def item_from_message(message: ChatMessage, *, nested: bool = False) -> ChatItem:
-    if message.message_type == "lore":
-        return ChatItem(id=str(message.id), role="lore", lore=lines_from_message(message.content))
-    if message.message_type == "tool_call":
-        return ChatItem(
-            id=message.tool_call_id or str(message.id),
-            role="tool",
-            tool_name=message.tool_name or "",
-            tool_args=pretty_json(message.tool_args),
-            tool_result=pretty_json(message.tool_result or ""),
-            tool_status=message.tool_status or "",
-            nested=nested,
-        )
-    role = {
-        "user": "user",
-        "regenerate": "regenerate",
-        "edit": "edit",
-        "reasoning": "reasoning",
-        "error": "error",
-    }.get(message.message_type, "assistant")
-    return ChatItem(
-        id=message.letta_message_id or str(message.id),
-        role=role,
-        text=message.content,
-        nested=nested,
-        interrupted=message.stream_status == "interrupted",
-    )
-
-
-def pretty_json(value: object) -> str:
-    """JSON text or a JSON-able value, indented for reading; other text as it is."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except (json.JSONDecodeError, RecursionError):  # absurdly deep JSON too
-            return value
-    return json.dumps(value, indent=2, ensure_ascii=False) if value not in (None, "") else ""
-
-
-def _row_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def _put(items: list[ChatItem], row: ChatItem) -> list[ChatItem]:
-    """The row replaces the one with its id, or is added at the end."""
-    if any(item.id == row.id for item in items):
-        return [row if item.id == row.id else item for item in items]
-    return [*items, row]
-
-
-def apply_event(items: list[ChatItem], event: TurnEvent) -> list[ChatItem]:
-    """The chat rows after one turn event (pure, so it is tested without a browser). A turn
-    that continues shows again what it already showed: that updates the row, never adds one."""
-    if isinstance(event, TextDelta):
-        for index in range(len(items) - 1, -1, -1):
-            if items[index].id == event.message_id:
-                text = event.text if event.whole else items[index].text + event.text
-                items[index] = replace(items[index], text=text, interrupted=False)
-                return items
-        return [
-            *items,
-            ChatItem(
-                event.message_id, event.kind, event.text, nested=event.parent_call_id is not None
-            ),
-        ]
-    if isinstance(event, ToolCallStarted):
-        row = ChatItem(
-            event.tool_call_id,
-            "tool",
-            tool_name=event.name,
-            tool_args=pretty_json(event.arguments),
-            tool_status="running",
-            nested=event.parent_call_id is not None,
-        )
-        return _put(items, row)
-    if isinstance(event, ToolCallFinished):
-        return [
-            replace(item, tool_status=event.status, tool_result=pretty_json(event.result))
-            if item.id == event.tool_call_id
-            else item
-            for item in items
-        ]
-    if isinstance(event, LoreUsed):
-        return _put(items, ChatItem(event.message_id, "lore", lore=lore_lines(event.items)))
-    if isinstance(event, ConfirmationAsked):
-        return _put(items, _card(event.confirmation_id, event.name, event.summary))
-    if isinstance(event, TurnFinished):
-        items = [
-            replace(item, interrupted=True) if item.id in event.interrupted else item
-            for item in items
-        ]
-        if event.error:
-            return [*items, ChatItem(_row_id("error"), "error", event.error)]
-    return items
-
-
-def _card(confirmation_id: uuid.UUID, tool_name: str, summary: str) -> ChatItem:
-    """The row asking the person to approve or deny a call that cannot be undone."""
-    return ChatItem(str(confirmation_id), "confirm", summary, tool_name=tool_name)
-
-
-def _actor_for(token: str | None) -> Actor:
-    """The signed-in person of a session token (blocking: call it in a worker thread)."""
-    if token is None:
-        raise Forbidden(SIGNED_OUT)
-    with session_scope() as db:
-        actor = sessions.resolve(db, token)
-    if actor is None:
-        raise Forbidden(SIGNED_OUT)
-    return actor
-
-
-def _start(
-    token: str | None,
-    kind: AgentKind,
-    world_id: uuid.UUID | None,
-    story_id: uuid.UUID | None,
-    outgoing: Outgoing,
-) -> tuple[Actor, turns.TurnRecord]:
-    """Who is asking, and their message committed with its turn (in a worker thread)."""
-    actor = _actor_for(token)
-    return actor, turns.start(
-        actor,
-        kind,
-        world_id,
-        story_id,
-        outgoing.text,
-        replaces_run_id=outgoing.replaces,
-        message_kind=outgoing.kind,
-    )
-
-
-@dataclass(frozen=True)
-class ConversationOption:
-    """A conversation in the panel's list of conversations."""
-
-    id: str
-    label: str  # when it started, and its first message (the person's own words)
-    current: bool
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A message to send: typed, the last one sent again (regenerate), or the last one edited."""
-
-    text: str
-    replaces: uuid.UUID | None = None
-    kind: turns.MessageKind = "user"
-
-
-def _option(summary: conversations.ConversationSummary) -> ConversationOption:
-    started = summary.started_at.strftime("%Y-%m-%d %H:%M")
-    title = summary.title or "(nothing said yet)"
-    return ConversationOption(str(summary.id), f"{started} · {title}", summary.current)
-
-
-def _stored(
-    token: str | None, world_id: uuid.UUID | None, conversation_id: uuid.UUID | None
-) -> tuple[turns.Conversation, list[ConversationOption], list[ChatItem]]:
-    """The conversation shown, the list of conversations, and the cards still waiting for the
-    person's answer in it."""
-    actor = _actor_for(token)
-    shown = turns.conversation(
-        actor, world_id, limit=HISTORY_LIMIT, conversation_id=conversation_id
-    )
-    with session_scope() as session:
-        listed = conversations.list_conversations(session, actor, world_id)
-        asked = confirmations.pending(session, actor, world_id, shown.conversation_id)
-    cards = [_card(c.id, c.tool_name, c.summary) for c in asked] if shown.current else []
-    return shown, [_option(summary) for summary in listed], cards
 
 
 class ChatState(ActsForPerson, rx.State):
@@ -302,7 +114,7 @@ class ChatState(ActsForPerson, rx.State):
         self.retry_run, self.last_run, self.last_prompt = "", "", ""
         try:
             stored, self.conversations, cards = await asyncio.to_thread(
-                _stored, token, world_id, shown
+                chat_store.stored, token, world_id, shown
             )
         except DSFError:
             # A world the person may not see: the page says so; the chat stays empty.
@@ -310,7 +122,7 @@ class ChatState(ActsForPerson, rx.State):
             return
         except Exception as exc:
             self.items = [
-                ChatItem(_row_id("error"), "error", failures.not_loaded(exc, get_settings()))
+                ChatItem(row_id("error"), "error", failures.not_loaded(exc, get_settings()))
             ]
             return
         self.items = [
@@ -318,7 +130,7 @@ class ChatState(ActsForPerson, rx.State):
             for message in stored.messages
         ] + cards
         if stored.current:
-            self.items += [ChatItem(_row_id("queued"), "queued", text) for text in self.queued]
+            self.items += [ChatItem(row_id("queued"), "queued", text) for text in self.queued]
         self.retry_run = str(stored.retry_run or "")
         self.last_run, self.last_prompt = str(stored.last_run or ""), stored.last_prompt
 
@@ -390,7 +202,7 @@ class ChatState(ActsForPerson, rx.State):
             editing, self.editing = self.editing and self._redoable(), False
             if self.busy:
                 self.queued = [*self.queued, text]
-                self.items = [*self.items, ChatItem(_row_id("queued"), "queued", text)]
+                self.items = [*self.items, ChatItem(row_id("queued"), "queued", text)]
                 return
             self.busy, token = True, session_token(self)
             outgoing = (
@@ -479,10 +291,10 @@ class ChatState(ActsForPerson, rx.State):
             self.cancel_requested, self.retry_run, self.last_run = False, "", ""
             # A card left unanswered is withdrawn by the new turn (agents/confirmations.py).
             unanswered = [item for item in self.items if item.role != "confirm"]
-            self.items = _as_sent(unanswered, text, outgoing.kind)
+            self.items = as_sent(unanswered, text, outgoing.kind)
         try:
             actor, record = await asyncio.to_thread(
-                _start, token, kind, world_id, story_id, outgoing
+                chat_store.start, token, kind, world_id, story_id, outgoing
             )
         except Exception as exc:
             async with self:
@@ -501,7 +313,7 @@ class ChatState(ActsForPerson, rx.State):
                 return None
             self.cancel_requested = False
         try:
-            actor = await asyncio.to_thread(_actor_for, token)
+            actor = await asyncio.to_thread(chat_store.actor_for, token)
         except Exception as exc:
             async with self:
                 if not self._still_for(token):
@@ -520,8 +332,8 @@ class ChatState(ActsForPerson, rx.State):
     def _unsent(self, text: str, reason: str) -> None:
         """The message (and any queued after it) back into the box, with why."""
         self.items = [item for item in self.items if item.role != "queued"]
-        self.items = _without_last_user(self.items, text)
-        self.items = [*self.items, ChatItem(_row_id("error"), "error", reason)]
+        self.items = without_last_user(self.items, text)
+        self.items = [*self.items, ChatItem(row_id("error"), "error", reason)]
         self.draft = "\n\n".join([text, *self.queued, *([self.draft] if self.draft else [])])
         self.queued = []
 
@@ -570,7 +382,7 @@ class ChatState(ActsForPerson, rx.State):
             self.retry_run = str(finished.run_id) if finished.retryable else ""
             self.last_run = str(finished.run_id or "")
             if finished.stop_reason == "cancelled":
-                self.items = [*self.items, ChatItem(_row_id("note"), "error", CANCELLED_NOTE)]
+                self.items = [*self.items, ChatItem(row_id("note"), "error", CANCELLED_NOTE)]
 
 
 def _refusal(text: str, queued: int | None) -> str:
@@ -594,23 +406,6 @@ def _refusal(text: str, queued: int | None) -> str:
 def _session_of(token: str | None) -> str | None:
     """What a turn checks its sign-in session by: the hash of its token."""
     return sessions.token_hash(token) if token else None
-
-
-def _as_sent(items: list[ChatItem], text: str, kind: str = "user") -> list[ChatItem]:
-    """The person's message as sent (`kind`: user, regenerate or edit), after the conversation
-    and before what is still queued (its own queued row, if it was queued, is gone)."""
-    queued = [item for item in items if item.role == "queued"]
-    waiting = next((item for item in queued if item.text == text), None)
-    rest = [item for item in queued if item is not waiting]
-    sent = [item for item in items if item.role != "queued"]
-    return [*sent, ChatItem(_row_id("user"), kind, text), *rest]
-
-
-def _without_last_user(items: list[ChatItem], text: str) -> list[ChatItem]:
-    for index in range(len(items) - 1, -1, -1):
-        if items[index].role in ("user", "regenerate", "edit") and items[index].text == text:
-            return [*items[:index], *items[index + 1 :]]
-    return items
 
 
 async def _batches(events: asyncio.Queue[TurnEvent | None]) -> AsyncIterator[list[TurnEvent]]:
