@@ -14,8 +14,10 @@ from dsf_app.components.evaluations import segment_evaluations
 from dsf_app.components.forms import dialog_actions, form_error
 from dsf_app.components.matching import as_var
 from dsf_app.state.story import ForkView, OptionView, SegmentView, StoryPageState, TextPiece
+from dsf_app.state.story_parts import StoryPartsState
 
 S = StoryPageState
+P = StoryPartsState
 SERIF = '"Iowan Old Style", "Palatino Linotype", Palatino, "Book Antiqua", Georgia, serif'
 MEASURE = "65ch"
 # After the new page has arrived: compiled into the page, so the browser never evaluates a
@@ -124,7 +126,7 @@ def segment_article(segment: ObjectVar[SegmentView]) -> rx.Component:
                                 size="1",
                                 variant="ghost",
                                 aria_label="Edit part " + segment.position.to_string(),
-                                on_click=S.open_edit(segment.id),
+                                on_click=P.open_edit(segment.id),
                             ),
                             rx.button(
                                 rx.icon("refresh-cw", size=12),
@@ -144,7 +146,7 @@ def segment_article(segment: ObjectVar[SegmentView]) -> rx.Component:
                                 variant="ghost",
                                 color_scheme="red",
                                 aria_label="Delete part " + segment.position.to_string(),
-                                on_click=S.ask_delete_segment(segment.id),
+                                on_click=P.ask_delete_segment(segment.id),
                                 class_name="dsf-delete-part",
                             ),
                             spacing="3",
@@ -316,7 +318,7 @@ def segment_editor() -> rx.Component:
                     rx.input(
                         id="segment-title",
                         name="title",
-                        default_value=S.edit_title,
+                        default_value=P.edit_title,
                         max_length=300,
                         width="100%",
                     ),
@@ -324,34 +326,34 @@ def segment_editor() -> rx.Component:
                     rx.text_area(
                         id="segment-content",
                         name="content",
-                        default_value=S.edit_content,
+                        default_value=P.edit_content,
                         rows="14",
                         width="100%",
                         style={"fontFamily": SERIF},
                     ),
-                    form_error(S.edit_error),
+                    form_error(P.edit_error),
                     dialog_actions("Save part"),
                     spacing="2",
                     width="100%",
                 ),
-                on_submit=S.save_edit,
+                on_submit=P.save_edit,
             ),
             max_width="min(48em, 96vw)",
         ),
-        open=S.edit_open,
-        on_open_change=S.set_edit_open,
+        open=P.edit_open,
+        on_open_change=P.set_edit_open,
     )
 
 
 def segment_deletion_dialog() -> rx.Component:
     """Delete a part: at once if nothing continues from it; otherwise the person chooses to
     delete what continues from it too, or to keep that (it then follows the part before)."""
-    part = "part " + S.drop_position.to_string()
-    has_more = S.drop_below > 0
+    part = "part " + P.drop_position.to_string()
+    has_more = P.drop_below > 0
     before = as_var(
         rx.cond(
-            S.drop_position > 1,
-            "part " + (S.drop_position - 1).to_string(),
+            P.drop_position > 1,
+            "part " + (P.drop_position - 1).to_string(),
             "the opening (as openings of their own)",
         )
     ).to(str)
@@ -361,7 +363,7 @@ def segment_deletion_dialog() -> rx.Component:
             rx.alert_dialog.description(
                 rx.cond(
                     has_more,
-                    counted(S.drop_below, "part continues", "parts continue")
+                    counted(P.drop_below, "part continues", "parts continue")
                     + " from "
                     + part
                     + ", counting every branch below it. Delete them with it, or keep them: "
@@ -378,7 +380,7 @@ def segment_deletion_dialog() -> rx.Component:
                         "Keep it",
                         variant="soft",
                         color_scheme="gray",
-                        on_click=S.cancel_delete_segment,
+                        on_click=P.cancel_delete_segment,
                     )
                 ),
                 rx.cond(
@@ -389,7 +391,7 @@ def segment_deletion_dialog() -> rx.Component:
                                 "Delete only " + part,
                                 variant="soft",
                                 color_scheme="red",
-                                on_click=S.delete_segment(False),
+                                on_click=P.delete_segment(False),
                                 id="delete-part-only",
                             )
                         ),
@@ -397,7 +399,7 @@ def segment_deletion_dialog() -> rx.Component:
                             rx.button(
                                 "Delete " + part + " and what follows",
                                 color_scheme="red",
-                                on_click=S.delete_segment(True),
+                                on_click=P.delete_segment(True),
                                 id="delete-part-branch",
                             )
                         ),
@@ -406,7 +408,7 @@ def segment_deletion_dialog() -> rx.Component:
                         rx.button(
                             "Delete " + part,
                             color_scheme="red",
-                            on_click=S.delete_segment(False),
+                            on_click=P.delete_segment(False),
                             id="delete-part-only",
                         )
                     ),
@@ -418,6 +420,6 @@ def segment_deletion_dialog() -> rx.Component:
             ),
             max_width="min(32em, 94vw)",
         ),
-        open=S.drop_open,
-        on_open_change=S.set_drop_open,
+        open=P.drop_open,
+        on_open_change=P.set_drop_open,
     )

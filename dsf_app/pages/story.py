@@ -22,10 +22,12 @@ from dsf_app.components.story_reader import (
 from dsf_app.components.url_page import url_page_view
 from dsf_app.state.evaluations import StoryEvaluationsState
 from dsf_app.state.story import StoryPageState
+from dsf_app.state.story_details import StoryDetailsState
 
 ROUTE = "/worlds/[world_id]/stories/[story_id]"
 ON_LOAD = [StoryPageState.load, StoryEvaluationsState.load]
 S = StoryPageState
+D = StoryDetailsState
 
 
 def not_found() -> rx.Component:
@@ -60,7 +62,7 @@ def header() -> rx.Component:
                             "Details",
                             variant="soft",
                             size="1",
-                            on_click=S.open_details,
+                            on_click=D.open_details,
                             title="Edit the story's title and description",
                             id="edit-story",
                         ),
@@ -70,7 +72,7 @@ def header() -> rx.Component:
                             variant="soft",
                             color_scheme="red",
                             size="1",
-                            on_click=S.set_delete_story_open(True),
+                            on_click=D.set_delete_story_open(True),
                             id="delete-story",
                         ),
                         spacing="2",
@@ -122,12 +124,12 @@ def reader_view() -> rx.Component:
         segment_editor(),
         segment_deletion_dialog(),
         story_details_dialog(
-            open=S.details_open,
+            open=D.details_open,
             title=S.title,
             description=S.description,
-            error=S.details_error,
-            on_submit=S.save_details,
-            on_open_change=S.set_details_open,
+            error=D.details_error,
+            on_submit=D.save_details,
+            on_open_change=D.set_details_open,
         ),
         confirm_delete_dialog(
             title="Delete “" + S.title + "”?",
@@ -137,10 +139,10 @@ def reader_view() -> rx.Component:
             ),
             confirm_label="Delete story",
             confirm_id="confirm-delete-story",
-            open=S.delete_story_open,
-            on_cancel=S.set_delete_story_open(False),
-            on_confirm=S.confirm_delete_story,
-            on_open_change=S.set_delete_story_open,
+            open=D.delete_story_open,
+            on_cancel=D.set_delete_story_open(False),
+            on_confirm=D.confirm_delete_story,
+            on_open_change=D.set_delete_story_open,
         ),
         spacing="5",
         width="100%",

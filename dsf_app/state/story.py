@@ -1,6 +1,11 @@
-"""The story reader state: one page of the path the reader follows through a story's branches,
-the forks along it, the chosen branches, hand edits of a segment, another version of one by the
-World Agent, and the exports."""
+"""The story reader: one page of the path the reader follows through a story's branches, the
+forks along it, the chosen branches, another version of a part asked of the World Agent (the
+reader switches to it once the agent saved it), and the Markdown and EPUB exports.
+
+`StoryPageState` holds what the page shows and loads it (`UrlPage`). The panels that change
+the story are Reflex substates of it, so their events load only their panel and the page:
+`story_parts.StoryPartsState` (edit or delete one part) and `story_details.StoryDetailsState`
+(the story's title and description, deleting the story). A fresh load resets every panel."""
 
 from __future__ import annotations
 
@@ -24,11 +29,10 @@ from dsf_app.services import (
     exports,
     mentions,
     reader,
-    stories,
     validation,
 )
 from dsf_app.services.actor import Actor
-from dsf_app.state.feedback import Followup, done, shows_problems
+from dsf_app.state.feedback import Followup, shows_problems
 from dsf_app.state.refresh import reloads_on
 from dsf_app.state.turn_start import start_turn
 from dsf_app.state.url_page import UrlPage
@@ -171,20 +175,6 @@ class StoryPageState(UrlPage, rx.State):
     page: rx.Field[int] = rx.field(1)
     pages: rx.Field[int] = rx.field(1)
     choices: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
-
-    edit_open: rx.Field[bool] = rx.field(False)
-    edit_id: rx.Field[str] = rx.field("")
-    edit_title: rx.Field[str] = rx.field("")
-    edit_content: rx.Field[str] = rx.field("")
-    edit_error: rx.Field[str] = rx.field("")
-
-    details_open: rx.Field[bool] = rx.field(False)
-    details_error: rx.Field[str] = rx.field("")
-    delete_story_open: rx.Field[bool] = rx.field(False)
-    # The part whose deletion is being confirmed, its place on the path and what follows it.
-    drop_id: rx.Field[str] = rx.field("")
-    drop_position: rx.Field[int] = rx.field(0)
-    drop_below: rx.Field[int] = rx.field(0)
     # Another version asked of the World Agent: the parent it continues (ROOT: a new opening)
     # and when it was asked; the reader switches to it once it is saved ("" when none).
     awaited_parent: rx.Field[str] = rx.field("")
@@ -196,17 +186,12 @@ class StoryPageState(UrlPage, rx.State):
             return f"{self.title} · {self.world_name} · Deep Sci-Fi"
         return "Story · Deep Sci-Fi"
 
-    @rx.var
-    def drop_open(self) -> bool:
-        return self.drop_id != ""
-
     def _reset(self) -> None:
         self.page = 1
         self.choices = {}
-        self.edit_open = False
-        self.details_open = self.delete_story_open = False
-        self.drop_id = ""
         self.awaited_parent = self.awaited_since = ""
+        for panel in self.substates.values():
+            panel.reset()  # every dialog of the page closed
 
     def _forget(self) -> None:
         self.story_key = ""
@@ -281,41 +266,6 @@ class StoryPageState(UrlPage, rx.State):
         self.page = page
         await self._fetch(initial=False)
 
-    # ---- hand edits ---------------------------------------------------------------------
-
-    @rx.event
-    def open_edit(self, segment_id: str) -> None:
-        for segment in self.segments:
-            if segment.id == segment_id:
-                self.edit_id, self.edit_title = segment.id, segment.title
-                self.edit_content, self.edit_error = segment.content, ""
-                self.edit_open = True
-
-    @rx.event
-    def set_edit_open(self, value: bool) -> None:
-        self.edit_open = value
-
-    @rx.event
-    @shows_problems
-    async def save_edit(self, form: dict[str, Any]):
-        content = str(form.get("content", ""))
-        if not content.strip():
-            self.edit_error = "A part needs some text; to remove it, use Delete on the part."
-            return
-        try:
-            await self.act(
-                stories.update_segment,
-                validation.identifier(self.edit_id, what="segment"),
-                title=str(form.get("title", "")),
-                content=content,
-            )
-        except DSFError as exc:  # shown in the editor, beside what the person wrote
-            self.edit_error = str(exc)
-            return
-        self.edit_open = False
-        yield done("Segment saved.")
-        await self._fetch(initial=False)
-
     # ---- another version of a part, by the World Agent ----------------------------------
 
     @rx.event
@@ -343,84 +293,6 @@ class StoryPageState(UrlPage, rx.State):
         self.choices = {(ROOT if p is None else str(p)): str(c) for p, c in arrival.choices.items()}
         return arrival.segment_id
 
-    # ---- deleting a part ----------------------------------------------------------------
-
-    @rx.event
-    def ask_delete_segment(self, segment_id: str) -> None:
-        for segment in self.segments:
-            if segment.id == segment_id:
-                self.drop_id, self.drop_position = segment.id, segment.position
-                self.drop_below = segment.below
-
-    @rx.event
-    def cancel_delete_segment(self) -> None:
-        self.drop_id = ""
-
-    @rx.event
-    def set_drop_open(self, value: bool) -> None:
-        """Escape or a click outside closes the confirmation: the part is kept."""
-        if not value:
-            self.drop_id = ""
-
-    @rx.event
-    @shows_problems
-    async def delete_segment(self, with_branch: bool):
-        """Delete the part being confirmed; with `with_branch`, everything that continues from
-        it too, else its continuations move up to follow the part before it."""
-        chosen, position = self.drop_id, self.drop_position
-        self.drop_id = ""
-        if not chosen:
-            return
-        deleted = await self.act(
-            stories.delete_segment,
-            validation.identifier(chosen, what="segment"),
-            with_branch=bool(with_branch),
-        )
-        yield done(_deletion_news(deleted, position))
-        await self._fetch(initial=False)
-
-    # ---- the story's title, description, and deleting it ---------------------------------
-
-    @rx.event
-    def open_details(self) -> None:
-        self.details_error = ""
-        self.details_open = True
-
-    @rx.event
-    def set_details_open(self, value: bool) -> None:
-        self.details_open = value
-
-    @rx.event
-    @shows_problems
-    async def save_details(self, form: dict[str, Any]):
-        try:
-            story = await self.act(
-                stories.update_story,
-                self._shown_story(),
-                title=str(form.get("title", "")),
-                description=str(form.get("description", "")),
-            )
-        except DSFError as exc:  # shown in the form, beside what the person wrote
-            self.details_error = str(exc)
-            return
-        self.details_open = False
-        self.title, self.description = story.title, story.description
-        yield done("Story details saved.")
-
-    @rx.event
-    def set_delete_story_open(self, value: bool) -> None:
-        self.delete_story_open = value
-
-    @rx.event
-    @shows_problems
-    async def confirm_delete_story(self):
-        self.delete_story_open = False
-        title, world_key = self.title, self.world_key
-        await self.act(stories.delete_story, self._shown_story())
-        self._forget()
-        yield done(f"Deleted “{title}”.")
-        yield rx.redirect(f"/worlds/{world_key}")
-
     # ---- exports ------------------------------------------------------------------------
 
     @rx.event
@@ -439,15 +311,3 @@ class StoryPageState(UrlPage, rx.State):
         storage = asset_files.asset_storage()
         name, data = await pools.in_event_thread(exports.story_epub, book, storage)
         return rx.download(data=data, filename=name, mime_type="application/epub+zip")
-
-
-def _deletion_news(deleted: stories.SegmentDeletion, position: int) -> str:
-    if deleted.deleted > 1:
-        return f"Deleted part {position} and the {deleted.deleted - 1} after it."
-    if not deleted.moved:
-        return f"Deleted part {position}."
-    one = deleted.moved == 1
-    moved = "its continuation now" if one else "its continuations now"
-    if position == 1:
-        return f"Deleted part 1; {moved} {'opens' if one else 'open'} the story."
-    return f"Deleted part {position}; {moved} {'follows' if one else 'follow'} part {position - 1}."
