@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic.config import Config
 from psycopg import sql
-from sqlalchemy import ColumnElement, Engine, Float, func, select, text
+from sqlalchemy import ColumnElement, Engine, Float, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
@@ -39,13 +39,6 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
-
-
-def lock_key(session: Session, key: str) -> None:
-    """Hold a PostgreSQL advisory lock on `key` until the session's transaction ends: callers
-    with the same key take turns (on any worker), other keys never wait for them (two keys
-    whose hashes collide merely take turns too)."""
-    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
 def copy_rows(

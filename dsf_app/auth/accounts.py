@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from dsf_app.auth import passwords, rate_limit, sessions
 from dsf_app.auth.problems import Problem, SignInRefused
 from dsf_app.errors import Invalid
-from dsf_app.models import OAuthAccount, User
-from dsf_app.services import limits, users, validation
+from dsf_app.models import User
+from dsf_app.services import limits, oauth_accounts, users, validation
 
 MAX_NAME = 200
 
@@ -111,16 +111,10 @@ def oauth_sign_in(db: Session, identity: ProviderIdentity) -> User:
     the same email, linked now, if the provider verified that email; else a new one. An
     unverified email never links or creates anything (SignInRefused). Linking to an account
     whose email nobody had verified hands it to the verified owner (see `hand_to_owner`)."""
-    linked = db.exec(
-        select(OAuthAccount).where(
-            OAuthAccount.provider == identity.provider,
-            OAuthAccount.provider_account_id == identity.account_id,
-        )
-    ).first()
+    linked = oauth_accounts.find(db, identity.provider, identity.account_id)
     if linked is not None:
         if identity.token_info is not None:
-            linked.tokens = identity.token_info
-            db.add(linked)
+            oauth_accounts.keep_tokens(db, linked, identity.token_info)
         return users.get_user(db, linked.user_id)
 
     if not identity.email or not identity.email_verified:
@@ -136,15 +130,9 @@ def oauth_sign_in(db: Session, identity: ProviderIdentity) -> User:
     if not user.image and identity.image:
         user.image = identity.image[:2000]
     db.add(user)
-    db.add(
-        OAuthAccount(
-            user_id=user.id,
-            provider=identity.provider,
-            provider_account_id=identity.account_id,
-            tokens=identity.token_info or {},
-        )
+    oauth_accounts.link(
+        db, user.id, identity.provider, identity.account_id, identity.token_info or {}
     )
-    db.flush()
     return user
 
 

@@ -26,15 +26,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from dsf_app.auth import accounts, sessions
 from dsf_app.auth.problems import Problem, SignInRefused
 from dsf_app.errors import Forbidden, Invalid
-from dsf_app.models import EmailToken, TokenPurpose, User
+from dsf_app.models import TokenPurpose, User
 from dsf_app.models.columns import utcnow
-from dsf_app.services import invitations, limits, users
+from dsf_app.services import email_tokens, invitations, limits, users
 from dsf_app.services.actor import Actor
 from dsf_app.services.mail import Mail
 from dsf_app.settings import get_settings
@@ -63,16 +62,9 @@ class Redeemed:
 def issue(db: Session, user: User, purpose: TokenPurpose) -> str:
     """A new token for `user`, stored as its hash; returns the token for the link."""
     token = secrets.token_urlsafe(32)
-    db.add(
-        EmailToken(
-            user_id=user.id,
-            purpose=purpose,
-            email=user.email,
-            token_hash=sessions.token_hash(token),
-            expires_at=utcnow() + LIFETIMES[purpose],
-        )
+    email_tokens.store(
+        db, user, purpose, sessions.token_hash(token), expires_at=utcnow() + LIFETIMES[purpose]
     )
-    db.flush()
     return token
 
 
@@ -82,24 +74,12 @@ def redeem(
     """Use the token up (one statement: two clicks cannot both win) and return its person, or
     None when it is unknown, used, expired, for another purpose or person (`user_id`), or was
     sent to an address the account no longer has."""
-    query = (
-        update(EmailToken)
-        .where(
-            col(EmailToken.token_hash) == sessions.token_hash(token),
-            col(EmailToken.purpose) == purpose.value,
-            col(EmailToken.used_at).is_(None),
-            col(EmailToken.expires_at) > utcnow(),
-        )
-        .values(used_at=utcnow())
-        .returning(col(EmailToken.user_id), col(EmailToken.email))
-    )
-    if user_id is not None:
-        query = query.where(col(EmailToken.user_id) == user_id)
-    row = db.execute(query).first()
-    if row is None:
+    used = email_tokens.use_up(db, sessions.token_hash(token), purpose, user_id=user_id)
+    if used is None:
         return None
-    user = db.get(User, row[0])
-    return user if user is not None and user.email == row[1] else None
+    owner, address = used
+    user = db.get(User, owner)
+    return user if user is not None and user.email == address else None
 
 
 def _prove_address(db: Session, user: User) -> bool:

@@ -10,11 +10,11 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Literal, TypedDict
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from dsf_app.models import User, UserSession
+from dsf_app.models import User
 from dsf_app.models.columns import utcnow
+from dsf_app.services import user_sessions
 from dsf_app.services.actor import Actor
 from dsf_app.settings import Settings, get_settings
 
@@ -29,15 +29,13 @@ def token_hash(token: str) -> str:
 def create_session(db: Session, user: User, *, user_agent: str = "") -> str:
     """A new session for `user`, valid for DSF_SESSION_DAYS; returns the token for the cookie."""
     token = secrets.token_urlsafe(32)
-    db.add(
-        UserSession(
-            user_id=user.id,
-            token_hash=token_hash(token),
-            expires_at=utcnow() + timedelta(days=get_settings().session_days),
-            user_agent=user_agent[:MAX_USER_AGENT],
-        )
+    user_sessions.store(
+        db,
+        user.id,
+        token_hash(token),
+        expires_at=utcnow() + timedelta(days=get_settings().session_days),
+        user_agent=user_agent[:MAX_USER_AGENT],
     )
-    db.flush()
     return token
 
 
@@ -45,59 +43,31 @@ def resolve(db: Session, token: str | None) -> Actor | None:
     """The person a token signs in, or None if it is unknown, expired or revoked."""
     if not token:
         return None
-    row = _live(db, token_hash(token))
+    row = user_sessions.live(db, token_hash(token))
     return None if row is None else Actor(user_id=row.user_id)
 
 
 def is_live(db: Session, session_hash: str) -> bool:
     """Whether the session stored under this token hash still signs its person in (a turn
     asks before each tool call, so signing out everywhere stops it)."""
-    return _live(db, session_hash) is not None
-
-
-def _live(db: Session, session_hash: str) -> UserSession | None:
-    return db.exec(
-        select(UserSession).where(
-            UserSession.token_hash == session_hash,
-            col(UserSession.revoked_at).is_(None),
-            UserSession.expires_at > utcnow(),
-        )
-    ).first()
+    return user_sessions.live(db, session_hash) is not None
 
 
 def signed_in_at(db: Session, token: str) -> datetime | None:
     """When the live session of `token` began: the moment its person last proved who they are
     (a password, a provider, or an emailed link); None if the session is not live."""
-    return db.exec(
-        select(UserSession.created_at).where(
-            UserSession.token_hash == token_hash(token),
-            col(UserSession.revoked_at).is_(None),
-            UserSession.expires_at > utcnow(),
-        )
-    ).first()
+    return user_sessions.signed_in_at(db, token_hash(token))
 
 
 def revoke(db: Session, token: str | None) -> None:
     """End the session for `token` (unknown or already revoked tokens are ignored)."""
-    if not token:
-        return
-    row = db.exec(select(UserSession).where(UserSession.token_hash == token_hash(token))).first()
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = utcnow()
-        db.add(row)
-        db.flush()
+    if token:
+        user_sessions.revoke(db, token_hash(token))
 
 
 def revoke_all(db: Session, user_id: uuid.UUID, *, keep: str | None = None) -> None:
     """End every session of a person, wherever it was started (but the one of `keep`)."""
-    query = update(UserSession).where(
-        col(UserSession.user_id) == user_id,
-        col(UserSession.revoked_at).is_(None),
-    )
-    if keep:
-        query = query.where(col(UserSession.token_hash) != token_hash(keep))
-    db.execute(query.values(revoked_at=utcnow()))
-    db.flush()
+    user_sessions.revoke_all(db, user_id, keep_hash=token_hash(keep) if keep else None)
 
 
 def token_from_cookies(cookie_header: str) -> str | None:

@@ -17,13 +17,13 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from dsf_app.canvas.fields import ID_PATTERN
-from dsf_app.db import lock_key
 from dsf_app.errors import Invalid
 from dsf_app.models import CanvasInteraction
 from dsf_app.models.columns import utcnow
 from dsf_app.services import canvas
 from dsf_app.services.access import require_world
 from dsf_app.services.actor import Actor
+from dsf_app.services.locks import lock_key
 
 MAX_QUEUED = 100
 LIFETIME = timedelta(minutes=5)

@@ -25,9 +25,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
-from dsf_app.db import lock_key
 from dsf_app.models import RateLimitAttempt
 from dsf_app.models.columns import utcnow
+from dsf_app.services.locks import lock_key
 
 # Rows older than this are deleted as new ones arrive; no limit looks back this far.
 KEEP = timedelta(days=1)
