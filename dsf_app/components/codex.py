@@ -102,7 +102,7 @@ def kind_group(group: ObjectVar[KindGroup]) -> rx.Component:
             rx.heading(
                 group.title.to(str) + " (" + group.rows.to(list).length().to_string() + ")",
                 size="4",
-                as_="h3",
+                as_="h2",
             ),
             rx.grid(
                 rx.foreach(group.rows, entry_card),
@@ -185,21 +185,25 @@ def suggestions() -> rx.Component:
 
 
 def import_button() -> rx.Component:
-    return rx.upload.root(
-        rx.button(
-            rx.cond(S.importing, rx.spinner(size="1"), rx.icon("upload", size=14)),
-            "Import lorebook",
-            variant="soft",
-            type="button",
-            size="2",
+    # The dropzone's file input takes no props of its own; the label around it names it.
+    return rx.el.label(
+        rx.upload.root(
+            rx.button(
+                rx.cond(S.importing, rx.spinner(size="1"), rx.icon("upload", size=14)),
+                "Import lorebook",
+                variant="soft",
+                type="button",
+                size="2",
+            ),
+            id=IMPORT_UPLOAD,
+            accept={"application/json": [".json"]},
+            multiple=False,
+            max_files=1,
+            no_drag=True,
+            on_drop=S.import_lorebook(rx.upload_files_chunk(upload_id=IMPORT_UPLOAD)),
+            title="A SillyTavern World Info file, or a character card with a lorebook (JSON)",
         ),
-        id=IMPORT_UPLOAD,
-        accept={"application/json": [".json"]},
-        multiple=False,
-        max_files=1,
-        no_drag=True,
-        on_drop=S.import_lorebook(rx.upload_files_chunk(upload_id=IMPORT_UPLOAD)),
-        title="A SillyTavern World Info file, or a character card with a lorebook (JSON)",
+        display="contents",
     )
 
 
@@ -385,7 +389,9 @@ def entry_editor() -> rx.Component:
                         "Image",
                         "image",
                         rx.select.root(
-                            rx.select.trigger(placeholder="No image", width="100%"),
+                            rx.select.trigger(
+                                placeholder="No image", width="100%", id="entry-image"
+                            ),
                             rx.select.content(
                                 rx.select.item("No image", value=NO_IMAGE),
                                 rx.foreach(S.images, _image_option),

@@ -150,10 +150,13 @@ def segment_article(segment: ObjectVar[SegmentView]) -> rx.Component:
                                 class_name="dsf-delete-part",
                             ),
                             spacing="3",
+                            wrap="wrap",
                         ),
                     ),
                     align="center",
                     spacing="2",
+                    # On a phone the part's buttons go under its number rather than past the edge.
+                    wrap="wrap",
                     margin_top="0.5em",
                 ),
                 rx.cond(

@@ -139,12 +139,17 @@ def links_view() -> rx.Component:
                 rx.form(
                     rx.hstack(
                         rx.select.root(
-                            rx.select.trigger(placeholder="Another entry"),
+                            rx.select.trigger(
+                                placeholder="Another entry", aria_label="The entry to link to"
+                            ),
                             rx.select.content(rx.foreach(E.link_choices, _choice)),
                             name="to",
                         ),
                         rx.input(
-                            name="relation", placeholder="relation, e.g. rival of", max_length=100
+                            name="relation",
+                            placeholder="relation, e.g. rival of",
+                            max_length=100,
+                            aria_label="Relation",
                         ),
                         rx.button("Link", type="submit", variant="soft"),
                         spacing="2",

@@ -20,6 +20,10 @@ ROUTE = "/runs/[run_id]"
 ON_LOAD = [TrajectoryState.load]
 T = TrajectoryState
 LABEL_WIDTH = "17em"
+# On a phone the bar takes a row of its own under the label and the duration.
+ROW_COLUMNS = rx.breakpoints(
+    initial="minmax(0, 1fr) 4.5em", sm=f"{LABEL_WIDTH} minmax(6em, 1fr) 5.5em"
+)
 DETAIL_STYLE = {
     "whiteSpace": "pre-wrap",
     "overflowWrap": "anywhere",
@@ -59,6 +63,7 @@ def step_row(step: ObjectVar[StepView]) -> rx.Component:
                         ),
                         spacing="2",
                         align="center",
+                        wrap="wrap",
                         padding_left=(step.depth.to(int) * 1.5).to_string() + "em",
                         min_width="0",
                     ),
@@ -76,9 +81,11 @@ def step_row(step: ObjectVar[StepView]) -> rx.Component:
                         background=rx.color("gray", 3),
                         border_radius="2px",
                         aria_hidden="true",
+                        grid_column=rx.breakpoints(initial="1 / -1", sm="auto"),
+                        order=rx.breakpoints(initial="1", sm="0"),
                     ),
                     rx.text(step.duration, size="1", color_scheme="gray", text_align="right"),
-                    columns=f"{LABEL_WIDTH} minmax(6em, 1fr) 5.5em",
+                    columns=ROW_COLUMNS,
                     gap="0.75em",
                     align="center",
                     width="100%",

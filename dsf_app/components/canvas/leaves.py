@@ -45,8 +45,10 @@ def text(node: Node, target: rx.Var[str]) -> rx.Component:
             p["variant"],
             (
                 "heading",
+                # A scene sits under a heading of its page (a story part's title is an h2).
                 rx.heading(
                     content,
+                    as_="h3",
                     size=pick(p["size"], theme.HEADING_SIZES, "6"),
                     color=css_color(p["color"]),
                     class_name="dsf-text",
