@@ -44,7 +44,7 @@ CONTINUE_NOTE = (
     "the person has not written anything new. Continue the turn from where it stopped."
 )
 TOOL_RESULTS = frozenset({"tool_return_message", "approval_response_message"})
-STILL_RUNNING = (
+ANOTHER_TURN_RUNNING = (
     "Another turn with this agent is still running (in another tab); your message is saved — "
     "press Retry once that turn has finished."
 )
@@ -114,7 +114,7 @@ class Continuation:
         if previous is None or previous.stop_reason == "end_turn":
             return
         if previous.running:
-            raise TurnStopped(TurnFinished("error", STILL_RUNNING))
+            raise TurnStopped(TurnFinished("error", ANOTHER_TURN_RUNNING))
         withdrawn = frozenset[str]()
         if previous.stop_reason == turns.AWAITING_CONFIRMATION:
             withdrawn = await confirmations.withdraw(turn.actor, previous.run_id)
