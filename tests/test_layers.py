@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,7 @@ def _imported_modules(path: Path, known: set[str]) -> set[str]:
     return found & known
 
 
+@cache
 def import_graph() -> dict[str, set[str]]:
     """Every dsf_app module and the dsf_app modules it imports."""
     paths = {_name(path): path for path in _modules()}
@@ -162,20 +164,6 @@ def test_no_import_circles() -> None:
     )
 
 
-def _parts_imported(path: Path) -> set[str]:
-    """The dsf_app parts a module imports, anywhere in it (type-checking blocks included)."""
-    found: set[str] = set()
-    for node in ast.walk(_tree(path)):
-        if isinstance(node, ast.Import):
-            found |= {part for alias in node.names if (part := _part(alias.name))}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module == "dsf_app":
-                found |= {alias.name for alias in node.names}
-            elif part := _part(node.module):
-                found.add(part)
-    return found
-
-
 def _layered_modules() -> list[tuple[str, Path]]:
     modules = []
     for path in _modules():
@@ -189,11 +177,8 @@ def _layered_modules() -> list[tuple[str, Path]]:
     ("part", "path"), _layered_modules(), ids=lambda value: getattr(value, "name", value)
 )
 def test_no_module_imports_a_layer_above_its_own(part: str, path: Path) -> None:
-    above = sorted(
-        imported
-        for imported in _parts_imported(path)
-        if imported in RANK and RANK[imported] < RANK[part]
-    )
+    imported = {_part(module) for module in import_graph()[_name(path)]}
+    above = sorted(other for other in imported if other in RANK and RANK[other] < RANK[part])
     assert not above, f"{path.relative_to(PACKAGE.parent)} ({part}) imports {above}"
 
 
