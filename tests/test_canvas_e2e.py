@@ -27,6 +27,7 @@ from tests.canvas_helpers import (
     turn_done,
 )
 from tests.e2e_helpers import actor_of
+from tests.fakes.gate import Gate
 from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
 
 pytestmark = pytest.mark.usefixtures("dsf_in_process")
@@ -35,6 +36,14 @@ PNG = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAC"
     "hwGA60e6kgAAAABJRU5ErkJggg=="
 )
+
+
+def reloaded(page: Page) -> None:
+    """Reload the tab and wait until the canvas and the suggestions show what they loaded for it:
+    until then they show what the tab's state kept from before, so an absence proves nothing."""
+    page.reload()
+    expect(page.locator("#canvas")).to_have_attribute("data-loaded", "true")
+    expect(page.locator("#suggestions")).to_have_attribute("data-loaded", "true")
 
 
 def every_type(tag: str) -> dict[str, Any]:
@@ -203,16 +212,17 @@ def every_type(tag: str) -> dict[str, Any]:
 def test_every_type_renders_live_while_the_turn_runs(
     signed_in_page: Page, app_url: str, account: Account, llm: ScriptedLLM
 ) -> None:
-    page, tag = signed_in_page, new_tag()
+    page, tag, answering = signed_in_page, new_tag(), Gate()
     open_world(page, app_url, account)
     llm.on_user(
         f"show the scene {tag}",
         then=[
             canvas("canvas-root", every_type(tag)),
-            Reply(f"Your scene is ready {tag}.", delay=8),
+            Reply(f"Your scene is ready {tag}.", hold=answering),
         ],
     )
     send(page, f"show the scene {tag}")
+    answering.wait_reached(timeout=TURN_TIMEOUT / 1000)
 
     # The scene is on screen while the model is still composing its answer.
     expect(node(page, "hero")).to_contain_text(f"Tidewright {tag}", timeout=TURN_TIMEOUT)
@@ -249,6 +259,7 @@ def test_every_type_renders_live_while_the_turn_runs(
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_have_count(0)
 
+    answering.open()
     turn_done(page, f"Your scene is ready {tag}.")
     page.reload()
     expect(node(page, "deep-6")).to_have_text(f"deep {tag}")
@@ -393,8 +404,7 @@ def test_update_and_remove_by_id(
     send(page, f"clear it {tag}")
     turn_done(page, f"Cleared {tag}.")
     expect(page.locator("#canvas [data-canvas-id]")).to_have_count(0)
-    page.reload()
-    expect(page.locator("#chat-input")).to_be_visible()
+    reloaded(page)
     expect(page.locator("#canvas [data-canvas-id]")).to_have_count(0)
 
 
@@ -451,8 +461,7 @@ def test_overlay_fullscreen_and_inline_can_be_closed_by_the_person(
 
     page.locator("[data-canvas-target='canvas-root'] .dsf-canvas-close").click()
     expect(node(page, "inline-text")).to_have_count(0)
-    page.reload()
-    expect(page.locator("#chat-input")).to_be_visible()
+    reloaded(page)
     expect(page.locator("#canvas [data-canvas-id]")).to_have_count(0)
     expect(page.get_by_role("dialog")).to_have_count(0)
 
@@ -506,8 +515,7 @@ def test_a_suggestion_is_accepted_and_another_dismissed(
     )
     turn_done(page, f"To the ring, then {tag}.")
     expect(cards).to_have_count(0)
-    page.reload()
-    expect(page.locator("#chat-input")).to_be_visible()
+    reloaded(page)
     expect(page.locator("#suggestions .suggestion")).to_have_count(0)
 
 

@@ -82,31 +82,40 @@ def test_a_malformed_tool_call_shows_as_an_error(signed_in_page: Page, llm: Scri
 
 
 def test_reload_mid_turn_keeps_the_conversation(signed_in_page: Page, llm: ScriptedLLM) -> None:
-    page, tag = signed_in_page, _tag()
-    llm.on_user(tag, then=[Reply("A slow, careful answer.", delay=4)])
+    page, tag, answering = signed_in_page, _tag(), Gate()
+    llm.on_user(tag, then=[Reply("A slow, careful answer.", hold=answering)])
     _send(page, f"think slowly {tag}")
+    answering.wait_reached()
     expect(page.locator("#chat-cancel")).to_be_visible()
     page.reload()
     expect(page.locator(".chat-user").last).to_contain_text(tag)
-    expect(page.locator(".chat-assistant").last).to_contain_text(
+    expect(page.locator("#chat-cancel")).to_be_visible()
+    answering.open()
+    expect(page.locator(".chat-assistant").last).to_have_text(
         "A slow, careful answer.", timeout=30_000
     )
     expect(page.locator("#chat-cancel")).to_have_count(0)
 
 
 def test_cancel_a_running_turn(signed_in_page: Page, llm: ScriptedLLM) -> None:
-    page, tag = signed_in_page, _tag()
-    llm.on_user(tag, then=[Reply("You should never see this.", delay=6)])
+    page, tag, answering = signed_in_page, _tag(), Gate()
+    llm.on_user(tag, then=[Reply("Half of it, and you should never see the rest.", hold=answering)])
     _send(page, f"take your time {tag}")
+    answering.wait_reached()
+    expect(page.locator(".chat-assistant").last).to_contain_text("Half of it")
     page.locator("#chat-cancel").click()
     expect(page.locator(".chat-error").last).to_contain_text("You cancelled this turn")
     expect(page.locator("#chat-cancel")).to_have_count(0)
-    expect(page.locator(".chat-assistant")).to_have_count(0)
+    answering.open()
 
     follow = _tag()
     llm.on_user(follow, then=[Reply("Back with you.")])
     _send(page, f"are you there {follow}")
     expect(page.locator(".chat-assistant").last).to_contain_text("Back with you.", timeout=30_000)
+    # What streamed before the cancel is kept as it was; the rest never came.
+    cancelled = page.locator(".chat-assistant", has_text="Half of it")
+    expect(cancelled).to_have_count(1)
+    expect(cancelled).not_to_contain_text("the rest")
 
 
 def test_runs_page_lists_the_turn_with_its_tool_calls(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from dsf_app.components.loaded_marker import loaded_marker
 from dsf_app.components.matching import pick
 from dsf_app.state.suggestions import SuggestionsState, SuggestionView
 
@@ -58,5 +59,6 @@ def suggestions_panel() -> rx.Component:
         spacing="2",
         width="100%",
         id="suggestions",
+        custom_attrs=loaded_marker(SuggestionsState.loaded_for),
         on_mount=SuggestionsState.load,
     )

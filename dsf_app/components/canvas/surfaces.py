@@ -10,6 +10,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from dsf_app.components.canvas.render import canvas_node, canvas_style
+from dsf_app.components.loaded_marker import loaded_marker
 from dsf_app.components.matching import pick
 from dsf_app.state.canvas import CanvasState, SurfaceView
 
@@ -160,5 +161,6 @@ def canvas_area() -> rx.Component:
         class_name="dsf-canvas",
         id="canvas",
         width="100%",
+        custom_attrs=loaded_marker(CanvasState.loaded_for),
         on_mount=CanvasState.load,
     )
