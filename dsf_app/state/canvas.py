@@ -47,8 +47,6 @@ class CanvasState(ActsForPerson, rx.State):
     fullscreen: rx.Field[list[SurfaceView]] = rx.field(default_factory=list)
     # The connection the surfaces were last loaded for (components/loaded_marker.py).
     loaded_for: rx.Field[str] = rx.field("")
-    # The connection the surfaces were last loaded for (components/loaded_marker.py).
-    loaded_for: rx.Field[str] = rx.field("")
 
     def _world_id(self) -> uuid.UUID | None:
         return route_ids(self.router.url.path)[0]
@@ -73,7 +71,6 @@ class CanvasState(ActsForPerson, rx.State):
         self.inline = [v for v in views if v.mode == CanvasMode.INLINE]
         self.overlay = [v for v in views if v.mode == CanvasMode.OVERLAY]
         self.fullscreen = [v for v in views if v.mode == CanvasMode.FULLSCREEN]
-        self.loaded_for = self.router.session.session_id
         self.loaded_for = self.router.session.session_id
 
     @rx.event

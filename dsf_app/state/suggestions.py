@@ -55,8 +55,6 @@ class SuggestionsState(ActsForPerson, rx.State):
     items: rx.Field[list[SuggestionView]] = rx.field(default_factory=list)
     # The connection the cards were last loaded for (components/loaded_marker.py).
     loaded_for: rx.Field[str] = rx.field("")
-    # The connection the cards were last loaded for (components/loaded_marker.py).
-    loaded_for: rx.Field[str] = rx.field("")
 
     def _world_id(self) -> uuid.UUID | None:
         return route_ids(self.router.url.path)[0]
@@ -78,7 +76,6 @@ class SuggestionsState(ActsForPerson, rx.State):
             self.items = await self.act(_open, self._world_id())
         except SignedOut:
             return
-        self.loaded_for = self.router.session.session_id
         self.loaded_for = self.router.session.session_id
 
     @rx.event
