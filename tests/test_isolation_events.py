@@ -71,7 +71,10 @@ from dsf_app.state.auth import AuthState
 from dsf_app.state.canvas import CanvasState
 from dsf_app.state.chat import ChatState
 from dsf_app.state.codex import CodexState
+from dsf_app.state.codex_deletion import CodexDeletionState
+from dsf_app.state.codex_editor import CodexEditorState
 from dsf_app.state.codex_entry import CodexEntryState
+from dsf_app.state.codex_lookup import CodexSearchState
 from dsf_app.state.evaluations import StoryEvaluationsState, VersionComparisonState
 from dsf_app.state.feedback import UNEXPECTED, FeedbackState
 from dsf_app.state.gallery import GalleryState
@@ -445,19 +448,19 @@ def codex_writes(
     """Open the editor on an entry, save it, pin, exclude, accept, reject and delete."""
     return [
         step(CodexState.load, where),
-        step(CodexState.open_edit, where, entry_id=entry),
-        step(CodexState.set_editor_open, where, value=lambda v: True),
-        step(CodexState.save_entry, where, form=lambda v: ENTRY_FORM),
+        step(CodexEditorState.open_edit, where, entry_id=entry),
+        step(CodexEditorState.set_editor_open, where, value=lambda v: True),
+        step(CodexEditorState.save_entry, where, form=lambda v: ENTRY_FORM),
         step(CodexState.toggle_pin, where, entry_id=entry),
         step(CodexState.toggle_exclude, where, entry_id=entry),
         step(CodexState.accept, where, entry_id=suggestion),
         step(CodexState.reject, where, entry_id=suggestion),
-        step(CodexState.ask_delete, where, entry_id=entry, name=lambda v: "x"),
-        step(CodexState.confirm_delete, where),
-        step(CodexState.open_new, where),
-        step(CodexState.save_entry, where, form=lambda v: ENTRY_FORM),
+        step(CodexDeletionState.ask_delete, where, entry_id=entry, name=lambda v: "x"),
+        step(CodexDeletionState.confirm_delete, where),
+        step(CodexEditorState.open_new, where),
+        step(CodexEditorState.save_entry, where, form=lambda v: ENTRY_FORM),
         step(CodexState.embed_pending, where),
-        step(CodexState.cancel_delete, where),
+        step(CodexDeletionState.cancel_delete, where),
     ]
 
 
@@ -727,8 +730,8 @@ CASES: dict[str, list[Step]] = {
     "codex: a private world": [
         step(CodexState.load),
         step(CodexState.reload),
-        step(CodexState.search, form=lambda v: {"query": "keeper lore"}),
-        step(CodexState.clear_search),
+        step(CodexSearchState.search, form=lambda v: {"query": "keeper lore"}),
+        step(CodexSearchState.clear_search),
         step(CodexState.export_lorebook),
         *codex_writes(at_world, lambda v: str(v.entry), lambda v: str(v.suggested_entry)),
     ],
@@ -864,14 +867,10 @@ ID_VARS: dict[type[State], list[str]] = {
     CanvasState: ["inline", "overlay", "fullscreen"],
     ChatState: ["loaded_for", "busy", "retry_run", "queued", "conversation_key", "last_run"],
     RunsState: ["rows"],
-    CodexState: [
-        "world_key",
-        "can_edit",
-        "editor_id",
-        "editor_version",
-        "editor_accepts",
-        "delete_id",
-    ],
+    CodexState: ["world_key", "can_edit"],
+    CodexEditorState: ["editor_id", "editor_version", "editor_accepts"],
+    CodexDeletionState: ["delete_id"],
+    CodexSearchState: ["world_key"],
     CodexEntryState: ["entry_key", "world_key", "can_edit"],
     SearchState: ["worlds", "entries"],
     StoryEvaluationsState: ["items", "running"],

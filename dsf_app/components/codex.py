@@ -16,8 +16,14 @@ from dsf_app.models import CodexKind
 from dsf_app.services.codex_form import NO_IMAGE
 from dsf_app.services.validation import MAX_SEARCH
 from dsf_app.state.codex import CodexState, EntryRow, KindGroup, Option
+from dsf_app.state.codex_deletion import CodexDeletionState
+from dsf_app.state.codex_editor import CodexEditorState
+from dsf_app.state.codex_lookup import CodexSearchState
 
 S = CodexState
+Q = CodexSearchState
+E = CodexEditorState
+X = CodexDeletionState
 IMPORT_UPLOAD = "codex-import"
 KINDS = [kind.value for kind in CodexKind]
 
@@ -136,7 +142,7 @@ def suggestion_card(row: ObjectVar[EntryRow]) -> rx.Component:
             ),
             rx.hstack(
                 rx.button("Accept", size="1", on_click=S.accept(row.id)),
-                rx.button("Edit", size="1", variant="soft", on_click=S.open_edit(row.id)),
+                rx.button("Edit", size="1", variant="soft", on_click=E.open_edit(row.id)),
                 rx.button(
                     "Reject",
                     size="1",
@@ -218,15 +224,15 @@ def toolbar() -> rx.Component:
                     placeholder="Search by name, alias or meaning",
                     max_length=MAX_SEARCH,
                 ),
-                rx.button("Search", type="submit", variant="soft", loading=S.searching),
+                rx.button("Search", type="submit", variant="soft", loading=Q.searching),
                 rx.cond(
-                    S.searched != "",
-                    rx.button("Clear", type="button", variant="ghost", on_click=S.clear_search),
+                    Q.searched != "",
+                    rx.button("Clear", type="button", variant="ghost", on_click=Q.clear_search),
                 ),
                 spacing="2",
                 width="100%",
             ),
-            on_submit=S.search,
+            on_submit=Q.search,
             reset_on_submit=False,
             flex="1",
             min_width="16em",
@@ -236,7 +242,7 @@ def toolbar() -> rx.Component:
                 S.can_edit,
                 rx.hstack(
                     rx.button(
-                        rx.icon("plus", size=14), "New entry", on_click=S.open_new, id="codex-new"
+                        rx.icon("plus", size=14), "New entry", on_click=E.open_new, id="codex-new"
                     ),
                     import_button(),
                     spacing="2",
@@ -261,12 +267,12 @@ def toolbar() -> rx.Component:
 
 def results() -> rx.Component:
     return rx.vstack(
-        rx.text("Results for “" + S.searched + "”", size="2", id="codex-search-caption"),
+        rx.text("Results for “" + Q.searched + "”", size="2", id="codex-search-caption"),
         rx.cond(
-            S.results.length() > 0,
-            rx.vstack(rx.foreach(S.results, entry_card), spacing="2", width="100%"),
+            Q.results.length() > 0,
+            rx.vstack(rx.foreach(Q.results, entry_card), spacing="2", width="100%"),
             rx.cond(
-                ~S.searching,
+                ~Q.searching,
                 rx.text("Nothing in the Codex matches.", color_scheme="gray", size="2"),
             ),
         ),
@@ -281,7 +287,7 @@ def codex_view() -> rx.Component:
         toolbar(),
         suggestions(),
         rx.cond(
-            S.searched != "",
+            Q.searched != "",
             results(),
             rx.cond(
                 S.groups.length() > 0,
@@ -320,13 +326,13 @@ def codex_view() -> rx.Component:
 
 def delete_dialog() -> rx.Component:
     return confirm_delete_dialog(
-        title="Delete “" + S.delete_name + "”?",
+        title="Delete “" + X.delete_name + "”?",
         description="The entry and its links leave the Codex; the changelog keeps a record.",
         confirm_label="Delete entry",
         confirm_id="confirm-delete-entry",
-        open=S.delete_open,
-        on_cancel=S.cancel_delete,
-        on_confirm=S.confirm_delete,
+        open=X.delete_open,
+        on_cancel=X.cancel_delete,
+        on_confirm=X.confirm_delete,
     )
 
 
@@ -338,7 +344,7 @@ def _field(label: str, name: str, control: rx.Component, hint: str = "") -> rx.C
 
 
 def _text(label: str, name: str, *, rows: str = "", hint: str = "") -> rx.Component:
-    control = text_control(f"entry-{name}", name, S.editor_values[name], rows)
+    control = text_control(f"entry-{name}", name, E.editor_values[name], rows)
     return _field(label, name, control, hint)
 
 
@@ -351,9 +357,9 @@ def entry_editor() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title(
                 rx.cond(
-                    S.editor_id == "",
+                    E.editor_id == "",
                     "New Codex entry",
-                    rx.cond(S.editor_accepts, "Edit and accept the suggestion", "Edit the entry"),
+                    rx.cond(E.editor_accepts, "Edit and accept the suggestion", "Edit the entry"),
                 )
             ),
             rx.dialog.description(
@@ -372,7 +378,7 @@ def entry_editor() -> rx.Component:
                             rx.select(
                                 KINDS,
                                 name="kind",
-                                default_value=S.editor_values["kind"],
+                                default_value=E.editor_values["kind"],
                                 id="entry-kind",
                                 width="100%",
                             ),
@@ -397,20 +403,20 @@ def entry_editor() -> rx.Component:
                                 rx.foreach(S.images, _image_option),
                             ),
                             name="image",
-                            default_value=S.editor_values["image"],
+                            default_value=E.editor_values["image"],
                         ),
                         "One of the world's images (the gallery).",
                     ),
                     _text("Reason (optional)", "reason", hint="Kept in the changelog."),
-                    form_error(S.editor_error),
+                    form_error(E.editor_error),
                     dialog_actions("Save entry", id="save-entry"),
                     spacing="3",
                     width="100%",
                 ),
-                on_submit=S.save_entry,
+                on_submit=E.save_entry,
             ),
             max_width="min(44em, 94vw)",
         ),
-        open=S.editor_open,
-        on_open_change=S.set_editor_open,
+        open=E.editor_open,
+        on_open_change=E.set_editor_open,
     )

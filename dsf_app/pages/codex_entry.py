@@ -13,12 +13,16 @@ from dsf_app.components.matching import as_var
 from dsf_app.components.page_parts import back_link, loading_placeholder
 from dsf_app.components.url_page import url_page_view
 from dsf_app.state.codex import CodexState, Option
+from dsf_app.state.codex_deletion import CodexDeletionState
+from dsf_app.state.codex_editor import CodexEditorState
 from dsf_app.state.codex_entry import CodexEntryState, LinkRow, MentionRow, SegmentRow
 
 ROUTE = "/worlds/[world_id]/codex/[entry_id]"
 ON_LOAD = [CodexState.load, CodexEntryState.load]
 E = CodexEntryState
 C = CodexState
+Editor = CodexEditorState
+Deletion = CodexDeletionState
 
 
 def loading() -> rx.Component:
@@ -38,7 +42,7 @@ def header() -> rx.Component:
                         rx.icon("pencil", size=14),
                         "Edit",
                         variant="soft",
-                        on_click=C.open_edit(E.entry_key),
+                        on_click=Editor.open_edit(E.entry_key),
                         id="edit-entry",
                     ),
                     rx.button(
@@ -61,7 +65,7 @@ def header() -> rx.Component:
                         "Delete",
                         variant="soft",
                         color_scheme="red",
-                        on_click=C.ask_delete(E.entry_key, E.name),
+                        on_click=Deletion.ask_delete(E.entry_key, E.name),
                     ),
                     spacing="2",
                     wrap="wrap",

@@ -1,13 +1,19 @@
 """The Codex tab of a world (and the actions on an entry's page): entries grouped by kind, with
-the foundation's rules and technology alongside as read-only entries; search by name, alias and
-meaning; the entry editor; suggestions to accept or reject; pins and exclusions; SillyTavern
-lorebook import and export. Embeddings are computed on the heavy threads (pools.py), after each write."""
+the foundation's rules and technology alongside as read-only entries; suggestions to accept or
+reject; pins and exclusions; SillyTavern lorebook import and export. Embeddings are computed on
+the heavy threads (pools.py), after each write.
+
+`CodexState` holds the tab and loads it; its panels are Reflex substates, so their events load
+only their panel and the tab: `codex_lookup.CodexSearchState` (search by name, alias and
+meaning), `codex_editor.CodexEditorState` (the entry editor) and
+`codex_deletion.CodexDeletionState` (deleting an entry after the person confirms). A load
+resets every panel. After any write, `_changed` embeds what is new and reloads every page state
+that declared it shows the Codex or the world (`refresh.py`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
-from typing import Any
 
 import reflex as rx
 from sqlmodel import Session
@@ -20,8 +26,6 @@ from dsf_app.services import (
     assets,
     codex,
     codex_embeddings,
-    codex_form,
-    codex_search,
     imports,
     lore,
     lorebook,
@@ -30,14 +34,11 @@ from dsf_app.services import (
 )
 from dsf_app.services.access import Permission, world_with_level
 from dsf_app.services.actor import Actor
-from dsf_app.services.codex_form import NO_IMAGE
 from dsf_app.state.auth import ActsForPerson
 from dsf_app.state.feedback import Followup, done, shows_problems
 from dsf_app.state.refresh import refresh_events, reloads_on
 from dsf_app.state.routes import codex_ids
 
-# Entries a search by meaning embeds first when some were just written.
-SEARCH_EMBEDS = 64
 IMAGE_CHOICES = 100
 KIND_TITLES = {
     CodexKind.CHARACTER: "Characters",
@@ -95,7 +96,7 @@ def entry_row(entry: CodexEntry, note: str = "") -> EntryRow:
     )
 
 
-def _foundation_row(item: lore.FoundationItem, note: str = "") -> EntryRow:
+def foundation_row(item: lore.FoundationItem, note: str = "") -> EntryRow:
     return EntryRow(
         id=item.key,
         name=item.name,
@@ -147,40 +148,13 @@ def _overview(session: Session, actor: Actor, world_id: uuid.UUID) -> CodexView:
             if any(e.kind == kind for e in active)
         ]
         + [
-            KindGroup(kind, title, [_foundation_row(i) for i in items if i.kind == kind])
+            KindGroup(kind, title, [foundation_row(i) for i in items if i.kind == kind])
             for kind, title in FOUNDATION_TITLES.items()
             if any(i.kind == kind for i in items)
         ],
         suggestions=[entry_row(e) for e in entries if e.status == CodexStatus.SUGGESTED],
         images=[Option(str(a.id), a.description[:60] or f"Image {str(a.id)[:8]}") for a in images],
     )
-
-
-def _search(
-    session: Session, actor: Actor, world_id: uuid.UUID, query: str, vector: list[float]
-) -> list[EntryRow]:
-    """Entries by name or alias, then by meaning, and the foundation items naming `query`."""
-    hits = codex_search.search(session, actor, world_id, query, vector)
-    world, _ = world_with_level(session, actor, world_id)
-    rows = [
-        entry_row(hit.entry, f"{hit.reason} {hit.similarity:.2f}" if hit.similarity else hit.reason)
-        for hit in hits
-    ]
-    term = query.strip().casefold()
-    items = lore.foundation_items(world)
-    return rows + [_foundation_row(i, "foundation") for i in items if term in i.text.casefold()]
-
-
-def _editor_values(entry: CodexEntry) -> dict[str, str]:
-    return {
-        "name": entry.name,
-        "kind": str(entry.kind),
-        "aliases": "\n".join(str(a) for a in entry.aliases),
-        "summary": entry.summary,
-        "body": entry.body,
-        "tags": ", ".join(str(t) for t in entry.tags),
-        "image": str(entry.image_asset_id) if entry.image_asset_id else NO_IMAGE,
-    }
 
 
 @reloads_on(Topic.WORLDS, Topic.CODEX)
@@ -194,32 +168,16 @@ class CodexState(ActsForPerson, rx.State):
     suggestions: rx.Field[list[EntryRow]] = rx.field(default_factory=list)
     total: rx.Field[int] = rx.field(0)
     listed: rx.Field[int] = rx.field(0)
-    searched: rx.Field[str] = rx.field("")
-    searching: rx.Field[bool] = rx.field(False)
-    results: rx.Field[list[EntryRow]] = rx.field(default_factory=list)
     importing: rx.Field[bool] = rx.field(False)
     images: rx.Field[list[Option]] = rx.field(default_factory=list)
-
-    editor_open: rx.Field[bool] = rx.field(False)
-    editor_id: rx.Field[str] = rx.field("")  # "" while creating an entry
-    editor_version: rx.Field[int] = rx.field(0)
-    editor_accepts: rx.Field[bool] = rx.field(False)  # saving also accepts a suggestion
-    editor_values: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
-    editor_error: rx.Field[str] = rx.field("")
-
-    delete_id: rx.Field[str] = rx.field("")
-    delete_name: rx.Field[str] = rx.field("")
-
-    @rx.var
-    def delete_open(self) -> bool:
-        return self.delete_id != ""
 
     @rx.event
     @shows_problems
     async def load(self) -> None:
-        """on_load of the world page and of an entry's page."""
-        self.searched, self.results, self.editor_open = "", [], False
-        self.delete_id = ""
+        """on_load of the world page and of an entry's page: every panel (search, editor,
+        deletion) starts closed."""
+        for panel in self.substates.values():
+            panel.reset()
         await self._fetch()
 
     @rx.event
@@ -248,84 +206,6 @@ class CodexState(ActsForPerson, rx.State):
 
     def _shown_world(self) -> uuid.UUID:
         return validation.identifier(self.world_key, what="world")
-
-    # ---- search --------------------------------------------------------------------------
-
-    @rx.event(background=True)
-    @shows_problems
-    async def search(self, form: dict[str, Any]) -> None:
-        """Entries by name, alias and meaning (the model runs on a heavy thread); a
-        background event, so the page stays free meanwhile."""
-        query = str(form.get("query", "")).strip()
-        async with self:
-            self.searched, self.results, self.searching = query, [], bool(query)
-            world_key = self.world_key
-        if not query:
-            return
-        found: list[EntryRow] = []
-        try:
-            world_id = validation.identifier(world_key, what="world")
-            actor = await self.person()
-            await pools.in_heavy_thread(
-                codex_embeddings.embed_missing, actor, world_id, limit=SEARCH_EMBEDS
-            )
-            vector = await pools.in_heavy_thread(codex_search.query_vector, query)
-            found = await self.act(_search, world_id, query, vector)
-        finally:
-            async with self:
-                if self.searched == query:  # not cleared, nor searched again meanwhile
-                    self.results, self.searching = found, False
-
-    @rx.event
-    def clear_search(self) -> rx.event.EventSpec:
-        self.searched, self.results = "", []
-        return rx.set_value("codex-search", "")
-
-    # ---- the editor ----------------------------------------------------------------------
-
-    @rx.event
-    def open_new(self) -> None:
-        self._open("", 0, False, {"kind": CodexKind.CHARACTER.value, "image": NO_IMAGE})
-
-    @rx.event
-    @shows_problems
-    async def open_edit(self, entry_id: str) -> None:
-        entry = await self.act(codex.get_entry, validation.identifier(entry_id, what="entry"))
-        accepts = entry.status == CodexStatus.SUGGESTED
-        self._open(str(entry.id), entry.version, accepts, _editor_values(entry))
-
-    def _open(self, entry_id: str, version: int, accepts: bool, values: dict[str, str]) -> None:
-        self.editor_id, self.editor_version, self.editor_accepts = entry_id, version, accepts
-        self.editor_values, self.editor_error = values, ""
-        self.editor_open = True
-
-    @rx.event
-    def set_editor_open(self, value: bool) -> None:
-        self.editor_open = value
-
-    @rx.event
-    @shows_problems
-    async def save_entry(self, form: dict[str, Any]):
-        """Create or change the entry as the form says: a new version of the world."""
-        try:
-            entry_id = (
-                validation.identifier(self.editor_id, what="entry") if self.editor_id else None
-            )
-            await self.act(
-                codex_form.save_form,
-                self._shown_world(),
-                entry_id,
-                form,
-                expected_version=self.editor_version,
-                accept=self.editor_accepts,
-            )
-        except DSFError as exc:  # shown in the editor, beside what the person wrote
-            self.editor_error = str(exc)
-            return
-        self.editor_open = False
-        yield done("Saved; the change is in the world's changelog.")
-        for event in self._changed():
-            yield event
 
     def _changed(self) -> list[Followup]:
         """After a write: embeddings in the background, and every page showing it again."""
@@ -367,26 +247,6 @@ class CodexState(ActsForPerson, rx.State):
         entry = validation.identifier(entry_id, what="entry")
         await self.act(codex.set_status, entry, CodexStatus.REJECTED, author="person")
         return [done("Rejected; it will not be suggested again."), *self._changed()]
-
-    @rx.event
-    def ask_delete(self, entry_id: str, name: str) -> None:
-        self.delete_id, self.delete_name = entry_id, name
-
-    @rx.event
-    def cancel_delete(self) -> None:
-        self.delete_id, self.delete_name = "", ""
-
-    @rx.event
-    @shows_problems
-    async def confirm_delete(self) -> list[Followup]:
-        entry_id, name, world_key = self.delete_id, self.delete_name, self.world_key
-        self.cancel_delete()
-        entry = validation.identifier(entry_id, what="entry")
-        await self.act(codex.delete_entry, entry, author="person")
-        followups: list[Followup] = [done(f"Deleted “{name}”."), *self._changed()]
-        if codex_ids(self.router.url.path)[1] is not None and world_key:
-            followups.append(rx.redirect(f"/worlds/{world_key}"))  # its page is gone
-        return followups
 
     # ---- SillyTavern lorebooks -----------------------------------------------------------
 
