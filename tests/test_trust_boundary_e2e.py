@@ -46,7 +46,8 @@ from dsf_app.services import (
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.services.world_updates import WorldUpdate, update_world
-from dsf_app.settings import Settings, origin_of
+from dsf_app.settings import Settings
+from dsf_app.settings_web import origin_of
 from dsf_app.storage import asset_key
 from tests.accounts import Account, new_account, sign_up_over_http
 from tests.canvas_helpers import TURN_TIMEOUT, new_tag, send, turn_done

@@ -320,6 +320,7 @@ def update_entry(
 
 
 def touch(entry: CodexEntry, actor: Actor) -> None:
+    """Mark the entry as changed now, by the actor."""
     entry.updated_at = utcnow()
     entry.updated_by = actor.user_id
 
