@@ -1,9 +1,9 @@
 """An account as it looks after months of use, seeded through the services for the page-wide
 checks (tests/test_accessibility_e2e.py): a long story with branches and mentions of the lore,
 a SillyTavern lorebook imported through the product's import path (pinned, excluded and
-suggested entries, links), World Agent runs with many recorded steps and a delegation to the
-Experience Agent, a collaborator and an invitation, images, conversations, and someone else's
-public world."""
+suggested entries, links), a canvas of every component type beside the world, World Agent
+runs with many recorded steps and a delegation to the Experience Agent, a collaborator and an
+invitation, images, conversations, and someone else's public world."""
 
 from __future__ import annotations
 
@@ -16,12 +16,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlmodel import Session
 
+from dsf_app.canvas.specs import Spec
 from dsf_app.db import session_scope
 from dsf_app.models import AgentKind, CodexStatus, CollaboratorRole, StepKind, Visibility
 from dsf_app.services import (
     asset_files,
+    canvas,
     chat,
     codex,
     codex_embeddings,
@@ -66,6 +69,9 @@ def seed(actor: Actor, storage: AssetStorage) -> LivedIn:
         _lengthen(session, actor, story_id)
         entry = _lore(session, actor, world_id)
         scene_story = _scene_story(session, actor, world_id)
+        # The Experience Agent's canvas beside the world, drawn with every component type.
+        scene = TypeAdapter(Spec).validate_python(every_type(uuid.uuid4().hex[:6]))
+        canvas.show(session, actor, world_id, "canvas-root", "inline", scene)
         _conversations(session, actor, world_id)
         _company(session, actor, world_id)
         run = _turn_with_delegation(session, actor, world_id)

@@ -134,7 +134,8 @@ def _world(tour: Tour, data: LivedIn) -> None:
     tour.go(world.ROUTE, world_id=data.world)
     expect(page.locator("#world-name")).to_have_text("Saltwater")
     expect(page.locator(".chat-assistant").last).to_contain_text("crowded at dawn")
-    tour.check("world: foundation")
+    expect(page.locator("#canvas [data-canvas-type='Timeline']")).to_be_visible()
+    tour.check("world: foundation, with a canvas of every type")
     tour.dialog(page.get_by_role("button", name="Edit premise"), "world: foundation editor")
 
     tour.tab(re.compile(r"^Stories"), "world: stories")
@@ -186,9 +187,14 @@ def _reader(tour: Tour, data: LivedIn) -> None:
         page.locator(".dsf-delete-part").first, "reader: delete a part dialog", "alertdialog"
     )
     tour.dialog(page.locator("#delete-story"), "reader: delete the story dialog", "alertdialog")
+    tour.dialog(page.locator("#edit-story"), "reader: story details dialog")
     tour.go(story.ROUTE, world_id=data.world, story_id=data.scene_story)
     expect(page.locator(".dsf-segment-scene [data-canvas-type]").first).to_be_visible()
     tour.check("reader: a scene of every canvas type")
+    tour.dialog(
+        page.locator(".dsf-segment-scene").get_by_role("button", name="Read the log"),
+        "reader: a scene's dialog",
+    )
 
 
 def _galleries(tour: Tour, data: LivedIn) -> None:
