@@ -412,6 +412,7 @@ async def test_a_turn_past_its_wall_time_stops_keeping_its_words(
 ) -> None:
     tag, gate = uuid.uuid4().hex[:6], Gate()
     llm.on_user(f"ramble {tag}", then=[Reply("Once upon a time there was a tide.", hold=gate)])
+    llm.on_user(f"hello {tag}", then=[Reply("Hello.")])
     # The agent exists before the timed turn, so the limit only meets the held reply.
     await orchestrator.run_turn(
         TurnRequest(person, AgentKind.USER, None, None, f"hello {tag}"), Recorder()
