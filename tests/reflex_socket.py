@@ -3,7 +3,8 @@ compiled frontend does (same socket.io endpoint, same event fields, the session 
 handshake), follows the backend events a handler chains, and keeps every update it receives.
 
 For tests that send what the UI would never send — another person's ids, vars set by hand — to
-the shipped app."""
+the shipped app. A background handler (`@rx.event(background=True)`) runs beside the tab's other
+events, so `send` waits for its own completion signal (`Finished`) before it returns."""
 
 from __future__ import annotations
 
@@ -15,16 +16,18 @@ import threading
 import time
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import socketio
 from reflex.event import EventCallback, EventHandler
+from reflex.state import BaseState
 from reflex.utils import format
 
 from dsf_app.state.chat import ChatState
+from dsf_app.state.feedback import FeedbackState
 from tests.accounts import SESSION_COOKIE
 
 # The frontend connects to <app>/_event: socket.io path and namespace both "/_event".
@@ -35,21 +38,52 @@ ROUTE_ARGS = re.compile(r"^/worlds/(?P<world_id>[^/]+)(?:/stories/(?P<story_id>[
 PROBE = ChatState.set_draft
 
 
+# Any value, for `Exchange.set_at`.
+ANY = object()
+# A var in a delta: "<state's full name>.<var>".
+VAR_KEY = "{state}.{var}_rx_state_"
+# How long a background handler may take to give its completion signal: a bound for a failure,
+# not a timing assert (the first embedding loads the model in the app; the model may run).
+BACKGROUND_TIMEOUT = 240
+# How often a wait checks its condition again with no update arriving.
+RECHECK = 0.5
+
+
 # A state's handler: an EventHandler at run time, typed as an EventCallback by Reflex.
 Handler = EventHandler | EventCallback[*tuple[Any, ...]]
 
 
 def event_name(handler: Handler) -> str:
+    return format.format_event_handler(as_handler(handler))
+
+
+def as_handler(handler: Handler) -> EventHandler:
     if not isinstance(handler, EventHandler):
         raise TypeError(f"not a state's event handler: {handler!r}")
-    return format.format_event_handler(handler)
+    return handler
+
+
+def state_of(handler: Handler) -> type[BaseState]:
+    """The state class whose handler it is."""
+    state = as_handler(handler).state
+    if state is None:
+        raise TypeError(f"{handler!r} belongs to no state")
+    return state
+
+
+def is_background(handler: Handler) -> bool:
+    return as_handler(handler).is_background
 
 
 @dataclass
 class Exchange:
-    """What the backend sent back for one event and the events it chained."""
+    """What the backend sent back for one event and the events it chained, with what the tab
+    knew of its vars when the event was sent (`before`, keyed by `VAR_KEY`) and the page's
+    path it was sent from."""
 
     updates: list[dict[str, Any]] = field(default_factory=list)
+    before: dict[str, Any] = field(default_factory=dict)
+    path: str = ""
 
     @property
     def text(self) -> str:
@@ -58,15 +92,51 @@ class Exchange:
         files = [_readable(base64.b64decode(m)) for m in DATA_URL.findall(raw)]
         return "\n".join([raw, *files])
 
+    @property
+    def readable(self) -> str:
+        """Every update as JSON, its text as a person reads it (not \\u-escaped)."""
+        return json.dumps(self.updates, ensure_ascii=False)
+
     def values_of(self, var: str) -> list[Any]:
         """Every value the updates gave a var named `var`, in any state."""
+        return [value for _, value in self._assignments(lambda state, name: name == var)]
+
+    def values_in(self, state: type[BaseState], var: str) -> list[Any]:
+        """Every value the updates gave `state`'s var `var`, in order."""
+        full = state.get_full_name()
+        return [v for _, v in self._assignments(lambda s, name: s == full and name == var)]
+
+    def set_at(self, state: type[BaseState], var: str, value: Any = ANY) -> list[int]:
+        """The indexes of the updates that gave `state`'s `var` a value (`value`, if given)."""
+        full = state.get_full_name()
         return [
-            value
-            for update in self.updates
-            for state in update.get("delta", {}).values()
-            for name, value in state.items()
-            if name == f"{var}_rx_state_"
+            i
+            for i, v in self._assignments(lambda s, name: s == full and name == var)
+            if value is ANY or v == value
         ]
+
+    def knew(self, state: type[BaseState], var: str) -> Any:
+        """The value the tab knew for `state`'s `var` when the event was sent (else its
+        default: the tab never had another)."""
+        key = VAR_KEY.format(state=state.get_full_name(), var=var)
+        return self.before.get(key, state.get_fields()[var].default_value())
+
+    @property
+    def notices(self) -> list[str]:
+        """The messages of the notices (toasts) the app showed in these updates."""
+        shown = self.values_in(FeedbackState, "notices")
+        return list(dict.fromkeys(n["message"] for notices in shown for n in notices))
+
+    def _assignments(self, wanted: Callable[[str, str], bool]) -> Iterator[tuple[int, Any]]:
+        for index, update in enumerate(self.updates):
+            for state, delta in update.get("delta", {}).items():
+                for key, value in delta.items():
+                    if wanted(state, key.removesuffix("_rx_state_")):
+                        yield index, value
+
+
+# When a background handler has finished: from what the tab knew before and what came since.
+Finished = Callable[[Exchange], bool]
 
 
 def _readable(data: bytes) -> str:
@@ -84,6 +154,8 @@ class ReflexSocket:
         self._client.on("event", self._received, namespace=EVENT_PATH)
         self._lock = threading.Condition()
         self._updates: list[dict[str, Any]] = []
+        # Every var's last value the tab was sent, by VAR_KEY.
+        self._known: dict[str, Any] = {}
         self._probes = 0
         # The tab's client token: an upload over HTTP names it, as the frontend does.
         self.token = str(uuid.uuid4())
@@ -102,40 +174,63 @@ class ReflexSocket:
             update = json.loads(update)
         with self._lock:
             self._updates.append(update)
+            for state, delta in (update.get("delta") or {}).items():
+                for key, value in delta.items():
+                    self._known[f"{state}.{key}"] = value
             self._lock.notify_all()
 
-    def send(self, handler: Handler, path: str, *, settle: float = 0.0, **payload: Any) -> Exchange:
+    def send(
+        self, handler: Handler, path: str, *, finished: Finished | None = None, **payload: Any
+    ) -> Exchange:
         """Send `handler(**payload)` as if from a page at `path`; return once the backend has
-        finished it and every event it chained (plus `settle` seconds for background work).
+        finished it and every event it chained.
 
-        Reflex 0.10 sends no "done" signal, and chains backend events on the server. Events of
-        one tab run one after another, so a probe sent after them is answered after them; the
-        probes repeat until one round brings nothing but its own answer."""
-        start = len(self._updates)
+        Reflex 0.10 sends no "done" signal, and chains backend events on the server. The tab's
+        foreground events run one after another, so a probe sent after them is answered after
+        them; the probes repeat until one round brings nothing but its own answer. A background
+        handler runs beside them, so it must name its own completion signal (`finished`: its
+        running flag back, its last delta, its refusal), which is awaited first."""
+        if is_background(handler) and finished is None:
+            raise TypeError(f"{event_name(handler)} runs in the background: say when it is done")
+        with self._lock:
+            start, before = len(self._updates), dict(self._known)
         self._emit(event_name(handler), payload, path)
+        if finished is not None:
+            self._wait_until(
+                lambda: finished(Exchange(self._updates[start:], before, path)),
+                f"{event_name(handler)} at {path} did not finish",
+                BACKGROUND_TIMEOUT,
+            )
         rounds = 0
         while True:
-            before = len(self._updates)
+            seen = len(self._updates)
             answer = self._probe(path)
             rounds += 1
-            if rounds > 1 and answer == before:
+            if rounds > 1 and answer == seen:
                 break
-        time.sleep(settle)
         with self._lock:
-            return Exchange(list(self._updates[start:]))
+            return Exchange(list(self._updates[start:]), before, path)
 
     def wait_for(self, text: str, timeout: float = 60) -> None:
         """Until an update this tab received contains `text` (e.g. a toast a background event
         sent); TimeoutError if none does within `timeout` seconds."""
+        self._wait_until(
+            lambda: any(text in json.dumps(u) for u in self._updates),
+            f"no update from the app contained {text!r}",
+            timeout,
+        )
+
+    def _wait_until(self, condition: Callable[[], bool], failure: str, timeout: float) -> None:
+        """Until `condition` (read under the lock) holds, checked at each update and every
+        RECHECK seconds (a condition may read the database); TimeoutError(`failure`) after
+        `timeout` seconds."""
         deadline = time.monotonic() + timeout
-        seen = 0
         with self._lock:
-            while not any(text in json.dumps(u) for u in self._updates[seen:]):
-                seen = len(self._updates)
+            while not condition():
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise TimeoutError(f"no update from the app contained {text!r}")
-                self._lock.wait(left)
+                    raise TimeoutError(failure)
+                self._lock.wait(min(left, RECHECK))
 
     def _probe(self, path: str) -> int:
         """Send a harmless event with a unique value; the index of the update that answers."""
