@@ -95,14 +95,12 @@ def finish_sign_in(db: Session, check: PasswordCheck, password: str, matches: bo
     (the attempts then count as a success); None otherwise."""
     if check.user_id is None or not matches:
         return None
-    user = db.get(User, check.user_id)
+    user = users.find_user(db, check.user_id)
     if user is None or user.password_hash != check.password_hash:
         return None
     limits.succeeded(db, check.attempts)
     if user.password_hash and passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
-        db.add(user)
-        db.flush()
+        users.set_password_hash(db, user, passwords.hash_password(password))
     return user
 
 
@@ -126,10 +124,9 @@ def oauth_sign_in(db: Session, identity: ProviderIdentity) -> User:
         user = users.create_user(db, address, name)
     elif not user.email_verified:
         hand_to_owner(db, user)
-    user.email_verified = True
-    if not user.image and identity.image:
-        user.image = identity.image[:2000]
-    db.add(user)
+    users.prove_email(db, user)
+    if identity.image:
+        users.adopt_image(db, user, identity.image)
     oauth_accounts.link(
         db, user.id, identity.provider, identity.account_id, identity.token_info or {}
     )
@@ -142,5 +139,5 @@ def hand_to_owner(db: Session, user: User) -> None:
     (they could have registered the address first, waiting for its owner to arrive). So the
     password they chose stops working and every session they started ends; the owner signs in
     through the provider or an emailed link, and may set a password of their own."""
-    user.password_hash = None
+    users.set_password_hash(db, user, None)
     sessions.revoke_all(db, user.id)

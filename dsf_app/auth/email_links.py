@@ -78,17 +78,14 @@ def redeem(
     if used is None:
         return None
     owner, address = used
-    user = db.get(User, owner)
+    user = users.find_user(db, owner)
     return user if user is not None and user.email == address else None
 
 
 def _prove_address(db: Session, user: User) -> bool:
     """Mark the address proven and take up the invitations waiting for it; True if it was not
     proven before."""
-    newly = not user.email_verified
-    user.email_verified = True
-    db.add(user)
-    db.flush()
+    newly = users.prove_email(db, user)
     invitations.accept(db, user)
     return newly
 
@@ -210,8 +207,7 @@ def reset_password(db: Session, token: str, password_hash: str) -> User:
     if user is None:
         raise SignInRefused(Problem.LINK_EXPIRED)
     _prove_address(db, user)
-    user.password_hash = password_hash
-    db.add(user)
+    users.set_password_hash(db, user, password_hash)
     sessions.revoke_all(db, user.id)
     return user
 

@@ -64,7 +64,6 @@ def finish(db: Session, actor: Actor, on_file: OnFile, new_hash: str, keep_token
     user = users.get_user(db, actor.user_id)
     if user.password_hash != on_file.password_hash:
         raise Invalid(CHANGED_MEANWHILE)
-    user.password_hash = new_hash
-    db.add(user)
+    users.set_password_hash(db, user, new_hash)
     limits.succeeded(db, on_file.attempts)
     sessions.revoke_all(db, user.id, keep=keep_token)

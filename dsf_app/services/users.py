@@ -36,6 +36,35 @@ def get_user(session: Session, user_id: uuid.UUID) -> User:
     return user
 
 
+def find_user(session: Session, user_id: uuid.UUID) -> User | None:
+    """The account with this id, or None (it may have been deleted since it was read)."""
+    return session.get(User, user_id)
+
+
+def set_password_hash(session: Session, user: User, password_hash: str | None) -> None:
+    """Keep the account's new password hash; with None, no password signs in to it."""
+    user.password_hash = password_hash
+    session.add(user)
+    session.flush()
+
+
+def prove_email(session: Session, user: User) -> bool:
+    """Mark the account's address as proven to be its owner's; True if it was not before."""
+    newly = not user.email_verified
+    user.email_verified = True
+    session.add(user)
+    session.flush()
+    return newly
+
+
+def adopt_image(session: Session, user: User, image: str) -> None:
+    """Take a sign-in provider's picture of the person as the account's, if it has none."""
+    if not user.image and image:
+        user.image = image[:2000]
+        session.add(user)
+        session.flush()
+
+
 def get_by_email(session: Session, email: str) -> User | None:
     """The account for `email` in any letter case, or None."""
     address = validation.email(email)
