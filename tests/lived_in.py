@@ -57,6 +57,7 @@ class LivedIn:
     scene_story: uuid.UUID  # one part holding a scene of every canvas type
     entry: uuid.UUID  # an imported entry with links, mentioned in the story
     run: uuid.UUID  # a World Agent turn with many steps and a delegation
+    overlay_world: uuid.UUID  # a second world, whose page opens with the agent's overlay
     parts: int  # parts the reader shows on the story's first branch
 
 
@@ -69,15 +70,18 @@ def seed(actor: Actor, storage: AssetStorage) -> LivedIn:
         _lengthen(session, actor, story_id)
         entry = _lore(session, actor, world_id)
         scene_story = _scene_story(session, actor, world_id)
-        # The Experience Agent's canvas beside the world, drawn with every component type.
+        # The Experience Agent's canvas beside the world, drawn with every component type, and
+        # over the page of another world.
         scene = TypeAdapter(Spec).validate_python(every_type(uuid.uuid4().hex[:6]))
         canvas.show(session, actor, world_id, "canvas-root", "inline", scene)
+        overlay_world = worlds.create_world(session, actor, "Driftglass").id
+        canvas.show(session, actor, overlay_world, "story-reader", "overlay", scene)
         _conversations(session, actor, world_id)
         _company(session, actor, world_id)
         run = _turn_with_delegation(session, actor, world_id)
     _store_image(actor, storage, world_id, "Boats crowding the harbour at dawn")
     _store_image(actor, storage, None, "A lighthouse keeper by lamplight")
-    return LivedIn(world_id, story_id, scene_story, entry, run, 4 + LONG_PARTS)
+    return LivedIn(world_id, story_id, scene_story, entry, run, overlay_world, 4 + LONG_PARTS)
 
 
 def _lengthen(session: Session, actor: Actor, story_id: uuid.UUID) -> None:

@@ -113,7 +113,7 @@ def _signed_out(tour: Tour) -> None:
 def _worlds(tour: Tour) -> None:
     page, cards = tour.page, tour.page.locator("#world-cards .dsf-world-link")
     tour.go("/")
-    expect(cards).to_have_count(1)
+    expect(cards).to_have_count(2)
     expect(page.locator(".chat-assistant").last).to_contain_text("crowded at dawn")
     tour.check("worlds")
     tour.dialog(page.locator("#new-world"), "worlds: new world dialog")
@@ -157,6 +157,13 @@ def _world(tour: Tour, data: LivedIn) -> None:
     tour.tab("Sharing", "world: sharing")
     expect(page.locator(".dsf-collaborator")).to_have_count(1)
     expect(page.locator(".dsf-invitation")).to_have_count(1)
+
+    tour.go(world.ROUTE, world_id=data.overlay_world)
+    overlay = page.get_by_role("dialog")
+    expect(overlay.locator("[data-canvas-type='Timeline']")).to_be_visible()
+    tour.check("world: the agent's overlay")
+    page.keyboard.press("Escape")
+    expect(overlay).to_have_count(0)
 
 
 def _codex_entry(tour: Tour, data: LivedIn) -> None:
