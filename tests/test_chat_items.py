@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dsf_app.agents.events import TextDelta, ToolCallFinished, ToolCallStarted, TurnFinished
+from dsf_app.agents.events import (
+    Notice,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnFinished,
+)
 from dsf_app.state.chat_rows import ChatItem, apply_event, as_sent, pretty_json
 
 
@@ -74,3 +80,9 @@ def test_a_reply_cut_off_by_a_failure_is_marked_interrupted() -> None:
         items, TurnFinished("error", "PostgreSQL is not reachable.", interrupted=frozenset({"m1"}))
     )
     assert [(i.role, i.interrupted) for i in items] == [("assistant", True), ("error", False)]
+
+
+def test_a_notice_about_the_turn_is_a_row_of_its_own_once() -> None:
+    moved = Notice("n1", "The model “a” is no longer offered; this agent now uses “b”.")
+    items = apply_event(apply_event([], moved), moved)
+    assert [(item.id, item.role, item.text) for item in items] == [("n1", "notice", moved.text)]

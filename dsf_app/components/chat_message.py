@@ -174,6 +174,13 @@ def _tool(item: ObjectVar[ChatItem]) -> rx.Component:
     )
 
 
+def _notice(item: ObjectVar[ChatItem]) -> rx.Component:
+    """A sentence about the turn that is not the agent's (its model went away)."""
+    return rx.callout(
+        item.text, icon="info", color_scheme="amber", size="1", class_name="chat-notice"
+    )
+
+
 def _error(item: ObjectVar[ChatItem]) -> rx.Component:
     return rx.callout(
         item.text, icon="triangle-alert", color_scheme="red", size="1", class_name="chat-error"
@@ -244,6 +251,7 @@ def chat_item(item: ObjectVar[ChatItem]) -> rx.Component:
         ("reasoning", _reasoning(item)),
         ("tool", _tool(item)),
         ("error", _error(item)),
+        ("notice", _notice(item)),
         ("lore", lore_row(item)),
         ("confirm", _confirm(item)),
         _assistant(item),

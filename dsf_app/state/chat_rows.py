@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from dsf_app.agents.events import (
     ConfirmationAsked,
     LoreUsed,
+    Notice,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -29,6 +30,7 @@ class ChatItem:
 
     id: str
     # user | regenerate | edit | queued | assistant | reasoning | tool | error | lore | confirm
+    # | notice
     role: str
     text: str = ""
     tool_name: str = ""
@@ -59,6 +61,7 @@ def item_from_message(message: ChatMessage, *, nested: bool = False) -> ChatItem
         "edit": "edit",
         "reasoning": "reasoning",
         "error": "error",
+        "notice": "notice",
     }.get(message.message_type, "assistant")
     return ChatItem(
         id=message.letta_message_id or str(message.id),
@@ -124,6 +127,9 @@ def apply_event(items: list[ChatItem], event: TurnEvent) -> list[ChatItem]:
         ]
     if isinstance(event, LoreUsed):
         return put_row(items, ChatItem(event.message_id, "lore", lore=lore_lines(event.items)))
+    if isinstance(event, Notice):
+        nested = event.parent_call_id is not None
+        return put_row(items, ChatItem(event.message_id, "notice", event.text, nested=nested))
     if isinstance(event, ConfirmationAsked):
         return put_row(items, card(event.confirmation_id, event.name, event.summary))
     if isinstance(event, TurnFinished):
