@@ -1,5 +1,6 @@
 """Time from a `canvas_ui` tool call executing on our server to its component being on screen
-in Chromium, while the agent's turn is still running (median and p95 of 50 calls).
+in Chromium, while the agent's turn is still running (median and p95 of 50 calls), against the
+same scene rendered directly: stored through the canvas service and the world page opened.
 
     python -m bench.canvas_latency [--runs 50]
 
@@ -8,7 +9,9 @@ the test harness, signs a person up, opens a world with its World Agent, and sen
 each is answered with a canvas_ui call showing a ~20-component scene under a fresh id. The tool's
 execution time is the surface's `updated_at` (set inside the tool); the time on screen is taken
 in the page by a MutationObserver at the next animation frame after the component appears.
-Both clocks are this machine's.
+Both clocks are this machine's. Between the calls (alternated), the baseline stores the same
+scene under a fresh id with no turn and times the world page's load, from navigation until the
+component is on screen: what the scene costs to show without the turn delivering it.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
+import time
 import uuid
 from typing import Any
 
 from playwright.sync_api import Page, expect, sync_playwright
 
 from bench.throwaway import signed_in_tab, signed_up_person, throwaway_stack
+from dsf_app.canvas.tool_args import CanvasUIArgs
 from dsf_app.db import session_scope
 from dsf_app.devstack import stack
 from dsf_app.services import canvas, worlds
@@ -29,7 +34,6 @@ from dsf_app.services.actor import Actor
 from tests.conftest import FAKE_MODEL
 from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
 
-WARM_UP = 2
 WATCH = """() => {
   window.__seen = {};
   new MutationObserver(() => {
@@ -111,9 +115,28 @@ def one_call(page: Page, llm: ScriptedLLM, actor: Actor, world_id: uuid.UUID, n:
     return seen - tool_ran_at(actor, world_id)
 
 
+def direct_render(page: Page, app_url: str, actor: Actor, world_id: uuid.UUID, n: int) -> float:
+    """The same scene stored through the service (no turn) and the world page opened: ms from
+    navigation until the component is on screen."""
+    root_id = f"direct-{n}-{uuid.uuid4().hex[:6]}"
+    args = CanvasUIArgs.model_validate({"target": "canvas-root", "spec": scene(root_id)})
+    assert args.spec is not None
+    with session_scope() as session:
+        canvas.show(session, actor, world_id, args.target, args.mode, args.spec)
+    page.goto("about:blank")
+    started = time.perf_counter()
+    page.goto(f"{app_url}/worlds/{world_id}")
+    page.locator(f'#canvas [data-canvas-id="{root_id}"]').wait_for()
+    elapsed = (time.perf_counter() - started) * 1000
+    expect(page.locator("#chat-input")).to_be_enabled()
+    page.evaluate(WATCH)  # for the next call through a turn, in the new document
+    return elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--warm-up", type=int, default=2, help="untimed calls and loads first")
     args = parser.parse_args()
 
     with (
@@ -128,11 +151,14 @@ def main() -> None:
             DSF_AGENT_MODEL=f"openai-proxy/{FAKE_MODEL}",
         ) as settings,
     ):
-        latencies = measure(settings.public_url, llm, args.runs)
-    report(latencies)
+        latencies, direct = measure(settings.public_url, llm, args.runs, args.warm_up)
+    report(latencies, direct)
 
 
-def measure(app_url: str, llm: ScriptedLLM, runs: int) -> list[float]:
+def measure(
+    app_url: str, llm: ScriptedLLM, runs: int, warm_up: int
+) -> tuple[list[float], list[float]]:
+    """Through the turn, and directly: `runs` of each, alternated, after warm-ups."""
     token, actor = signed_up_person(app_url)
     with session_scope() as session:
         world_id = worlds.create_world(session, actor, "Bench World", "Tides.").id
@@ -141,19 +167,34 @@ def measure(app_url: str, llm: ScriptedLLM, runs: int) -> list[float]:
         page.goto(f"{app_url}/worlds/{world_id}")
         expect(page.locator("#chat-input")).to_be_visible()
         page.evaluate(WATCH)
-        for n in range(WARM_UP):
+        for n in range(warm_up):
             one_call(page, llm, actor, world_id, -1 - n)
-        latencies = [one_call(page, llm, actor, world_id, n) for n in range(runs)]
-    return latencies
+            direct_render(page, app_url, actor, world_id, -1 - n)
+        latencies: list[float] = []
+        direct: list[float] = []
+        for n in range(runs):
+            latencies.append(one_call(page, llm, actor, world_id, n))
+            direct.append(direct_render(page, app_url, actor, world_id, n))
+    return latencies, direct
 
 
-def report(latencies: list[float]) -> None:
-    ordered = sorted(latencies)
+def figures(times: list[float]) -> str:
+    ordered = sorted(times)
     p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-    print(
-        f"canvas_ui executed -> component on screen in Chromium, {len(ordered)} calls: "
+    return (
         f"median {statistics.median(ordered):.0f} ms, p95 {p95:.0f} ms "
         f"(min {ordered[0]:.0f}, max {ordered[-1]:.0f})"
+    )
+
+
+def report(latencies: list[float], direct: list[float]) -> None:
+    print(
+        f"canvas_ui executed -> component on screen in Chromium, {len(latencies)} calls: "
+        f"{figures(latencies)}"
+    )
+    print(
+        f"  baseline, the same scene stored directly -> world page opened -> on screen, "
+        f"{len(direct)} loads: {figures(direct)}"
     )
 
 

@@ -1,11 +1,13 @@
 """Time to render the worlds page and the story reader in Chromium, with a person who has
-1,000 worlds and a 500-segment story (median of 10 loads each).
+1,000 worlds and a 500-segment story (median of 10 loads each), against the same pages with one
+world and a one-segment story (the same-run baseline).
 
     python -m bench.pages [--runs 10] [--worlds 1000] [--segments 500] [--screenshots DIR]
 
 Starts a throwaway stack (PostgreSQL, S3, Letta, the app as it ships) with the test harness,
 seeds through the services, then opens each page in Debian's Chromium, signed in, and times
-from navigation to the content being on screen. Also times the service calls behind each page.
+from navigation to the content being on screen; the loads of the full page and of its baseline
+alternate. Also times the service calls behind each page.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -61,12 +64,28 @@ def seed(actor: Actor, world_count: int, segment_count: int) -> tuple[str, str]:
 
 
 def median_ms(runs: int, once: Callable[[], object]) -> tuple[float, list[float]]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        once()
-        times.append((time.perf_counter() - start) * 1000)
+    times = [timed_ms(once) for _ in range(runs)]
     return statistics.median(times), times
+
+
+def timed_ms(once: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    once()
+    return (time.perf_counter() - start) * 1000
+
+
+def alternated_ms(
+    runs: int, full: Callable[[], object], baseline: Callable[[], object]
+) -> tuple[list[float], list[float]]:
+    """`runs` loads of each, alternated (full, baseline, full, …) after one warm-up of each."""
+    full()
+    baseline()
+    pairs = [(timed_ms(full), timed_ms(baseline)) for _ in range(runs)]
+    return [a for a, _ in pairs], [b for _, b in pairs]
+
+
+def figures(times: list[float]) -> str:
+    return f"median {statistics.median(times):.0f} ms (min {min(times):.0f}, max {max(times):.0f})"
 
 
 def render(page: Page, url: str, selector: str, count: int) -> Callable[[], None]:
@@ -102,6 +121,8 @@ def main() -> None:
         token, actor = signed_up_person(app_url)
         started = time.perf_counter()
         world_id, story_id = seed(actor, args.worlds, args.segments)
+        small_token, small_actor = signed_up_person(app_url)
+        small_world_id, small_story_id = seed(small_actor, 1, 1)
         print(
             f"seeded {args.worlds} worlds and a {args.segments}-segment story in "
             f"{time.perf_counter() - started:.1f} s"
@@ -110,44 +131,41 @@ def main() -> None:
         with session_scope() as session:
             list_ms, _ = median_ms(args.runs, lambda: worlds.list_worlds(session, actor, limit=25))
             read_ms, _ = median_ms(
-                args.runs, lambda: reader.read(session, actor, uuid_of(story_id))
+                args.runs, lambda: reader.read(session, actor, uuid.UUID(story_id))
             )
 
         with sync_playwright() as playwright:
             page = signed_in_tab(playwright, app_url, token)
-            page.on(
-                "response",
-                lambda r: print("HTTP", r.status, r.url) if r.status >= 400 else None,
-            )
+            small = signed_in_tab(playwright, app_url, small_token)
+            for tab in (page, small):
+                tab.on(
+                    "response",
+                    lambda r: print("HTTP", r.status, r.url) if r.status >= 400 else None,
+                )
             worlds_url = f"{app_url}/worlds"
             story_url = f"{app_url}/worlds/{world_id}/stories/{story_id}"
-            render(page, worlds_url, ".dsf-world-card", cards)()  # warm up
-            worlds_page_ms, worlds_all = median_ms(
-                args.runs, render(page, worlds_url, ".dsf-world-card", cards)
+            small_story_url = f"{app_url}/worlds/{small_world_id}/stories/{small_story_id}"
+            worlds_all, worlds_baseline = alternated_ms(
+                args.runs,
+                render(page, worlds_url, ".dsf-world-card", cards),
+                render(small, worlds_url, ".dsf-world-card", 1),
             )
-            render(page, story_url, ".dsf-segment", segments_shown)()
-            story_page_ms, story_all = median_ms(
-                args.runs, render(page, story_url, ".dsf-segment", segments_shown)
+            story_all, story_baseline = alternated_ms(
+                args.runs,
+                render(page, story_url, ".dsf-segment", segments_shown),
+                render(small, small_story_url, ".dsf-segment", 1),
             )
             if args.screenshots:
                 shoot(page, args.screenshots, worlds_url, story_url, world_id)
 
+    print(f"{args.runs} loads of each, alternated with their baseline:")
+    print(f"worlds page ({args.worlds} worlds, {cards} cards shown): {figures(worlds_all)}")
+    print(f"  baseline, worlds page (1 world, 1 card): {figures(worlds_baseline)}")
     print(
-        f"worlds page ({args.worlds} worlds, {cards} cards shown): median {worlds_page_ms:.0f} ms "
-        f"over {args.runs} loads (min {min(worlds_all):.0f}, max {max(worlds_all):.0f})"
+        f"story reader ({args.segments} segments, {reader.PAGE_SIZE} a page): {figures(story_all)}"
     )
-    print(
-        f"story reader ({args.segments} segments, {reader.PAGE_SIZE} a page): median "
-        f"{story_page_ms:.0f} ms over {args.runs} loads "
-        f"(min {min(story_all):.0f}, max {max(story_all):.0f})"
-    )
+    print(f"  baseline, story reader (1 segment): {figures(story_baseline)}")
     print(f"service calls: list_worlds {list_ms:.1f} ms, reader.read {read_ms:.1f} ms (median)")
-
-
-def uuid_of(text: str):
-    import uuid
-
-    return uuid.UUID(text)
 
 
 def shoot(page: Page, folder: Path, worlds_url: str, story_url: str, world_id: str) -> None:

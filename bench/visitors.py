@@ -86,7 +86,7 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
         await settle()
         rows.append((f"after {done * args.visitors:,} visitors", snapshot(settings, store)))
     people = await sign_up(app_url, args.members)
-    tabs = [Tab(app_url, token) for _, token in people]
+    tabs = [Tab(app_url, person.token) for person in people]
     for tab in tabs:
         await tab.open()
     await asyncio.gather(*(tab.close() for tab in tabs))

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from bench import load
+
 pytestmark = pytest.mark.starts_services
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +42,10 @@ SMOKE = {
         ("--runs", "200", "--repeat", "2"),
         ("seeded", "built the daily rollups", "turns per day", "evaluation scores", "slowest"),
     ),
-    "canvas_latency": Smoke(("--runs", "2"), ("component on screen in Chromium",)),
+    "canvas_latency": Smoke(
+        ("--runs", "2", "--warm-up", "1"),
+        ("component on screen in Chromium", "baseline, the same scene stored directly"),
+    ),
     "changelog": Smoke(
         ("--runs", "3", "--changes", "60"),
         ("database round trip", "world page load", "access check", "show older changes"),
@@ -65,12 +70,31 @@ SMOKE = {
         ("idle server", "during the imports", "world imports started at once", "app RSS"),
     ),
     "load": Smoke(
-        ("--clients", "1", "--events", "3", "--idle", "2", "--turns", "1"),
-        ("idle tab, app RSS", "page event p50/p95/p99 ms", "throughput", "chat turns at once"),
+        # Two app starts, each the slowest part: locking on and off, once each (the one-worker
+        # app is the one every other test runs).
+        (
+            *("--clients", "1", "--events", "3", "--idle", "2", "--turns", "1"),
+            *("--repeats", "1", "--without-one-worker"),
+        ),
+        (
+            "idle tab, app RSS",
+            "page event p50/p95/p99 ms",
+            "throughput",
+            "chat turns at once",
+            "ratio",  # locking on vs off
+            *(f"{event.label}: p95" for event in load.PAGE_EVENTS),  # against the targets
+        ),
     ),
     "pages": Smoke(
         ("--runs", "1", "--worlds", "3", "--segments", "2"),
-        ("seeded", "worlds page", "story reader", "service calls"),
+        (
+            "seeded",
+            "worlds page",
+            "baseline, worlds page",
+            "story reader",
+            "baseline, story reader",
+            "service calls",
+        ),
     ),
     "turn_overhead": Smoke(("--runs", "1"), ("letta-client", "DSF orchestrator", "DSF added")),
     "visitors": Smoke(
