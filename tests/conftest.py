@@ -73,8 +73,24 @@ def stack_home() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def llm() -> Iterator[ScriptedLLM]:
-    with ScriptedLLM() as server:
+    """The model behind the stack's Letta server, strict: a message no rule of the test expects
+    is answered with an error naming it (never a quiet "OK."), and fails the test that sent it."""
+    with ScriptedLLM(strict=True) as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _only_scripted_messages(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that reaches the scripted model sends it nothing the test did not script, so a
+    turn routed somewhere unexpected fails here even if the page looked fine."""
+    if "llm" not in request.fixturenames:
+        yield
+        return
+    server: ScriptedLLM = request.getfixturevalue("llm")
+    server.take_unscripted()  # what an earlier test's turns sent after it ended is theirs
+    yield
+    unscripted = server.take_unscripted()
+    assert not unscripted, f"The scripted model was sent messages no rule expects: {unscripted}"
 
 
 @pytest.fixture(scope="session")

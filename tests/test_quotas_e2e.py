@@ -60,6 +60,7 @@ def test_the_queue_holds_a_few_messages_and_the_next_stays_in_the_box(
     page, tag, gate = signed_in_page, _tag(), Gate()
     most = dsf_in_process.chat_queue_max
     llm.on_user(f"first {tag}", then=[Reply("Thinking it over at length.", hold=gate)])
+    llm.on_user(rf"queued \d+ {tag}", then=[Reply("Noted.")])
     _type(page, f"first {tag}")
     gate.wait_reached()
     expect(page.locator("#chat-cancel")).to_be_visible()

@@ -223,7 +223,7 @@ def _tool_calls(step: Step) -> list[ToolCall]:
     return []
 
 
-def _current_turn(messages: Sequence[dict[str, Any]]) -> tuple[str | None, int]:
+def current_turn(messages: Sequence[dict[str, Any]]) -> tuple[str | None, int]:
     """The last user message's text and how many tool calls the model made after it. DSF's
     request to go on with a cut-off turn is not a new message: like a real model, the fake
     goes on with the turn before it.
@@ -458,13 +458,19 @@ class ScriptedLLM(FakeHTTPServer):
             self.requests.clear()
             self.unscripted.clear()
 
+    def take_unscripted(self) -> list[str]:
+        """The messages no rule matched since the last call (strict mode), forgotten here."""
+        with self.lock:
+            taken, self.unscripted = self.unscripted, []
+        return taken
+
     def _record(self, body: dict[str, Any]) -> None:
         with self.lock:
             self.requests.append(body)
 
     def next_step(self, messages: Sequence[dict[str, Any]]) -> Step:
         """The step answering a chat request with these messages."""
-        user_text, calls_made = _current_turn(messages)
+        user_text, calls_made = current_turn(messages)
         if user_text is None:
             return self.default_reply
         texts = _searchable_texts(user_text)
