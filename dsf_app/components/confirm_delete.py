@@ -34,6 +34,8 @@ def confirm_delete_dialog(
                 margin_top="1em",
             ),
             max_width="min(28em, 94vw)",
+            # Escape means "Keep it": a controlled dialog stays open unless its state hears so.
+            on_escape_key_down=on_cancel,
         ),
         open=open,
         **({"on_open_change": on_open_change} if on_open_change is not None else {}),
