@@ -129,20 +129,27 @@ def corpus(payloads: tuple[Payload, ...] = PAYLOADS) -> str:
     return "\n\n".join(p.text for p in payloads)
 
 
+def groups(limit: int, payloads: tuple[Payload, ...] = PAYLOADS) -> list[tuple[Payload, ...]]:
+    """The payloads in order, packed into groups whose texts (cut at `limit`, a paragraph each)
+    fit in `limit` characters."""
+    packed: list[tuple[Payload, ...]] = []
+    current: list[Payload] = []
+    for payload in payloads:
+        if current and len(_joined([*current, payload], limit)) > limit:
+            packed.append(tuple(current))
+            current = []
+        current.append(payload)
+    return [*packed, tuple(current)] if current else packed
+
+
+def _joined(payloads: list[Payload] | tuple[Payload, ...], limit: int) -> str:
+    return "\n\n".join(p.text[:limit] for p in payloads)
+
+
 def chunks(limit: int, payloads: tuple[Payload, ...] = PAYLOADS) -> list[str]:
     """The payloads packed into texts of at most `limit` characters (one cut short if alone
     it is longer; its marker comes first, so it stays readable)."""
-    packed: list[str] = []
-    current = ""
-    for payload in payloads:
-        text = payload.text[:limit]
-        joined = f"{current}\n\n{text}" if current else text
-        if len(joined) <= limit:
-            current = joined
-        else:
-            packed.append(current)
-            current = text
-    return [*packed, current] if current else packed
+    return [_joined(group, limit) for group in groups(limit, payloads)]
 
 
 def codex_entry(n: int) -> dict[str, Any]:

@@ -11,11 +11,12 @@ agent, an author or a file wrote, in Chromium against the app as it ships.
   to the entries they mention, notes, branches and saved scene; search by meaning; then the
   world's JSON imported by the reader (its toast and its copy).
 
-For each surface: no script ran (no dialog, `window.__pwned` unset, the title unchanged, no
-"PWNED" in the console), no CSP violation was even attempted (the renderer emits nothing the
-policy would block), no element outside the allow-list and no attribute with an event handler
-or a URL the surface may not use is in its DOM, no request left for a host but the app and S3,
-and every payload's marker is still there to read.
+For each surface (tests/hostile_page.py): no script ran (no dialog, `window.__pwned` unset, the
+title unchanged, no "PWNED" in the console), no CSP violation was even attempted (the renderer
+emits nothing the policy would block), nowhere in the whole document an element that markup in
+the text made or outside the allow-list, or an attribute with an event handler or a URL the
+surface may not use, no request or navigation left for a host but the app and S3, and every
+payload's marker is still there to read in the surface.
 """
 
 from __future__ import annotations
@@ -23,14 +24,12 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from dsf_app.components.canvas import theme
 from dsf_app.db import session_scope
 from dsf_app.models import Visibility
 from dsf_app.services import (
@@ -47,119 +46,16 @@ from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.services.world_updates import WorldUpdate, update_world
 from dsf_app.settings import Settings
-from dsf_app.settings_web import origin_of
 from dsf_app.storage import asset_key
 from tests.accounts import Account, new_account, sign_up_over_http
 from tests.canvas_helpers import TURN_TIMEOUT, new_tag, send, turn_done
 from tests.e2e_helpers import actor_of, verified
 from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
 from tests.hostile_content import MARKERS, PAYLOADS, Payload, chunks, codex_entry, corpus
-from tests.test_security_headers_e2e import CSP_WATCH, PNG
+from tests.hostile_page import Watch
+from tests.test_security_headers_e2e import PNG
 
 pytestmark = pytest.mark.usefixtures("dsf_in_process")
-
-# Elements no surface may hold. Lucide icons are <svg>, so SVG is judged by what it contains;
-# the page's own controls (the diff's version pickers) are inputs, so forms are what count.
-FORBIDDEN = ", ".join(
-    (
-        "script, iframe, frame, frameset, object, embed, applet, portal, style, link, meta",
-        "base, form, math, template, noscript, xmp, video, audio, source, picture",
-        "svg script, svg foreignObject, svg use, svg animate, svg set, svg a",
-    )
-)
-URL_ATTRIBUTES = ("href", "src", "action", "formaction", "xlink:href", "data", "poster", "ping")
-# Run in the page: what in `root` breaks the rule. `allowed` are the origins resources may load
-# from; a link elsewhere must open in a new tab without referrer or opener, marked nofollow.
-DOM_CHECK = """([selector, forbidden, urlAttributes, allowed, ownCss]) => {
-  const bad = [];
-  for (const root of document.querySelectorAll(selector)) {
-    for (const el of root.querySelectorAll(forbidden)) {
-      if (el.tagName === "STYLE" && el.textContent === ownCss) continue;  // the canvas's own
-      bad.push("element " + el.outerHTML.slice(0, 100));
-    }
-    for (const el of [root, ...root.querySelectorAll("*")]) {
-      for (const attr of el.attributes) {
-        const name = attr.name.toLowerCase();
-        if (name.startsWith("on")) bad.push(`${el.tagName} has ${name}`);
-        if (["srcset", "srcdoc", "background"].includes(name)) bad.push(`${el.tagName} has ${name}`);
-        if (name === "style" && /url\\s*\\(|expression\\s*\\(/i.test(attr.value))
-          bad.push(`${el.tagName} style ${attr.value.slice(0, 80)}`);
-        if (!urlAttributes.includes(name)) continue;
-        let url;
-        try { url = new URL(attr.value, location.href); } catch (e) { bad.push(`${name}=${attr.value}`); continue; }
-        if (url.protocol !== "http:" && url.protocol !== "https:") {
-          bad.push(`${el.tagName} ${name}=${attr.value.slice(0, 80)}`);
-        } else if (name !== "href" && !allowed.includes(url.origin)) {
-          bad.push(`${el.tagName} loads ${attr.value.slice(0, 80)}`);
-        } else if (name === "href" && url.origin !== location.origin) {
-          const rel = (el.getAttribute("rel") || "").split(/\\s+/);
-          const safe = ["noopener", "noreferrer", "nofollow"].every((r) => rel.includes(r));
-          if (!safe || el.getAttribute("target") !== "_blank")
-            bad.push(`link without rel/target to ${attr.value.slice(0, 80)}`);
-        }
-      }
-    }
-  }
-  return bad;
-}"""
-# Collapsed parts (tool rows, reasoning, run details) opened, so their text can be read.
-OPEN_DETAILS = """(selector) => document.querySelectorAll(`${selector}, ${selector} details`)
-  .forEach((e) => { if (e.tagName === "DETAILS") e.open = true; })"""
-TEXT_OF = (
-    "(selector) => [...document.querySelectorAll(selector)].map((e) => e.innerText).join('\\n')"
-)
-
-
-@dataclass
-class Watch:
-    """One page's dialogs, console and requests, and the checks of a surface on it."""
-
-    page: Page
-    allowed: list[str]
-    dialogs: list[str] = field(default_factory=list)
-    console: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-
-    @classmethod
-    def on(cls, page: Page, settings: Settings) -> Watch:
-        watch = cls(page, [settings.public_origin, origin_of(settings.s3_endpoint_url)])
-        page.add_init_script(CSP_WATCH)
-
-        def on_dialog(dialog: Any) -> None:
-            watch.dialogs.append(dialog.message)
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        page.on("console", lambda message: watch.console.append(message.text))
-        page.on("request", lambda request: watch.requests.append(request.url))
-        return watch
-
-    def surface(self, selector: str, markers: tuple[str, ...] | list[str], what: str) -> None:
-        """Check the surface(s) matching `selector` once they show the last marker."""
-        expect(self.page.locator(selector).first).to_contain_text(markers[-1])
-        self.page.evaluate(OPEN_DETAILS, selector)
-        problems = self.page.evaluate(
-            DOM_CHECK, [selector, FORBIDDEN, list(URL_ATTRIBUTES), self.allowed, theme.CSS]
-        )
-        assert problems == [], f"{what}: {problems[:10]}"
-        text = self.page.evaluate(TEXT_OF, selector)
-        missing = [m for m in markers if m not in text]
-        assert missing == [], f"{what}: markers not shown as text: {missing}"
-        self.nothing_ran(what)
-
-    def nothing_ran(self, what: str) -> None:
-        page = self.page
-        assert page.evaluate("typeof window.__pwned") == "undefined", what
-        assert page.title() != "PWNED", what
-        assert self.dialogs == [], f"{what}: {self.dialogs}"
-        assert [c for c in self.console if "PWNED" in c or "Content Security" in c] == [], what
-        assert page.evaluate("window.__csp") == [], what
-        foreign = [
-            url
-            for url in self.requests
-            if not url.startswith("data:") and origin_of(url) not in self.allowed
-        ]
-        assert foreign == [], f"{what}: requests left for {foreign[:5]}"
 
 
 def stored_image(actor: Actor, world_id: uuid.UUID) -> str:
