@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 
 from dsf_app.components.canvas import theme
 from dsf_app.settings import Settings
-from dsf_app.settings_web import origin_of
+from dsf_app.settings.web import origin_of
 from tests.test_security_headers_e2e import CSP_WATCH
 
 # Elements no text may become, even through the app's own components. Icons and charts are
@@ -168,13 +168,7 @@ class Watch:
         self.nothing_ran(what)
 
     def nothing_ran(self, what: str) -> None:
-        page = self.page
-        assert page.evaluate("typeof window.__pwned") == "undefined", what
-        assert page.title() != "PWNED", what
-        assert self.dialogs == [], f"{what}: {self.dialogs}"
-        ran = [c for c in self.console if "PWNED" in c or "Content Security" in c]
-        assert ran == [], f"{what}: {ran[:3]}"
-        assert page.evaluate("window.__csp") == [], what
+        # What the page reported first: a payload that led away leaves no page to ask.
         foreign = [
             url
             for url in self.requests
@@ -184,3 +178,10 @@ class Watch:
         away = [url for url in self.navigations if origin_of(url) != self.allowed[0]]
         assert away == [], f"{what}: the page navigated to {away[:5]}"
         assert self.popups == [], f"{what}: a window opened at {self.popups[:5]}"
+        assert self.dialogs == [], f"{what}: {self.dialogs}"
+        ran = [c for c in self.console if "PWNED" in c or "Content Security" in c]
+        assert ran == [], f"{what}: {ran[:3]}"
+        page = self.page
+        assert page.evaluate("typeof window.__pwned") == "undefined", what
+        assert page.title() != "PWNED", what
+        assert page.evaluate("window.__csp") == [], what
