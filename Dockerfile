@@ -56,8 +56,9 @@ RUN --mount=type=secret,id=ca_bundle,target=/etc/ssl/certs/ca-certificates.crt \
 # them keeps its layer cached while the rest of the code changes. gcc and headers (Python's
 # too, unless the base has them) build psycopg2 for the Letta server, and npm fetches bun; they
 # leave in the same step, so the image never holds them.
-COPY dsf_app/__init__.py dsf_app/settings.py dsf_app/errors.py dsf_app/db.py \
-     dsf_app/health.py dsf_app/storage.py dsf_app/
+COPY dsf_app/__init__.py dsf_app/errors.py dsf_app/db.py dsf_app/health.py dsf_app/storage.py dsf_app/logs.py \
+     dsf_app/
+COPY dsf_app/settings dsf_app/settings
 COPY dsf_app/devstack dsf_app/devstack
 RUN --mount=type=secret,id=ca_bundle,target=/etc/ssl/certs/ca-certificates.crt \
     build_deps="gcc libc6-dev npm $(python3 -c 'import os, sysconfig; print("" if os.path.exists(sysconfig.get_paths()["include"] + "/Python.h") else "python3-dev")')" \

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 from dsf_app.settings import Settings, get_settings
-from dsf_app.settings_web import origin_of
+from dsf_app.settings.web import origin_of
 
 # The stable URL of one stored asset (see assets_route.py); nothing else under /assets/ is ours
 # to show as an image (the frontend bundle's own files live there too).

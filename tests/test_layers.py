@@ -41,7 +41,6 @@ LAYERS: list[set[str]] = [
     {"models"},
     {"db", "errors", "telemetry", "logs", "choices", "pools"},
     {"settings"},
-    {"settings_web", "settings_services", "settings_models", "settings_limits", "settings_sign_in"},
 ]
 RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings
 
-from dsf_app.settings_web import entries
+from dsf_app.settings.web import entries
 
 
 class SignInSettings(BaseSettings):

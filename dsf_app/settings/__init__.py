@@ -3,9 +3,9 @@
 Nothing else in DSF reads `os.environ`: import `get_settings()` instead. A setting left unset
 falls back to the local service that `./start.sh` runs, so a fresh clone needs no configuration.
 `Settings` is one pydantic-settings model made of a part per topic, each in its own module:
-`settings_web` (the app's address, origins, image hosts, proxies), `settings_services`
-(PostgreSQL, S3, Letta, mail, Redis, workers), `settings_models` (language and image models),
-`settings_limits` (turns, quotas, the chat, lore, threads) and `settings_sign_in` (sessions and
+`web` (the app's address, origins, image hosts, proxies), `services`
+(PostgreSQL, S3, Letta, mail, Redis, workers), `models` (language and image models),
+`limits` (turns, quotas, the chat, lore, threads) and `sign_in` (sessions and
 sign-in providers); here are the folders, logging and tracing.
 """
 
@@ -18,13 +18,13 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from dsf_app.settings_limits import LimitSettings
-from dsf_app.settings_models import ModelSettings
-from dsf_app.settings_services import ServiceSettings
-from dsf_app.settings_sign_in import SignInSettings
-from dsf_app.settings_web import WebSettings
+from dsf_app.settings.limits import LimitSettings
+from dsf_app.settings.models import ModelSettings
+from dsf_app.settings.services import ServiceSettings
+from dsf_app.settings.sign_in import SignInSettings
+from dsf_app.settings.web import WebSettings
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class Settings(WebSettings, ServiceSettings, ModelSettings, LimitSettings, SignInSettings):
