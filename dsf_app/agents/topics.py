@@ -1,5 +1,5 @@
 """What a tool can change that a page shows. A tool notes the topic (`ToolContext.note_change`);
-the chat then reloads the page states that show it (the table in `dsf_app/state/refresh.py`)."""
+the chat then reloads the page states that show it (those declaring it with `state/refresh.reloads_on`)."""
 
 from __future__ import annotations
 
