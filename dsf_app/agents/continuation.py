@@ -24,7 +24,13 @@ from letta_client.types.agents.message_create_params import Message
 
 from dsf_app.agents import confirmations, context_window
 from dsf_app.agents.events import TurnFinished
-from dsf_app.agents.streaming import LettaStream, text_kind, text_of, tool_call_pieces
+from dsf_app.agents.streaming import (
+    LettaStream,
+    text_id,
+    text_kind,
+    text_of,
+    tool_call_pieces,
+)
 from dsf_app.agents.tool_round import ToolRound, tool_return
 from dsf_app.agents.turn import Drive, Tally, Turn, TurnStopped
 from dsf_app.services import tool_calls, turn_continuation, turns
@@ -77,7 +83,7 @@ class Continuation:
             kind = getattr(message, "message_type", None)
             if kind in ("assistant_message", "reasoning_message") and text_of(message):
                 await self.stream.show_text(
-                    turn, message.id, text_kind(kind), text_of(message), whole=True
+                    turn, text_id(message), text_kind(kind), text_of(message), whole=True
                 )
         waiting: list[Any] = []
         for message in reversed(tail):

@@ -61,6 +61,15 @@ def text_kind(message_type: str) -> Literal["assistant", "reasoning"]:
     return "assistant" if message_type == "assistant_message" else "reasoning"
 
 
+def text_id(message: Any) -> str:
+    """The id agent text is kept and shown under: the Letta step that wrote it, the same
+    whether the text streams or Letta lists it later. Letta streams a step's text under one
+    message id, but keeps the text of a step that asks for approval under the approval
+    request's id (one less), and lists it so; each step writes at most one reasoning and one
+    reply. The message id only when Letta names no step."""
+    return getattr(message, "step_id", None) or message.id
+
+
 class LettaStream:
     """Streams a turn's requests to one Letta server."""
 
@@ -119,7 +128,7 @@ class LettaStream:
         if kind in ("assistant_message", "reasoning_message"):
             text = text_of(chunk)
             if text:
-                await self.show_text(turn, chunk.id, text_kind(kind), text)
+                await self.show_text(turn, text_id(chunk), text_kind(kind), text)
         elif kind == "approval_request_message":
             for piece in tool_call_pieces(chunk):
                 call = current.calls.setdefault(piece.tool_call_id, ["", ""])
@@ -148,7 +157,7 @@ class LettaStream:
     ) -> None:
         """Keep and show agent text (`whole`: the message's entire text so far); a reply past
         DSF_TURN_MAX_REPLY_CHARS stops the turn."""
-        # Letta gives a step's reasoning and its answer one message id: they are two messages here.
+        # A step's reasoning and its answer share one id: they are two messages here.
         if kind == "reasoning":
             message_id = f"{message_id}/reasoning"
         turn.add_text(message_id, kind, text, whole)
