@@ -20,6 +20,7 @@ from playwright.sync_api import Page, expect
 from dsf_app.components.canvas import theme
 from dsf_app.settings import Settings
 from dsf_app.settings.web import origin_of
+from tests.harness.axe import MEASURE_OVERFLOW
 from tests.test_security_headers_e2e import CSP_WATCH
 
 # Elements no text may become, even through the app's own components. Icons and charts are
@@ -166,6 +167,12 @@ class Watch:
         )
         assert problems == [], f"{what}: {problems[:10]}"
         self.nothing_ran(what)
+
+    def fits_the_window(self, what: str) -> None:
+        """Long text (the corpus's 4,000-letter word) wraps: the page never scrolls sideways,
+        which would slide what follows under the chat panel."""
+        overflow = self.page.evaluate(MEASURE_OVERFLOW)
+        assert overflow["over"] <= 0, f"{what}: {overflow['over']} px sideways: {overflow['nodes']}"
 
     def nothing_ran(self, what: str) -> None:
         # What the page reported first: a payload that led away leaves no page to ask.

@@ -346,6 +346,7 @@ def test_the_stories_tab_its_dialogs_toasts_sharing_and_the_version_explanation_
     page.goto(f"{app_url}/worlds/{seeded.world_id}")
     expect(page.locator("#premise-text, main h1").first).to_be_visible()
     watch.document_is_inert("world page, with its hostile name as the page's title")
+    watch.fits_the_window("world page, with the corpus as its description")
     assert page.title().startswith(PAYLOADS[0].marker)
 
     # The model explains the change between the world's two versions in the corpus's words.
@@ -476,15 +477,13 @@ def test_evaluations_written_by_the_model_are_inert(
     for count, button in enumerate(
         ("Check against the world: part 1", "Assess part 1", "What's new in part 1"), start=1
     ):
-        # From the keyboard: a judgment's unbroken 4,000-character word widens the page, and
-        # the chat panel then covers the buttons (reported; not an injection).
-        page.get_by_role("button", name=button).focus()
-        page.keyboard.press("Enter")
+        page.get_by_role("button", name=button).click()
         # What's new embeds each new element the model names: slow on a busy machine.
         expect(evaluations).to_have_count(count, timeout=90_000)
         expect(page.locator(".dsf-evaluation-error")).to_have_count(0)
         watch.surface(".dsf-segment-evaluations", MARKERS, f"evaluation: {button}")
     shown_whole(page, ".dsf-segment-evaluations", [corpus(), *texts], "evaluations")
+    watch.fits_the_window("the reader with the judgments")
 
 
 # --- other people's worlds: Explore cards and search by meaning -----------------------------
