@@ -1038,7 +1038,8 @@ NOT_WEBSOCKET = {
 def _dsf_states(state: type[BaseState] = State) -> Iterator[type[BaseState]]:
     if state.__module__.startswith("dsf_app."):
         yield state
-    for substate in state.get_substates():
+    # Reflex keeps substates in a set: sorted, so every pytest-xdist worker collects one order.
+    for substate in sorted(state.get_substates(), key=lambda sub: sub.get_full_name()):
         yield from _dsf_states(substate)
 
 
