@@ -6,10 +6,12 @@ images whose captions and prompts hold the corpus (the gallery, its lightbox and
 images) and runs whose prompts, tool names and steps are the payloads (the runs page, run search,
 /runs/<id>, analytics with its chart, tooltip and figures); three worlds shared with them whose
 stories and other collaborators are named one by each payload (the Stories tab, Sharing); and a
-public world named by each payload from another author (Explore cards, /search). The scripted
-model writes evaluations and a version explanation made of the corpus; deleting a story whose
-title is a payload shows it in its dialog and toast. Where a field is short, each payload is the
-whole of one item's field, so each reaches each kind of surface.
+public world named by each payload from another author (Explore cards, and /search with the
+fewest queries whose hits show every one of them). The scripted model writes evaluations and a
+version explanation made of the corpus; deleting a story whose title is a payload shows it in
+its dialog and toast; lorebook imports whose fields are named by the payloads put every one
+through the import's toast. Where a field is short, each payload is the whole of one item's
+field, so each reaches each kind of surface.
 
 Each surface is checked over the whole document (tests/hostile_page.py): dialogs, popovers and
 toasts render in portals outside any chosen part.
@@ -17,11 +19,13 @@ toasts render in portals outside any chosen part.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -31,9 +35,11 @@ from dsf_app.models import AgentKind, CollaboratorRole, StepKind, Visibility
 from dsf_app.services import assets, runs, search, stories, trajectories, users, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.asset_files import asset_storage
+from dsf_app.services.lorebook import REPORTED_NAMES, ImportReport
 from dsf_app.services.trajectories import StepRecord
 from dsf_app.services.world_updates import WorldUpdate, update_world
 from dsf_app.settings import Settings
+from dsf_app.state.feedback import MAX_NOTICE_CHARS
 from dsf_app.storage import asset_key
 from tests.accounts import new_account, sign_up_over_http, use_session
 from tests.e2e_helpers import verified
@@ -53,12 +59,14 @@ class Seeded:
     """What the reader's browser opens: ids, and the texts as the services stored them."""
 
     token: str  # the reader's session
+    reader: Actor
     tag: str
     world_id: uuid.UUID
     story_id: uuid.UUID  # the first story, with a part the evaluators judge
     segment_id: uuid.UUID  # that part
     shared: list[Shared]
     world_names: list[str]  # the author's public worlds, one a payload
+    world_ids: list[uuid.UUID]  # those worlds, in the same order
     run_id: uuid.UUID  # the run whose steps are one a payload
     tool_names: list[str]
 
@@ -229,16 +237,16 @@ def _in_threes(payloads: tuple[Payload, ...]) -> list[tuple[Payload, ...]]:
     return [payloads[i : i + third] for i in range(0, len(payloads), third)]
 
 
-def _public_worlds() -> list[str]:
-    """A public world named by each payload, by another author."""
+def _public_worlds() -> list[tuple[uuid.UUID, str]]:
+    """A public world named by each payload, by another author: (id, name as stored)."""
     (author,) = _people(["Mallory"])
     with session_scope() as session:
-        names = []
+        made = []
         for payload in PAYLOADS:
             world = worlds.create_world(session, author, payload.text[:200], payload.text)
             worlds.set_visibility(session, author, world.id, Visibility.PUBLIC)
-            names.append(world.name)
-        return names
+            made.append((world.id, world.name))
+        return made
 
 
 @pytest.fixture(scope="module")
@@ -252,16 +260,18 @@ def seeded(app_url: str, dsf_in_process: Settings) -> Seeded:
     _image(reader, None)
     run_id, tool_names = _runs(reader, home.world_id)
     shared = _shared_worlds(reader)
-    world_names = _public_worlds()
+    public = _public_worlds()
     search.refresh(reader)  # as a search would first, so the searches below wait on nothing
     return Seeded(
         token=token,
+        reader=reader,
         tag=tag,
         world_id=home.world_id,
         story_id=home.story_id,
         segment_id=home.segment_id,
         shared=shared,
-        world_names=world_names,
+        world_names=[name for _, name in public],
+        world_ids=[world_id for world_id, _ in public],
         run_id=run_id,
         tool_names=tool_names,
     )
@@ -400,6 +410,60 @@ def test_the_stories_tab_its_dialogs_toasts_sharing_and_the_version_explanation_
         shown_whole(page, ".dsf-collaborator", shared.collaborators, "Sharing: names")
 
 
+# --- toasts: a lorebook import names the fields it kept, one payload per field ----------------
+
+
+def _report(names: list[str]) -> str:
+    """The import's toast for a one-entry World Info file with fields named `names`."""
+    report = ImportReport("SillyTavern World Info file", 1, [], [], sorted(names))
+    return report.sentence()
+
+
+def _field_names() -> list[list[str]]:
+    """The payloads as the names of fields the format does not define, a list per import: as
+    many as one toast shows whole (the report names ten, a notice holds 600 characters); a
+    payload longer than a toast alone is cut to fit, its marker first."""
+    packed: list[list[str]] = [[]]
+    for payload in PAYLOADS:
+        names = packed[-1]
+        if names and (
+            len(names) == REPORTED_NAMES or len(_report([*names, payload.text])) > MAX_NOTICE_CHARS
+        ):
+            packed.append(names := [])
+        room = MAX_NOTICE_CHARS - len(_report([""]))
+        names.append(payload.text[:room])
+    return packed
+
+
+def _lorebook(path: Path, n: int, names: list[str]) -> Path:
+    entry = {"key": [f"Lore {n}"], "comment": f"Lore {n}", "content": "A tide."}
+    path.write_text(json.dumps({"entries": {"0": {**entry, **dict.fromkeys(names, 1)}}}))
+    return path
+
+
+def test_every_payload_through_a_toast_the_lorebook_imports_fields(
+    reader_page: Page, app_url: str, seeded: Seeded, test_settings: Settings, tmp_path: Path
+) -> None:
+    page = reader_page
+    watch = Watch.on(page, test_settings)
+    with session_scope() as session:
+        world_id = worlds.create_world(session, seeded.reader, "Lorebooks").id
+    page.goto(f"{app_url}/worlds/{world_id}")
+    page.get_by_role("tab", name=re.compile("Codex")).click()
+    upload = page.locator("#codex-import input[type=file]")
+    packed = _field_names()
+    for n, names in enumerate(packed):
+        upload.set_input_files(_lorebook(tmp_path / f"lore-{n}.json", n, names))
+        markers = [name[:4] for name in names]
+        toast = page.locator("[data-sonner-toast]").filter(has_text=markers[-1])
+        toast.hover()  # a toast stays while the pointer is on it
+        what = f"import toast {n + 1} of {len(packed)}"
+        watch.surface("[data-sonner-toast]", markers, what)
+        shown_whole(page, "[data-sonner-toast]", names, what)
+        page.mouse.move(0, 0)
+    assert [name[:4] for names in packed for name in names] == list(MARKERS)
+
+
 # --- images: the world's gallery, its lightbox and delete dialog, My images -----------------
 
 
@@ -511,11 +575,35 @@ def test_explore_cards_and_search_results_are_inert(
     missing = [name[:40] for name in seeded.world_names if flat(name) not in shown]
     assert missing == [], f"Explore cards: names not shown as text: {missing[:5]}"
 
-    # Each query finds the world named by it first among the worlds.
-    for payload in (PAYLOADS[0], PAYLOADS[12], PAYLOADS[43]):
+    # Each payload's world among the hits of one of the fewest queries (a group shows eight).
+    for query, found in _queries(seeded):
         page.goto(f"{app_url}/search")
-        page.get_by_label("Search by meaning").fill(payload.text[:200])
+        page.get_by_label("Search by meaning").fill(query)
         page.get_by_label("Search by meaning").press("Enter")
-        first = page.locator("#search-worlds .dsf-search-hit").first
-        expect(first).to_contain_text(payload.marker)
-        watch.surface("#search-results", [payload.marker], f"search for {payload.marker}")
+        markers = [p.marker for p in found]
+        watch.surface("#search-worlds .dsf-search-hit", markers, f"search for {query[:4]}")
+        names = [seeded.world_names[PAYLOADS.index(p)] for p in found]
+        shown_whole(page, "#search-worlds .dsf-search-hit", names, f"search for {query[:4]}")
+
+
+def _queries(seeded: Seeded) -> list[tuple[str, list[Payload]]]:
+    """Queries (payloads, as the box takes them) that between them find every payload's public
+    world, each with the payloads whose worlds it finds: chosen greedily, the query that finds
+    the most not yet found first, from what the search finds for the reader now."""
+    href = {
+        f"/worlds/{world_id}": p for world_id, p in zip(seeded.world_ids, PAYLOADS, strict=True)
+    }
+    finds: dict[str, list[Payload]] = {}
+    for payload in PAYLOADS:
+        query = re.sub("[\r\n]", "", payload.text[:200])  # as a one-line box keeps it
+        hits = search.search_everything(seeded.reader, query).worlds
+        finds[query] = [href[h.href] for h in hits if h.href in href]
+    chosen: list[tuple[str, list[Payload]]] = []
+    left = set(PAYLOADS)
+    while left:
+        query = max(finds, key=lambda q: len(left.intersection(finds[q])))
+        found = [p for p in finds[query] if p in left]
+        assert found, f"no query finds the worlds of {sorted(p.marker for p in left)}"
+        chosen.append((query, found))
+        left -= set(found)
+    return chosen
