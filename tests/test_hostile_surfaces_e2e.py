@@ -436,6 +436,8 @@ def _field_names() -> list[list[str]]:
 
 
 def _lorebook(path: Path, n: int, names: list[str]) -> Path:
+    """A file of its own for each import: Playwright setting the input to the file it already
+    holds sends nothing (a person's click clears it first, so they can import one file twice)."""
     entry = {"key": [f"Lore {n}"], "comment": f"Lore {n}", "content": "A tide."}
     path.write_text(json.dumps({"entries": {"0": {**entry, **dict.fromkeys(names, 1)}}}))
     return path
