@@ -562,6 +562,9 @@ def test_explore_cards_and_search_results_are_inert(
     watch = Watch.on(page, test_settings)
     page.goto(f"{app_url}/worlds")
     page.get_by_role("tab", name="Explore").click()
+    # The reader's own worlds stay on screen until Explore has loaded: the 78 payload worlds
+    # fill more than a page, so Explore's pager offers a next page once they are shown.
+    expect(page.get_by_role("button", name="Next")).to_be_enabled()
     seen: list[str] = []
     while True:
         expect(page.locator("#world-cards .dsf-world-card").first).to_be_visible()
