@@ -1,5 +1,6 @@
 """What a tool can change that a page shows. A tool notes the topic (`ToolContext.note_change`);
-the chat then reloads the page states that show it (those declaring it with `state/refresh.reloads_on`)."""
+the chat then reloads the page states that show it (those that declare it with
+`state/refresh.reloads_on`)."""
 
 from __future__ import annotations
 
