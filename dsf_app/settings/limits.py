@@ -85,6 +85,25 @@ class LimitSettings(BaseSettings):
         description="How close in meaning (cosine similarity, 0..1) an entry must be to the "
         "person's message to be retrieved without being named.",
     )
+    source_max_bytes: int = Field(
+        default=20_000_000,
+        ge=1,
+        alias="DSF_SOURCE_MAX_BYTES",
+        description="Bytes one uploaded source (text, Markdown, PDF or EPUB) may have.",
+    )
+    source_max_chars: int = Field(
+        default=3_000_000,
+        ge=1,
+        alias="DSF_SOURCE_MAX_CHARS",
+        description="Characters of text one source may hold once extracted.",
+    )
+    source_budget_chars: int = Field(
+        default=3000,
+        ge=0,
+        alias="DSF_SOURCE_BUDGET",
+        description="Characters of source passages put in front of the World Agent on each "
+        "turn, besides the lore budget.",
+    )
     event_threads: int = Field(
         default=8,
         ge=1,
