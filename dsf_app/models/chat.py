@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from dsf_app.models.columns import foreign_key, id_field, timestamp_field
+from dsf_app.models.lore_rules import LoreTimers, TimersColumn
 
 
 class ChatConversation(SQLModel, table=True):
@@ -29,6 +30,10 @@ class ChatConversation(SQLModel, table=True):
     world_id: uuid.UUID | None = foreign_key("world.id", nullable=True)
     fresh_context: bool = False
     started_at: datetime = timestamp_field()
+    # The lore entries kept (sticky) or held back (cooldown) for the next turns.
+    lore_timers: LoreTimers = Field(
+        default_factory=LoreTimers, sa_column=Column(TimersColumn, nullable=False)
+    )
 
 
 class ChatMessage(SQLModel, table=True):

@@ -21,6 +21,7 @@ from dsf_app.models.columns import (
     json_field,
     timestamp_field,
 )
+from dsf_app.models.lore_rules import ActivationRules, RulesColumn
 
 
 class CodexKind(StrEnum):
@@ -55,6 +56,10 @@ class CodexEntry(SQLModel, table=True):
     status: CodexStatus = enum_field(CodexStatus.ACTIVE)
     pinned: bool = False  # always put in front of the World Agent
     excluded: bool = False  # never put in front of the World Agent
+    # When it is put in front of the World Agent (SillyTavern's World Info rules), typed.
+    activation: ActivationRules = Field(
+        default_factory=ActivationRules, sa_column=Column(RulesColumn, nullable=False)
+    )
     # Fields of an imported lorebook entry that DSF does not use, kept for the export.
     extra: dict[str, Any] = json_field()
     # The world's version when the entry last changed: a write naming an older one is stale.
