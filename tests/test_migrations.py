@@ -41,6 +41,7 @@ EXPECTED_TABLES = {
     "codex_entry",
     "codex_link",
     "codex_entry_version",
+    "codex_progression",
     "search_vector",
     "email_token",
     "tool_confirmation",

@@ -24,6 +24,7 @@ from dsf_app.models.confirmations import Decision, ToolConfirmation
 from dsf_app.models.email_tokens import EmailToken, TokenPurpose
 from dsf_app.models.evaluations import Evaluation, EvaluationKind, EvaluationSource
 from dsf_app.models.limits import RateLimitAttempt
+from dsf_app.models.progressions import CodexProgression, ProgressionField, ProgressionMode
 from dsf_app.models.quotas import Meter, QuotaOverride, UsageDay
 from dsf_app.models.rollups import LatencyDay, RunDay, RunWorld, ToolDay
 from dsf_app.models.sessions import UserSession
@@ -57,6 +58,7 @@ __all__ = [
     "CodexEntryVersion",
     "CodexKind",
     "CodexLink",
+    "CodexProgression",
     "CodexStatus",
     "CollaboratorRole",
     "Decision",
@@ -67,6 +69,8 @@ __all__ = [
     "LatencyDay",
     "Meter",
     "OAuthAccount",
+    "ProgressionField",
+    "ProgressionMode",
     "QuotaOverride",
     "RateLimitAttempt",
     "RunDay",

@@ -17,18 +17,29 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
-from dsf_app.models import CodexEntry, CodexEntryVersion, CodexLink, CodexStatus
+from dsf_app.models import (
+    CodexEntry,
+    CodexEntryVersion,
+    CodexLink,
+    CodexProgression,
+    CodexStatus,
+    Story,
+    StorySegment,
+)
 
 # At most this many changed entries go into one diff (an import changes thousands at once).
 DIFF_ENTRIES = 200
 # An entry's fields in the order a diff lists them.
-FIELDS = ("name", "kind", "aliases", "summary", "body", "tags", "image", "links")
+FIELDS = ("name", "kind", "aliases", "summary", "body", "tags", "image", "links", "progressions")
 
 Link = tuple[uuid.UUID, str, str]  # (target id, target name, relation)
 
 
-def entry_state(entry: CodexEntry, links: Iterable[Link]) -> dict[str, Any]:
-    """What the history keeps of an entry: its lore, not its retrieval flags or embedding."""
+def entry_state(
+    entry: CodexEntry, links: Iterable[Link], progressions: Iterable[str] = ()
+) -> dict[str, Any]:
+    """What the history keeps of an entry: its lore and how it changes in the stories
+    (`codex_progressions`), not its retrieval flags or embedding."""
     return state_of(
         {
             "name": entry.name,
@@ -40,10 +51,13 @@ def entry_state(entry: CodexEntry, links: Iterable[Link]) -> dict[str, Any]:
             "image_asset_id": entry.image_asset_id,
         },
         links,
+        progressions,
     )
 
 
-def state_of(values: Mapping[str, Any], links: Iterable[Link]) -> dict[str, Any]:
+def state_of(
+    values: Mapping[str, Any], links: Iterable[Link], progressions: Iterable[str] = ()
+) -> dict[str, Any]:
     """`entry_state` of an entry's column values (a row about to be inserted in bulk)."""
     image = values.get("image_asset_id")
     return {
@@ -58,6 +72,7 @@ def state_of(values: Mapping[str, Any], links: Iterable[Link]) -> dict[str, Any]
             {"to": str(to), "name": name, "relation": relation}
             for to, name, relation in sorted(links, key=lambda link: (link[1], link[2]))
         ],
+        "progressions": list(progressions),
     }
 
 
@@ -73,15 +88,44 @@ def _links_from(session: Session, entry_ids: list[uuid.UUID]) -> dict[uuid.UUID,
     return found
 
 
+def _progressions_of(session: Session, entry_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """Each entry's progressions in words, by story and part."""
+    found: dict[uuid.UUID, list[str]] = {}
+    if entry_ids:
+        for entry_id, story, order, title, field, mode, value in session.exec(
+            select(
+                CodexProgression.entry_id,
+                Story.title,
+                StorySegment.order,
+                StorySegment.title,
+                CodexProgression.field,
+                CodexProgression.mode,
+                CodexProgression.value,
+            )
+            .join(StorySegment, col(StorySegment.id) == CodexProgression.segment_id)
+            .join(Story, col(Story.id) == StorySegment.story_id)
+            .where(col(CodexProgression.entry_id).in_(entry_ids))
+            .order_by(col(Story.title), col(StorySegment.order), col(CodexProgression.created_at))
+        ).all():
+            part = " · ".join(t for t in (story, f"part {order + 1}", title) if t)
+            found.setdefault(entry_id, []).append(f"from {part}: {field} ({mode}) {value}")
+    return found
+
+
 def record(session: Session, entries: list[CodexEntry], version: int) -> None:
     """Store the active ones of `entries` (one world's) as they are at `version`."""
     active = [entry for entry in entries if entry.status == CodexStatus.ACTIVE]
-    links = _links_from(session, [entry.id for entry in active])
+    ids = [entry.id for entry in active]
+    links, progressions = _links_from(session, ids), _progressions_of(session, ids)
     record_states(
         session,
         version,
         [
-            (entry.world_id, entry.id, entry_state(entry, links.get(entry.id, [])))
+            (
+                entry.world_id,
+                entry.id,
+                entry_state(entry, links.get(entry.id, []), progressions.get(entry.id, [])),
+            )
             for entry in active
         ],
     )
@@ -163,7 +207,7 @@ def _flat(label: str, state: Mapping[str, Any] | None) -> dict[str, str]:
                 for link in value or []
             )
         elif isinstance(value, list):
-            text = ", ".join(str(item) for item in value)
+            text = ("; " if name == "progressions" else ", ").join(str(item) for item in value)
         else:
             text = "" if value is None else str(value)
         if text:
