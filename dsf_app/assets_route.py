@@ -17,6 +17,7 @@ from dsf_app.auth import sessions
 from dsf_app.db import session_scope
 from dsf_app.errors import NotFound, ServiceUnavailable
 from dsf_app.services import asset_files, assets
+from dsf_app.services.image_uploads import THUMBNAIL_TYPE
 from dsf_app.storage import StoredObject
 
 # Browsers may reuse a redirect for a few minutes; the presigned URL it leads to lives as long.
@@ -26,23 +27,35 @@ BYTES_MAX_AGE = 3600
 SIGNED_OUT = "Sign in to Deep Sci-Fi to see this file."
 
 
-def _location(token: str | None, asset_id: uuid.UUID) -> tuple[str, str] | None:
-    """(storage key, content type) of the asset, or None when nobody is signed in; NotFound
-    when the person may not read it — the same answer as for an asset that does not exist."""
+def _location(token: str | None, asset_id: uuid.UUID, thumbnail: bool) -> tuple[str, str] | None:
+    """(storage key, content type) of the asset (of its thumbnail when asked and it has one),
+    or None when nobody is signed in; NotFound when the person may not read it — the same
+    answer as for an asset that does not exist."""
     with session_scope() as db:
         actor = sessions.resolve(db, token)
         if actor is None:
             return None
         asset = assets.get_asset(db, actor, asset_id)
+        if thumbnail and asset.thumbnail_key:
+            return asset.thumbnail_key, THUMBNAIL_TYPE
         return asset.storage_key, asset.content_type
 
 
 async def serve_asset(request: Request) -> Response:
+    return await _serve(request, thumbnail=False)
+
+
+async def serve_thumbnail(request: Request) -> Response:
+    """GET /assets/<asset id>/thumbnail: the small copy an upload has, else the image itself."""
+    return await _serve(request, thumbnail=True)
+
+
+async def _serve(request: Request, *, thumbnail: bool) -> Response:
     asset_id: uuid.UUID = request.path_params["asset_id"]
     token = sessions.token_from_cookies(request.headers.get("cookie", ""))
     storage = asset_files.asset_storage()
     try:
-        found = await run_in_threadpool(_location, token, asset_id)
+        found = await run_in_threadpool(_location, token, asset_id, thumbnail)
         if found is None:
             return _private(PlainTextResponse(SIGNED_OUT, status_code=401))
         key, content_type = found
@@ -88,3 +101,6 @@ def _private(response: Response) -> Response:
 
 # Only UUIDs match, so the frontend bundle's own /assets/<name>.js files are served as before.
 asset_route = Route("/assets/{asset_id:uuid}", serve_asset, methods=["GET", "HEAD"])
+thumbnail_route = Route(
+    "/assets/{asset_id:uuid}/thumbnail", serve_thumbnail, methods=["GET", "HEAD"]
+)

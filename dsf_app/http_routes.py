@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from dsf_app import health
-from dsf_app.assets_route import asset_route
+from dsf_app.assets_route import asset_route, thumbnail_route
 from dsf_app.auth.routes import build_auth_app
 from dsf_app.run_export_route import run_export_route
 from dsf_app.settings import get_settings
@@ -36,6 +36,7 @@ http_app = Starlette(
         Route("/health", readyz),
         Mount("/auth", app=build_auth_app()),
         asset_route,
+        thumbnail_route,
         run_export_route,
     ]
 )

@@ -61,7 +61,7 @@ def test_the_owner_records_lists_reads_and_deletes_assets(session: Session) -> N
     )
     assert [a.id for a in assets.list_assets(session, owner, world.id)] == [theme.id, portrait.id]
     assert assets.get_asset(session, owner, portrait.id) is portrait
-    assert assets.delete_asset(session, owner, portrait.id) == "worlds/portrait.png"
+    assert assets.delete_asset(session, owner, portrait.id) == ["worlds/portrait.png"]
     assert [a.id for a in assets.list_assets(session, owner, world.id)] == [theme.id]
 
 
@@ -131,7 +131,7 @@ def test_readers_see_assets_but_only_writers_change_them(session: Session) -> No
             assets.delete_asset(session, person, asset.id)
 
     assert _record(session, editor, world).owner_id == editor.user_id
-    assert assets.delete_asset(session, editor, asset.id) == asset.storage_key
+    assert assets.delete_asset(session, editor, asset.id) == [asset.storage_key]
 
 
 def test_an_asset_without_a_world_is_its_owners_alone(session: Session) -> None:
@@ -143,7 +143,7 @@ def test_an_asset_without_a_world_is_its_owners_alone(session: Session) -> None:
         assets.get_asset(session, stranger, avatar.id)
     with pytest.raises(NotFound):
         assets.delete_asset(session, stranger, avatar.id)
-    assert assets.delete_asset(session, owner, avatar.id) == avatar.storage_key
+    assert assets.delete_asset(session, owner, avatar.id) == [avatar.storage_key]
 
 
 def test_my_images_are_my_own_images_outside_any_world(session: Session) -> None:

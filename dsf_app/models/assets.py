@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from dsf_app.models.columns import (
@@ -34,6 +35,10 @@ class AssetCategory(StrEnum):
 
 
 class Asset(SQLModel, table=True):
+    __table_args__ = (
+        Index("uq_asset_world_cover", "world_id", unique=True, postgresql_where=text("cover")),
+    )
+
     id: uuid.UUID = id_field()
     owner_id: uuid.UUID = foreign_key("user.id")
     world_id: uuid.UUID | None = foreign_key("world.id", nullable=True)
@@ -47,5 +52,11 @@ class Asset(SQLModel, table=True):
     description: str = ""
     meta: dict[str, Any] = json_field()
     generated: bool = False
+    # A person uploaded it (services/image_uploads.py); `owner_id` is the uploader.
+    uploaded: bool = False
     prompt: str | None = None
+    # A small copy for grids (uploads have one; /assets/<id>/thumbnail falls back to the image).
+    thumbnail_key: str | None = Field(default=None, max_length=1000)
+    # The image its world's card shows (at most one per world; without one, the newest image).
+    cover: bool = False
     created_at: datetime = timestamp_field()

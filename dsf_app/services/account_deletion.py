@@ -21,6 +21,7 @@ from dsf_app.errors import Invalid
 from dsf_app.models import AgentRecord, Asset, RateLimitAttempt, User, World, WorldInvitation
 from dsf_app.services import users
 from dsf_app.services.actor import Actor
+from dsf_app.services.assets import stored_keys
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,12 @@ def held_outside(session: Session, actor: Actor) -> Outside:
     """The storage keys of every asset the account's deletion removes, and the Letta agents:
     the person's own, and every collaborator's World Agent of the person's worlds."""
     own_worlds = select(World.id).where(World.owner_id == actor.user_id)
-    keys = session.exec(
-        select(Asset.storage_key).where(
+    held = session.exec(
+        select(Asset).where(
             or_(col(Asset.owner_id) == actor.user_id, col(Asset.world_id).in_(own_worlds))
         )
     ).all()
+    keys = [key for asset in held for key in stored_keys(asset)]
     agents = session.exec(
         select(AgentRecord.letta_agent_id).where(
             or_(

@@ -63,6 +63,11 @@ def asset_url(asset_id: uuid.UUID) -> str:
     return f"/assets/{asset_id}"
 
 
+def thumbnail_url(asset_id: uuid.UUID) -> str:
+    """The asset's small copy for grids (the image itself when it has none)."""
+    return f"/assets/{asset_id}/thumbnail"
+
+
 def image_type_of(data: bytes) -> str | None:
     """The image MIME type the bytes' signature shows (PNG, JPEG, WebP or GIF), if any."""
     if data.startswith((b"GIF87a", b"GIF89a")):
@@ -204,6 +209,6 @@ async def delete_with_bytes(
     """Delete the row (the actor must be able to change its world), then its bytes. If S3 fails
     the error propagates, so the caller's rollback keeps the row and its bytes together."""
     asset = assets.get_asset(session, actor, asset_id)
-    key = assets.delete_asset(session, actor, asset_id)
-    await asyncio.to_thread(storage.delete, key)
+    for key in assets.delete_asset(session, actor, asset_id):
+        await asyncio.to_thread(storage.delete, key)
     return asset

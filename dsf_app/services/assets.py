@@ -198,9 +198,15 @@ def get_asset(session: Session, actor: Actor, asset_id: uuid.UUID) -> Asset:
     return require_asset(session, actor, asset_id)
 
 
-def delete_asset(session: Session, actor: Actor, asset_id: uuid.UUID) -> str:
-    """Delete the record; returns its storage key so the caller deletes the bytes."""
+def stored_keys(asset: Asset) -> list[str]:
+    """Where the asset's bytes are: the file, and its thumbnail when it has one."""
+    return [asset.storage_key, *([asset.thumbnail_key] if asset.thumbnail_key else [])]
+
+
+def delete_asset(session: Session, actor: Actor, asset_id: uuid.UUID) -> list[str]:
+    """Delete the record; returns its storage keys (`stored_keys`) so the caller deletes the
+    bytes."""
     asset = require_asset(session, actor, asset_id, Permission.WRITE)
     session.delete(asset)
     session.flush()
-    return asset.storage_key
+    return stored_keys(asset)

@@ -1,4 +1,5 @@
-"""Cover images for world cards: each world's newest image asset, for many worlds in one query."""
+"""Cover images for world cards: each world's chosen cover (an image uploaded as its cover), else
+its newest image asset, for many worlds in one query."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ class Cover:
 
 
 def covers(session: Session, actor: Actor, world_ids: list[uuid.UUID]) -> dict[uuid.UUID, Cover]:
-    """The newest image of each of `world_ids` the actor may read (worlds without one are left
-    out)."""
+    """The cover, else the newest image, of each of `world_ids` the actor may read (worlds
+    without an image are left out)."""
     if not world_ids:
         return {}
     rows = session.exec(
@@ -31,7 +32,12 @@ def covers(session: Session, actor: Actor, world_ids: list[uuid.UUID]) -> dict[u
             Asset.type == AssetType.IMAGE.value,
             readable_worlds_clause(actor),
         )
-        .order_by(col(Asset.world_id), col(Asset.created_at).desc(), col(Asset.id).desc())
+        .order_by(
+            col(Asset.world_id),
+            col(Asset.cover).desc(),
+            col(Asset.created_at).desc(),
+            col(Asset.id).desc(),
+        )
         .distinct(col(Asset.world_id))
     ).all()
     return {

@@ -31,6 +31,7 @@ from dsf_app.services.access import (
     require_world,
 )
 from dsf_app.services.actor import Actor
+from dsf_app.services.assets import stored_keys
 from dsf_app.services.users import get_user
 from dsf_app.services.versions import record_version
 from dsf_app.world_schema import with_item_ids
@@ -165,10 +166,11 @@ def delete_world(session: Session, actor: Actor, world_id: uuid.UUID) -> list[st
     """Delete the world with its stories, segments and assets; returns the assets' storage keys
     so the caller can delete their bytes."""
     world = require_world(session, actor, world_id, Permission.MANAGE)
-    keys = session.exec(select(Asset.storage_key).where(Asset.world_id == world.id)).all()
+    stored = session.exec(select(Asset).where(Asset.world_id == world.id)).all()
+    keys = [key for asset in stored for key in stored_keys(asset)]
     session.delete(world)
     session.flush()
-    return list(keys)
+    return keys
 
 
 def set_visibility(

@@ -104,6 +104,26 @@ class LimitSettings(BaseSettings):
         description="Characters of source passages put in front of the World Agent on each "
         "turn, besides the lore budget.",
     )
+    upload_max_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1,
+        alias="DSF_UPLOAD_MAX_BYTES",
+        description="Bytes one uploaded image may have; reading stops past it.",
+    )
+    upload_max_pixels: int = Field(
+        default=40_000_000,
+        ge=1,
+        alias="DSF_UPLOAD_MAX_PIXELS",
+        description="Pixels (width x height) one uploaded image may have; a larger one is "
+        "refused from its header, before its pixels are decoded.",
+    )
+    thumbnail_px: int = Field(
+        default=384,
+        ge=16,
+        le=2048,
+        alias="DSF_THUMBNAIL_PX",
+        description="The longest side, in pixels, of the small copy made of an uploaded image.",
+    )
     event_threads: int = Field(
         default=8,
         ge=1,

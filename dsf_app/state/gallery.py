@@ -5,7 +5,6 @@ removes assets."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import uuid
 
@@ -181,8 +180,10 @@ class GalleryState(UrlPage, rx.State):
         self.deleting = True
         yield
         try:
-            key = await self.act(assets.delete_asset, validation.identifier(asset_id, what="image"))
-            await asyncio.to_thread(asset_files.asset_storage().delete, key)
+            keys = await self.act(
+                assets.delete_asset, validation.identifier(asset_id, what="image")
+            )
+            await asset_files.delete_stored(asset_files.asset_storage(), keys)
         finally:
             self.deleting = False
         await self._fetch(initial=False)

@@ -3,7 +3,6 @@ world's images; bytes live in S3, rows in PostgreSQL, and agents use the `/asset
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any, Literal
 
@@ -40,6 +39,7 @@ def asset_summary(asset: Asset) -> dict[str, Any]:
         "content_type": asset.content_type,
         "size_bytes": asset.size_bytes,
         "generated": asset.generated,
+        "uploaded": asset.uploaded,
         "prompt": asset.prompt,
         "world_id": str(asset.world_id) if asset.world_id else None,
         "story_id": str(asset.story_id) if asset.story_id else None,
@@ -147,7 +147,7 @@ async def _delete(ctx: ToolContext, args: AssetManagerArgs) -> dict[str, Any]:
     asset = await ctx.read(
         lambda session: require_asset(session, ctx.actor, asset_id, Permission.WRITE)
     )
-    await asyncio.to_thread(asset_files.asset_storage().delete, asset.storage_key)
+    await asset_files.delete_stored(asset_files.asset_storage(), assets.stored_keys(asset))
 
     def remove(session: Session) -> dict[str, Any]:
         assets.delete_asset(session, ctx.actor, asset_id)
