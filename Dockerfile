@@ -11,9 +11,12 @@
 # PIP_TRUSTED_HOST, NPM_CONFIG_REGISTRY, and the optional build secret `ca_bundle` (the
 # certificates to trust while downloading). Unset, the base's sources and the public indexes
 # are used.
+#
+# Its first stage, `runtime` (the base with Python and the builder's apt sources), is also what
+# deploy/'s images start from: scripts/deploy_check.sh builds it with `--target runtime`.
 ARG BASE=python:3.11-slim-bookworm
 
-FROM ${BASE}
+FROM ${BASE} AS runtime
 # Where things live, the same at build time and at start: tools, the compiled frontend and
 # Reflex's own folder in the image (a start recompiles nothing it finds there); data on /data.
 ENV DSF_HOME=/data \
@@ -31,6 +34,7 @@ RUN if [ -n "$APT_SOURCES" ]; then \
         $(command -v python3 >/dev/null || echo python3 python3-venv) \
     && apt-get clean && rm -rf /var/lib/apt/lists/*
 
+FROM runtime
 ARG PIP_INDEX_URL
 ARG PIP_EXTRA_INDEX_URL
 ARG PIP_TRUSTED_HOST
