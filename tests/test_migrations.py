@@ -48,6 +48,8 @@ EXPECTED_TABLES = {
     "usage_day",
     "quota_override",
     "world_change",
+    "source",
+    "source_passage",
 }
 
 

@@ -13,7 +13,7 @@ from dsf_app.agents.definitions import LORE
 from dsf_app.agents.events import LoreUsed
 from dsf_app.agents.turn import Turn
 from dsf_app.models import AgentKind
-from dsf_app.services import lore
+from dsf_app.services import lore, source_search
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,9 @@ async def bring(letta: AsyncLetta, turn: Turn) -> None:
     try:
         selection = await asyncio.to_thread(
             lore.prepare, turn.actor, turn.world_id, turn.story_id, turn.record.prompt
+        )
+        selection = await asyncio.to_thread(
+            source_search.with_passages, turn.actor, turn.world_id, turn.record.prompt, selection
         )
         await write(letta, turn.agent_id, selection.block)
         row_id = await asyncio.to_thread(lore.record, turn.actor, turn.run_id, selection)

@@ -28,6 +28,7 @@ from dsf_app.models.progressions import CodexProgression, ProgressionField, Prog
 from dsf_app.models.quotas import Meter, QuotaOverride, UsageDay
 from dsf_app.models.rollups import LatencyDay, RunDay, RunWorld, ToolDay
 from dsf_app.models.sessions import UserSession
+from dsf_app.models.sources import Source, SourceFormat, SourcePassage
 from dsf_app.models.steps import RunStep, StepKind
 from dsf_app.models.stories import Story, StorySegment
 from dsf_app.models.users import OAuthAccount, User
@@ -77,6 +78,9 @@ __all__ = [
     "RunStep",
     "RunWorld",
     "SearchVector",
+    "Source",
+    "SourceFormat",
+    "SourcePassage",
     "StepKind",
     "Story",
     "StorySegment",
