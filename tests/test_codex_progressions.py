@@ -10,13 +10,21 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import Session
 
+from dsf_app.agents import tools  # noqa: F401  (registers the tools)
+from dsf_app.agents.approval_loop import Orchestrator
+from dsf_app.agents.turn import TurnRequest
+from dsf_app.db import session_scope
 from dsf_app.errors import Forbidden, Invalid, NotFound
-from dsf_app.models import CodexKind, CollaboratorRole, StorySegment, World
+from dsf_app.letta.connection import connect
+from dsf_app.models import AgentKind, CodexKind, CollaboratorRole, StorySegment, World
 from dsf_app.services import codex, codex_progressions, stories, versions
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.services.codex_progressions import EntryLore
+from dsf_app.settings import Settings, get_settings
 from tests.factories import last_change, make_actor, make_story, make_world, share
+from tests.fakes.llm_server import Reply, ScriptedLLM, message_text
+from tests.turn_events import Recorder
 
 SCAR = "A scar runs from her left ear to her jaw, from the strike."
 GONE = "She left Port Saline on the last ferry."
@@ -198,3 +206,52 @@ def test_a_progression_names_a_part_of_the_entrys_world_and_a_known_field(
         codex_progressions.add_progression(
             session, tale.owner, tale.ife, tale.main[0].id, "summary", "add", "  "
         )
+
+
+# ---- the lore a turn is sent -------------------------------------------------------------------
+
+
+def _system_prompt_for(llm: ScriptedLLM, message: str) -> str:
+    """The system message (the agent's memory blocks, `lore` among them) of the request that
+    carried `message`."""
+    [request] = [r for r in llm.requests if any(message in message_text(m) for m in r["messages"])]
+    return message_text(request["messages"][0])
+
+
+async def test_the_lore_block_follows_the_part_the_turn_continues(
+    dsf_in_process: Settings, letta_url: str, llm: ScriptedLLM
+) -> None:
+    with session_scope() as session:
+        owner = make_actor(session)
+        world_id = make_world(session, owner).id
+        story_id = stories.create_story(session, owner, world_id, "Low Tide").id
+        first = stories.add_segment(session, owner, story_id, "", "Ife walked the quay.")
+        second = stories.add_segment(session, owner, story_id, "", "Ife, 2.", first.id)
+        ife = EntryFields(name="Ife", kind=CodexKind.CHARACTER, summary="A docker.")
+        ife_id = codex.create_entry(session, owner, world_id, ife, author="person").id
+    after = {}
+    async with connect(get_settings()) as letta:
+        orchestrator = Orchestrator(letta)
+        for written in (2, 8):
+            message = f"What does Ife look like now {uuid.uuid4().hex[:6]}"
+            llm.on_user(message, then=[Reply("Like herself.")])
+            finished = await orchestrator.run_turn(
+                TurnRequest(owner, AgentKind.WORLD, world_id, story_id, message), Recorder()
+            )
+            assert finished.error is None
+            after[written] = _system_prompt_for(llm, message)
+            if written == 2:  # then parts 3 to 8 are written, and Ife is scarred in part 5
+                with session_scope() as session:
+                    parent = second.id
+                    for n in range(3, 9):
+                        parent = stories.add_segment(
+                            session, owner, story_id, "", f"Ife, {n}.", parent
+                        ).id
+                        if n == 5:
+                            codex_progressions.add_progression(
+                                session, owner, ife_id, parent, "summary", "add", SCAR
+                            )
+
+    assert "## Ife — character [matched name “Ife” in your message" in after[2]
+    assert "A docker." in after[2] and SCAR not in after[2]
+    assert f"A docker.\n{SCAR}" in after[8].replace("\n\n", "\n")

@@ -15,9 +15,10 @@ bumps the world's version, goes into the changelog and into the entry's history
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
@@ -180,6 +181,25 @@ def as_of(
         return dict(entries)
     path = _path(reader.outline(session, story_id), segment_id)
     return _resolve(entries, path, _progressions(session, entries, path))
+
+
+EntryFields = tuple[str, str, list[str], str, str]  # name, kind, aliases, summary, body
+
+
+def rows_as_of(
+    session: Session, segment_id: uuid.UUID | None, rows: Iterable[Sequence[Any]]
+) -> dict[uuid.UUID, EntryFields]:
+    """`as_of` for rows of (id, name, kind, aliases, summary, body), as lore retrieval reads
+    them: each entry's fields after its id, as of the part."""
+    then = as_of(
+        session,
+        segment_id,
+        {
+            row[0]: EntryLore(row[1], str(row[2]), tuple(map(str, row[3])), row[4], row[5])
+            for row in rows
+        },
+    )
+    return {key: (e.name, e.kind, list(e.aliases), e.summary, e.body) for key, e in then.items()}
 
 
 def mentioned_as_of(

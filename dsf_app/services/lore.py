@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from dsf_app import embeddings
 from dsf_app.db import cosine_distance, session_scope
 from dsf_app.models import ChatMessage, CodexEntry, CodexStatus, Story, StorySegment, World
-from dsf_app.services import chat, codex_embeddings, mentions
+from dsf_app.services import chat, codex_embeddings, codex_progressions, mentions
 from dsf_app.services.access import require_run, require_world
 from dsf_app.services.actor import Actor
 from dsf_app.settings import get_settings
@@ -144,7 +144,7 @@ def prepare(
             _names_in(matcher.matcher, texts[1]),
             _segment_names(matcher, segment),
         ]
-        found = _from_entries(session, world, matcher, names, vector)
+        found = _from_entries(session, world, matcher, names, vector, segment[0])
         found += _from_foundation(world, texts, vector)
     return _select(found, str(world_id))
 
@@ -240,6 +240,7 @@ def _from_entries(
     matcher: mentions.WorldMatcher,
     names: list[Names],
     vector: list[float] | None,
+    part: uuid.UUID | None,  # the part the turn continues: entries are as of it, on its branch
 ) -> list[_Candidate]:
     reasons: dict[str, list[tuple[str, float]]] = {}
 
@@ -272,7 +273,7 @@ def _from_entries(
     if not reasons:
         return []
     candidates: list[_Candidate] = []
-    for row in session.execute(
+    rows = session.execute(
         sa_select(
             col(CodexEntry.id),
             col(CodexEntry.name),
@@ -281,9 +282,11 @@ def _from_entries(
             col(CodexEntry.summary),
             col(CodexEntry.body),
         ).where(*usable, col(CodexEntry.id).in_([uuid.UUID(key) for key in reasons]))
-    ).all():
+    ).all()
+    then = codex_progressions.rows_as_of(session, part, rows)
+    for row in rows:
         key = str(row[0])
-        candidate = _Candidate(key, row[1], str(row[2]), _entry_text(*row[1:]), key)
+        candidate = _Candidate(key, row[1], str(row[2]), _entry_text(*then[row[0]]), key)
         for reason, score in reasons[key]:
             candidate.because(reason, score)
         candidates.append(candidate)
