@@ -190,6 +190,21 @@ def every_type(tag: str) -> dict[str, Any]:
                 ],
             },
             {
+                "type": "Form",
+                "id": "launch",
+                "props": {"title": "Before you launch", "submitLabel": "Launch"},
+                "children": [
+                    {"type": "TextInput", "id": "ship", "props": {"label": "Name your ship"}},
+                    {
+                        "type": "Select",
+                        "id": "route",
+                        "props": {"label": "Route", "options": [{"id": "outer", "label": "Outer"}]},
+                    },
+                    {"type": "Slider", "id": "fuel", "props": {"label": "Fuel", "max": 10}},
+                    {"type": "Toggle", "id": "lights", "props": {"label": "Running lights"}},
+                ],
+            },
+            {
                 "type": "ActionBar",
                 "id": "next",
                 "props": {

@@ -177,6 +177,35 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         },
         "children": [{"type": "Text", "props": {"content": "Day 1: all quiet."}}],
     },
+    "TextInput": {
+        "type": "TextInput",
+        "id": "ship-name",
+        "props": {"label": "Name your ship", "placeholder": "e.g. Aurora", "maxLength": 40},
+    },
+    "Select": {
+        "type": "Select",
+        "id": "route",
+        "props": {
+            "label": "Which way?",
+            "options": [{"id": "inner", "label": "Inner ring"}, {"id": "outer", "label": "Outer"}],
+            "default": "outer",
+        },
+    },
+    "Slider": {
+        "type": "Slider",
+        "id": "fuel",
+        "props": {"label": "Fuel to burn", "min": 0, "max": 100, "step": 5, "default": 20},
+    },
+    "Toggle": {
+        "type": "Toggle",
+        "id": "lights",
+        "props": {"label": "Running lights", "default": True},
+    },
+    "Form": {
+        "type": "Form",
+        "props": {"title": "Launch", "submitLabel": "Launch", "continueStory": True},
+        "children": [{"type": "Toggle", "id": "hail", "props": {"label": "Hail the station"}}],
+    },
 }
 
 # The types that take no children, from the models themselves.

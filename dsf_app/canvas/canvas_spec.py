@@ -1,7 +1,8 @@
 """A whole canvas spec as it arrives from an agent: `CanvasSpec` refuses one nested deeper than
 MAX_DEPTH or holding more than MAX_NODES components before pydantic reads it (walking it without
 recursion, so absurd input costs little), validates it against the component models (`specs`),
-then refuses ids used twice and gives every component without an id a fresh one."""
+then refuses ids used twice and gives every component without an id a fresh one. A surface's
+roots as a whole keep inputs inside Forms (`check_forms`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
-from dsf_app.canvas.specs import Spec
+from dsf_app.canvas.specs import Dialog, Form, InputField, Spec
+from dsf_app.errors import Invalid
 
 MAX_DEPTH = 12
 MAX_NODES = 500
@@ -90,3 +92,21 @@ def _fresh_id(taken: set[str]) -> str:
 
 # A spec as it arrives from an agent: size limits first, then the models, then ids.
 CanvasSpec = Annotated[Spec, BeforeValidator(check_spec_limits), AfterValidator(assign_ids)]
+
+
+def check_forms(roots: list[Spec]) -> None:
+    """Refuse an input outside a Form and a Form inside another: a Form sends the inputs drawn
+    inside it, and a page cannot nest forms. A Dialog's content is drawn apart from the page, so
+    an input in a Dialog needs a Form inside that Dialog."""
+    pending: list[tuple[Spec, bool]] = [(root, False) for root in roots]
+    while pending:
+        node, in_form = pending.pop()
+        if isinstance(node, InputField) and not in_form:
+            raise Invalid(
+                f"{node.type} '{node.id}' is not inside a Form (a Dialog's content needs a Form of "
+                "its own); put it in a Form, whose button sends its value to you"
+            )
+        if isinstance(node, Form) and in_form:
+            raise Invalid(f"Form '{node.id}' is inside another Form; a Form cannot hold a Form")
+        inside = (in_form or isinstance(node, Form)) and not isinstance(node, Dialog)
+        pending.extend((child, inside) for child in node.nested())

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from dsf_app.canvas.image_urls import MAX_URL_CHARS, check_image_url
 
@@ -48,3 +49,21 @@ Orientation = Literal["vertical", "horizontal"]
 Size = Literal["small", "medium", "large", "full"]
 _T = TypeVar("_T")
 Items = Annotated[list[_T], Field(min_length=1, max_length=MAX_ITEMS)]
+
+
+class Strict(BaseModel):
+    """A part of a spec: unknown keys (onClick, style, dangerouslySetInnerHTML...) are refused,
+    never passed through."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def refuse_repeated(ids: list[str], what: str) -> None:
+    """Refuse a list of ids (an ActionBar's actions, a Select's options) that repeats one."""
+    repeated = sorted({one for one in ids if ids.count(one) > 1})
+    if repeated:
+        raise PydanticCustomError(
+            "duplicate_id",
+            "{what} ids must be unique; repeated: {ids}",
+            {"what": what, "ids": ", ".join(repeated)},
+        )

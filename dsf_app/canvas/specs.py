@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from dsf_app.canvas.fields import (
@@ -24,15 +24,13 @@ from dsf_app.canvas.fields import (
     Prose,
     Size,
     Spacing,
+    Strict,
+    refuse_repeated,
 )
+from dsf_app.canvas.inputs import FormProps, SelectProps, SliderProps, TextInputProps, ToggleProps
 
 
-class _Strict(BaseModel):
-    # Unknown keys (onClick, style, dangerouslySetInnerHTML...) are refused, never passed through.
-    model_config = ConfigDict(extra="forbid")
-
-
-class Component(_Strict):
+class Component(Strict):
     """What every component has; each type adds its `type` (a Literal: the union's tag) and
     its `props` model."""
 
@@ -73,7 +71,7 @@ class _Container(Component):
 # --- The component types ----------------------------------------------------------------------
 
 
-class TextProps(_Strict):
+class TextProps(Strict):
     content: Prose = Field(description="Plain text; shown exactly as written, never as HTML.")
     variant: Literal["body", "heading", "caption"] | None = None
     size: Literal["sm", "md", "lg", "xl", "2xl"] | None = None
@@ -87,7 +85,7 @@ class Text(_Leaf):
     props: TextProps
 
 
-class ButtonProps(_Strict):
+class ButtonProps(Strict):
     label: Label
     variant: Literal["primary", "secondary"] | None = None
 
@@ -99,7 +97,7 @@ class Button(_Leaf):
     props: ButtonProps
 
 
-class StackProps(_Strict):
+class StackProps(Strict):
     direction: Orientation | None = None
     spacing: Spacing | None = None
     align: Align | None = None
@@ -114,7 +112,7 @@ class Stack(_Container):
     props: StackProps = Field(default_factory=StackProps)
 
 
-class GridProps(_Strict):
+class GridProps(Strict):
     columns: int | None = Field(default=None, ge=1, le=12)
     rows: int | None = Field(default=None, ge=1, le=12)
     gap: Spacing | None = None
@@ -132,7 +130,7 @@ class Grid(_Container):
     props: GridProps = Field(default_factory=GridProps)
 
 
-class CardProps(_Strict):
+class CardProps(Strict):
     title: Label | None = None
     subtitle: Label | None = None
     image: ImageUrl | None = None
@@ -149,7 +147,7 @@ class Card(_Container):
     props: CardProps = Field(default_factory=CardProps)
 
 
-class ImageProps(_Strict):
+class ImageProps(Strict):
     src: ImageUrl
     alt: Label | None = None
     caption: Prose | None = None
@@ -166,13 +164,13 @@ class Image(_Leaf):
     props: ImageProps
 
 
-class GalleryImage(_Strict):
+class GalleryImage(Strict):
     src: ImageUrl
     alt: Label | None = None
     caption: Prose | None = None
 
 
-class GalleryProps(_Strict):
+class GalleryProps(Strict):
     images: Items[GalleryImage]
     columns: Literal[2, 3, 4] | None = None
     variant: Literal["grid", "masonry", "carousel"] | None = None
@@ -186,7 +184,7 @@ class Gallery(_Leaf):
     props: GalleryProps
 
 
-class TimelineEvent(_Strict):
+class TimelineEvent(Strict):
     date: Label | None = Field(default=None, description="Free text, e.g. 'Spring 2147'.")
     year: int | None = None
     title: Label
@@ -194,7 +192,7 @@ class TimelineEvent(_Strict):
     status: Literal["completed", "current", "upcoming"] | None = None
 
 
-class TimelineProps(_Strict):
+class TimelineProps(Strict):
     events: Items[TimelineEvent]
     orientation: Orientation | None = None
 
@@ -206,7 +204,7 @@ class Timeline(_Leaf):
     props: TimelineProps
 
 
-class CalloutProps(_Strict):
+class CalloutProps(Strict):
     variant: Literal["info", "warning", "quote", "rule", "tech"] | None = None
     title: Label | None = None
     content: Prose | None = None
@@ -219,13 +217,13 @@ class Callout(_Container):
     props: CalloutProps = Field(default_factory=CalloutProps)
 
 
-class StatItem(_Strict):
+class StatItem(Strict):
     value: Label = Field(description="Shown as written, e.g. '8.2 billion' or '42%'.")
     label: Label
     trend: Literal["up", "down", "neutral"] | None = None
 
 
-class StatsProps(_Strict):
+class StatsProps(Strict):
     items: Items[StatItem]
     columns: int | None = Field(default=None, ge=1, le=6)
 
@@ -237,7 +235,7 @@ class Stats(_Leaf):
     props: StatsProps
 
 
-class BadgeProps(_Strict):
+class BadgeProps(Strict):
     label: Label
     variant: Literal["default", "accent", "success", "warning", "danger", "outline"] | None = None
     size: Literal["sm", "md", "lg"] | None = None
@@ -250,7 +248,7 @@ class Badge(_Leaf):
     props: BadgeProps
 
 
-class DividerProps(_Strict):
+class DividerProps(Strict):
     variant: Literal["solid", "dashed", "dotted", "fade"] | None = None
     spacing: Spacing | None = None
     label: Label | None = None
@@ -263,7 +261,7 @@ class Divider(_Leaf):
     props: DividerProps = Field(default_factory=DividerProps)
 
 
-class HeroProps(_Strict):
+class HeroProps(Strict):
     title: Label
     subtitle: Label | None = None
     backgroundImage: ImageUrl | None = None
@@ -282,7 +280,7 @@ class Hero(_Leaf):
     props: HeroProps
 
 
-class ScrollSectionProps(_Strict):
+class ScrollSectionProps(Strict):
     animation: (
         Literal["fade-up", "fade-in", "slide-left", "slide-right", "scale", "none"] | None
     ) = None
@@ -295,7 +293,7 @@ class ScrollSection(_Container):
     props: ScrollSectionProps = Field(default_factory=ScrollSectionProps)
 
 
-class ProgressBarProps(_Strict):
+class ProgressBarProps(Strict):
     position: Literal["top", "bottom"] | None = None
     showLabel: bool | None = None
 
@@ -307,28 +305,21 @@ class ProgressBar(_Leaf):
     props: ProgressBarProps = Field(default_factory=ProgressBarProps)
 
 
-class Action(_Strict):
+class Action(Strict):
     id: ComponentId = Field(description="Reported back to you when the reader picks this action.")
     label: Label
     description: Prose | None = None
     variant: Literal["primary", "secondary", "branch"] | None = None
 
 
-class ActionBarProps(_Strict):
+class ActionBarProps(Strict):
     actions: Items[Action]
     title: Label | None = None
 
     @field_validator("actions")
     @classmethod
     def _unique_action_ids(cls, actions: list[Action]) -> list[Action]:
-        ids = [action.id for action in actions]
-        duplicates = sorted({action_id for action_id in ids if ids.count(action_id) > 1})
-        if duplicates:
-            raise PydanticCustomError(
-                "duplicate_id",
-                "action ids must be unique; repeated: {ids}",
-                {"ids": ", ".join(duplicates)},
-            )
+        refuse_repeated([action.id for action in actions], "action")
         return actions
 
 
@@ -339,7 +330,50 @@ class ActionBar(_Leaf):
     props: ActionBarProps
 
 
-class DialogProps(_Strict):
+class InputField(_Leaf):
+    """An input; only inside a Form, whose submit sends its value with the others."""
+
+    # Required here (no default): the value is reported under it.
+    id: ComponentId | None = Field(description="Your name for the field; its value comes under it.")
+
+
+class TextInput(InputField):
+    """A line of text for the reader to type."""
+
+    type: Literal["TextInput"]
+    props: TextInputProps
+
+
+class Select(InputField):
+    """One choice among options."""
+
+    type: Literal["Select"]
+    props: SelectProps
+
+
+class Slider(InputField):
+    """A number between min and max, in steps."""
+
+    type: Literal["Slider"]
+    props: SliderProps
+
+
+class Toggle(InputField):
+    """On or off."""
+
+    type: Literal["Toggle"]
+    props: ToggleProps
+
+
+class Form(_Container):
+    """Holds TextInput, Select, Slider and Toggle fields (and any layout); its button sends every
+    field's value to you at once, as one interaction {values: {field id: value}}."""
+
+    type: Literal["Form"]
+    props: FormProps = Field(default_factory=FormProps)
+
+
+class DialogProps(Strict):
     title: Label | None = None
     description: Prose | None = None
     open: bool | None = None
@@ -376,7 +410,12 @@ Spec = Annotated[
     | ScrollSection
     | ProgressBar
     | ActionBar
-    | Dialog,
+    | Dialog
+    | TextInput
+    | Select
+    | Slider
+    | Toggle
+    | Form,
     Field(discriminator="type"),
 ]
 

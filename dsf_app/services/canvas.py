@@ -4,7 +4,7 @@ agents create, update and remove them by component id.
 Surfaces belong to one person (every query is scoped by the actor); a world named must be one
 the person can read. Specs arrive validated (`dsf_app.canvas.canvas_spec.CanvasSpec`) and are
 stored as JSON; a change that would leave a surface invalid (too deep, too big, an id used twice)
-is refused before anything is written.
+is refused before anything is written, and so is an input outside a Form.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
-from dsf_app.canvas.canvas_spec import MAX_NODES, CanvasSpec, iter_nodes
+from dsf_app.canvas.canvas_spec import MAX_NODES, CanvasSpec, check_forms, iter_nodes
 from dsf_app.canvas.specs import Spec
 from dsf_app.errors import Invalid, NotFound
 from dsf_app.models import CanvasMode, CanvasSurface
@@ -103,6 +103,7 @@ def show(
 ) -> CanvasSurface:
     """Show `spec` on `target`, replacing whatever the target showed (action 'create')."""
     _check_world(session, actor, world_id)
+    check_forms([spec])
     mode = CanvasMode(mode)
     values = {"mode": mode.value, "spec": [dump(spec)], "updated_at": utcnow()}
     surface_id = session.execute(
@@ -277,7 +278,7 @@ def _checked(roots: list[JSONNode]) -> list[JSONNode]:
     """Roots revalidated as a whole: within the limits, and no id used twice on the surface."""
     seen: set[str] = set()
     total = 0
-    checked = []
+    specs: list[Spec] = []
     for root in roots:
         try:
             spec = _SPEC.validate_python(root)
@@ -292,10 +293,11 @@ def _checked(roots: list[JSONNode]) -> list[JSONNode]:
                     "choose a different id"
                 )
             seen.add(str(node.id))
-        checked.append(dump(spec))
+        specs.append(spec)
     if total > MAX_NODES:
         raise Invalid(
             f"after this change the target would hold {total} components; at most {MAX_NODES} "
             "are allowed"
         )
-    return checked
+    check_forms(specs)
+    return [dump(spec) for spec in specs]

@@ -1,8 +1,8 @@
-"""What a person clicked on the canvas, queued for the agent (docs/ARCHITECTURE.md, "The canvas"): only for a
-world the person can read; at most 100 kept per person across all their worlds and targets (the
-oldest dropped, under a lock per person so parallel clicks cannot pass the cap), each for 5
-minutes; reading them returns and — unless peeking — removes them. Kept in PostgreSQL so every
-backend worker shares one queue.
+"""What a person clicked on the canvas and the values they sent with a Form, queued for the
+agent (docs/ARCHITECTURE.md, "The canvas"): only for a world the person can read; at most 100
+kept per person across all their worlds and targets (the oldest dropped, under a lock per person
+so parallel clicks cannot pass the cap), each for 5 minutes; reading them returns and — unless
+peeking — removes them. Kept in PostgreSQL so every backend worker shares one queue.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from dsf_app.canvas import form_values
 from dsf_app.canvas.fields import ID_PATTERN
 from dsf_app.errors import Invalid
 from dsf_app.models import CanvasInteraction
@@ -27,7 +28,8 @@ from dsf_app.services.locks import lock_key
 
 MAX_QUEUED = 100
 LIFETIME = timedelta(minutes=5)
-MAX_DATA_CHARS = 2_000
+# Room for a Form's values (a TextInput takes up to 2,000 characters).
+MAX_DATA_CHARS = 20_000
 TARGET_PATTERN = re.compile(r"^[a-z0-9-]{1,40}$")
 TYPE_PATTERN = re.compile(r"^[a-z][a-z-]{0,39}$")
 
@@ -108,18 +110,40 @@ def record_on_surface(
     return described
 
 
+def submit_form(
+    session: Session,
+    actor: Actor,
+    world_id: uuid.UUID | None,
+    target: str,
+    component_id: str,
+    data: Any,
+) -> str | None:
+    """Queue the values the reader sent with a Form, each checked against the stored Form (a
+    forged value is refused and nothing is queued); returns the reader's message that continues
+    the story when the Form says so, else None."""
+    node = canvas.find_component(canvas.get_surface(session, actor, world_id, target), component_id)
+    described = describe(node, "submit", data if isinstance(data, dict) else {})
+    record(session, actor, world_id, target, component_id, "submit", described)
+    form = form_values.stored_form(node)
+    return form_values.sentence(form, described["values"]) if form.props.continueStory else None
+
+
 def describe(
     node: dict[str, Any] | None, interaction_type: str, data: dict[str, Any]
 ) -> dict[str, Any]:
     """What the agent reads about a click on `node` (the stored component, if any): the browser's
     word is only trusted for which action or part was clicked, and labels come from the spec —
-    an action the stored spec does not hold is refused, whatever label the browser sends."""
+    an action the stored spec does not hold is refused, whatever label the browser sends; a
+    Form's values are checked against the stored Form (`form_values.checked`)."""
     described: dict[str, Any] = {}
     if node is not None:
         described["componentType"] = node.get("type")
     for key in ("part", "index"):
         if key in data and isinstance(data[key], str | int):
             described[key] = str(data[key])[:64]
+    if interaction_type == "submit":
+        form = form_values.stored_form(node)
+        return {"componentType": "Form", "values": form_values.checked(form, data.get("values"))}
     if interaction_type != "action":
         return described
     action_id = data.get("actionId")

@@ -1,6 +1,7 @@
 """The canvas of the page's world: the surfaces agents drew for this person (inline, overlay,
-fullscreen), reloaded while a turn runs, and the person's clicks queued for the agent. An
-ActionBar choice also starts the next turn, so the story goes on without typing."""
+fullscreen), reloaded while a turn runs, and the person's clicks and Form answers queued for the
+agent. An ActionBar choice (or a Form that says so) also starts the next turn, so the story goes
+on without typing."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from dsf_app.models import CanvasMode
 from dsf_app.services import canvas, interactions
 from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson, SignedOut
-from dsf_app.state.feedback import Followup, notice, shows_problems
+from dsf_app.state.feedback import Followup, done, notice, shows_problems
 from dsf_app.state.refresh import reloads_on
 from dsf_app.state.routes import route_ids
 from dsf_app.state.turn_start import chat_busy, start_turn
 
 CHOSEN = "The reader chose: {label}"
 BUSY = "Your agent is still answering; it will find your choice among your canvas clicks."
+SENT = "Sent to your agent; it reads your answers when it next looks at the canvas."
 
 
 @dataclasses.dataclass
@@ -78,8 +80,9 @@ class CanvasState(ActsForPerson, rx.State):
     async def interact(
         self, target: str, component_id: str, interaction_type: str, data: dict[str, Any]
     ) -> Followup | None:
-        """A click on the canvas: queued for the agent; an ActionBar choice starts a turn (or,
-        while the agent is still answering, waits in the queue for it)."""
+        """A click on the canvas, or a Form sent ("submit", data {values}): queued for the
+        agent; an ActionBar choice, or a Form that continues the story, starts a turn (or, while
+        the agent is still answering, waits in the queue for it)."""
         return await self._interact(target, component_id, interaction_type, data)
 
     @rx.event
@@ -93,19 +96,22 @@ class CanvasState(ActsForPerson, rx.State):
     async def _interact(
         self, target: str, component_id: str, interaction_type: str, data: Any
     ) -> Followup | None:
+        world_id = self._world_id()
+        if interaction_type == "submit":
+            message = await self.act(interactions.submit_form, world_id, target, component_id, data)
+            return await self._continue(message) if message else done(SENT)
         described = await self.act(
-            interactions.record_on_surface,
-            self._world_id(),
-            target,
-            component_id,
-            interaction_type,
-            data,
+            interactions.record_on_surface, world_id, target, component_id, interaction_type, data
         )
         if interaction_type != "action" or not described.get("label"):
             return None
+        return await self._continue(CHOSEN.format(label=described["label"]))
+
+    async def _continue(self, message: str) -> Followup:
+        """The story goes on with `message`, or the agent finds it among the canvas's clicks."""
         if await chat_busy(self):
             return notice(BUSY)
-        return start_turn(CHOSEN.format(label=described["label"]))
+        return start_turn(message)
 
     @rx.event
     @shows_problems

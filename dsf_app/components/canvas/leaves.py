@@ -83,6 +83,8 @@ def button(node: Node, target: rx.Var[str]) -> rx.Component:
         variant=rx.cond(secondary, "soft", "solid"),
         color_scheme=rx.cond(secondary, "violet", "cyan"),
         size="3",
+        # In a Form, a button that only reports its click, never one that sends the form.
+        type="button",
         on_click=interact(target, node, "click"),
         **tagged(node),
     )
@@ -316,6 +318,7 @@ def hero(node: Node, target: rx.Var[str]) -> rx.Component:
                 variant="ghost",
                 color_scheme="cyan",
                 class_name="dsf-hero-scroll",
+                type="button",
                 aria_label="Scroll on",
                 custom_attrs={"data-canvas-part": "scroll"},
                 on_click=[
@@ -357,6 +360,7 @@ def _action(node: Node, target: rx.Var[str], action: Node) -> rx.Component:
         variant=pick(action["variant"], theme.ACTION_VARIANTS, "solid"),
         color_scheme=pick(action["variant"], theme.ACTION_COLORS, "cyan"),
         size="3",
+        type="button",
         class_name="dsf-action",
         custom_attrs={"data-action-id": action["id"]},
         on_click=interact(

@@ -1,9 +1,9 @@
 """The canvas renderer: one recursive `@rx.memo` component that draws a validated spec (JSON in
 state) with Radix components, calling itself through `rx.foreach` for children. Here are the
-container types' renderers (stack, grid, card, callout, scroll section, dialog), which draw
-their children through it, and `RENDERERS`, the one list of what the canvas can draw; the other
-types are drawn in `leaves.py`, props are read with `props.py`, classes and tokens are fixed in
-`theme.py`.
+container types' renderers (stack, grid, card, callout, scroll section, dialog, form), which
+draw their children through it, and `RENDERERS`, the one list of what the canvas can draw; the
+other types are drawn in `leaves.py` and `inputs.py`, props are read with `props.py`, classes
+and tokens are fixed in `theme.py`.
 
 Nothing in a spec runs as code: text is rendered as text, images only through `rx.image` with
 the URL the spec models already checked, props only pick among fixed classes and tokens, and
@@ -20,7 +20,7 @@ import reflex as rx
 from dsf_app.canvas import specs
 from dsf_app.canvas.specs import COMPONENT_TYPES
 from dsf_app.choices import choices
-from dsf_app.components.canvas import leaves, theme
+from dsf_app.components.canvas import inputs, leaves, theme
 from dsf_app.components.canvas.props import (
     Node,
     as_list,
@@ -204,6 +204,7 @@ def _dialog_trigger(node: Node, target: rx.Var[str]) -> rx.Component:
             variant=rx.cond(primary, "solid", "soft"),
             color_scheme=rx.cond(primary, "cyan", "violet"),
             size="3",
+            type="button",
             custom_attrs={"data-canvas-id": trigger["id"], "data-canvas-type": trigger["type"]},
         )
     )
@@ -248,6 +249,27 @@ def _dialog(node: Node, target: rx.Var[str]) -> rx.Component:
     )
 
 
+def _form(node: Node, target: rx.Var[str]) -> rx.Component:
+    """Its fields and a send button: Enter in a text box or the button sends every field's
+    value at once (the browser's form data, checked by the server against the stored Form)."""
+    p = props_of(node)
+    return rx.el.form(
+        rx.cond(p["title"], rx.heading(str_prop(node, "title"), size="4", as_="h3")),
+        _children(node, target),
+        rx.button(
+            rx.cond(p["submitLabel"], str_prop(node, "submitLabel"), "Send"),
+            type="submit",
+            size="3",
+            color_scheme="cyan",
+        ),
+        on_submit=lambda form_data: CanvasState.interact(
+            target, node["id"].to(str), "submit", {"values": form_data}
+        ),
+        class_name="dsf-form",
+        **tagged(node),
+    )
+
+
 # How each component type is drawn, keyed by its spec model: the one list of what the canvas
 # can draw. A type of the `Spec` union missing here fails the app's compile (and a unit test).
 RENDERERS: dict[type[specs.Component], Callable[[Node, rx.Var[str]], rx.Component]] = {
@@ -268,6 +290,11 @@ RENDERERS: dict[type[specs.Component], Callable[[Node, rx.Var[str]], rx.Componen
     specs.ProgressBar: leaves.progress_bar,
     specs.ActionBar: leaves.action_bar,
     specs.Dialog: _dialog,
+    specs.TextInput: inputs.text_input,
+    specs.Select: inputs.select,
+    specs.Slider: inputs.slider,
+    specs.Toggle: inputs.toggle,
+    specs.Form: _form,
 }
 
 

@@ -230,6 +230,21 @@ _CSS = """
   font-size: 0.7rem; color: var(--cyan-11); counter-reset: dsf-read var(--dsf-read);
   animation: dsf-count linear both; animation-timeline: scroll(nearest block); }
 .dsf-progress-label::after { content: counter(dsf-read) "%"; }
+.dsf-form { display: flex; flex-direction: column; gap: 0.9rem; width: 100%; padding: 1rem;
+  border: 1px solid var(--gray-a5); border-radius: 12px; background: var(--gray-a2); }
+.dsf-form > .rt-Button { align-self: flex-start; }
+.dsf-field { display: flex; flex-direction: column; gap: 0.35rem; width: 100%; min-width: 0; }
+.dsf-field-row { display: flex; align-items: center; gap: 0.75rem; }
+.dsf-input { font: inherit; color: var(--gray-12); background: var(--color-surface);
+  border: 1px solid var(--gray-a7); border-radius: 8px; padding: 0.45rem 0.6rem; width: 100%;
+  max-width: 32rem; min-width: 0; }
+.dsf-input::placeholder { color: var(--gray-a10); }
+.dsf-input:focus-visible, .dsf-slider:focus-visible, .dsf-toggle:focus-visible {
+  outline: 2px solid var(--cyan-8); outline-offset: 2px; }
+.dsf-slider { flex: 1; max-width: 28rem; min-width: 0; accent-color: var(--cyan-9); }
+.dsf-slider-value { font-family: var(--dsf-mono); min-width: 3ch; color: var(--cyan-11); }
+.dsf-toggle-field { flex-direction: row; align-items: center; gap: 0.6rem; }
+.dsf-toggle { width: 1.15rem; height: 1.15rem; margin: 0; accent-color: var(--cyan-9); }
 .dsf-fullscreen { position: fixed; inset: 0; z-index: 60; overflow-y: auto;
   background: radial-gradient(100% 60% at 50% 0%, var(--violet-a3), transparent 70%), var(--color-background);
   padding: clamp(0.75rem, 3vw, 2.5rem); }
