@@ -54,7 +54,7 @@ class _Leaf(Component):
                 raise PydanticCustomError(
                     "no_children",
                     "{kind} takes no children; put them in a Stack, Grid, Card, Callout, "
-                    "ScrollSection or Dialog instead",
+                    "ScrollSection, Dialog or Form instead",
                     {"kind": data.get("type")},
                 )
             data = {key: value for key, value in data.items() if key != "children"}

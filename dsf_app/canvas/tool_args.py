@@ -39,8 +39,9 @@ class CanvasUIArgs(_ToolArgs):
     spec: CanvasSpec | None = Field(
         default=None,
         description="The UI: {type, id?, props, children?}. Only Stack, Grid, Card, Callout, "
-        "ScrollSection and Dialog take children. Text is shown as plain text, never as HTML. "
-        "Required for create and update.",
+        "ScrollSection, Dialog and Form take children. TextInput, Select, Slider and Toggle go "
+        "inside a Form, whose button sends all their values to you at once. Text is shown as "
+        "plain text, never as HTML. Required for create and update.",
     )
     component_id: ComponentId | None = Field(
         default=None, description="The id of one component to update or remove."
@@ -69,7 +70,8 @@ class CanvasUIArgs(_ToolArgs):
 
 
 class GetCanvasInteractionsArgs(_ToolArgs):
-    """Read what the reader clicked on the canvas since you last looked."""
+    """Read what the reader clicked on the canvas, and the Forms they sent, since you last
+    looked."""
 
     peek: bool = Field(
         default=False,

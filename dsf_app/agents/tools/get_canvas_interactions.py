@@ -1,4 +1,5 @@
-"""get_canvas_interactions: what the reader clicked on the canvas since the agent last looked."""
+"""get_canvas_interactions: what the reader clicked on the canvas, and the Forms they sent, since
+the agent last looked."""
 
 from __future__ import annotations
 
@@ -40,9 +41,10 @@ register(
         name="get_canvas_interactions",
         description=(
             "Read the reader's clicks on the canvas (buttons, cards, badges, the hero, ActionBar "
-            "choices, dialogs opened or closed), oldest first, each as {id, timestamp, "
-            "componentId, interactionType, target, data}. They are kept for 5 minutes and "
-            "cleared once read unless peek is true."
+            "choices, dialogs opened or closed) and the Forms they sent (interactionType "
+            "'submit', data.values: each field's id and value, checked against the Form), oldest "
+            "first, each as {id, timestamp, componentId, interactionType, target, data}. They "
+            "are kept for 5 minutes and cleared once read unless peek is true."
         ),
         args=GetCanvasInteractionsArgs,
         run=run,
