@@ -49,6 +49,12 @@ IMAGE_ASK = "make me a picture for my wall"
 IMAGE_TASK = "paint the lighthouse keeper"
 IMAGE_PROMPT = "A lighthouse keeper reading by lamplight"
 IMAGE_DONE = "It is in My images."
+# scripts/deploy_check.sh's turns: one long enough to kill a replica while it runs, and the next.
+SLOW_ASK = "tell me a slow story"
+SLOW_REPLY = "Once upon a slow tide, the sea waited."
+SLOW_SECONDS = 20
+NEXT_ASK = "and now the tide turns"
+NEXT_REPLY = "The tide turns again."
 # A person waits this long (ms) for a turn in a container that starts its agents cold.
 TURN_TIMEOUT_MS = 180_000
 
@@ -111,6 +117,8 @@ def script_model(llm: ScriptedLLM) -> None:
             Reply("Painted the keeper."),
         ],
     )
+    llm.on_user(SLOW_ASK, then=[Reply(SLOW_REPLY, delay=SLOW_SECONDS)])
+    llm.on_user(NEXT_ASK, then=[Reply(NEXT_REPLY)])
 
 
 def fakes(env_file: Path, host: str) -> None:
@@ -139,13 +147,15 @@ def fakes(env_file: Path, host: str) -> None:
 
 
 @contextmanager
-def chromium_page(url: str, token: str) -> Iterator[Page]:
-    """A Chromium tab holding the session `token`, as the person's browser after signing in."""
+def chromium_page(url: str, token: str | None = None) -> Iterator[Page]:
+    """A Chromium tab, holding the session `token` if given, as the person's browser after
+    signing in."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         context.set_default_timeout(60_000)
-        use_session(context, url, token)
+        if token:
+            use_session(context, url, token)
         try:
             yield context.new_page()
         finally:

@@ -1,0 +1,183 @@
+"""What scripts/deploy_check.sh needs in Python: the rendered manifests in the forms podman 4.3
+plays, and the visits a person makes, in Chromium, to two app replicas behind the check's proxy.
+
+    deploy_probe.py split RENDERED OUT_DIR   one file per object of `kubectl kustomize`'s
+                                             output (KIND-NAME.yaml), as podman 4.3 takes them
+    deploy_probe.py browse URL A B KILL      the checks through the proxy at URL, whose replicas
+                                             A and B (their addresses, host:port) a cookie picks;
+                                             KILL is B's container, killed mid-turn
+
+podman 4.3 plays Pods, Deployments (each replica a pod), PersistentVolumeClaims and ConfigMaps,
+but neither Jobs nor Secrets: a Job is written as the Pod its template describes (played once,
+as Kubernetes runs it), and a Secret as the JSON podman's own secret store gives kube play (each
+key's value in base64), for `podman secret create`. Services have no podman counterpart: the
+check gives each workload's pods its Service's name on the network instead.
+
+Prints one line per check; exits non-zero with the reason on the first that fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, expect
+
+from dsf_app.services.turns import CUT_OFF
+from scripts.container_probe import (
+    NEXT_ASK,
+    NEXT_REPLY,
+    SLOW_ASK,
+    SLOW_REPLY,
+    TURN_TIMEOUT_MS,
+    CheckFailed,
+    check,
+    chromium_page,
+    generated_image_shows,
+    send_chat,
+)
+from tests.accounts import new_account, sign_up_in_browser
+
+# The proxy sends a request to the replica this cookie names (a or b) while it lives, to the
+# other when it does not, and to either without the cookie (deploy_check.sh's nginx.conf).
+REPLICA_COOKIE = "dsf_replica"
+UPSTREAM_HEADER = "x-dsf-upstream"
+# A turn whose replica died is closed by the others once its heartbeat is stale (30 s,
+# dsf_app/workers.py), when the tab next loads its chat.
+CLOSED_TIMEOUT_MS = 150_000
+
+
+def split(rendered: Path, out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for document in yaml.safe_load_all(rendered.read_text()):
+        if not document:
+            continue
+        kind, name = document["kind"], document["metadata"]["name"]
+        if kind == "Secret":
+            values = {
+                **document.get("data", {}),
+                **{
+                    key: base64.b64encode(str(value).encode()).decode()
+                    for key, value in document.get("stringData", {}).items()
+                },
+            }
+            (out_dir / f"secret-{name}.json").write_text(json.dumps(values))
+            continue
+        if kind == "Job":
+            document = job_as_pod(document)
+        (out_dir / f"{kind.lower()}-{name}.yaml").write_text(yaml.safe_dump(document))
+    print(f"  {len(list(out_dir.iterdir()))} objects in {out_dir}", flush=True)
+
+
+def job_as_pod(job: dict[str, Any]) -> dict[str, Any]:
+    template = job["spec"]["template"]
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {**template.get("metadata", {}), "name": job["metadata"]["name"]},
+        "spec": template["spec"],
+    }
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """The check's proxy at `url` and the addresses of the replicas A and B behind it."""
+
+    url: str
+    a: str
+    b: str
+
+    def through(self, page: Page, replica: str) -> None:
+        """Point the tab at `replica` ("a" or "b") and open /worlds, served by that replica."""
+        page.context.add_cookies([{"name": REPLICA_COOKIE, "value": replica, "url": self.url}])
+        response = page.goto(f"{self.url}/worlds")
+        served_by = response.headers.get(UPSTREAM_HEADER) if response else None
+        expected = self.a if replica == "a" else self.b
+        check(served_by == expected, f"/worlds served by replica {replica.upper()} ({served_by})")
+
+
+def browse(proxy: Proxy, kill: str) -> None:
+    account = new_account("Deploy Check")
+    with chromium_page(proxy.url) as page:
+        proxy.through(page, "a")
+        sign_up_in_browser(page, proxy.url, account)
+        check(True, f"signed up {account.email} in Chromium through replica A")
+        proxy.through(page, "b")
+        expect(page.locator("#account-name")).to_have_text(account.name)
+        check(True, "replica B knows the session made on replica A")
+        same_host_name_keeps_runs(page, proxy)
+        generated_image_shows(page, proxy.url)
+        killed_replica(page, proxy, kill)
+
+
+def same_host_name_keeps_runs(page: Page, proxy: Proxy) -> None:
+    """A turn driven by replica A while the same person's other tab loads the chat on replica
+    B, which has the same host name: B must not take A's turn for a dead one."""
+    proxy.through(page, "a")
+    send_chat(page, SLOW_ASK)
+    expect(page.locator("#chat-cancel")).to_be_visible()
+    browser = page.context.browser
+    assert browser is not None
+    other = browser.new_context()
+    other.add_cookies(page.context.cookies(proxy.url))
+    tab = other.new_page()
+    proxy.through(tab, "b")
+    expect(tab.locator("#chat-input")).to_be_visible()
+    other.close()
+    expect(page.locator(".chat-row .chat-assistant").last).to_contain_text(
+        SLOW_REPLY, timeout=TURN_TIMEOUT_MS
+    )
+    check(
+        page.locator(".chat-error").filter(has_text=CUT_OFF).count() == 0,
+        "a turn on replica A finished while replica B (the same host name) loaded that chat",
+    )
+
+
+def killed_replica(page: Page, proxy: Proxy, container: str) -> None:
+    """Replica B is killed (SIGKILL) while it drives the tab's turn: the tab carries on through
+    A, the turn ends (closed with the usual sentence, or finished), and a new turn completes."""
+    proxy.through(page, "b")
+    send_chat(page, SLOW_ASK)
+    expect(page.locator("#chat-cancel")).to_be_visible()
+    subprocess.run(["podman", "kill", "--signal", "KILL", container], check=True, timeout=60)
+    killed = time.monotonic()
+    check(True, f"killed replica B ({container}) while it drove the turn")
+    closed = page.locator(".chat-error").filter(has_text=CUT_OFF)
+    finished = page.locator(".chat-row .chat-assistant").filter(has_text=SLOW_REPLY)
+    expect(closed.or_(finished).last).to_be_visible(timeout=CLOSED_TIMEOUT_MS)
+    expect(page.locator("#chat-cancel")).to_have_count(0)
+    how = "was closed with the sentence" if closed.count() else "finished"
+    check(
+        True, f"the tab carried on: the turn {how} {time.monotonic() - killed:.0f} s after the kill"
+    )
+    send_chat(page, NEXT_ASK)
+    expect(page.locator(".chat-row .chat-assistant").last).to_contain_text(
+        NEXT_REPLY, timeout=TURN_TIMEOUT_MS
+    )
+    check(True, "a new turn in the same tab completes through replica A")
+
+
+def main() -> int:
+    step = sys.argv[1]
+    try:
+        if step == "split":
+            split(Path(sys.argv[2]), Path(sys.argv[3]))
+        else:
+            browse(Proxy(sys.argv[2].rstrip("/"), sys.argv[3], sys.argv[4]), sys.argv[5])
+    except (CheckFailed, AssertionError, httpx.HTTPError, PlaywrightError) as exc:
+        print(f"  FAILED: {exc or type(exc).__name__}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
