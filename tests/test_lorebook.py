@@ -17,9 +17,16 @@ from sqlmodel import Session
 
 from dsf_app.errors import Invalid
 from dsf_app.models import CodexEntry, CodexKind
-from dsf_app.services import codex, codex_links, lorebook, lorebook_format, mentions
+from dsf_app.models.lore_rules import Logic
+from dsf_app.services import (
+    codex,
+    codex_links,
+    lorebook,
+    lorebook_entries,
+    lorebook_format,
+    mentions,
+)
 from dsf_app.services.codex import EntryFields
-from dsf_app.services.mentions import NAME_IS_KEY
 from tests.factories import last_change, make_actor, make_world
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lorebooks"
@@ -52,6 +59,7 @@ def _same(entry: CodexEntry) -> tuple[Any, ...]:
         entry.tags,
         entry.pinned,
         entry.excluded,
+        entry.activation,
         entry.extra,
     )
 
@@ -79,15 +87,19 @@ def test_a_current_world_info_file(session: Session) -> None:
     assert (mira.pinned, mira.excluded) == (False, False)
     port = found["Port Saline"]
     assert port.kind == CodexKind.PLACE  # its group is "Places"
-    assert port.extra["keysecondary"] == ["harbour", "docks", "market"]
-    assert (port.extra["order"], port.extra["position"], port.extra["selectiveLogic"]) == (90, 1, 3)
+    assert port.activation.secondary_keys == ["harbour", "docks", "market"]
+    assert (port.activation.order, port.extra["position"], port.activation.logic) == (
+        90,
+        1,
+        Logic.AND_ALL,
+    )
     assert port.extra["extensions"]["world_tools"]["map"]["layers"] == ["flood", "market"]
-    assert "probability" in port.extra and "depth" not in port.extra  # 4 is the default
+    assert port.activation.probability != 100 and "depth" not in port.extra  # 4: the default
     assert found["Fusion Consortium"].pinned  # constant
-    assert found["Fusion Consortium"].extra["caseSensitive"] is True
+    assert found["Fusion Consortium"].activation.case_sensitive is True
     riots = found["Brine Riots (draft, do not use)"]
     assert riots.excluded and riots.kind == CodexKind.EVENT  # disabled; group "History"
-    assert riots.aliases == ["Brine Riots"] and riots.extra[NAME_IS_KEY] is False
+    assert riots.aliases == ["Brine Riots"] and riots.activation.name_is_key is False
     assert riots.extra["folder"] == "History/Unrest"
     assert "kelp turbine" in found  # no comment: named by its first key
 
@@ -114,7 +126,7 @@ def test_an_older_world_info_file_with_odd_entries(session: Session) -> None:
     # Keys given as one text; "glass storage" is the name already.
     assert found["Glass storage"].aliases == ["quartz plates"]
     assert found["Glass storage"].pinned
-    assert found["Archivist Teo"].extra["keysecondary"] == ["Archive"]
+    assert found["Archivist Teo"].activation.secondary_keys == ["Archive"]
 
 
 def test_a_character_card_v3_lorebook(session: Session) -> None:
@@ -124,19 +136,26 @@ def test_a_character_card_v3_lorebook(session: Session) -> None:
         session, ada, world.id, lorebook_format.parse(_read("reef_card_v3.json")), author="person"
     )
     assert (report.source, report.created, report.unknown_fields) == (
-        "character card v3 lorebook",
-        3,
+        "character card v3 and its lorebook",
+        4,
         [],
     )
     found = _entries(session, ada, world.id)
     kesh = found["Reef of Kesh"]  # the card entry's `name`, since its comment is empty
     assert kesh.aliases == ["Kesh", "the drowned reef"] and kesh.pinned
-    assert (kesh.extra["order"], kesh.extra["position"], kesh.extra["depth"]) == (50, 1, 2)
+    assert (kesh.activation.order, kesh.extra["position"], kesh.extra["depth"]) == (50, 1, 2)
     assert kesh.extra["card_priority"] == 10
     assert kesh.extra["extensions"] == {
         "chub": {"expressions": None, "alt_keys": {"v": ["Kesh Reef"]}}
     }
     assert found["Tidewardens"].excluded  # enabled: false
+    ilse = found["Captain Ilse Varga"]  # the card's own character
+    assert (ilse.kind, ilse.body) == (CodexKind.CHARACTER, kesh_card_description())
+    assert ilse.tags == ["reef", "sci-fi"] and ilse.extra["card"]["nickname"] == "Ilse"
+
+
+def kesh_card_description() -> str:
+    return json.loads(_read("reef_card_v3.json"))["data"]["description"]
 
 
 def test_a_v2_card_and_a_bare_character_book() -> None:
@@ -154,10 +173,10 @@ def test_a_v2_card_and_a_bare_character_book() -> None:
     }
     card = {"spec": "chara_card_v2", "spec_version": "2.0", "data": {"character_book": book}}
     parsed = lorebook_format.parse(json.dumps(card))
-    assert parsed.source == "character card v2 lorebook"
+    assert parsed.source == "character card v2 and its lorebook"
     assert parsed.unknown_fields == {"mood"}
     [entry] = parsed.entries
-    assert (entry.fields.name, entry.extra["order"], entry.extra["mood"]) == ("Vale", 1, "grim")
+    assert (entry.fields.name, entry.activation.order, entry.extra["mood"]) == ("Vale", 1, "grim")
     assert lorebook_format.parse(json.dumps(book)).source == "character lorebook"
 
 
@@ -167,7 +186,8 @@ def test_a_v2_card_and_a_bare_character_book() -> None:
         ("{not json", "not JSON"),
         ("[1, 2]", "not a SillyTavern lorebook"),
         ('{"name": "x"}', "not a SillyTavern lorebook"),
-        ('{"spec": "chara_card_v2", "data": {"name": "x"}}', "has no lorebook"),
+        ('{"spec": "chara_card_v2", "data": {"name": " "}}', "names no character"),
+        ('{"spec": "chara_card_v2", "data": ["x"]}', "“data” is not an object"),
         ('{"entries": {"0": {"key": ["x"], "comment": "' + "n" * 300 + '"}}}', None),
         ("[" * 100_000 + "]" * 100_000, "not JSON"),
     ],
@@ -196,7 +216,7 @@ def test_size_and_count_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(Invalid, match="larger than 0 MB"):
         asyncio.run(lorebook_format.read_upload(upload()))
     assert len(taken) == 2  # reading stopped at the chunk past the limit
-    monkeypatch.setattr(lorebook_format, "MAX_ENTRIES", 2)
+    monkeypatch.setattr(lorebook_entries, "MAX_ENTRIES", 2)
     many = {"entries": {str(i): {"key": [f"k{i}"]} for i in range(3)}}
     with pytest.raises(Invalid, match="import at most 2"):
         lorebook_format.parse(json.dumps(many))
@@ -222,7 +242,7 @@ def test_export_then_import_gives_the_same_entries(session: Session, fixture: st
     assert name == "first.lorebook.json"
     exported = json.loads(text)
     for entry in exported["entries"].values():  # what SillyTavern needs of every entry
-        assert set(lorebook_format.WORLD_INFO_DEFAULTS) <= set(entry)
+        assert set(lorebook_entries.WORLD_INFO_DEFAULTS) <= set(entry)
         assert {"uid", "key", "content", "comment", "extensions"} <= set(entry)
     second = make_world(session, ada, "Second")
     report = lorebook.import_lorebook(

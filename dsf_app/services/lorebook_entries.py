@@ -1,33 +1,36 @@
-"""The SillyTavern lorebook format, on its own (no database): reading a World Info file
-(`{"entries": {"<uid>": {key, keysecondary, comment, content, constant, disable, order,
-position, …}}}`) or the `character_book` of a character card (spec v2 or v3, or the book alone)
-into entry fields, and writing a Codex entry back as a World Info entry that SillyTavern opens.
+"""The SillyTavern lorebook entry, on its own (no database): a World Info entry (`{key,
+keysecondary, comment, content, constant, disable, order, position, …}`) or a character book's
+entry (spec v2/v3) read into a Codex entry's fields, every field checked to its type, and a Codex
+entry written back as either, in a form SillyTavern opens.
 
-Mapping: the comment (else the first key) is the entry's name; the keys are its aliases;
-`constant` pins it and `disable` excludes it; the content is its summary and body. Every other
-field is kept in the entry's `extra` (fields equal to SillyTavern's defaults are not worth
-keeping) and written back on export, with DSF's own fields (kind, summary, tags, links) under
+Mapping: the comment (else the first key) is the entry's name; plain keys are its aliases;
+`constant` pins it and `disable` excludes it; the content is its summary and body; the
+activation fields (secondary keys and logic, case, whole words, scan depth, recursion,
+probability, sticky/cooldown/delay, groups, order, budget, regular-expression keys) become its
+`activation` rules (`models/lore_rules.ActivationRules`). The remaining World Info fields are
+checked (`KeptFields`) and kept in the entry's `extra` (a field equal to SillyTavern's default
+is not worth keeping) for the export, with DSF's own fields (kind, summary, tags, links) under
 `extensions.dsf` — so exporting and importing again gives the same entries. Fields the format
-does not define are kept too, and reported. `lorebook` takes a parsed file into a world and a
-world's Codex out.
+does not define are kept as they are, never read, and reported. An entry whose field holds a
+value of the wrong type is skipped and named with the field; the rest of the book goes in.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from dsf_app.errors import Invalid
 from dsf_app.models import CodexEntry, CodexKind
-from dsf_app.services import uploads, validation
+from dsf_app.models.lore_rules import WORLD_INFO_FIELDS as RULE_FIELDS
+from dsf_app.models.lore_rules import ActivationRules
+from dsf_app.services import codex_kinds, validation
 from dsf_app.services.codex import EntryFields
-from dsf_app.services.mentions import NAME_IS_KEY
 
-MB = 1024 * 1024
-MAX_LOREBOOK_BYTES = 20 * MB
 MAX_ENTRIES = 20_000
+LABEL_CHARS = 60
 
 # SillyTavern's World Info entry fields and the values a new entry gets
 # (newWorldInfoEntryDefinition in public/scripts/world-info.js).
@@ -75,8 +78,12 @@ WORLD_INFO_DEFAULTS: dict[str, Any] = {
 }
 # Fields a saved entry has besides those: its id, its place in the editor, a card's extensions.
 WORLD_INFO_FIELDS = {*WORLD_INFO_DEFAULTS, "uid", "displayIndex", "extensions"}
-# Fields DSF maps to its own (the rest go to `extra`).
-MAPPED = {"uid", "key", "comment", "content", "constant", "disable"}
+# Fields that become the entry's own columns or its activation rules (the rest go to `extra`).
+MAPPED = {"uid", "key", "comment", "content", "constant", "disable", "extensions"}
+RULES = {*RULE_FIELDS.values(), "selectiveLogic"}
+# A rule's name in ActivationRules' problems, as the World Info file names it.
+RULE_NAMES = {f"“{ours}”": f"“{wi}”" for ours, wi in RULE_FIELDS.items()}
+RULE_NAMES["“logic”"] = "“selectiveLogic”"
 
 # Character Card V2/V3 `character_book` entry fields and their World Info names.
 CARD_FIELDS = {
@@ -90,6 +97,7 @@ CARD_FIELDS = {
     "case_sensitive": "caseSensitive",
 }
 CARD_OTHER_FIELDS = {"enabled", "extensions", "name", "priority", "id", "position", "use_regex"}
+CARD_OWN = ("priority", "use_regex", "id", "name")  # kept as card_<name>
 # SillyTavern keeps its own World Info fields in a card entry's extensions, in snake case.
 CARD_EXTENSIONS = {
     "position": "position",
@@ -114,7 +122,76 @@ CARD_EXTENSIONS = {
     "sticky": "sticky",
     "cooldown": "cooldown",
     "delay": "delay",
+    "outlet_name": "outletName",
+    "ignore_budget": "ignoreBudget",
+    "match_persona_description": "matchPersonaDescription",
+    "match_character_description": "matchCharacterDescription",
+    "match_character_personality": "matchCharacterPersonality",
+    "match_character_depth_prompt": "matchCharacterDepthPrompt",
+    "match_scenario": "matchScenario",
+    "match_creator_notes": "matchCreatorNotes",
+    "triggers": "triggers",
+    "add_memo": "addMemo",
+    "character_filter": "characterFilter",
 }
+
+
+class CharacterFilter(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    isExclude: bool = False
+    names: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+
+class KeptFields(BaseModel):
+    """The World Info fields DSF keeps for the export without acting on them, each to its type
+    (and any field the format does not define, as it is)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    vectorized: bool = False
+    selective: bool = True
+    addMemo: bool = True
+    position: int = Field(0, ge=0, le=10)
+    depth: int = Field(4, ge=0, le=10_000)
+    role: int | None = Field(None, ge=0, le=2)
+    outletName: str = Field("", max_length=500)
+    automationId: str = Field("", max_length=500)
+    matchPersonaDescription: bool = False
+    matchCharacterDescription: bool = False
+    matchCharacterPersonality: bool = False
+    matchCharacterDepthPrompt: bool = False
+    matchScenario: bool = False
+    matchCreatorNotes: bool = False
+    triggers: list[str] = Field(default_factory=list, max_length=50)
+    characterFilter: CharacterFilter = Field(default_factory=CharacterFilter)
+    displayIndex: int | None = None
+
+
+class DsfLink(BaseModel):
+    to: str = Field(min_length=1, max_length=200)
+    relation: str = Field("", max_length=100)
+
+
+class DsfExtension(BaseModel):
+    """DSF's own fields of an entry it exported (`extensions.dsf`)."""
+
+    kind: CodexKind | None = None
+    summary: str = ""
+    tags: list[str] = Field(default_factory=list)
+    links: list[DsfLink] = Field(default_factory=list)
+
+
+class WorldInfoEntry(BaseModel):
+    """The fields of a World Info entry that become the entry's own, each to its type."""
+
+    key: list[str | int | float] | str = Field(default_factory=list)
+    comment: str | None = ""
+    content: str | None = ""
+    constant: bool | None = False
+    disable: bool | None = False
+    extensions: dict[str, Any] | None = None
 
 
 @dataclass
@@ -122,8 +199,10 @@ class ParsedEntry:
     fields: EntryFields
     pinned: bool
     excluded: bool
+    activation: ActivationRules
     extra: dict[str, Any]
     links: list[tuple[str, str]]  # (other entry's name, relation), from a DSF export
+    is_card: bool = False  # the character a card describes (its avatar is the entry's image)
 
 
 @dataclass
@@ -132,99 +211,43 @@ class Lorebook:
     entries: list[ParsedEntry] = field(default_factory=list)
     unknown_fields: set[str] = field(default_factory=set)
     skipped: list[str] = field(default_factory=list)
+    avatar: bytes | None = None  # a PNG card's image
 
 
-# ---- reading a file --------------------------------------------------------------------------
+# ---- reading entries -------------------------------------------------------------------------
 
 
-def too_large() -> Invalid:
-    return Invalid(
-        f"This file is larger than {MAX_LOREBOOK_BYTES // MB} MB, the most a lorebook may be; "
-        "export fewer entries, or split the lorebook, and import the parts."
-    )
-
-
-async def read_upload(chunks: AsyncIterator[uploads.Chunk]) -> bytes | None:
-    """The bytes of the uploaded lorebook, read no further than MAX_LOREBOOK_BYTES."""
-    return await uploads.read_upload(chunks, MAX_LOREBOOK_BYTES, too_large)
-
-
-def parse(data: bytes | str) -> Lorebook:
-    """The entries of a World Info file or a character card's lorebook; Invalid with what is
-    wrong when the file is neither. Unreadable entries are skipped and reported, never fatal."""
-    if len(data) > MAX_LOREBOOK_BYTES:
-        raise too_large()
-    try:
-        document = json.loads(data)
-    except (ValueError, RecursionError) as exc:
-        raise Invalid(f"This file is not JSON ({exc}); export the lorebook again.") from None
-    if not isinstance(document, dict):
-        raise Invalid(_NOT_A_LOREBOOK)
-    book = document.get("data", {}).get("character_book") if _is_card(document) else None
-    if book is not None or _is_card(document):
-        if not isinstance(book, dict):
-            raise Invalid("This character card has no lorebook (data.character_book).")
-        spec = str(document.get("spec", "chara_card_v2")).removeprefix("chara_card_")
-        return _read_card_book(book, f"character card {spec} lorebook")
-    entries = document.get("entries")
-    if isinstance(entries, dict):
-        return _read_world_info(list(entries.items()), "SillyTavern World Info file")
-    if isinstance(entries, list) and all(isinstance(e, dict) and "keys" in e for e in entries):
-        return _read_card_book(document, "character lorebook")
-    if isinstance(entries, list):
-        return _read_world_info(
-            [(str(i), e) for i, e in enumerate(entries)], "SillyTavern World Info file"
-        )
-    raise Invalid(_NOT_A_LOREBOOK)
-
-
-_NOT_A_LOREBOOK = (
-    "This file is not a SillyTavern lorebook: expected a World Info file (an object with "
-    "“entries”) or a character card with data.character_book."
-)
-
-
-def _is_card(document: dict[str, Any]) -> bool:
-    return str(document.get("spec", "")).startswith("chara_card") or (
-        isinstance(document.get("data"), dict) and "character_book" in document["data"]
-    )
-
-
-def _check_count(count: int) -> None:
+def check_count(count: int) -> None:
     if count > MAX_ENTRIES:
         raise Invalid(
             f"This lorebook has {count:,} entries; import at most {MAX_ENTRIES:,} at once."
         )
 
 
-def _read_world_info(entries: list[tuple[str, Any]], source: str) -> Lorebook:
-    _check_count(len(entries))
-    book = Lorebook(source)
+def read_world_info(book: Lorebook, entries: list[tuple[str, Any]]) -> None:
+    check_count(len(entries))
     for uid, raw in entries:
-        _add(book, uid, raw)
-    return book
+        add(book, uid, raw)
 
 
-def _read_card_book(book_data: dict[str, Any], source: str) -> Lorebook:
+def read_card_book(book: Lorebook, book_data: Any) -> None:
+    if not isinstance(book_data, dict):
+        raise Invalid("This character card's lorebook (character_book) is not an object.")
     entries = book_data.get("entries")
     if not isinstance(entries, list):
         raise Invalid("This lorebook's “entries” is not a list of entries.")
-    _check_count(len(entries))
-    book = Lorebook(source)
+    check_count(len(entries))
     for index, raw in enumerate(entries):
         if not isinstance(raw, dict):
             book.skipped.append(f"entry {index} (not an object)")
             continue
-        _add(book, str(raw.get("id", index)), _card_entry_as_world_info(raw, book))
-    return book
+        add(book, str(raw.get("id", index)), card_entry_as_world_info(raw, book))
 
 
-def _card_entry_as_world_info(raw: dict[str, Any], book: Lorebook) -> dict[str, Any]:
+def card_entry_as_world_info(raw: dict[str, Any], book: Lorebook) -> dict[str, Any]:
     """A card entry in World Info's field names, as SillyTavern converts it."""
     entry: dict[str, Any] = {}
-    extensions = (
-        dict(raw.get("extensions") or {}) if isinstance(raw.get("extensions"), dict) else {}
-    )
+    extensions = dict(raw["extensions"]) if isinstance(raw.get("extensions"), dict) else {}
     for name, value in raw.items():
         if name in CARD_FIELDS:
             entry[CARD_FIELDS[name]] = value
@@ -237,7 +260,7 @@ def _card_entry_as_world_info(raw: dict[str, Any], book: Lorebook) -> dict[str, 
         elif name not in CARD_OTHER_FIELDS:
             book.unknown_fields.add(name)
             entry[name] = value
-        elif name in ("priority", "use_regex", "id", "name"):
+        elif name in CARD_OWN:
             entry[f"card_{name}"] = value
     for name, target in CARD_EXTENSIONS.items():
         if name in extensions:
@@ -247,13 +270,7 @@ def _card_entry_as_world_info(raw: dict[str, Any], book: Lorebook) -> dict[str, 
     return entry
 
 
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return [str(v).strip() for v in value if str(v).strip()] if isinstance(value, list) else []
-
-
-def _add(book: Lorebook, uid: str, raw: Any) -> None:
+def add(book: Lorebook, uid: str, raw: Any) -> None:
     if not isinstance(raw, dict):
         book.skipped.append(f"entry {uid} (not an object)")
         return
@@ -261,90 +278,92 @@ def _add(book: Lorebook, uid: str, raw: Any) -> None:
         name for name in raw if name not in WORLD_INFO_FIELDS and not name.startswith("card_")
     }
     try:
-        book.entries.append(_entry(uid, raw))
-    except (Invalid, ValueError, TypeError) as exc:
-        label = str(raw.get("comment") or uid)[:60]
-        book.skipped.append(f"“{label}” ({exc})")
+        book.entries.append(entry(uid, raw))
+    except Invalid as exc:
+        book.skipped.append(f"“{label(raw, uid)}” ({exc})")
 
 
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+def label(raw: dict[str, Any], uid: str) -> str:
+    """How a report names an entry: its comment, else its id."""
+    comment = raw.get("comment")
+    text = " ".join(comment.split()) if isinstance(comment, str) else ""
+    return (text or f"entry {uid}")[:LABEL_CHARS]
 
 
-def _entry(uid: str, raw: dict[str, Any]) -> ParsedEntry:
-    keys = _strings(raw.get("key"))
-    extensions = _object(raw.get("extensions"))
-    ours = _object(extensions.get("dsf"))
-    comment = " ".join(str(raw.get("comment") or "").split())[:200]
-    name = comment or (keys[0] if keys else f"Entry {uid}")
-    content = str(raw.get("content") or "")
-    summary = str(ours.get("summary") or "")
+def _problems(exc: ValidationError) -> list[str]:
+    return [
+        f"“{'.'.join(str(p) for p in error['loc'])}” is not valid ({error['input']!r:.40})"
+        for error in exc.errors()
+    ]
+
+
+def _checked(model: type[BaseModel], values: dict[str, Any]) -> tuple[Any, list[str]]:
+    try:
+        return model.model_validate(values), []
+    except ValidationError as exc:
+        return None, _problems(exc)
+
+
+def _keys(value: list[str | int | float] | str) -> list[str]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return [str(v).strip() for v in value if str(v).strip()]
+
+
+def entry(uid: str, raw: dict[str, Any]) -> ParsedEntry:
+    """One entry, every field checked; Invalid naming each field of the wrong type."""
+    own, problems = _checked(WorldInfoEntry, {k: v for k, v in raw.items() if k in MAPPED})
+    kept, more = _checked(
+        KeptFields, {k: v for k, v in raw.items() if k not in MAPPED and k not in RULES}
+    )
+    problems += more
+    extensions = dict(own.extensions or {}) if own else {}
+    ours, more = _checked(DsfExtension, extensions.pop("dsf", None) or {})
+    problems += [p.replace("“", "“extensions.dsf.", 1) for p in more]
+    keys = _keys(own.key) if own else []
+    activation, plain, more = ActivationRules.from_world_info(
+        {k: v for k, v in raw.items() if k in RULES} | {"key": keys}
+    )
+    for ours_name, wi_name in RULE_NAMES.items():
+        more = [p.replace(ours_name, wi_name) for p in more]
+    problems += more
+    if problems or own is None or kept is None or ours is None:
+        raise Invalid("; ".join(problems))
+    comment = " ".join((own.comment or "").split())[:200]
+    name = comment or (plain[0] if plain else keys[0] if keys else f"Entry {uid}")
+    content = own.content or ""
+    summary = ours.summary
     if summary and content.startswith(summary):
         body = content[len(summary) :].lstrip("\n")
     else:
         summary, body = "", content
-    kind = ours.get("kind") if ours.get("kind") in set(CodexKind) else _guess_kind(raw)
+    labels = [str(raw.get(k)) for k in ("group", "folder") if isinstance(raw.get(k), str)]
+    kind = ours.kind or codex_kinds.infer(comment, plain, labels)
     fields = validation.model(
         EntryFields,
-        {
-            "name": name,
-            "kind": kind,
-            "aliases": keys,
-            "summary": summary,
-            "body": body,
-            "tags": _strings(ours.get("tags")),
-        },
+        {"name": name, "kind": kind, "aliases": plain, "summary": summary, "body": body}
+        | {"tags": ours.tags},
     )
     fields.applied()  # an alias too long is refused here, so the entry is reported by name
-    extra = {
-        name: value
-        for name, value in raw.items()
-        if name not in MAPPED
-        and name != "extensions"
-        and not (name in WORLD_INFO_DEFAULTS and WORLD_INFO_DEFAULTS[name] == value)
-    }
-    rest = {k: v for k, v in extensions.items() if k != "dsf"}
-    if rest:
-        extra["extensions"] = rest
-    if not any(key.casefold() == name.casefold() for key in keys):
-        extra[NAME_IS_KEY] = False
-    links = [
-        (str(link.get("to")), str(link.get("relation") or ""))
-        for link in ours.get("links") or []
-        if isinstance(link, dict) and link.get("to")
-    ]
+    extra = kept.model_dump(mode="json", exclude_defaults=True)
+    if extensions:
+        extra["extensions"] = extensions
+    name_is_key = any(key.casefold() == name.casefold() for key in plain)
     return ParsedEntry(
         fields,
-        pinned=raw.get("constant") is True,
-        excluded=raw.get("disable") is True,
+        pinned=own.constant is True,
+        excluded=own.disable is True,
+        activation=activation.model_copy(update={"name_is_key": name_is_key}),
         extra=extra,
-        links=links,
+        links=[(link.to, link.relation) for link in ours.links],
     )
 
 
-# Words in a SillyTavern group or folder name that say what kind of thing its entries are.
-KIND_WORDS = {
-    CodexKind.CHARACTER: ("character", "people", "person", "npc", "cast"),
-    CodexKind.PLACE: ("place", "location", "city", "cities", "region", "geography"),
-    CodexKind.FACTION: ("faction", "organi", "guild"),
-    CodexKind.SPECIES: ("species", "race", "creature"),
-    CodexKind.ARTIFACT: ("artifact", "artefact", "item", "object", "technology"),
-    CodexKind.EVENT: ("event", "history", "timeline"),
-}
-
-
-def _guess_kind(raw: dict[str, Any]) -> CodexKind:
-    """The kind a group or folder name suggests ("Places", "History/Unrest"), else concept."""
-    label = f"{raw.get('group') or ''} {raw.get('folder') or ''}".casefold()
-    for kind, words in KIND_WORDS.items():
-        if any(word in label for word in words):
-            return kind
-    return CodexKind.CONCEPT
+# ---- writing entries -------------------------------------------------------------------------
 
 
 def world_info_entry(entry: CodexEntry, uid: int, links: list[dict[str, str]]) -> dict[str, Any]:
     extra = dict(entry.extra or {})
-    name_is_key = extra.pop(NAME_IS_KEY, True) is not False
     extensions = dict(extra.pop("extensions", None) or {})
     extensions["dsf"] = {
         "kind": str(entry.kind),
@@ -353,16 +372,39 @@ def world_info_entry(entry: CodexEntry, uid: int, links: list[dict[str, str]]) -
         "links": links,
     }
     content = "\n\n".join(part for part in (entry.summary, entry.body) if part)
-    if entry.summary and not entry.body:
-        content = entry.summary
+    rules = entry.activation.to_world_info()
+    name = [entry.name] if entry.activation.name_is_key else []
     return {
         **WORLD_INFO_DEFAULTS,
         "uid": uid,
+        **rules,
         **extra,
-        "key": ([entry.name] if name_is_key else []) + [str(a) for a in entry.aliases],
+        "key": name + [str(a) for a in entry.aliases] + rules["key"],
         "comment": entry.name,
         "content": content,
         "constant": entry.pinned,
         "disable": entry.excluded,
         "extensions": extensions,
     }
+
+
+def card_book_entry(world_info: dict[str, Any]) -> dict[str, Any]:
+    """A World Info entry as a character book's entry (as SillyTavern's
+    convertWorldInfoToCharacterBook writes it)."""
+    card: dict[str, Any] = {name: world_info[wi] for name, wi in CARD_FIELDS.items()}
+    card["id"] = world_info["uid"]
+    card["enabled"] = not world_info["disable"]
+    card["position"] = "before_char" if world_info["position"] == 0 else "after_char"
+    extensions = dict(world_info["extensions"])
+    for name, wi in CARD_EXTENSIONS.items():
+        if wi in world_info:
+            extensions[name] = world_info[wi]
+    for name in CARD_OWN:
+        if f"card_{name}" in world_info:
+            card[name] = world_info[f"card_{name}"]
+    known = {*CARD_FIELDS.values(), *CARD_EXTENSIONS.values(), "uid", "disable", "extensions"}
+    for name, value in world_info.items():  # fields the format does not define, kept as they were
+        if name not in known and not name.startswith("card_"):
+            card[name] = value
+    card["extensions"] = extensions
+    return card

@@ -2,8 +2,9 @@
 over the text (an Aho-Corasick automaton), on word boundaries, longest match first.
 
 Case rules: names match whatever their case ("mira" finds Mira), except aliases written in
-capitals (acronyms such as "AI" or "ORB", which must match as written) and entries imported as
-case-sensitive from a lorebook. A world's automaton is built once per process and rebuilt when
+capitals (acronyms such as "AI" or "ORB", which must match as written) and entries whose
+activation rules say they are case-sensitive. An entry's rules are read through their pydantic
+model, never cast in SQL: one odd stored value must not fail every page of its world. A world's automaton is built once per process and rebuilt when
 its active entries change. Mentions are computed, not stored: backlinks ask the database which
 segments contain a name, then confirm each on word boundaries.
 """
@@ -24,15 +25,13 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from dsf_app.models import CodexEntry, CodexLink, CodexStatus, Story, StorySegment
+from dsf_app.models.lore_rules import ActivationRules
 from dsf_app.services.access import require_entry, require_world
 from dsf_app.services.actor import Actor
 from dsf_app.services.validation import like_pattern
 
 # Worlds whose automaton each process keeps (least recently used dropped first).
 CACHED_WORLDS = 64
-# The extra-field flags that change how an entry matches (set by lorebook imports).
-NAME_IS_KEY = "dsf_name_is_key"
-CASE_SENSITIVE = "caseSensitive"
 
 
 @dataclass(frozen=True)
@@ -160,11 +159,11 @@ class Matcher:
 
 
 def entry_triggers(
-    entry_id: uuid.UUID, name: str, aliases: list[Any], extra: dict[str, Any]
+    entry_id: uuid.UUID, name: str, aliases: Iterable[Any], rules: ActivationRules
 ) -> list[Trigger]:
-    """An entry's name (unless an import said it is only a label) and aliases."""
-    sensitive = extra.get(CASE_SENSITIVE) is True
-    names = [name] if extra.get(NAME_IS_KEY, True) is not False else []
+    """An entry's name (unless its rules say it is only a label) and aliases."""
+    sensitive = rules.case_sensitive is True
+    names = [name] if rules.name_is_key else []
     names += [alias for alias in aliases if isinstance(alias, str)]
     return [Trigger(text, str(entry_id), sensitive) for text in names]
 
@@ -219,18 +218,15 @@ def _stamp(session: Session, world_id: uuid.UUID) -> Stamp:
 
 
 def _build(session: Session, world_id: uuid.UUID, stamp: Stamp) -> WorldMatcher:
-    # Only the two flags of `extra` (an import keeps dozens of fields there).
-    flags = {key: col(CodexEntry.extra)[key].as_boolean() for key in (NAME_IS_KEY, CASE_SENSITIVE)}
+    # The rules as their column reads them (a value that does not validate is left out), never
+    # cast in SQL, where one odd value (`"case_sensitive": 2`) would fail the query and every
+    # page of the world with it.
     rows = session.exec(
-        select(CodexEntry.id, CodexEntry.name, CodexEntry.aliases, *flags.values())
+        select(CodexEntry.id, CodexEntry.name, CodexEntry.aliases, col(CodexEntry.activation))
         .where(_active(world_id))
         .order_by(col(CodexEntry.name), col(CodexEntry.id))
     ).all()
-    triggers = [
-        t
-        for row in rows
-        for t in entry_triggers(row[0], row[1], row[2], dict(zip(flags, row[3:], strict=True)))
-    ]
+    triggers = [t for row in rows for t in entry_triggers(row[0], row[1], row[2], row[3])]
     return WorldMatcher(Matcher(triggers), {str(row[0]): row[1] for row in rows}, stamp)
 
 
@@ -294,7 +290,7 @@ def backlinks(session: Session, actor: Actor, entry_id: uuid.UUID) -> Backlinks:
     """Where the entry appears: the world's segments and other entries that mention its name or
     an alias (found by the database, confirmed on word boundaries), and entries linking to it."""
     entry, world = require_entry(session, actor, entry_id)
-    triggers = entry_triggers(entry.id, entry.name, entry.aliases, entry.extra)
+    triggers = entry_triggers(entry.id, entry.name, entry.aliases, entry.activation)
     matcher = Matcher(triggers)
     patterns = [like_pattern(t.text) for t in triggers if t.text.strip()]
     segments: list[SegmentMention] = []

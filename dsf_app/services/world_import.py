@@ -31,7 +31,7 @@ from dsf_app.errors import Invalid, ServiceUnavailable
 from dsf_app.models import CodexEntry, CodexLink, CodexStatus, Meter, Story
 from dsf_app.services import (
     codex_history,
-    lorebook_format,
+    lorebook_entries,
     quotas,
     stories,
     uploads,
@@ -60,7 +60,7 @@ MAX_STORY_SEGMENTS = 20_000
 # One path from an opening to an ending: the reader and the exports walk it segment by segment.
 MAX_DEPTH = 10_000
 # As many as one lorebook import may bring (services/lorebook.py), and links to join them.
-MAX_CODEX_ENTRIES = lorebook_format.MAX_ENTRIES
+MAX_CODEX_ENTRIES = lorebook_entries.MAX_ENTRIES
 MAX_CODEX_LINKS = 50_000
 LIMIT = "import_limit"
 SEGMENT_COLUMNS = (
