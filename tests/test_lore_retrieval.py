@@ -141,9 +141,14 @@ def test_what_does_not_fit_the_budget_is_left_out(
         )
     finally:
         get_settings.cache_clear()
-    names = {item.name for item in selection.items}
-    assert {"Mira Okonkwo", "Saltmarsh", "The Lantern Guild"} <= names
-    assert "Old Teo" not in names  # named too, but 1,500 characters do not fit in 500
+    assert [item.name for item in selection.used] == ["Mira Okonkwo"]
+    # Old Teo's 1,500 characters do not fit in 500, and as in SillyTavern, once the budget is
+    # spent nothing more comes (the entries are in order: by name, when nothing else decides).
+    # "Lore used" says so.
+    assert {item.name: item.left_out for item in selection.items if item.left_out} == {
+        name: "left out: over the lore budget"
+        for name in ("Old Teo", "Saltmarsh", "The Lantern Guild")
+    }
     assert len(selection.block) <= 500 + len(lore.BLOCK_HEADER) + 2
 
 

@@ -27,7 +27,12 @@ async def bring(letta: AsyncLetta, turn: Turn) -> None:
         return
     try:
         selection = await asyncio.to_thread(
-            lore.prepare, turn.actor, turn.world_id, turn.story_id, turn.record.prompt
+            lore.prepare,
+            turn.actor,
+            turn.world_id,
+            turn.story_id,
+            turn.record.prompt,
+            turn.run_id,
         )
         selection = await asyncio.to_thread(
             source_search.with_passages, turn.actor, turn.world_id, turn.record.prompt, selection

@@ -253,8 +253,10 @@ class _PydanticJson(TypeDecorator[Any]):
 
 
 class RulesColumn(_PydanticJson):
+    cache_ok = True
     model = ActivationRules
 
 
 class TimersColumn(_PydanticJson):
+    cache_ok = True
     model = LoreTimers

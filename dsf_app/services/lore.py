@@ -1,50 +1,63 @@
 """Retrieval of lore for a World Agent turn: which Codex entries and foundation items to put in
 front of the agent, and why.
 
-Candidates come from names and aliases found in the person's message, the recent chat and the
-current story's latest segment; from the entries (and foundation rules and technology) nearest
-in meaning to the message; and from the pinned entries. Excluded entries never come. They are
-ranked (pinned, then where the name was found, then similarity), deduplicated (one item with
-all its reasons) and cut to the lore budget; the result is the `lore` block's text and the list
-shown in the chat's "Lore used" row and stored with the run.
+Codex entries come by SillyTavern's World Info rules (`lore_activation`, over the world's
+`lore_index`): keys in the person's message, the recent chat, the current story's latest
+segment and activated entries' text, each entry's secondary keys, probability, timers,
+inclusion groups, order and the character budget; pinned entries always come, excluded ones
+never. Meaning adds to keys, never replaces them: the entries (and foundation rules and
+technology) nearest in meaning to the message fill what budget is left, unless a rule holds
+them back. Each entry's text is as of the story part the turn continues (`codex_progressions`).
+The result is the `lore` block's text and the list shown in the chat's "Lore used" row and
+stored with the run: what came, with every reason, and what a rule brought but was left out,
+and why. Sticky and cooldown timers are kept with the run's conversation, and the turn's draws
+are seeded by it, so a regenerated turn is given the same lore.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
 import uuid
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from dsf_app import embeddings
 from dsf_app.db import cosine_distance, session_scope
-from dsf_app.models import ChatMessage, CodexEntry, CodexStatus, Story, StorySegment, World
-from dsf_app.services import chat, codex_embeddings, codex_progressions, mentions
+from dsf_app.models import ChatConversation, ChatMessage, CodexEntry, Story, StorySegment, World
+from dsf_app.models.lore_rules import LoreTimers
+from dsf_app.services import (
+    chat,
+    codex_embeddings,
+    codex_progressions,
+    lore_activation,
+    lore_index,
+)
 from dsf_app.services.access import require_run, require_world
 from dsf_app.services.actor import Actor
+from dsf_app.services.lore_foundation import Candidate, from_foundation, short
+
+# The foundation's items, which the Codex pages list beside the entries.
+from dsf_app.services.lore_foundation import FoundationItem as FoundationItem
+from dsf_app.services.lore_foundation import foundation_items as foundation_items
+from dsf_app.services.lore_keys import Entry
 from dsf_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 RECENT_MESSAGES = 8
 SIMILAR_ENTRIES = 6
-SIMILAR_FOUNDATION = 3
-# Entries named in one place (the message, the chat, the segment) that can come, most named first.
-PER_PLACE = 20
-ITEM_CHARS = 1500
+ITEM_CHARS = lore_index.ITEM_CHARS
 # Entries left without an embedding (just written) that a turn embeds before it searches.
 EMBED_PER_TURN = 16
-PINNED_SCORE = 100.0
-# Where a name was found, and how much that says about the turn (a similarity is 0..1).
-PLACES = (("your message", 3.0), ("the recent chat", 2.0), ("the latest segment", 1.5))
+# Entries left out that "Lore used" lists (a long segment may name hundreds).
+LEFT_OUT_SHOWN = 20
+# The score of entries the rules brought: above any other, in the rules' order.
+BY_RULE = 1e6
 BLOCK_HEADER = (
     "Lore for this turn, chosen by Deep Sci-Fi from the world's Codex and foundation for what "
     "the person wrote, the recent chat and the latest segment (why, in brackets). The whole "
@@ -57,7 +70,8 @@ LORE_ROW = "lore"
 
 @dataclass(frozen=True)
 class LoreItem:
-    """One entry or foundation item put in front of the agent, and why."""
+    """One entry or foundation item put in front of the agent, and why; or, with `left_out`,
+    one a rule brought that did not come, and why not."""
 
     key: str  # the entry's id, or "rule:<n>" / "technology:<n>" for the foundation's items
     name: str
@@ -65,6 +79,7 @@ class LoreItem:
     reasons: tuple[str, ...]
     world_id: str
     entry_id: str = ""  # empty for foundation items
+    left_out: str = ""  # "left out: over the lore budget", "left out: cooldown, 2 turns left"…
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -74,34 +89,19 @@ class LoreItem:
             "reasons": list(self.reasons),
             "world_id": self.world_id,
             "entry_id": self.entry_id,
+            "left_out": self.left_out,
         }
 
 
 @dataclass(frozen=True)
 class LoreSelection:
-    items: tuple[LoreItem, ...]
+    items: tuple[LoreItem, ...]  # those given to the agent, then those left out
     block: str
 
-
-@dataclass
-class _Candidate:
-    key: str
-    name: str
-    kind: str
-    text: str
-    entry_id: str = ""
-    best: float = 0.0
-    reasons: list[str] = field(default_factory=list)
-
-    def because(self, reason: str, score: float) -> None:
-        if reason not in self.reasons:
-            self.reasons.append(reason)
-            self.best = max(self.best, score)
-
     @property
-    def score(self) -> float:
-        """The best reason's score; each further reason adds a little."""
-        return self.best + 0.01 * (len(self.reasons) - 1)
+    def used(self) -> tuple[LoreItem, ...]:
+        """The items given to the agent."""
+        return tuple(item for item in self.items if not item.left_out)
 
 
 def items_from_json(value: Any) -> list[LoreItem]:
@@ -109,25 +109,32 @@ def items_from_json(value: Any) -> list[LoreItem]:
     items = []
     for raw in value if isinstance(value, list) else []:
         if isinstance(raw, dict) and raw.get("name"):
+            reasons = raw.get("reasons")
             items.append(
                 LoreItem(
                     key=str(raw.get("key", "")),
                     name=str(raw["name"]),
                     kind=str(raw.get("kind", "")),
-                    reasons=tuple(str(r) for r in raw.get("reasons", [])),
+                    reasons=tuple(str(r) for r in reasons) if isinstance(reasons, list) else (),
                     world_id=str(raw.get("world_id", "")),
                     entry_id=str(raw.get("entry_id", "")),
+                    left_out=str(raw.get("left_out") or ""),
                 )
             )
     return items
 
 
 def prepare(
-    actor: Actor, world_id: uuid.UUID, story_id: uuid.UUID | None, message: str
+    actor: Actor,
+    world_id: uuid.UUID,
+    story_id: uuid.UUID | None,
+    message: str,
+    run_id: uuid.UUID | None = None,
 ) -> LoreSelection:
-    """The lore for a turn about `world_id` that starts with `message`. Embeds text (tens of
-    milliseconds): call from a worker thread. A failing embedding model leaves out the
-    matches by meaning, never the turn."""
+    """The lore for a turn about `world_id` that starts with `message`; with `run_id`, as the
+    turn of that run's conversation (its timers and draws), whose timers it then advances.
+    Embeds text (tens of milliseconds): call from a worker thread. A failing embedding model
+    leaves out the matches by meaning, never the turn."""
     try:
         codex_embeddings.embed_missing(actor, world_id, limit=EMBED_PER_TURN)
         vector: list[float] | None = embeddings.embed([message])[0]
@@ -137,20 +144,47 @@ def prepare(
     with session_scope() as session:
         world = require_world(session, actor, world_id)
         segment = _latest_segment(session, world, story_id)
-        texts = [message, _recent_chat(session, actor, world.id, message), segment[2]]
-        matcher = mentions.world_matcher(session, world.id)
-        names = [
-            _names_in(matcher.matcher, texts[0]),
-            _names_in(matcher.matcher, texts[1]),
-            _segment_names(matcher, segment),
-        ]
-        found = _from_entries(session, world, matcher, names, vector, segment[0])
-        found += _from_foundation(world, texts, vector)
-    return _select(found, str(world_id))
+        recent = _recent_chat(session, actor, world.id, message)
+        conversation, turn = _conversation(session, actor, run_id)
+        outcome = lore_activation.activate(
+            lore_index.world_index(session, world.id),
+            lore_activation.Scan(
+                messages=[message, *recent],
+                segment=segment[2],
+                turn=turn,
+                seed=str(conversation.id if conversation else world.id),
+                timers=conversation.lore_timers if conversation else LoreTimers(),
+                budget=get_settings().lore_budget_chars,
+            ),
+        )
+        if conversation is not None:
+            conversation.lore_timers = outcome.timers
+            session.add(conversation)
+        found = _from_entries(session, world, outcome, vector, segment[0])
+        found += from_foundation(world, [message, "\n".join(reversed(recent)), segment[2]], vector)
+    left_out = [
+        LoreItem(e.id, e.name, "", (), str(world_id), e.id, why)
+        for e, why in outcome.left_out[:LEFT_OUT_SHOWN]
+    ]
+    return _select(found, left_out, str(world_id))
 
 
-def _recent_chat(session: Session, actor: Actor, world_id: uuid.UUID, message: str) -> str:
-    """The person's last messages and the agent's answers about this world, before `message`."""
+def _conversation(
+    session: Session, actor: Actor, run_id: uuid.UUID | None
+) -> tuple[ChatConversation | None, int]:
+    """The conversation a run belongs to (locked: its timers change) and the turn it writes."""
+    if run_id is None:
+        return None, 1
+    run = require_run(session, actor, run_id)
+    if run.conversation_id is None:
+        return None, 1
+    conversation = session.get(ChatConversation, run.conversation_id, with_for_update=True)
+    return conversation, lore_index.turn_number(session, run)
+
+
+def _recent_chat(session: Session, actor: Actor, world_id: uuid.UUID, message: str) -> list[str]:
+    """The person's last messages and the agent's answers about this world before `message`,
+    newest first."""
     rows = session.exec(
         select(ChatMessage.content)
         .where(
@@ -164,7 +198,7 @@ def _recent_chat(session: Session, actor: Actor, world_id: uuid.UUID, message: s
     texts = list(rows)
     if texts and texts[0] == message:
         texts = texts[1:]
-    return "\n".join(reversed(texts[:RECENT_MESSAGES]))
+    return texts[:RECENT_MESSAGES]
 
 
 Segment = tuple[uuid.UUID | None, datetime | None, str]  # id, when it last changed, its text
@@ -193,86 +227,38 @@ def _latest_segment(session: Session, world: World, story_id: uuid.UUID | None) 
     return (row[0], row[1], row[2] or "") if row else (None, None, "")
 
 
-Names = dict[str, tuple[str, int]]  # target -> (the name or alias found first, how often)
-
-
-def _names_in(matcher: mentions.Matcher, text: str) -> Names:
-    found: Names = {}
-    for mention in matcher.find(text):
-        for target in mention.targets:
-            trigger, count = found.get(target, (mention.trigger, 0))
-            found[target] = (trigger, count + 1)
-    return found
-
-
-class _SegmentNames:
-    """The names found in a segment, kept per process until the segment or the Codex changes:
-    a long segment is scanned once, not on every turn."""
-
-    LIMIT = 256
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._found: OrderedDict[tuple[Any, ...], Names] = OrderedDict()
-
-    def get(self, matcher: mentions.WorldMatcher, segment: Segment) -> Names:
-        if segment[0] is None:
-            return {}
-        key = (segment[0], segment[1], matcher.stamp)
-        with self._lock:
-            if key in self._found:
-                self._found.move_to_end(key)
-                return self._found[key]
-        found = _names_in(matcher.matcher, segment[2])
-        with self._lock:
-            self._found[key] = found
-            while len(self._found) > self.LIMIT:
-                self._found.popitem(last=False)
-        return found
-
-
-_segment_names = _SegmentNames().get
-
-
 def _from_entries(
     session: Session,
     world: World,
-    matcher: mentions.WorldMatcher,
-    names: list[Names],
+    outcome: lore_activation.Outcome,
     vector: list[float] | None,
     part: uuid.UUID | None,  # the part the turn continues: entries are as of it, on its branch
-) -> list[_Candidate]:
-    reasons: dict[str, list[tuple[str, float]]] = {}
-
-    def note(entry_id: str, reason: str, score: float) -> None:
-        reasons.setdefault(entry_id, []).append((reason, score))
-
-    for found, (where, score) in zip(names, PLACES, strict=True):
-        # The most mentioned first; a long segment may name hundreds of entries.
-        for target, (trigger, count) in sorted(found.items(), key=lambda f: -f[1][1])[:PER_PLACE]:
-            what = "name" if matcher.names.get(target) == trigger else "alias"
-            note(target, f"matched {what} “{trigger}” in {where}", score + 0.001 * count)
-    usable = (
-        col(CodexEntry.world_id) == world.id,
-        col(CodexEntry.status) == CodexStatus.ACTIVE,
-        col(CodexEntry.excluded).is_(False),
-    )
-    for entry_id in session.exec(select(CodexEntry.id).where(*usable, CodexEntry.pinned)).all():
-        note(str(entry_id), "pinned", PINNED_SCORE)
+) -> list[Candidate]:
+    """The entries the rules brought, in their order, then those nearest in meaning that no
+    rule brought, left out or holds back."""
+    came: dict[str, tuple[Entry, list[str]]] = {e.id: (e, list(why)) for e, why in outcome.chosen}
+    skip = {*came, *outcome.held, *(e.id for e, _ in outcome.left_out)}
+    similar: dict[str, float] = {}
     if vector is not None:
         distance = cosine_distance(col(CodexEntry.embedding), vector)
         least = get_settings().lore_min_similarity
         for entry_id, how_far in session.exec(
             select(CodexEntry.id, distance)
-            .where(*usable, col(CodexEntry.embedding).is_not(None), distance <= 1 - least)
+            .where(
+                *lore_index.usable(world.id),
+                col(CodexEntry.embedding).is_not(None),
+                distance <= 1 - least,
+            )
             .order_by(distance)
-            .limit(SIMILAR_ENTRIES)
+            .limit(SIMILAR_ENTRIES + len(skip))
         ).all():
-            similarity = 1 - float(how_far)
-            note(str(entry_id), f"similar in meaning {similarity:.2f}", similarity)
-    if not reasons:
+            key, similarity = str(entry_id), 1 - float(how_far)
+            if key in came:
+                came[key][1].append(f"similar in meaning {similarity:.2f}")
+            elif key not in skip and len(similar) < SIMILAR_ENTRIES:
+                similar[key] = similarity
+    if not came and not similar:
         return []
-    candidates: list[_Candidate] = []
     rows = session.execute(
         sa_select(
             col(CodexEntry.id),
@@ -281,15 +267,23 @@ def _from_entries(
             col(CodexEntry.aliases),
             col(CodexEntry.summary),
             col(CodexEntry.body),
-        ).where(*usable, col(CodexEntry.id).in_([uuid.UUID(key) for key in reasons]))
+        ).where(col(CodexEntry.id).in_([uuid.UUID(key) for key in [*came, *similar]]))
     ).all()
     then = codex_progressions.rows_as_of(session, part, rows)
-    for row in rows:
-        key = str(row[0])
-        candidate = _Candidate(key, row[1], str(row[2]), _entry_text(*then[row[0]]), key)
-        for reason, score in reasons[key]:
-            candidate.because(reason, score)
-        candidates.append(candidate)
+    kinds = {str(row[0]): str(row[2]) for row in rows}
+    texts = {str(key): _entry_text(*fields) for key, fields in then.items()}
+    candidates = []
+    for rank, (key, (entry, why)) in enumerate(came.items()):
+        if key in texts:
+            free = entry.pinned or entry.rules.ignore_budget
+            candidates.append(
+                Candidate(key, entry.name, kinds[key], texts[key], key, BY_RULE - rank, why, free)
+            )
+    for key, similarity in similar.items():
+        if key in texts:
+            candidate = Candidate(key, then[uuid.UUID(key)][0], kinds[key], texts[key], key)
+            candidate.because(f"similar in meaning {similarity:.2f}", similarity)
+            candidates.append(candidate)
     return candidates
 
 
@@ -299,119 +293,38 @@ def _entry_text(name: str, kind: str, aliases: list[Any], summary: str, body: st
     return "\n".join(part for part in (head, summary, body[:ITEM_CHARS]) if part)
 
 
-@dataclass(frozen=True)
-class FoundationItem:
-    """A rule or technology system of the world's foundation, read as a read-only entry."""
-
-    key: str  # "rule:<n>" or "technology:<n>"
-    name: str
-    kind: str  # "rule" | "technology"
-    summary: str
-    text: str  # what the lore block shows
-
-
-def foundation_items(world: World) -> list[FoundationItem]:
-    foundation = world.foundation if isinstance(world.foundation, dict) else {}
-    items: list[FoundationItem] = []
-    for index, rule in enumerate(_dicts(foundation.get("rules"))):
-        statement = str(rule.get("statement", "")).strip()
-        if statement:
-            scope = " · ".join(str(rule.get(k)) for k in ("scope", "certainty") if rule.get(k))
-            items.append(
-                FoundationItem(
-                    f"rule:{index}", _short(statement), "rule", scope, f"Rule: {statement}"
-                )
-            )
-    for index, system in enumerate(_dicts(foundation.get("technology"))):
-        name = str(system.get("name", "")).strip()
-        if name:
-            how = str(system.get("how_it_works", "")).strip()
-            limits = "; ".join(str(x) for x in system.get("limits") or [] if x)
-            text = f"Technology: {name} — {how}" + (f"\nLimits: {limits}" if limits else "")
-            items.append(FoundationItem(f"technology:{index}", name, "technology", how, text))
-    return items
-
-
-def _from_foundation(
-    world: World, places: list[str], vector: list[float] | None
-) -> list[_Candidate]:
-    """The foundation's rules and technology systems, by name (technology) and by meaning."""
-    items = [
-        _Candidate(item.key, item.name, item.kind, item.text) for item in foundation_items(world)
-    ]
-    if not items:
-        return []
-    by_key = {item.key: item for item in items}
-    names = mentions.Matcher(
-        mentions.Trigger(item.name, item.key) for item in items if item.kind == "technology"
-    )
-    for text, (where, score) in zip(places, PLACES, strict=True):
-        for mention in names.find(text):
-            for target in mention.targets:
-                by_key[target].because(f"matched name “{mention.trigger}” in {where}", score)
-    if vector is not None:
-        similarities = np.array(_vectors([item.text for item in items])) @ np.array(vector)
-        least = get_settings().lore_min_similarity
-        for index in np.argsort(-similarities)[:SIMILAR_FOUNDATION]:
-            if similarities[index] >= least:
-                items[index].because(
-                    f"similar in meaning {similarities[index]:.2f}", float(similarities[index])
-                )
-    return [item for item in items if item.reasons]
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def _short(text: str, length: int = 80) -> str:
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
-class _VectorCache:
-    """Embeddings of foundation items, by text, kept per process (they change rarely)."""
-
-    LIMIT = 4096
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._vectors: dict[str, list[float]] = {}
-
-    def get(self, texts: list[str]) -> list[list[float]]:
-        with self._lock:
-            known = {t: self._vectors[t] for t in texts if t in self._vectors}
-        missing = [t for t in dict.fromkeys(texts) if t not in known]
-        if missing:
-            known.update(zip(missing, embeddings.embed(missing), strict=True))
-            with self._lock:
-                if len(self._vectors) + len(missing) > self.LIMIT:
-                    self._vectors.clear()
-                self._vectors.update((t, known[t]) for t in missing)
-        return [known[t] for t in texts]
-
-
-_vectors = _VectorCache().get
-
-
-def _select(found: list[_Candidate], world_id: str) -> LoreSelection:
-    """Best first, cut to the budget (pinned entries always come)."""
+def _select(found: list[Candidate], left_out: list[LoreItem], world_id: str) -> LoreSelection:
+    """The rules' entries in their order, then the rest best first, cut to the budget (pinned
+    entries and those that ignore the budget always come); then those left out."""
     budget = get_settings().lore_budget_chars
     ranked = sorted(found, key=lambda c: (-c.score, c.name.casefold()))
-    chosen: list[tuple[_Candidate, str]] = []
+    chosen: list[tuple[Candidate, str]] = []
     used = 0
     for candidate in ranked:
-        text = _short(candidate.text, ITEM_CHARS)
+        text = short(candidate.text, ITEM_CHARS)
         section = f"## {text.splitlines()[0]} [{'; '.join(candidate.reasons)}]"
         section += "".join(f"\n{line}" for line in text.splitlines()[1:])
-        if used + len(section) > budget and "pinned" not in candidate.reasons:
+        if used + len(section) > budget and not candidate.free:
+            if candidate.best > BY_RULE / 2:  # a rule brought it: say it did not fit
+                left_out.insert(0, _item(candidate, world_id, lore_activation.BUDGET_LEFT_OUT))
             continue
         chosen.append((candidate, section))
         used += len(section)
     block = "\n\n".join([BLOCK_HEADER, *(s for _, s in chosen)]) if chosen else NO_LORE
-    items = tuple(
-        LoreItem(c.key, c.name, c.kind, tuple(c.reasons), world_id, c.entry_id) for c, _ in chosen
+    items = tuple(_item(c, world_id) for c, _ in chosen)
+    return LoreSelection((*items, *left_out[:LEFT_OUT_SHOWN]), block)
+
+
+def _item(candidate: Candidate, world_id: str, left_out: str = "") -> LoreItem:
+    return LoreItem(
+        candidate.key,
+        candidate.name,
+        candidate.kind,
+        () if left_out else tuple(candidate.reasons),
+        world_id,
+        candidate.entry_id,
+        left_out,
     )
-    return LoreSelection(items, block)
 
 
 def record(actor: Actor, run_id: uuid.UUID, selection: LoreSelection) -> str:

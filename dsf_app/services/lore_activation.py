@@ -54,6 +54,7 @@ class Outcome:
     chosen: list[tuple[Entry, tuple[str, ...]]]  # in the order they go in the block
     left_out: list[tuple[Entry, str]]
     timers: LoreTimers  # to store for the conversation's next turn
+    held: frozenset[str]  # entries no rule may bring this turn (cooldown, delay)
 
 
 PLACES = ("your message", "the recent chat", "the latest segment")
@@ -351,10 +352,18 @@ class _Activation:
                 sticky[entry_id] = Timer(start=turn, end=turn + rules.sticky + 1)
             if rules.cooldown and entry_id not in cooldown:
                 cooldown[entry_id] = Timer(start=turn, end=turn + rules.cooldown + 1)
+        cooling = {
+            entry_id
+            for entry_id in self.timing.cooldown
+            if self.timing.left("cooldown", entry_id, turn)
+            and not self.timing.left("sticky", entry_id, turn)
+        }
+        waiting = {entry_id for entry_id, delay in self.index.delayed if turn < delay}
         return Outcome(
             chosen=[(entries[i], tuple(why)) for i, why in self.chosen.items()],
             left_out=[(entries[i], why) for i, why in self.left_out.items()],
             timers=LoreTimers(sticky=sticky, cooldown=cooldown),
+            held=frozenset(cooling | waiting),
         )
 
 

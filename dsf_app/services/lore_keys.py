@@ -69,6 +69,7 @@ class KeyIndex:
         self.position = {entry.id: index for index, entry in enumerate(self.entries)}
         self.always = {i for i, e in enumerate(self.entries) if e.pinned or e.rules.keys}
         self.delay_levels = sorted({e.rules.delay_until_recursion for e in self.entries} - {0})
+        self.delayed = [(e.id, e.rules.delay) for e in self.entries if e.rules.delay]
         self._automaton = ahocorasick.Automaton()
         owners: dict[str, set[int]] = {}
         for index, entry in enumerate(self.entries):
