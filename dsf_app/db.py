@@ -1,4 +1,5 @@
-"""The database engine, sessions, and migrations run at start."""
+"""The database engine, sessions, and migrations: run under an advisory lock, so that any number
+of starting processes (replicas, a migration Job beside `./start.sh`) migrate one at a time."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from functools import lru_cache
 from typing import Any
 
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from psycopg import sql
 from sqlalchemy import ColumnElement, Engine, Float, text
 from sqlalchemy.exc import OperationalError
@@ -65,11 +68,51 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+# The key of the PostgreSQL advisory lock a migration holds (any constant no other program uses).
+MIGRATION_LOCK_KEY = 0x05C1F1_0DB
+
+
 def migrate(url: str | None = None, revision: str = "head") -> None:
-    """Bring the schema to `revision`, failing with a sentence if the database is unreachable."""
+    """Bring the schema to `revision`, failing with a sentence if the database is unreachable.
+    The advisory lock makes a second migrator wait, then find nothing left to do."""
     url = url or get_settings().database_url
     check_reachable(url)
-    command.upgrade(alembic_config(url), revision)
+    with get_engine(url).connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        try:
+            command.upgrade(alembic_config(url), revision)
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+
+
+@lru_cache
+def _release_revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """(this release's head revisions, every revision it knows), read from alembic/ once."""
+    script = ScriptDirectory.from_config(alembic_config("postgresql://"))
+    return frozenset(script.get_heads()), frozenset(rev.revision for rev in script.walk_revisions())
+
+
+def schema_behind(url: str) -> str | None:
+    """Why the database's schema is older than this release needs, or None when it is at this
+    release's head — or at a revision this release does not know, which a newer release's
+    migration made: during a rolling upgrade the old replicas keep serving."""
+    heads, known = _release_revisions()
+    with get_engine(url).connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    if current == heads or not current <= known:
+        return None
+    at = ", ".join(sorted(current)) or "no revision (an empty database)"
+    return (
+        f"The database schema is at {at}, and this release needs {', '.join(sorted(heads))} — "
+        "run `python -m dsf_app.migrate` (the release's migration Job) first."
+    )
+
+
+def require_migrated(url: str) -> None:
+    """Refuse, with the command to run, to serve from a schema older than this release's."""
+    check_reachable(url)
+    if behind := schema_behind(url):
+        raise ServiceUnavailable(behind)
 
 
 def check_reachable(url: str) -> None:

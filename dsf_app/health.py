@@ -52,11 +52,14 @@ def without_password(url: str) -> str:
 
 
 def check_database(settings: Settings) -> Check:
+    """Reachable, and its schema is not older than this release's (the app serves nothing from
+    an unmigrated schema: a replica started before the migration Job waits, not ready)."""
     try:
         db.check_reachable(settings.database_url)
+        behind = db.schema_behind(settings.database_url)
     except ServiceUnavailable as exc:
         return Check("database", False, str(exc))
-    return Check("database", True, "reachable")
+    return Check("database", behind is None, behind or "reachable, schema up to date")
 
 
 def check_s3(settings: Settings) -> Check:

@@ -190,6 +190,7 @@ def test_every_part_of_the_package_is_placed_or_an_edge() -> None:
         "health",
         "security_headers",
         "devstack",
+        "migrate",
         "admin",
         "visitors",
         "__init__",

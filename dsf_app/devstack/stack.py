@@ -186,7 +186,10 @@ def app_healthy(settings: Settings) -> bool:
 
 
 def start_app(settings: Settings, timeout: float = 600) -> ServiceStatus:
-    db.migrate(settings.database_url)
+    if settings.migrate_at_start:
+        db.migrate(settings.database_url)
+    else:
+        db.require_migrated(settings.database_url)
     files = process_files(settings, "app")
     running = processes.recorded_pid(files)
     if not (running and app_healthy(settings)):

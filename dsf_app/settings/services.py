@@ -69,6 +69,12 @@ class ServiceSettings(BaseSettings):
         "sign-in links).",
     )
 
+    migrate_at_start: bool = Field(
+        default=True,
+        alias="DSF_MIGRATE_AT_START",
+        description="Migrate the database before the app starts; 0 where a migration Job "
+        "does it once per release (the app then refuses to start on an older schema).",
+    )
     workers: int = Field(
         default=1,
         ge=1,
