@@ -40,6 +40,7 @@ from dsf_app.services import (
     chat,
     codex,
     codex_links,
+    codex_progressions,
     confirmations,
     conversations,
     evaluations,
@@ -66,6 +67,7 @@ from dsf_app.state.codex_deletion import CodexDeletionState
 from dsf_app.state.codex_editor import CodexEditorState
 from dsf_app.state.codex_entry import CodexEntryState
 from dsf_app.state.codex_lookup import CodexSearchState
+from dsf_app.state.codex_progressions import CodexProgressionsState
 from dsf_app.state.evaluations import StoryEvaluationsState, VersionComparisonState
 from dsf_app.state.feedback import UNEXPECTED, FeedbackState
 from dsf_app.state.gallery import GalleryState
@@ -164,6 +166,9 @@ class Victim(Person):
     public_link: uuid.UUID
     run: uuid.UUID
     confirmation: uuid.UUID  # a delete their World Agent asked them to confirm
+    # How an entry changes from a story part on: in the private world and in the public one.
+    progression: uuid.UUID
+    public_progression: uuid.UUID
 
     @property
     def public_path(self) -> str:
@@ -330,6 +335,12 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
         reef_link = codex_links.add_link(
             session, actor, reef_entry.id, reef_other.id, "opens", author="person"
         )
+        progression = codex_progressions.add_progression(
+            session, actor, entry.id, opening.id, "summary", "add", f"{SECRET} scar"
+        )
+        reef_progression = codex_progressions.add_progression(
+            session, actor, reef_entry.id, reef_segment.id, "aliases", "add", "Warden"
+        )
         victim = Victim(
             email=email,
             world=world.id,
@@ -356,6 +367,8 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
             public_link=reef_link.id,
             run=run.id,
             confirmation=asked.id,
+            progression=progression.id,
+            public_progression=reef_progression.id,
         )
     # Embedded as a search embeds them: the victim's worlds, parts and Codex entries.
     search.search_everything(victim.actor, QUERY)
@@ -895,6 +908,26 @@ CASES: dict[str, Case] = {
             step(CodexEntryState.remove_link, at_entry, link_id=lambda v: str(v.link)),
             step(CodexEntryState.load, at_own_world),
             step(CodexEntryState.remove_link, at_own_world, link_id=lambda v: str(v.link)),
+            step(
+                CodexProgressionsState.add_progression,
+                at_entry,
+                form=lambda v: {
+                    "part": str(v.opening),
+                    "field": "body",
+                    "mode": "add",
+                    "value": "x",
+                },
+            ),
+            step(
+                CodexProgressionsState.remove_progression,
+                at_entry,
+                progression_id=lambda v: str(v.progression),
+            ),
+            step(
+                CodexProgressionsState.remove_progression,
+                at_own_world,
+                progression_id=lambda v: str(v.progression),
+            ),
         ],
     ),
     "codex entry page: a public entry": Case(
@@ -908,6 +941,21 @@ CASES: dict[str, Case] = {
             ),
             step(
                 CodexEntryState.remove_link, at_public_entry, link_id=lambda v: str(v.public_link)
+            ),
+            step(
+                CodexProgressionsState.add_progression,
+                at_public_entry,
+                form=lambda v: {
+                    "part": str(v.public_segment),
+                    "field": "summary",
+                    "mode": "replace",
+                    "value": "pwned",
+                },
+            ),
+            step(
+                CodexProgressionsState.remove_progression,
+                at_public_entry,
+                progression_id=lambda v: str(v.public_progression),
             ),
         ],
     ),

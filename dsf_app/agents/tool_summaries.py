@@ -41,6 +41,7 @@ def segment_summary(segment: StorySegment, *, full: bool = False) -> dict[str, A
         "parent_id": str(segment.parent_id) if segment.parent_id else None,
         "order": segment.order,
         "title": segment.title,
+        "in_world_date": segment.in_world_date,
         "word_count": segment.word_count,
     }
     if full:

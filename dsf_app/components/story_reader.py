@@ -13,7 +13,8 @@ from dsf_app.components.counts import counted
 from dsf_app.components.evaluations import segment_evaluations
 from dsf_app.components.forms import dialog_actions, form_error
 from dsf_app.components.matching import as_var
-from dsf_app.state.story import ForkView, OptionView, SegmentView, StoryPageState, TextPiece
+from dsf_app.components.story_mentions import mention_link
+from dsf_app.state.story import ForkView, OptionView, SegmentView, StoryPageState
 from dsf_app.state.story_parts import StoryPartsState
 
 S = StoryPageState
@@ -74,22 +75,6 @@ def margin_notes(segment: ObjectVar[SegmentView]) -> rx.Component:
     )
 
 
-def mention_link(piece: ObjectVar[TextPiece]) -> rx.Component:
-    """A run of the text; a mention of a Codex entry links to the entry's page."""
-    return rx.cond(
-        piece.entry != "",
-        rx.link(
-            piece.text,
-            href=f"/worlds/{S.world_key}/codex/{piece.entry}",
-            class_name="dsf-mention",
-            color="inherit",
-            underline="always",
-            style={"textDecorationStyle": "dotted", "textUnderlineOffset": "0.2em"},
-        ),
-        rx.fragment(piece.text),
-    )
-
-
 def segment_article(segment: ObjectVar[SegmentView]) -> rx.Component:
     return rx.el.article(
         rx.grid(
@@ -115,6 +100,16 @@ def segment_article(segment: ObjectVar[SegmentView]) -> rx.Component:
                         size="1",
                         color_scheme="gray",
                         class_name="dsf-word-count",
+                    ),
+                    rx.cond(
+                        segment.date != "",
+                        rx.badge(
+                            rx.icon("calendar", size=12),
+                            segment.date,
+                            variant="outline",
+                            title="When this part happens in the world",
+                            class_name="dsf-part-date",
+                        ),
                     ),
                     rx.spacer(),
                     rx.cond(
@@ -170,7 +165,7 @@ def segment_article(segment: ObjectVar[SegmentView]) -> rx.Component:
                     ),
                 ),
                 rx.text(
-                    rx.foreach(segment.pieces, mention_link),
+                    rx.foreach(segment.pieces, lambda piece: mention_link(piece, segment)),
                     as_="div",
                     font_family=SERIF,
                     font_size="1.15rem",
@@ -323,6 +318,18 @@ def segment_editor() -> rx.Component:
                         name="title",
                         default_value=P.edit_title,
                         max_length=300,
+                        width="100%",
+                    ),
+                    rx.el.label(
+                        rx.text("When it happens in the world (optional)", size="2"),
+                        html_for="segment-date",
+                    ),
+                    rx.input(
+                        id="segment-date",
+                        name="date",
+                        default_value=P.edit_date,
+                        placeholder="e.g. 14 March 2187, or Year 3 of the Strike",
+                        max_length=100,
                         width="100%",
                     ),
                     rx.el.label(rx.text("Text", size="2"), html_for="segment-content"),

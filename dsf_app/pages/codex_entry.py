@@ -7,6 +7,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from dsf_app.components.codex import delete_dialog, entry_editor
+from dsf_app.components.codex_progressions import progressions_view
 from dsf_app.components.empty_state import not_found_state
 from dsf_app.components.layout import page_shell
 from dsf_app.components.matching import as_var
@@ -245,6 +246,7 @@ def entry_view() -> rx.Component:
             rx.text(E.body, white_space="pre-wrap", overflow_wrap="anywhere", id="entry-body"),
         ),
         links_view(),
+        progressions_view(),
         appears_in(),
         entry_editor(),
         delete_dialog(),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from dsf_app.models import (
@@ -92,15 +93,15 @@ def _progressions_of(session: Session, entry_ids: list[uuid.UUID]) -> dict[uuid.
     """Each entry's progressions in words, by story and part."""
     found: dict[uuid.UUID, list[str]] = {}
     if entry_ids:
-        for entry_id, story, order, title, field, mode, value in session.exec(
-            select(
-                CodexProgression.entry_id,
-                Story.title,
-                StorySegment.order,
-                StorySegment.title,
-                CodexProgression.field,
-                CodexProgression.mode,
-                CodexProgression.value,
+        for entry_id, story, order, title, field, mode, value in session.execute(
+            sa_select(
+                col(CodexProgression.entry_id),
+                col(Story.title),
+                col(StorySegment.order),
+                col(StorySegment.title),
+                col(CodexProgression.field),
+                col(CodexProgression.mode),
+                col(CodexProgression.value),
             )
             .join(StorySegment, col(StorySegment.id) == CodexProgression.segment_id)
             .join(Story, col(Story.id) == StorySegment.story_id)

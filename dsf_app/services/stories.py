@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from dsf_app.errors import Invalid
 from dsf_app.models import Story, StorySegment
 from dsf_app.models.columns import utcnow
-from dsf_app.services import reader, validation
+from dsf_app.services import in_world_dates, reader, validation
 from dsf_app.services.access import Permission, require_segment, require_story, require_world
 from dsf_app.services.actor import Actor
 
@@ -30,6 +30,9 @@ STORY_CHECKS: dict[str, Callable[[Any], Any]] = {
 
 SEGMENT_CHECKS: dict[str, Callable[[Any], Any]] = {
     "title": lambda v: validation.text(v, what="segment title", max_length=MAX_TITLE),
+    "in_world_date": lambda v: validation.text(
+        v, what="in-world date", max_length=in_world_dates.MAX_LENGTH
+    ),
     "content": lambda v: validation.text(
         v, what="segment content", max_length=MAX_CONTENT, strip=False
     ),
@@ -105,10 +108,11 @@ def add_segment(
     ui_components: list[Any] | None = None,
     *,
     opening: bool = False,
+    in_world_date: str = "",
 ) -> StorySegment:
     """A new segment after `parent_id` (a branch if the parent has children already), with
     `opening` an alternative opening of the story, or else after the story's last segment."""
-    fields = _segment_fields(title, content, world_evolution, ui_components)
+    fields = _segment_fields(title, content, world_evolution, ui_components, in_world_date)
     story = require_story(session, actor, story_id, Permission.WRITE)
     if opening and parent_id is not None:
         raise Invalid("An opening continues no segment; leave out the parent, or the opening.")
@@ -147,9 +151,10 @@ def update_segment(
     content: str | None = None,
     world_evolution: dict[str, Any] | None = None,
     ui_components: list[Any] | None = None,
+    in_world_date: str | None = None,
 ) -> StorySegment:
     """Change any of the fields given (None leaves one as it is); recounts the words."""
-    changes = _segment_fields(title, content, world_evolution, ui_components)
+    changes = _segment_fields(title, content, world_evolution, ui_components, in_world_date)
     segment = require_segment(session, actor, segment_id, Permission.WRITE)
     _apply(segment, changes)
     session.add(segment)
@@ -162,11 +167,13 @@ def _segment_fields(
     content: str | None,
     world_evolution: dict[str, Any] | None,
     ui_components: list[Any] | None,
+    in_world_date: str | None,
 ) -> dict[str, Any]:
     """The checked fields given, with the word count when the content is among them."""
     fields = validation.fields(
         {
             "title": title,
+            "in_world_date": in_world_date,
             "content": content,
             "world_evolution": world_evolution,
             "ui_components": ui_components,

@@ -21,6 +21,7 @@ from dsf_app.services.actor import Actor
 from dsf_app.services.asset_files import asset_url
 from dsf_app.state.codex import Option
 from dsf_app.state.feedback import shows_problems
+from dsf_app.state.progression_rows import ProgressionRow, progression_rows
 from dsf_app.state.refresh import refresh_events, reloads_on
 from dsf_app.state.routes import codex_ids
 from dsf_app.state.url_page import UrlPage
@@ -64,6 +65,8 @@ class EntryPage:
     segments: list[SegmentRow]
     mentioned_by: list[MentionRow]
     link_choices: list[Option]
+    progressions: list[ProgressionRow]
+    part_choices: list[Option]
 
 
 def _read(
@@ -76,6 +79,7 @@ def _read(
     found = mentions.backlinks(session, actor, entry.id)
     others = codex.list_entries(session, actor, world.id, limit=LINK_CHOICES)
     base = f"/worlds/{world.id}"
+    progressions, part_choices = progression_rows(session, actor, world.id, entry.id)
     return EntryPage(
         entry=entry,
         world=world,
@@ -92,6 +96,8 @@ def _read(
             MentionRow(f"{base}/codex/{m.entry_id}", m.name, m.kind, m.how) for m in found.entries
         ],
         link_choices=[Option(str(o.id), o.name) for o in others if o.id != entry.id],
+        progressions=progressions,
+        part_choices=part_choices,
     )
 
 
@@ -116,6 +122,8 @@ class CodexEntryState(UrlPage, rx.State):
     segments: rx.Field[list[SegmentRow]] = rx.field(default_factory=list)
     mentioned_by: rx.Field[list[MentionRow]] = rx.field(default_factory=list)
     link_choices: rx.Field[list[Option]] = rx.field(default_factory=list)
+    progressions: rx.Field[list[ProgressionRow]] = rx.field(default_factory=list)
+    part_choices: rx.Field[list[Option]] = rx.field(default_factory=list)
 
     def _forget(self) -> None:
         self.entry_key = ""
@@ -140,6 +148,7 @@ class CodexEntryState(UrlPage, rx.State):
         self.image_url = asset_url(entry.image_asset_id) if entry.image_asset_id else ""
         self.links, self.segments = found.links, found.segments
         self.mentioned_by, self.link_choices = found.mentioned_by, found.link_choices
+        self.progressions, self.part_choices = found.progressions, found.part_choices
 
     def _shown_entry(self) -> uuid.UUID:
         return validation.identifier(self.entry_key, what="entry")

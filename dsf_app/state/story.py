@@ -26,6 +26,7 @@ from dsf_app.services import (
     alternatives,
     asset_files,
     canvas,
+    codex_progressions,
     exports,
     mentions,
     reader,
@@ -39,14 +40,29 @@ from dsf_app.state.url_page import UrlPage
 from dsf_app.world_schema import as_strings
 
 ROOT = "root"  # the key of the story's opening in `choices`
+CARD_BODY = 400  # characters of an entry's description its hover card shows
 
 
 @dataclasses.dataclass
 class TextPiece:
-    """A run of a segment's text; `entry` is the Codex entry it mentions ("" for plain text)."""
+    """A run of a segment's text; `entry` is the Codex entry it mentions ("" for plain text),
+    `card` its place in the segment's `cards` (-1 for plain text)."""
 
     text: str
     entry: str
+    card: int
+
+
+@dataclasses.dataclass
+class MentionCard:
+    """An entry a segment mentions, as it is at that segment on its branch (its progressions
+    applied): what the mention's hover card shows."""
+
+    name: str
+    kind: str
+    aliases: str
+    summary: str
+    body: str  # the start of it
 
 
 @dataclasses.dataclass
@@ -54,6 +70,7 @@ class SegmentView:
     id: str
     position: int
     title: str
+    date: str  # when it happens in the world ("" when the writer did not say)
     content: str
     words: int
     introduced: list[str]
@@ -65,6 +82,7 @@ class SegmentView:
     below: int  # segments that continue from this one, in every branch
     scene: list[dict[str, Any]]  # the canvas scene saved with the segment, as the canvas draws it
     pieces: list[TextPiece]  # the text, with mentions of Codex entries as links
+    cards: list[MentionCard]
 
 
 @dataclasses.dataclass
@@ -88,16 +106,20 @@ def _segment(
     starts_branch: bool,
     below: int,
     pieces: list[mentions.Piece],
+    lore: Mapping[uuid.UUID, codex_progressions.EntryLore],
 ) -> SegmentView:
     notes = segment.world_evolution if isinstance(segment.world_evolution, dict) else {}
     introduced = as_strings(notes.get("elements_introduced"))
     applied = as_strings(notes.get("rules_applied"))
     challenged = as_strings(notes.get("rules_challenged"))
     questions = as_strings(notes.get("new_questions"))
+    mentioned = dict.fromkeys(uuid.UUID(p.target) for p in pieces if p.target)
+    cards = {key: n for n, key in enumerate(k for k in mentioned if k in lore)}
     return SegmentView(
         id=str(segment.id),
         position=position,
         title=segment.title,
+        date=segment.in_world_date,
         content=segment.content,
         words=segment.word_count,
         introduced=introduced,
@@ -108,8 +130,17 @@ def _segment(
         starts_branch=starts_branch,
         below=below,
         scene=canvas.for_browser(segment.ui_components or []),
-        pieces=[TextPiece(piece.text, piece.target) for piece in pieces],
+        pieces=[
+            TextPiece(p.text, p.target, cards.get(uuid.UUID(p.target), -1) if p.target else -1)
+            for p in pieces
+        ],
+        cards=[_card(lore[key]) for key in cards],
     )
+
+
+def _card(lore: codex_progressions.EntryLore) -> MentionCard:
+    body = lore.body if len(lore.body) <= CARD_BODY else lore.body[:CARD_BODY].rstrip() + "…"
+    return MentionCard(lore.name, lore.kind, ", ".join(lore.aliases), lore.summary, body)
 
 
 def _fork(fork: reader.Fork) -> ForkView:
@@ -144,6 +175,16 @@ def _read(
     )
     # Mentions are linked here, in the worker thread: a cold cache builds the world's automaton.
     linked = mentions.link_texts(session, actor, view.world.id, [s.content for s in view.segments])
+    # Each mentioned entry as it is at the part that mentions it, on its branch.
+    lore = codex_progressions.mentioned_as_of(
+        session,
+        actor,
+        view.story.id,
+        {
+            segment.id: {uuid.UUID(p.target) for p in pieces if p.target}
+            for segment, pieces in zip(view.segments, linked, strict=True)
+        },
+    )
     return ReaderView(
         page=view,
         segments=[
@@ -153,6 +194,7 @@ def _read(
                 segment.id in view.fork_children,
                 view.below.get(segment.id, 0),
                 pieces,
+                lore.get(segment.id, {}),
             )
             for n, (segment, pieces) in enumerate(zip(view.segments, linked, strict=True))
         ],

@@ -1,6 +1,6 @@
-"""The story reader's parts panel: editing one part (its title and text) by hand, and
-deleting one after the person confirms it — the part alone (what continues from it moves up)
-or with the branch that continues from it.
+"""The story reader's parts panel: editing one part (its title, in-world date and text) by
+hand, and deleting one after the person confirms it — the part alone (what continues from it
+moves up) or with the branch that continues from it.
 
 A substate of `StoryPageState`: the parts come with the page; the editor's form and the
 confirmation live here, so their events load this panel and the page, nothing else."""
@@ -21,6 +21,7 @@ class StoryPartsState(StoryPageState):
     edit_open: rx.Field[bool] = rx.field(False)
     edit_id: rx.Field[str] = rx.field("")
     edit_title: rx.Field[str] = rx.field("")
+    edit_date: rx.Field[str] = rx.field("")
     edit_content: rx.Field[str] = rx.field("")
     edit_error: rx.Field[str] = rx.field("")
     # The part whose deletion is being confirmed, its place, and how many parts follow it.
@@ -37,6 +38,7 @@ class StoryPartsState(StoryPageState):
         for segment in self.segments:
             if segment.id == segment_id:
                 self.edit_id, self.edit_title = segment.id, segment.title
+                self.edit_date = segment.date
                 self.edit_content, self.edit_error = segment.content, ""
                 self.edit_open = True
 
@@ -57,6 +59,7 @@ class StoryPartsState(StoryPageState):
                 validation.identifier(self.edit_id, what="segment"),
                 title=str(form.get("title", "")),
                 content=content,
+                in_world_date=str(form.get("date", "")),
             )
         except DSFError as exc:  # shown in the editor, beside what the person wrote
             self.edit_error = str(exc)

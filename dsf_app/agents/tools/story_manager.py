@@ -28,6 +28,12 @@ class WorldEvolution(BaseModel):
 class SegmentInput(BaseModel):
     title: str = Field(default="", max_length=300)
     content: str = Field(min_length=1, max_length=100_000, description="The prose of the scene.")
+    in_world_date: str = Field(
+        default="",
+        max_length=100,
+        description="When the scene happens in the world, as the story tells time (“14 March "
+        "2187”, “Year 3 of the Strike”); shown to the reader beside the part.",
+    )
     world_evolution: WorldEvolution = Field(
         default_factory=WorldEvolution,
         description="How this segment uses and grows the world's rules.",
@@ -141,6 +147,7 @@ async def run(ctx: ToolContext, args: StoryManagerArgs) -> dict[str, Any]:
             # The scene on the canvas is kept with the segment, so the reader shows it again.
             ui_components=canvas.snapshot_for_segment(session, ctx.actor, ctx.world_id),
             opening=args.opening,
+            in_world_date=segment.in_world_date,
         )
         return {"saved": segment_summary(saved)}
 
