@@ -1,5 +1,7 @@
 """The chat's collapsible "Lore used" row: what was put in front of the World Agent for the
-turn, each item linking to its entry (or to the foundation) with why it was chosen."""
+turn, each item linking to its entry (or to the foundation) with why it was chosen; then the
+entries a rule brought but left out (budget, cooldown, probability, a group), with why not. All
+of it is plain text (names and reasons quote what a lorebook wrote)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from dsf_app.state.chat_rows import ChatItem
 from dsf_app.state.lore_rows import LoreLine
 
 
-def _line(line: ObjectVar[LoreLine]) -> rx.Component:
+def _line(line: ObjectVar[LoreLine], class_name: str = "chat-lore-item") -> rx.Component:
     return rx.box(
         rx.hstack(
             rx.link(line.name, href=line.href, size="1", weight="medium"),
@@ -20,9 +22,13 @@ def _line(line: ObjectVar[LoreLine]) -> rx.Component:
             wrap="wrap",
         ),
         rx.text(line.reasons, size="1", color_scheme="gray", class_name="chat-lore-why"),
-        class_name="chat-lore-item",
+        class_name=class_name,
         width="100%",
     )
+
+
+def _left_out(line: ObjectVar[LoreLine]) -> rx.Component:
+    return _line(line, "chat-lore-item chat-lore-left-out")
 
 
 def lore_row(item: ObjectVar[ChatItem]) -> rx.Component:
@@ -43,7 +49,17 @@ def lore_row(item: ObjectVar[ChatItem]) -> rx.Component:
             ),
             cursor="pointer",
         ),
-        rx.vstack(rx.foreach(item.lore, _line), spacing="2", width="100%", padding_top="0.4em"),
+        rx.vstack(
+            rx.foreach(item.lore, _line),
+            rx.cond(
+                item.lore_left_out.length() > 0,
+                rx.text("Left out", size="1", weight="medium", color_scheme="gray"),
+            ),
+            rx.foreach(item.lore_left_out, _left_out),
+            spacing="2",
+            width="100%",
+            padding_top="0.4em",
+        ),
         class_name="chat-lore",
         border=f"1px dashed {rx.color('violet', 6)}",
         border_radius="8px",

@@ -158,7 +158,7 @@ class _Activation:
 
     def run(self) -> Outcome:
         levels = list(self.index.delay_levels)
-        level = 0
+        level = levels.pop(0) if levels else 0  # SillyTavern starts at the first level
         state = Round.INITIAL
         candidates = self.named
         recursions = 0

@@ -40,11 +40,13 @@ class ChatItem:
     nested: bool = False
     interrupted: bool = False
     lore: list[LoreLine] = field(default_factory=list)
+    lore_left_out: list[LoreLine] = field(default_factory=list)
 
 
 def item_from_message(message: ChatMessage, *, nested: bool = False) -> ChatItem:
     if message.message_type == "lore":
-        return ChatItem(id=str(message.id), role="lore", lore=lines_from_message(message.content))
+        used, left_out = lines_from_message(message.content)
+        return ChatItem(str(message.id), "lore", lore=used, lore_left_out=left_out)
     if message.message_type == "tool_call":
         return ChatItem(
             id=message.tool_call_id or str(message.id),
@@ -126,7 +128,8 @@ def apply_event(items: list[ChatItem], event: TurnEvent) -> list[ChatItem]:
             for item in items
         ]
     if isinstance(event, LoreUsed):
-        return put_row(items, ChatItem(event.message_id, "lore", lore=lore_lines(event.items)))
+        used, left_out = lore_lines(event.items)
+        return put_row(items, ChatItem(event.message_id, "lore", lore=used, lore_left_out=left_out))
     if isinstance(event, Notice):
         nested = event.parent_call_id is not None
         return put_row(items, ChatItem(event.message_id, "notice", event.text, nested=nested))

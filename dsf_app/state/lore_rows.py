@@ -1,5 +1,6 @@
 """The chat's "Lore used" row: the entries and foundation items put in front of the World Agent
-for a turn, each with why and a link to it."""
+for a turn, each with why and a link to it, then those a rule brought but left out, with why
+not."""
 
 from __future__ import annotations
 
@@ -14,27 +15,33 @@ from dsf_app.services.lore import LoreItem, items_from_json
 class LoreLine:
     name: str
     kind: str
-    reasons: str
+    reasons: str  # why it came, or why it was left out
     href: str
 
 
-def lore_lines(items: Iterable[LoreItem]) -> list[LoreLine]:
-    return [
-        LoreLine(
-            name=item.name,
-            kind=item.kind,
-            reasons="; ".join(item.reasons),
-            href=f"/worlds/{item.world_id}/codex/{item.entry_id}"
-            if item.entry_id
-            else f"/worlds/{item.world_id}",
-        )
-        for item in items
-    ]
+def _line(item: LoreItem) -> LoreLine:
+    return LoreLine(
+        name=item.name,
+        kind=item.kind,
+        reasons=item.left_out or "; ".join(item.reasons),
+        href=f"/worlds/{item.world_id}/codex/{item.entry_id}"
+        if item.entry_id
+        else f"/worlds/{item.world_id}",
+    )
 
 
-def lines_from_message(content: str) -> list[LoreLine]:
+def lore_lines(items: Iterable[LoreItem]) -> tuple[list[LoreLine], list[LoreLine]]:
+    """The lines of the items given to the agent, and of those left out."""
+    items = list(items)
+    return (
+        [_line(item) for item in items if not item.left_out],
+        [_line(item) for item in items if item.left_out],
+    )
+
+
+def lines_from_message(content: str) -> tuple[list[LoreLine], list[LoreLine]]:
     """The row as stored in the conversation (a JSON list of lore items)."""
     try:
         return lore_lines(items_from_json(json.loads(content)))
     except (ValueError, RecursionError):
-        return []
+        return [], []
