@@ -145,18 +145,18 @@ async def pieces(name: str, data: bytes, size: int = 1000) -> AsyncIterator[Piec
 async def test_reading_stops_past_the_size_limit() -> None:
     small = Limits(max_bytes=5000, max_pixels=LIMITS.max_pixels, thumbnail_px=64)
     with pytest.raises(Invalid, match=r"“huge\.png” is larger than 5,000 bytes"):
-        await image_uploads.read(pieces("C:\\fakepath\\huge.png", b"x" * 50_000), small)
-    upload = await image_uploads.read(pieces("folder/ok.png", b"y" * 4000), small)
-    assert upload == Upload("ok.png", b"y" * 4000)
+        await image_uploads.read(pieces("./huge.png", b"x" * 50_000), small)
+    upload = await image_uploads.read(pieces("./maps/ok.png", b"y" * 4000), small)
+    assert upload == Upload("maps/ok.png", b"y" * 4000)
 
 
-def test_hostile_file_names_are_kept_as_text_and_shortened_in_sentences() -> None:
+def test_hostile_file_names_are_kept_as_text_in_sentences() -> None:
     for attack in ATTACKS:
         kept = image_uploads.file_name(attack)
         assert len(kept) <= image_uploads.NAME_KEPT
         with pytest.raises(Invalid) as refused:
             image_uploads.cleaned(Upload(kept, b"not an image"), LIMITS)
-        assert image_uploads.shown(kept) in str(refused.value)
+        assert f"“{kept}”" in str(refused.value)
 
 
 # ---- into S3 and PostgreSQL ------------------------------------------------------------------

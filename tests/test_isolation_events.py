@@ -425,6 +425,8 @@ class Case:
 
 
 NOT_VISIBLE = "That {} does not exist or is not visible to you."
+# What a browser reports of an upload's bytes sent: it changes only the tab's own progress bar.
+UPLOAD_PROGRESS = {"loaded": 512, "total": 1024, "progress": 0.5}
 READ_ONLY = (
     "You can read this {} but not change it; ask the owner of the world “Open Reef” to make "
     "you an editor."
@@ -591,6 +593,7 @@ CASES: dict[str, Case] = {
             step(WorldsPageState.choose_tab, at_worlds, tab=lambda v: "explore"),
             step(WorldsPageState.next_page, at_worlds),
             step(WorldsPageState.previous_page, at_worlds),
+            step(WorldsPageState.upload_progress, at_worlds, progress=lambda v: UPLOAD_PROGRESS),
             step(WorldsPageState.set_create_open, at_worlds, value=lambda v: True),
             step(
                 WorldsPageState.create, at_worlds, form=lambda v: {"name": "Mine", "premise": "x"}
@@ -786,6 +789,7 @@ CASES: dict[str, Case] = {
             step(GalleryState.ask_delete, at_gallery, asset_id=lambda v: str(v.asset)),
             step(GalleryState.set_delete_open, at_gallery, value=lambda v: True),
             step(GalleryState.confirm_delete, at_gallery),
+            step(GalleryState.upload_progress, at_gallery, progress=lambda v: UPLOAD_PROGRESS),
             step(GalleryState.load, lambda v, i: f"{i.world_path}/gallery"),
             step(GalleryState.ask_delete, at_own_world, asset_id=lambda v: str(v.asset)),
             step(GalleryState.confirm_delete, at_own_world),
@@ -806,6 +810,7 @@ CASES: dict[str, Case] = {
             step(GalleryState.view, at_my_images, index=lambda v: 0),
             step(GalleryState.ask_delete, at_my_images, asset_id=lambda v: str(v.own_asset)),
             step(GalleryState.confirm_delete, at_my_images),
+            step(GalleryState.upload_progress, at_my_images, progress=lambda v: UPLOAD_PROGRESS),
         ],
     ),
     "account: another's account": Case(
@@ -885,6 +890,7 @@ CASES: dict[str, Case] = {
             step(CodexSearchState.search, form=lambda v: {"query": "keeper lore"}),
             step(CodexSearchState.clear_search),
             step(CodexState.export_lorebook),
+            step(CodexState.upload_progress, progress=lambda v: UPLOAD_PROGRESS),
             *codex_writes(at_world, lambda v: str(v.entry), lambda v: str(v.suggested_entry)),
         ],
     ),
@@ -906,6 +912,7 @@ CASES: dict[str, Case] = {
             step(CodexEntryState.reload, at_entry),
             step(CodexEntryState.add_link, at_entry, form=lambda v: {"to": str(v.other_entry)}),
             step(CodexEntryState.remove_link, at_entry, link_id=lambda v: str(v.link)),
+            step(CodexEntryState.upload_progress, at_entry, progress=lambda v: UPLOAD_PROGRESS),
             step(CodexEntryState.load, at_own_world),
             step(CodexEntryState.remove_link, at_own_world, link_id=lambda v: str(v.link)),
             step(
@@ -1080,6 +1087,11 @@ CASES: dict[str, Case] = {
 NOT_WEBSOCKET = {
     event_name(WorldsPageState.import_world),
     event_name(CodexState.import_lorebook),
+    # Image uploads: tests/test_image_uploads.py refuses an intruder's (check_target), and the
+    # world they go to is the one the page loaded, never a browser's word.
+    event_name(GalleryState.upload_image),
+    event_name(GalleryState.upload_cover),
+    event_name(CodexEntryState.upload_portrait),
 }
 
 

@@ -12,6 +12,7 @@ from dsf_app.components.empty_state import empty_state
 from dsf_app.components.forms import dialog_actions, form_error, labelled, text_control
 from dsf_app.components.matching import as_var
 from dsf_app.components.search_field import search_field
+from dsf_app.components.upload_zone import upload_progress
 from dsf_app.models import CodexKind
 from dsf_app.services.codex_form import NO_IMAGE
 from dsf_app.services.validation import MAX_SEARCH
@@ -206,7 +207,9 @@ def import_button() -> rx.Component:
             multiple=False,
             max_files=1,
             no_drag=True,
-            on_drop=S.import_lorebook(rx.upload_files_chunk(upload_id=IMPORT_UPLOAD)),
+            on_drop=S.import_lorebook(
+                rx.upload_files_chunk(upload_id=IMPORT_UPLOAD, on_upload_progress=S.upload_progress)
+            ),
             title="A SillyTavern World Info file, or a character card with a lorebook (JSON)",
         ),
         display="contents",
@@ -285,6 +288,7 @@ def results() -> rx.Component:
 def codex_view() -> rx.Component:
     return rx.vstack(
         toolbar(),
+        upload_progress(S, "codex-import-progress"),
         suggestions(),
         rx.cond(
             Q.searched != "",

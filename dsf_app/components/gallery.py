@@ -11,9 +11,12 @@ from reflex.vars import ObjectVar
 from dsf_app.components.confirm_delete import confirm_delete_dialog
 from dsf_app.components.empty_state import empty_state, not_found_state
 from dsf_app.components.matching import pick
+from dsf_app.components.upload_zone import upload_progress, upload_zone
 from dsf_app.components.url_page import url_page_view
 from dsf_app.state.gallery import GalleryItem, GalleryState
 
+IMAGE_UPLOAD = "gallery-upload"
+COVER_UPLOAD = "cover-upload"
 CATEGORY_COLORS = {"character": "violet", "background": "cyan", "ui": "amber"}
 
 
@@ -31,7 +34,7 @@ def tile(item: ObjectVar[GalleryItem], index: rx.Var[int]) -> rx.Component:
         rx.vstack(
             rx.el.button(
                 rx.image(
-                    src=item.url,
+                    src=item.thumbnail,
                     alt=rx.cond(item.description != "", item.description, "Image"),
                     width="100%",
                     height="12em",
@@ -242,9 +245,48 @@ def empty_gallery() -> rx.Component:
     )
 
 
+def uploads() -> rx.Component:
+    """Drop zones for the people who may add images: to the gallery (or My images) and, in a
+    world, its cover."""
+    return rx.cond(
+        GalleryState.found & GalleryState.can_delete,
+        rx.flex(
+            upload_zone(
+                GalleryState,
+                IMAGE_UPLOAD,
+                GalleryState.upload_image(
+                    rx.upload_files_chunk(
+                        upload_id=IMAGE_UPLOAD, on_upload_progress=GalleryState.upload_progress
+                    )
+                ),
+                label="Add an image",
+            ),
+            rx.cond(
+                GalleryState.world_key != "",
+                upload_zone(
+                    GalleryState,
+                    COVER_UPLOAD,
+                    GalleryState.upload_cover(
+                        rx.upload_files_chunk(
+                            upload_id=COVER_UPLOAD, on_upload_progress=GalleryState.upload_progress
+                        )
+                    ),
+                    label="Upload the world's cover",
+                ),
+            ),
+            upload_progress(GalleryState, "gallery-upload-progress"),
+            direction="column",
+            gap="0.75em",
+            width="100%",
+            margin_bottom="1em",
+        ),
+    )
+
+
 def gallery() -> rx.Component:
     """The grid (or its empty state), pager and dialogs for the page's images."""
     return rx.box(
+        uploads(),
         url_page_view(
             GalleryState,
             loading=rx.center(rx.spinner(size="3"), padding_y="3em", width="100%"),

@@ -12,6 +12,7 @@ from dsf_app.components.empty_state import not_found_state
 from dsf_app.components.layout import page_shell
 from dsf_app.components.matching import as_var
 from dsf_app.components.page_parts import back_link, loading_placeholder
+from dsf_app.components.upload_zone import upload_progress, upload_zone
 from dsf_app.components.url_page import url_page_view
 from dsf_app.state.codex import CodexState, Option
 from dsf_app.state.codex_deletion import CodexDeletionState
@@ -24,6 +25,7 @@ E = CodexEntryState
 C = CodexState
 Editor = CodexEditorState
 Deletion = CodexDeletionState
+PORTRAIT_UPLOAD = "portrait-upload"
 
 
 def loading() -> rx.Component:
@@ -233,13 +235,42 @@ def appears_in() -> rx.Component:
     )
 
 
+def portrait_upload() -> rx.Component:
+    return rx.cond(
+        E.can_edit,
+        rx.vstack(
+            upload_zone(
+                E,
+                PORTRAIT_UPLOAD,
+                E.upload_portrait(
+                    rx.upload_files_chunk(
+                        upload_id=PORTRAIT_UPLOAD, on_upload_progress=E.upload_progress
+                    )
+                ),
+                label=rx.cond(E.image_url != "", "Replace the portrait", "Upload a portrait"),
+            ),
+            upload_progress(E, "portrait-upload-progress"),
+            spacing="2",
+            max_width="32em",
+            width="100%",
+        ),
+    )
+
+
 def entry_view() -> rx.Component:
     return rx.vstack(
         header(),
         rx.cond(
             E.image_url != "",
-            rx.image(src=E.image_url, alt=E.name, max_width="24em", border_radius="8px"),
+            rx.image(
+                src=E.image_url,
+                alt=E.name,
+                max_width="24em",
+                border_radius="8px",
+                id="entry-portrait",
+            ),
         ),
+        portrait_upload(),
         rx.cond(E.summary != "", rx.text(E.summary, size="4", id="entry-summary")),
         rx.cond(
             E.body != "",

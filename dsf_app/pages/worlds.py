@@ -10,6 +10,7 @@ from dsf_app.components.empty_state import empty_state
 from dsf_app.components.forms import dialog_actions, form_error
 from dsf_app.components.layout import page_shell
 from dsf_app.components.search_field import search_field
+from dsf_app.components.upload_zone import upload_progress
 from dsf_app.components.world_cards import card_grid, card_skeletons
 from dsf_app.state.worlds import WorldsPageState
 
@@ -98,7 +99,11 @@ def import_button() -> rx.Component:
             multiple=False,
             max_files=1,
             no_drag=True,
-            on_drop=WorldsPageState.import_world(rx.upload_files_chunk(upload_id=IMPORT_UPLOAD)),
+            on_drop=WorldsPageState.import_world(
+                rx.upload_files_chunk(
+                    upload_id=IMPORT_UPLOAD, on_upload_progress=WorldsPageState.upload_progress
+                )
+            ),
             title="Import a world exported as JSON, as your own private copy",
         ),
         display="contents",
@@ -187,7 +192,13 @@ def worlds_page() -> rx.Component:
                 # One panel per tab (each tab points at its panel); only the chosen one is drawn.
                 *(
                     rx.tabs.content(
-                        rx.vstack(toolbar(), listing(), spacing="4", width="100%"),
+                        rx.vstack(
+                            toolbar(),
+                            upload_progress(WorldsPageState, "world-import-progress"),
+                            listing(),
+                            spacing="4",
+                            width="100%",
+                        ),
                         value=tab,
                         padding_top="1em",
                     )

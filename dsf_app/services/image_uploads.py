@@ -36,8 +36,7 @@ from dsf_app.storage import AssetStorage
 ENCODINGS = {"PNG": "PNG", "JPEG": "JPEG", "WEBP": "WEBP", "GIF": "PNG"}
 CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 THUMBNAIL_TYPE = "image/webp"
-NAME_SHOWN = 80  # characters of a file's name quoted in a sentence
-NAME_KEPT = 200  # characters of a file's name kept as the image's description
+NAME_KEPT = 200  # characters of a file's name kept (its description) and quoted in sentences
 
 
 class Destination(StrEnum):
@@ -85,14 +84,10 @@ class CleanImage:
     thumbnail: bytes
 
 
-def shown(name: str) -> str:
-    """A file's name as a sentence quotes it."""
-    return name if len(name) <= NAME_SHOWN else name[: NAME_SHOWN - 1] + "…"
-
-
 def file_name(sent: str) -> str:
-    """The name a person gave the file, without the folders a browser may put before it."""
-    return sent.replace("\\", "/").rsplit("/", 1)[-1].strip()[:NAME_KEPT] or "image"
+    """The name a person gave the file, without the "./" the browser's drop zone puts before
+    it (a file from a dropped folder keeps the folder's name)."""
+    return sent.strip().removeprefix("./").lstrip("/")[:NAME_KEPT] or "image"
 
 
 # ---- before a byte is read -------------------------------------------------------------------
@@ -125,7 +120,7 @@ async def read(chunks: AsyncIterator[uploads.Chunk], limits: Limits) -> Upload |
 
     def too_large() -> Invalid:
         return Invalid(
-            f"“{shown(names[0])}” is larger than {limits.max_bytes:,} bytes, the most an "
+            f"“{names[0]}” is larger than {limits.max_bytes:,} bytes, the most an "
             "uploaded image may have; make it smaller and upload it again."
         )
 
@@ -138,7 +133,7 @@ async def read(chunks: AsyncIterator[uploads.Chunk], limits: Limits) -> Upload |
 
 def not_an_image(name: str) -> Invalid:
     return Invalid(
-        f"“{shown(name)}” is not an image DSF can read: upload a PNG, JPEG, WebP or GIF file "
+        f"“{name}” is not an image DSF can read: upload a PNG, JPEG, WebP or GIF file "
         "(its contents are checked, not its name)."
     )
 
@@ -149,10 +144,10 @@ def cleaned(upload: Upload, limits: Limits) -> CleanImage:
     CPU work: run it on a heavy thread."""
     name, data = upload.name, upload.data
     if not data:
-        raise Invalid(f"“{shown(name)}” is empty; choose the image file itself.")
+        raise Invalid(f"“{name}” is empty; choose the image file itself.")
     if len(data) > limits.max_bytes:
         raise Invalid(
-            f"“{shown(name)}” is {len(data):,} bytes, more than the {limits.max_bytes:,} an "
+            f"“{name}” is {len(data):,} bytes, more than the {limits.max_bytes:,} an "
             "uploaded image may have; make it smaller and upload it again."
         )
     try:
@@ -170,7 +165,7 @@ def cleaned(upload: Upload, limits: Limits) -> CleanImage:
     except Image.DecompressionBombError:
         # Pillow's own guard, at twice its default pixel limit, speaks first for huge headers.
         raise Invalid(
-            f"“{shown(name)}” has more than the {limits.max_pixels:,} pixels an uploaded "
+            f"“{name}” has more than the {limits.max_pixels:,} pixels an uploaded "
             "image may have; scale it down and upload it again."
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
@@ -188,7 +183,7 @@ def cleaned(upload: Upload, limits: Limits) -> CleanImage:
 def _refuse_oversized(name: str, width: int, height: int, limits: Limits) -> None:
     if width * height > limits.max_pixels:
         raise Invalid(
-            f"“{shown(name)}” is {width:,} by {height:,} pixels, more than the "
+            f"“{name}” is {width:,} by {height:,} pixels, more than the "
             f"{limits.max_pixels:,} an uploaded image may have; scale it down and upload it "
             "again."
         )
@@ -303,6 +298,6 @@ def record_upload(
             codex.EntryChanges(image_asset_id=asset.id),
             author="person",
             expected_version=None,
-            reason=f"New portrait, uploaded as “{shown(name)}”.",
+            reason=f"New portrait, uploaded as “{name}”.",
         )
     return asset

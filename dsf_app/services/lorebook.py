@@ -28,6 +28,7 @@ from dsf_app.models import (
     CodexStatus,
     Meter,
 )
+from dsf_app.pools import Progress, ReportProgress
 from dsf_app.services import asset_files, character_cards, codex, codex_history, png_cards, quotas
 from dsf_app.services.access import Permission, require_entry, require_world
 from dsf_app.services.actor import Actor
@@ -88,11 +89,22 @@ def require_writable(session: Session, actor: Actor, world_id: uuid.UUID) -> Non
     require_world(session, actor, world_id, Permission.WRITE)
 
 
-def import_file(actor: Actor, world_id: uuid.UUID, data: bytes, author: Author) -> ImportReport:
+def import_file(
+    actor: Actor,
+    world_id: uuid.UUID,
+    data: bytes,
+    author: Author,
+    progress: ReportProgress | None = None,
+) -> ImportReport:
     """Parse `data`, store a PNG card's avatar in S3, then add the entries to the world in one
-    short session: the whole import, as a heavy process runs it (`pools.in_heavy_process`).
-    The avatar's bytes are deleted again when the entries cannot be written."""
+    short session: the whole import, as a heavy process runs it (`pools.in_heavy_process`;
+    `progress` tells the page each stage). The avatar's bytes are deleted again when the entries
+    cannot be written."""
+    if progress is not None:
+        progress(Progress("Reading the lorebook"))
     book = parse(data)
+    if progress is not None:
+        progress(Progress(f"Read {len(book.entries):,} entries; adding them to the Codex"))
     avatar = _store_avatar(actor, world_id, book)
     try:
         with session_scope() as session:

@@ -38,6 +38,7 @@ from dsf_app.state.auth import ActsForPerson
 from dsf_app.state.feedback import Followup, done, shows_problems
 from dsf_app.state.refresh import refresh_events, reloads_on
 from dsf_app.state.routes import codex_ids
+from dsf_app.state.upload_progress import UploadProgress, size
 
 IMAGE_CHOICES = 100
 KIND_TITLES = {
@@ -158,7 +159,7 @@ def _overview(session: Session, actor: Actor, world_id: uuid.UUID) -> CodexView:
 
 
 @reloads_on(Topic.WORLDS, Topic.CODEX)
-class CodexState(ActsForPerson, rx.State):
+class CodexState(ActsForPerson, UploadProgress, rx.State):
     """Not a `UrlPage`: the tab lives on the world page (and the entry page), whose own state
     says when the world cannot be shown; a Codex that cannot be read is simply left empty."""
 
@@ -263,16 +264,24 @@ class CodexState(ActsForPerson, rx.State):
         async with imports.one_at_a_time(actor):
             async with self:
                 self.importing = True
+                self._start_upload()
+            problem = ""
             try:
                 data = await lorebook_format.read_upload(chunks)
                 if data is None:
                     return
-                report = await pools.in_heavy_process(
-                    lorebook.import_file, actor, world_id, data, "person"
+                async with self:
+                    self._upload_stage(f"Received {size(len(data))}")
+                report = await pools.in_heavy_process_reporting(
+                    lorebook.import_file, self._show_progress, actor, world_id, data, "person"
                 )
+            except DSFError as exc:
+                problem = str(exc)
+                raise
             finally:
                 async with self:
                     self.importing = False
+                    self._end_upload(problem)
         yield done(report.sentence())
         for event in self._changed():
             yield event

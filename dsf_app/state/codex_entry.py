@@ -19,8 +19,10 @@ from dsf_app.services import codex, codex_links, mentions, validation
 from dsf_app.services.access import Permission, not_visible, require_entry, world_with_level
 from dsf_app.services.actor import Actor
 from dsf_app.services.asset_files import asset_url
+from dsf_app.services.image_uploads import Destination, Target
 from dsf_app.state.codex import Option
-from dsf_app.state.feedback import shows_problems
+from dsf_app.state.feedback import done, shows_problems
+from dsf_app.state.image_upload import ReceivesImages
 from dsf_app.state.progression_rows import ProgressionRow, progression_rows
 from dsf_app.state.refresh import refresh_events, reloads_on
 from dsf_app.state.routes import codex_ids
@@ -102,7 +104,7 @@ def _read(
 
 
 @reloads_on(Topic.STORIES, Topic.CODEX)
-class CodexEntryState(UrlPage, rx.State):
+class CodexEntryState(ReceivesImages, UrlPage, rx.State):
     entry_key: rx.Field[str] = rx.field("")
     world_key: rx.Field[str] = rx.field("")
     world_name: rx.Field[str] = rx.field("")
@@ -165,6 +167,20 @@ class CodexEntryState(UrlPage, rx.State):
             author="person",
         )
         return refresh_events({Topic.CODEX, Topic.WORLDS})
+
+    @rx.event(background=True)
+    @shows_problems
+    async def upload_portrait(self, chunks: rx.UploadChunkIterator):
+        """Upload the entry's portrait (it joins the world's gallery too)."""
+        target = Target(
+            Destination.PORTRAIT,
+            validation.identifier(self.world_key, what="world"),
+            self._shown_entry(),
+        )
+        if await self._receive_image(chunks, target) is not None:
+            yield done(f"The portrait of “{self.name}” is in place.")
+            for event in refresh_events({Topic.CODEX, Topic.ASSETS}):
+                yield event
 
     @rx.event
     @shows_problems

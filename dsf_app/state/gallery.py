@@ -14,8 +14,10 @@ from dsf_app.agents.topics import Topic
 from dsf_app.models import Asset
 from dsf_app.services import asset_files, assets, validation
 from dsf_app.services.access import Permission
+from dsf_app.services.image_uploads import Destination, Target
 from dsf_app.state.feedback import done, shows_problems, when
-from dsf_app.state.refresh import reloads_on
+from dsf_app.state.image_upload import ReceivesImages
+from dsf_app.state.refresh import refresh_events, reloads_on
 from dsf_app.state.routes import route_ids
 from dsf_app.state.url_page import UrlPage
 
@@ -33,6 +35,7 @@ class GalleryItem:
     prompt: str
     generated: bool
     created: str
+    thumbnail: str = ""  # the small copy for the grid
 
 
 def _item(asset: Asset) -> GalleryItem:
@@ -44,6 +47,7 @@ def _item(asset: Asset) -> GalleryItem:
         prompt=asset.prompt or "",
         generated=asset.generated,
         created=when(asset.created_at),
+        thumbnail=asset_files.thumbnail_url(asset.id),
     )
 
 
@@ -59,7 +63,7 @@ def gallery_world_id(path: str) -> uuid.UUID | None:
 
 
 @reloads_on(Topic.ASSETS)
-class GalleryState(UrlPage, rx.State):
+class GalleryState(ReceivesImages, UrlPage, rx.State):
     world_key: rx.Field[str] = rx.field("")
     world_name: rx.Field[str] = rx.field("")
     can_delete: rx.Field[bool] = rx.field(False)
@@ -188,6 +192,31 @@ class GalleryState(UrlPage, rx.State):
             self.deleting = False
         await self._fetch(initial=False)
         yield done(f"Deleted “{_short(label)}”.")
+
+    @rx.event(background=True)
+    @shows_problems
+    async def upload_image(self, chunks: rx.UploadChunkIterator):
+        """Add an uploaded image to the world's gallery, or to My images."""
+        asset = await self._receive_image(chunks, self._upload_target(Destination.GALLERY))
+        if asset is not None:
+            yield done(f"Added “{asset.description}”.")
+            for event in refresh_events({Topic.ASSETS}):
+                yield event
+
+    @rx.event(background=True)
+    @shows_problems
+    async def upload_cover(self, chunks: rx.UploadChunkIterator):
+        """Upload the image the world's card shows (it joins the gallery too)."""
+        asset = await self._receive_image(chunks, self._upload_target(Destination.COVER))
+        if asset is not None:
+            yield done(f"“{asset.description}” is the world's cover now.")
+            for event in refresh_events({Topic.ASSETS, Topic.WORLDS}):
+                yield event
+
+    def _upload_target(self, destination: Destination) -> Target:
+        if is_my_images(self.router.url.path):
+            return Target(destination, None)
+        return Target(destination, validation.identifier(self.world_key, what="world"))
 
 
 def _short(text: str, limit: int = 60) -> str:

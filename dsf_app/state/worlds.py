@@ -26,6 +26,7 @@ from dsf_app.services.actor import Actor
 from dsf_app.state.auth import ActsForPerson, SignedOut
 from dsf_app.state.feedback import done, shows_problems, when
 from dsf_app.state.refresh import reloads_on
+from dsf_app.state.upload_progress import UploadProgress, size
 
 PAGE_SIZE = 24
 PREMISE_CHARS = 220
@@ -78,7 +79,7 @@ def _cards(
 
 
 @reloads_on(Topic.WORLDS)
-class WorldsPageState(ActsForPerson, rx.State):
+class WorldsPageState(ActsForPerson, UploadProgress, rx.State):
     tab: rx.Field[str] = rx.field("mine")
     search: rx.Field[str] = rx.field("")
     cards: rx.Field[list[WorldCard]] = rx.field(default_factory=list)
@@ -215,13 +216,23 @@ class WorldsPageState(ActsForPerson, rx.State):
         async with imports.one_at_a_time(actor):
             async with self:
                 self.busy = True
+                self._start_upload()
+            problem = ""
             try:
                 data = await world_import.read_upload(chunks)
                 if data is None:
                     return
-                imported = await pools.in_heavy_process(world_import.import_file, actor, data)
+                async with self:
+                    self._upload_stage(f"Received {size(len(data))}")
+                imported = await pools.in_heavy_process_reporting(
+                    world_import.import_file, self._show_progress, actor, data
+                )
+            except DSFError as exc:
+                problem = str(exc)
+                raise
             finally:
                 async with self:
                     self.busy = False
+                    self._end_upload(problem)
         yield done(f"Imported “{imported.name}” as your own private copy.")
         yield rx.redirect(f"/worlds/{imported.world_id}")
