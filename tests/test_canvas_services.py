@@ -363,7 +363,7 @@ def test_queues_are_per_person_and_world(session: Session) -> None:
         ("Canvas Root", "a", "click", {}, "canvas target"),
         ("canvas-root", "<script>", "click", {}, "id of the component"),
         ("canvas-root", "a", "onClick()", {}, "interaction type"),
-        ("canvas-root", "a", "click", {"x": "y" * 3000}, "at most 2000"),
+        ("canvas-root", "a", "click", {"x": "y" * 20_001}, "at most 20000"),
     ],
 )
 def test_malformed_interactions_from_the_browser_are_refused(
