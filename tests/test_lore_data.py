@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from dsf_app.services import codex, lorebook, lorebook_format
+from dsf_app.models import CodexStatus, Visibility
+from dsf_app.services import codex, codex_links, exports, lorebook, lorebook_format
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.state import story as story_page
@@ -61,3 +62,38 @@ def test_an_entry_stored_with_a_rule_of_the_wrong_type_is_read_without_it(
         {"rules": json.dumps({"case_sensitive": 2, "name_is_key": 3}), "id": mira.id},
     )
     assert _linked(session, ada, story.id) == ["mira"]
+
+
+def test_exports_show_a_reader_only_the_active_codex(session: Session) -> None:
+    """A reader of a public world exports its active entries and the links between them; the
+    owner exports suggestions and rejections too."""
+    ada, eve = make_actor(session, "Ada"), make_actor(session, "Eve")
+    world = make_world(session, ada, visibility=Visibility.PUBLIC)
+    made = {
+        name: codex.create_entry(
+            session, ada, world.id, EntryFields(name=name), author="agent", status=status
+        )
+        for name, status in (
+            ("Mira", CodexStatus.ACTIVE),
+            ("Port", CodexStatus.ACTIVE),
+            ("Secret Plan", CodexStatus.SUGGESTED),
+            ("Old Idea", CodexStatus.SUGGESTED),
+        )
+    }
+    codex.set_status(session, ada, made["Old Idea"].id, CodexStatus.REJECTED, author="person")
+    codex_links.add_link(
+        session, ada, made["Mira"].id, made["Port"].id, "lives in", author="person"
+    )
+    codex_links.add_link(
+        session, ada, made["Mira"].id, made["Secret Plan"].id, "hides", author="person"
+    )
+
+    def exported(actor: Actor) -> tuple[set[str], set[str]]:
+        document = json.loads(exports.world_json(session, actor, world.id)[1])
+        names = {entry["id"]: entry["name"] for entry in document["codex"]}
+        return set(names.values()), {link["relation"] for link in document["codex_links"]}
+
+    assert exported(eve) == ({"Mira", "Port"}, {"lives in"})
+    assert exported(ada) == ({"Mira", "Port", "Secret Plan", "Old Idea"}, {"lives in", "hides"})
+    lorebook_entries = json.loads(lorebook.export_lorebook(session, eve, world.id)[1])["entries"]
+    assert {entry["comment"] for entry in lorebook_entries.values()} == {"Mira", "Port"}

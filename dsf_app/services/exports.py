@@ -15,9 +15,18 @@ from sqlmodel import Session, col, select
 
 from dsf_app import epub
 from dsf_app.errors import Invalid
-from dsf_app.models import Asset, CodexEntry, CodexLink, Story, StorySegment, User, World
+from dsf_app.models import (
+    Asset,
+    CodexEntry,
+    CodexLink,
+    CodexStatus,
+    Story,
+    StorySegment,
+    User,
+    World,
+)
 from dsf_app.services import asset_files, covers, world_changes
-from dsf_app.services.access import require_story, require_world
+from dsf_app.services.access import Permission, require_story, require_world, world_with_level
 from dsf_app.services.actor import Actor
 from dsf_app.services.export_text import html_safe_json, markdown_line, markdown_text
 from dsf_app.services.reader import outline
@@ -66,6 +75,11 @@ class CodexEntryExport(BaseModel):
     status: str = "active"
     pinned: bool = False
     excluded: bool = False
+    activation: dict[str, Any] = Field(
+        default_factory=dict,
+        description="When it is put in front of the World Agent (`ActivationRules`; checked "
+        "entry by entry on import, so one bad entry is skipped, not the file).",
+    )
     extra: dict[str, Any] = Field(
         default_factory=dict, description="Fields an imported lorebook had that DSF keeps aside."
     )
@@ -97,7 +111,9 @@ class WorldExport(BaseModel):
     world: WorldData
     stories: list[StoryExport] = Field(default_factory=list)
     codex: list[CodexEntryExport] = Field(
-        default_factory=list, description="Every Codex entry: active, suggested and rejected."
+        default_factory=list,
+        description="The Codex entries: every one (active, suggested, rejected) for the world's "
+        "writers, the active ones for a reader.",
     )
     codex_links: list[CodexLinkExport] = Field(default_factory=list)
     assets: list[AssetExport] = Field(
@@ -221,8 +237,9 @@ def story_epub(story: StoryBook, storage: AssetStorage) -> tuple[str, bytes]:
 
 
 def export_world(session: Session, actor: Actor, world_id: uuid.UUID) -> WorldExport:
-    """The world with every story and segment (all branches) and its asset list."""
-    world = require_world(session, actor, world_id)
+    """The world with every story and segment (all branches) and its asset list; the Codex as
+    the actor may see it (suggested and rejected entries only for those who may write it)."""
+    world, level = world_with_level(session, actor, world_id)
     story_rows = session.exec(
         select(Story).where(Story.world_id == world.id).order_by(col(Story.created_at))
     ).all()
@@ -247,7 +264,7 @@ def export_world(session: Session, actor: Actor, world_id: uuid.UUID) -> WorldEx
     assets = session.exec(
         select(Asset).where(Asset.world_id == world.id).order_by(col(Asset.created_at))
     ).all()
-    entries, links = _codex(session, world.id)
+    entries, links = _codex(session, world.id, everything=level >= Permission.WRITE)
     return WorldExport(
         exported_at=datetime.now(UTC),
         world=WorldData(
@@ -289,10 +306,12 @@ def export_world(session: Session, actor: Actor, world_id: uuid.UUID) -> WorldEx
 
 
 def _codex(
-    session: Session, world_id: uuid.UUID
+    session: Session, world_id: uuid.UUID, *, everything: bool
 ) -> tuple[list[CodexEntryExport], list[CodexLinkExport]]:
     """The world's Codex entries (without embeddings, which an import computes again; without
-    images, whose bytes an export does not carry) and links. The caller checked access."""
+    images, whose bytes an export does not carry) and the links between them: only the active
+    ones unless `everything`. The caller checked access."""
+    shown = [] if everything else [CodexEntry.status == CodexStatus.ACTIVE]
     entries = [
         CodexEntryExport(
             id=str(entry.id),
@@ -305,14 +324,16 @@ def _codex(
             status=str(entry.status),
             pinned=entry.pinned,
             excluded=entry.excluded,
+            activation=entry.activation.model_dump(mode="json", exclude_defaults=True),
             extra=entry.extra,
         )
         for entry in session.exec(
             select(CodexEntry)
-            .where(CodexEntry.world_id == world_id)
+            .where(CodexEntry.world_id == world_id, *shown)
             .order_by(col(CodexEntry.kind), col(CodexEntry.name), col(CodexEntry.id))
         )
     ]
+    exported = {entry.id for entry in entries}
     links = [
         CodexLinkExport(from_id=str(link.from_id), to_id=str(link.to_id), relation=link.relation)
         for link in session.exec(
@@ -320,6 +341,7 @@ def _codex(
             .where(CodexLink.world_id == world_id)
             .order_by(col(CodexLink.created_at), col(CodexLink.id))
         )
+        if str(link.from_id) in exported and str(link.to_id) in exported
     ]
     return entries, links
 

@@ -97,7 +97,7 @@ CARD_FIELDS = {
     "case_sensitive": "caseSensitive",
 }
 CARD_OTHER_FIELDS = {"enabled", "extensions", "name", "priority", "id", "position", "use_regex"}
-CARD_OWN = ("priority", "use_regex", "id", "name")  # kept as card_<name>
+CARD_OWN = ("priority", "use_regex", "name")  # kept as card_<name> (an id is only its place)
 # SillyTavern keeps its own World Info fields in a card entry's extensions, in snake case.
 CARD_EXTENSIONS = {
     "position": "position",
@@ -290,7 +290,7 @@ def label(raw: dict[str, Any], uid: str) -> str:
     return (text or f"entry {uid}")[:LABEL_CHARS]
 
 
-def _problems(exc: ValidationError) -> list[str]:
+def problems(exc: ValidationError) -> list[str]:
     return [
         f"“{'.'.join(str(p) for p in error['loc'])}” is not valid ({error['input']!r:.40})"
         for error in exc.errors()
@@ -301,7 +301,12 @@ def _checked(model: type[BaseModel], values: dict[str, Any]) -> tuple[Any, list[
     try:
         return model.model_validate(values), []
     except ValidationError as exc:
-        return None, _problems(exc)
+        return None, problems(exc)
+
+
+def extra_problems(extra: dict[str, Any]) -> list[str]:
+    """What is wrong with the World Info fields kept in an entry's `extra` (a world import's)."""
+    return _checked(KeptFields, {k: v for k, v in extra.items() if k not in MAPPED | RULES})[1]
 
 
 def _keys(value: list[str | int | float] | str) -> list[str]:

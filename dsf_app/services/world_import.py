@@ -29,6 +29,7 @@ from sqlmodel import Session
 from dsf_app.db import copy_rows, session_scope
 from dsf_app.errors import Invalid, ServiceUnavailable
 from dsf_app.models import CodexEntry, CodexLink, CodexStatus, Meter, Story
+from dsf_app.models.lore_rules import ActivationRules
 from dsf_app.pools import Progress, ReportProgress
 from dsf_app.services import (
     codex_history,
@@ -63,6 +64,7 @@ MAX_DEPTH = 10_000
 # As many as one lorebook import may bring (services/lorebook.py), and links to join them.
 MAX_CODEX_ENTRIES = lorebook_entries.MAX_ENTRIES
 MAX_CODEX_LINKS = 50_000
+SKIPPED_NAMES = 10
 LIMIT = "import_limit"
 SEGMENT_COLUMNS = (
     "id",
@@ -190,6 +192,17 @@ class Imported:
     stories: int
     segments: int
     entries: int
+    skipped: list[str]  # Codex entries left out, each named with the field that was wrong
+
+    def sentence(self) -> str:
+        said = f"Imported “{self.name}” as your own private copy."
+        if not self.skipped:
+            return said
+        shown = ", ".join(self.skipped[:SKIPPED_NAMES])
+        more = len(self.skipped) - SKIPPED_NAMES
+        return f"{said} {len(self.skipped)} Codex entries skipped: {shown}" + (
+            f" and {more} more." if more > 0 else "."
+        )
 
 
 def import_file(actor: Actor, data: bytes, progress: ReportProgress | None = None) -> Imported:
@@ -244,22 +257,28 @@ def import_world(session: Session, actor: Actor, document: ImportedWorld) -> Imp
         session.execute(insert(Story), story_rows)
     session.flush()
     copy_rows(session, "story_segment", SEGMENT_COLUMNS, segment_rows)
-    entries = _codex(session, actor, world.id, world.version, document)
-    return Imported(world.id, world.name, len(story_rows), len(segment_rows), entries)
+    entries, skipped = _codex(session, actor, world.id, world.version, document)
+    return Imported(world.id, world.name, len(story_rows), len(segment_rows), entries, skipped)
 
 
 def _codex(
     session: Session, actor: Actor, world_id: uuid.UUID, version: int, document: ImportedWorld
-) -> int:
+) -> tuple[int, list[str]]:
     """The document's Codex under new ids, part of the new world's first version; returns how
-    many entries it holds."""
+    many entries it holds and the entries skipped (a field of the wrong type), whose links go
+    with them."""
     entry_rows: list[dict[str, Any]] = []
     new_ids: dict[str, uuid.UUID] = {}
     names: set[str] = set()
+    skipped: dict[str, str] = {}
     for entry in document.codex:
-        if entry.id in new_ids:
+        if entry.id in new_ids or entry.id in skipped:
             raise Invalid(f"In the Codex, two entries share the id {entry.id}.")
-        row = _entry_row(entry, world_id, actor, version)
+        try:
+            row = _entry_row(entry, world_id, actor, version)
+        except Invalid as exc:
+            skipped[entry.id] = f"“{' '.join(entry.name.split())[:60]}” ({exc})"
+            continue
         if row["status"] != CodexStatus.REJECTED:
             if row["name"].casefold() in names:
                 raise Invalid(f"In the Codex, two entries are named “{row['name']}”.")
@@ -268,6 +287,8 @@ def _codex(
         entry_rows.append(row)
     link_rows: dict[tuple[uuid.UUID, uuid.UUID, str], dict[str, Any]] = {}
     for link in document.codex_links:
+        if link.from_id in skipped or link.to_id in skipped:
+            continue
         ends = (new_ids.get(link.from_id), new_ids.get(link.to_id))
         if ends[0] is None or ends[1] is None:
             missing = link.from_id if ends[0] is None else link.to_id
@@ -286,13 +307,21 @@ def _codex(
     if link_rows:
         session.execute(insert(CodexLink), list(link_rows.values()))
     codex_history.record_new(session, entry_rows, list(link_rows.values()), version)
-    return len(entry_rows)
+    return len(entry_rows), list(skipped.values())
 
 
 def _entry_row(
     entry: CodexEntryExport, world_id: uuid.UUID, actor: Actor, version: int
 ) -> dict[str, Any]:
-    """One entry's columns, its fields checked as the entry editor checks them."""
+    """One entry's columns, its fields checked as the entry editor checks them and its rules
+    and kept lorebook fields as a lorebook import checks them; Invalid naming what is wrong."""
+    problems = lorebook_entries.extra_problems(entry.extra)
+    try:
+        activation = ActivationRules.model_validate(entry.activation)
+    except ValidationError as exc:
+        problems += lorebook_entries.problems(exc)
+    if problems:
+        raise Invalid("; ".join(problems))
     try:
         fields = EntryFields.model_validate(
             {
@@ -306,7 +335,7 @@ def _entry_row(
         ).applied()
     except (ValidationError, Invalid) as exc:
         problem = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-        raise Invalid(f"In the Codex, the entry “{entry.name[:100]}”: {problem}") from None
+        raise Invalid(problem) from None
     status = validation.choice(entry.status, CodexStatus, what="Codex entry status")
     return {
         "id": uuid.uuid4(),
@@ -320,6 +349,7 @@ def _entry_row(
         "status": status.value,
         "pinned": entry.pinned,
         "excluded": entry.excluded and not entry.pinned,
+        "activation": activation,
         "extra": entry.extra,
         "version": version,
         "created_by": actor.user_id,
