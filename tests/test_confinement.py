@@ -106,7 +106,10 @@ def base_calls(home: Furnished) -> dict[str, list[dict[str, Any]]]:
             {"operation": "save", "data_url": PNG},
             {"operation": "save", "source_asset_id": str(home.asset_id)},
         ],
-        "image_generator": [{"prompt": "A lighthouse."}],
+        "image_generator": [
+            {"prompt": "A lighthouse."},
+            {"prompt": "The keeper again.", "reference_asset_ids": [str(home.asset_id)]},
+        ],
         "codex": [
             {"operation": "search", "query": "keeper"},
             {"operation": "get", "entry_id": str(home.entry_id)},
@@ -146,6 +149,7 @@ def foreign_id(path: Path, foreign: Furnished) -> uuid.UUID:
         Thing.STORY: foreign.story_id,
         Thing.SEGMENT: foreign.segment_id,
         Thing.ASSET: foreign.asset_id,
+        Thing.SOURCE_IMAGE: foreign.asset_id,
         Thing.ENTRY: foreign.entry_id,
     }[thing]
 
@@ -155,7 +159,7 @@ def with_id(call: dict[str, Any], path: Path, value: uuid.UUID) -> dict[str, Any
     place = changed
     for name in path[:-1]:
         place = place.setdefault(name, {})
-    place[path[-1]] = str(value)
+    place[path[-1]] = [str(value)] if isinstance(place.get(path[-1]), list) else str(value)
     return changed
 
 

@@ -96,6 +96,14 @@ FORGED_CALLS: dict[str, Callable[[Furnished], dict[str, Any]]] = {
         "prompt": "a spy",
         "segment_id": str(v.segment_id),
     },
+    "image_generator from their image": lambda v: {
+        "prompt": "a spy",
+        "reference_asset_ids": [str(v.asset_id)],
+    },
+    "image_generator editing their image": lambda v: {
+        "prompt": "a spy",
+        "edit_asset_id": str(v.asset_id),
+    },
     "asset_manager load": lambda v: {"operation": "load", "asset_id": str(v.asset_id)},
     "asset_manager delete": lambda v: {"operation": "delete", "asset_id": str(v.asset_id)},
     "asset_manager list": lambda v: {"operation": "list", "world_id": str(v.world_id)},

@@ -20,6 +20,7 @@ EXPECTED_TABLES = {
     "story",
     "story_segment",
     "asset",
+    "asset_reference",
     "chat_conversation",
     "chat_message",
     "agent_record",

@@ -3,7 +3,8 @@
 A turn about a world (the World Agent's, and the Experience Agent's it delegates to) acts only
 in that world: every id the model names in a call — a world, story, segment, asset or Codex
 entry, at any depth of the arguments, and the asset behind an image URL in a canvas spec — must
-belong to it, and it drafts no new world (`new_world`). A turn about no world (the User
+belong to it (an image a new one is drawn from may also be the person's own, outside any
+world), and it drafts no new world (`new_world`). A turn about no world (the User
 Agent's, and its Experience Agent's) acts only on the person's own worlds and those shared with
 them, never on a public world they merely read; the services let it change only those the
 person owns or edits. So text in a world the person reads (a public world's premise, its Codex)
@@ -38,6 +39,8 @@ REFERENCES: dict[str, Thing] = {
     "asset_id": Thing.ASSET,
     "source_asset_id": Thing.ASSET,
     "image_asset_id": Thing.ASSET,
+    "edit_asset_id": Thing.SOURCE_IMAGE,
+    "reference_asset_ids": Thing.SOURCE_IMAGE,
     "entry_id": Thing.ENTRY,
     "to_entry_id": Thing.ENTRY,
 }
@@ -105,6 +108,8 @@ def _check(session: Session, ctx: ToolContext, named: list[tuple[Thing, uuid.UUI
     home = require_access(session, ctx.actor, ctx.world_id) if ctx.world_id else None
     for thing, thing_id in named:
         world = owning_world(session, ctx.actor, thing, thing_id)
+        if thing is Thing.SOURCE_IMAGE and world is None:
+            continue  # the person's own image, only read (services/asset_references checks it)
         if home is not None and (world is None or world.id != home.id):
             raise Forbidden(
                 f"this agent works only in “{home.name}”, and {thing} {thing_id} is not part "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol, Self
 
@@ -20,6 +21,7 @@ from google.genai import types as genai_types
 from pydantic import BaseModel, ConfigDict, Field
 
 from dsf_app.errors import DSFError, Invalid, ServiceUnavailable
+from dsf_app.images.references import ReferenceImage, prompt_with_references
 from dsf_app.settings import Settings
 
 ImageSize = Literal["1024x1024", "1536x1024", "1024x1536"]
@@ -81,7 +83,16 @@ class ImageProvider(Protocol):
     @property
     def model(self) -> str: ...
 
-    async def generate(self, request: ImageRequest) -> GeneratedImage: ...
+    async def generate(
+        self,
+        request: ImageRequest,
+        references: Sequence[ReferenceImage] = (),
+        *,
+        edit: bool = False,
+    ) -> GeneratedImage:
+        """Draw the image; with `references`, from those images (with `edit`, by changing the
+        first one)."""
+        ...
 
 
 def env_name(setting: str) -> str:
@@ -139,8 +150,15 @@ class VendorImageProvider(ABC):
             settings.image_timeout_seconds,
         )
 
-    async def generate(self, request: ImageRequest) -> GeneratedImage:
-        data, revised_prompt = await self._generate(request)
+    async def generate(
+        self,
+        request: ImageRequest,
+        references: Sequence[ReferenceImage] = (),
+        *,
+        edit: bool = False,
+    ) -> GeneratedImage:
+        prompt = prompt_with_references(request.full_prompt, len(references), edit=edit)
+        data, revised_prompt = await self._generate(request, prompt, references)
         if len(data) > MAX_IMAGE_BYTES:
             raise self._too_large()
         content_type = image_content_type(data)
@@ -152,7 +170,9 @@ class VendorImageProvider(ABC):
         return GeneratedImage(data, content_type, self.name, self.model, revised_prompt)
 
     @abstractmethod
-    async def _generate(self, request: ImageRequest) -> tuple[bytes, str | None]:
+    async def _generate(
+        self, request: ImageRequest, prompt: str, references: Sequence[ReferenceImage]
+    ) -> tuple[bytes, str | None]:
         """The image's bytes and the prompt the vendor says it used, or a DSF error."""
 
     def _refused(self, reason: str) -> Invalid:
@@ -202,7 +222,8 @@ class VendorImageProvider(ABC):
 
 
 class OpenAIImageProvider(VendorImageProvider):
-    """OpenAI's images API (`POST /v1/images/generations`) or any server that speaks it."""
+    """OpenAI's images API or any server that speaks it: `POST /v1/images/generations` from a
+    prompt, `POST /v1/images/edits` (multipart, one `image[]` part per image) from images."""
 
     name = "openai"
     label = "OpenAI"
@@ -212,7 +233,9 @@ class OpenAIImageProvider(VendorImageProvider):
     base_url_setting = "openai_image_base_url"
     model_setting = "openai_image_model"
 
-    async def _generate(self, request: ImageRequest) -> tuple[bytes, str | None]:
+    async def _generate(
+        self, request: ImageRequest, prompt: str, references: Sequence[ReferenceImage]
+    ) -> tuple[bytes, str | None]:
         try:
             async with openai.AsyncOpenAI(
                 api_key=self.api_key,
@@ -220,9 +243,20 @@ class OpenAIImageProvider(VendorImageProvider):
                 timeout=self.timeout_seconds,
                 max_retries=self.max_retries,
             ) as client:
-                response = await client.images.generate(
-                    model=self.model, prompt=request.full_prompt, size=request.size, n=1
-                )
+                if references:
+                    response = await client.images.edit(
+                        model=self.model,
+                        image=[
+                            (image.name, image.data, image.content_type) for image in references
+                        ],
+                        prompt=prompt,
+                        size=request.size,
+                        n=1,
+                    )
+                else:
+                    response = await client.images.generate(
+                        model=self.model, prompt=prompt, size=request.size, n=1
+                    )
         except openai.APIError as error:
             raise self._error(error) from error
         image = response.data[0] if response.data else None
@@ -289,7 +323,8 @@ def _openai_detail(error: openai.APIError) -> str:
 
 
 class GoogleImageProvider(VendorImageProvider):
-    """The Gemini API's image models through `generateContent` (Imagen was shut down)."""
+    """The Gemini API's image models through `generateContent` (Imagen was shut down); images to
+    draw from travel as `inline_data` parts after the prompt's text part."""
 
     name = "google"
     label = "Google"
@@ -299,7 +334,19 @@ class GoogleImageProvider(VendorImageProvider):
     base_url_setting = "google_image_base_url"
     model_setting = "google_image_model"
 
-    async def _generate(self, request: ImageRequest) -> tuple[bytes, str | None]:
+    async def _generate(
+        self, request: ImageRequest, prompt: str, references: Sequence[ReferenceImage]
+    ) -> tuple[bytes, str | None]:
+        contents = genai_types.Content(
+            role="user",
+            parts=[
+                genai_types.Part.from_text(text=prompt),
+                *(
+                    genai_types.Part.from_bytes(data=image.data, mime_type=image.content_type)
+                    for image in references
+                ),
+            ],
+        )
         config = genai_types.GenerateContentConfig(
             response_modalities=["IMAGE"],
             image_config=genai_types.ImageConfig(aspect_ratio=request.aspect_ratio),
@@ -308,7 +355,7 @@ class GoogleImageProvider(VendorImageProvider):
             with self._client() as client:
                 async with client.aio as aio:
                     response = await aio.models.generate_content(
-                        model=self.model, contents=request.full_prompt, config=config
+                        model=self.model, contents=contents, config=config
                     )
         except GOOGLE_TIMEOUTS as error:
             raise self._timed_out() from error

@@ -2,6 +2,7 @@
 create them."""
 
 from dsf_app.models.agents import AgentKind, AgentRecord, AgentRun, ToolExecution
+from dsf_app.models.asset_references import AssetReference, ReferenceRole
 from dsf_app.models.assets import Asset, AssetCategory, AssetType
 from dsf_app.models.canvas import (
     CanvasInteraction,
@@ -49,6 +50,7 @@ __all__ = [
     "AgentRun",
     "Asset",
     "AssetCategory",
+    "AssetReference",
     "AssetType",
     "CanvasInteraction",
     "CanvasMode",
@@ -74,6 +76,7 @@ __all__ = [
     "ProgressionMode",
     "QuotaOverride",
     "RateLimitAttempt",
+    "ReferenceRole",
     "RunDay",
     "RunStep",
     "RunWorld",

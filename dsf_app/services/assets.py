@@ -12,7 +12,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from dsf_app.errors import Invalid
 from dsf_app.models import Asset, AssetCategory, AssetType, World
-from dsf_app.services import validation
+from dsf_app.services import asset_references, validation
 from dsf_app.services.access import (
     Permission,
     require_asset,
@@ -151,6 +151,8 @@ class ImagePage:
     page: int
     images: list[Asset]
     has_more: bool
+    # The images each was made from, those the actor may see (services/asset_references).
+    references: dict[uuid.UUID, list[asset_references.ReferenceLink]]
 
 
 def image_page(
@@ -159,7 +161,7 @@ def image_page(
     """One page of the world's images, newest first, and what the actor may do to the world."""
     world, level = world_with_level(session, actor, world_id)
     images = _newest_first(col(Asset.world_id) == world.id, AssetType.IMAGE, None)
-    return _page_of(session, images, world, level, page, page_size)
+    return _page_of(session, actor, images, world, level, page, page_size)
 
 
 def own_image_page(session: Session, actor: Actor, page: int, page_size: int) -> ImagePage:
@@ -170,11 +172,12 @@ def own_image_page(session: Session, actor: Actor, page: int, page_size: int) ->
         AssetType.IMAGE,
         None,
     )
-    return _page_of(session, images, None, Permission.MANAGE, page, page_size)
+    return _page_of(session, actor, images, None, Permission.MANAGE, page, page_size)
 
 
 def _page_of(
     session: Session,
+    actor: Actor,
     images: SelectOfScalar[Asset],
     world: World | None,
     level: Permission,
@@ -191,7 +194,9 @@ def _page_of(
     if not rows and page > 1:
         page -= 1
         rows = images_on(page)
-    return ImagePage(world, level, page, rows[:page_size], len(rows) > page_size)
+    shown = rows[:page_size]
+    references = asset_references.references_of(session, actor, [image.id for image in shown])
+    return ImagePage(world, level, page, shown, len(rows) > page_size, references)
 
 
 def get_asset(session: Session, actor: Actor, asset_id: uuid.UUID) -> Asset:

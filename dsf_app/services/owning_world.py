@@ -30,6 +30,8 @@ class Thing(StrEnum):
     STORY = "story"
     SEGMENT = "segment"
     ASSET = "asset"
+    # An image a new one is drawn from: it may also be the person's own, outside any world.
+    SOURCE_IMAGE = "image"
     ENTRY = "codex entry"
 
 
@@ -63,7 +65,7 @@ def _world_id(
     if thing is Thing.SEGMENT:
         segment = require_segment(session, actor, thing_id)
         return require_story(session, actor, segment.story_id).world_id
-    if thing is Thing.ASSET:
+    if thing in (Thing.ASSET, Thing.SOURCE_IMAGE):
         return require_asset(session, actor, thing_id).world_id
     entry, _ = require_entry(session, actor, thing_id)
     return entry.world_id

@@ -1,19 +1,24 @@
 """Fake OpenAI and Gemini image APIs speaking each vendor's real HTTP protocol, for tests.
 
 Each answers with a real PNG whose colour comes from the prompt and whose shape follows the
-requested size, records every request, and can be told to fail the next request in the vendor's
-own error shape.
+requested size, records every request (with the images sent to draw from: OpenAI's multipart
+`image[]` parts, Gemini's `inline_data` parts), and can be told to fail the next request in the
+vendor's own error shape.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import re
 import struct
 import time
 import uuid
 import zlib
+from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from tests.fakes.gate import Gate
@@ -27,6 +32,17 @@ DEFAULT_API_KEY = "test-image-key"
 # The fakes draw at 1/16 of the requested pixel size, so 1024x1024 comes back as 64x64.
 SCALE = 16
 SHORT_SIDE = 64
+# What both vendors accept as an image to draw from.
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
+
+
+@dataclass(frozen=True)
+class SentImage:
+    """An image a request carried, as the vendor received it."""
+
+    content_type: str
+    data: bytes
+    filename: str | None = None
 
 
 def solid_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
@@ -99,16 +115,17 @@ class _OpenAIHandler(JSONHandler):
     fake: ClassVar[FakeOpenAIImages]
 
     def do_POST(self) -> None:
-        if self.path != "/v1/images/generations":
+        if self.path not in ("/v1/images/generations", "/v1/images/edits"):
             self._error(404, f"Invalid URL (POST {self.path})")
             return
         try:
-            body = self.read_json()
+            body = self.read_json() if self.path.endswith("/generations") else self._read_form()
         except ValueError as error:
-            self._error(400, f"We could not parse the JSON body of your request: {error}")
+            self._error(400, f"We could not parse the body of your request: {error}")
             return
         self.record(body)
         failure = self.fake.take_failure()
+        images: list[SentImage] = body.get("image[]", [])
         if failure == "auth" or self.headers.get("Authorization") != f"Bearer {self.fake.api_key}":
             self._error(
                 401,
@@ -134,10 +151,44 @@ class _OpenAIHandler(JSONHandler):
             )
         elif not isinstance(body.get("prompt"), str) or not body["prompt"]:
             self._error(400, "Missing required parameter: 'prompt'.", param="prompt")
+        elif self.path.endswith("/edits") and not images:
+            self._error(400, "Missing required parameter: 'image'.", param="image")
+        elif unsupported := [image for image in images if image.content_type not in IMAGE_TYPES]:
+            self._error(
+                400,
+                f"Invalid file 'image': unsupported mimetype ('{unsupported[0].content_type}'). "
+                "Supported file formats are 'image/jpeg', 'image/png', and 'image/webp'.",
+                param="image",
+                code="unsupported_file_mimetype",
+            )
         else:
             if failure == "timeout":
                 self.fake.stall()
             self.send_json(200, self._generation(body))
+
+    def _read_form(self) -> dict[str, Any]:
+        """A `multipart/form-data` body: text fields as strings, `image[]` parts as images."""
+        content_type = self.headers.get("Content-Type", "")
+        if not content_type.startswith("multipart/form-data"):
+            raise ValueError(f"expected multipart/form-data, got {content_type!r}")
+        length = int(self.headers.get("Content-Length") or 0)
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + self.rfile.read(length)
+        )
+        if not message.is_multipart():
+            raise ValueError("the multipart body has no parts")
+        form: dict[str, Any] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            data = part.get_payload(decode=True)
+            if not isinstance(name, str) or not isinstance(data, bytes):
+                raise ValueError("a part has no name")
+            if name == "image[]":
+                image = SentImage(part.get_content_type(), data, part.get_filename())
+                form.setdefault(name, []).append(image)
+            else:
+                form[name] = data.decode()
+        return form
 
     def do_GET(self) -> None:
         file = self.fake.files.get(self.path)
@@ -208,6 +259,10 @@ class FakeOpenAIImages(FakeImageAPI[Failure]):
     def prompts(self) -> list[str]:
         return [request.body.get("prompt", "") for request in self.requests]
 
+    def sent_images(self) -> list[list[SentImage]]:
+        """The `image[]` parts of each request (none for a generation from a prompt alone)."""
+        return [list(request.body.get("image[]", [])) for request in self.requests]
+
 
 GENERATE_CONTENT_PATH = re.compile(r"^/(v1|v1beta)/models/([\w.\-]+):generateContent$")
 
@@ -251,6 +306,8 @@ class _GoogleHandler(JSONHandler):
                 "RESOURCE_EXHAUSTED",
                 [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "37s"}],
             )
+        elif (bad := _bad_inline_data(body)) is not None:
+            self._error(400, bad, "INVALID_ARGUMENT")
         elif failure == "refused":
             self.send_json(
                 200,
@@ -316,6 +373,43 @@ class FakeGoogleImages(FakeImageAPI[GoogleFailure]):
 
     def prompts(self) -> list[str]:
         return [_prompt(request.body) for request in self.requests]
+
+    def sent_images(self) -> list[list[SentImage]]:
+        """The `inline_data` parts of each request, in the order they were sent."""
+        return [
+            [
+                SentImage(_mime_type(inline), base64.b64decode(inline["data"]))
+                for inline in _inline_data(request.body)
+            ]
+            for request in self.requests
+        ]
+
+
+def _inline_data(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The image parts; like Google's JSON parser, either spelling of a field name is read
+    (google-genai sends `inlineData` holding `mime_type`)."""
+    return [
+        part.get("inlineData") or part["inline_data"]
+        for content in body.get("contents") or []
+        for part in content.get("parts") or []
+        if "inlineData" in part or "inline_data" in part
+    ]
+
+
+def _mime_type(inline: dict[str, Any]) -> str:
+    return str(inline.get("mimeType") or inline.get("mime_type"))
+
+
+def _bad_inline_data(body: dict[str, Any]) -> str | None:
+    """The Gemini API's complaint about an image part it cannot read, if any."""
+    for inline in _inline_data(body):
+        if _mime_type(inline) not in (*IMAGE_TYPES, "image/heic", "image/heif"):
+            return f"Unsupported MIME type: {_mime_type(inline)}"
+        try:
+            base64.b64decode(str(inline.get("data")), validate=True)
+        except binascii.Error:
+            return "Invalid value at 'contents[0].parts[1].inline_data.data' (TYPE_BYTES)"
+    return None
 
 
 def _prompt(body: dict[str, Any]) -> str:
