@@ -70,6 +70,7 @@ def test_start_stop_restart_keeps_data(fresh_home: Path, browser: Browser) -> No
     output = _run("start.sh", settings)
     for service in ("postgres", "s3", "letta", "app"):
         assert f"{service}" in output and "up on" in output
+    assert "restarts a service that dies" in output
     assert f"sink on 127.0.0.1:{settings.smtp_port}" in output  # the mail sink
     assert f"open {settings.public_url}" in output
     assert httpx.get(f"{settings.public_url}/health").json()["ok"] is True
@@ -92,7 +93,9 @@ def test_start_stop_restart_keeps_data(fresh_home: Path, browser: Browser) -> No
     pids = [int(f.read_text()) for f in settings.run_dir.glob("*.pid")]
     engine.dispose()
     stopped = _run("stop.sh", settings)
-    assert stopped.count("stopped") == 5  # the app, the mail sink, Letta, S3, PostgreSQL
+    # The supervisor (first, or it would restart them), the app, the mail sink, Letta, S3,
+    # PostgreSQL.
+    assert stopped.count("stopped") == 6
     assert not [pid for pid in pids if _running(pid)]
     assert _processes_under(fresh_home) == []
 

@@ -1,19 +1,21 @@
-"""`python -m dsf_app.devstack install|frontend|up|run|down|status|mail [N]`.
+"""`python -m dsf_app.devstack install|frontend|up|run|supervise|down|status|mail [N]`.
 
-start.sh runs `up`, stop.sh `down`, test.sh `install`; the Docker image runs `install` and
-`frontend` (the compiled app and its frontend packages) at build time and `run` (up, then down
-on SIGTERM or SIGINT) at start. `mail` lists the messages the local mail sink kept; `mail N`
+start.sh runs `up` (which leaves `supervise` restarting any service that dies), stop.sh `down`,
+test.sh `install`; the Docker image runs `install` and `frontend` (the compiled app and its
+frontend packages) at build time and `run` (up, restarting what dies, then down on SIGTERM or
+SIGINT) at start. `mail` lists the messages the local mail sink kept; `mail N`
 prints the Nth (1 is the newest).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 
 from dsf_app import logs
-from dsf_app.devstack import mail_sink, stack
+from dsf_app.devstack import mail_sink, stack, supervisor
 from dsf_app.errors import DSFError
 from dsf_app.settings import Settings, get_settings
 
@@ -22,19 +24,28 @@ def _print(status: stack.ServiceStatus) -> None:
     print(f"  {status.name:<9} {status.detail}", flush=True)
 
 
-def _up(settings: Settings) -> None:
+def _up(settings: Settings, *, background_supervisor: bool) -> None:
     stack.up(settings, _print)
+    if background_supervisor:
+        _print(supervisor.start(settings))
     print(f"\nDeep Sci-Fi is running: open {settings.public_url}", flush=True)
 
 
+def _supervise(settings: Settings) -> None:
+    """Restart dead services until SIGTERM or SIGINT (a SIGTERM is made an interrupt: as a
+    container's PID 1 the process would ignore a signal it has no handler for)."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with contextlib.suppress(KeyboardInterrupt):
+        supervisor.watch(settings, _print)
+
+
 def _run(settings: Settings) -> None:
-    """`up`, then `down` once SIGTERM or SIGINT asks us to stop, also during start-up: as a
-    container's PID 1 the process would ignore a SIGTERM it has no handler for."""
+    """`up`, restarting what dies, then `down` once SIGTERM or SIGINT asks us to stop, also
+    during start-up."""
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        _up(settings)
-        while True:
-            signal.pause()
+        _up(settings, background_supervisor=False)
+        _supervise(settings)
     except KeyboardInterrupt:
         pass
     finally:
@@ -65,7 +76,8 @@ def _mail(settings: Settings, number: int | None) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m dsf_app.devstack")
     parser.add_argument(
-        "command", choices=["install", "frontend", "up", "run", "down", "status", "mail"]
+        "command",
+        choices=["install", "frontend", "up", "run", "supervise", "down", "status", "mail"],
     )
     parser.add_argument("number", nargs="?", type=int, help="with mail: the message to print")
     args = parser.parse_args()
@@ -77,9 +89,11 @@ def main() -> int:
         elif args.command == "frontend":
             stack.prepare_frontend(settings)
         elif args.command == "up":
-            _up(settings)
+            _up(settings, background_supervisor=True)
         elif args.command == "run":
             _run(settings)
+        elif args.command == "supervise":
+            _supervise(settings)
         elif args.command == "down":
             stack.down(settings, _print)
         elif args.command == "mail":

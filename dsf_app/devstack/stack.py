@@ -263,8 +263,9 @@ def stop_service(settings: Settings, name: str) -> bool:
 
 
 def down(settings: Settings, report: Callable[[ServiceStatus], None]) -> None:
-    """Stop what `up` started, last first; services configured by env are left alone."""
-    for name in ("app", "mail", "redis", "letta", "s3", "postgres"):
+    """Stop what `up` started, last first, its supervisor before all (it would restart them);
+    services configured by env are left alone."""
+    for name in ("supervisor", "app", "mail", "redis", "letta", "s3", "postgres"):
         stopped = stop_service(settings, name)
         report(ServiceStatus(name, "stopped" if stopped else "was not running"))
 
