@@ -89,6 +89,10 @@ class Progress:
 ReportProgress = Callable[[Progress], None]
 
 
+def unreported(_: Progress) -> None:
+    """The progress of work nobody watches."""
+
+
 class _Reporter:
     """The `progress` a heavy process is given: sends its Progress back over a managed queue, at
     most every REPORT_SECONDS (a stage's first and last always)."""

@@ -28,7 +28,7 @@ from dsf_app.models import (
     CodexStatus,
     Meter,
 )
-from dsf_app.pools import Progress, ReportProgress
+from dsf_app.pools import Progress, ReportProgress, unreported
 from dsf_app.services import asset_files, character_cards, codex, codex_history, png_cards, quotas
 from dsf_app.services.access import Permission, require_entry, require_world
 from dsf_app.services.actor import Actor
@@ -94,17 +94,15 @@ def import_file(
     world_id: uuid.UUID,
     data: bytes,
     author: Author,
-    progress: ReportProgress | None = None,
+    progress: ReportProgress = unreported,
 ) -> ImportReport:
     """Parse `data`, store a PNG card's avatar in S3, then add the entries to the world in one
-    short session: the whole import, as a heavy process runs it (`pools.in_heavy_process`;
-    `progress` tells the page each stage). The avatar's bytes are deleted again when the entries
-    cannot be written."""
-    if progress is not None:
-        progress(Progress("Reading the lorebook"))
+    short session: the whole import, as a heavy process runs it (`pools.in_heavy_process`),
+    telling `progress` its stages. The avatar's bytes are deleted again when the entries cannot
+    be written."""
+    progress(Progress("Reading the lorebook"))
     book = parse(data)
-    if progress is not None:
-        progress(Progress(f"Read {len(book.entries):,} entries; adding them to the Codex"))
+    progress(Progress(f"Read {len(book.entries):,} entries; adding them to the Codex"))
     avatar = _store_avatar(actor, world_id, book)
     try:
         with session_scope() as session:

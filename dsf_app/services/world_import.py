@@ -30,7 +30,7 @@ from dsf_app.db import copy_rows, session_scope
 from dsf_app.errors import Invalid, ServiceUnavailable
 from dsf_app.models import CodexEntry, CodexLink, CodexStatus, Meter, Story
 from dsf_app.models.lore_rules import ActivationRules
-from dsf_app.pools import Progress, ReportProgress
+from dsf_app.pools import Progress, ReportProgress, unreported
 from dsf_app.services import (
     codex_history,
     lorebook_entries,
@@ -205,21 +205,14 @@ class Imported:
         )
 
 
-def import_file(actor: Actor, data: bytes, progress: ReportProgress | None = None) -> Imported:
+def import_file(actor: Actor, data: bytes, progress: ReportProgress = unreported) -> Imported:
     """Parse `data`, then write it as the actor's new world in one short session: the whole
-    import, as a heavy process runs it (`pools.in_heavy_process`; `progress` tells the page each
-    stage)."""
-    if progress is not None:
-        progress(Progress("Reading the world"))
+    import, as a heavy process runs it (`pools.in_heavy_process`), telling `progress` its stages."""
+    progress(Progress("Reading the world"))
     document = parse(data)
-    if progress is not None:
-        parts = sum(len(story.segments) for story in document.stories)
-        progress(
-            Progress(
-                f"Read {len(document.stories):,} stories ({parts:,} parts) and "
-                f"{len(document.codex):,} Codex entries; writing your copy"
-            )
-        )
+    parts, entries = sum(len(s.segments) for s in document.stories), len(document.codex)
+    stories = f"{len(document.stories):,} stories ({parts:,} parts)"
+    progress(Progress(f"Read {stories} and {entries:,} Codex entries; writing your copy"))
     try:
         with session_scope() as session:
             return import_world(session, actor, document)
