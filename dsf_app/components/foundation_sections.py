@@ -158,6 +158,7 @@ def tech_card(tech: ObjectVar[TechView]) -> rx.Component:
 
 
 def timeline_item(event: ObjectVar[EventView]) -> rx.Component:
+    edit = edit_button("Edit", E.edit_item("timeline", event.index))
     return rx.el.li(
         rx.hstack(
             rx.box(
@@ -176,7 +177,7 @@ def timeline_item(event: ObjectVar[EventView]) -> rx.Component:
                         color=rx.color("cyan", 11),
                     ),
                     rx.spacer(),
-                    edit_button("Edit", E.edit_item("timeline", event.index)),
+                    rx.cond(event.href == "", edit, rx.link("Read it", href=event.href, size="2")),
                     width="100%",
                 ),
                 rx.text(event.event, weight="medium", overflow_wrap="anywhere"),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from dsf_app.errors import Invalid
@@ -205,6 +206,46 @@ def list_segments(
             .offset(offset)
         ).all()
     )
+
+
+TIMELINE_PARTS = 200
+
+
+@dataclass(frozen=True)
+class DatedPart:
+    """A part that says when it happens in the world, as the world's history shows it."""
+
+    story_id: uuid.UUID
+    segment_id: uuid.UUID
+    label: str  # "Low Tide · part 5 · The Dock Strike"
+    date: str
+
+
+def dated_parts(
+    session: Session, actor: Actor, world_id: uuid.UUID, *, limit: int = TIMELINE_PARTS
+) -> list[DatedPart]:
+    """The world's story parts with an in-world date (at most `limit`, by story and place)."""
+    world = require_world(session, actor, world_id)
+    rows = session.execute(
+        sa_select(
+            col(Story.id),
+            col(Story.title),
+            col(StorySegment.id),
+            col(StorySegment.order),
+            col(StorySegment.title),
+            col(StorySegment.in_world_date),
+        )
+        .join(Story, col(Story.id) == StorySegment.story_id)
+        .where(col(Story.world_id) == world.id, col(StorySegment.in_world_date) != "")
+        .order_by(col(Story.title), col(Story.id), col(StorySegment.order))
+        .limit(limit)
+    ).all()
+    return [
+        DatedPart(
+            story, segment, " · ".join(t for t in (title, f"part {order + 1}", part) if t), date
+        )
+        for story, title, segment, order, part, date in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from dsf_app.errors import Forbidden
 from dsf_app.models import World
-from dsf_app.services import invitations, reader, versions, world_changes, worlds
+from dsf_app.services import invitations, reader, stories, versions, world_changes, worlds
 from dsf_app.services.access import Permission, world_with_level
 from dsf_app.services.actor import Actor
 from dsf_app.world_schema import WorldFoundation, readable_foundation
@@ -25,6 +25,8 @@ class WorldOverview:
     versions: list[int]
     changes: world_changes.ChangePage
     stories: list[reader.StoryCard]
+    # The stories' parts that say when they happen, for the history timeline.
+    dated_parts: list[stories.DatedPart]
     # None for someone who reads the world (it is public) without working on it.
     collaborators: list[worlds.Collaborator] | None
     # Pending invitations, for the owner only.
@@ -47,6 +49,7 @@ def overview(session: Session, actor: Actor, world_id: uuid.UUID) -> WorldOvervi
         versions=[info.version for info in versions.list_versions(session, actor, world.id)],
         changes=world_changes.page(session, actor, world.id),
         stories=reader.story_cards(session, actor, world.id),
+        dated_parts=stories.dated_parts(session, actor, world.id),
         collaborators=people,
         invited=(
             invitations.list_invitations(session, actor, world.id)

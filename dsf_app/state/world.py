@@ -25,7 +25,14 @@ import reflex as rx
 
 from dsf_app.agents.topics import Topic
 from dsf_app.errors import Invalid
-from dsf_app.services import exports, validation, versions, world_changes, world_overview
+from dsf_app.services import (
+    exports,
+    in_world_dates,
+    validation,
+    versions,
+    world_changes,
+    world_overview,
+)
 from dsf_app.services.access import Permission
 from dsf_app.state.feedback import shows_problems, when
 from dsf_app.state.refresh import reloads_on
@@ -56,10 +63,11 @@ class TechView:
 
 @dataclasses.dataclass
 class EventView:
-    index: int
+    index: int  # its place in the foundation's timeline; -1 for a story part
     event: str
     when: str
     significance: str
+    href: str = ""  # a story part's story ("" for the foundation's events)
 
 
 @dataclasses.dataclass
@@ -184,6 +192,14 @@ class WorldPageState(UrlPage, rx.State):
         self.can_edit = found.level >= Permission.WRITE
         self.is_owner = found.level >= Permission.MANAGE
         self._show_foundation(found.foundation, world.constraints)
+        # The foundation's events and the stories' dated parts, by in-world date.
+        parts = [
+            EventView(-1, part.label, part.date, "", f"/worlds/{world.id}/stories/{part.story_id}")
+            for part in found.dated_parts
+        ]
+        self.timeline = sorted(
+            [*self.timeline, *parts], key=lambda e: in_world_dates.sort_key(e.when)
+        )
         self.changelog = change_views(found.changes.changes)
         self.changelog_more = found.changes.more
         self.version_options = [str(version) for version in found.versions]

@@ -79,8 +79,11 @@ class FoundationEditorState(WorldPageState):
                 "limits": "\n".join(tech.limits),
                 "speculation": tech.speculation,
             }
-        elif section == "timeline" and 0 <= index < len(self.timeline):
-            event = self.timeline[index]
+        elif section == "timeline" and (
+            # The timeline is shown by date, beside the stories' dated parts (index -1).
+            found := [e for e in self.timeline if e.index == index >= 0]
+        ):
+            event = found[0]
             values = {"event": event.event, "when": event.when, "significance": event.significance}
         else:
             index = -1
