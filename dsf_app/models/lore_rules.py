@@ -66,30 +66,41 @@ class ActivationRules(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     keys: list[str] = Field(default_factory=list, description="Further primary keys.")
-    name_is_key: bool = Field(True, description="The entry's name is a primary key.")
+    name_is_key: bool = Field(default=True, description="The entry's name is a primary key.")
     secondary_keys: list[str] = Field(default_factory=list)
     logic: Logic = Logic.AND_ANY
-    case_sensitive: bool | None = Field(None, description="None: the world's default.")
-    whole_words: bool | None = Field(None, description="None: the world's default.")
+    case_sensitive: bool | None = Field(default=None, description="None: the world's default.")
+    whole_words: bool | None = Field(default=None, description="None: the world's default.")
     scan_depth: int | None = Field(
-        None, ge=0, le=MAX_SCAN_DEPTH, description="Recent messages scanned; None: default."
+        default=None, ge=0, le=MAX_SCAN_DEPTH, description="Recent messages scanned; None: default."
     )
-    exclude_recursion: bool = Field(False, description="Not activated by other entries' text.")
-    prevent_recursion: bool = Field(False, description="Its text activates no other entry.")
+    exclude_recursion: bool = Field(
+        default=False, description="Not activated by other entries' text."
+    )
+    prevent_recursion: bool = Field(default=False, description="Its text activates no other entry.")
     delay_until_recursion: int = Field(
-        0, ge=0, le=100, description="Only activated from this recursion level on (0: never)."
+        default=0,
+        ge=0,
+        le=100,
+        description="Only activated from this recursion level on (0: never).",
     )
-    probability: int = Field(100, ge=0, le=100, description="Percent chance once activated.")
+    probability: int = Field(
+        default=100, ge=0, le=100, description="Percent chance once activated."
+    )
     use_probability: bool = True
-    sticky: int = Field(0, ge=0, le=10_000, description="Turns it stays once activated.")
-    cooldown: int = Field(0, ge=0, le=10_000, description="Turns it cannot activate after.")
-    delay: int = Field(0, ge=0, le=10_000, description="Turns of the conversation before it can.")
-    group: str = Field("", max_length=500, description="Inclusion groups, comma-separated.")
-    group_weight: int = Field(100, ge=0, le=1_000_000)
-    group_override: bool = Field(False, description="Wins its group by order, not by chance.")
-    use_group_scoring: bool | None = Field(None, description="None: the world's default.")
-    order: int = Field(100, ge=-1_000_000, le=1_000_000, description="Higher comes first.")
-    ignore_budget: bool = Field(False, description="Comes even when the budget is spent.")
+    sticky: int = Field(default=0, ge=0, le=10_000, description="Turns it stays once activated.")
+    cooldown: int = Field(default=0, ge=0, le=10_000, description="Turns it cannot activate after.")
+    delay: int = Field(
+        default=0, ge=0, le=10_000, description="Turns of the conversation before it can."
+    )
+    group: str = Field(default="", max_length=500, description="Inclusion groups, comma-separated.")
+    group_weight: int = Field(default=100, ge=0, le=1_000_000)
+    group_override: bool = Field(
+        default=False, description="Wins its group by order, not by chance."
+    )
+    use_group_scoring: bool | None = Field(default=None, description="None: the world's default.")
+    order: int = Field(default=100, ge=-1_000_000, le=1_000_000, description="Higher comes first.")
+    ignore_budget: bool = Field(default=False, description="Comes even when the budget is spent.")
 
     @field_validator("keys", "secondary_keys", mode="before")
     @classmethod
@@ -207,8 +218,8 @@ class LoreDefaults(BaseModel):
 
     case_sensitive: bool = False
     whole_words: bool = True
-    scan_depth: int = Field(9, ge=0, le=MAX_SCAN_DEPTH)  # the message and the 8 before it
-    recursion_depth: int = Field(3, ge=0, le=20)  # scans of activated entries' text
+    scan_depth: int = Field(default=9, ge=0, le=MAX_SCAN_DEPTH)  # the message and the 8 before it
+    recursion_depth: int = Field(default=3, ge=0, le=20)  # scans of activated entries' text
     use_group_scoring: bool = False
 
 

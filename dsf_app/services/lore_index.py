@@ -10,6 +10,7 @@ from collections import OrderedDict
 from datetime import datetime
 
 from sqlalchemy import ColumnElement
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from dsf_app.models import AgentRun, CodexEntry, CodexStatus
@@ -47,15 +48,15 @@ def _stamp(session: Session, world_id: uuid.UUID) -> Stamp:
 
 def _build(session: Session, world_id: uuid.UUID) -> KeyIndex:
     entries = []
-    for entry_id, name, aliases, summary, body, pinned, rules in session.exec(
-        select(
-            CodexEntry.id,
-            CodexEntry.name,
-            CodexEntry.aliases,
-            CodexEntry.summary,
-            CodexEntry.body,
-            CodexEntry.pinned,
-            CodexEntry.activation,
+    for entry_id, name, aliases, summary, body, pinned, rules in session.execute(
+        sa_select(
+            col(CodexEntry.id),
+            col(CodexEntry.name),
+            col(CodexEntry.aliases),
+            col(CodexEntry.summary),
+            col(CodexEntry.body),
+            col(CodexEntry.pinned),
+            col(CodexEntry.activation),
         )
         .where(*usable(world_id))
         .order_by(col(CodexEntry.name), col(CodexEntry.id))
