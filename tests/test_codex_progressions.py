@@ -17,7 +17,14 @@ from dsf_app.db import session_scope
 from dsf_app.errors import Forbidden, Invalid, NotFound
 from dsf_app.letta.connection import connect
 from dsf_app.models import AgentKind, CodexKind, CollaboratorRole, StorySegment, World
-from dsf_app.services import codex, codex_progressions, stories, versions
+from dsf_app.services import (
+    codex,
+    codex_progressions,
+    exports,
+    stories,
+    versions,
+    world_import,
+)
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.services.codex_progressions import EntryLore
@@ -255,3 +262,26 @@ async def test_the_lore_block_follows_the_part_the_turn_continues(
     assert "## Ife — character [matched name “Ife” in your message" in after[2]
     assert "A docker." in after[2] and SCAR not in after[2]
     assert f"A docker.\n{SCAR}" in after[8].replace("\n\n", "\n")
+
+
+# ---- a world's export ----------------------------------------------------------------------------
+
+
+def test_a_worlds_export_carries_progressions_and_dates(session: Session, tale: Tale) -> None:
+    _progress(session, tale, tale.main[4], "summary", "add", SCAR)
+    stories.update_segment(session, tale.owner, tale.main[4].id, in_world_date="14 March 2187")
+
+    document = exports.export_world(session, tale.owner, tale.world.id)
+    [progression] = document.codex_progressions
+    assert (progression.entry_id, progression.segment_id) == (str(tale.ife), str(tale.main[4].id))
+    assert (progression.field, progression.mode, progression.value) == ("summary", "add", SCAR)
+    segments = {s.id: s for story in document.stories for s in story.segments}
+    assert segments[str(tale.main[4].id)].in_world_date == "14 March 2187"
+
+    copy = world_import.import_world(
+        session, tale.owner, world_import.parse(document.model_dump_json().encode())
+    )
+    dated = stories.dated_parts(session, tale.owner, copy.world_id)
+    assert [(p.label, p.date) for p in dated] == [
+        ("Low Tide · part 5 · The Dock Strike", "14 March 2187")
+    ]

@@ -107,13 +107,8 @@ def apply(lore: EntryLore, changes: Iterable[Change]) -> EntryLore:
 
 
 def lore_of(entry: CodexEntry) -> EntryLore:
-    return EntryLore(
-        entry.name,
-        str(entry.kind),
-        tuple(str(a) for a in entry.aliases),
-        entry.summary,
-        entry.body,
-    )
+    aliases = tuple(str(a) for a in entry.aliases)
+    return EntryLore(entry.name, str(entry.kind), aliases, entry.summary, entry.body)
 
 
 # ---- resolving -------------------------------------------------------------------------------
@@ -294,6 +289,24 @@ def list_progressions(session: Session, actor: Actor, entry_id: uuid.UUID) -> li
         )
         for progression, segment, story in rows
     ]
+
+
+def of_entries(session: Session, entry_ids: list[uuid.UUID]) -> list[CodexProgression]:
+    """The entries' progressions (for a world's export), by entry, in the order they were
+    made. The caller checked the person may read the entries."""
+    if not entry_ids:
+        return []
+    return list(
+        session.exec(
+            select(CodexProgression)
+            .where(col(CodexProgression.entry_id).in_(entry_ids))
+            .order_by(
+                col(CodexProgression.entry_id),
+                col(CodexProgression.created_at),
+                col(CodexProgression.id),
+            )
+        ).all()
+    )
 
 
 def part_choices(session: Session, actor: Actor, world_id: uuid.UUID) -> list[PartChoice]:

@@ -25,7 +25,13 @@ from dsf_app.models import (
     User,
     World,
 )
-from dsf_app.services import asset_files, covers, world_changes
+from dsf_app.services import (
+    asset_files,
+    codex_progressions,
+    covers,
+    in_world_dates,
+    world_changes,
+)
 from dsf_app.services.access import Permission, require_story, require_world, world_with_level
 from dsf_app.services.actor import Actor
 from dsf_app.services.export_text import html_safe_json, markdown_line, markdown_text
@@ -40,6 +46,7 @@ class SegmentExport(BaseModel):
     parent_id: str | None = None
     order: int = 0
     title: str = ""
+    in_world_date: str = Field(default="", max_length=in_world_dates.MAX_LENGTH)
     content: str = ""
     world_evolution: dict[str, Any] = Field(default_factory=dict)
     ui_components: list[Any] = Field(default_factory=list)
@@ -91,6 +98,16 @@ class CodexLinkExport(BaseModel):
     relation: str = ""
 
 
+class CodexProgressionExport(BaseModel):
+    """How an entry changes from a story part on (`codex_progressions`)."""
+
+    entry_id: str = Field(description="The entry's id in the exported world.")
+    segment_id: str = Field(description="The part it changes from: a segment's id in the export.")
+    field: str
+    mode: str
+    value: str
+
+
 class WorldData(BaseModel):
     name: str
     description: str = ""
@@ -116,6 +133,7 @@ class WorldExport(BaseModel):
         "writers, the active ones for a reader.",
     )
     codex_links: list[CodexLinkExport] = Field(default_factory=list)
+    codex_progressions: list[CodexProgressionExport] = Field(default_factory=list)
     assets: list[AssetExport] = Field(
         default_factory=list, description="The world's files, listed (their bytes stay in S3)."
     )
@@ -256,6 +274,7 @@ def export_world(session: Session, actor: Actor, world_id: uuid.UUID) -> WorldEx
                     parent_id=str(segment.parent_id) if segment.parent_id else None,
                     order=segment.order,
                     title=segment.title,
+                    in_world_date=segment.in_world_date,
                     content=segment.content,
                     world_evolution=segment.world_evolution,
                     ui_components=segment.ui_components,
@@ -289,6 +308,16 @@ def export_world(session: Session, actor: Actor, world_id: uuid.UUID) -> WorldEx
         ],
         codex=entries,
         codex_links=links,
+        codex_progressions=[
+            CodexProgressionExport(
+                entry_id=str(p.entry_id),
+                segment_id=str(p.segment_id),
+                field=p.field,
+                mode=p.mode,
+                value=p.value,
+            )
+            for p in codex_progressions.of_entries(session, [uuid.UUID(e.id) for e in entries])
+        ],
         assets=[
             AssetExport(
                 storage_key=asset.storage_key,

@@ -72,6 +72,7 @@ SEGMENT_COLUMNS = (
     "parent_id",
     "order",
     "title",
+    "in_world_date",
     "content",
     "word_count",
     "world_evolution",
@@ -431,6 +432,7 @@ def _segment_row(
         None if segment.parent_id is None else new_ids[segment.parent_id],
         max(segment.order, 0),
         title,
+        segment.in_world_date,  # its length checked as the document is read
         content,
         len(content.split()),
         _json(segment.world_evolution),
