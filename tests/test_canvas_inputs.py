@@ -142,6 +142,8 @@ def test_the_values_sent_become_the_fields_values() -> None:
     [
         ({"name": "x" * 13}, "“Name your ship” takes at most 12 characters; shorten it."),
         ({"name": ["Aurora"]}, "“Name your ship” takes text."),
+        ({"name": "Auro\x00ra"}, "“Name your ship” takes text."),
+        ({"route": ["outer"]}, "“Route” has no such choice"),
         ({"route": "sun"}, "“Route” has no such choice; pick one of those it offers."),
         ({"route": None}, "“Route” has no such choice"),
         ({"fuel": "95"}, "“Fuel” takes a number from -10 to 90 in steps of 5."),
@@ -153,6 +155,7 @@ def test_the_values_sent_become_the_fields_values() -> None:
         ({"fuel": "forty"}, "“Fuel” takes a number"),
         ({"thrust": "0.35"}, "“Thrust” takes a number from 0 to 1 in steps of 0.1."),
         ({"lights": "yes"}, "“Running lights” is either on or off."),
+        ({"lights": 1}, "“Running lights” is either on or off."),
         ({"hatch": "open"}, "The form sent a field it does not hold"),
     ],
 )

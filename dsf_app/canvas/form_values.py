@@ -20,7 +20,10 @@ from dsf_app.errors import Invalid
 FIELD_PREFIX = "field:"
 Value = str | int | float | bool
 _SPEC: TypeAdapter[Spec] = TypeAdapter(Spec)
-GONE = "That form is no longer on the canvas (the agent has changed the scene); fill in the one shown now."
+GONE = (
+    "That form is no longer on the canvas (the agent has changed the scene); fill in the one "
+    "shown now."
+)
 
 
 def field_name(field_id: str) -> str:
@@ -76,7 +79,8 @@ def _named(label: str) -> str:
 def _text(field: TextInput, raw: Any) -> str:
     text = "" if raw is None else raw
     name = _named(field.props.label)
-    if not isinstance(text, str):
+    # PostgreSQL keeps no NUL character in JSON; no keyboard types one.
+    if not isinstance(text, str) or "\x00" in text:
         raise Invalid(f"{name} takes text.")
     if len(text) > field.props.maxLength:
         raise Invalid(f"{name} takes at most {field.props.maxLength} characters; shorten it.")
@@ -86,7 +90,7 @@ def _text(field: TextInput, raw: Any) -> str:
 
 
 def _choice(field: Select, raw: Any) -> str:
-    if raw not in {option.id for option in field.props.options}:
+    if not isinstance(raw, str) or raw not in {option.id for option in field.props.options}:
         raise Invalid(
             f"{_named(field.props.label)} has no such choice; pick one of those it offers."
         )
@@ -120,9 +124,9 @@ def _shown(number: float) -> int | float:
 
 def _switch(field: Toggle, raw: Any) -> bool:
     # A checked box sends "on"; an unchecked one sends nothing.
-    if raw in (None, False):
+    if raw is None or raw is False:
         return False
-    if raw in ("on", True):
+    if raw == "on" or raw is True:
         return True
     raise Invalid(f"{_named(field.props.label)} is either on or off.")
 
@@ -145,10 +149,10 @@ def _answer(field: InputField, value: Value) -> str:
         shown = "on" if value else "off"
     else:
         shown = json.dumps(value, ensure_ascii=False)
-    return f"{json.dumps(label_of(field), ensure_ascii=False)}: {shown}"
+    return f"{json.dumps(_label(field), ensure_ascii=False)}: {shown}"
 
 
-def label_of(field: InputField) -> str:
+def _label(field: InputField) -> str:
     if isinstance(field, TextInput | Select | Slider | Toggle):
         return field.props.label
     raise TypeError(f"no label for {type(field).__name__}")
