@@ -198,7 +198,7 @@ def generated_image_shows(page: Page, url: str) -> None:
 def asset_answer(page: Page, url: str, source: str) -> str:
     """What the app answers the signed-in person for `source`: the status, and where a
     redirect leads (the address the browser was sent to)."""
-    cookies = {c["name"]: c["value"] for c in page.context.cookies(url)}
+    cookies = {c.get("name", ""): c.get("value", "") for c in page.context.cookies(url)}
     answer = httpx.get(f"{url}{source}", cookies=cookies, follow_redirects=False)
     location = answer.headers.get("location")
     return f"{answer.status_code}{f' to {location}' if location else ''}"

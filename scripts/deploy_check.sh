@@ -74,13 +74,15 @@ install_kubectl() {
 }
 
 # The local overlay with this check's own settings on top: the proxy's address, the fakes, the
-# key they take. Rendered from the build context (the committed tree).
+# key they take. Rendered from the build context (the committed tree; kustomize v2 takes only
+# relative paths).
 render() {
+  prepare_context
   local overlay=$scratch/overlay
   mkdir -p "$overlay"
   cat >"$overlay/kustomization.yaml" <<EOF
 bases:
-  - $CONTEXT/deploy/kubernetes/local
+  - ../context/deploy/kubernetes/local
 patchesStrategicMerge:
   - check.yaml
 EOF

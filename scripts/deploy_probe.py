@@ -45,7 +45,7 @@ from scripts.container_probe import (
     generated_image_shows,
     send_chat,
 )
-from tests.accounts import new_account, sign_up_in_browser
+from tests.accounts import SESSION_COOKIE, new_account, sign_up_in_browser, use_session
 
 # The proxy sends a request to the replica this cookie names (a or b) while it lives, to the
 # other when it does not, and to either without the cookie (deploy_check.sh's nginx.conf).
@@ -128,7 +128,8 @@ def same_host_name_keeps_runs(page: Page, proxy: Proxy) -> None:
     browser = page.context.browser
     assert browser is not None
     other = browser.new_context()
-    other.add_cookies(page.context.cookies(proxy.url))
+    session = [c for c in page.context.cookies(proxy.url) if c.get("name") == SESSION_COOKIE]
+    use_session(other, proxy.url, session[0].get("value", ""))
     tab = other.new_page()
     proxy.through(tab, "b")
     expect(tab.locator("#chat-input")).to_be_visible()
