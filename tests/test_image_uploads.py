@@ -6,6 +6,7 @@ cover) and listed to the agents; and nothing half-stored in S3 or PostgreSQL whe
 from __future__ import annotations
 
 import io
+import json
 import struct
 import uuid
 import zlib
@@ -16,6 +17,10 @@ import pytest
 from PIL import Image, PngImagePlugin
 from sqlmodel import col, select
 
+from dsf_app.agents import tools  # noqa: F401  (registers the tools)
+from dsf_app.agents.context import ToolContext
+from dsf_app.agents.events import TurnEvent
+from dsf_app.agents.registry import ToolOutcome, execute
 from dsf_app.db import session_scope
 from dsf_app.errors import Invalid, NotFound, ServiceUnavailable
 from dsf_app.models import Asset, CodexEntry
@@ -168,6 +173,16 @@ def world(person: Actor) -> uuid.UUID:
         return worlds.create_world(session, person, "Saltmarsh", "Herons and ledgers.").id
 
 
+async def _ignore(_: TurnEvent) -> None:
+    return None
+
+
+async def asset_manager(actor: Actor, world: uuid.UUID, args: dict[str, str]) -> ToolOutcome:
+    """One call of the agents' asset_manager tool, as a turn in `world` makes it."""
+    ctx = ToolContext(actor, world, None, f"call-{uuid.uuid4().hex}", _ignore)
+    return await execute(ctx, "asset_manager", json.dumps(args))
+
+
 def stored_under(storage: AssetStorage, actor: Actor) -> list[str]:
     return storage.keys_under(owner_prefix(actor.user_id))
 
@@ -175,8 +190,6 @@ def stored_under(storage: AssetStorage, actor: Actor) -> list[str]:
 async def test_an_upload_lands_in_the_gallery_for_the_agents(
     person: Actor, world: uuid.UUID, storage: AssetStorage, dsf_in_process: Settings
 ) -> None:
-    from dsf_app.agents.tools.asset_manager import asset_summary
-
     target = Target(Destination.GALLERY, world)
     asset = await image_uploads.store(
         person, storage, target, Upload("heron.jpg", picture("JPEG")), LIMITS
@@ -187,9 +200,16 @@ async def test_an_upload_lands_in_the_gallery_for_the_agents(
     assert asset.thumbnail_key is not None
     assert sorted(stored_under(storage, person)) == sorted([asset.storage_key, asset.thumbnail_key])
     assert opened(storage.get(asset.thumbnail_key)).size == (64, 43)
-    with session_scope() as session:
-        listed = assets.list_assets(session, person, world)
-    assert [asset_summary(a)["uploaded"] for a in listed] == [True]
+
+    # The agents list and load it like a generated image; deleting it takes the thumbnail too.
+    listed = await asset_manager(person, world, {"operation": "list"})
+    (summary,) = json.loads(listed.result)["assets"]
+    assert (summary["asset_id"], summary["uploaded"]) == (str(asset.id), True)
+    loaded = await asset_manager(person, world, {"operation": "load", "asset_id": str(asset.id)})
+    assert json.loads(loaded.result)["description"] == "heron.jpg"
+    deleted = await asset_manager(person, world, {"operation": "delete", "asset_id": str(asset.id)})
+    assert deleted.status == "success", deleted.result
+    assert stored_under(storage, person) == []
 
 
 async def test_my_images_portrait_and_cover(
