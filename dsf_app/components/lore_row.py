@@ -12,11 +12,14 @@ from dsf_app.state.chat_rows import ChatItem
 from dsf_app.state.lore_rows import LoreLine
 
 
-def _line(line: ObjectVar[LoreLine], class_name: str = "chat-lore-item") -> rx.Component:
+def _row(line: ObjectVar[LoreLine], class_name: str) -> rx.Component:
     return rx.box(
         rx.hstack(
             rx.link(line.name, href=line.href, size="1", weight="medium"),
-            rx.badge(line.kind, size="1", variant="soft", color_scheme="gray"),
+            rx.cond(
+                line.kind != "",
+                rx.badge(line.kind, size="1", variant="soft", color_scheme="gray"),
+            ),
             spacing="2",
             align="center",
             wrap="wrap",
@@ -27,8 +30,12 @@ def _line(line: ObjectVar[LoreLine], class_name: str = "chat-lore-item") -> rx.C
     )
 
 
+def _line(line: ObjectVar[LoreLine]) -> rx.Component:
+    return _row(line, "chat-lore-item")
+
+
 def _left_out(line: ObjectVar[LoreLine]) -> rx.Component:
-    return _line(line, "chat-lore-item chat-lore-left-out")
+    return _row(line, "chat-lore-item chat-lore-left-out")
 
 
 def lore_row(item: ObjectVar[ChatItem]) -> rx.Component:
