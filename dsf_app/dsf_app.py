@@ -16,6 +16,7 @@ from dsf_app.pages import (
     runs,
     search,
     signin,
+    source,
     story,
     trajectory,
     world,
@@ -26,6 +27,7 @@ from dsf_app.state import feedback
 from dsf_app.state.auth import AuthState
 from dsf_app.state.chat import ChatState
 from dsf_app.state.gallery import GalleryState
+from dsf_app.state.source_reader import SourceReaderState
 from dsf_app.state.story import StoryPageState
 from dsf_app.state.tab_owner import TabFollowsSession
 from dsf_app.state.world import WorldPageState
@@ -87,6 +89,12 @@ app.add_page(
     route=codex_entry.ROUTE,
     title="Codex · Deep Sci-Fi",
     on_load=[require_session, *codex_entry.ON_LOAD],
+)
+app.add_page(
+    source.source_page,
+    route=source.ROUTE,
+    title=SourceReaderState.page_title,
+    on_load=[require_session, *source.ON_LOAD],
 )
 app.add_page(
     search.search_page, route=search.ROUTE, title="Search · Deep Sci-Fi", on_load=require_session

@@ -40,6 +40,7 @@ from dsf_app.services.codex import EntryFields
 from dsf_app.services.trajectories import StepRecord
 from dsf_app.storage import AssetStorage
 from tests.factories import make_actor, make_world, share
+from tests.source_files import stored_source
 from tests.test_canvas_e2e import every_type
 from tests.test_security_headers_e2e import PNG
 from tests.test_story_reader_e2e import seed_branching_story
@@ -48,6 +49,9 @@ LOREBOOK = Path(__file__).parent / "fixtures" / "lorebooks" / "tidewater_world_i
 # Parts after the branching opening of "The Brine Wars": the reader shows 4 + LONG_PARTS.
 LONG_PARTS = 16
 DELEGATION_CALL = "call-delegate-harbour-scene"
+HARBOUR_RECORDS = "\n\n".join(
+    f"Entry {n}: the tide rose {n} hands over the kelp line; the turbines ran." for n in range(60)
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class LivedIn:
     entry: uuid.UUID  # an imported entry with links, mentioned in the story
     run: uuid.UUID  # a World Agent turn with many steps and a delegation
     overlay_world: uuid.UUID  # a second world, whose page opens with the agent's overlay
+    source: uuid.UUID  # a document the World Agent cites, in `world`
     parts: int  # parts the reader shows on the story's first branch
 
 
@@ -79,9 +84,12 @@ def seed(actor: Actor, storage: AssetStorage) -> LivedIn:
         _conversations(session, actor, world_id)
         _company(session, actor, world_id)
         run = _turn_with_delegation(session, actor, world_id)
+        source = stored_source(session, world_id, "Harbour Records", HARBOUR_RECORDS)
     _store_image(actor, storage, world_id, "Boats crowding the harbour at dawn")
     _store_image(actor, storage, None, "A lighthouse keeper by lamplight")
-    return LivedIn(world_id, story_id, scene_story, entry, run, overlay_world, 4 + LONG_PARTS)
+    return LivedIn(
+        world_id, story_id, scene_story, entry, run, overlay_world, source, 4 + LONG_PARTS
+    )
 
 
 def _lengthen(session: Session, actor: Actor, story_id: uuid.UUID) -> None:

@@ -1,10 +1,18 @@
 """Small documents made in the tests for the Sources tab: a PDF with text on each page (built
-by hand: pypdf reads PDFs but does not write text) and an EPUB with chapters."""
+by hand: pypdf reads PDFs but does not write text) and an EPUB with chapters; and a source's
+rows stored directly, for tests of the pages and events that show one."""
 
 from __future__ import annotations
 
 import io
+import uuid
 import zipfile
+
+from sqlmodel import Session
+
+from dsf_app.models import Source, SourceFormat, SourcePassage
+from dsf_app.models.agents import EMBEDDING_DIMENSIONS
+from dsf_app.services import source_text
 
 
 def _pdf_string(text: str) -> str:
@@ -80,3 +88,39 @@ def epub(chapters: list[str], title: str = "A Book") -> bytes:
                 compress_type=zipfile.ZIP_DEFLATED,
             )
     return out.getvalue()
+
+
+def stored_source(
+    session: Session, world_id: uuid.UUID, title: str, text: str, filename: str = "notes.pdf"
+) -> uuid.UUID:
+    """A source's rows as an upload leaves them, its text (one page) cut into passages as the
+    app cuts it. Its bytes are not stored and every passage gets the same vector: the pages and
+    events these serve never read either."""
+    passages = source_text.passages([(1, text)])
+    source = Source(
+        world_id=world_id,
+        title=title[:200],
+        filename=filename[:255],
+        format=SourceFormat.PDF,
+        content_type="application/pdf",
+        size=len(text.encode()),
+        chars=len(text),
+        pages=1,
+        passages=len(passages),
+        storage_key=f"tests/{uuid.uuid4()}",
+    )
+    session.add(source)
+    session.flush()
+    session.add_all(
+        SourcePassage(
+            source_id=source.id,
+            world_id=world_id,
+            number=p.number,
+            page=p.page,
+            text=p.text,
+            embedding=[1.0] + [0.0] * (EMBEDDING_DIMENSIONS - 1),
+        )
+        for p in passages
+    )
+    session.flush()
+    return source.id

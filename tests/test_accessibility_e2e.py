@@ -28,6 +28,7 @@ from dsf_app.pages import (
     runs,
     search,
     signin,
+    source,
     story,
     trajectory,
     world,
@@ -151,6 +152,11 @@ def _world(tour: Tour, data: LivedIn) -> None:
     tour.check("world: codex")
     tour.dialog(page.locator("#codex-new"), "world: new codex entry dialog")
 
+    tour.tab(re.compile(r"^Sources"), "world: sources")
+    tour.dialog(
+        page.locator(".dsf-delete-source").first, "world: delete a source dialog", "alertdialog"
+    )
+
     tour.tab("History", "world: history")
     page.get_by_label("From version").select_option("1")
     tour.dialog(page.locator("#restore-version"), "world: restore a version dialog")
@@ -179,6 +185,14 @@ def _codex_entry(tour: Tour, data: LivedIn) -> None:
         "codex entry: delete dialog",
         "alertdialog",
     )
+
+
+def _source(tour: Tour, data: LivedIn) -> None:
+    page = tour.page
+    tour.go(source.ROUTE, world_id=data.world, source_id=data.source)
+    expect(page.locator("#source-title")).to_have_text("Harbour Records")
+    expect(page.locator(".dsf-passage").first).to_be_visible()
+    tour.check("source reader")
 
 
 def _reader(tour: Tour, data: LivedIn) -> None:
@@ -266,6 +280,7 @@ def test_every_page_and_dialog_passes_axe_with_real_data(
     _worlds(tour)
     _world(tour, data)
     _codex_entry(tour, data)
+    _source(tour, data)
     _reader(tour, data)
     _galleries(tour, data)
     _runs(tour, data)

@@ -74,6 +74,7 @@ from dsf_app.state.gallery import GalleryState
 from dsf_app.state.routes import route_ids
 from dsf_app.state.runs import RunsState
 from dsf_app.state.search import SearchState
+from dsf_app.state.source_reader import SourceReaderState
 from dsf_app.state.story import StoryPageState
 from dsf_app.state.story_details import StoryDetailsState
 from dsf_app.state.story_parts import StoryPartsState
@@ -83,6 +84,7 @@ from dsf_app.state.verification import VerificationState
 from dsf_app.state.world import WorldPageState
 from dsf_app.state.world_foundation import FoundationEditorState
 from dsf_app.state.world_sharing import WorldSharingState
+from dsf_app.state.world_sources import WorldSourcesState
 from dsf_app.state.world_stories import WorldStoriesState
 from dsf_app.state.world_versions import WorldVersionsState
 from dsf_app.state.worlds import WorldsPageState
@@ -98,6 +100,7 @@ from tests.reflex_socket import (
     reflex_socket,
     state_of,
 )
+from tests.source_files import stored_source
 
 SECRET = "Abyssal Ledger"
 # The victim's turn used this many tokens: a figure no one else's analytics may show.
@@ -166,6 +169,9 @@ class Victim(Person):
     public_link: uuid.UUID
     run: uuid.UUID
     confirmation: uuid.UUID  # a delete their World Agent asked them to confirm
+    # Sources (documents the World Agent cites): in the private world and in the public one.
+    source: uuid.UUID
+    public_source: uuid.UUID
     # How an entry changes from a story part on: in the private world and in the public one.
     progression: uuid.UUID
     public_progression: uuid.UUID
@@ -181,6 +187,10 @@ class Victim(Person):
     @property
     def public_entry_path(self) -> str:
         return f"{self.public_path}/codex/{self.public_entry}"
+
+    @property
+    def source_path(self) -> str:
+        return f"{self.world_path}/sources/{self.source}"
 
 
 @dataclass(frozen=True)
@@ -369,6 +379,8 @@ def victim(dsf_in_process: Settings, app_url: str) -> Victim:
             confirmation=asked.id,
             progression=progression.id,
             public_progression=reef_progression.id,
+            source=stored_source(session, world.id, f"{SECRET} notes", f"{SECRET} text"),
+            public_source=stored_source(session, reef.id, "Reef notes", "Coral grows."),
         )
     # Embedded as a search embeds them: the victim's worlds, parts and Codex entries.
     search.search_everything(victim.actor, QUERY)
@@ -507,6 +519,10 @@ def last_month() -> dict[str, str]:
 
 def at_entry(v: Victim, i: Intruder) -> str:
     return v.entry_path
+
+
+def at_source(v: Victim, i: Intruder) -> str:
+    return v.source_path
 
 
 def at_public_entry(v: Victim, i: Intruder) -> str:
@@ -966,6 +982,41 @@ CASES: dict[str, Case] = {
             ),
         ],
     ),
+    "sources: a private world's": Case(
+        NOT_VISIBLE.format("world"),
+        [
+            step(WorldSourcesState.show_sources),
+            step(WorldSourcesState.ask_delete_source, source_id=lambda v: str(v.source)),
+            step(WorldSourcesState.confirm_delete_source),
+            step(WorldSourcesState.cancel_delete_source),
+            step(WorldSourcesState.show_sources, at_own_world),
+            step(
+                WorldSourcesState.ask_delete_source, at_own_world, source_id=lambda v: str(v.source)
+            ),
+            step(WorldSourcesState.confirm_delete_source, at_own_world),
+        ],
+    ),
+    "sources: delete a public world's": Case(
+        READ_ONLY.format("source"),
+        [
+            step(WorldSourcesState.show_sources, at_public),
+            step(
+                WorldSourcesState.ask_delete_source,
+                at_public,
+                source_id=lambda v: str(v.public_source),
+            ),
+            step(WorldSourcesState.confirm_delete_source, at_public),
+        ],
+    ),
+    "source reader: a private source": Case(
+        lambda v: not_visible("source", v.source),
+        [
+            step(SourceReaderState.load, at_source),
+            step(SourceReaderState.reload, at_source),
+            step(SourceReaderState.show_earlier, at_source),
+            step(SourceReaderState.show_later, at_source),
+        ],
+    ),
     "search: by meaning": Case(
         shows(SearchState, "searched", QUERY),
         [
@@ -1087,6 +1138,8 @@ CASES: dict[str, Case] = {
 NOT_WEBSOCKET = {
     event_name(WorldsPageState.import_world),
     event_name(CodexState.import_lorebook),
+    # A source's upload: tests/test_sources.py refuses another person's (require_writable).
+    event_name(WorldSourcesState.upload_source),
     # Image uploads: tests/test_image_uploads.py refuses an intruder's (check_target), and the
     # world they go to is the one the page loaded, never a browser's word.
     event_name(GalleryState.upload_image),

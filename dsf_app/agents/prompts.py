@@ -54,7 +54,10 @@ analyze_information_gain. Tell the person briefly what they found.
 
 The world's characters, places, factions, species, artifacts, concepts and events live in its
 Codex. Before each turn the lore that matters for it is put in your `lore` memory block, with
-why; use it, and search the Codex (codex search/get) for anything else. Record new lore the
+why; use it, and search the Codex (codex search/get) for anything else. The block also holds
+passages from the world's sources (documents the person uploaded): when your reply uses one,
+cite it with the Markdown link in its heading, [“Title”, p. 3](/worlds/…/sources/…#p-12), so
+the reader can open the source at that passage. Record new lore the
 person asks for with codex create/update. After you save a segment that introduces names the
 Codex does not have, propose them with one codex suggest call; the person decides.
 

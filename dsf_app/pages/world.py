@@ -1,6 +1,6 @@
 """A world's page: its foundation laid out to read and edit, its stories (renamed and deleted
-here), its history (changelog, diffs, restoring a version) and who can see it — with its World
-Agent beside it."""
+here), its Codex, its sources (documents the agent reads and cites), its history (changelog,
+diffs, restoring a version) and who can see it — with its World Agent beside it."""
 
 from __future__ import annotations
 
@@ -19,13 +19,20 @@ from dsf_app.components.url_page import url_page_view
 from dsf_app.components.version_history import changelog, diff_view, restore_dialog
 from dsf_app.components.world_cards import state_badge
 from dsf_app.components.world_sharing import sharing_view
+from dsf_app.components.world_sources import sources_view
 from dsf_app.state.codex import CodexState
 from dsf_app.state.evaluations import VersionComparisonState
 from dsf_app.state.world import StoryView, WorldPageState
+from dsf_app.state.world_sources import WorldSourcesState
 from dsf_app.state.world_stories import WorldStoriesState
 
 ROUTE = "/worlds/[world_id]"
-ON_LOAD = [WorldPageState.load, CodexState.load, VersionComparisonState.load]
+ON_LOAD = [
+    WorldPageState.load,
+    CodexState.load,
+    VersionComparisonState.load,
+    WorldSourcesState.show_sources,
+]
 S = WorldPageState
 Stories = WorldStoriesState
 
@@ -190,6 +197,10 @@ def world_view() -> rx.Component:
                     "Stories (" + S.stories.length().to_string() + ")", value="stories"
                 ),
                 rx.tabs.trigger("Codex (" + CodexState.total.to_string() + ")", value="codex"),
+                rx.tabs.trigger(
+                    "Sources (" + WorldSourcesState.sources.length().to_string() + ")",
+                    value="sources",
+                ),
                 rx.tabs.trigger("History", value="history"),
                 rx.cond(S.is_member, rx.tabs.trigger("Sharing", value="sharing")),
                 wrap="wrap",
@@ -197,6 +208,7 @@ def world_view() -> rx.Component:
             rx.tabs.content(foundation_view(), value="foundation", padding_top="1.25em"),
             rx.tabs.content(stories_view(), value="stories", padding_top="1.25em"),
             rx.tabs.content(codex_view(), value="codex", padding_top="1.25em"),
+            rx.tabs.content(sources_view(), value="sources", padding_top="1.25em"),
             rx.tabs.content(
                 rx.vstack(diff_view(), changelog(), spacing="6", width="100%"),
                 value="history",

@@ -23,7 +23,13 @@ from dsf_app.db import session_scope
 from dsf_app.errors import Invalid, NotFound
 from dsf_app.models import Source, SourcePassage
 from dsf_app.services import asset_files, source_text, validation
-from dsf_app.services.access import Permission, not_visible, require_access, require_world
+from dsf_app.services.access import (
+    Permission,
+    WorldAccess,
+    not_visible,
+    require_access,
+    require_world,
+)
 from dsf_app.services.actor import Actor
 from dsf_app.settings import get_settings
 from dsf_app.storage import asset_key
@@ -59,6 +65,7 @@ class SourceText:
     """A window of a source's passages for the reader, from passage `start` on."""
 
     source: SourceView
+    world_name: str
     start: int
     passages: list[PassageView]
 
@@ -100,20 +107,32 @@ def list_sources(session: Session, actor: Actor, world_id: uuid.UUID) -> list[So
 
 
 def _source(
-    session: Session, actor: Actor, source_id: uuid.UUID, need: Permission = Permission.READ
-) -> Source:
+    session: Session,
+    actor: Actor,
+    source_id: uuid.UUID,
+    need: Permission = Permission.READ,
+    *,
+    world_id: uuid.UUID | None = None,
+) -> tuple[Source, WorldAccess]:
+    """The source and its world's access; NotFound also when it is not in `world_id`."""
     row = session.get(Source, source_id)
-    if row is None:
+    if row is None or world_id not in (None, row.world_id):
         raise NotFound(not_visible("source", source_id))
-    require_access(session, actor, row.world_id, need, thing="source", thing_id=source_id)
-    return row
+    access = require_access(session, actor, row.world_id, need, thing="source", thing_id=source_id)
+    return row, access
 
 
 def source_text_window(
-    session: Session, actor: Actor, source_id: uuid.UUID, start: int = 0
+    session: Session,
+    actor: Actor,
+    source_id: uuid.UUID,
+    start: int = 0,
+    *,
+    world_id: uuid.UUID | None = None,
 ) -> SourceText:
-    """Passages `start` to `start + READER_WINDOW` of a source the actor may read."""
-    row = _source(session, actor, source_id)
+    """Passages `start` to `start + READER_WINDOW` of a source the actor may read (of the
+    world `world_id`, when given: the one the reader's URL names)."""
+    row, access = _source(session, actor, source_id, world_id=world_id)
     start = max(0, min(start, max(0, row.passages - 1)))
     found = session.exec(
         select(SourcePassage.number, SourcePassage.page, SourcePassage.text)
@@ -125,7 +144,10 @@ def source_text_window(
         .order_by(col(SourcePassage.number))
     ).all()
     return SourceText(
-        _view(row), start, [PassageView(number, page or 0, text) for number, page, text in found]
+        _view(row),
+        access.name,
+        start,
+        [PassageView(number, page or 0, text) for number, page, text in found],
     )
 
 
@@ -250,13 +272,13 @@ def storage_keys(session: Session, actor: Actor, world_id: uuid.UUID) -> list[st
 
 def _deletable(actor: Actor, source_id: uuid.UUID) -> tuple[str, str]:
     with session_scope() as session:
-        row = _source(session, actor, source_id, Permission.WRITE)
+        row, _ = _source(session, actor, source_id, Permission.WRITE)
         return row.title, row.storage_key
 
 
 def _delete_rows(actor: Actor, source_id: uuid.UUID) -> None:
     with session_scope() as session:
-        session.delete(_source(session, actor, source_id, Permission.WRITE))
+        session.delete(_source(session, actor, source_id, Permission.WRITE)[0])
 
 
 async def delete_source(actor: Actor, source_id: uuid.UUID) -> str:

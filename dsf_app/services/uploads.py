@@ -25,6 +25,14 @@ async def read_upload(
     """The bytes of the one uploaded file (None when nothing was sent). Reading stops, with
     `too_large()`, as soon as the file passes `max_bytes`; the rest of the upload is never
     received."""
+    named = await read_named_upload(chunks, max_bytes, too_large)
+    return None if named is None else named[1]
+
+
+async def read_named_upload(
+    chunks: AsyncIterator[Chunk], max_bytes: int, too_large: Callable[[], Invalid]
+) -> tuple[str, bytes] | None:
+    """`read_upload`, with the file's name as the browser sent it."""
     received = bytearray()
     name: str | None = None
     async for chunk in chunks:
@@ -35,4 +43,4 @@ async def read_upload(
         received += chunk.data
         if len(received) > max_bytes:
             raise too_large()
-    return None if name is None else bytes(received)
+    return None if name is None else (name, bytes(received))
