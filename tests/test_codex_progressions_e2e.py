@@ -1,6 +1,7 @@
 """Lore that follows the story, in Chromium: a writer says on the entry's page that from part 5
 on Ife has a scar; reading the story, the mention of Ife in part 2 shows her without it and the
-one in part 8 with it; a part's in-world date shows beside it."""
+one in part 8 with it; a part's in-world date shows beside it, and in the world's history
+timeline between the events before and after it."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ def _seed(account: Account) -> tuple[str, str, str]:
     """A story of eight parts that each name Ife, part 5 dated; (world, story, entry) ids."""
     actor = actor_of(account)
     with session_scope() as session:
-        world = worlds.create_world(session, actor, "Port Saline")
+        history = [{"event": "The sea wall", "when": "2200"}, {"event": "Founding", "when": "2100"}]
+        world = worlds.create_world(
+            session, actor, "Port Saline", foundation={"history": {"timeline": history}}
+        )
         story = stories.create_story(session, actor, world.id, "Low Tide")
         parent = None
         for n in range(1, 9):
@@ -81,3 +85,15 @@ def test_a_progression_changes_the_mention_card_from_its_part_on(
     parts.nth(7).locator(".dsf-mention").hover()
     expect(card).to_contain_text("As of part 8")
     expect(card).to_contain_text(SCAR)
+
+    page.goto(f"{app_url}/worlds/{world_id}")
+    events = page.locator(".dsf-history-event")
+    expect(events).to_have_count(3)
+    expect(events.nth(0)).to_contain_text("Founding")
+    expect(events.nth(1)).to_contain_text("14 March 2187")
+    expect(events.nth(1)).to_contain_text("Low Tide · part 5 · The Dock Strike")
+    expect(events.nth(1).get_by_role("link", name="Read it")).to_have_attribute(
+        "href", f"/worlds/{world_id}/stories/{story_id}"
+    )
+    expect(events.nth(1).get_by_role("button", name="Edit")).to_have_count(0)
+    expect(events.nth(2)).to_contain_text("The sea wall")
