@@ -37,21 +37,20 @@ source scripts/podman_lib.sh
 trap 'fail "line $LINENO: \`$BASH_COMMAND\` exited $?"' ERR
 
 scratch=$(mktemp -d)
-played_pods=()
-extra_containers=()
 cleanup() {
   trap - ERR
-  [ -f "$scratch/nginx.pid" ] && kill "$(cat "$scratch/nginx.pid")" 2>/dev/null
+  if [ -f "$scratch/nginx.pid" ]; then kill "$(cat "$scratch/nginx.pid")" 2>/dev/null || true; fi
   stop_fakes
-  local pod container
-  for pod in "${played_pods[@]}"; do podman pod rm -f "$pod" >/dev/null 2>&1 || true; done
-  for container in "${extra_containers[@]}"; do podman rm -f -v "$container" >/dev/null 2>&1 || true; done
+  # Every pod and container on the check's own network is the check's.
+  podman ps -a --filter "network=$NETWORK" --format '{{.Pod}}' 2>/dev/null | sort -u |
+    xargs -r podman pod rm -f >/dev/null 2>&1 || true
+  podman ps -a -q --filter "network=$NETWORK" 2>/dev/null | xargs -r podman rm -f -v >/dev/null 2>&1 || true
   # The volumes made since the check began (claims, emptyDirs, images' own volumes).
   if [ -f "$scratch/volumes-before" ]; then
     comm -13 <(sort "$scratch/volumes-before") <(podman volume ls -q | sort) |
       xargs -r podman volume rm -f >/dev/null 2>&1 || true
   fi
-  podman secret rm dsf-secrets >/dev/null 2>&1 || true
+  if [ -n "${SECRET_MADE:-}" ]; then podman secret rm dsf-secrets >/dev/null 2>&1 || true; fi
   podman network rm -f "$NETWORK" >/dev/null 2>&1 || true
   rm -rf "$scratch"
 }
@@ -104,7 +103,6 @@ play() {
   output=$(podman kube play --network "$NETWORK:alias=$2" \
     --configmap "$scratch/objects/configmap-dsf-config.yaml" "$scratch/objects/$1" 2>&1) ||
     fail "podman kube play $1 failed: $output"
-  played_pods+=($(sed -n '/^Pod:/{n;p}' <<<"$output"))
 }
 
 # wait_for WHAT SECONDS COMMAND…: until COMMAND succeeds.
@@ -189,12 +187,11 @@ backup_and_restore() {
   podman exec s3-pod-0-s3 tar -C /data -c . >"$scratch/s3.tar"
   echo "backup: PostgreSQL $(($(stat -c %s "$scratch/dsf.dump") / 1000)) kB (pg_dump -Fc)," \
     "S3 $(($(stat -c %s "$scratch/s3.tar") / 1000)) kB (the S3 server's folder)"
-  extra_containers+=("$restored_pg" "$restored_s3")
   podman run -d --name "$restored_pg" --network "$NETWORK" -e POSTGRES_PASSWORD=restore \
     -e POSTGRES_DATABASES=dsf localhost/dsf-postgres:check >/dev/null
   podman run -d --name "$restored_s3" --network "$NETWORK" --entrypoint sleep \
     localhost/dsf-app:check infinity >/dev/null
-  wait_for "the fresh PostgreSQL" 120 podman exec "$restored_pg" pg_isready -h /tmp -U dsf -d dsf
+  wait_for "the fresh PostgreSQL" 120 podman exec "$restored_pg" pg_isready -h 127.0.0.1 -U dsf -d dsf
   podman exec -i "$restored_pg" pg_restore -h /tmp -U dsf -d dsf --no-owner --clean --if-exists \
     <"$scratch/dsf.dump" 2>"$scratch/restore.log" || true
   podman exec -i "$restored_s3" sh -c 'mkdir -p /data && tar -C /data -x' <"$scratch/s3.tar"
@@ -240,6 +237,7 @@ grep -h '^kind:' "$scratch/rendered.yaml" | sort | uniq -c | sed 's/^/ /'
 step "Played with podman"
 podman secret create dsf-secrets "$scratch/objects/secret-dsf-secrets.json" >/dev/null ||
   fail "podman has a secret dsf-secrets already (a check that did not finish?): podman secret rm dsf-secrets"
+SECRET_MADE=1
 for claim in "$scratch"/objects/persistentvolumeclaim-*.yaml; do
   podman kube play "$claim" >/dev/null
 done
@@ -248,7 +246,8 @@ for workload in "${WORKLOADS[@]}"; do
   play "deployment-$workload.yaml" "$workload"
   [ "$workload" = postgres ] && start_nginx
   case $workload in
-    postgres) wait_for PostgreSQL 120 podman exec postgres-pod-0-postgres pg_isready -h /tmp -U dsf ;;
+    # TCP: the first start's cluster set-up listens on a socket only.
+    postgres) wait_for PostgreSQL 120 podman exec postgres-pod-0-postgres pg_isready -h 127.0.0.1 -U dsf ;;
     redis) wait_for Redis 60 podman exec redis-pod-0-redis redis-cli ping ;;
     letta) wait_for "the Letta server" 600 letta_ready ;;
   esac

@@ -15,4 +15,4 @@ if [ -n "${LETTA_PG_SSLMODE:-}" ]; then
   export LETTA_PG_URI
 fi
 cd "$LETTA_DIR"
-exec "$letta/venv/bin/letta" server --host 0.0.0.0 --port "${LETTA_PORT:-8283}"
+exec "$letta/venv/bin/letta" server --host 0.0.0.0 --port 8283
