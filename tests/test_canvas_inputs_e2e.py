@@ -1,9 +1,9 @@
 """A canvas Form in Chromium, against the app as it ships, the real Letta server and the scripted
-model: the agent draws a Form with a TextInput, a Select and a Slider; the person fills it with
-the keyboard and sends it with Enter; the story goes on with their answers, and the agent's next
-get_canvas_interactions carries exactly those values. A value forged over the websocket is
-refused by the server with a sentence and nothing is queued; axe-core finds nothing to fault on
-the scene."""
+model: the agent draws a Form with a TextInput, a Select, a Slider and a Toggle; the person fills
+it with the keyboard and sends it with Enter; the story goes on with their answers, and the
+agent's next get_canvas_interactions carries exactly those values. A value forged over the
+websocket is refused by the server with a sentence and nothing is queued; axe-core finds nothing
+to fault on the scene."""
 
 from __future__ import annotations
 
@@ -86,6 +86,7 @@ def launch_form(tag: str) -> dict[str, object]:
                 "id": "fuel",
                 "props": {"label": "Fuel to burn", "min": 0, "max": 100, "step": 5, "default": 20},
             },
+            {"type": "Toggle", "id": "lights", "props": {"label": "Running lights"}},
         ],
     }
 
@@ -125,6 +126,11 @@ def test_a_form_is_filled_by_keyboard_sent_checked_and_read_by_the_agent(
         page.keyboard.press("ArrowRight")
     expect(fuel).to_have_value("40")
     expect(node(page, "fuel").locator("output")).to_have_text("40")
+    page.keyboard.press("Tab")
+    lights = form.get_by_role("switch", name="Running lights")
+    expect(lights).to_be_focused()
+    page.keyboard.press(" ")
+    expect(lights).to_be_checked()
 
     llm.on_user(
         f'The reader answered "Before you launch {tag}"',
@@ -134,13 +140,18 @@ def test_a_form_is_filled_by_keyboard_sent_checked_and_read_by_the_agent(
     page.keyboard.press("Enter")
     expect(page.locator(".chat-user").last).to_have_text(
         f'The reader answered "Before you launch {tag}": "Name your ship": "Aurora"; '
-        '"Route": "Outer belt"; "Fuel to burn": 40.'
+        '"Route": "Outer belt"; "Fuel to burn": 40; "Running lights": on.'
     )
     turn_done(page, f"Aurora it is {tag}.")
     [result] = tool_results(llm, '"interactionType": "submit"')
     [submitted] = json.loads(result)["interactions"]
     assert submitted["componentId"] == "launch"
-    assert submitted["data"]["values"] == {"ship": "Aurora", "route": "outer", "fuel": 40}
+    assert submitted["data"]["values"] == {
+        "ship": "Aurora",
+        "route": "outer",
+        "fuel": 40,
+        "lights": True,
+    }
 
     # The same form, sent over the socket with a value the slider cannot take: refused by the
     # server, which reads the limits from the stored Form, and nothing reaches the agent.
