@@ -188,6 +188,7 @@ async def test_the_nearest_passages_join_the_lore_as_citation_links(
     assert f"## [“Harbour Notes”, p. 6]({link})" in chosen.block
     assert FACT in chosen.block and chosen.block.startswith(lore.NO_LORE)
     assert chosen.items[0].kind == "source" and chosen.items[0].name == "“Harbour Notes”, p. 6"
+    assert source_search.item_href(chosen.items[0]) == link  # "Lore used" links there too
     assert len(chosen.block) - len(lore.NO_LORE) <= get_settings().source_budget_chars + 400
 
 

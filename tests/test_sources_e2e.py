@@ -78,9 +78,9 @@ def test_an_uploaded_pdf_is_read_by_the_agent_and_cited_with_a_working_link(
     assert asked and FACT in json.dumps(asked[0]["messages"], ensure_ascii=False)
     lore = page.locator(".chat-lore").last
     lore.locator("summary").click()
-    expect(lore.locator(".chat-lore-item", has_text="“Harbour Notes”, p. 6")).to_contain_text(
-        re.compile(r"similar in meaning 0\.\d\d")
-    )
+    used = lore.locator(".chat-lore-item", has_text="“Harbour Notes”, p. 6")
+    expect(used).to_contain_text(re.compile(r"similar in meaning 0\.\d\d"))
+    expect(used.get_by_role("link")).to_have_attribute("href", link)
 
     citation = reply.get_by_role("link", name="“Harbour Notes”, p. 6")
     expect(citation).to_have_attribute("href", link)

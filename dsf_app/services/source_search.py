@@ -59,6 +59,17 @@ def passage_href(world_id: uuid.UUID | str, source_id: uuid.UUID | str, number: 
     return f"/worlds/{world_id}/sources/{source_id}#p-{number}"
 
 
+def item_href(item: LoreItem) -> str | None:
+    """Where a "Lore used" item that is a passage leads (None for any other item)."""
+    source, _, number = item.key.removeprefix(f"{SOURCE_KIND}:").partition("#p-")
+    if item.kind != SOURCE_KIND or not number.isdigit():
+        return None
+    try:
+        return passage_href(uuid.UUID(item.world_id), uuid.UUID(source), int(number))
+    except ValueError:
+        return None
+
+
 def nearest(
     session: Session, actor: Actor, world_id: uuid.UUID, vector: list[float], limit: int = NEAREST
 ) -> list[Passage]:
@@ -123,7 +134,7 @@ def add_to(
         used += len(section)
         items.append(
             LoreItem(
-                key=f"source:{passage.source_id}#p-{passage.number}",
+                key=f"{SOURCE_KIND}:{passage.source_id}#p-{passage.number}",
                 name=passage.label,
                 kind=SOURCE_KIND,
                 reasons=(reason,),

@@ -1,6 +1,6 @@
-"""The chat's "Lore used" row: the entries and foundation items put in front of the World Agent
-for a turn, each with why and a link to it, then those a rule brought but left out, with why
-not."""
+"""The chat's "Lore used" row: the entries, foundation items and source passages put in front of
+the World Agent for a turn, each with why and a link to it, then those a rule brought but left
+out, with why not."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from dsf_app.services import source_search
 from dsf_app.services.lore import LoreItem, items_from_json
 
 
@@ -24,9 +25,12 @@ def _line(item: LoreItem) -> LoreLine:
         name=item.name,
         kind=item.kind,
         reasons=item.left_out or "; ".join(item.reasons),
-        href=f"/worlds/{item.world_id}/codex/{item.entry_id}"
-        if item.entry_id
-        else f"/worlds/{item.world_id}",
+        href=source_search.item_href(item)
+        or (
+            f"/worlds/{item.world_id}/codex/{item.entry_id}"
+            if item.entry_id
+            else f"/worlds/{item.world_id}"
+        ),
     )
 
 
