@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from dsf_app.db import session_scope
 from dsf_app.models import AgentKind, AgentRecord
-from dsf_app.services import codex, stories, worlds
+from dsf_app.services import codex, lorebook, lorebook_format, stories, worlds
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.settings import Settings
@@ -70,6 +70,24 @@ def _new_entry(page: Page, name: str, kind: str, aliases: str = "", summary: str
 
 def _entry(page: Page, name: str):
     return page.locator(".dsf-codex-entry", has=page.get_by_text(name, exact=True))
+
+
+def _import_rules(actor: Actor, world_id: str) -> None:
+    """Three entries whose World Info rules "Lore used" explains."""
+    entries = [
+        {"comment": "Harbour Watch", "key": ["Mira"], "keysecondary": ["tides"], "content": "."},
+        {"comment": "Turbine Hall", "key": ["turbines"], "content": "Where the turbines sleep."},
+        {"comment": "Smuggler's Tip", "key": ["electricity"], "probability": 0, "content": "."},
+    ]
+    book = {"entries": {str(uid): {"uid": uid, **e} for uid, e in enumerate(entries)}}
+    with session_scope() as session:
+        lorebook.import_lorebook(
+            session,
+            actor,
+            uuid.UUID(world_id),
+            lorebook_format.parse(json.dumps(book)),
+            author="person",
+        )
 
 
 def _lore_block(settings: Settings, actor: Actor, world_id: str) -> str:
@@ -139,6 +157,8 @@ def test_entries_by_hand_and_the_lore_a_turn_used(
     expect(page.locator("#codex-results .dsf-codex-entry").first).to_contain_text("Kelp Turbines")
     page.get_by_role("button", name="Clear").click()
 
+    # World Info rules: a secondary key, recursion through Mira's text, a draw that fails.
+    _import_rules(actor, world_id)
     tag = _tag()
     llm.on_user(tag, then=[Reply("Mira keeps the turbines going.")])
     # Names Mira (an alias) and Teo (excluded); Kelp Turbines only by meaning.
@@ -149,18 +169,28 @@ def test_entries_by_hand_and_the_lore_a_turn_used(
     lore = page.locator(".chat-lore").last
     expect(lore).to_contain_text("Lore used")
     lore.locator("summary").click()
-    mira = lore.locator(".chat-lore-item", has_text="Mira Okonkwo")
+    mira = lore.locator(".chat-lore-item", has=page.get_by_role("link", name="Mira Okonkwo"))
     expect(mira).to_contain_text("matched alias “Mira” in your message")
     expect(lore.locator(".chat-lore-item", has_text="Saltmarsh")).to_contain_text("pinned")
     expect(lore.locator(".chat-lore-item", has_text="Kelp Turbines")).to_contain_text(
         re.compile(r"similar in meaning 0\.\d\d")
     )
     expect(lore).not_to_contain_text("Old Teo")  # excluded, though named
+    expect(lore.locator(".chat-lore-item", has_text="Harbour Watch")).to_contain_text(
+        "matched alias “Mira” in your message; secondary key “tides” (AND ANY)"
+    )
+    expect(lore.locator(".chat-lore-item", has_text="Turbine Hall")).to_contain_text(
+        "recursion from Mira Okonkwo (alias “turbines”)"
+    )
+    expect(lore.locator(".chat-lore-left-out", has_text="Smuggler's Tip")).to_contain_text(
+        re.compile(r"left out: probability 0%: rolled \d+")
+    )
 
     block = _lore_block(test_settings, actor, world_id)
     assert "Mira Okonkwo" in block and "Chief engineer of the turbines." in block
     assert "Saltmarsh" in block and "Kelp Turbines" in block
     assert "Old Teo" not in block
+    assert "## Turbine Hall" in block and "Smuggler's Tip" not in block
 
     page.reload()
     expect(page.locator(".chat-lore").last).to_contain_text("Lore used")
