@@ -11,6 +11,7 @@ from dsf_app.agents.events import (
     ToolCallStarted,
     TurnFinished,
 )
+from dsf_app.settings import get_settings
 from dsf_app.state.chat_rows import ChatItem, apply_event, as_sent, pretty_json
 
 
@@ -33,6 +34,16 @@ def test_tool_rows_start_running_and_finish_with_their_result() -> None:
     assert (items[0].tool_status, items[0].tool_result) == ("error", "No world with id x.")
     assert items[0].tool_args == '{\n  "operation": "load"\n}'
     assert items[1].tool_status == "running"
+
+
+def test_a_running_tool_row_says_when_it_started_and_image_generation_its_limit() -> None:
+    limit = round(get_settings().image_timeout_seconds)
+    items = apply_event([], ToolCallStarted("c1", "image_generator", "{}", started_at=1000.5))
+    items = apply_event(items, ToolCallStarted("c2", "world_manager", "{}", started_at=1002.0))
+    assert [(i.running_label, i.started_at, i.limit_seconds) for i in items] == [
+        ("Drawing…", 1000.5, limit),
+        ("running", 1002.0, 0),
+    ]
 
 
 def test_a_failed_turn_adds_its_error_and_a_clean_end_adds_nothing() -> None:

@@ -212,7 +212,10 @@ def test_an_image_lists_what_it_was_made_from_to_those_who_may_see_it(session: S
     mine = asset_references.references_of(session, ada, [made.id, portrait.id])
     theirs = asset_references.references_of(session, bo, [made.id])
 
-    assert [link.asset_id for link in mine[made.id]] == [portrait.id, own.id]
+    assert [(link.asset_id, link.role.value) for link in mine[made.id]] == [
+        (portrait.id, "reference"),
+        (own.id, "reference"),
+    ]
     assert portrait.id not in mine  # made from nothing
     # Ada's own image stays hers: Bo, who reads the world, sees only the world's portrait.
     assert [link.asset_id for link in theirs[made.id]] == [portrait.id]

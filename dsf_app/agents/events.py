@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -30,6 +31,7 @@ class ToolCallStarted:
     name: str
     arguments: str
     parent_call_id: str | None = None
+    started_at: float = field(default_factory=time.time)  # seconds since the epoch
 
 
 @dataclass(frozen=True)

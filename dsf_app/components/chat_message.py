@@ -2,8 +2,9 @@
 queued), the agent's reply as Markdown under the untrusted-text rule (`untrusted_text.markdown`:
 no raw HTML — `rx.markdown` would make it live DOM —, checked links, images only from our own
 assets), collapsible reasoning, a tool call as a compact row that opens to show its arguments
-and result, an error, the lore a turn brought in, and the card asking to approve or deny a call
-that cannot be undone. Everything but the reply is plain text."""
+and result (while it runs, the seconds it has taken, ticking in the browser), an error, the
+lore a turn brought in, and the card asking to approve or deny a call that cannot be undone.
+Everything but the reply is plain text."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from reflex.constants.colors import ColorType
 from reflex.vars import ObjectVar
 
 from dsf_app.components import untrusted_text
+from dsf_app.components.elapsed import elapsed_seconds
 from dsf_app.components.lore_row import lore_row
 from dsf_app.components.matching import as_component
 from dsf_app.state.chat import ChatState
@@ -148,7 +150,18 @@ def _tool(item: ObjectVar[ChatItem]) -> rx.Component:
             rx.hstack(
                 _status_icon(item.tool_status),
                 rx.code(item.tool_name, size="1"),
-                rx.text(item.tool_status, size="1", color_scheme="gray"),
+                rx.cond(
+                    item.tool_status == "running",
+                    rx.text(
+                        item.running_label,
+                        " ",
+                        elapsed_seconds(item.started_at, item.limit_seconds),
+                        size="1",
+                        color_scheme="gray",
+                        class_name="chat-tool-progress",
+                    ),
+                    rx.text(item.tool_status, size="1", color_scheme="gray"),
+                ),
                 align="center",
                 spacing="2",
                 as_="span",

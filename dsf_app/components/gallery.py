@@ -13,7 +13,7 @@ from dsf_app.components.empty_state import empty_state, not_found_state
 from dsf_app.components.matching import pick
 from dsf_app.components.upload_zone import upload_progress, upload_zone
 from dsf_app.components.url_page import url_page_view
-from dsf_app.state.gallery import GalleryItem, GalleryState
+from dsf_app.state.gallery import GalleryItem, GalleryReference, GalleryState
 
 IMAGE_UPLOAD = "gallery-upload"
 COVER_UPLOAD = "cover-upload"
@@ -101,6 +101,36 @@ def tile(item: ObjectVar[GalleryItem], index: rx.Var[int]) -> rx.Component:
     )
 
 
+def _reference_link(reference: ObjectVar[GalleryReference]) -> rx.Component:
+    """A link to an image this one was made from, named by its description (plain text)."""
+    return rx.link(
+        rx.cond(reference.role == "edited", "edited from: ", ""),
+        rx.cond(reference.description != "", reference.description, "an image"),
+        href=reference.url,
+        is_external=True,
+        size="2",
+        overflow_wrap="anywhere",
+        class_name="dsf-gallery-reference",
+        data_asset_id=reference.id,
+    )
+
+
+def made_from(item: ObjectVar[GalleryItem]) -> rx.Component:
+    """The images the viewed one was drawn from (references, or the image it edited)."""
+    return rx.cond(
+        item.references.length() > 0,
+        rx.hstack(
+            rx.text("Made from", size="2", weight="bold"),
+            rx.foreach(item.references, _reference_link),
+            spacing="2",
+            align="baseline",
+            wrap="wrap",
+            width="100%",
+            class_name="dsf-gallery-references",
+        ),
+    )
+
+
 def lightbox() -> rx.Component:
     viewed = GalleryState.viewed
     return rx.dialog.root(
@@ -140,6 +170,7 @@ def lightbox() -> rx.Component:
                     color_scheme="gray",
                     overflow_wrap="anywhere",
                 ),
+                made_from(viewed),
                 rx.hstack(
                     category_badge(viewed.category),
                     rx.text(viewed.created, size="1", color_scheme="gray"),

@@ -119,6 +119,7 @@ def references_of(
     links: dict[uuid.UUID, list[ReferenceLink]] = {}
     for link, reference in rows:
         links.setdefault(link.asset_id, []).append(
-            ReferenceLink(reference.id, link.role, reference.description)
+            # The column holds the plain value (models.columns.enum_field).
+            ReferenceLink(reference.id, ReferenceRole(link.role), reference.description)
         )
     return links

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from dsf_app.agents.events import (
     ConfirmationAsked,
@@ -21,7 +22,11 @@ from dsf_app.agents.events import (
     TurnFinished,
 )
 from dsf_app.models import ChatMessage
+from dsf_app.settings import get_settings
 from dsf_app.state.lore_rows import LoreLine, lines_from_message, lore_lines
+
+# What a running tool's row says while it works, when "running" says too little.
+RUNNING_LABELS = {"image_generator": "Drawing…"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,9 @@ class ChatItem:
     tool_args: str = ""
     tool_result: str = ""
     tool_status: str = ""  # running | success | error | interrupted
+    running_label: str = "running"
+    started_at: float = 0.0  # when the tool started, in seconds since the epoch
+    limit_seconds: int = 0  # how long it may take (image generation's timeout), or 0
     nested: bool = False
     interrupted: bool = False
     lore: list[LoreLine] = field(default_factory=list)
@@ -56,6 +64,7 @@ def item_from_message(message: ChatMessage, *, nested: bool = False) -> ChatItem
             tool_result=pretty_json(message.tool_result or ""),
             tool_status=message.tool_status or "",
             nested=nested,
+            **_progress(message.tool_name or "", message.created_at.timestamp()),
         )
     role = {
         "user": "user",
@@ -118,6 +127,7 @@ def apply_event(items: list[ChatItem], event: TurnEvent) -> list[ChatItem]:
             tool_args=pretty_json(event.arguments),
             tool_status="running",
             nested=event.parent_call_id is not None,
+            **_progress(event.name, event.started_at),
         )
         return put_row(items, row)
     if isinstance(event, ToolCallFinished):
@@ -143,6 +153,16 @@ def apply_event(items: list[ChatItem], event: TurnEvent) -> list[ChatItem]:
         if event.error:
             return [*items, ChatItem(row_id("error"), "error", event.error)]
     return items
+
+
+def _progress(tool_name: str, started_at: float) -> dict[str, Any]:
+    """What a running tool's row shows: its label, and when it started against its limit."""
+    limit = get_settings().image_timeout_seconds if tool_name == "image_generator" else 0
+    return {
+        "running_label": RUNNING_LABELS.get(tool_name, "running"),
+        "started_at": started_at,
+        "limit_seconds": round(limit),
+    }
 
 
 def card(confirmation_id: uuid.UUID, tool_name: str, summary: str) -> ChatItem:

@@ -14,6 +14,7 @@ from dsf_app.agents.topics import Topic
 from dsf_app.models import Asset
 from dsf_app.services import asset_files, assets, validation
 from dsf_app.services.access import Permission
+from dsf_app.services.asset_references import ReferenceLink
 from dsf_app.services.image_uploads import Destination, Target
 from dsf_app.state.feedback import done, shows_problems, when
 from dsf_app.state.image_upload import ReceivesImages
@@ -27,6 +28,16 @@ MY_IMAGES = "/images"
 
 
 @dataclasses.dataclass
+class GalleryReference:
+    """An image another was made from, shown as a link to it."""
+
+    id: str
+    url: str
+    description: str
+    role: str  # edited | reference
+
+
+@dataclasses.dataclass
 class GalleryItem:
     id: str
     url: str
@@ -36,9 +47,10 @@ class GalleryItem:
     generated: bool
     created: str
     thumbnail: str = ""  # the small copy for the grid
+    references: list[GalleryReference] = dataclasses.field(default_factory=list)
 
 
-def _item(asset: Asset) -> GalleryItem:
+def _item(asset: Asset, links: list[ReferenceLink]) -> GalleryItem:
     return GalleryItem(
         id=str(asset.id),
         url=asset_files.asset_url(asset.id),
@@ -48,6 +60,15 @@ def _item(asset: Asset) -> GalleryItem:
         generated=asset.generated,
         created=when(asset.created_at),
         thumbnail=asset_files.thumbnail_url(asset.id),
+        references=[
+            GalleryReference(
+                str(link.asset_id),
+                asset_files.asset_url(link.asset_id),
+                link.description,
+                link.role.value,
+            )
+            for link in links
+        ],
     )
 
 
@@ -119,7 +140,7 @@ class GalleryState(ReceivesImages, UrlPage, rx.State):
         self.found = True
         self.can_delete = found.level >= Permission.WRITE
         self.page, self.has_more = found.page, found.has_more
-        self.items = [_item(asset) for asset in found.images]
+        self.items = [_item(asset, found.references.get(asset.id, [])) for asset in found.images]
         if self.viewing >= len(self.items):
             self.viewing = -1
         self.loading = False
