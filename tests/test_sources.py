@@ -101,7 +101,10 @@ async def _add(actor: Actor, world_id: uuid.UUID, name: str, data: bytes) -> Sou
 
 
 @pytest.fixture
-def owner_world(dsf_in_process: Settings) -> Iterator[tuple[Actor, uuid.UUID]]:
+def owner_world(
+    dsf_in_process: Settings, storage: AssetStorage
+) -> Iterator[tuple[Actor, uuid.UUID]]:
+    """A person and their world, with the S3 server that adding a source writes to."""
     with session_scope() as session:
         owner = make_actor(session, "Ife")
         world = make_world(session, owner, "Harbour")
