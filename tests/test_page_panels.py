@@ -24,6 +24,7 @@ from dsf_app.state.story_parts import StoryPartsState
 from dsf_app.state.world import WorldPageState
 from dsf_app.state.world_foundation import FoundationEditorState
 from dsf_app.state.world_sharing import WorldSharingState
+from dsf_app.state.world_sources import WorldSourcesState
 from dsf_app.state.world_stories import WorldStoriesState
 from dsf_app.state.world_versions import WorldVersionsState
 
@@ -33,6 +34,7 @@ PANELS: dict[type[BaseState], list[type[BaseState]]] = {
         WorldVersionsState,
         WorldStoriesState,
         WorldSharingState,
+        WorldSourcesState,
     ],
     StoryPageState: [StoryPartsState, StoryDetailsState],
     CodexState: [CodexSearchState, CodexEditorState, CodexDeletionState],
@@ -74,12 +76,15 @@ async def test_loading_the_world_page_closes_every_dialog() -> None:
     editor.editor_open, editor.editor_error = True, "The world changed meanwhile."
     versions.restore_version = 3
     stories.story_edit_id, stories.story_delete_id = "a-story", "another-story"
+    sources = await tab.get_state(WorldSourcesState)
+    sources.source_delete_id = "a-source"
 
     await _run(WorldPageState.load.fn, await tab.get_state(WorldPageState))
 
     assert not editor.editor_open and not editor.editor_error
     assert not versions.restore_open
     assert not stories.story_edit_open and not stories.story_delete_open
+    assert not sources.source_delete_open
 
 
 async def test_loading_the_story_page_closes_every_dialog() -> None:

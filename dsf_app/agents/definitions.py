@@ -62,8 +62,8 @@ ASSET_LIBRARY = BlockDefinition(
 # Written before each World Agent turn by `lore_block.py`, not filled from the data.
 LORE = BlockDefinition(
     "lore",
-    "Codex entries and foundation items chosen for this turn (rewritten before each turn), "
-    "with why each was chosen.",
+    "Codex entries, foundation items and passages of the world's sources chosen for this turn "
+    "(rewritten before each turn), with why each was chosen; cite a passage by its link.",
 )
 MEMORY_LABELS: dict[AgentKind, tuple[BlockDefinition, ...]] = {
     AgentKind.USER: (HUMAN,),
