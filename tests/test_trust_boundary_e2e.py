@@ -98,8 +98,9 @@ def hostile_entries(
 
 
 def hostile_scene(image: str) -> dict[str, Any]:
-    """Every payload in a canvas text, and the labels, captions and alts of the other types;
-    images only from our own asset (anything else is refused before it is stored)."""
+    """Every payload in a canvas text, and the labels, captions and alts of the other types (a
+    Form's inputs among them); images only from our own asset (anything else is refused before
+    it is stored)."""
     first, second, third = PAYLOADS[0], PAYLOADS[1], PAYLOADS[2]
     texts = [{"type": "Text", "props": {"content": p.text}} for p in PAYLOADS]
     return {
@@ -143,6 +144,47 @@ def hostile_scene(image: str) -> dict[str, Any]:
                     "actions": [{"id": "go", "label": label(first), "description": label(third)}],
                 },
             },
+            hostile_form(),
+        ],
+    }
+
+
+def hostile_form() -> dict[str, Any]:
+    """Every payload as a text box's label and placeholder and as a choice of a Select; some as
+    the Select's, the Slider's and the Toggle's labels (all four inputs are labelled by one
+    renderer), the Form's title and its button."""
+    first, second, third = PAYLOADS[0], PAYLOADS[1], PAYLOADS[2]
+    boxes = [
+        {
+            "type": "TextInput",
+            "id": f"box-{n}",
+            "props": {"label": label(p), "placeholder": label(p)},
+        }
+        for n, p in enumerate(PAYLOADS)
+    ]
+    selects = [
+        {
+            "type": "Select",
+            "id": f"select-{start}",
+            "props": {
+                "label": label(second),
+                "options": [
+                    {"id": f"o-{start + n}", "label": label(p)}
+                    for n, p in enumerate(PAYLOADS[start : start + 50])
+                ],
+            },
+        }
+        for start in range(0, len(PAYLOADS), 50)
+    ]
+    return {
+        "type": "Form",
+        "id": "hostile-form",
+        "props": {"title": label(first), "submitLabel": label(second)},
+        "children": [
+            *boxes,
+            *selects,
+            {"type": "Slider", "id": "slider", "props": {"label": label(third)}},
+            {"type": "Toggle", "id": "toggle", "props": {"label": label(first)}},
         ],
     }
 
@@ -220,6 +262,14 @@ def test_the_corpus_from_the_model_is_inert_in_chat_canvas_suggestions_and_runs(
     expect(assistant).to_contain_text("(xn--pple-43d.example)")
     expect(assistant.locator(".dsf-blocked-image").first).to_contain_text("[image: leak]")
     expect(page.locator("#canvas img").first).to_have_attribute("src", image)
+    # Placeholders and a Select's choices, as written: attributes and option text, never markup.
+    inputs = page.locator("#canvas [data-canvas-id='hostile-form']")
+    written = [label(p) for p in PAYLOADS]
+    assert (
+        inputs.locator("input[placeholder]").evaluate_all("els => els.map((e) => e.placeholder)")
+        == written
+    )
+    assert inputs.locator("option").evaluate_all("els => els.map((e) => e.textContent)") == written
 
     page.reload()
     expect(page.locator("#chat-log .chat-assistant").last).to_contain_text(f"Done {tag}.")
