@@ -545,6 +545,8 @@ def codex_writes(
         step(CodexEditorState.save_entry, where, form=lambda v: ENTRY_FORM),
         step(CodexState.toggle_pin, where, entry_id=entry),
         step(CodexState.toggle_exclude, where, entry_id=entry),
+        step(CodexState.toggle_selected, where, entry_id=entry),
+        step(CodexState.change_kind, where, kind=lambda v: "place"),
         step(CodexState.accept, where, entry_id=suggestion),
         step(CodexState.reject, where, entry_id=suggestion),
         step(CodexDeletionState.ask_delete, where, entry_id=entry, name=lambda v: "x"),
@@ -926,6 +928,7 @@ CASES: dict[str, Case] = {
         [
             step(CodexEntryState.load, at_entry),
             step(CodexEntryState.reload, at_entry),
+            step(CodexEntryState.export_card, at_entry),
             step(CodexEntryState.add_link, at_entry, form=lambda v: {"to": str(v.other_entry)}),
             step(CodexEntryState.remove_link, at_entry, link_id=lambda v: str(v.link)),
             step(CodexEntryState.upload_progress, at_entry, progress=lambda v: UPLOAD_PROGRESS),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from dsf_app.components.codex_selection import kind_bar, select_box
 from dsf_app.components.confirm_delete import confirm_delete_dialog
 from dsf_app.components.empty_state import empty_state
 from dsf_app.components.forms import dialog_actions, form_error, labelled, text_control
@@ -66,6 +67,7 @@ def entry_card(row: ObjectVar[EntryRow]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
+                select_box(row),
                 rx.cond(
                     row.readonly,
                     title,
@@ -203,14 +205,14 @@ def import_button() -> rx.Component:
                 size="2",
             ),
             id=IMPORT_UPLOAD,
-            accept={"application/json": [".json"]},
+            accept={"application/json": [".json"], "image/png": [".png"]},
             multiple=False,
             max_files=1,
             no_drag=True,
             on_drop=S.import_lorebook(
                 rx.upload_files_chunk(upload_id=IMPORT_UPLOAD, on_upload_progress=S.upload_progress)
             ),
-            title="A SillyTavern World Info file, or a character card with a lorebook (JSON)",
+            title="A SillyTavern World Info file, or a character card (JSON or PNG)",
         ),
         display="contents",
     )
@@ -290,6 +292,7 @@ def codex_view() -> rx.Component:
         toolbar(),
         upload_progress(S, "codex-import-progress"),
         suggestions(),
+        kind_bar(),
         rx.cond(
             Q.searched != "",
             results(),

@@ -74,6 +74,18 @@ def header() -> rx.Component:
                     wrap="wrap",
                 ),
             ),
+            rx.cond(
+                (E.kind == "character") & (E.status == "active"),
+                rx.button(
+                    rx.icon("download", size=14),
+                    "Export card (PNG)",
+                    variant="soft",
+                    on_click=E.export_card,
+                    title="This character as a SillyTavern character card, with the Codex as "
+                    "its lorebook",
+                    id="export-card",
+                ),
+            ),
             gap="3",
             wrap="wrap",
             align="center",

@@ -26,6 +26,7 @@ from dsf_app.services import (
     assets,
     codex,
     codex_embeddings,
+    codex_kinds,
     imports,
     lore,
     lorebook,
@@ -171,6 +172,7 @@ class CodexState(ActsForPerson, UploadProgress, rx.State):
     listed: rx.Field[int] = rx.field(0)
     importing: rx.Field[bool] = rx.field(False)
     images: rx.Field[list[Option]] = rx.field(default_factory=list)
+    selected: rx.Field[list[str]] = rx.field(default_factory=list)  # entries to change at once
 
     @rx.event
     @shows_problems
@@ -189,7 +191,7 @@ class CodexState(ActsForPerson, UploadProgress, rx.State):
 
     def _clear(self) -> None:
         self.world_key, self.can_edit, self.total, self.listed = "", False, 0, 0
-        self.groups, self.suggestions, self.images = [], [], []
+        self.groups, self.suggestions, self.images, self.selected = [], [], [], []
 
     async def _fetch(self) -> None:
         world_id, _ = codex_ids(self.router.url.path)
@@ -202,6 +204,8 @@ class CodexState(ActsForPerson, UploadProgress, rx.State):
             self._clear()
             return
         self.world_key, self.can_edit = view.world_key, view.can_edit
+        listed = {row.id for group in view.groups for row in group.rows}
+        self.selected = [entry for entry in self.selected if entry in listed]
         self.total, self.listed = view.total, view.listed
         self.groups, self.suggestions, self.images = view.groups, view.suggestions, view.images
 
@@ -249,12 +253,33 @@ class CodexState(ActsForPerson, UploadProgress, rx.State):
         await self.act(codex.set_status, entry, CodexStatus.REJECTED, author="person")
         return [done("Rejected; it will not be suggested again."), *self._changed()]
 
+    # ---- the kind of several entries at once ---------------------------------------------
+
+    @rx.event
+    def toggle_selected(self, entry_id: str) -> None:
+        """Select an entry to change its kind with others, or leave it out again."""
+        if entry_id in self.selected:
+            self.selected = [entry for entry in self.selected if entry != entry_id]
+        else:
+            self.selected = [*self.selected, entry_id]
+
+    @rx.event
+    @shows_problems
+    async def change_kind(self, kind: str) -> list[Followup]:
+        """Make every selected entry `kind`, in one new version of the world."""
+        entries = [validation.identifier(entry, what="entry") for entry in self.selected]
+        changed = await self.act(
+            codex_kinds.set_kind, self._shown_world(), entries, kind, author="person"
+        )
+        self.selected = []
+        return [done(f"Changed the kind of {changed} entries to {kind}."), *self._changed()]
+
     # ---- SillyTavern lorebooks -----------------------------------------------------------
 
     @rx.event(background=True)
     @shows_problems
     async def import_lorebook(self, chunks: rx.UploadChunkIterator):
-        """Add a SillyTavern World Info file (or a character card's lorebook) to the Codex.
+        """Add a SillyTavern World Info file or a character card (JSON or PNG) to the Codex.
         Who is signed in, and that they may write this world, is checked before any of the
         file is read; a second import while one of theirs runs is refused; reading stops past
         the size limit; the parse and the write run in a heavy process (pools.py)."""

@@ -12,10 +12,11 @@ import reflex as rx
 from reflex.event import EventCallback
 from sqlmodel import Session
 
+from dsf_app import pools
 from dsf_app.agents.topics import Topic
 from dsf_app.errors import NotFound
 from dsf_app.models import CodexEntry, World
-from dsf_app.services import codex, codex_links, mentions, validation
+from dsf_app.services import asset_files, codex, codex_links, lorebook, mentions, validation
 from dsf_app.services.access import Permission, not_visible, require_entry, world_with_level
 from dsf_app.services.actor import Actor
 from dsf_app.services.asset_files import asset_url
@@ -154,6 +155,16 @@ class CodexEntryState(ReceivesImages, UrlPage, rx.State):
 
     def _shown_entry(self) -> uuid.UUID:
         return validation.identifier(self.entry_key, what="entry")
+
+    @rx.event
+    @shows_problems
+    async def export_card(self) -> rx.event.EventSpec:
+        """This character as a PNG character card; its image is fetched from S3 after the
+        database work is done."""
+        card = await self.act(lorebook.export_card, self._shown_entry())
+        storage = asset_files.asset_storage()
+        name, data = await pools.in_event_thread(lorebook.card_png, card, storage)
+        return rx.download(data=data, filename=name, mime_type="image/png")
 
     @rx.event
     @shows_problems

@@ -234,5 +234,5 @@ class WorldsPageState(ActsForPerson, UploadProgress, rx.State):
                 async with self:
                     self.busy = False
                     self._end_upload(problem)
-        yield done(f"Imported “{imported.name}” as your own private copy.")
+        yield done(imported.sentence())
         yield rx.redirect(f"/worlds/{imported.world_id}")
