@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from dsf_app.models.lore_rules import ActivationRules, LoreDefaults, LoreTimers, Timer, parse_regex
-from dsf_app.services.lore_keys import Entry, KeyIndex, key_in, score, secondary
+from dsf_app.services.lore_keys import Entry, KeyIndex, Text, key_in, score, secondary
 
 BUDGET_LEFT_OUT = "left out: over the lore budget"
 
@@ -76,26 +76,45 @@ def draw(seed: str, turn: int, what: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-@dataclass
 class _Buffer:
-    """SillyTavern's WorldInfoBuffer: the messages by depth, the segment, the recursion texts."""
+    """SillyTavern's WorldInfoBuffer: the messages by depth, the segment, the recursion texts,
+    each scanned for the index's keys once."""
 
-    scan: Scan
-    recursion: list[tuple[str, str]] = field(default_factory=list)  # (entry name, its text)
+    def __init__(self, scan: Scan, index: KeyIndex) -> None:
+        self.scan = scan
+        self.index = index
+        self.segment = index.text(scan.segment) if scan.segment else None
+        self.recursion: list[tuple[str, Text]] = []  # (entry name, its text)
+        self._by_depth: dict[int, list[tuple[str, Text]]] = {}
+        self._whole: dict[tuple[int, int], Text] = {}
 
-    def places(self, rules: ActivationRules) -> list[tuple[str, str]]:
+    def _depth(self, rules: ActivationRules) -> int:
+        return self.scan.defaults.scan_depth if rules.scan_depth is None else rules.scan_depth
+
+    def places(self, rules: ActivationRules) -> list[tuple[str, Text]]:
         """(where, text) an entry with `rules` reads, in the order its reason names them."""
-        depth = self.scan.defaults.scan_depth if rules.scan_depth is None else rules.scan_depth
+        depth = self._depth(rules)
         if depth <= 0:
             return []
-        messages = self.scan.messages[:depth]
-        found = [(PLACES[0], messages[0])] if messages else []
-        if len(messages) > 1:
-            found.append((PLACES[1], "\n".join(messages[1:])))
-        if self.scan.segment:
-            found.append((PLACES[2], self.scan.segment))
-        found += [(f"recursion from {name}", text) for name, text in self.recursion]
-        return found
+        if depth not in self._by_depth:
+            messages = self.scan.messages[:depth]
+            found = [(PLACES[0], self.index.text(messages[0]))] if messages else []
+            if len(messages) > 1:
+                found.append((PLACES[1], self.index.text("\n".join(messages[1:]))))
+            if self.segment is not None:
+                found.append((PLACES[2], self.segment))
+            self._by_depth[depth] = found
+        return self._by_depth[depth] + [
+            (f"recursion from {name}", text) for name, text in self.recursion
+        ]
+
+    def whole(self, rules: ActivationRules) -> Text:
+        """All an entry with `rules` reads, as one text (for its secondary keys)."""
+        key = (self._depth(rules), len(self.recursion))
+        if key not in self._whole:
+            joined = "\n".join(text.text for _, text in self.places(rules))
+            self._whole[key] = Text.plain(joined)
+        return self._whole[key]
 
 
 @dataclass
@@ -145,7 +164,7 @@ class _Activation:
     def __init__(self, index: KeyIndex, scan: Scan) -> None:
         self.index = index
         self.scan = scan
-        self.buffer = _Buffer(scan)
+        self.buffer = _Buffer(scan, index)
         self.timing = _timing(index, scan)
         self.chosen: dict[int, list[str]] = {}  # position -> reasons, in activation order
         self.left_out: dict[int, str] = {}
@@ -153,7 +172,8 @@ class _Activation:
         self.overflow = False
         timed = {*self.timing.sticky, *self.timing.cooldown} & index.position.keys()
         # Entries named in the turn's text (or timed): every round looks at them again.
-        self.named = index.candidates([*scan.messages, scan.segment])
+        everything = [index.text("\n".join(scan.messages))]
+        self.named = index.candidates([*everything, *filter(None, [self.buffer.segment])])
         self.named |= {index.position[entry_id] for entry_id in timed}
 
     def run(self) -> Outcome:
@@ -174,9 +194,9 @@ class _Activation:
             else:
                 break
             state = Round.RECURSION
-            texts = [self.index.entries[i].text for i in recursing]
+            texts = [self.index.text(self.index.entries[i].text) for i in recursing]
             self.buffer.recursion += [
-                (self.index.entries[i].name, self.index.entries[i].text) for i in recursing
+                (self.index.entries[i].name, text) for i, text in zip(recursing, texts, strict=True)
             ]
             candidates = self.named | self.index.candidates(texts)
         return self._outcome()
@@ -218,9 +238,10 @@ class _Activation:
             return RANKS["sticky"], [f"sticky, {_turns(sticky)} left"]
         places = self.buffer.places(entry.rules)
         defaults = self.scan.defaults
+        keys = [key.strip() for key in (*entry.keys, *entry.rules.keys) if key.strip()]
         for where, text in places:
-            for key in (*entry.keys, *entry.rules.keys):
-                if not key.strip() or not key_in(text, key.strip(), entry.rules, defaults):
+            for key in keys:
+                if not text.may_hold(key) or not key_in(text, key, entry.rules, defaults):
                     continue
                 what = "name" if key == entry.name else "key" if parse_regex(key) else "alias"
                 if where in RANKS:
@@ -229,7 +250,7 @@ class _Activation:
                     rank, reason = RECURSION_RANK, f"{where} ({what} “{key}”)"
                 if not entry.rules.secondary_keys:
                     return rank, [reason]
-                logic = secondary(entry, "\n".join(t for _, t in places), defaults)
+                logic = secondary(entry, self.buffer.whole(entry.rules), defaults)
                 return None if logic is None else (rank, [reason, logic])
         return None
 
@@ -242,7 +263,7 @@ class _Activation:
         entries = self.index.entries
         found.sort(
             key=lambda f: (
-                not self._sticky(f.position),
+                f.rank != RANKS["sticky"] or not self._sticky(f.position),
                 -entries[f.position].rules.order,
                 f.rank,
                 f.position,
@@ -313,8 +334,7 @@ class _Activation:
         scores = {}
         for m in members:
             entry = entries[m.position]
-            text = "\n".join(t for _, t in self.buffer.places(entry.rules))
-            scores[m.position] = score(entry, text, self.scan.defaults)
+            scores[m.position] = score(entry, self.buffer.whole(entry.rules), self.scan.defaults)
         best = max(scores.values())
         kept = []
         for m in members:

@@ -4,8 +4,10 @@ over the text, the few entries of a world one of whose keys the text holds."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import ahocorasick
 
@@ -30,39 +32,90 @@ def _is_word(char: str) -> bool:
     return char.isascii() and (char.isalnum() or char == "_")
 
 
+Spots = list[tuple[int, int]]  # where a key is in a lowered text: (start, end)
+
+
+def lowered(text: str) -> str:
+    """`text` in lower case with every index kept (a few letters lower to two characters)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c := ch.lower()) == 1 else ch for ch in text)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text to scan, lowered once, with where each key of the index is in it (`known`: the
+    keys the index looked for; any other key is searched for when asked)."""
+
+    text: str
+    lowered: str
+    hits: dict[str, Spots]
+    known: frozenset[str] = frozenset()
+
+    @classmethod
+    def plain(cls, text: str) -> Text:
+        return cls(text, lowered(text), {})
+
+    def may_hold(self, key: str) -> bool:
+        """False when the index looked for `key` here and did not find it."""
+        needle = key.lower()
+        return needle in self.hits or needle not in self.known
+
+
+@lru_cache(maxsize=8192)
+def _regex(key: str) -> re.Pattern[str] | None:
+    return parse_regex(key)
+
+
+@lru_cache(maxsize=65536)
 def _acronym(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
-def key_in(text: str, key: str, rules: ActivationRules, defaults: LoreDefaults) -> bool:
+def _spots(haystack: str, needle: str) -> Iterator[tuple[int, int]]:
+    """Where `needle` is in `haystack`, found one at a time (the first that fits ends it)."""
+    start = haystack.find(needle)
+    while start != -1:
+        yield start, start + len(needle)
+        start = haystack.find(needle, start + 1)
+
+
+def key_in(text: Text, key: str, rules: ActivationRules, defaults: LoreDefaults) -> bool:
     """SillyTavern's matchKeys: a `/regex/flags` key searches as written; otherwise the case
     (an unset case rule follows the world, except keys in capitals such as "AI", which match as
     written) and whole words (a key of several words is found anywhere) apply."""
-    pattern = parse_regex(key)
+    pattern = _regex(key)
     if pattern is not None:
-        return pattern.search(text) is not None
+        return pattern.search(text.text) is not None
     sensitive = rules.case_sensitive
     if sensitive is None:
         sensitive = defaults.case_sensitive or _acronym(key)
-    haystack, needle = (text, key) if sensitive else (text.lower(), key.lower())
     whole = defaults.whole_words if rules.whole_words is None else rules.whole_words
-    if not whole or len(needle.split()) > 1:
-        return needle in haystack
-    start = haystack.find(needle)
-    while start != -1:
-        end = start + len(needle)
-        if (start == 0 or not _is_word(haystack[start - 1])) and (
-            end == len(haystack) or not _is_word(haystack[end])
-        ):
-            return True
-        start = haystack.find(needle, start + 1)
+    needle = key.lower()
+    spots: Iterable[tuple[int, int]] | None = text.hits.get(needle)
+    if spots is None:
+        spots = () if needle in text.known else _spots(text.lowered, needle)
+    one_word = len(needle.split()) == 1
+    for start, end in spots:
+        if sensitive and text.text[start:end] != key:
+            continue
+        if whole and one_word and not _bounded(text.lowered, start, end):
+            continue
+        return True
     return False
 
 
+def _bounded(text: str, start: int, end: int) -> bool:
+    return (start == 0 or not _is_word(text[start - 1])) and (
+        end == len(text) or not _is_word(text[end])
+    )
+
+
 class KeyIndex:
-    """A world's entries in SillyTavern's order and an automaton of their plain keys, so a
-    scan looks only at entries one of whose keys is somewhere in the text."""
+    """A world's entries in SillyTavern's order and an automaton of their plain keys: one pass
+    over a text finds every key in it, and so the few entries a scan needs to look at."""
 
     def __init__(self, entries: Iterable[Entry]) -> None:
         self.entries = sorted(entries, key=lambda e: -e.rules.order)
@@ -71,28 +124,35 @@ class KeyIndex:
         self.delay_levels = sorted({e.rules.delay_until_recursion for e in self.entries} - {0})
         self.delayed = [(e.id, e.rules.delay) for e in self.entries if e.rules.delay]
         self._automaton = ahocorasick.Automaton()
-        owners: dict[str, set[int]] = {}
+        self._owners: dict[str, set[int]] = {}
         for index, entry in enumerate(self.entries):
             for key in entry.keys:
                 if key.strip():
-                    owners.setdefault(key.strip().lower(), set()).add(index)
-        for key, found in owners.items():
-            self._automaton.add_word(key, frozenset(found))
-        if owners:
+                    self._owners.setdefault(key.strip().lower(), set()).add(index)
+        for key in self._owners:
+            self._automaton.add_word(key, key)
+        if self._owners:
             self._automaton.make_automaton()
-        self._empty = not owners
+        self._known = frozenset(self._owners)
 
-    def candidates(self, texts: Iterable[str]) -> set[int]:
+    def text(self, text: str) -> Text:
+        low = lowered(text)
+        hits: dict[str, Spots] = {}
+        if self._owners:
+            for last, key in self._automaton.iter(low):
+                hits.setdefault(key, []).append((last - len(key) + 1, last + 1))
+        return Text(text, low, hits, self._known)
+
+    def candidates(self, texts: Iterable[Text]) -> set[int]:
+        """The entries with a key somewhere in `texts`, and those that need none."""
         found = set(self.always)
-        if self._empty:
-            return found
         for text in texts:
-            for _, owners in self._automaton.iter(text.lower()):
-                found |= owners
+            for key in text.hits:
+                found |= self._owners[key]
         return found
 
 
-def secondary(entry: Entry, text: str, defaults: LoreDefaults) -> str | None:
+def secondary(entry: Entry, text: Text, defaults: LoreDefaults) -> str | None:
     """The reason the secondary keys give, or None when they keep the entry out."""
     rules = entry.rules
     found = [key_in(text, key, rules, defaults) for key in rules.secondary_keys]
@@ -108,7 +168,7 @@ def secondary(entry: Entry, text: str, defaults: LoreDefaults) -> str | None:
     return None
 
 
-def score(entry: Entry, text: str, defaults: LoreDefaults) -> int:
+def score(entry: Entry, text: Text, defaults: LoreDefaults) -> int:
     """SillyTavern's getScore: primary keys found, plus secondary ones under AND logic."""
     rules = entry.rules
     primary = sum(key_in(text, k, rules, defaults) for k in (*entry.keys, *rules.keys))
