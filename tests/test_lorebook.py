@@ -341,3 +341,70 @@ def test_imported_entries_match_as_sillytavern_said(session: Session) -> None:
     text = "Brine Riots (draft, do not use): the Fusion Consortium, not the fusion consortium."
     [pieces] = mentions.link_texts(session, ada, world.id, [text])
     assert [p.text for p in pieces if p.target] == ["Brine Riots", "Fusion Consortium"]
+
+
+EVERY_FIELD = {
+    "key": ["Ife Oyelaran", "Ife", "/organi[sz]er/i"],
+    "keysecondary": ["dock", "strike"],
+    "comment": "Ife Oyelaran",
+    "content": "Dock organiser.",
+    "constant": False,
+    "vectorized": True,
+    "selective": False,
+    "selectiveLogic": 2,
+    "addMemo": False,
+    "order": 42,
+    "position": 4,
+    "disable": True,
+    "ignoreBudget": True,
+    "excludeRecursion": True,
+    "preventRecursion": True,
+    "matchPersonaDescription": True,
+    "matchCharacterDescription": True,
+    "matchCharacterPersonality": True,
+    "matchCharacterDepthPrompt": True,
+    "matchScenario": True,
+    "matchCreatorNotes": True,
+    "delayUntilRecursion": 2,
+    "probability": 35,
+    "useProbability": False,
+    "depth": 7,
+    "outletName": "side",
+    "group": "port, union",
+    "groupOverride": True,
+    "groupWeight": 250,
+    "scanDepth": 3,
+    "caseSensitive": True,
+    "matchWholeWords": False,
+    "useGroupScoring": True,
+    "automationId": "auto-1",
+    "role": 1,
+    "sticky": 2,
+    "cooldown": 3,
+    "delay": 4,
+    "triggers": ["normal", "continue"],
+    "characterFilter": {"isExclude": True, "names": ["Mira"], "tags": ["crew"]},
+    "displayIndex": 9,
+    "folder": "People/Union",
+}
+
+
+@pytest.mark.parametrize("as_card", [False, True], ids=["world info", "card"])
+def test_every_world_info_field_round_trips(session: Session, as_card: bool) -> None:
+    """Each field of SillyTavern's entry, none at its default, comes back out as it went in
+    (through a World Info file, and through a PNG card's book)."""
+    ada = make_actor(session)
+    world = make_world(session, ada)
+    book = lorebook_format.parse(json.dumps({"entries": {"0": EVERY_FIELD}}))
+    assert book.skipped == []
+    lorebook.import_lorebook(session, ada, world.id, book, author="person")
+    [(entry, exported)] = lorebook._world_info(session, ada, world.id)  # pyright: ignore[reportPrivateUsage]
+    if as_card:
+        card = lorebook_entries.card_book_entry(exported)
+        again = lorebook_entries.Lorebook("card")
+        lorebook_entries.read_card_book(again, {"entries": [card]})
+        [parsed] = again.entries
+        assert (parsed.activation, parsed.extra) == (entry.activation, entry.extra)
+        return
+    assert entry.activation.keys == ["/organi[sz]er/i"] and entry.aliases == ["Ife"]
+    assert {name: exported[name] for name in EVERY_FIELD} == EVERY_FIELD
