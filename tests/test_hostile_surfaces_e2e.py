@@ -2,9 +2,10 @@
 tests/test_trust_boundary_e2e.py does not reach, in Chromium against the app as it ships.
 
 One reader is given, through the services: their own world named by the first payload, with
-images whose captions and prompts hold the corpus (the gallery, its lightbox and delete dialog, My
-images) and runs whose prompts, tool names and steps are the payloads (the runs page, run search,
-/runs/<id>, analytics with its chart, tooltip and figures); three worlds shared with them whose
+images whose captions and prompts hold the corpus (the gallery, its lightbox with the image the
+world's one was drawn from, its delete dialog, My images) and runs whose prompts, tool names and
+steps are the payloads (the runs page, run search, /runs/<id>, analytics with its chart,
+tooltip and figures); three worlds shared with them whose
 stories and other collaborators are named one by each payload (the Stories tab, Sharing); and a
 public world named by each payload from another author (Explore cards, and /search with the
 fewest queries whose hits show every one of them). The scripted model writes evaluations and a
@@ -32,7 +33,16 @@ from playwright.sync_api import Browser, Page, expect
 
 from dsf_app.db import session_scope
 from dsf_app.models import AgentKind, CollaboratorRole, StepKind, Visibility
-from dsf_app.services import assets, runs, search, stories, trajectories, users, worlds
+from dsf_app.services import (
+    asset_references,
+    assets,
+    runs,
+    search,
+    stories,
+    trajectories,
+    users,
+    worlds,
+)
 from dsf_app.services.actor import Actor
 from dsf_app.services.asset_files import asset_storage
 from dsf_app.services.lorebook import REPORTED_NAMES, ImportReport
@@ -46,7 +56,6 @@ from tests.e2e_helpers import verified
 from tests.factories import share
 from tests.fakes.llm_server import ScriptedLLM
 from tests.hostile_content import MARKERS, PAYLOADS, Payload, corpus, groups
-from dsf_app.services.lorebook_entries import LABEL_CHARS
 from tests.hostile_page import Watch
 from tests.test_security_headers_e2e import PNG
 
@@ -77,12 +86,12 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def _image(actor: Actor, world_id: uuid.UUID | None) -> None:
+def _image(actor: Actor, world_id: uuid.UUID | None) -> uuid.UUID:
     """An image whose caption and prompt are the corpus."""
     key = asset_key(actor.user_id, world_id, f"{uuid.uuid4().hex}.png")
     asset_storage().put(key, PNG, "image/png")
     with session_scope() as session:
-        assets.record_asset(
+        return assets.record_asset(
             session,
             actor,
             world_id,
@@ -93,7 +102,7 @@ def _image(actor: Actor, world_id: uuid.UUID | None) -> None:
             description=corpus(),
             generated=True,
             prompt=corpus(),
-        )
+        ).id
 
 
 def _runs(actor: Actor, world_id: uuid.UUID) -> tuple[uuid.UUID, list[str]]:
@@ -257,8 +266,11 @@ def seeded(app_url: str, dsf_in_process: Settings) -> Seeded:
     reader = verified(account)
     tag = uuid.uuid4().hex[:10]
     home = _home_world(reader, tag)
-    _image(reader, home.world_id)
-    _image(reader, None)
+    drawn, own = _image(reader, home.world_id), _image(reader, None)
+    # The world's image was drawn from the person's own: its lightbox links that one by caption.
+    with session_scope() as session:
+        sources = asset_references.images_to_draw_from(session, reader, home.world_id, None, [own])
+        asset_references.record_references(session, drawn, sources)
     run_id, tool_names = _runs(reader, home.world_id)
     shared = _shared_worlds(reader)
     public = _public_worlds()
@@ -480,72 +492,14 @@ def test_gallery_lightbox_and_my_images_show_captions_and_prompts_inert(
         (f"{app_url}/images", "My images"),
     ):
         page.goto(url)
-def _skipped_labels() -> list[list[str]]:
-    """The payloads as entries a lorebook import skips (each one's comment, shown as the report
-    names it: spaces collapsed, cut to LABEL_CHARS), a list per import's toast."""
-    problem = "(“caseSensitive” is not valid (2))"
-
-    def report(labels: list[str]) -> str:
-        skipped = [f"“{label}” {problem}" for label in labels]
-        return ImportReport("SillyTavern World Info file", 0, [], skipped, []).sentence()
-
-    packed: list[list[str]] = [[]]
-    for payload in PAYLOADS:
-        label = " ".join(payload.text.split())[:LABEL_CHARS]
-        labels = packed[-1]
-        if labels and (
-            len(labels) == REPORTED_NAMES or len(report([*labels, label])) > MAX_NOTICE_CHARS
-        ):
-            packed.append(labels := [])
-        labels.append(label)
-    return packed
-
-
-def test_every_payload_through_a_toast_the_lorebook_imports_skipped_entries(
-    browser: Browser,
-    app_url: str,
-    dsf_in_process: Settings,
-    test_settings: Settings,
-    tmp_path: Path,
-) -> None:
-    """Entries skipped for a bad field are named by their comments: a person of their own (a
-    day's imports are 20), a World Info file per toast."""
-    account = new_account("Lore")
-    token = sign_up_over_http(app_url, account)
-    with session_scope() as session:
-        world_id = worlds.create_world(session, verified(account), "Skipped").id
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(20_000)
-    use_session(context, app_url, token)
-    page = context.new_page()
-    watch = Watch.on(page, test_settings)
-    page.goto(f"{app_url}/worlds/{world_id}")
-    page.get_by_role("tab", name=re.compile("Codex")).click()
-    expect(page.locator("#codex-new")).to_be_visible()
-    upload = page.locator("#codex-import input[type=file]")
-    packed = _skipped_labels()
-    texts = iter(payload.text for payload in PAYLOADS)
-    for n, labels in enumerate(packed):
-        entries = {str(i): {"comment": next(texts), "caseSensitive": 2} for i in range(len(labels))}
-        path = tmp_path / f"skipped-{n}.json"
-        path.write_text(json.dumps({"entries": entries}))
-        upload.set_input_files(path)
-        markers = [label[:4] for label in labels]
-        toast = page.locator("[data-sonner-toast]").filter(has_text=markers[-1])
-        toast.hover()  # a toast stays while the pointer is on it
-        what = f"skipped-entries toast {n + 1} of {len(packed)}"
-        watch.surface("[data-sonner-toast]", markers, what)
-        shown_whole(page, "[data-sonner-toast]", labels, what)
-        page.mouse.move(0, 0)
-    assert [label[:4] for labels in packed for label in labels] == list(MARKERS)
-    context.close()
-
-
         watch.surface("#gallery-grid", MARKERS, what)
         expect(page.locator(".dsf-gallery-item")).to_have_count(1)
         page.locator("button[title='Open larger']").click()
-        # The lightbox: the caption as its title, the prompt under the image.
+        # The lightbox: the caption as its title, the prompt under the image (in the world's
+        # gallery also the caption of the image it was drawn from, as a link).
         watch.surface("#gallery-lightbox", MARKERS, f"{what}: lightbox")
+        references = page.locator("#gallery-lightbox .dsf-gallery-reference")
+        expect(references).to_have_count(1 if what == "gallery" else 0)
         shown_whole(page, "#gallery-lightbox", [corpus()], f"{what}: lightbox")
         page.locator("#gallery-lightbox").get_by_role("button", name="Delete").click()
         watch.surface("[role=alertdialog]", [PAYLOADS[0].marker], f"{what}: delete dialog")
