@@ -46,6 +46,7 @@ from dsf_app.services import (
 from dsf_app.services.actor import Actor
 from dsf_app.services.asset_files import asset_storage
 from dsf_app.services.lorebook import REPORTED_NAMES, ImportReport
+from dsf_app.services.lorebook_entries import LABEL_CHARS
 from dsf_app.services.trajectories import StepRecord
 from dsf_app.services.world_updates import WorldUpdate, update_world
 from dsf_app.settings import Settings
@@ -477,6 +478,67 @@ def test_every_payload_through_a_toast_the_lorebook_imports_fields(
         shown_whole(page, "[data-sonner-toast]", names, what)
         page.mouse.move(0, 0)
     assert [name[:4] for names in packed for name in names] == list(MARKERS)
+
+
+def _skipped_labels() -> list[list[str]]:
+    """The payloads as entries a lorebook import skips (each one's comment, shown as the report
+    names it: spaces collapsed, cut to LABEL_CHARS), a list per import's toast."""
+    problem = "(“caseSensitive” is not valid (2))"
+
+    def report(labels: list[str]) -> str:
+        skipped = [f"“{label}” {problem}" for label in labels]
+        return ImportReport("SillyTavern World Info file", 0, [], skipped, []).sentence()
+
+    packed: list[list[str]] = [[]]
+    for payload in PAYLOADS:
+        label = " ".join(payload.text.split())[:LABEL_CHARS]
+        labels = packed[-1]
+        if labels and (
+            len(labels) == REPORTED_NAMES or len(report([*labels, label])) > MAX_NOTICE_CHARS
+        ):
+            packed.append(labels := [])
+        labels.append(label)
+    return packed
+
+
+def test_every_payload_through_a_toast_the_lorebook_imports_skipped_entries(
+    browser: Browser,
+    app_url: str,
+    dsf_in_process: Settings,
+    test_settings: Settings,
+    tmp_path: Path,
+) -> None:
+    """Entries skipped for a bad field are named by their comments: a person of their own (a
+    day's imports are 20), a World Info file per toast."""
+    account = new_account("Lore")
+    token = sign_up_over_http(app_url, account)
+    with session_scope() as session:
+        world_id = worlds.create_world(session, verified(account), "Skipped").id
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(20_000)
+    use_session(context, app_url, token)
+    page = context.new_page()
+    watch = Watch.on(page, test_settings)
+    page.goto(f"{app_url}/worlds/{world_id}")
+    page.get_by_role("tab", name=re.compile("Codex")).click()
+    expect(page.locator("#codex-new")).to_be_visible()
+    upload = page.locator("#codex-import input[type=file]")
+    packed = _skipped_labels()
+    texts = iter(payload.text for payload in PAYLOADS)
+    for n, labels in enumerate(packed):
+        entries = {str(i): {"comment": next(texts), "caseSensitive": 2} for i in range(len(labels))}
+        path = tmp_path / f"skipped-{n}.json"
+        path.write_text(json.dumps({"entries": entries}))
+        upload.set_input_files(path)
+        markers = [label[:4] for label in labels]
+        toast = page.locator("[data-sonner-toast]").filter(has_text=markers[-1])
+        toast.hover()  # a toast stays while the pointer is on it
+        what = f"skipped-entries toast {n + 1} of {len(packed)}"
+        watch.surface("[data-sonner-toast]", markers, what)
+        shown_whole(page, "[data-sonner-toast]", labels, what)
+        page.mouse.move(0, 0)
+    assert [label[:4] for labels in packed for label in labels] == list(MARKERS)
+    context.close()
 
 
 # --- images: the world's gallery, its lightbox and delete dialog, My images -----------------
