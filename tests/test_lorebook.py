@@ -398,7 +398,7 @@ def test_every_world_info_field_round_trips(session: Session, as_card: bool) -> 
     book = lorebook_format.parse(json.dumps({"entries": {"0": EVERY_FIELD}}))
     assert book.skipped == []
     lorebook.import_lorebook(session, ada, world.id, book, author="person")
-    [(entry, exported)] = lorebook._world_info(session, ada, world.id)  # pyright: ignore[reportPrivateUsage]
+    [(entry, exported)] = lorebook._world_info(session, ada, world.id)
     if as_card:
         card = lorebook_entries.card_book_entry(exported)
         again = lorebook_entries.Lorebook("card")
