@@ -80,6 +80,7 @@ SMOKE = {
             "idle tab, app RSS",
             "page event p50/p95/p99 ms",
             "throughput",
+            "app CPU per event",
             "chat turns at once",
             "ratio",  # locking on vs off
             *(f"{event.label}: p95" for event in load.PAGE_EVENTS),  # against the targets
@@ -95,6 +96,10 @@ SMOKE = {
             "baseline, story reader",
             "service calls",
         ),
+    ),
+    "stream_bytes": Smoke(
+        ("--items", "3", "--repeats", "1", "--reply-chars", "200"),
+        ("Reply of", "after   3 items"),
     ),
     "turn_overhead": Smoke(("--runs", "1"), ("letta-client", "DSF orchestrator", "DSF added")),
     "visitors": Smoke(
