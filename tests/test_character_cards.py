@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import io
 import json
+import struct
 import uuid
+import zlib
 from typing import Any
 
 import pytest
@@ -19,7 +21,7 @@ from sqlmodel import Session
 from dsf_app.db import session_scope
 from dsf_app.errors import Invalid, NotFound
 from dsf_app.models import CodexEntry, CodexKind
-from dsf_app.services import assets, codex, codex_kinds, lorebook, lorebook_format
+from dsf_app.services import assets, codex, codex_kinds, lorebook, lorebook_format, png_cards
 from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.settings import Settings
@@ -172,6 +174,18 @@ def test_only_a_character_exports_as_a_card(session: Session) -> None:
 def test_a_png_without_a_readable_card_is_refused(data: bytes, problem: str) -> None:
     with pytest.raises(Invalid, match=problem):
         lorebook_format.parse(data)
+
+
+def test_a_png_too_large_to_be_an_avatar_is_refused_from_its_header() -> None:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+    bomb = png_cards.PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+    with pytest.raises(Invalid, match="more pixels than a card's avatar may have"):
+        lorebook_format.parse(bomb)
 
 
 def test_a_card_chunk_that_is_not_base64_json_is_refused() -> None:

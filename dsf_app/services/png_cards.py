@@ -53,6 +53,8 @@ def read(data: bytes) -> PngCard:
             image.load()
             avatar = io.BytesIO()
             image.save(avatar, "PNG")
+    except Image.DecompressionBombError:
+        raise _unreadable("has more pixels than a card's avatar may have") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise _unreadable(f"is damaged or not a PNG ({exc})") from None
     chunk = next((name for name in CHUNKS if name in text), None)
