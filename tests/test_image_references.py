@@ -28,7 +28,7 @@ from dsf_app.images.providers import (
 )
 from dsf_app.images.references import ReferenceImage
 from dsf_app.models import AgentKind, Asset, CollaboratorRole, ReferenceRole, Visibility
-from dsf_app.services import asset_references, assets
+from dsf_app.services import asset_files, asset_references, assets
 from dsf_app.services.actor import Actor
 from dsf_app.settings import Settings
 from dsf_app.storage import AssetStorage, asset_key
@@ -282,6 +282,35 @@ async def test_image_generator_draws_from_the_portrait_and_records_it(
     assert [(link.asset_id, link.role, link.description) for link in links] == [
         (portrait_id, ReferenceRole.REFERENCE, "Mara, the pilot")
     ]
+
+
+async def test_a_world_turn_edits_the_persons_own_image_into_the_world(
+    person: Actor, storage: AssetStorage, fakes: dict[str, Vendor]
+) -> None:
+    """An image of the person's own, outside any world (My images), passes the turn's
+    confinement as an image to draw from, and the new image is the world's."""
+    world_id, _ = _world_with_portrait(person, storage)
+    key = asset_key(person.user_id, None, f"{uuid.uuid4().hex}.png")
+    storage.put(key, BACKDROP, "image/png")
+    with session_scope() as session:
+        stored = asset_files.StoredBytes(key, "image/png", len(BACKDROP))
+        own = asset_files.record_image(session, person, stored, world_id=None).id
+    before = len(fakes["openai"].requests)
+
+    outcome = await _draw(
+        person,
+        world_id,
+        {"prompt": "a night sky", "provider": "openai", "edit_asset_id": str(own)},
+    )
+
+    assert outcome.status == "success", outcome.result
+    result = json.loads(outcome.result)
+    assert result["world_id"] == str(world_id)
+    assert result["drawn_from"] == [{"asset_id": str(own), "role": "edited"}]
+    (request,) = fakes["openai"].requests[before:]
+    assert request.path == "/v1/images/edits"
+    assert request.body["prompt"].startswith("Edit the first image")
+    assert [part.data for part in request.body["image[]"]] == [BACKDROP]
 
 
 async def test_image_generator_refuses_a_forged_or_foreign_reference_before_paying(
