@@ -22,8 +22,9 @@ SHOW_SLIDER_VALUE = Var(
 ).to(FunctionVar)
 
 
-def _name(node: Node) -> Var[str]:
-    return f"{FIELD_PREFIX}{node['id'].to(str)}"  # pyright: ignore[reportReturnType]
+def _name(node: Node) -> str:
+    """The control's name in the form (an f-string with a Var: Reflex makes it a JS template)."""
+    return f"{FIELD_PREFIX}{node['id'].to(str)}"
 
 
 def _labelled(node: Node, *controls: rx.Component, class_name: str = "dsf-field") -> rx.Component:
