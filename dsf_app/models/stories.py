@@ -37,9 +37,7 @@ class StorySegment(SQLModel, table=True):
     title: str = Field(default="", max_length=300)
     # When the part happens in the story's world, as the writer puts it ("14 March 2187",
     # "Year 3 of the Strike"); "" when it does not say. Ordered by `services/in_world_dates.py`.
-    in_world_date: str = Field(
-        default="", max_length=100, sa_column_kwargs={"server_default": ""}
-    )
+    in_world_date: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
     content: str = ""
     word_count: int = 0
     world_evolution: dict[str, Any] = json_field()
