@@ -986,7 +986,7 @@ CASES: dict[str, Case] = {
         ],
     ),
     "sources: a private world's": Case(
-        NOT_VISIBLE.format("world"),
+        lambda v: not_visible("world", v.world),
         [
             step(WorldSourcesState.show_sources),
             step(WorldSourcesState.ask_delete_source, source_id=lambda v: str(v.source)),
