@@ -13,8 +13,9 @@
 # cache). Run as root; it installs podman, runc, debootstrap, nginx and kubectl (Debian's
 # kubernetes-client) with apt when missing.
 #
-#   scripts/deploy_check.sh           reuse the cached base image and build layers
-#   scripts/deploy_check.sh --fresh   rebuild every image
+#   scripts/deploy_check.sh                 reuse the cached base image and build layers
+#   scripts/deploy_check.sh --fresh         rebuild every image
+#   scripts/deploy_check.sh --commit REV    build and play commit REV instead of HEAD
 #
 # The model and the image API are the tests' fakes on this machine's loopback; nginx forwards
 # the pods' requests to them from the network's gateway. Traffic stays on the loopback and the
@@ -24,7 +25,15 @@ cd "$(dirname "$0")/.."
 
 CHECK="deploy check"
 FRESH=0
-[ "${1:-}" = "--fresh" ] && FRESH=1
+COMMIT=HEAD
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --fresh) FRESH=1 ;;
+    --commit) COMMIT=$2 && shift ;;
+    *) echo "usage: $0 [--fresh] [--commit REV]" >&2 && exit 2 ;;
+  esac
+  shift
+done
 NETWORK="dsf-deploy-$$"
 SUBNET_PREFIX="10.213.$((RANDOM % 200 + 20))"
 GATEWAY="$SUBNET_PREFIX.1"
@@ -51,6 +60,8 @@ cleanup() {
       xargs -r podman volume rm -f >/dev/null 2>&1 || true
   fi
   if [ -n "${SECRET_MADE:-}" ]; then podman secret rm dsf-secrets >/dev/null 2>&1 || true; fi
+  # kube play makes podman's default kube network for the claims when there is none.
+  if [ -n "${KUBE_NETWORK_MADE:-}" ]; then podman network rm -f podman-default-kube-network >/dev/null 2>&1 || true; fi
   podman network rm -f "$NETWORK" >/dev/null 2>&1 || true
   rm -rf "$scratch"
 }
@@ -238,6 +249,7 @@ step "Played with podman"
 podman secret create dsf-secrets "$scratch/objects/secret-dsf-secrets.json" >/dev/null ||
   fail "podman has a secret dsf-secrets already (a check that did not finish?): podman secret rm dsf-secrets"
 SECRET_MADE=1
+podman network exists podman-default-kube-network || KUBE_NETWORK_MADE=1
 for claim in "$scratch"/objects/persistentvolumeclaim-*.yaml; do
   podman kube play "$claim" >/dev/null
 done

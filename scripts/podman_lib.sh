@@ -116,14 +116,15 @@ index_args() {
   fi
 }
 
-# The build context: the committed tree (git archive HEAD) in $scratch/context, without the
-# working tree's uncommitted edits (several people may be editing it at once). Sets CONTEXT.
+# The build context: the committed tree (git archive of COMMIT, HEAD unless the caller set it)
+# in $scratch/context, without the working tree's uncommitted edits (several people may be
+# editing it at once). Sets CONTEXT.
 prepare_context() {
   [ -n "${CONTEXT:-}" ] && return
   CONTEXT=$scratch/context
   mkdir -p "$CONTEXT"
-  git archive HEAD | tar -x -C "$CONTEXT"
-  echo "build context: commit $(git rev-parse --short HEAD) (git archive; uncommitted edits left out)"
+  git archive "${COMMIT:-HEAD}" | tar -x -C "$CONTEXT"
+  echo "build context: commit $(git rev-parse --short "${COMMIT:-HEAD}") (git archive; uncommitted edits left out)"
 }
 
 # build_image IMAGE FILE [podman build arguments…]: builds FILE (a path in the context) and sets
