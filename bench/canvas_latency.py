@@ -25,13 +25,11 @@ from typing import Any
 
 from playwright.sync_api import Page, expect, sync_playwright
 
-from bench.throwaway import signed_in_tab, signed_up_person, throwaway_stack
+from bench.throwaway import app_on_scripted_model, signed_in_tab, signed_up_person
 from dsf_app.canvas.tool_args import CanvasUIArgs
 from dsf_app.db import session_scope
-from dsf_app.devstack import stack
 from dsf_app.services import canvas, worlds
 from dsf_app.services.actor import Actor
-from tests.conftest import FAKE_MODEL
 from tests.fakes.llm_server import Reply, ScriptedLLM, ToolCall
 
 WATCH = """() => {
@@ -141,15 +139,7 @@ def main() -> None:
 
     with (
         ScriptedLLM() as llm,
-        throwaway_stack(
-            stack.start_postgres,
-            stack.start_s3,
-            stack.start_letta,
-            stack.start_app,
-            OPENAI_BASE_URL=llm.base_url,
-            OPENAI_API_KEY="bench-key",
-            DSF_AGENT_MODEL=f"openai-proxy/{FAKE_MODEL}",
-        ) as settings,
+        app_on_scripted_model(llm) as settings,
     ):
         latencies, direct = measure(settings.public_url, llm, args.runs, args.warm_up)
     report(latencies, direct)

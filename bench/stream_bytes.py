@@ -23,12 +23,10 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Page, WebSocket, expect, sync_playwright
 
-from bench.throwaway import signed_in_tab, signed_up_person, throwaway_stack
+from bench.throwaway import app_on_scripted_model, signed_in_tab, signed_up_person
 from dsf_app.db import session_scope
-from dsf_app.devstack import stack
 from dsf_app.services import chat, worlds
 from dsf_app.services.actor import Actor
-from tests.conftest import FAKE_MODEL
 from tests.fakes.llm_server import Reply, ScriptedLLM
 
 SENTENCE = "The tide engines hum under the harbour while the night shift counts the moons. "
@@ -112,15 +110,7 @@ def main() -> None:
 
     with (
         ScriptedLLM() as llm,
-        throwaway_stack(
-            stack.start_postgres,
-            stack.start_s3,
-            stack.start_letta,
-            stack.start_app,
-            OPENAI_BASE_URL=llm.base_url,
-            OPENAI_API_KEY="bench-key",
-            DSF_AGENT_MODEL=f"openai-proxy/{FAKE_MODEL}",
-        ) as settings,
+        app_on_scripted_model(llm) as settings,
         sync_playwright() as playwright,
     ):
         app_url = settings.public_url

@@ -15,8 +15,9 @@ from dsf_app.services import users
 from dsf_app.services.actor import Actor
 from dsf_app.settings import Settings, get_settings
 from tests.accounts import new_account, sign_up_over_http, use_session
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, FAKE_MODEL
 from tests.e2e_helpers import actor_of
+from tests.fakes.llm_server import ScriptedLLM
 from tests.harness.stack import make_home, remove_home, running, settings_for
 
 
@@ -42,6 +43,21 @@ def throwaway_stack(
         raise
     else:
         remove_home(home)
+
+
+@contextmanager
+def app_on_scripted_model(llm: ScriptedLLM) -> Iterator[Settings]:
+    """PostgreSQL, S3, Letta and the app as it ships, its agents on the scripted model."""
+    with throwaway_stack(
+        stack.start_postgres,
+        stack.start_s3,
+        stack.start_letta,
+        stack.start_app,
+        OPENAI_BASE_URL=llm.base_url,
+        OPENAI_API_KEY="bench-key",
+        DSF_AGENT_MODEL=f"openai-proxy/{FAKE_MODEL}",
+    ) as settings:
+        yield settings
 
 
 @contextmanager
