@@ -51,8 +51,15 @@ SMOKE = {
         ("database round trip", "world page load", "access check", "show older changes"),
     ),
     "codex": Smoke(
-        ("--runs", "3", "--entries", "40"),
-        ("import of a", "embedding", "mention linking", "database round trip", "lore retrieval"),
+        ("--runs", "3", "--entries", "40", "--pages", "20"),
+        (
+            "import of a",
+            "embedding",
+            "mention linking",
+            "database round trip",
+            "lore retrieval",
+            "source retrieval",
+        ),
     ),
     "fairness": Smoke(
         (
