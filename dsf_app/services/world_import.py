@@ -313,7 +313,7 @@ def _entry_row(
     try:
         activation = ActivationRules.model_validate(entry.activation)
     except ValidationError as exc:
-        problems += lorebook_entries.problems(exc)
+        raise Invalid("; ".join([*problems, *lorebook_entries.problems(exc)])) from None
     if problems:
         raise Invalid("; ".join(problems))
     try:
