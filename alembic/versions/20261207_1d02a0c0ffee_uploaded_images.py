@@ -2,7 +2,7 @@
 S3) and asset.cover (the image its world's card shows; at most one per world)
 
 Revision ID: 1d02a0c0ffee
-Revises: 1d01a0c0ffee
+Revises: 19c1a2b3d4e5
 Create Date: 2026-12-07 21:00:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "1d02a0c0ffee"
-down_revision: str | None = "1d01a0c0ffee"
+down_revision: str | None = "19c1a2b3d4e5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

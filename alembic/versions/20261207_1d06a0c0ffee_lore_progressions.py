@@ -2,7 +2,7 @@
 in-world date (story_segment.in_world_date)
 
 Revision ID: 1d06a0c0ffee
-Revises: 1d05a0c0ffee
+Revises: 1d04a0c0ffee
 Create Date: 2026-12-07 21:00:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "1d06a0c0ffee"
-down_revision: str | None = "1d05a0c0ffee"
+down_revision: str | None = "1d04a0c0ffee"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
