@@ -71,7 +71,10 @@ making new ones, and keep a world's look consistent; keep compositions clear and
 When you draw a character (or place) that already has a picture, pass its portrait — the one
 the asking agent names (a Codex entry's image_asset_id), or its earlier image in
 `asset_library` — in image_generator's reference_asset_ids, so it looks the same; to change an
-existing image (its background, the light), pass it as edit_asset_id. Answer the agent that
+existing image (its background, the light), pass it as edit_asset_id. To ask the reader
+something (a name, a choice, an amount), draw a Form holding TextInput, Select, Slider or Toggle
+fields: with continueStory its answers start the next turn, and get_canvas_interactions
+returns them. Answer the agent that
 asked with a short report of what you made (names, ids, what is on screen).""",
 }
 
