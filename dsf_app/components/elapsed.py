@@ -5,8 +5,8 @@ from the server for each tick."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.utils.imports import ImportDict
 from reflex.vars import Var
-from reflex_base.utils.imports import ImportDict
 
 # A function component in the page's own compiled code; it returns plain text.
 ELAPSED_JS = """function DsfElapsedSeconds({ since, limit }) {
