@@ -10,7 +10,6 @@ import base64
 import io
 import json
 import struct
-import uuid
 import zlib
 from typing import Any
 
@@ -20,12 +19,12 @@ from sqlmodel import Session
 
 from dsf_app.db import session_scope
 from dsf_app.errors import Invalid, NotFound
-from dsf_app.models import CodexEntry, CodexKind
+from dsf_app.models import CodexKind
 from dsf_app.services import assets, codex, codex_kinds, lorebook, lorebook_format, png_cards
-from dsf_app.services.actor import Actor
 from dsf_app.services.codex import EntryFields
 from dsf_app.settings import Settings
 from dsf_app.storage import AssetStorage
+from tests.codex_checks import entries_by_name, kept
 from tests.factories import last_change, make_actor, make_world
 
 CARD = {
@@ -66,25 +65,6 @@ def _pixel(image: Image.Image) -> tuple[int, int, int]:
     return red, green, blue
 
 
-def _entries(session: Session, actor: Actor, world_id: uuid.UUID) -> dict[str, CodexEntry]:
-    return {e.name: e for e in codex.list_entries(session, actor, world_id)}
-
-
-def _same(entry: CodexEntry) -> tuple[Any, ...]:
-    return (
-        entry.name,
-        entry.kind,
-        entry.aliases,
-        entry.summary,
-        entry.body,
-        entry.tags,
-        entry.pinned,
-        entry.excluded,
-        entry.activation,
-        entry.extra,
-    )
-
-
 @pytest.mark.parametrize(
     ("chunk", "spec", "source"),
     [
@@ -103,7 +83,7 @@ def test_a_png_card_imports_its_character_book_and_avatar(
     assert report.sentence().startswith(f"Imported 3 entries from a {source} and its lorebook.")
     assert "The card's image is now Ife Oyelaran's, in the gallery." in report.sentence()
     with session_scope() as session:
-        found = _entries(session, ada, world.id)
+        found = entries_by_name(session, ada, world.id)
         ife = found["Ife Oyelaran"]
         assert (ife.kind, ife.body, ife.tags) == (
             CodexKind.CHARACTER,
@@ -136,7 +116,7 @@ def test_a_character_exports_as_a_png_card_that_imports_identically(
     card = {"spec": "chara_card_v3", "spec_version": "3.0", "data": CARD}
     lorebook.import_file(ada, first.id, _png({"ccv3": card}, (10, 90, 160)), "person")
     with session_scope() as session:
-        ife = _entries(session, ada, first.id)["Ife Oyelaran"]
+        ife = entries_by_name(session, ada, first.id)["Ife Oyelaran"]
         exported = lorebook.export_card(session, ada, ife.id)
     name, data = lorebook.card_png(exported, storage)
     assert name == "ife-oyelaran.card.png"
@@ -147,8 +127,8 @@ def test_a_character_exports_as_a_png_card_that_imports_identically(
     assert v2["spec"] == "chara_card_v2" and v2["data"]["name"] == "Ife Oyelaran"
     lorebook.import_file(ada, second.id, data, "person")
     with session_scope() as session:
-        before = {n: _same(e) for n, e in _entries(session, ada, first.id).items()}
-        after = {n: _same(e) for n, e in _entries(session, ada, second.id).items()}
+        before = {n: kept(e) for n, e in entries_by_name(session, ada, first.id).items()}
+        after = {n: kept(e) for n, e in entries_by_name(session, ada, second.id).items()}
     assert after == before and len(after) == 3
 
 
@@ -226,7 +206,7 @@ def test_the_kind_of_several_entries_changes_at_once(session: Session) -> None:
         session, ada, world.id, [made[0].id, made[1].id], "character", author="person"
     )
     assert changed == 2 and world.version == version + 1
-    kinds = {e.name: e.kind for e in _entries(session, ada, world.id).values()}
+    kinds = {e.name: e.kind for e in entries_by_name(session, ada, world.id).values()}
     assert kinds == {"Teo": "character", "Mira": "character", "Kelp": "concept"}
     assert last_change(session, ada, world).reason == "Made “Teo” a character."
     other = make_world(session, eve, "Elsewhere")

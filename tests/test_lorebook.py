@@ -10,13 +10,12 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlmodel import Session
 
 from dsf_app.errors import Invalid
-from dsf_app.models import CodexEntry, CodexKind
+from dsf_app.models import CodexKind
 from dsf_app.models.lore_rules import Logic
 from dsf_app.services import (
     codex,
@@ -27,6 +26,7 @@ from dsf_app.services import (
     mentions,
 )
 from dsf_app.services.codex import EntryFields
+from tests.codex_checks import entries_by_name, kept
 from tests.factories import last_change, make_actor, make_world
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lorebooks"
@@ -42,26 +42,6 @@ class Piece:
 
 def _read(name: str) -> str:
     return (FIXTURES / name).read_text()
-
-
-def _entries(session: Session, actor: Any, world_id: Any) -> dict[str, CodexEntry]:
-    return {e.name: e for e in codex.list_entries(session, actor, world_id)}
-
-
-def _same(entry: CodexEntry) -> tuple[Any, ...]:
-    """What an import must keep of an entry."""
-    return (
-        entry.name,
-        entry.kind,
-        entry.aliases,
-        entry.summary,
-        entry.body,
-        entry.tags,
-        entry.pinned,
-        entry.excluded,
-        entry.activation,
-        entry.extra,
-    )
 
 
 def test_a_current_world_info_file(session: Session) -> None:
@@ -80,7 +60,7 @@ def test_a_current_world_info_file(session: Session) -> None:
     assert world.version == 2
     assert "Imported 5 entries" in last_change(session, ada, world).reason
 
-    found = _entries(session, ada, world.id)
+    found = entries_by_name(session, ada, world.id)
     mira = found["Mira Okonkwo"]
     assert mira.aliases == ["Mira", "the harbour engineer"]
     assert mira.body.startswith("Mira Okonkwo is the chief engineer")
@@ -116,7 +96,7 @@ def test_an_older_world_info_file_with_odd_entries(session: Session) -> None:
     )
     assert report.created == 4
     assert report.skipped == ["entry 3 (not an object)"]
-    found = _entries(session, ada, world.id)
+    found = entries_by_name(session, ada, world.id)
     assert set(found) == {
         "The Orbital Archive",
         "Archivist Teo",
@@ -140,7 +120,7 @@ def test_a_character_card_v3_lorebook(session: Session) -> None:
         4,
         [],
     )
-    found = _entries(session, ada, world.id)
+    found = entries_by_name(session, ada, world.id)
     kesh = found["Reef of Kesh"]  # the card entry's `name`, since its comment is empty
     assert kesh.aliases == ["Kesh", "the drowned reef"] and kesh.pinned
     assert (kesh.activation.order, kesh.extra["position"], kesh.extra["depth"]) == (50, 1, 2)
@@ -249,8 +229,8 @@ def test_export_then_import_gives_the_same_entries(session: Session, fixture: st
         session, ada, second.id, lorebook_format.parse(text), author="person"
     )
     assert report.skipped == [] and report.duplicates == []
-    before = {n: _same(e) for n, e in _entries(session, ada, first.id).items()}
-    after = {n: _same(e) for n, e in _entries(session, ada, second.id).items()}
+    before = {n: kept(e) for n, e in entries_by_name(session, ada, first.id).items()}
+    after = {n: kept(e) for n, e in entries_by_name(session, ada, second.id).items()}
     assert after == before
 
 
@@ -285,8 +265,8 @@ def test_dsf_entries_and_their_links_survive_the_round_trip(session: Session) ->
     )
     second = make_world(session, ada, "Second")
     lorebook.import_lorebook(session, ada, second.id, lorebook_format.parse(text), author="person")
-    again = _entries(session, ada, second.id)
-    assert _same(again["Mira"]) == _same(mira) and _same(again["Port"]) == _same(port)
+    again = entries_by_name(session, ada, second.id)
+    assert kept(again["Mira"]) == kept(mira) and kept(again["Port"]) == kept(port)
     [link] = codex_links.links_of(session, ada, again["Mira"].id)
     assert (link.other_name, link.relation) == ("Port", "lives in")
 
