@@ -134,7 +134,9 @@ sql() { podman exec -i "$1" psql -h /tmp -U dsf -d dsf -tAc "$2"; }
 
 # Debian's nginx on 127.0.0.1: the app's replicas (once they run) and, on the network's gateway,
 # the fakes on this machine's loopback for the pods. A cookie picks a replica, the other stands
-# by (`backup`); without the cookie requests go to either. X-DSF-Upstream names the replica.
+# by (`backup`, tried when the request to the first fails; max_fails=0: a replica is never
+# written off for a while, so the cookie's choice holds while it lives); without the cookie
+# requests go to either. X-DSF-Upstream names the replica.
 write_nginx_conf() {
   local replicas=${1:-} forwards="" url port
   for url in $(grep -oE 'http://[0-9.]+:[0-9]+' "$scratch/fakes.env" | sort -u); do
@@ -145,9 +147,9 @@ write_nginx_conf() {
   if [ -n "$replicas" ]; then
     local a=${replicas% *} b=${replicas#* }
     app="  map \$cookie_dsf_replica \$replica { a prefer_a; b prefer_b; default replicas; }
-  upstream replicas { server $a max_fails=1 fail_timeout=10s; server $b max_fails=1 fail_timeout=10s; }
-  upstream prefer_a { server $a max_fails=1 fail_timeout=10s; server $b backup; }
-  upstream prefer_b { server $b max_fails=1 fail_timeout=10s; server $a backup; }
+  upstream replicas { server $a max_fails=0; server $b max_fails=0; }
+  upstream prefer_a { server $a max_fails=0; server $b backup; }
+  upstream prefer_b { server $b max_fails=0; server $a backup; }
   server {
     listen 127.0.0.1:$PORT;
     location / {
@@ -155,7 +157,7 @@ write_nginx_conf() {
       proxy_http_version 1.1;
       proxy_set_header Upgrade \$http_upgrade;
       proxy_set_header Connection \$connection_upgrade;
-      proxy_set_header Host \$host;
+      proxy_set_header Host \$http_host;
       proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
       proxy_read_timeout 3600s;
       proxy_buffering off;
@@ -206,7 +208,7 @@ backup_and_restore() {
   podman exec -i "$restored_pg" pg_restore -h /tmp -U dsf -d dsf --no-owner --clean --if-exists \
     <"$scratch/dsf.dump" 2>"$scratch/restore.log" || true
   podman exec -i "$restored_s3" sh -c 'mkdir -p /data && tar -C /data -x' <"$scratch/s3.tar"
-  for table in '"user"' asset agentrun chatmessage; do
+  for table in '"user"' asset agent_run chat_message; do
     users=$(sql postgres-pod-0-postgres "SELECT count(*) FROM $table")
     assets=$(sql "$restored_pg" "SELECT count(*) FROM $table" 2>/dev/null || echo "none")
     [ "$users" = "$assets" ] || fail "restored $table has $assets rows, the original $users:"$'\n'"$(tail -5 "$scratch/restore.log")"
@@ -285,7 +287,9 @@ echo "app: 2 replicas ($REPLICA_A, $REPLICA_B) ready behind nginx at $URL after 
 
 step "In Chromium, through the proxy"
 PYTHONPATH=. .venv/bin/python scripts/deploy_probe.py browse "$URL" "$REPLICA_A" "$REPLICA_B" \
-  dsf-app-pod-1-app || fail "a check in Chromium failed"
+  dsf-app-pod-1-app || fail "a check in Chromium failed; the proxy's listening sockets:
+$(ss -ltnp | grep -F ":$PORT " || echo "(none on port $PORT)")
+its error log: $(tail -5 "$scratch/nginx-error.log" 2>/dev/null)"
 
 step "Backup and restore"
 backup_and_restore

@@ -109,12 +109,16 @@ class Proxy:
     b: str
 
     def through(self, page: Page, replica: str) -> None:
-        """Point the tab at `replica` ("a" or "b") and open /worlds, served by that replica."""
+        """Point the tab at `replica` ("a" or "b") and open /worlds there. Which replica the
+        tab's requests reach is asked with the tab's cookies (the page itself may come from
+        the browser's cache, with the header of whichever replica served it first)."""
         page.context.add_cookies([{"name": REPLICA_COOKIE, "value": replica, "url": self.url}])
-        response = page.goto(f"{self.url}/worlds")
-        served_by = response.headers.get(UPSTREAM_HEADER) if response else None
+        page.goto(f"{self.url}/worlds")
+        served_by = page.context.request.get(f"{self.url}/livez").headers.get(UPSTREAM_HEADER)
         expected = self.a if replica == "a" else self.b
-        check(served_by == expected, f"/worlds served by replica {replica.upper()} ({served_by})")
+        check(
+            served_by == expected, f"the tab is served by replica {replica.upper()} ({served_by})"
+        )
 
 
 def browse(proxy: Proxy, kill: str) -> None:
@@ -160,6 +164,9 @@ def killed_replica(page: Page, proxy: Proxy, container: str) -> None:
     A (no Cancel left standing), the turn ends on screen without a reload (closed with the usual
     sentence, or finished), and a new turn completes."""
     proxy.through(page, "b")
+    closed = page.locator(".chat-error").filter(has_text=CUT_OFF)
+    finished = page.locator(".chat-row .chat-assistant").filter(has_text=SLOW_REPLY)
+    closed_before, finished_before = closed.count(), finished.count()
     send_chat(page, SLOW_ASK)
     expect(page.locator("#chat-cancel")).to_be_visible()
     subprocess.run(["podman", "kill", "--signal", "KILL", container], check=True, timeout=60)
@@ -167,16 +174,16 @@ def killed_replica(page: Page, proxy: Proxy, container: str) -> None:
     check(True, f"killed replica B ({container}) while it drove the turn")
     expect(page.locator("#chat-cancel")).to_have_count(0, timeout=CLOSED_TIMEOUT_MS)
     check(True, f"the tab is not stuck: no Cancel {time.monotonic() - killed:.0f} s after the kill")
-    closed = page.locator(".chat-error").filter(has_text=CUT_OFF)
-    finished = page.locator(".chat-row .chat-assistant").filter(has_text=SLOW_REPLY)
     try:
-        expect(closed.or_(finished).last).to_be_visible(timeout=CLOSED_TIMEOUT_MS)
+        expect(closed.or_(finished)).to_have_count(
+            closed_before + finished_before + 1, timeout=CLOSED_TIMEOUT_MS
+        )
     except AssertionError as exc:
         raise CheckFailed(
             f"{CLOSED_TIMEOUT_MS // 1000} s after the kill the tab shows neither the cut-off "
             "sentence nor the reply: the turn looks as if it were still running"
         ) from exc
-    how = "was closed with the sentence" if closed.count() else "finished"
+    how = "was closed with the sentence" if closed.count() > closed_before else "finished"
     check(True, f"the turn {how} on screen {time.monotonic() - killed:.0f} s after the kill")
     send_chat(page, NEXT_ASK)
     expect(page.locator(".chat-row .chat-assistant").last).to_contain_text(
