@@ -53,6 +53,10 @@ IMAGE_DONE = "It is in My images."
 SLOW_ASK = "tell me a slow story"
 SLOW_REPLY = "Once upon a slow tide, the sea waited."
 SLOW_SECONDS = 20
+# The turn a replica is killed in: long enough to outlast a slow `podman kill`.
+KILLED_ASK = "tell me the longest story"
+KILLED_REPLY = "The longest story ends where the tide began."
+KILLED_SECONDS = 90
 NEXT_ASK = "and now the tide turns"
 NEXT_REPLY = "The tide turns again."
 # A person waits this long (ms) for a turn in a container that starts its agents cold.
@@ -118,6 +122,7 @@ def script_model(llm: ScriptedLLM) -> None:
         ],
     )
     llm.on_user(SLOW_ASK, then=[Reply(SLOW_REPLY, delay=SLOW_SECONDS)])
+    llm.on_user(KILLED_ASK, then=[Reply(KILLED_REPLY, delay=KILLED_SECONDS)])
     llm.on_user(NEXT_ASK, then=[Reply(NEXT_REPLY)])
 
 

@@ -35,6 +35,8 @@ from playwright.sync_api import Page, expect
 
 from dsf_app.services.turns import CUT_OFF
 from scripts.container_probe import (
+    KILLED_ASK,
+    KILLED_REPLY,
     NEXT_ASK,
     NEXT_REPLY,
     SLOW_ASK,
@@ -165,11 +167,16 @@ def killed_replica(page: Page, proxy: Proxy, container: str) -> None:
     sentence, or finished), and a new turn completes."""
     proxy.through(page, "b")
     closed = page.locator(".chat-error").filter(has_text=CUT_OFF)
-    finished = page.locator(".chat-row .chat-assistant").filter(has_text=SLOW_REPLY)
+    finished = page.locator(".chat-row .chat-assistant").filter(has_text=KILLED_REPLY)
     closed_before, finished_before = closed.count(), finished.count()
-    send_chat(page, SLOW_ASK)
+    send_chat(page, KILLED_ASK)
     expect(page.locator("#chat-cancel")).to_be_visible()
-    subprocess.run(["podman", "kill", "--signal", "KILL", container], check=True, timeout=60)
+    subprocess.run(
+        ["podman", "kill", "--signal", "KILL", container],
+        check=True,
+        timeout=60,
+        stdout=subprocess.DEVNULL,
+    )
     killed = time.monotonic()
     check(True, f"killed replica B ({container}) while it drove the turn")
     expect(page.locator("#chat-cancel")).to_have_count(0, timeout=CLOSED_TIMEOUT_MS)
