@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The code DSF runs, tests and benchmarks with; rxconfig.py is Reflex's configuration of the app.
 SOURCES = ("dsf_app", "tests", "bench", "alembic", "scripts", "rxconfig.py")
 # DSF's own top-level modules (alembic/ holds migrations, not a package: `alembic` is Alembic).
-OWN = {"dsf_app", "tests", "bench", "rxconfig"}
+OWN = {"dsf_app", "tests", "bench", "scripts", "rxconfig"}
 
 
 @dataclass(frozen=True)

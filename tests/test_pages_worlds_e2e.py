@@ -90,7 +90,11 @@ def test_explore_lists_public_worlds_of_others(
         worlds.set_visibility(session, owner, public.id, Visibility.PUBLIC)
         worlds.create_world(session, owner, hidden_name)
 
-    page.get_by_role("tab", name="Explore").click()
+    explore = page.get_by_role("tab", name="Explore")
+    explore.click()
+    # The tabs follow the server's state: until it answers, "Your worlds" and its search box are
+    # still drawn, and a name typed there is lost with them when Explore replaces them.
+    expect(explore).to_have_attribute("aria-selected", "true")
     page.get_by_label("Search worlds by name").fill(open_name)
     cards = page.locator(".dsf-world-card")
     expect(cards).to_have_count(1)
